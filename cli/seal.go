@@ -1,0 +1,5 @@
+package cli
+
+import "context"
+
+func cmdSeal(context.Context, *Env, []string) error { return errNotBuilt }

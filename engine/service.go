@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Service is what the cockpit, the control API and the SSH sessions use of a running engine.
+// *Engine implements it; consumers may declare smaller interfaces of their own.
+type Service interface {
+	// Subscribe returns a stream of events for one consumer (a UI or an API client). Snapshots
+	// are coalesced (at most ~10 a second) and dropped, never queued, when the consumer is slow;
+	// other events are buffered. The channel closes when ctx ends or the engine stops.
+	Subscribe(ctx context.Context) <-chan Event
+	// Snapshot returns the current state in one piece (used on attach and by the API).
+	Snapshot() Snapshot
+
+	AddBot(ctx context.Context, cfg BotConfig) error
+	UpdateBot(ctx context.Context, cfg BotConfig) error // only while stopped
+	RemoveBot(ctx context.Context, name string) error   // only while stopped
+	StartBot(ctx context.Context, name string) error
+	StopBot(ctx context.Context, name string) error
+	// ValidateBot checks a configuration against the strategy and the symbol's rules without
+	// saving it; the error says what is wrong in words a user can act on.
+	ValidateBot(ctx context.Context, cfg BotConfig) error
+
+	Orders(ctx context.Context, f OrderFilter) ([]OrderView, error)
+	Fills(ctx context.Context, bot string, limit int) ([]FillView, error)
+	BotEvents(ctx context.Context, bot string, limit int) ([]BotEvent, error)
+	Candles(symbol string) []exchange.Candle
+	Rules(ctx context.Context, symbol string) (exchange.Rules, error)
+
+	// PlaceManual places an order from the order ticket (paper unless Live is set).
+	PlaceManual(ctx context.Context, o ManualOrder) (OrderView, error)
+	// Cancel cancels one open order QuantDeck placed, by client order id.
+	Cancel(ctx context.Context, clientID string) error
+
+	// EngageKillSwitch stops every bot and cancels every open order QuantDeck placed; it stays
+	// engaged (no order can be placed, no bot started) until ReleaseKillSwitch.
+	EngageKillSwitch(ctx context.Context, reason string) error
+	ReleaseKillSwitch(ctx context.Context) error
+}
+
+// Mode says whether a bot's orders are simulated or real.
+type Mode string
+
+// Modes.
+const (
+	Paper Mode = "paper"
+	Live  Mode = "live"
+)
+
+// BotState is a bot's lifecycle state.
+type BotState string
+
+// Bot states.
+const (
+	BotStopped BotState = "stopped"
+	BotRunning BotState = "running"
+	BotPaused  BotState = "paused" // by the risk guard; Reason says why
+	BotError   BotState = "error"  // Reason says why
+)
+
+// BotConfig is what a user sets for a bot.
+type BotConfig struct {
+	Name     string
+	Symbol   string
+	Strategy string            // "dca" or "grid"
+	Params   map[string]string // strategy parameters as typed by the user (see DESIGN.md)
+	Mode     Mode
+	KeyLabel string          // live only: the vault credential label
+	Budget   decimal.Decimal // quote currency; zero means no budget set (refused for live)
+	// Risk limits; zero means the engine default.
+	MaxOrderNotional decimal.Decimal
+	MaxOpenOrders    int
+	DailyLossLimit   decimal.Decimal
+}
+
+// BotView is a bot as shown to the user.
+type BotView struct {
+	Config        BotConfig
+	State         BotState
+	Reason        string          // for paused/error
+	Position      decimal.Decimal // base quantity held by this bot
+	AvgEntry      decimal.Decimal
+	RealizedPnL   decimal.Decimal // net of fees, quote currency
+	UnrealizedPnL decimal.Decimal
+	Spent         decimal.Decimal // quote committed (for the budget)
+	OpenOrders    int
+	Buys, Sells   int
+	StartedAt     time.Time
+}
+
+// OrderState is the journal's state of an order.
+type OrderState string
+
+// Journal states.
+const (
+	OrderIntent    OrderState = "intent"    // written, not yet sent
+	OrderSent      OrderState = "sent"      // request in flight
+	OrderAcked     OrderState = "acked"     // on the book
+	OrderPartial   OrderState = "partial"   // partially filled
+	OrderFilled    OrderState = "filled"    // final
+	OrderCancelled OrderState = "cancelled" // final (includes expired)
+	OrderRejected  OrderState = "rejected"  // final
+	OrderUnknown   OrderState = "unknown"   // no definite answer yet; being reconciled
+)
+
+// OrderView is one journal row.
+type OrderView struct {
+	ClientID   string
+	ExchangeID int64
+	Bot        string // "" for manual orders
+	Mode       Mode
+	Symbol     string
+	Side       exchange.Side
+	Type       exchange.OrderType
+	Price      decimal.Decimal
+	Quantity   decimal.Decimal
+	Executed   decimal.Decimal
+	AvgPrice   decimal.Decimal
+	State      OrderState
+	Reason     string // rejection or error text
+	Created    time.Time
+	Updated    time.Time
+}
+
+// FillView is one recorded fill.
+type FillView struct {
+	TradeID  int64
+	ClientID string
+	Bot      string
+	Mode     Mode
+	Symbol   string
+	Side     exchange.Side
+	Price    decimal.Decimal
+	Qty      decimal.Decimal
+	Fee      decimal.Decimal
+	FeeAsset string
+	Time     time.Time
+}
+
+// BotEvent is one line of a bot's history.
+type BotEvent struct {
+	Bot     string
+	Time    time.Time
+	Level   string // "info", "warn", "error"
+	Message string
+}
+
+// OrderFilter selects journal rows.
+type OrderFilter struct {
+	Bot      string // "" means any
+	OpenOnly bool
+	Limit    int // 0 means a sensible default
+}
+
+// ManualOrder is an order from the order ticket.
+type ManualOrder struct {
+	Symbol   string
+	Side     exchange.Side
+	Type     exchange.OrderType
+	Quantity decimal.Decimal
+	Price    decimal.Decimal // limit only
+	Mode     Mode
+	KeyLabel string // live only
+}
+
+// PriceView is the latest market state of one symbol.
+type PriceView struct {
+	Symbol    string
+	Last      decimal.Decimal
+	Bid, Ask  decimal.Decimal
+	Open24h   decimal.Decimal // reference price for the change column
+	ChangePct decimal.Decimal
+	Spark     []decimal.Decimal // recent closes, oldest first, for sparklines
+	Updated   time.Time
+}
+
+// Health is the market connection's state for the header.
+type Health struct {
+	Exchange    string // "sim", "binance", "binance-testnet"
+	Stream      exchange.StreamState
+	LastMessage time.Time
+	Reconnects  int
+	ClockOffset time.Duration // exchange time minus local time
+	Rate        exchange.RateState
+}
+
+// BalanceView is one asset's balance in one mode.
+type BalanceView struct {
+	Mode       Mode
+	Asset      string
+	Free       decimal.Decimal
+	Locked     decimal.Decimal
+	QuoteValue decimal.Decimal // value in the quote currency (USDT), zero when unknown
+}
+
+// Snapshot is the whole state the cockpit shows.
+type Snapshot struct {
+	Time       time.Time
+	Health     Health
+	Prices     []PriceView // watchlist order
+	Bots       []BotView   // by name
+	Balances   []BalanceView
+	Orders     []OrderView // recent, newest first
+	Fills      []FillView  // recent, newest first
+	Log        []BotEvent  // recent engine and bot events, newest first
+	KillSwitch bool
+	KillReason string
+	Started    time.Time
+}
+
+// Event is one message of the engine's event stream.
+type Event interface{ event() }
+
+// SnapshotEvent carries a coalesced snapshot (prices, health and everything else).
+type SnapshotEvent struct{ Snapshot Snapshot }
+
+// OrderEvent reports a journal change.
+type OrderEvent struct{ Order OrderView }
+
+// FillEvent reports a recorded fill.
+type FillEvent struct{ Fill FillView }
+
+// BotEventMsg reports a bot state change or a history line.
+type BotEventMsg struct {
+	Bot   BotView
+	Event BotEvent
+}
+
+// ConnEvent reports a market stream state change.
+type ConnEvent struct{ Conn exchange.ConnEvent }
+
+// ErrorEvent reports an error the user should see.
+type ErrorEvent struct {
+	Bot string
+	Err string
+}
+
+// KillSwitchEvent reports the kill switch being engaged or released.
+type KillSwitchEvent struct {
+	Engaged bool
+	Reason  string
+}
+
+func (SnapshotEvent) event()   {}
+func (OrderEvent) event()      {}
+func (FillEvent) event()       {}
+func (BotEventMsg) event()     {}
+func (ConnEvent) event()       {}
+func (ErrorEvent) event()      {}
+func (KillSwitchEvent) event() {}

@@ -65,3 +65,10 @@ type Exchange interface {
 type Credentials interface {
 	Use(ctx context.Context, fn func(apiKey, apiSecret []byte) error) error
 }
+
+// OrderStream is implemented by traders that push order changes as they happen (paper trading;
+// later Binance's user data stream). Traders without it are polled with OpenOrders/GetOrder.
+// Each pushed Order carries the fills that caused the change in Order.Fills.
+type OrderStream interface {
+	OrderUpdates() <-chan Order
+}

@@ -119,9 +119,9 @@ func migrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i := range out {
-		if out[i].version != i+1 {
-			return nil, fmt.Errorf("store: migrations must be numbered 1..n without gaps, found %s", out[i].name)
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("store: two migrations numbered %d", out[i].version)
 		}
 	}
 	return out, nil
@@ -130,10 +130,10 @@ func migrations() ([]migration, error) {
 // SchemaVersion is the schema version this binary writes.
 func SchemaVersion() int {
 	m, err := migrations()
-	if err != nil {
+	if err != nil || len(m) == 0 {
 		return 0
 	}
-	return len(m)
+	return m[len(m)-1].version
 }
 
 // Migrate applies every migration newer than the database's user_version, each in its own
@@ -147,10 +147,13 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 		return fmt.Errorf("store: reading schema version: %w", err)
 	}
-	if current > len(ms) {
-		return fmt.Errorf("store: %w (schema %d, this binary knows %d); upgrade QuantDeck", ErrTooNew, current, len(ms))
+	if latest := ms[len(ms)-1].version; current > latest {
+		return fmt.Errorf("store: %w (schema %d, this binary knows %d); upgrade QuantDeck", ErrTooNew, current, latest)
 	}
-	for _, m := range ms[current:] {
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)

@@ -1,0 +1,173 @@
+package sshd_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/quantdeck/quantdeck/sshd"
+)
+
+// attached starts a server with one authorized key and returns a connected client.
+func attached(t *testing.T, newModel sshd.ModelFunc) (*testServer, *gossh.Client) {
+	t.Helper()
+	home := t.TempDir()
+	signer, line := newClientKey(t, "me@laptop")
+	ts := startServer(t, home, newModel)
+	authorize(t, home, line)
+	c, err := dial(ts.addr, ts.hostKey(t), gossh.PublicKeys(signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return ts, c
+}
+
+func TestSessionShowsCockpitAndTakesKeys(t *testing.T) {
+	_, c := attached(t, standInModel)
+	sc := openScreen(t, c, "xterm-256color", 100, 30, nil)
+	sc.waitFor(t, "standin user=trader size=100x30 typed=[]")
+	sc.typeKeys(t, "ab")
+	sc.waitFor(t, "typed=[ab]")
+
+	if err := sc.sess.WindowChange(40, 120); err != nil {
+		t.Fatal(err)
+	}
+	sc.waitFor(t, "size=120x40")
+
+	sc.typeKeys(t, "q")
+	if err := sc.waitEnd(t); err != nil {
+		t.Fatalf("quitting the cockpit ended the session with %v, want exit 0", err)
+	}
+	out := sc.out.String()
+	if !strings.Contains(out, "\x1b[?1049h") || !strings.Contains(out, "\x1b[?1049l") {
+		t.Error("the session did not enter and then leave the alternate screen")
+	}
+}
+
+func TestSessionsHaveTheirOwnSizeAndColours(t *testing.T) {
+	_, c := attached(t, standInModel)
+	colour := openScreen(t, c, "xterm-256color", 100, 30, nil)
+	plain := openScreen(t, c, "xterm-256color", 80, 24, map[string]string{"NO_COLOR": "1"})
+	dumb := openScreen(t, c, "dumb", 40, 5, nil)
+
+	colour.waitFor(t, "size=100x30")
+	plain.waitFor(t, "size=80x24")
+	dumb.waitFor(t, "size=40x5")
+	colour.waitFor(t, "\x1b[91mCOLOUR")
+	for name, sc := range map[string]*screen{"NO_COLOR": plain, "TERM=dumb": dumb} {
+		sc.waitFor(t, "COLOUR")
+		if out := sc.out.String(); strings.Contains(out, "\x1b[91m") || strings.Contains(out, "\x1b[38;") {
+			t.Errorf("%s session got colour escapes: %q", name, out)
+		}
+	}
+	// Resizing one session leaves the others alone.
+	if err := plain.sess.WindowChange(10, 60); err != nil {
+		t.Fatal(err)
+	}
+	plain.waitFor(t, "size=60x10")
+	if strings.Contains(colour.out.String(), "size=60x10") {
+		t.Error("a resize of one session reached another")
+	}
+}
+
+func TestSessionNeedsTerminalAndNoCommand(t *testing.T) {
+	_, c := attached(t, standInModel)
+	t.Run("no pty", func(t *testing.T) {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		out, err := sess.CombinedOutput("")
+		var exit *gossh.ExitError
+		if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+			t.Fatalf("err = %v, want exit status 1", err)
+		}
+		if !strings.Contains(string(out), "ssh -t") {
+			t.Errorf("output %q does not say how to get a terminal", out)
+		}
+	})
+	t.Run("command", func(t *testing.T) {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := sess.CombinedOutput("cat /etc/passwd")
+		var exit *gossh.ExitError
+		if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+			t.Fatalf("err = %v, want exit status 1", err)
+		}
+		if strings.Contains(string(out), "root:") || !strings.Contains(string(out), "not supported") {
+			t.Errorf("output %q, want a refusal", out)
+		}
+	})
+	t.Run("port forwarding", func(t *testing.T) {
+		if _, err := c.Dial("tcp", "127.0.0.1:1"); err == nil {
+			t.Fatal("the server opened a direct-tcpip channel")
+		}
+	})
+}
+
+func TestModelFactoryErrorIsShown(t *testing.T) {
+	_, c := attached(t, func(context.Context, sshd.Session) (tea.Model, error) {
+		return nil, errors.New("vault: database is locked by another process")
+	})
+	sc := openScreen(t, c, "xterm", 80, 24, nil)
+	err := sc.waitEnd(t)
+	var exit *gossh.ExitError
+	if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("err = %v, want exit status 1", err)
+	}
+	if !strings.Contains(sc.out.String(), "database is locked") {
+		t.Errorf("screen %q does not show why the cockpit could not open", sc.out.String())
+	}
+}
+
+func TestDisconnectEndsOnlyThatSession(t *testing.T) {
+	ended := make(chan struct{}, 4)
+	factory := func(ctx context.Context, s sshd.Session) (tea.Model, error) {
+		context.AfterFunc(ctx, func() { ended <- struct{}{} })
+		return standIn{sess: s}, nil
+	}
+	ts, c := attached(t, factory)
+	stay := openScreen(t, c, "xterm", 80, 24, nil)
+	stay.waitFor(t, "size=80x24")
+
+	signer, line := newClientKey(t, "other@laptop")
+	authorize(t, ts.home, line)
+	other, err := dial(ts.addr, ts.hostKey(t), gossh.PublicKeys(signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leave := openScreen(t, other, "xterm", 70, 20, nil)
+	leave.waitFor(t, "size=70x20")
+	other.Close() // drop the connection without quitting
+
+	<-ended // the dropped session's context ends...
+	stay.typeKeys(t, "x")
+	stay.waitFor(t, "typed=[x]") // ...and the other session is untouched.
+}
+
+func TestServeStopsSessionsCleanly(t *testing.T) {
+	ts, c := attached(t, standInModel)
+	sc := openScreen(t, c, "xterm", 80, 24, nil)
+	sc.waitFor(t, "size=80x24")
+	ts.stop(t)
+	sc.waitEnd(t)
+	out := sc.out.String()
+	if !strings.Contains(out, "\x1b[?1049l") {
+		t.Error("the client's screen was not restored on shutdown")
+	}
+	if !strings.Contains(out, "shutting down") {
+		t.Errorf("the client was not told why the session ended: %q", out)
+	}
+}

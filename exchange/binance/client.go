@@ -1,0 +1,198 @@
+package binance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Network names accepted in Config.Name.
+const (
+	Mainnet = "binance"
+	Testnet = "binance-testnet"
+)
+
+// Default endpoints per network.
+const (
+	MainnetRESTURL = "https://api.binance.com"
+	MainnetWSURL   = "wss://stream.binance.com:9443"
+	TestnetRESTURL = "https://testnet.binance.vision"
+	TestnetWSURL   = "wss://stream.testnet.binance.vision"
+)
+
+const (
+	defaultRecvWindow = 5 * time.Second
+	maxRecvWindow     = 60 * time.Second
+	defaultStaleAfter = 30 * time.Second
+	defaultHTTPTimout = 15 * time.Second
+	// maxConnAge is how long a market stream connection is kept before it is replaced; Binance
+	// closes connections at 24 h.
+	maxConnAge = 23*time.Hour + 30*time.Minute
+)
+
+// Config configures a Client. Only Name is required.
+type Config struct {
+	// Name is "binance" (mainnet) or "binance-testnet".
+	Name string
+	// RESTURL and WSURL override the network's endpoints (a proxy, the local fake exchange).
+	RESTURL, WSURL string
+	// Creds lends the API key and secret per signed call; nil means public market data only.
+	Creds exchange.Credentials
+	// HTTPClient sends REST requests; nil means a client with a 15 s timeout.
+	HTTPClient *http.Client
+	// Logger receives operational messages (never secrets); nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// RecvWindow is how long after its timestamp a signed request stays valid; 0 means 5 s,
+	// at most 60 s.
+	RecvWindow time.Duration
+	// StaleAfter is how long a market stream may go without a message before it is reported
+	// stale and reconnected; 0 means 30 s.
+	StaleAfter time.Duration
+}
+
+// Client talks to Binance spot. It implements exchange.Exchange and exchange.RateReporter and is
+// safe for concurrent use.
+type Client struct {
+	name       string
+	restURL    string
+	wsURL      string
+	creds      exchange.Credentials
+	hc         *http.Client
+	log        *slog.Logger
+	now        func() time.Time
+	recvWindow time.Duration
+	staleAfter time.Duration
+
+	// Stream tuning; tests shorten these.
+	backoffMin, backoffMax time.Duration
+	connMaxAge             time.Duration
+	// sleep waits for d or until ctx ends; tests replace it to observe throttling.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	signers signerPool
+	rate    rateLimiter
+
+	offset atomic.Int64 // server clock minus local clock, in nanoseconds
+	syncMu sync.Mutex
+	synced bool
+
+	rulesMu sync.Mutex
+	rules   map[string]cachedRules
+}
+
+var (
+	_ exchange.Exchange     = (*Client)(nil)
+	_ exchange.RateReporter = (*Client)(nil)
+)
+
+// New returns a client for cfg. It does no I/O: the server clock is synchronised on the first
+// signed call (or by SyncTime), symbol rules are fetched on first use.
+func New(cfg Config) (*Client, error) {
+	var rest, ws string
+	switch cfg.Name {
+	case Mainnet:
+		rest, ws = MainnetRESTURL, MainnetWSURL
+	case Testnet:
+		rest, ws = TestnetRESTURL, TestnetWSURL
+	default:
+		return nil, fmt.Errorf("binance: unknown network %q: use %q or %q", cfg.Name, Mainnet, Testnet)
+	}
+	if cfg.RESTURL != "" {
+		rest = cfg.RESTURL
+	}
+	if cfg.WSURL != "" {
+		ws = cfg.WSURL
+	}
+	var err error
+	if rest, err = checkBaseURL(rest, "http", "https"); err != nil {
+		return nil, fmt.Errorf("binance: REST URL: %w", err)
+	}
+	if ws, err = checkBaseURL(ws, "ws", "wss"); err != nil {
+		return nil, fmt.Errorf("binance: websocket URL: %w", err)
+	}
+	if cfg.RecvWindow < 0 || cfg.RecvWindow > maxRecvWindow {
+		return nil, fmt.Errorf("binance: receive window %s out of range: use up to %s", cfg.RecvWindow, maxRecvWindow)
+	}
+	c := &Client{
+		name:       cfg.Name,
+		restURL:    rest,
+		wsURL:      ws,
+		creds:      cfg.Creds,
+		hc:         cfg.HTTPClient,
+		log:        cfg.Logger,
+		now:        cfg.Now,
+		recvWindow: cfg.RecvWindow,
+		staleAfter: cfg.StaleAfter,
+		backoffMin: 500 * time.Millisecond,
+		backoffMax: 30 * time.Second,
+		connMaxAge: maxConnAge,
+		sleep:      sleepCtx,
+		rules:      make(map[string]cachedRules),
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Timeout: defaultHTTPTimout}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.recvWindow == 0 {
+		c.recvWindow = defaultRecvWindow
+	}
+	if c.staleAfter <= 0 {
+		c.staleAfter = defaultStaleAfter
+	}
+	return c, nil
+}
+
+// checkBaseURL validates an endpoint and strips any trailing slash.
+func checkBaseURL(raw string, schemes ...string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL", raw)
+	}
+	ok := false
+	for _, s := range schemes {
+		ok = ok || u.Scheme == s
+	}
+	if !ok || u.Host == "" {
+		return "", fmt.Errorf("%q must be %s://host[:port]", raw, strings.Join(schemes, " or "))
+	}
+	if u.RawQuery != "" || u.User != nil {
+		return "", errors.New("must not carry a query or user information")
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// Name returns the network name ("binance" or "binance-testnet").
+func (c *Client) Name() string { return c.name }
+
+// ClockOffset returns the server clock minus the local clock, as last measured.
+func (c *Client) ClockOffset() time.Duration { return time.Duration(c.offset.Load()) }
+
+// serverNow is the local clock corrected by the measured offset.
+func (c *Client) serverNow() time.Time { return c.now().Add(c.ClockOffset()) }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzParseOrderQuery(f *testing.F) {
+	for _, s := range []string{"", "bot=dca-btc&open=true&limit=5", "open=1", "limit=1000", "limit=-1",
+		"bot=%00", "bot=a&bot=b", "x=y", "limit=99999999999999999999", "bot=" + strings.Repeat("é", 40)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		flt, err := parseOrderQuery(q)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "bad request: ") {
+				t.Fatalf("error %q lacks the bad request prefix", err)
+			}
+			return
+		}
+		if flt.Limit < 1 || flt.Limit > maxOrderLimit {
+			t.Fatalf("limit %d accepted", flt.Limit)
+		}
+		if flt.Bot != "" {
+			if _, err := parseName(flt.Bot); err != nil {
+				t.Fatalf("invalid bot name %q accepted", flt.Bot)
+			}
+		}
+	})
+}
+
+func FuzzParseName(f *testing.F) {
+	for _, s := range []string{"dca-btc", "", "a/b", "a b", "\x00", strings.Repeat("n", 65), "ünïcode", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		name, err := parseName(s)
+		if err != nil {
+			return
+		}
+		if name != s || len(name) == 0 || len(name) > maxNameLen || !utf8.ValidString(name) || strings.ContainsAny(name, "/ \t\r\n\x00") {
+			t.Fatalf("accepted %q as %q", s, name)
+		}
+	})
+}
+
+func FuzzParseKillBody(f *testing.F) {
+	for _, s := range []string{"", "  ", `{}`, `{"reason":"x"}`, `{"reason":null}`, `{"reason":"a\u0000"}`, `[]`, `{"reason":"x"} {}`, `{"other":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		reason, err := parseKillBody(body)
+		if err != nil {
+			return
+		}
+		if reason == "" || utf8.RuneCountInString(reason) > maxReasonLen || !utf8.ValidString(reason) {
+			t.Fatalf("accepted reason %q", reason)
+		}
+	})
+}
+
+// FuzzHandler sends arbitrary authenticated requests through the whole router: it must never
+// panic, never fail with a 5xx, and always answer JSON (except /metrics).
+func FuzzHandler(f *testing.F) {
+	srv, err := New(Config{Token: testToken, Engine: newFakeEngine()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := srv.Handler()
+	for _, r := range srv.Routes() {
+		f.Add(r.Method, concrete(r.Path), "", "")
+	}
+	f.Add("GET", "/v1/orders", "bot=dca-btc&open=true", "")
+	f.Add("POST", "/v1/killswitch", "", `{"reason":"why"}`)
+	f.Add("GET", "/v1/bots/%ZZ", "", "")
+	f.Add("PUT", "/v1/bots/x/start", "", "")
+	f.Fuzz(func(t *testing.T, method, path, query, body string) {
+		switch method {
+		case "GET", "POST", "DELETE", "PUT", "HEAD":
+		default:
+			return
+		}
+		u := &url.URL{Path: path, RawQuery: query}
+		if !strings.HasPrefix(path, "/") {
+			return
+		}
+		req, err := http.NewRequest(method, "http://127.0.0.1"+u.String(), strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		req.RemoteAddr = "127.0.0.1:1"
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s: %d %s", method, u, rec.Code, rec.Body)
+		}
+		if method == "HEAD" || req.URL.Path == "/metrics" || rec.Code == http.StatusMovedPermanently ||
+			rec.Code == http.StatusNotFound || rec.Code == http.StatusMethodNotAllowed || rec.Code == http.StatusTemporaryRedirect {
+			return
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%s %s: %d, not JSON: %q", method, u, rec.Code, rec.Body)
+		}
+	})
+}

@@ -1,0 +1,14 @@
+// Package vault owns QuantDeck's encrypted store of exchange API keys: turning the user's
+// passphrase into a key (PBKDF2-HMAC-SHA256), sealing every secret as a Fernet token in SQLite,
+// rotating keys and the passphrase, and lending decrypted key material for the length of one
+// signed call. It also owns the Secret type, which never prints.
+//
+// On disk (tables created by the store's migrations):
+//
+//	vault(salt BLOB(16), iterations, verifier TEXT Fernet token, created_at, ...)
+//	credentials(id, label, exchange, api_key TEXT Fernet token, api_secret TEXT Fernet token,
+//	            created_at, retired_at, permissions seen at the last check, last_used_at)
+//
+// The Fernet key is base64url(PBKDF2-HMAC-SHA256(passphrase, salt, iterations, 32 bytes)), the
+// recipe from the Python cryptography documentation, so a vault can be audited with other tools.
+package vault

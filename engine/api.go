@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Subscribe implements Service.
+func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.subscribe(ctx) }
+
+// ValidateBot implements Service.
+func (e *Engine) ValidateBot(ctx context.Context, cfg BotConfig) error {
+	cfg = normalize(cfg)
+	rules, err := e.rulesFor(ctx, cfg.Symbol)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrInvalidBot, cfg.Symbol, err)
+	}
+	if err := ValidateConfig(cfg, rules); err != nil {
+		return err
+	}
+	if cfg.Mode == Live {
+		if e.cfg.KeyOK == nil {
+			return fmt.Errorf("%w: no credential checks configured", ErrLiveUnavailable)
+		}
+		if err := e.cfg.KeyOK(ctx, cfg.KeyLabel); err != nil {
+			return fmt.Errorf("%w: credential %q: %w", ErrLiveUnavailable, cfg.KeyLabel, err)
+		}
+	}
+	return nil
+}
+
+// AddBot implements Service: the bot is saved stopped; starting it is a separate action.
+func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
+	cfg = normalize(cfg)
+	if err := e.ValidateBot(ctx, cfg); err != nil {
+		return err
+	}
+	rules, err := e.rulesFor(ctx, cfg.Symbol)
+	if err != nil {
+		return err
+	}
+	if err := e.reg.Add(ctx, cfg, rules); err != nil {
+		return err
+	}
+	led, err := loadLedger(ctx, e.j, cfg, rules)
+	if err != nil {
+		return err
+	}
+	b := &bot{cfg: cfg, rules: rules, desired: BotStopped, state: BotStopped, led: led}
+	e.mu.Lock()
+	e.bots[cfg.Name] = b
+	e.mu.Unlock()
+	e.event(cfg.Name, "info", "added (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
+	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "added"})
+	return nil
+}
+
+func paramsText(p map[string]string) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += " "
+		}
+		s += k + "=" + p[k]
+	}
+	return s
+}
+
+// UpdateBot implements Service: only while the bot is stopped. Switching a bot to live is
+// this explicit action, and needs a checked credential.
+func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
+	cfg = normalize(cfg)
+	b := e.botNamed(cfg.Name)
+	if b == nil {
+		return fmt.Errorf("%w: %q", ErrNoBot, cfg.Name)
+	}
+	b.mu.Lock()
+	running := b.state == BotRunning
+	b.mu.Unlock()
+	if running {
+		return fmt.Errorf("updating bot %s: %w: stop it first", cfg.Name, ErrBotRunning)
+	}
+	if err := e.ValidateBot(ctx, cfg); err != nil {
+		return err
+	}
+	rules, err := e.rulesFor(ctx, cfg.Symbol)
+	if err != nil {
+		return err
+	}
+	if err := e.reg.Update(ctx, cfg, rules); err != nil {
+		return err
+	}
+	led, err := loadLedger(ctx, e.j, cfg, rules)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.cfg, b.rules, b.led = cfg, rules, led
+	b.mu.Unlock()
+	e.event(cfg.Name, "info", "updated (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
+	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "updated"})
+	return nil
+}
+
+// RemoveBot implements Service: only while stopped and without open orders.
+func (e *Engine) RemoveBot(ctx context.Context, name string) error {
+	b := e.botNamed(name)
+	if b == nil {
+		return fmt.Errorf("%w: %q", ErrNoBot, name)
+	}
+	b.mu.Lock()
+	running := b.state == BotRunning
+	b.mu.Unlock()
+	if running {
+		return fmt.Errorf("removing bot %s: %w: stop it first", name, ErrBotRunning)
+	}
+	if err := e.reg.Remove(ctx, name); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	delete(e.bots, name)
+	e.mu.Unlock()
+	e.event(name, "info", "removed")
+	return nil
+}
+
+// Orders implements Service.
+func (e *Engine) Orders(ctx context.Context, f OrderFilter) ([]OrderView, error) {
+	return e.j.orders(ctx, f)
+}
+
+// Fills implements Service.
+func (e *Engine) Fills(ctx context.Context, bot string, limit int) ([]FillView, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	return e.j.fills(ctx, bot, limit, false)
+}
+
+// BotEvents implements Service.
+func (e *Engine) BotEvents(ctx context.Context, bot string, limit int) ([]BotEvent, error) {
+	return e.j.events(ctx, bot, limit)
+}
+
+// Candles implements Service: one-minute candles, oldest first.
+func (e *Engine) Candles(symbol string) []exchange.Candle { return e.mkt.candles(symbol) }
+
+// Rules implements Service.
+func (e *Engine) Rules(ctx context.Context, symbol string) (exchange.Rules, error) {
+	return e.rulesFor(ctx, symbol)
+}
+
+// Snapshot implements Service.
+func (e *Engine) Snapshot() Snapshot {
+	prices, health := e.mkt.view()
+	if rr, ok := e.cfg.Market.(exchange.RateReporter); ok {
+		health.Rate = rr.RateState()
+	}
+	e.mu.Lock()
+	bots := make([]*bot, 0, len(e.bots))
+	for _, b := range e.bots {
+		bots = append(bots, b)
+	}
+	s := Snapshot{
+		Time: e.now().UTC(), Health: health, Prices: prices,
+		Balances:   append([]BalanceView(nil), e.balances...),
+		Orders:     newestFirst(e.recent.orders),
+		Fills:      newestFirst(e.recent.fills),
+		Log:        newestFirst(e.recent.log),
+		KillSwitch: e.killed.Load(), KillReason: e.killReason, Started: e.started,
+	}
+	e.mu.Unlock()
+	for _, b := range bots {
+		s.Bots = append(s.Bots, e.botView(b))
+	}
+	sort.Slice(s.Bots, func(i, j int) bool { return s.Bots[i].Config.Name < s.Bots[j].Config.Name })
+	return s
+}

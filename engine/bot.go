@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// bot is one bot at run time. mu guards every field; the tick path holds it only for the
+// strategy call and the risk check, never across I/O.
+type bot struct {
+	mu        sync.Mutex
+	cfg       BotConfig
+	rules     exchange.Rules
+	desired   BotState
+	state     BotState
+	reason    string
+	startedAt time.Time
+	strat     Strategy
+	led       ledger
+	last      decimal.Decimal // latest price seen by the bot
+
+	// Risk accounting of orders that are queued or open: their number and the quote value
+	// the buys among them still commit.
+	openN   int
+	openBuy decimal.Decimal
+
+	queue   chan job
+	cancel  context.CancelFunc
+	done    chan struct{}
+	scratch []Intent
+	lastRef string // last refusal reason, to keep the history free of repeats
+}
+
+// job is an intent that passed the risk guard, waiting for the bot's order worker.
+type job struct {
+	intent   Intent
+	req      exchange.OrderRequest // normalised to the symbol's rules
+	reserved decimal.Decimal       // quote value committed by a buy
+}
+
+const queueLen = 64
+
+// onTick is the hot path: market state, then every running bot on the symbol, then paper fills.
+func (e *Engine) onTick(t exchange.Tick) {
+	now := e.now()
+	e.mkt.onTick(t, now)
+	for _, b := range (*e.routes.Load())[t.Symbol] {
+		e.tickBot(b, t, now)
+	}
+	if p, ok := e.cfg.Paper.(interface{ OnTick(exchange.Tick) }); ok {
+		p.OnTick(t)
+	}
+}
+
+// tickBot runs one bot's strategy on a tick and queues what the risk guard lets through.
+func (e *Engine) tickBot(b *bot, t exchange.Tick, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state != BotRunning {
+		return
+	}
+	if p := refPrice(t); p.IsPos() {
+		b.last = p
+	}
+	if limit := b.cfg.DailyLossLimit; limit.IsPos() {
+		if loss := b.led.dayLoss(now, b.last); loss.Cmp(limit) >= 0 {
+			e.pauseLocked(b, fmt.Sprintf("daily loss limit reached: lost %s of %s %s today", loss.Round(2), limit, b.led.quote))
+			return
+		}
+	}
+	b.scratch = b.strat.OnTick(t, b.led.position(), now, b.scratch[:0])
+	for _, it := range b.scratch {
+		jb, err := e.check(b, it)
+		if err == nil {
+			select {
+			case b.queue <- jb:
+				b.openN++
+				b.openBuy, _ = b.openBuy.Add(jb.reserved)
+				continue
+			default:
+				err = fmt.Errorf("%w: too many orders waiting to be sent", ErrRisk)
+			}
+		}
+		e.refuseLocked(b, it, err, now)
+	}
+}
+
+// check applies the symbol's rules and the risk guard to one intent. b.mu is held.
+func (e *Engine) check(b *bot, it Intent) (job, error) {
+	if e.killed.Load() {
+		return job{}, ErrKillSwitch
+	}
+	if e.closing.Load() {
+		return job{}, ErrStopping
+	}
+	req := exchange.OrderRequest{Symbol: b.cfg.Symbol, Side: it.Side, Type: it.Type, Quantity: it.Qty, QuoteQty: it.QuoteQty, Price: it.Price}
+	req, err := b.rules.Normalize(req, b.last)
+	if err != nil {
+		return job{}, err
+	}
+	notional, err := orderValue(req, b.last)
+	if err != nil {
+		return job{}, err
+	}
+	if max := decOr(b.cfg.MaxOrderNotional, e.lim.MaxOrderNotional); max.IsPos() && notional.Cmp(max) > 0 {
+		return job{}, fmt.Errorf("%w: order value %s is above the bot's maximum of %s", ErrRisk, notional.Round(2), max)
+	}
+	maxOpen := b.cfg.MaxOpenOrders
+	if maxOpen <= 0 {
+		maxOpen = e.lim.MaxOpenOrders
+	}
+	if b.openN >= maxOpen {
+		return job{}, fmt.Errorf("%w: %d open orders is the bot's maximum", ErrRisk, maxOpen)
+	}
+	jb := job{intent: it, req: req}
+	if req.Side == exchange.Buy {
+		jb.reserved = notional
+		if b.cfg.Budget.IsPos() {
+			committed, err := decimal.Sum(b.led.cost, b.openBuy, notional)
+			if err != nil || committed.Cmp(b.cfg.Budget) > 0 {
+				return job{}, fmt.Errorf("%w: budget %s would be exceeded (%s committed, order %s)", ErrRisk, b.cfg.Budget, b.committedLocked().Round(2), notional.Round(2))
+			}
+		}
+	}
+	return jb, nil
+}
+
+// committedLocked is the quote value held in position and open buys.
+func (b *bot) committedLocked() decimal.Decimal {
+	c, err := b.led.cost.Add(b.openBuy)
+	if err != nil {
+		return b.led.cost
+	}
+	return c
+}
+
+// orderValue is an order's quote value; a market order by quantity is valued at ref.
+func orderValue(req exchange.OrderRequest, ref decimal.Decimal) (decimal.Decimal, error) {
+	switch {
+	case req.QuoteQty.IsPos():
+		return req.QuoteQty, nil
+	case req.Type == exchange.Limit:
+		return req.Price.Mul(req.Quantity)
+	default:
+		return req.Quantity.Mul(ref)
+	}
+}
+
+// refuseLocked tells the strategy an intent never reached the exchange, and records why
+// (once per distinct reason, so a refusal that repeats on every tick is one history line).
+func (e *Engine) refuseLocked(b *bot, it Intent, err error, now time.Time) {
+	if b.strat != nil {
+		b.strat.OnOrder(OrderUpdate{Tag: it.Tag, Side: it.Side, Price: it.Price, Qty: it.Qty, Time: now, Refused: true, Reason: err.Error()})
+	}
+	if msg := err.Error(); msg != b.lastRef {
+		b.lastRef = msg
+		e.event(b.cfg.Name, "warn", "order refused: %s", msg)
+	}
+}
+
+// pauseLocked pauses a bot from the tick path: no new intents from now on; the worker is
+// stopped and the bot's open orders are cancelled in the background.
+func (e *Engine) pauseLocked(b *bot, reason string) {
+	b.state, b.reason = BotPaused, reason
+	e.event(b.cfg.Name, "warn", "paused: %s", reason)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.haltWorker(b)
+		e.rebuildRoutes()
+		ctx, cancel := context.WithTimeout(e.life, 30*time.Second)
+		defer cancel()
+		if err := e.reg.setState(ctx, b.cfg.Name, BotRunning, BotPaused, reason, time.Time{}); err != nil {
+			e.event(b.cfg.Name, "error", "saving the paused state: %v", err)
+		}
+		e.cancelBotOrders(ctx, b.cfg.Name)
+		e.publishBot(b, BotEvent{Bot: b.cfg.Name, Time: e.now().UTC(), Level: "warn", Message: "paused: " + reason})
+	}()
+}
+
+// haltWorker stops a bot's order worker and waits for it; the order in flight completes.
+func (e *Engine) haltWorker(b *bot) {
+	b.mu.Lock()
+	cancel, done := b.cancel, b.done
+	b.cancel, b.done = nil, nil
+	b.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// worker sends a bot's queued intents one at a time until ctx ends; what is still queued then
+// is refused (it never reached the journal).
+func (e *Engine) worker(ctx context.Context, b *bot, queue chan job, done chan struct{}) {
+	defer e.wg.Done()
+	defer close(done)
+	for {
+		select {
+		case <-ctx.Done():
+			for {
+				select {
+				case jb := <-queue:
+					e.releaseJob(b, jb, ErrStopping)
+				default:
+					return
+				}
+			}
+		case jb := <-queue:
+			e.placeForBot(ctx, b, jb)
+		}
+	}
+}
+
+// releaseJob undoes a queued job's risk accounting and tells the strategy.
+func (e *Engine) releaseJob(b *bot, jb job, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.openN--
+	b.openBuy, _ = b.openBuy.Sub(jb.reserved)
+	if b.openBuy.IsNeg() {
+		b.openBuy = decimal.Zero
+	}
+	if b.strat != nil && b.state == BotRunning {
+		b.strat.OnOrder(OrderUpdate{Tag: jb.intent.Tag, Side: jb.intent.Side, Time: e.now(), Refused: true, Reason: err.Error()})
+	}
+}
+
+// rebuildRoutes recomputes the running bots per symbol for the tick path.
+func (e *Engine) rebuildRoutes() {
+	e.mu.Lock()
+	bots := make([]*bot, 0, len(e.bots))
+	for _, b := range e.bots {
+		bots = append(bots, b)
+	}
+	e.mu.Unlock()
+	m := map[string][]*bot{}
+	for _, b := range bots {
+		b.mu.Lock()
+		if b.state == BotRunning {
+			m[b.cfg.Symbol] = append(m[b.cfg.Symbol], b)
+		}
+		b.mu.Unlock()
+	}
+	e.routes.Store(&m)
+}
+
+// botView is a bot as shown to the user.
+func (e *Engine) botView(b *bot) BotView {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	price := b.last
+	if !price.IsPos() {
+		price = e.mkt.last(b.cfg.Symbol)
+	}
+	return BotView{
+		Config: b.cfg, State: b.state, Reason: b.reason, StartedAt: b.startedAt,
+		Position: b.led.qty, AvgEntry: b.led.avgEntry(), RealizedPnL: b.led.realized,
+		UnrealizedPnL: b.led.unrealized(price), Spent: b.committedLocked(), OpenOrders: b.openN,
+		Buys: b.led.buys, Sells: b.led.sells,
+	}
+}

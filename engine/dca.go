@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Tags of DCA orders.
+const (
+	dcaBuyTag = "buy"
+	dcaTPTag  = "tp"
+	dcaDipTag = "dip"
+)
+
+// dca buys a fixed quote amount every interval (up to MaxBuys per cycle), buys the same amount
+// again at each dip step below the average entry, and sells the whole position at the
+// take-profit, which starts a new cycle. It has at most one order in flight.
+type dca struct {
+	p         DCAParams
+	tpFactor  decimal.Decimal   // 1 + take_profit/100
+	dipFactor []decimal.Decimal // 1 - step/100
+	lastBuy   time.Time         // when the last scheduled buy was decided
+	prevBuy   time.Time         // lastBuy before it, restored when that buy is refused
+	buys      int               // scheduled buys this cycle
+	dipDone   []bool            // dip steps bought this cycle
+	pending   bool              // an order is in flight
+	holdUntil time.Time         // after a refusal, wait before trying again
+}
+
+func newDCA(p DCAParams) *dca {
+	d := &dca{p: p, dipDone: make([]bool, len(p.DipSteps))}
+	if p.TakeProfit.IsPos() {
+		if f, err := p.TakeProfit.Quo(decimal.Hundred); err == nil {
+			d.tpFactor, _ = f.Add(decimal.One)
+		}
+	}
+	for _, s := range p.DipSteps {
+		f, _ := s.Quo(decimal.Hundred)
+		f, _ = decimal.One.Sub(f)
+		d.dipFactor = append(d.dipFactor, f)
+	}
+	return d
+}
+
+// Restore finds the current cycle in the history: scheduled buys since the last filled
+// take-profit, and when the last one was decided.
+func (d *dca) Restore(_ Position, open, history []OrderRef) {
+	d.pending = len(open) > 0
+	d.buys = 0
+	d.lastBuy = time.Time{}
+	for i := range d.dipDone {
+		d.dipDone[i] = false
+	}
+	all := append(append([]OrderRef(nil), open...), history...)
+	for _, o := range all {
+		if o.Tag == dcaTPTag && o.Executed.IsPos() {
+			break
+		}
+		switch {
+		case o.Tag == dcaBuyTag && (o.Executed.IsPos() || !o.State.Final()):
+			d.buys++
+			if o.Created.After(d.lastBuy) {
+				d.lastBuy = o.Created
+			}
+		case strings.HasPrefix(o.Tag, dcaDipTag) && (o.Executed.IsPos() || !o.State.Final()):
+			if n, err := strconv.Atoi(o.Tag[len(dcaDipTag):]); err == nil && n >= 0 && n < len(d.dipDone) {
+				d.dipDone[n] = true
+			}
+		}
+	}
+}
+
+func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent) []Intent {
+	if d.pending || now.Before(d.holdUntil) {
+		return out
+	}
+	price := refPrice(t)
+	if !price.IsPos() {
+		return out
+	}
+	held := pos.Qty.IsPos() && pos.AvgEntry.IsPos()
+	if held && d.tpFactor.IsPos() {
+		if target, err := pos.AvgEntry.Mul(d.tpFactor); err == nil && price.Cmp(target) >= 0 {
+			d.pending = true
+			return append(out, Intent{Tag: dcaTPTag, Side: exchange.Sell, Type: exchange.Market, Qty: pos.Qty})
+		}
+	}
+	if held {
+		for i, f := range d.dipFactor {
+			if d.dipDone[i] {
+				continue
+			}
+			if trigger, err := pos.AvgEntry.Mul(f); err == nil && price.Cmp(trigger) <= 0 {
+				d.dipDone[i] = true
+				d.pending = true
+				return append(out, Intent{Tag: dcaDipTag + strconv.Itoa(i), Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
+			}
+		}
+	}
+	if d.p.MaxBuys > 0 && d.buys >= d.p.MaxBuys {
+		return out
+	}
+	if !d.lastBuy.IsZero() && now.Sub(d.lastBuy) < d.p.Interval {
+		return out
+	}
+	d.prevBuy, d.lastBuy = d.lastBuy, now
+	d.buys++
+	d.pending = true
+	return append(out, Intent{Tag: dcaBuyTag, Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
+}
+
+func (d *dca) OnOrder(u OrderUpdate) {
+	if !u.Refused && !u.State.Final() {
+		return
+	}
+	d.pending = false
+	if u.Refused || (u.State != OrderFilled && !u.Executed.IsPos()) {
+		// Nothing happened: undo the bookkeeping and wait a moment before trying again, so a
+		// refusal that persists (budget, rules) does not repeat on every tick.
+		switch {
+		case u.Tag == dcaBuyTag && d.buys > 0:
+			d.buys--
+			d.lastBuy = d.prevBuy
+		case strings.HasPrefix(u.Tag, dcaDipTag):
+			if n, err := strconv.Atoi(u.Tag[len(dcaDipTag):]); err == nil && n >= 0 && n < len(d.dipDone) {
+				d.dipDone[n] = false
+			}
+		}
+		wait := d.p.Interval
+		if wait > time.Minute {
+			wait = time.Minute
+		}
+		d.holdUntil = u.Time.Add(wait)
+		return
+	}
+	if u.Tag == dcaTPTag {
+		d.buys = 0
+		for i := range d.dipDone {
+			d.dipDone[i] = false
+		}
+	}
+}

@@ -1,0 +1,272 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Engine runs bots against a market and the paper or live accounts. Create it with New, call
+// Resume once the vault is open (it reconciles the journal, then starts the bots that were
+// running) and Run for the market stream; Run returns after a clean shutdown, and the engine
+// is spent then.
+type Engine struct {
+	cfg     Config
+	lim     Limits
+	log     *slog.Logger
+	now     func() time.Time
+	sleep   func(ctx context.Context, d time.Duration) error
+	j       *journal
+	reg     *Registry
+	bus     *bus
+	limiter *limiter
+	mkt     *marketState
+
+	life    context.Context // ends when the engine stops; every goroutine watches it
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+	closed  sync.Once
+	started time.Time
+
+	resumed atomic.Bool
+	closing atomic.Bool
+	killed  atomic.Bool
+
+	mu         sync.Mutex // guards the fields below
+	bots       map[string]*bot
+	killReason string
+	rules      map[string]exchange.Rules
+	live       map[string]exchange.Trader
+	recent     recent
+	balances   []BalanceView
+
+	routes atomic.Pointer[map[string][]*bot] // running bots by symbol, for the tick path
+
+	jmu  sync.Mutex           // serialises changes to journal order rows; taken before any bot.mu
+	open map[string]*orderRec // rows without a final state, by client id
+
+	events chan BotEvent // history lines waiting to be written
+	hooks  hooks
+}
+
+// hooks are points where the crash test kills the process; nil in normal operation.
+type hooks struct {
+	afterIntent func(clientID string) // the intent row is durable, nothing sent yet
+	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
+}
+
+var _ Service = (*Engine)(nil)
+
+// New loads the bots and the kill switch from the store. It starts no bot: that is Resume's
+// job, after the journal has been reconciled.
+func New(cfg Config) (*Engine, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("engine: no database")
+	}
+	if cfg.Market == nil {
+		return nil, errors.New("engine: no market data source")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ExchangeName == "" {
+		cfg.ExchangeName = "sim"
+	}
+	ctx := context.Background()
+	j, err := openJournal(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg: cfg, lim: cfg.Limits.withDefaults(), log: cfg.Logger, now: cfg.Now,
+		j: j, reg: NewRegistry(cfg.DB, cfg.Now), bus: newBus(),
+		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
+		open: map[string]*orderRec{}, events: make(chan BotEvent, 1024),
+	}
+	e.sleep = sleepCtx
+	e.limiter = newLimiter(e.lim, e.now, func(ctx context.Context, d time.Duration) error { return e.sleep(ctx, d) })
+	e.mkt = newMarketState(cfg.Symbols, cfg.ExchangeName)
+	e.life, e.stop = context.WithCancel(context.Background())
+	e.started = e.now().UTC()
+	empty := map[string][]*bot{}
+	e.routes.Store(&empty)
+
+	engaged, reason, err := j.killSwitch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.killed.Store(engaged)
+	e.killReason = reason
+	rows, err := e.reg.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		led, err := loadLedger(ctx, j, r.cfg, exchange.Rules{})
+		if err != nil {
+			return nil, err
+		}
+		e.bots[r.cfg.Name] = &bot{cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
+	}
+	e.wg.Add(1)
+	go e.writeEvents()
+	return e, nil
+}
+
+// stoppedOr maps a stored state to the state of a bot that is not running yet: paused and
+// error keep their reason, running becomes stopped until Resume starts it.
+func stoppedOr(s BotState) BotState {
+	if s == BotPaused || s == BotError {
+		return s
+	}
+	return BotStopped
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Close stops every bot worker and background goroutine without touching the bots' desired
+// state. Run calls it on its way out; call it directly only when Run was never called.
+func (e *Engine) Close() error {
+	e.closed.Do(func() {
+		e.closing.Store(true)
+		e.mu.Lock()
+		bots := make([]*bot, 0, len(e.bots))
+		for _, b := range e.bots {
+			bots = append(bots, b)
+		}
+		e.mu.Unlock()
+		for _, b := range bots {
+			e.haltWorker(b)
+		}
+		e.stop()
+		e.wg.Wait()
+		e.bus.close()
+	})
+	return nil
+}
+
+// trader returns the account for a mode and credential.
+func (e *Engine) trader(mode Mode, keyLabel string) (exchange.Trader, error) {
+	if mode != Live {
+		if e.cfg.Paper == nil {
+			return nil, errors.New("paper trading is not configured")
+		}
+		return e.cfg.Paper, nil
+	}
+	e.mu.Lock()
+	t := e.live[keyLabel]
+	e.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	if e.cfg.Live == nil {
+		return nil, fmt.Errorf("%w: this engine has no live accounts", ErrLiveUnavailable)
+	}
+	t, err := e.cfg.Live(keyLabel)
+	if err != nil {
+		return nil, fmt.Errorf("%w: credential %q: %w", ErrLiveUnavailable, keyLabel, err)
+	}
+	if t == nil {
+		return nil, fmt.Errorf("%w: credential %q: unlock the vault first", ErrLiveUnavailable, keyLabel)
+	}
+	e.mu.Lock()
+	e.live[keyLabel] = t
+	e.mu.Unlock()
+	return t, nil
+}
+
+// rulesFor returns a symbol's rules, cached after the first lookup.
+func (e *Engine) rulesFor(ctx context.Context, symbol string) (exchange.Rules, error) {
+	e.mu.Lock()
+	r, ok := e.rules[symbol]
+	e.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r, err := e.cfg.Market.Rules(ctx, symbol)
+	if err != nil {
+		return r, fmt.Errorf("reading %s's trading rules: %w", symbol, err)
+	}
+	e.mu.Lock()
+	e.rules[symbol] = r
+	e.mu.Unlock()
+	return r, nil
+}
+
+// event records a history line: published now, written to the store by writeEvents. It takes
+// only e.mu, so it may be called with a bot's lock held (lock order: jmu, bot.mu, e.mu).
+func (e *Engine) event(botName, level, format string, args ...any) {
+	ev := BotEvent{Bot: botName, Time: e.now().UTC(), Level: level, Message: fmt.Sprintf(format, args...)}
+	e.mu.Lock()
+	e.recent.addLog(ev)
+	e.mu.Unlock()
+	msg := BotEventMsg{Event: ev}
+	msg.Bot.Config.Name = botName
+	e.bus.publish(msg)
+	select {
+	case e.events <- ev:
+	default:
+		e.log.Warn("bot history is falling behind; a line was not saved", "bot", botName)
+	}
+	switch level {
+	case "error":
+		e.log.Error(ev.Message, "bot", botName)
+	case "warn":
+		e.log.Warn(ev.Message, "bot", botName)
+	default:
+		e.log.Info(ev.Message, "bot", botName)
+	}
+}
+
+// publishBot sends a bot's current view to subscribers; call it without the bot's lock.
+func (e *Engine) publishBot(b *bot, ev BotEvent) {
+	e.bus.publish(BotEventMsg{Bot: e.botView(b), Event: ev})
+}
+
+// writeEvents saves history lines until the engine stops, then saves what is left.
+func (e *Engine) writeEvents() {
+	defer e.wg.Done()
+	save := func(ev BotEvent) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := e.j.addEvent(ctx, ev); err != nil {
+			e.log.Error("saving bot history", "err", err)
+		}
+	}
+	for {
+		select {
+		case ev := <-e.events:
+			save(ev)
+		case <-e.life.Done():
+			for {
+				select {
+				case ev := <-e.events:
+					save(ev)
+				default:
+					return
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// grid keeps a ladder of limit orders between Lower and Upper, one order at most per level:
+// buys below the price to start with; when a buy at level i fills it places a sell at i+1, and
+// when a sell at level i fills it places a buy at i-1. The budget is enforced by the risk
+// guard: buys it refuses wait until a fill frees money.
+type grid struct {
+	p       GridParams
+	busy    []bool          // a level has an order (in flight or on the book)
+	side    []exchange.Side // that order's side
+	todo    []gridOrder     // orders to place on the next tick
+	held    []int           // ladder buys refused for budget, retried after the next fill
+	started bool
+	owed    int // sells owed for a restored position without sell orders
+}
+
+type gridOrder struct {
+	level int
+	side  exchange.Side
+}
+
+func newGrid(p GridParams) *grid {
+	return &grid{p: p, busy: make([]bool, p.Levels), side: make([]exchange.Side, p.Levels)}
+}
+
+func gridTag(level int) string { return "g" + strconv.Itoa(level) }
+
+func gridLevel(tag string) (int, bool) {
+	if len(tag) < 2 || tag[0] != 'g' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(tag[1:])
+	return n, err == nil
+}
+
+// Restore marks the levels that have open orders and works out how many sells the position
+// is owed: a grid that bought and crashed before it could place the sell gets it back.
+func (g *grid) Restore(pos Position, open, _ []OrderRef) {
+	for i := range g.busy {
+		g.busy[i] = false
+	}
+	g.todo, g.held, g.started = g.todo[:0], g.held[:0], false
+	sells := 0
+	for _, o := range open {
+		if i, ok := gridLevel(o.Tag); ok && i < len(g.busy) {
+			g.busy[i], g.side[i] = true, o.Side
+			if o.Side == exchange.Sell {
+				sells++
+			}
+		}
+	}
+	g.owed = 0
+	if pos.Qty.IsPos() && g.p.Quantity.IsPos() {
+		if n, _, err := pos.Qty.QuoRem(g.p.Quantity); err == nil {
+			if whole, _, ok := n.Trunc(0).Int64(0); ok && int(whole) > sells {
+				g.owed = int(whole) - sells
+			}
+		}
+	}
+}
+
+func (g *grid) intent(level int, side exchange.Side) Intent {
+	g.busy[level], g.side[level] = true, side
+	return Intent{Tag: gridTag(level), Side: side, Type: exchange.Limit, Price: g.p.Prices[level], Qty: g.p.Quantity}
+}
+
+func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []Intent {
+	price := refPrice(t)
+	if !price.IsPos() {
+		return out
+	}
+	if !g.started {
+		g.started = true
+		// Owed sells first, on the lowest free levels above the price.
+		for i := 0; i < len(g.busy) && g.owed > 0; i++ {
+			if !g.busy[i] && g.p.Prices[i].Cmp(price) > 0 {
+				out = append(out, g.intent(i, exchange.Sell))
+				g.owed--
+			}
+		}
+		// Then buys below the price, nearest first, skipping a level whose sell above is
+		// still open (its buy has already filled).
+		for i := len(g.busy) - 1; i >= 0; i-- {
+			if g.busy[i] || g.p.Prices[i].Cmp(price) >= 0 {
+				continue
+			}
+			if i+1 < len(g.busy) && g.busy[i+1] && g.side[i+1] == exchange.Sell {
+				continue
+			}
+			out = append(out, g.intent(i, exchange.Buy))
+		}
+		return out
+	}
+	for _, o := range g.todo {
+		// A buy at or above the price would fill at once as a taker: leave that level.
+		if g.busy[o.level] || (o.side == exchange.Buy && g.p.Prices[o.level].Cmp(price) >= 0) {
+			continue
+		}
+		out = append(out, g.intent(o.level, o.side))
+	}
+	g.todo = g.todo[:0]
+	return out
+}
+
+func (g *grid) OnOrder(u OrderUpdate) {
+	i, ok := gridLevel(u.Tag)
+	if !ok || i >= len(g.busy) {
+		return
+	}
+	if !u.Refused && !u.State.Final() {
+		return
+	}
+	g.busy[i] = false
+	if u.Refused || u.State != OrderFilled {
+		if u.Side == exchange.Buy && (u.Refused || u.State == OrderRejected) {
+			g.held = append(g.held, i)
+		}
+		return
+	}
+	// A fill frees money: retry the held buys, then place the opposite order.
+	for _, h := range g.held {
+		g.todo = append(g.todo, gridOrder{h, exchange.Buy})
+	}
+	g.held = g.held[:0]
+	if u.Side == exchange.Buy && i+1 < len(g.busy) {
+		g.todo = append(g.todo, gridOrder{i + 1, exchange.Sell})
+	}
+	if u.Side == exchange.Sell && i > 0 {
+		g.todo = append(g.todo, gridOrder{i - 1, exchange.Buy})
+	}
+}

@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// ledger is one bot's position and profit, built from its fills (average cost method).
+// Fees paid in the quote asset count against profit; fees paid in the base asset reduce the
+// position; fees in a third asset (BNB) are recorded with the fill but not converted.
+type ledger struct {
+	base, quote string
+	qty         decimal.Decimal // base held
+	cost        decimal.Decimal // quote paid for qty, buy fees included
+	realized    decimal.Decimal // net of fees
+	day         time.Time       // UTC day realizedDay belongs to
+	realizedDay decimal.Decimal
+	buys, sells int
+}
+
+// apply adds one fill.
+func (l *ledger) apply(f FillView) error {
+	value, err := f.Qty.Mul(f.Price)
+	if err != nil {
+		return fmt.Errorf("fill value overflows: %w", err)
+	}
+	quoteFee := decimal.Zero
+	if f.FeeAsset != "" && f.FeeAsset == l.quote {
+		quoteFee = f.Fee
+	}
+	var delta decimal.Decimal
+	switch f.Side {
+	case exchange.Buy:
+		l.buys++
+		if l.qty, err = l.qty.Add(f.Qty); err != nil {
+			return err
+		}
+		if l.cost, err = l.cost.Add(value); err != nil {
+			return err
+		}
+		if l.cost, err = l.cost.Add(quoteFee); err != nil {
+			return err
+		}
+		if f.FeeAsset != "" && f.FeeAsset == l.base {
+			if l.qty, err = l.qty.Sub(f.Fee); err != nil {
+				return err
+			}
+		}
+	case exchange.Sell:
+		l.sells++
+		qty := f.Qty
+		if qty.Cmp(l.qty) > 0 {
+			qty = l.qty // selling more than the bot bought: the rest was not its position
+		}
+		basis := decimal.Zero
+		if l.qty.IsPos() {
+			if basis, err = l.cost.Mul(qty); err != nil {
+				return err
+			}
+			if basis, err = basis.Quo(l.qty); err != nil {
+				return err
+			}
+		}
+		sold, err := qty.Mul(f.Price)
+		if err != nil {
+			return err
+		}
+		if delta, err = sold.Sub(basis); err != nil {
+			return err
+		}
+		if delta, err = delta.Sub(quoteFee); err != nil {
+			return err
+		}
+		if l.qty, err = l.qty.Sub(qty); err != nil {
+			return err
+		}
+		if l.cost, err = l.cost.Sub(basis); err != nil {
+			return err
+		}
+		if !l.qty.IsPos() {
+			l.qty, l.cost = decimal.Zero, decimal.Zero
+		}
+	default:
+		return fmt.Errorf("fill %d has side %q", f.TradeID, f.Side)
+	}
+	if l.realized, err = l.realized.Add(delta); err != nil {
+		return err
+	}
+	day := f.Time.UTC().Truncate(24 * time.Hour)
+	if !day.Equal(l.day) {
+		if day.Before(l.day) {
+			return nil // an old fill replayed out of order: it counts in total, not today
+		}
+		l.day, l.realizedDay = day, decimal.Zero
+	}
+	l.realizedDay, err = l.realizedDay.Add(delta)
+	return err
+}
+
+// avgEntry is the average entry price, zero when flat.
+func (l *ledger) avgEntry() decimal.Decimal {
+	if !l.qty.IsPos() {
+		return decimal.Zero
+	}
+	a, err := l.cost.Quo(l.qty)
+	if err != nil {
+		return decimal.Zero
+	}
+	return a
+}
+
+// unrealized is the position's profit at price (zero when the price is unknown).
+func (l *ledger) unrealized(price decimal.Decimal) decimal.Decimal {
+	if !l.qty.IsPos() || !price.IsPos() {
+		return decimal.Zero
+	}
+	v, err := l.qty.Mul(price)
+	if err != nil {
+		return decimal.Zero
+	}
+	u, err := v.Sub(l.cost)
+	if err != nil {
+		return decimal.Zero
+	}
+	return u
+}
+
+// dayLoss is today's loss (positive when losing): realized today plus the open position's
+// unrealized result. Unrealized counts in full, so the limit acts early rather than late.
+func (l *ledger) dayLoss(now time.Time, price decimal.Decimal) decimal.Decimal {
+	r := l.realizedDay
+	if !now.UTC().Truncate(24 * time.Hour).Equal(l.day) {
+		r = decimal.Zero
+	}
+	t, err := r.Add(l.unrealized(price))
+	if err != nil {
+		return decimal.Zero
+	}
+	return t.Neg()
+}
+
+// position is the strategy's view.
+func (l *ledger) position() Position { return Position{Qty: l.qty, AvgEntry: l.avgEntry()} }

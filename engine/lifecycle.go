@@ -1,0 +1,333 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Resume reconciles every journal row without a final state with the exchange, then starts
+// the bots whose desired state is running. No bot can start before it has run once. It can be
+// called again (after the vault is unsealed) to retry what could not be reconciled and to
+// restart bots stopped by Seal. A bot whose account still has unreconciled rows stays
+// stopped, and the error says why.
+func (e *Engine) Resume(ctx context.Context) error {
+	recs, err := e.j.openOrders(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
+			return err
+		}
+		e.jmu.Lock()
+		if _, ok := e.open[r.ClientID]; !ok {
+			e.open[r.ClientID] = r
+		}
+		e.jmu.Unlock()
+	}
+	blocked := map[account]error{}
+	var errs []error
+	for _, rec := range e.openFor(func(r *orderRec) bool { return !r.busy }) {
+		acc := account{rec.Mode, rec.KeyLabel}
+		if blocked[acc] != nil {
+			continue
+		}
+		tr, err := e.trader(rec.Mode, rec.KeyLabel)
+		if err == nil {
+			err = e.lookup(ctx, tr, rec, true)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			blocked[acc] = err
+			errs = append(errs, fmt.Errorf("reconciling %s orders: %w", acc.mode, err))
+			e.event(rec.Bot, "error", "cannot reconcile order %s yet: %v", rec.ClientID, err)
+		}
+	}
+	e.resumed.Store(true)
+	if e.killed.Load() {
+		return errors.Join(errs...)
+	}
+	e.mu.Lock()
+	var want []*bot
+	for _, b := range e.bots {
+		want = append(want, b)
+	}
+	e.mu.Unlock()
+	for _, b := range want {
+		b.mu.Lock()
+		run := b.desired == BotRunning && b.state != BotRunning && b.state != BotPaused
+		cfg := b.cfg
+		b.mu.Unlock()
+		if !run {
+			continue
+		}
+		if err := blocked[account{cfg.Mode, cfg.KeyLabel}]; err != nil {
+			e.setStopped(ctx, b, BotError, "waiting for its orders to be reconciled: "+err.Error())
+			continue
+		}
+		if err := e.StartBot(ctx, cfg.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setStopped records a bot that is not running, keeping its desired state.
+func (e *Engine) setStopped(ctx context.Context, b *bot, state BotState, reason string) {
+	b.mu.Lock()
+	b.state, b.reason = state, reason
+	name, desired := b.cfg.Name, b.desired
+	b.mu.Unlock()
+	if err := e.reg.setState(ctx, name, desired, state, reason, time.Time{}); err != nil {
+		e.log.Error("saving bot state", "bot", name, "err", err)
+	}
+	level := "warn"
+	if state == BotError {
+		level = "error"
+	}
+	e.event(name, level, "%s: %s", state, reason)
+	e.publishBot(b, BotEvent{Bot: name, Time: e.now().UTC(), Level: level, Message: reason})
+}
+
+// StartBot starts a stopped, paused or failed bot. Live bots need a checked credential.
+func (e *Engine) StartBot(ctx context.Context, name string) error {
+	if !e.resumed.Load() {
+		return fmt.Errorf("starting bot %s: %w", name, ErrNotResumed)
+	}
+	if e.killed.Load() {
+		return fmt.Errorf("starting bot %s: %w; release it first", name, ErrKillSwitch)
+	}
+	if e.closing.Load() {
+		return ErrStopping
+	}
+	b := e.botNamed(name)
+	if b == nil {
+		return fmt.Errorf("%w: %q", ErrNoBot, name)
+	}
+	b.mu.Lock()
+	cfg, running := b.cfg, b.state == BotRunning
+	b.mu.Unlock()
+	if running {
+		return nil
+	}
+	fail := func(err error) error {
+		e.setStopped(ctx, b, BotError, err.Error())
+		return fmt.Errorf("starting bot %s: %w", name, err)
+	}
+	rules, err := e.rulesFor(ctx, cfg.Symbol)
+	if err != nil {
+		return fail(err)
+	}
+	strat, err := newStrategy(cfg, rules)
+	if err != nil {
+		return fail(err)
+	}
+	if cfg.Mode == Live {
+		if e.cfg.KeyOK == nil {
+			return fail(fmt.Errorf("%w: no credential checks configured", ErrLiveUnavailable))
+		}
+		if err := e.cfg.KeyOK(ctx, cfg.KeyLabel); err != nil {
+			return fail(fmt.Errorf("%w: credential %q: %w", ErrLiveUnavailable, cfg.KeyLabel, err))
+		}
+	}
+	if _, err := e.trader(cfg.Mode, cfg.KeyLabel); err != nil {
+		return fail(err)
+	}
+	led, err := loadLedger(ctx, e.j, cfg, rules)
+	if err != nil {
+		return fail(err)
+	}
+	hist, err := e.j.botHistory(ctx, name, 500)
+	if err != nil {
+		return fail(err)
+	}
+	history := make([]OrderRef, len(hist))
+	for i, r := range hist {
+		history[i] = r.ref()
+	}
+	now := e.now().UTC()
+	if err := e.reg.setState(ctx, name, BotRunning, BotRunning, "", now); err != nil {
+		return err
+	}
+	// Count the bot's open orders for the risk guard and hand them to the strategy, under jmu
+	// so no update slips between the two.
+	e.jmu.Lock()
+	b.mu.Lock()
+	var open []OrderRef
+	b.openN, b.openBuy = 0, decimal.Zero
+	for _, r := range e.open {
+		if r.Bot != name {
+			continue
+		}
+		open = append(open, r.ref())
+		r.counted, r.reserved = true, remainingValue(r)
+		b.openN++
+		if r.Side == exchange.Buy {
+			b.openBuy, _ = b.openBuy.Add(r.reserved)
+		}
+	}
+	b.rules, b.led, b.strat = rules, led, strat
+	strat.Restore(led.position(), open, history)
+	b.state, b.desired, b.reason, b.startedAt, b.lastRef = BotRunning, BotRunning, "", now, ""
+	b.last = e.mkt.last(cfg.Symbol)
+	wctx, cancel := context.WithCancel(e.life)
+	b.queue, b.cancel, b.done = make(chan job, queueLen), cancel, make(chan struct{})
+	e.wg.Add(1)
+	go e.worker(wctx, b, b.queue, b.done)
+	b.mu.Unlock()
+	e.jmu.Unlock()
+	e.rebuildRoutes()
+	e.event(name, "info", "started (%s, %s on %s)", cfg.Mode, cfg.Strategy, cfg.Symbol)
+	e.publishBot(b, BotEvent{Bot: name, Time: now, Level: "info", Message: "started"})
+	return nil
+}
+
+// remainingValue is the quote value an open buy still commits.
+func remainingValue(r *orderRec) decimal.Decimal {
+	if r.Side != exchange.Buy {
+		return decimal.Zero
+	}
+	if r.QuoteQty.IsPos() {
+		v, err := r.QuoteQty.Sub(r.QuoteExec)
+		if err != nil || v.IsNeg() {
+			return decimal.Zero
+		}
+		return v
+	}
+	left, err := r.Quantity.Sub(r.Executed)
+	if err != nil || !left.IsPos() {
+		return decimal.Zero
+	}
+	v, err := left.Mul(r.Price)
+	if err != nil {
+		return decimal.Zero
+	}
+	return v
+}
+
+// StopBot stops a bot and cancels its open orders.
+func (e *Engine) StopBot(ctx context.Context, name string) error {
+	b := e.botNamed(name)
+	if b == nil {
+		return fmt.Errorf("%w: %q", ErrNoBot, name)
+	}
+	e.stopBot(b, BotStopped, "")
+	b.mu.Lock()
+	b.desired = BotStopped
+	b.mu.Unlock()
+	if err := e.reg.setState(ctx, name, BotStopped, BotStopped, "", time.Time{}); err != nil {
+		return err
+	}
+	errs := e.cancelBotOrders(ctx, name)
+	e.event(name, "info", "stopped")
+	e.publishBot(b, BotEvent{Bot: name, Time: e.now().UTC(), Level: "info", Message: "stopped"})
+	if len(errs) > 0 {
+		return fmt.Errorf("bot %s stopped, but some orders could not be cancelled: %w", name, errors.Join(errs...))
+	}
+	return nil
+}
+
+// stopBot takes a bot off the tick path and waits for its worker.
+func (e *Engine) stopBot(b *bot, state BotState, reason string) {
+	b.mu.Lock()
+	b.state, b.reason = state, reason
+	b.mu.Unlock()
+	e.rebuildRoutes()
+	e.haltWorker(b)
+	e.jmu.Lock()
+	b.mu.Lock()
+	for _, r := range e.open {
+		if r.Bot == b.cfg.Name {
+			r.counted, r.reserved = false, decimal.Zero
+		}
+	}
+	b.openN, b.openBuy, b.strat = 0, decimal.Zero, nil
+	b.mu.Unlock()
+	e.jmu.Unlock()
+}
+
+// Seal stops live bots when the vault is sealed, keeping their desired state so the next
+// Resume restarts them, and forgets the live accounts.
+func (e *Engine) Seal(ctx context.Context) error {
+	e.mu.Lock()
+	var live []*bot
+	for _, b := range e.bots {
+		live = append(live, b)
+	}
+	e.live = map[string]exchange.Trader{}
+	e.mu.Unlock()
+	for _, b := range live {
+		b.mu.Lock()
+		isLive := b.cfg.Mode == Live && b.state == BotRunning
+		b.mu.Unlock()
+		if !isLive {
+			continue
+		}
+		e.stopBot(b, BotStopped, "vault sealed")
+		e.setStopped(ctx, b, BotStopped, "vault sealed; it restarts when the vault is unlocked")
+	}
+	return nil
+}
+
+// EngageKillSwitch stops every bot and cancels every open order QuantDeck placed. It stays
+// engaged, across restarts too, until ReleaseKillSwitch.
+func (e *Engine) EngageKillSwitch(ctx context.Context, reason string) error {
+	if reason == "" {
+		reason = "engaged by the user"
+	}
+	e.killed.Store(true)
+	e.mu.Lock()
+	e.killReason = reason
+	var all []*bot
+	for _, b := range e.bots {
+		all = append(all, b)
+	}
+	e.mu.Unlock()
+	err := e.j.setKillSwitch(ctx, true, reason, e.now())
+	for _, b := range all {
+		b.mu.Lock()
+		active := b.state == BotRunning || b.state == BotPaused || b.desired == BotRunning
+		b.mu.Unlock()
+		if !active {
+			continue
+		}
+		e.stopBot(b, BotStopped, "kill switch: "+reason)
+		b.mu.Lock()
+		b.desired = BotStopped
+		b.mu.Unlock()
+		if serr := e.reg.setState(ctx, b.cfg.Name, BotStopped, BotStopped, "kill switch: "+reason, time.Time{}); serr != nil {
+			err = errors.Join(err, serr)
+		}
+		e.publishBot(b, BotEvent{Bot: b.cfg.Name, Time: e.now().UTC(), Level: "warn", Message: "stopped by the kill switch"})
+	}
+	e.event("", "warn", "kill switch engaged: %s", reason)
+	e.bus.publish(KillSwitchEvent{Engaged: true, Reason: reason})
+	e.mkt.markDirty()
+	if errs := e.cancelBotOrders(ctx, ""); len(errs) > 0 {
+		err = errors.Join(err, fmt.Errorf("some orders could not be cancelled; they are listed in the log: %w", errors.Join(errs...)))
+	}
+	return err
+}
+
+// ReleaseKillSwitch allows orders again. Bots stay stopped until started.
+func (e *Engine) ReleaseKillSwitch(ctx context.Context) error {
+	if err := e.j.setKillSwitch(ctx, false, "", e.now()); err != nil {
+		return err
+	}
+	e.killed.Store(false)
+	e.mu.Lock()
+	e.killReason = ""
+	e.mu.Unlock()
+	e.event("", "info", "kill switch released")
+	e.bus.publish(KillSwitchEvent{Engaged: false})
+	e.mkt.markDirty()
+	return nil
+}

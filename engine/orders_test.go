@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+func manualBuy() ManualOrder {
+	return ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit, Quantity: d("0.1"), Price: d("90"), Mode: Paper}
+}
+
+// The intent row must be durable, with its client id, before the exchange hears of the order.
+func TestIntentWrittenBeforeExchangeCall(t *testing.T) {
+	r := newRig(t, nil, nil)
+	var seen OrderState
+	r.x.onPlace = func(req exchange.OrderRequest) {
+		seen = orderState(t, r.db, req.ClientID)
+	}
+	v, err := r.e.PlaceManual(context.Background(), manualBuy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != OrderSent {
+		t.Fatalf("journal state during the exchange call = %q, want %q", seen, OrderSent)
+	}
+	if v.State != OrderAcked {
+		t.Fatalf("state after the call = %q, want acked", v.State)
+	}
+	if got := orderState(t, r.db, v.ClientID); got != OrderAcked {
+		t.Fatalf("journal state = %q, want acked", got)
+	}
+}
+
+func TestClientIDsAreUniqueAndValid(t *testing.T) {
+	r := newRig(t, nil, nil)
+	seen := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		v, err := r.e.PlaceManual(context.Background(), manualBuy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[v.ClientID] {
+			t.Fatalf("client id %s reused", v.ClientID)
+		}
+		seen[v.ClientID] = true
+		if len(v.ClientID) > 36 || strings.Trim(v.ClientID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			t.Fatalf("client id %q breaks [a-zA-Z0-9-_]{1,36}", v.ClientID)
+		}
+	}
+}
+
+// Ambiguous failures are resolved by lookup; a second order goes out only after the exchange
+// has said it does not know the first, and then with the same client id.
+func TestAmbiguousPlacement(t *testing.T) {
+	tests := []struct {
+		name      string
+		faults    []fault
+		lookups   []fault
+		wantState OrderState
+		wantReqs  int // new-order requests that reached the exchange code
+	}{
+		{"dropped response: found by lookup, never resent", []fault{faultDropAfter}, nil, OrderAcked, 1},
+		{"dropped response and failing lookups", []fault{faultDropAfter}, []fault{faultLookupFails, faultLookupFails, faultLookupFails}, OrderAcked, 1},
+		{"request lost: resent with the same id", []fault{faultDropBefore}, nil, OrderAcked, 2},
+		{"request lost twice", []fault{faultDropBefore, faultDropBefore}, nil, OrderAcked, 3},
+		{"request lost every time: gives up", []fault{faultDropBefore, faultDropBefore, faultDropBefore}, nil, OrderRejected, 3},
+		{"definite rejection: not retried", []fault{faultReject}, nil, OrderRejected, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, nil, nil)
+			r.x.script(tc.faults...)
+			r.x.scriptLookups(tc.lookups...)
+			v, err := r.e.PlaceManual(context.Background(), manualBuy())
+			if tc.wantState == OrderRejected {
+				if err == nil {
+					t.Fatal("want an error for a rejected order")
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if v.State != tc.wantState {
+				t.Fatalf("state = %q (%s), want %q", v.State, v.Reason, tc.wantState)
+			}
+			if got := orderState(t, r.db, v.ClientID); got != tc.wantState {
+				t.Fatalf("journal state = %q, want %q", got, tc.wantState)
+			}
+			r.x.mu.Lock()
+			reqs := r.x.requests
+			r.x.mu.Unlock()
+			if reqs != tc.wantReqs {
+				t.Fatalf("new-order requests = %d, want %d", reqs, tc.wantReqs)
+			}
+			for id, n := range r.x.placedCounts() {
+				if n != 1 {
+					t.Fatalf("client id %s placed %d times", id, n)
+				}
+			}
+		})
+	}
+}
+
+// A market order whose response was dropped is found filled by lookup, and its fills come
+// from OrderFills exactly once.
+func TestDroppedResponseFillsRecordedOnce(t *testing.T) {
+	r := newRig(t, nil, nil)
+	r.x.script(faultDropAfter)
+	v, err := r.e.PlaceManual(context.Background(), ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Market, Quantity: d("0.5"), Mode: Paper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.State != OrderFilled {
+		t.Fatalf("state = %q, want filled", v.State)
+	}
+	// Feed the same order again through every path: nothing changes.
+	o, _ := r.x.order(v.ClientID)
+	full, _ := r.x.OrderFills(context.Background(), "BTCUSDT", v.ClientID)
+	o.Fills = full
+	for i := 0; i < 3; i++ {
+		if err := r.e.applyOrder(context.Background(), r.x, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := r.db.QueryRow(`SELECT count(*) FROM fills WHERE client_id = ?`, v.ClientID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("fills recorded = %d, want 1", n)
+	}
+}
+
+func TestKillSwitchRefusesManualOrders(t *testing.T) {
+	r := newRig(t, nil, nil)
+	ctx := context.Background()
+	if err := r.e.EngageKillSwitch(ctx, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.PlaceManual(ctx, manualBuy()); !errors.Is(err, ErrKillSwitch) {
+		t.Fatalf("err = %v, want ErrKillSwitch", err)
+	}
+	if err := r.e.ReleaseKillSwitch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.PlaceManual(ctx, manualBuy()); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+}
+
+func TestManualOrderRulesChecked(t *testing.T) {
+	r := newRig(t, nil, nil)
+	_, err := r.e.PlaceManual(context.Background(), ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit, Quantity: d("0.01"), Price: d("90"), Mode: Paper})
+	if !errors.Is(err, exchange.ErrFilter) {
+		t.Fatalf("err = %v, want a min-notional ErrFilter", err)
+	}
+	var n int
+	r.db.QueryRow(`SELECT count(*) FROM orders`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d journal rows for a refused order, want 0", n)
+	}
+}

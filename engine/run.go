@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Run streams the watchlist, feeds every tick to the bots and the paper account, follows
+// order changes (pushed or polled), refreshes balances and publishes coalesced snapshots. It
+// returns when ctx ends, after a clean shutdown: no new orders, the order in flight answered
+// and journaled, bots' desired state kept for the next start.
+func (e *Engine) Run(ctx context.Context) error {
+	defer e.Close()
+	ticks, conns, err := e.cfg.Market.Stream(ctx, e.cfg.Symbols)
+	if err != nil {
+		return fmt.Errorf("engine: starting the market stream: %w", err)
+	}
+	bg, stopBG := context.WithCancel(e.life)
+	defer stopBG()
+	e.wg.Add(2)
+	go e.loadHistory(bg)
+	go e.pollLoop(bg)
+	if e.cfg.Paper != nil {
+		if s, ok := e.cfg.Paper.(exchange.OrderStream); ok {
+			e.wg.Add(1)
+			go e.streamLoop(bg, e.cfg.Paper, s.OrderUpdates())
+		}
+	}
+	e.wg.Add(1)
+	go e.balanceLoop(bg)
+
+	snap := time.NewTicker(e.lim.SnapshotInterval)
+	defer snap.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			e.closing.Store(true)
+			return nil
+		case t, ok := <-ticks:
+			if !ok {
+				ticks = nil
+				continue
+			}
+			e.onTick(t)
+		case c, ok := <-conns:
+			if !ok {
+				conns = nil
+				continue
+			}
+			e.mkt.onConn(c)
+			e.bus.publish(ConnEvent{Conn: c})
+		case <-snap.C:
+			if e.mkt.isDirty() && e.bus.subscribers() > 0 {
+				e.bus.publishSnapshot(e.Snapshot())
+			}
+		}
+	}
+}
+
+// loadHistory seeds the charts with recent candles and the 24-hour change reference.
+func (e *Engine) loadHistory(ctx context.Context) {
+	defer e.wg.Done()
+	for _, sym := range e.cfg.Symbols {
+		if ctx.Err() != nil {
+			return
+		}
+		minutes, err := e.cfg.Market.Candles(ctx, sym, time.Minute, candleKeep)
+		if err != nil {
+			e.log.Warn("loading candles", "symbol", sym, "err", err)
+			continue
+		}
+		var open24h decimal.Decimal
+		if hours, err := e.cfg.Market.Candles(ctx, sym, time.Hour, 24); err == nil && len(hours) > 0 {
+			open24h = hours[0].O
+		}
+		e.mkt.setHistory(sym, minutes, open24h)
+	}
+}
+
+// balanceLoop refreshes the balances shown in snapshots.
+func (e *Engine) balanceLoop(ctx context.Context) {
+	defer e.wg.Done()
+	t := time.NewTicker(e.lim.BalanceInterval)
+	defer t.Stop()
+	for {
+		e.refreshBalances(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (e *Engine) refreshBalances(ctx context.Context) {
+	var out []BalanceView
+	add := func(mode Mode, tr exchange.Trader) {
+		callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
+		defer cancel()
+		bals, err := tr.Balances(callCtx)
+		if err != nil {
+			e.log.Warn("reading balances", "mode", mode, "err", err)
+			return
+		}
+		for _, b := range bals {
+			out = append(out, BalanceView{Mode: mode, Asset: b.Asset, Free: b.Free, Locked: b.Locked, QuoteValue: e.quoteValue(b)})
+		}
+	}
+	if e.cfg.Paper != nil {
+		add(Paper, e.cfg.Paper)
+	}
+	e.mu.Lock()
+	lives := make([]exchange.Trader, 0, len(e.live))
+	for _, t := range e.live {
+		lives = append(lives, t)
+	}
+	e.mu.Unlock()
+	for _, t := range lives {
+		add(Live, t)
+	}
+	e.mu.Lock()
+	e.balances = out
+	e.mu.Unlock()
+	e.mkt.markDirty()
+}
+
+// quoteValue values a balance in USDT from the watchlist's prices; zero when unknown.
+func (e *Engine) quoteValue(b exchange.Balance) decimal.Decimal {
+	total, err := b.Free.Add(b.Locked)
+	if err != nil {
+		return decimal.Zero
+	}
+	if b.Asset == "USDT" {
+		return total
+	}
+	p := e.mkt.last(b.Asset + "USDT")
+	if !p.IsPos() {
+		return decimal.Zero
+	}
+	v, err := total.Mul(p)
+	if err != nil {
+		return decimal.Zero
+	}
+	return v
+}

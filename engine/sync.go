@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// applyOrder records what the exchange says about one of our orders: new fills (once each, by
+// trade id), then the row's state, never moving it backwards. Every source of order news goes
+// through here: placement answers, lookups, the order stream, the poller and reconciliation.
+func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.Order) error {
+	e.jmu.Lock()
+	rec := e.open[o.ClientID]
+	var known decimal.Decimal
+	if rec != nil {
+		known = rec.filled
+	}
+	e.jmu.Unlock()
+	if rec == nil {
+		r, err := e.j.order(ctx, o.ClientID)
+		if err != nil {
+			if errors.Is(err, ErrNoOrder) {
+				return nil // not one of ours
+			}
+			return err
+		}
+		if r.State.Final() && !(r.State == OrderRejected && r.ExchangeID == 0 && o.ExchangeID != 0) {
+			return nil // already final; fills were recorded with the final state
+		}
+		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
+			return err
+		}
+		known, rec = r.filled, r
+		e.jmu.Lock()
+		if cur := e.open[o.ClientID]; cur != nil {
+			rec = cur
+		} else {
+			e.open[o.ClientID] = rec
+		}
+		e.jmu.Unlock()
+	}
+
+	fills := o.Fills
+	if inMsg, err := sumQty(fills); err == nil && o.ExecutedQty.Cmp(inMsg) > 0 && o.ExecutedQty.Cmp(known) > 0 {
+		if fl, ok := tr.(exchange.FillLister); ok {
+			callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
+			all, err := fl.OrderFills(callCtx, o.Symbol, o.ClientID)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("reading the fills of %s: %w", o.ClientID, err)
+			}
+			fills = all
+		}
+	}
+
+	e.jmu.Lock()
+	defer e.jmu.Unlock()
+	now := e.now().UTC()
+	tx, err := e.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer tx.Rollback()
+	var fresh []FillView
+	filled := rec.filled
+	for _, f := range fills {
+		fv := FillView{TradeID: f.TradeID, ClientID: rec.ClientID, Bot: rec.Bot, Mode: rec.Mode, Symbol: rec.Symbol,
+			Side: rec.Side, Price: f.Price, Qty: f.Qty, Fee: f.Fee, FeeAsset: f.FeeAsset, Time: f.Time.UTC()}
+		if fv.Time.IsZero() {
+			fv.Time = now
+		}
+		ins, err := insertFill(ctx, tx, fv)
+		if err != nil {
+			return err
+		}
+		if ins {
+			fresh = append(fresh, fv)
+			if filled, err = filled.Add(fv.Qty); err != nil {
+				return err
+			}
+		}
+	}
+	next := *rec
+	changed := len(fresh) > 0
+	st := stateOf(o.Status)
+	revive := rec.State == OrderRejected && rec.ExchangeID == 0 && o.ExchangeID != 0 && st != OrderRejected
+	if st.rank() > rec.State.rank() || revive {
+		next.State, changed = st, true
+		if !st.Final() || st == OrderFilled {
+			next.Reason = ""
+		}
+		if st == OrderRejected && next.Reason == "" {
+			next.Reason = "rejected by the exchange"
+		}
+	}
+	if o.ExecutedQty.Cmp(rec.Executed) > 0 {
+		next.Executed, next.QuoteExec, changed = o.ExecutedQty, o.QuoteQty, true
+		next.AvgPrice = avgPrice(next.Executed, next.QuoteExec)
+	}
+	if o.ExchangeID != 0 && rec.ExchangeID != o.ExchangeID {
+		next.ExchangeID, changed = o.ExchangeID, true
+	}
+	if !changed {
+		return nil
+	}
+	next.Updated = now
+	if err := saveOrder(ctx, tx, &next); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal: committing order %s: %w", rec.ClientID, err)
+	}
+	wasFinal := rec.State.Final()
+	rec.State, rec.Reason, rec.Executed, rec.QuoteExec, rec.AvgPrice = next.State, next.Reason, next.Executed, next.QuoteExec, next.AvgPrice
+	rec.ExchangeID, rec.Updated, rec.filled = next.ExchangeID, next.Updated, filled
+	if rec.State.Final() {
+		delete(e.open, rec.ClientID)
+	}
+	if b := e.botNamed(rec.Bot); b != nil {
+		b.mu.Lock()
+		for _, f := range fresh {
+			if err := b.led.apply(f); err != nil {
+				e.log.Error("bot ledger", "bot", rec.Bot, "err", err)
+			}
+			if f.Side == exchange.Buy && rec.counted {
+				v, err := f.Qty.Mul(f.Price)
+				if err == nil {
+					v = v.Min(rec.reserved)
+					rec.reserved, _ = rec.reserved.Sub(v)
+					b.openBuy, _ = b.openBuy.Sub(v)
+				}
+			}
+		}
+		switch {
+		case rec.State.Final() && !wasFinal:
+			e.closeLocked(b, rec)
+		case len(fresh) > 0 && b.strat != nil && b.state == BotRunning:
+			b.strat.OnOrder(OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity, Executed: rec.Executed, Time: now})
+		}
+		b.mu.Unlock()
+	}
+	v := rec.OrderView
+	e.mu.Lock()
+	e.recent.addOrder(v)
+	for _, f := range fresh {
+		e.recent.addFill(f)
+	}
+	e.mu.Unlock()
+	e.mkt.markDirty()
+	e.bus.publish(OrderEvent{Order: v})
+	for _, f := range fresh {
+		e.bus.publish(FillEvent{Fill: f})
+	}
+	return nil
+}
+
+func sumQty(fills []exchange.Fill) (decimal.Decimal, error) {
+	s := decimal.Zero
+	var err error
+	for _, f := range fills {
+		if s, err = s.Add(f.Qty); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// account is one trader and the open rows that belong to it.
+type account struct {
+	mode  Mode
+	label string
+}
+
+// pollOnce brings every open row up to date for traders without an order stream (and every
+// row left 'unknown' or 'intent', which no stream reports). Rows being placed are skipped.
+func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
+	groups := map[account][]*orderRec{}
+	for _, r := range e.openFor(func(r *orderRec) bool { return !r.busy }) {
+		groups[account{r.Mode, r.KeyLabel}] = append(groups[account{r.Mode, r.KeyLabel}], r)
+	}
+	for acc, recs := range groups {
+		tr, err := e.trader(acc.mode, acc.label)
+		if err != nil {
+			continue
+		}
+		_, streamed := tr.(exchange.OrderStream)
+		streamed = streamed && skipStreamed
+		var onBook map[string]exchange.Order
+		for _, rec := range recs {
+			if ctx.Err() != nil {
+				return
+			}
+			if streamed && (rec.State == OrderAcked || rec.State == OrderPartial) {
+				continue
+			}
+			if onBook == nil && (rec.State == OrderAcked || rec.State == OrderPartial) {
+				onBook = map[string]exchange.Order{}
+				if err := e.limiter.wait(ctx, tr); err != nil {
+					return
+				}
+				callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
+				list, err := tr.OpenOrders(callCtx, "")
+				cancel()
+				if err != nil {
+					e.log.Warn("polling open orders", "mode", acc.mode, "err", err)
+					break
+				}
+				for _, o := range list {
+					onBook[o.ClientID] = o
+				}
+			}
+			if o, ok := onBook[rec.ClientID]; ok {
+				if stateOf(o.Status) != rec.State || !o.ExecutedQty.Equal(rec.Executed) {
+					if err := e.applyOrder(ctx, tr, o); err != nil {
+						e.log.Warn("polling an order", "client_id", rec.ClientID, "err", err)
+					}
+				}
+				continue
+			}
+			if err := e.lookup(ctx, tr, rec, false); err != nil && ctx.Err() == nil {
+				e.log.Warn("looking up an order", "client_id", rec.ClientID, "err", err)
+			}
+		}
+	}
+}
+
+// lookup asks the exchange for one row's state. When the exchange does not know the order:
+// a row that was never acknowledged is finalised as never placed once no delayed request can
+// arrive (waiting for that when wait is set); an acknowledged row the exchange has forgotten
+// is finalised as cancelled.
+func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, wait bool) error {
+	if err := e.limiter.wait(ctx, tr); err != nil {
+		return err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
+	o, err := tr.GetOrder(callCtx, rec.Symbol, rec.ClientID)
+	cancel()
+	if err == nil {
+		if o.ClientID == "" {
+			o.ClientID = rec.ClientID
+		}
+		return e.applyOrder(ctx, tr, o)
+	}
+	if !errors.Is(err, exchange.ErrUnknownOrder) {
+		return err
+	}
+	e.jmu.Lock()
+	state, sent, busy := rec.State, rec.SentAt, rec.busy
+	if sent.IsZero() {
+		sent = rec.Created
+	}
+	e.jmu.Unlock()
+	if busy {
+		return nil
+	}
+	if state == OrderAcked || state == OrderPartial {
+		e.finalize(rec, OrderCancelled, "the exchange no longer knows this order")
+		return nil
+	}
+	if left := sent.Add(e.lim.InFlightWindow).Sub(e.now()); left > 0 {
+		if !wait {
+			return nil
+		}
+		if err := e.sleep(ctx, left); err != nil {
+			return err
+		}
+		return e.lookup(ctx, tr, rec, false)
+	}
+	e.finalize(rec, OrderRejected, "never reached the exchange")
+	return nil
+}
+
+// pollLoop polls until ctx ends.
+func (e *Engine) pollLoop(ctx context.Context) {
+	defer e.wg.Done()
+	t := time.NewTicker(e.lim.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if e.resumed.Load() {
+				e.pollOnce(ctx, true)
+			}
+		}
+	}
+}
+
+// streamLoop applies pushed order updates until ctx ends or the stream closes.
+func (e *Engine) streamLoop(ctx context.Context, tr exchange.Trader, updates <-chan exchange.Order) {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case o, ok := <-updates:
+			if !ok {
+				return
+			}
+			if err := e.applyOrder(ctx, tr, o); err != nil && ctx.Err() == nil {
+				e.log.Warn("applying an order update", "client_id", o.ClientID, "err", err)
+			}
+		}
+	}
+}

@@ -336,4 +336,3 @@ func orderState(t testing.TB, db *sql.DB, clientID string) OrderState {
 	}
 	return OrderState(s)
 }
-

@@ -401,5 +401,3 @@ func (e *Engine) openFor(match func(*orderRec) bool) []*orderRec {
 	}
 	return out
 }
-
-

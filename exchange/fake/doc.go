@@ -1,0 +1,14 @@
+// Package fake runs a fake Binance spot exchange on 127.0.0.1 for tests and demos: the REST
+// endpoints QuantDeck uses (public market data, signed orders and account queries, the key
+// permission check) and the market websocket streams, spoken closely enough to Binance's wire
+// format that the real adapter cannot tell the difference.
+//
+// It owns a small matching model (top of book per symbol, infinite depth at the best price,
+// resting limit orders that fill when the price crosses them, 0.1% commission in the received
+// asset, balances with free and locked amounts per API key) and fault injection for the cases a
+// trading client must survive: rate limits and bans, clock skew, latency, 5xx answers, dropped
+// and silent websockets, and orders that are applied but never answered.
+//
+// Every request is recorded (method, path, time, status) and so is the client order id of every
+// new-order request, so tests can prove what was and was not sent.
+package fake

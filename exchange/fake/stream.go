@@ -1,0 +1,424 @@
+package fake
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// maxStreams is Binance's limit of streams per connection.
+const maxStreams = 1024
+
+// sendBuffer is how many messages a connection may fall behind before it is dropped as a slow
+// consumer.
+const sendBuffer = 1024
+
+// hub owns the websocket connections and fans stream payloads out to them.
+type hub struct {
+	s        *Server
+	upgrader websocket.Upgrader
+
+	mu          sync.Mutex
+	conns       map[*wsConn]struct{}
+	closed      bool
+	silent      bool
+	silentTimer *time.Timer
+}
+
+// wsConn is one websocket client.
+type wsConn struct {
+	c        *websocket.Conn
+	send     chan []byte
+	done     chan struct{}
+	once     sync.Once
+	combined bool            // guarded by hub.mu
+	subs     map[string]bool // guarded by hub.mu
+	ping     atomic.Value    // string: payload of the unanswered ping, "" when none
+}
+
+func newHub(s *Server) *hub {
+	return &hub{s: s, conns: make(map[*wsConn]struct{}), upgrader: websocket.Upgrader{
+		CheckOrigin: func(*http.Request) bool { return true },
+	}}
+}
+
+func (c *wsConn) close() {
+	c.once.Do(func() {
+		close(c.done)
+		_ = c.c.Close()
+	})
+}
+
+// serve upgrades a /ws or /stream request and runs the connection until it ends.
+func (h *hub) serve(w *statusWriter, r *http.Request) {
+	streams, combined := parseStreamPath(r)
+	if len(streams) > maxStreams {
+		http.Error(w, "too many streams", http.StatusBadRequest)
+		return
+	}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	h.s.wg.Add(1) // under h.mu, so Close cannot be waiting yet
+	h.mu.Unlock()
+	defer h.s.wg.Done()
+
+	c, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader answered the client
+	}
+	w.status = http.StatusSwitchingProtocols
+	conn := &wsConn{c: c, send: make(chan []byte, sendBuffer), done: make(chan struct{}), combined: combined, subs: make(map[string]bool)}
+	conn.ping.Store("")
+	for _, st := range streams {
+		conn.subs[st] = true
+	}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		_ = c.Close()
+		return
+	}
+	h.conns[conn] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.conns, conn)
+		h.mu.Unlock()
+		conn.close()
+	}()
+
+	h.s.wg.Add(1)
+	go h.writeLoop(conn)
+	c.SetPongHandler(func(data string) error {
+		if p := conn.ping.Load().(string); p != "" && p == data {
+			conn.ping.Store("")
+			return c.SetReadDeadline(time.Time{})
+		}
+		return nil // unsolicited pongs are allowed but do not count
+	})
+	c.SetReadLimit(64 << 10)
+	for {
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		if reply := h.control(conn, msg); reply != nil {
+			h.enqueue(conn, reply)
+		}
+	}
+}
+
+// writeLoop writes queued messages and pings until the connection ends. Nothing is written
+// while the hub is silent.
+func (h *hub) writeLoop(conn *wsConn) {
+	defer h.s.wg.Done()
+	defer conn.close()
+	ping := time.NewTicker(h.s.opts.PingInterval)
+	defer ping.Stop()
+	var n int64
+	for {
+		select {
+		case <-conn.done:
+			return
+		case msg := <-conn.send:
+			if h.isSilent() {
+				continue
+			}
+			_ = conn.c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := conn.c.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
+		case <-ping.C:
+			if h.isSilent() || conn.ping.Load().(string) != "" {
+				continue // one unanswered ping at a time; its deadline stands
+			}
+			n++
+			payload := strconv.FormatInt(time.Now().UnixMilli(), 10) + "-" + strconv.FormatInt(n, 10)
+			conn.ping.Store(payload)
+			// The deadline is set before the ping goes out so a fast pong cannot be undone.
+			_ = conn.c.SetReadDeadline(time.Now().Add(h.s.opts.PongTimeout))
+			if err := conn.c.WriteControl(websocket.PingMessage, []byte(payload), time.Now().Add(10*time.Second)); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// enqueue queues msg for conn without blocking; a connection too far behind is dropped.
+func (h *hub) enqueue(conn *wsConn, msg []byte) {
+	select {
+	case conn.send <- msg:
+	default:
+		conn.close()
+	}
+}
+
+// publish sends a stream payload to every connection subscribed to stream.
+func (h *hub) publish(stream string, payload []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.silent || len(h.conns) == 0 {
+		return
+	}
+	var wrapped []byte
+	for conn := range h.conns {
+		if !conn.subs[stream] {
+			continue
+		}
+		msg := payload
+		if conn.combined {
+			if wrapped == nil {
+				wrapped = mustJSON(combinedJSON{Stream: stream, Data: payload})
+			}
+			msg = wrapped
+		}
+		h.enqueue(conn, msg)
+	}
+}
+
+type combinedJSON struct {
+	Stream string          `json:"stream"`
+	Data   json.RawMessage `json:"data"`
+}
+
+func (h *hub) isSilent() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.silent
+}
+
+func (h *hub) silence(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.silent = true
+	if h.silentTimer != nil {
+		h.silentTimer.Stop()
+		h.silentTimer = nil
+	}
+	if d > 0 {
+		h.silentTimer = time.AfterFunc(d, h.resume)
+	}
+}
+
+func (h *hub) resume() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.silent = false
+	if h.silentTimer != nil {
+		h.silentTimer.Stop()
+		h.silentTimer = nil
+	}
+}
+
+func (h *hub) dropAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for conn := range h.conns {
+		conn.close()
+	}
+}
+
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	if h.silentTimer != nil {
+		h.silentTimer.Stop()
+		h.silentTimer = nil
+	}
+	for conn := range h.conns {
+		conn.close()
+	}
+}
+
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// parseStreamPath reads the streams named by /ws/<a>/<b> or /stream?streams=a/b, and whether
+// payloads are wrapped (combined).
+func parseStreamPath(r *http.Request) (streams []string, combined bool) {
+	var list string
+	if strings.HasPrefix(r.URL.Path, "/stream") {
+		combined = true
+		list = r.URL.Query().Get("streams")
+	} else {
+		list = strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/ws"), "/")
+	}
+	for _, st := range strings.Split(list, "/") {
+		if st != "" {
+			streams = append(streams, st)
+		}
+	}
+	return streams, combined
+}
+
+// controlMsg is a client request on a stream connection.
+type controlMsg struct {
+	Method *string           `json:"method"`
+	Params []json.RawMessage `json:"params"`
+	ID     json.RawMessage   `json:"id"`
+}
+
+// control handles SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY and GET_PROPERTY,
+// returning the reply to send (Binance's shapes and error codes).
+func (h *hub) control(conn *wsConn, msg []byte) []byte {
+	var m controlMsg
+	if err := json.Unmarshal(msg, &m); err != nil {
+		return wsError(3, "Invalid JSON: expected value at line 1 column 1", nil)
+	}
+	id, ok := validID(m.ID)
+	if !ok {
+		return wsError(2, "Invalid request: request ID must be an unsigned integer", nil)
+	}
+	if m.Method == nil {
+		return wsError(2, "Invalid request: missing field `method` at line 1 column 1", id)
+	}
+	switch *m.Method {
+	case "SUBSCRIBE", "UNSUBSCRIBE":
+		names := make([]string, 0, len(m.Params))
+		for _, raw := range m.Params {
+			var name string
+			if err := json.Unmarshal(raw, &name); err != nil || !validStreamName(name) {
+				return wsError(2, "Invalid request: invalid stream name", id)
+			}
+			names = append(names, name)
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, name := range names {
+			if *m.Method == "SUBSCRIBE" {
+				conn.subs[name] = true
+			} else {
+				delete(conn.subs, name)
+			}
+		}
+		if len(conn.subs) > maxStreams {
+			return wsError(2, "Invalid request: too many streams", id)
+		}
+		return mustJSON(wsResult{Result: nil, ID: id})
+	case "LIST_SUBSCRIPTIONS":
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		list := make([]string, 0, len(conn.subs))
+		for name := range conn.subs {
+			list = append(list, name)
+		}
+		sort.Strings(list)
+		return mustJSON(wsResult{Result: list, ID: id})
+	case "SET_PROPERTY", "GET_PROPERTY":
+		return h.property(conn, *m.Method, m.Params, id)
+	default:
+		return wsError(2, "Invalid request: unknown variant `"+*m.Method+"`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY` at line 1 column 1", id)
+	}
+}
+
+func (h *hub) property(conn *wsConn, method string, params []json.RawMessage, id json.RawMessage) []byte {
+	if len(params) == 0 {
+		return wsError(2, "Invalid request: property name must be a string", id)
+	}
+	var name string
+	if err := json.Unmarshal(params[0], &name); err != nil {
+		return wsError(2, "Invalid request: property name must be a string", id)
+	}
+	if name != "combined" {
+		return wsError(0, "Unknown property", id)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if method == "GET_PROPERTY" {
+		return mustJSON(wsResult{Result: conn.combined, ID: id})
+	}
+	if len(params) != 2 {
+		return wsError(2, "Invalid request: too many parameters", id)
+	}
+	var v bool
+	if err := json.Unmarshal(params[1], &v); err != nil {
+		return wsError(1, "Invalid value type: expected Boolean", id)
+	}
+	conn.combined = v
+	return mustJSON(wsResult{Result: nil, ID: id})
+}
+
+type wsResult struct {
+	Result any             `json:"result"`
+	ID     json.RawMessage `json:"id"`
+}
+
+type wsErrorJSON struct {
+	Error struct {
+		Code int    `json:"code"`
+		Msg  string `json:"msg"`
+	} `json:"error"`
+	ID json.RawMessage `json:"id"`
+}
+
+func wsError(code int, msg string, id json.RawMessage) []byte {
+	var e wsErrorJSON
+	e.Error.Code, e.Error.Msg = code, msg
+	e.ID = id
+	if e.ID == nil {
+		e.ID = json.RawMessage("null")
+	}
+	return mustJSON(e)
+}
+
+// validID accepts what Binance accepts as a request id: a 64-bit integer, an alphanumeric
+// string of at most 36 characters, or null. It returns the id to echo.
+func validID(raw json.RawMessage) (json.RawMessage, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return json.RawMessage("null"), true
+	}
+	var n int64
+	if err := json.Unmarshal(raw, &n); err == nil {
+		return json.RawMessage(strconv.FormatInt(n, 10)), true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil && len(s) <= 36 && isAlnum(s) {
+		return mustJSON(s), true
+	}
+	return nil, false
+}
+
+func isAlnum(s string) bool {
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// validStreamName accepts <symbol>@<type>[@<option>] with a lowercase symbol, and the
+// all-market forms starting with "!".
+func validStreamName(name string) bool {
+	sym, rest, ok := strings.Cut(name, "@")
+	if !ok || rest == "" || sym == "" {
+		return false
+	}
+	if strings.HasPrefix(sym, "!") {
+		return true
+	}
+	for _, r := range sym {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -43,6 +43,9 @@ func decodeAPIError(status int, body []byte) *exchange.APIError {
 		}
 		ae.Msg = "HTTP " + ae.Msg
 	}
+	if ae.Msg == "" {
+		ae.Msg = "no message"
+	}
 	ae.Kind = errorKind(status, ae.Code, ae.Msg)
 	return ae
 }

@@ -24,6 +24,7 @@ var (
 	errMalformed  = errors.New("malformed stream message")
 	errIncomplete = errors.New("stream message lacks a field it needs")
 	errEscaped    = errors.New("unexpected escape in a stream value")
+	errBadSymbol  = errors.New("stream message names an invalid symbol")
 )
 
 // maxInterned bounds the symbol table so a misbehaving server cannot grow it without end.
@@ -70,8 +71,11 @@ func (d *streamDecoder) decode(msg []byte, recv time.Time, t *exchange.Tick) (ms
 		if f.s == nil || f.p == nil || f.q == nil {
 			return msgOther, errIncomplete
 		}
-		*t = exchange.Tick{Symbol: d.intern(f.s)}
-		var err error
+		sym, err := d.intern(f.s)
+		if err != nil {
+			return msgOther, err
+		}
+		*t = exchange.Tick{Symbol: sym}
 		if t.Last, err = parseDec(f.p); err != nil {
 			return msgOther, err
 		}
@@ -88,14 +92,17 @@ func (d *streamDecoder) decode(msg []byte, recv time.Time, t *exchange.Tick) (ms
 		}
 		return msgTrade, nil
 	case "", "bookTicker":
+		if f.s == nil && f.b == nil && f.a == nil {
+			return msgOther, nil // e.g. {"result":null,"id":1}
+		}
 		if f.s == nil || f.b == nil || f.a == nil {
-			if f.e == nil {
-				return msgOther, nil // e.g. {"result":null,"id":1}
-			}
 			return msgOther, errIncomplete
 		}
-		*t = exchange.Tick{Symbol: d.intern(f.s)}
-		var err error
+		sym, err := d.intern(f.s)
+		if err != nil {
+			return msgOther, err
+		}
+		*t = exchange.Tick{Symbol: sym}
 		if t.Bid, err = parseDec(f.b); err != nil {
 			return msgOther, err
 		}
@@ -125,15 +132,18 @@ func (d *streamDecoder) decode(msg []byte, recv time.Time, t *exchange.Tick) (ms
 }
 
 // intern returns the symbol as a string without allocating when it is known.
-func (d *streamDecoder) intern(b []byte) string {
+func (d *streamDecoder) intern(b []byte) (string, error) {
 	if s, ok := d.symbols[string(b)]; ok {
-		return s
+		return s, nil
+	}
+	if !validSymbol(unsafe.String(unsafe.SliceData(b), len(b))) {
+		return "", errBadSymbol
 	}
 	s := string(b)
 	if len(d.symbols) < maxInterned {
 		d.symbols[s] = s
 	}
-	return s
+	return s, nil
 }
 
 // parseDec parses a decimal from borrowed bytes; decimal.Parse does not keep its argument.

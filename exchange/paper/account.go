@@ -1,0 +1,300 @@
+package paper
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Defaults for Options.
+var (
+	DefaultFeeRate       = decimal.MustParse("0.001") // 0.1%, Binance spot's base rate
+	DefaultStartingQuote = decimal.MustNew(10000, 0)  // USDT
+)
+
+// DefaultName is the account name when Options.Name is empty.
+const DefaultName = "paper"
+
+// Options configure a paper account.
+type Options struct {
+	Name  string            // account name (DefaultName when empty); balances and orders are per name
+	Rules exchange.RuleBook // symbol rules, the same as the real exchange's; required
+	// StartingBalances are credited when the account is created, never again (10000 USDT when
+	// nil).
+	StartingBalances map[string]decimal.Decimal
+	FeeRate          decimal.Decimal  // fee on what a fill receives; DefaultFeeRate when zero
+	Now              func() time.Time // the clock (time.Now when nil)
+	// Logger receives problems OnTick cannot return, such as a failed write; nothing when nil.
+	Logger *slog.Logger
+}
+
+// balance is one asset's holdings.
+type balance struct{ free, locked decimal.Decimal }
+
+// order is an order with what it holds back while it rests.
+type order struct {
+	exchange.Order
+	lockAsset  string
+	lockAmount decimal.Decimal
+}
+
+// snapshot returns a copy that shares nothing with o.
+func (o *order) snapshot() exchange.Order {
+	out := o.Order
+	out.Fills = slices.Clone(o.Fills)
+	return out
+}
+
+// quote is the latest market state of one symbol.
+type quote struct{ bid, ask, last decimal.Decimal }
+
+// Account is a paper trading account. It implements exchange.Trader, exchange.FillLister and
+// exchange.OrderStream, and takes prices through OnTick. Its methods are safe for concurrent
+// use. Close stops it.
+type Account struct {
+	name  string
+	db    *sql.DB
+	rules exchange.RuleBook
+	fee   decimal.Decimal
+	now   func() time.Time
+	log   *slog.Logger
+
+	life   context.Context // writes made from OnTick, which has no context of its own
+	cancel context.CancelFunc
+	upd    *updates
+
+	mu       sync.Mutex
+	closed   bool
+	balances map[string]*balance
+	open     map[string]*order // resting orders by client id
+	books    map[string]*book  // resting orders by symbol
+	prices   map[string]quote
+}
+
+// New opens the paper account opts.Name in db (a database opened with store.Open, which creates
+// the paper_ tables), creating it with the starting balances when it does not exist yet.
+func New(ctx context.Context, db *sql.DB, opts Options) (*Account, error) {
+	if db == nil {
+		return nil, errors.New("paper: no database")
+	}
+	if opts.Rules == nil {
+		return nil, errors.New("paper: no symbol rules; pass the market's RuleBook")
+	}
+	if opts.Name == "" {
+		opts.Name = DefaultName
+	}
+	if len(opts.Name) > 64 {
+		return nil, fmt.Errorf("paper: account name %q is longer than 64 bytes", opts.Name)
+	}
+	if opts.FeeRate.IsZero() {
+		opts.FeeRate = DefaultFeeRate
+	}
+	if opts.FeeRate.IsNeg() || opts.FeeRate.Cmp(decimal.One) >= 0 {
+		return nil, fmt.Errorf("paper: fee rate %s must be from 0 to below 1 (0.001 is 0.1%%)", opts.FeeRate)
+	}
+	if opts.StartingBalances == nil {
+		opts.StartingBalances = map[string]decimal.Decimal{"USDT": DefaultStartingQuote}
+	}
+	for asset, amount := range opts.StartingBalances {
+		if asset == "" || amount.IsNeg() {
+			return nil, fmt.Errorf("paper: starting balance %q %s must name an asset and not be negative", asset, amount)
+		}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Account{
+		name: opts.Name, db: db, rules: opts.Rules, fee: opts.FeeRate, now: opts.Now, log: opts.Logger,
+		open: make(map[string]*order), books: make(map[string]*book), prices: make(map[string]quote),
+		upd: newUpdates(),
+	}
+	if err := a.load(ctx, opts.StartingBalances); err != nil {
+		return nil, err
+	}
+	a.life, a.cancel = context.WithCancel(context.Background())
+	return a, nil
+}
+
+func (a *Account) load(ctx context.Context, start map[string]decimal.Decimal) error {
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("paper: opening account %s: %w", a.name, err)
+	}
+	defer tx.Rollback()
+	if err := createAccount(ctx, tx, a.name, a.now(), start); err != nil {
+		return fmt.Errorf("%w (was the database opened with store.Open?)", err)
+	}
+	if a.balances, err = loadBalances(ctx, tx, a.name); err != nil {
+		return err
+	}
+	orders, err := loadOpenOrders(ctx, tx, a.name)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("paper: opening account %s: %w", a.name, err)
+	}
+	for _, o := range orders {
+		a.rest(o)
+	}
+	return nil
+}
+
+// Name returns the account's name.
+func (a *Account) Name() string { return a.name }
+
+// Close stops the account: the order update stream closes and later calls fail with
+// exchange.ErrUnavailable. Everything is already saved. Close is idempotent.
+func (a *Account) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	a.mu.Unlock()
+	a.cancel()
+	a.upd.stop()
+	return nil
+}
+
+// errClosed is returned by every call after Close.
+var errClosed = fmt.Errorf("paper: account is closed: %w", exchange.ErrUnavailable)
+
+// Balances returns every asset the account holds, by asset name.
+func (a *Account) Balances(ctx context.Context) ([]exchange.Balance, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil, errClosed
+	}
+	out := make([]exchange.Balance, 0, len(a.balances))
+	for asset, b := range a.balances {
+		if b.free.IsZero() && b.locked.IsZero() {
+			continue
+		}
+		out = append(out, exchange.Balance{Asset: asset, Free: b.free, Locked: b.locked})
+	}
+	slices.SortFunc(out, func(x, y exchange.Balance) int { return cmp.Compare(x.Asset, y.Asset) })
+	return out, nil
+}
+
+// OrderUpdates returns the stream of order changes: every placement, fill, cancellation and
+// expiry, each with the fills that caused it. Nothing is dropped while the account is open:
+// changes queue without bound inside the account until read, so a reader must keep reading.
+// The channel closes on Close. All calls return the same channel; changes made before the
+// first call are not queued (GetOrder and OrderFills remain the source of truth).
+func (a *Account) OrderUpdates() <-chan exchange.Order {
+	return a.upd.subscribe()
+}
+
+// balance returns the holdings of asset (zero when none).
+func (a *Account) balance(asset string) balance {
+	if b, ok := a.balances[asset]; ok {
+		return *b
+	}
+	return balance{}
+}
+
+// ledger collects new balances for a change before it is saved, so memory is only updated
+// once the database has the change.
+type ledger map[string]balance
+
+func (l ledger) get(a *Account, asset string) balance {
+	if b, ok := l[asset]; ok {
+		return b
+	}
+	return a.balance(asset)
+}
+
+// credit adds amount to the free balance of asset.
+func (l ledger) credit(a *Account, asset string, amount decimal.Decimal) error {
+	b := l.get(a, asset)
+	free, err := b.free.Add(amount)
+	if err != nil {
+		return fmt.Errorf("paper: %s balance overflows: %w", asset, exchange.ErrRejected)
+	}
+	b.free = free
+	l[asset] = b
+	return nil
+}
+
+// debit takes amount from the free balance of asset, refusing to go below zero.
+func (l ledger) debit(a *Account, asset string, amount decimal.Decimal) error {
+	b := l.get(a, asset)
+	if b.free.Cmp(amount) < 0 {
+		return fmt.Errorf("paper: %s %s needed, %s free: %w", amount.Trim(0), asset, b.free.Trim(0), exchange.ErrInsufficientBalance)
+	}
+	free, err := b.free.Sub(amount)
+	if err != nil {
+		return fmt.Errorf("paper: %s balance: %w", asset, exchange.ErrRejected)
+	}
+	b.free = free
+	l[asset] = b
+	return nil
+}
+
+// lock moves amount of asset from free to locked.
+func (l ledger) lock(a *Account, asset string, amount decimal.Decimal) error {
+	if err := l.debit(a, asset, amount); err != nil {
+		return err
+	}
+	b := l[asset]
+	locked, err := b.locked.Add(amount)
+	if err != nil {
+		return fmt.Errorf("paper: %s balance overflows: %w", asset, exchange.ErrRejected)
+	}
+	b.locked = locked
+	l[asset] = b
+	return nil
+}
+
+// unlock takes amount of asset out of locked; with release it returns to free, otherwise it
+// is spent.
+func (l ledger) unlock(a *Account, asset string, amount decimal.Decimal, release bool) error {
+	b := l.get(a, asset)
+	locked, err := b.locked.Sub(amount)
+	if err != nil || locked.IsNeg() {
+		return fmt.Errorf("paper: %s locked %s cannot release %s: %w", asset, b.locked, amount, exchange.ErrRejected)
+	}
+	b.locked = locked
+	l[asset] = b
+	if release {
+		return l.credit(a, asset, amount)
+	}
+	return nil
+}
+
+// save writes the ledger's balances in tx.
+func (l ledger) save(ctx context.Context, tx *sql.Tx, account string) error {
+	for asset, b := range l {
+		if err := putBalance(ctx, tx, account, asset, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply makes the saved balances the account's.
+func (l ledger) apply(a *Account) {
+	for asset, b := range l {
+		nb := b
+		a.balances[asset] = &nb
+	}
+}

@@ -1,0 +1,56 @@
+package paper
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// BenchmarkOnTick100Resting is the common case: 100 resting orders on the symbol, ticks that
+// move around without crossing any of them.
+func BenchmarkOnTick100Resting(b *testing.B) {
+	r := newRig(b, map[string]decimal.Decimal{"USDT": d("1000000"), "BTC": d("100")})
+	r.tick("50000.00", "50000.10")
+	for i := range 50 {
+		r.mustPlace(limit(fmt.Sprint("b", i), exchange.Buy, "0.01", fmt.Sprint(40000+i*10)))
+		r.mustPlace(limit(fmt.Sprint("s", i), exchange.Sell, "0.01", fmt.Sprint(60000+i*10)))
+	}
+	ticks := make([]exchange.Tick, 64)
+	for i := range ticks {
+		p := decimal.MustNew(int64(4500000+i*1000), 2)
+		ask, _ := p.Add(decimal.MustNew(1, 2))
+		ticks[i] = exchange.Tick{Symbol: "BTCUSDT", Bid: p, Ask: ask, Last: p}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r.acct.OnTick(ticks[i%len(ticks)])
+		i++
+	}
+	if open, _ := r.acct.OpenOrders(context.Background(), ""); len(open) != 100 {
+		b.Fatalf("%d open orders, want 100 untouched", len(open))
+	}
+}
+
+// BenchmarkOnTickFill measures a tick that fills one resting order (a saved transaction).
+func BenchmarkOnTickFill(b *testing.B) {
+	r := newRig(b, map[string]decimal.Decimal{"USDT": d("1000000000")})
+	r.tick("50000.00", "50000.10")
+	for i := range 100 {
+		r.mustPlace(limit(fmt.Sprint("rest", i), exchange.Buy, "0.01", fmt.Sprint(40000+i)))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		r.tick("50000.00", "50000.10")
+		r.mustPlace(limit(fmt.Sprint("x", i), exchange.Buy, "0.01", "49000"))
+		i++
+		b.StartTimer()
+		r.tick("48999.00", "48999.10")
+	}
+}

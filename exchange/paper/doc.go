@@ -1,0 +1,14 @@
+// Package paper owns paper trading: a simulated account that trades against any market feed
+// (the simulated market or real exchange prices) with the same symbol rules as the real
+// exchange, simulated fills and fees, and balances, orders and fills kept in SQLite so a
+// restart keeps them.
+//
+// The engine feeds every tick to (*Account).OnTick. Market orders fill at once at the last
+// tick's ask (buy) or bid (sell). A limit order that can trade when placed fills at once at the
+// ask or bid, as a taker would; otherwise it rests, holding its funds, and fills at its own
+// price when a later tick crosses it (a buy when the ask is at or below its price, a sell when
+// the bid is at or above it). Orders always fill in full, in one trade: there are no partial
+// fills. Fees are FeeRate of what the order receives, in the received asset.
+//
+// One Account per account name may be open on a database at a time.
+package paper

@@ -1,0 +1,252 @@
+package paper
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// touch is the price an order of side trades at now: the ask for a buy, the bid for a sell,
+// the last trade when the feed carries no book. Zero when nothing is known.
+func (q quote) touch(side exchange.Side) decimal.Decimal {
+	p := q.bid
+	if side == exchange.Buy {
+		p = q.ask
+	}
+	if p.IsPos() {
+		return p
+	}
+	return q.last
+}
+
+// crosses reports whether an order of side at limit can trade at price touch.
+func crosses(side exchange.Side, limit, touch decimal.Decimal) bool {
+	if side == exchange.Buy {
+		return touch.Cmp(limit) <= 0
+	}
+	return touch.Cmp(limit) >= 0
+}
+
+// book holds one symbol's resting orders, oldest first, with the best prices among them so a
+// tick that crosses nothing costs two comparisons.
+type book struct {
+	orders          []*order
+	maxBuy, minSell decimal.Decimal
+	hasBuy, hasSell bool
+}
+
+func (b *book) crossed(q quote) bool {
+	if b.hasBuy {
+		if t := q.touch(exchange.Buy); t.IsPos() && crosses(exchange.Buy, b.maxBuy, t) {
+			return true
+		}
+	}
+	if b.hasSell {
+		if t := q.touch(exchange.Sell); t.IsPos() && crosses(exchange.Sell, b.minSell, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *book) recompute() {
+	b.hasBuy, b.hasSell = false, false
+	for _, o := range b.orders {
+		if o.Side == exchange.Buy {
+			if !b.hasBuy || o.Price.Cmp(b.maxBuy) > 0 {
+				b.maxBuy, b.hasBuy = o.Price, true
+			}
+		} else if !b.hasSell || o.Price.Cmp(b.minSell) < 0 {
+			b.minSell, b.hasSell = o.Price, true
+		}
+	}
+}
+
+// rest puts o on its symbol's book. The caller holds a.mu.
+func (a *Account) rest(o *order) {
+	a.open[o.ClientID] = o
+	b := a.books[o.Symbol]
+	if b == nil {
+		b = &book{}
+		a.books[o.Symbol] = b
+	}
+	b.orders = append(b.orders, o)
+	b.recompute()
+}
+
+// unrest takes o off its book. The caller holds a.mu.
+func (a *Account) unrest(o *order) {
+	delete(a.open, o.ClientID)
+	b := a.books[o.Symbol]
+	if b == nil {
+		return
+	}
+	b.orders = slices.DeleteFunc(b.orders, func(x *order) bool { return x == o })
+	if len(b.orders) == 0 {
+		delete(a.books, o.Symbol)
+		return
+	}
+	b.recompute()
+}
+
+func sortByID(os []exchange.Order) {
+	slices.SortFunc(os, func(x, y exchange.Order) int { return cmp.Compare(x.ExchangeID, y.ExchangeID) })
+}
+
+// OnTick takes a market update: it keeps the latest bid, ask and last of the symbol (fields the
+// tick does not carry keep their previous value) and fills, at their own price, the resting
+// orders the new prices cross, oldest first. A fill that cannot be saved leaves its order
+// resting, to be tried again on the next tick, and is reported to Options.Logger.
+func (a *Account) OnTick(t exchange.Tick) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return
+	}
+	q := a.prices[t.Symbol]
+	if t.Bid.IsPos() {
+		q.bid = t.Bid
+	}
+	if t.Ask.IsPos() {
+		q.ask = t.Ask
+	}
+	if t.Last.IsPos() {
+		q.last = t.Last
+	}
+	a.prices[t.Symbol] = q
+	b := a.books[t.Symbol]
+	if b == nil || !b.crossed(q) {
+		return
+	}
+	for _, o := range slices.Clone(b.orders) {
+		if !crosses(o.Side, o.Price, q.touch(o.Side)) {
+			continue
+		}
+		if err := a.fillResting(o); err != nil {
+			a.log.Warn("paper: a crossed order could not be filled; it stays open and is retried on the next tick",
+				"account", a.name, "symbol", o.Symbol, "client_id", o.ClientID, "err", err)
+		}
+	}
+}
+
+// fillResting fills a resting order in full at its own price, spending what it locked.
+func (a *Account) fillResting(o *order) error {
+	rules, err := a.rules.Rules(a.life, o.Symbol)
+	if err != nil {
+		return fmt.Errorf("paper: rules for %s: %w", o.Symbol, err)
+	}
+	l := ledger{}
+	if err := l.unlock(a, o.lockAsset, o.lockAmount, false); err != nil {
+		return err
+	}
+	next := *o
+	next.lockAmount = decimal.Decimal{}
+	if err := a.settle(l, rules, &next, o.Price); err != nil {
+		return err
+	}
+	fill := next.Fills[0]
+	next.Fills = nil
+	if err := a.commit(a.life, &next, false, &fill, l); err != nil {
+		return err
+	}
+	a.unrest(o)
+	return nil
+}
+
+// fillNow fills a new order in full at price, paying from free balances, and saves it.
+func (a *Account) fillNow(ctx context.Context, rules exchange.Rules, o *order, price decimal.Decimal) error {
+	l := ledger{}
+	if o.Side == exchange.Buy {
+		cost, err := price.Mul(o.Quantity)
+		if err != nil {
+			return fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
+		}
+		if err := l.debit(a, rules.Quote, cost); err != nil {
+			return err
+		}
+	} else if err := l.debit(a, rules.Base, o.Quantity); err != nil {
+		return err
+	}
+	if err := a.settle(l, rules, o, price); err != nil {
+		return err
+	}
+	fill := o.Fills[0]
+	o.Fills = nil
+	return a.commit(ctx, o, true, &fill, l)
+}
+
+// settle marks o filled in full at price, credits what it receives net of the fee to l and
+// leaves the fill (without trade id) in o.Fills. What o pays must already be in l.
+func (a *Account) settle(l ledger, rules exchange.Rules, o *order, price decimal.Decimal) error {
+	value, err := price.Mul(o.Quantity)
+	if err != nil {
+		return fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
+	}
+	gross, asset := o.Quantity, rules.Base
+	if o.Side == exchange.Sell {
+		gross, asset = value, rules.Quote
+	}
+	fee, err := gross.Mul(a.fee)
+	if err != nil {
+		return fmt.Errorf("paper: fee on %s: %w", gross, exchange.ErrRejected)
+	}
+	net, err := gross.Sub(fee)
+	if err != nil {
+		return fmt.Errorf("paper: fee on %s: %w", gross, exchange.ErrRejected)
+	}
+	if err := l.credit(a, asset, net); err != nil {
+		return err
+	}
+	now := a.now().UTC()
+	o.Status = exchange.StatusFilled
+	o.ExecutedQty = o.Quantity
+	o.QuoteQty = value.Trim(0)
+	o.Updated = now
+	o.Fills = []exchange.Fill{{
+		ClientID: o.ClientID, Symbol: o.Symbol, Side: o.Side, Price: price.Trim(0), Qty: o.Quantity,
+		Fee: fee.Trim(0), FeeAsset: asset, Time: now,
+	}}
+	return nil
+}
+
+// commit saves an order change, its fill and the balances it moved in one transaction, then
+// makes the balances the account's and reports the change on the update stream. The caller
+// holds a.mu and updates the books.
+func (a *Account) commit(ctx context.Context, o *order, insert bool, fill *exchange.Fill, l ledger) error {
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("paper: saving order %s: %w", o.ClientID, err)
+	}
+	defer tx.Rollback()
+	if insert {
+		err = insertOrder(ctx, tx, a.name, o)
+	} else {
+		err = updateOrder(ctx, tx, o)
+	}
+	if err != nil {
+		return err
+	}
+	if fill != nil {
+		if err := insertFill(ctx, tx, a.name, o.ExchangeID, fill); err != nil {
+			return err
+		}
+	}
+	if err := l.save(ctx, tx, a.name); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("paper: saving order %s: %w", o.ClientID, err)
+	}
+	l.apply(a)
+	o.Fills = nil
+	if fill != nil {
+		o.Fills = []exchange.Fill{*fill}
+	}
+	a.upd.push(o.snapshot())
+	return nil
+}

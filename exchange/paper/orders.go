@@ -1,0 +1,233 @@
+package paper
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// maxClientID matches the column's limit (Binance allows 36).
+const maxClientID = 64
+
+// PlaceOrder places an order under the same symbol rules as the real exchange: the request is
+// rounded and checked with Rules.Normalize (errors wrap exchange.ErrFilter). A market order
+// fills at once at the last tick's ask or bid (exchange.ErrUnavailable before the first tick);
+// a market buy may give QuoteQty instead of Quantity. A limit order that can trade fills at
+// once; otherwise a GTC order rests with its funds locked and an IOC or FOK order expires.
+// A client id used before is refused with exchange.ErrRejected, missing funds with
+// exchange.ErrInsufficientBalance; a refused order leaves no trace.
+func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
+	if req.ClientID == "" || len(req.ClientID) > maxClientID {
+		return exchange.Order{}, fmt.Errorf("paper: client order id must be 1 to %d bytes: %w", maxClientID, exchange.ErrRejected)
+	}
+	rules, err := a.rules.Rules(ctx, req.Symbol)
+	if err != nil {
+		return exchange.Order{}, fmt.Errorf("paper: rules for %s: %w", req.Symbol, err)
+	}
+	if rules.Base == "" || rules.Quote == "" {
+		return exchange.Order{}, fmt.Errorf("paper: rules for %s name no base and quote asset: %w", req.Symbol, exchange.ErrRejected)
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return exchange.Order{}, errClosed
+	}
+	px := a.prices[req.Symbol]
+	var ref decimal.Decimal
+	if req.Type == exchange.Market {
+		ref = px.touch(req.Side)
+		if !ref.IsPos() {
+			return exchange.Order{}, fmt.Errorf("paper: no price for %s yet; wait for the market feed: %w", req.Symbol, exchange.ErrUnavailable)
+		}
+	}
+	norm, err := rules.Normalize(req, ref)
+	if err != nil {
+		return exchange.Order{}, fmt.Errorf("paper: order %s: %w", req.ClientID, err)
+	}
+	if _, ok := a.open[req.ClientID]; ok {
+		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+	}
+	if prev, err := findOrder(ctx, a.db, a.name, req.ClientID); err != nil {
+		return exchange.Order{}, err
+	} else if prev != nil {
+		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+	}
+
+	now := a.now().UTC()
+	o := &order{Order: exchange.Order{
+		ClientID: norm.ClientID, Symbol: norm.Symbol, Side: norm.Side, Type: norm.Type,
+		Status: exchange.StatusNew, Price: norm.Price.Trim(0), Quantity: norm.Quantity.Trim(0), Created: now, Updated: now,
+	}}
+	if norm.Type == exchange.Market {
+		if norm.Quantity.IsZero() {
+			// quoteOrderQty: as much base as the quote amount buys (or sells for) at the touch.
+			q, err := quoteToQty(rules, norm, ref)
+			if err != nil {
+				return exchange.Order{}, err
+			}
+			o.Quantity = q.Trim(0)
+		}
+		if err := a.fillNow(ctx, rules, o, ref); err != nil {
+			return exchange.Order{}, err
+		}
+		return o.snapshot(), nil
+	}
+	return a.placeLimit(ctx, rules, o, norm.TimeInForce, px)
+}
+
+// quoteToQty turns a market order's quote amount into a base quantity at price, rounded down
+// to the step and checked against the rules.
+func quoteToQty(rules exchange.Rules, req exchange.OrderRequest, price decimal.Decimal) (decimal.Decimal, error) {
+	q, err := req.QuoteQty.Quo(price)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("paper: quote amount %s at %s: %w", req.QuoteQty, price, exchange.ErrFilter)
+	}
+	amount := req.QuoteQty
+	req.Quantity, req.QuoteQty = rules.RoundQty(q, exchange.Market), decimal.Decimal{}
+	norm, err := rules.Normalize(req, price)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("paper: order %s: %s %s at %s: %w", req.ClientID, amount, rules.Quote, price, err)
+	}
+	return norm.Quantity, nil
+}
+
+func (a *Account) placeLimit(ctx context.Context, rules exchange.Rules, o *order, tif exchange.TimeInForce, px quote) (exchange.Order, error) {
+	// Funds a resting order would hold: the quote it may spend, or the base it may sell.
+	l := ledger{}
+	lockAsset, lockAmount := rules.Base, o.Quantity
+	if o.Side == exchange.Buy {
+		cost, err := o.Price.Mul(o.Quantity)
+		if err != nil {
+			return exchange.Order{}, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
+		}
+		lockAsset, lockAmount = rules.Quote, cost
+	}
+	if err := l.lock(a, lockAsset, lockAmount); err != nil {
+		return exchange.Order{}, err
+	}
+	if touch := px.touch(o.Side); touch.IsPos() && crosses(o.Side, o.Price, touch) {
+		// Marketable: trades at once at the better price, as a taker.
+		if err := a.fillNow(ctx, rules, o, touch); err != nil {
+			return exchange.Order{}, err
+		}
+		return o.snapshot(), nil
+	}
+	if tif == exchange.IOC || tif == exchange.FOK {
+		o.Status = exchange.StatusExpired
+		if err := a.commit(ctx, o, true, nil, ledger{}); err != nil {
+			return exchange.Order{}, err
+		}
+		return o.snapshot(), nil
+	}
+	o.lockAsset, o.lockAmount = lockAsset, lockAmount
+	if err := a.commit(ctx, o, true, nil, l); err != nil {
+		return exchange.Order{}, err
+	}
+	a.rest(o)
+	return o.snapshot(), nil
+}
+
+// CancelOrder cancels a resting order and releases its funds. An order that exists but is
+// already final is refused with exchange.ErrRejected; an order never placed (or of another
+// symbol) with exchange.ErrUnknownOrder.
+func (a *Account) CancelOrder(ctx context.Context, symbol, clientID string) (exchange.Order, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return exchange.Order{}, errClosed
+	}
+	o, ok := a.open[clientID]
+	if !ok || o.Symbol != symbol {
+		stored, err := findOrder(ctx, a.db, a.name, clientID)
+		if err != nil {
+			return exchange.Order{}, err
+		}
+		if stored == nil || stored.Symbol != symbol {
+			return exchange.Order{}, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
+		}
+		return exchange.Order{}, fmt.Errorf("paper: order %s is already %s: %w", clientID, stored.Status, exchange.ErrRejected)
+	}
+	l := ledger{}
+	if err := l.unlock(a, o.lockAsset, o.lockAmount, true); err != nil {
+		return exchange.Order{}, err
+	}
+	next := *o
+	next.Status = exchange.StatusCanceled
+	next.Updated = a.now().UTC()
+	next.lockAmount = decimal.Decimal{}
+	if err := a.commit(ctx, &next, false, nil, l); err != nil {
+		return exchange.Order{}, err
+	}
+	a.unrest(o)
+	return next.snapshot(), nil
+}
+
+// GetOrder returns the order with that client id, without its fills (see OrderFills);
+// exchange.ErrUnknownOrder when it was never placed.
+func (a *Account) GetOrder(ctx context.Context, symbol, clientID string) (exchange.Order, error) {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return exchange.Order{}, errClosed
+	}
+	if o, ok := a.open[clientID]; ok && o.Symbol == symbol {
+		out := o.snapshot()
+		a.mu.Unlock()
+		return out, nil
+	}
+	a.mu.Unlock()
+	o, err := findOrder(ctx, a.db, a.name, clientID)
+	if err != nil {
+		return exchange.Order{}, err
+	}
+	if o == nil || o.Symbol != symbol {
+		return exchange.Order{}, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
+	}
+	return o.snapshot(), nil
+}
+
+// OpenOrders returns the resting orders of symbol ("" for all), oldest first.
+func (a *Account) OpenOrders(ctx context.Context, symbol string) ([]exchange.Order, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil, errClosed
+	}
+	var out []exchange.Order
+	for sym, b := range a.books {
+		if symbol != "" && sym != symbol {
+			continue
+		}
+		for _, o := range b.orders {
+			out = append(out, o.snapshot())
+		}
+	}
+	sortByID(out)
+	return out, nil
+}
+
+// OrderFills returns the fills of one order, oldest first; exchange.ErrUnknownOrder when the
+// order was never placed.
+func (a *Account) OrderFills(ctx context.Context, symbol, clientID string) ([]exchange.Fill, error) {
+	a.mu.Lock()
+	closed := a.closed
+	a.mu.Unlock()
+	if closed {
+		return nil, errClosed
+	}
+	o, err := findOrder(ctx, a.db, a.name, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil || o.Symbol != symbol {
+		return nil, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
+	}
+	return loadFills(ctx, a.db, o.ExchangeID)
+}

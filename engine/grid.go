@@ -86,8 +86,8 @@ func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []
 			}
 		}
 		// Then buys below the price, nearest first, skipping a level whose sell above is
-		// still open (its buy has already filled).
-		for i := len(g.busy) - 1; i >= 0; i-- {
+		// still open (its buy has already filled). The top level only ever sells.
+		for i := len(g.busy) - 2; i >= 0; i-- {
 			if g.busy[i] || g.p.Prices[i].Cmp(price) >= 0 {
 				continue
 			}

@@ -73,9 +73,10 @@ func (h *hub) serve(w *statusWriter, r *http.Request) {
 	h.mu.Unlock()
 	defer h.s.wg.Done()
 
-	c, err := h.upgrader.Upgrade(w, r, nil)
+	c, err := h.upgrader.Upgrade(w.ResponseWriter, r, nil) // gorilla needs the Hijacker itself
 	if err != nil {
-		return // the upgrader answered the client
+		w.status = http.StatusBadRequest // the upgrader answered the client
+		return
 	}
 	w.status = http.StatusSwitchingProtocols
 	conn := &wsConn{c: c, send: make(chan []byte, sendBuffer), done: make(chan struct{}), combined: combined, subs: make(map[string]bool)}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/exchange/binance"
+	"github.com/quantdeck/quantdeck/exchange/paper"
+	"github.com/quantdeck/quantdeck/exchange/sim"
+	"github.com/quantdeck/quantdeck/logging"
+	"github.com/quantdeck/quantdeck/store"
+	"github.com/quantdeck/quantdeck/vault"
+)
+
+// runtime is one process's running engine and everything it was built from.
+type runtime struct {
+	Settings config.Settings
+	DB       *sql.DB
+	Vault    *vault.Vault
+	Engine   *engine.Engine
+	Checker  exchange.PermissionChecker
+	Log      *slog.Logger
+
+	logCloser io.Closer
+	cancel    context.CancelFunc
+	done      chan error
+}
+
+// market is what the engine needs of a price source.
+type market interface {
+	exchange.MarketData
+	exchange.History
+	exchange.RuleBook
+}
+
+// openRuntime opens the log, the store and the vault, builds the market (simulated or Binance
+// public data), the paper account and the engine, and starts the engine in the background. It
+// neither unlocks the vault nor resumes bots: the caller does that once it has the passphrase.
+func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime, err error) {
+	log, logCloser, err := logging.Open(st.Home)
+	if err != nil {
+		return nil, err
+	}
+	rt := &runtime{Settings: st, Log: log, logCloser: logCloser}
+	defer func() {
+		if err != nil {
+			rt.Close()
+		}
+	}()
+	rt.DB, err = store.Open(ctx, st.Home)
+	if err != nil {
+		return nil, err
+	}
+	rt.Vault = vault.New(rt.DB, vault.WithLogger(log))
+
+	mkt, err := newMarket(st)
+	if err != nil {
+		return nil, err
+	}
+	rt.Checker, err = permissionChecker(st, st.Exchange)
+	if err != nil {
+		rt.Checker = nil
+	}
+
+	balance := decimal.MustNew(10000, 0)
+	if st.PaperBalance != "" {
+		if balance, err = decimal.Parse(st.PaperBalance); err != nil || !balance.IsPos() {
+			return nil, fmt.Errorf("%s=%q must be a positive amount", config.EnvPaperBalance, st.PaperBalance)
+		}
+	}
+	fee := decimal.MustNew(1, 3)
+	if st.PaperFee != "" {
+		if fee, err = decimal.Parse(st.PaperFee); err != nil || fee.IsNeg() || fee.Cmp(decimal.One) >= 0 {
+			return nil, fmt.Errorf("%s=%q must be a fee rate such as 0.001", config.EnvPaperFee, st.PaperFee)
+		}
+	}
+	acct, err := paper.New(ctx, rt.DB, paper.Options{
+		Rules:            mkt,
+		StartingBalances: map[string]decimal.Decimal{"USDT": balance},
+		FeeRate:          fee,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	rt.Engine, err = engine.New(engine.Config{
+		DB:           rt.DB,
+		Market:       mkt,
+		ExchangeName: st.Exchange,
+		Symbols:      st.Symbols,
+		Paper:        acct,
+		Live:         rt.liveTrader,
+		KeyOK:        rt.keyOK,
+		Logger:       log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	rt.cancel = cancel
+	rt.done = make(chan error, 1)
+	go func() { rt.done <- rt.Engine.Run(runCtx) }()
+	return rt, nil
+}
+
+func newMarket(st config.Settings) (market, error) {
+	switch st.Exchange {
+	case "sim":
+		return sim.New(sim.Options{Symbols: st.Symbols, Seed: st.SimSeed, Speed: st.SimSpeed}), nil
+	case "binance", "binance-testnet":
+		return binance.New(binanceConfig(st, nil))
+	}
+	return nil, fmt.Errorf("unknown exchange %q", st.Exchange)
+}
+
+func binanceConfig(st config.Settings, creds exchange.Credentials) binance.Config {
+	return binance.Config{Name: st.Exchange, RESTURL: st.RESTURL, WSURL: st.WSURL, Creds: creds}
+}
+
+// liveTrader builds a signed Binance client that borrows the credential's plaintext per call.
+func (rt *runtime) liveTrader(label string) (exchange.Trader, error) {
+	if rt.Settings.Exchange == "sim" {
+		return nil, errors.New("live trading needs QUANTDECK_EXCHANGE=binance or binance-testnet")
+	}
+	if !rt.Vault.Unlocked() {
+		return nil, vault.ErrLocked
+	}
+	return binance.New(binanceConfig(rt.Settings, rt.Vault.Lender(label)))
+}
+
+// keyOK reports whether label names an active credential for this exchange whose last
+// permission check allowed trading and refused withdrawals.
+func (rt *runtime) keyOK(ctx context.Context, label string) error {
+	creds, err := rt.Vault.Credentials(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range creds {
+		if c.Label != label || c.RetiredAt != nil {
+			continue
+		}
+		if c.Exchange != rt.Settings.Exchange {
+			return fmt.Errorf("key %q is for %s, but QuantDeck runs on %s", label, c.Exchange, rt.Settings.Exchange)
+		}
+		if c.Perms.CanWithdraw {
+			return fmt.Errorf("key %q can withdraw: turn withdrawals off on the exchange and rotate it", label)
+		}
+		if !c.Perms.CanTrade {
+			return fmt.Errorf("key %q cannot trade spot", label)
+		}
+		return nil
+	}
+	return fmt.Errorf("no active key labelled %q: add one with `quantdeck keys add`", label)
+}
+
+// Close stops the engine (no new orders, journal flushed) and closes the store and the log.
+func (rt *runtime) Close() error {
+	var errs []error
+	if rt.cancel != nil {
+		rt.cancel()
+		select {
+		case err := <-rt.done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				errs = append(errs, err)
+			}
+		case <-time.After(15 * time.Second):
+			errs = append(errs, errors.New("engine did not stop within 15 s"))
+		}
+	}
+	if rt.Vault != nil {
+		rt.Vault.Seal()
+	}
+	if rt.DB != nil {
+		errs = append(errs, rt.DB.Close())
+	}
+	if rt.logCloser != nil {
+		errs = append(errs, rt.logCloser.Close())
+	}
+	return errors.Join(errs...)
+}

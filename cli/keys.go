@@ -1,7 +1,523 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-func cmdKeys(context.Context, *Env, []string) error { return errNotBuilt }
+	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/logging"
+	"github.com/quantdeck/quantdeck/store"
+	"github.com/quantdeck/quantdeck/vault"
+)
 
-func cmdVault(context.Context, *Env, []string) error { return errNotBuilt }
+// keyTool runs the keys and vault commands. Its hooks are what tests replace.
+type keyTool struct {
+	env        *Env
+	openTTY    func() (*os.File, error)
+	checkerFor func(config.Settings, string) (exchange.PermissionChecker, error)
+
+	st  config.Settings
+	db  *sql.DB
+	v   *vault.Vault
+	log *slog.Logger
+	con *console
+}
+
+func newKeyTool(env *Env) *keyTool {
+	return &keyTool{env: env, openTTY: openControllingTTY, checkerFor: permissionChecker}
+}
+
+func cmdKeys(ctx context.Context, env *Env, args []string) error {
+	return newKeyTool(env).keys(ctx, args)
+}
+
+func cmdVault(ctx context.Context, env *Env, args []string) error {
+	return newKeyTool(env).vault(ctx, args)
+}
+
+const keysUsage = `Usage: quantdeck keys <command> [flags]
+
+Exchange API keys, encrypted in the vault.
+
+  add     --label L [--exchange sim|binance|binance-testnet] [--yes]   store a new key
+  list                                                                  show stored keys (never secrets)
+  rotate  --label L [--yes]                                             replace a key with a new one
+  remove  --label L [--yes]                                             delete a key and its old versions
+
+add and rotate read the API key and secret as two lines of standard input when it is not a
+terminal, and ask for them without echo when it is. The vault passphrase comes from
+QUANTDECK_VAULT_PASSPHRASE when set, else from the terminal. Every command has -h.
+`
+
+func (k *keyTool) keys(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+		fmt.Fprint(k.env.Stdout, keysUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: keys needs a command: add, list, rotate or remove", ErrUsage)
+		}
+		return nil
+	}
+	switch args[0] {
+	case "add":
+		return k.add(ctx, args[1:])
+	case "list":
+		return k.list(ctx, args[1:])
+	case "rotate":
+		return k.rotate(ctx, args[1:])
+	case "remove":
+		return k.remove(ctx, args[1:])
+	}
+	fmt.Fprint(k.env.Stderr, keysUsage)
+	return fmt.Errorf("%w: unknown keys command %q", ErrUsage, args[0])
+}
+
+// flags makes a flag set whose -h prints synopsis and the flags to stdout.
+func (k *keyTool) flags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(k.env.Stderr)
+	fs.Usage = func() {
+		fs.SetOutput(k.env.Stdout)
+		fmt.Fprintf(k.env.Stdout, "Usage: quantdeck %s\n\n", synopsis)
+		fs.PrintDefaults()
+		fs.SetOutput(k.env.Stderr)
+	}
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %s: %v", ErrUsage, fs.Name(), err)
+	}
+	return nil
+}
+
+// open loads settings, the log, the store and the vault.
+func (k *keyTool) open(ctx context.Context) (func(), error) {
+	if err := vault.DisableCoreDumps(); err != nil {
+		fmt.Fprintln(k.env.Stderr, "warning:", err)
+	}
+	st, err := loadSettings(k.env)
+	if err != nil {
+		return nil, err
+	}
+	k.st = st
+	log, logCloser, err := logging.Open(st.Home)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, st.Home)
+	if err != nil {
+		logCloser.Close()
+		return nil, err
+	}
+	k.db, k.log = db, log
+	k.v = vault.New(db, vault.WithLogger(log))
+	return func() {
+		k.v.Seal()
+		db.Close()
+		logCloser.Close()
+		if k.con != nil {
+			k.con.close()
+		}
+	}, nil
+}
+
+func (k *keyTool) console() *console {
+	if k.con == nil {
+		k.con = openConsole(k.env, k.openTTY)
+	}
+	return k.con
+}
+
+func (k *keyTool) stdinIsTerminal() bool {
+	f, ok := k.env.Stdin.(*os.File)
+	return ok && k.env.IsTerminal != nil && k.env.IsTerminal(f)
+}
+
+// readKeyPair reads the API key and secret: prompts without echo on a terminal, else two
+// lines of standard input. Both are checked before anything else happens.
+func (k *keyTool) readKeyPair() (apiKey, apiSecret vault.Secret, err error) {
+	if k.stdinIsTerminal() {
+		con := k.console()
+		if apiKey, err = con.secret("API key: "); err == nil {
+			apiSecret, err = con.secret("API secret: ")
+		}
+	} else {
+		if apiKey, err = readLine(k.env.Stdin); errors.Is(err, io.EOF) {
+			err = errors.New("no API key on standard input: pipe the key and the secret as two lines")
+		}
+		if err == nil {
+			if apiSecret, err = readLine(k.env.Stdin); errors.Is(err, io.EOF) {
+				err = errors.New("no API secret on standard input: the secret goes on the line after the key")
+			}
+		}
+	}
+	if err == nil {
+		if err = vault.CheckKeyMaterial("API key", apiKey); err == nil {
+			err = vault.CheckKeyMaterial("API secret", apiSecret)
+		}
+	}
+	if err != nil {
+		apiKey.Zero()
+		apiSecret.Zero()
+		return nil, nil, err
+	}
+	return apiKey, apiSecret, nil
+}
+
+// checkKey asks the exchange what the key may do, refuses what must be refused and gets the
+// user's word when the exchange could not be asked.
+func (k *keyTool) checkKey(ctx context.Context, exchangeName string, apiKey, apiSecret []byte, yes bool) (exchange.Permissions, error) {
+	checker, err := k.checkerFor(k.st, exchangeName)
+	if err != nil {
+		return exchange.Permissions{}, err
+	}
+	perms, err := checker.CheckPermissions(ctx, apiKey, apiSecret)
+	if err != nil {
+		return exchange.Permissions{}, fmt.Errorf("checking the key with %s: %w", exchangeName, err)
+	}
+	needConfirm, err := vetPermissions(k.env.Stdout, exchangeName, perms)
+	if err != nil || !needConfirm || yes {
+		return perms, err
+	}
+	con := k.console()
+	if con == nil {
+		return perms, errors.New("the exchange could not confirm what this key may do: check on the exchange that it can trade and cannot withdraw, then run again with --yes")
+	}
+	ok, err := con.confirm("The exchange could not confirm this key's permissions. Have you checked that it can trade and cannot withdraw?")
+	if err != nil {
+		return perms, err
+	}
+	if !ok {
+		return perms, errors.New("not stored: unconfirmed permissions")
+	}
+	return perms, nil
+}
+
+func (k *keyTool) findActive(ctx context.Context, label string) (vault.Credential, int, error) {
+	list, err := k.v.Credentials(ctx)
+	if err != nil {
+		return vault.Credential{}, 0, err
+	}
+	var found *vault.Credential
+	versions := 0
+	for i, c := range list {
+		if c.Label != label {
+			continue
+		}
+		versions++
+		if c.Active() {
+			found = &list[i]
+		}
+	}
+	if found == nil {
+		return vault.Credential{}, versions, fmt.Errorf("key %q: %w", label, vault.ErrNoCredential)
+	}
+	return *found, versions, nil
+}
+
+func (k *keyTool) add(ctx context.Context, args []string) error {
+	fs := k.flags("keys add", "keys add --label L [--exchange sim|binance|binance-testnet] [--yes]")
+	label := fs.String("label", "", "a short name for the key (letters, digits, . _ -)")
+	exch := fs.String("exchange", "", "the exchange the key belongs to (default: QUANTDECK_EXCHANGE, else sim)")
+	yes := fs.Bool("yes", false, "store the key even when the exchange cannot report its permissions (scripts)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: keys add: unexpected argument %q (key and secret go on standard input)", ErrUsage, fs.Arg(0))
+	}
+	if *label == "" {
+		return fmt.Errorf("%w: keys add: --label is required", ErrUsage)
+	}
+	if err := vault.CheckLabel(*label); err != nil {
+		return fmt.Errorf("keys add: %w", err)
+	}
+	closeAll, err := k.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	exchangeName := strings.ToLower(*exch)
+	if exchangeName == "" {
+		exchangeName = k.st.Exchange
+	}
+	if !slices.Contains(config.Exchanges, exchangeName) {
+		return fmt.Errorf("keys add: unknown exchange %q: use one of %s", exchangeName, strings.Join(config.Exchanges, ", "))
+	}
+	if _, n, err := k.findActive(ctx, *label); n > 0 {
+		return fmt.Errorf("keys add: key %q: %w", *label, vault.ErrLabelExists)
+	} else if err != nil && !errors.Is(err, vault.ErrNoCredential) {
+		return err
+	}
+	if _, err := k.checkerFor(k.st, exchangeName); err != nil {
+		return fmt.Errorf("keys add: %w", err)
+	}
+	exists, err := k.v.Exists(ctx)
+	if err != nil {
+		return err
+	}
+	var newPass vault.Secret
+	if exists {
+		if err := unlockVault(ctx, k.env, k.v, k.console()); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(k.env.Stderr, "No vault yet: this key will create it.")
+		if newPass, err = newPassphrase(k.env.Source, k.console(), config.EnvVaultPassphrase, "new vault passphrase"); err != nil {
+			return fmt.Errorf("keys add: %w", err)
+		}
+		defer newPass.Zero()
+	}
+	apiKey, apiSecret, err := k.readKeyPair()
+	if err != nil {
+		return fmt.Errorf("keys add: %w; nothing was stored", err)
+	}
+	defer apiKey.Zero()
+	defer apiSecret.Zero()
+	perms, err := k.checkKey(ctx, exchangeName, apiKey, apiSecret, *yes)
+	if err != nil {
+		return fmt.Errorf("keys add: %w", err)
+	}
+	if !exists {
+		fmt.Fprintln(k.env.Stderr, "Creating the vault (deriving the key takes about half a second)...")
+		if err := k.v.Create(ctx, newPass, k.st.KDFIterations); err != nil {
+			return fmt.Errorf("keys add: %w", err)
+		}
+	}
+	c, err := k.v.AddCredential(ctx, *label, exchangeName, apiKey, apiSecret, perms)
+	if err != nil {
+		return fmt.Errorf("keys add: %w", err)
+	}
+	fmt.Fprintf(k.env.Stdout, "Stored key %q for %s (version %d).\n", c.Label, c.Exchange, c.ID)
+	return nil
+}
+
+func (k *keyTool) rotate(ctx context.Context, args []string) error {
+	fs := k.flags("keys rotate", "keys rotate --label L [--yes]")
+	label := fs.String("label", "", "the key to replace")
+	yes := fs.Bool("yes", false, "store the new key even when the exchange cannot report its permissions (scripts)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *label == "" {
+		return fmt.Errorf("%w: keys rotate: --label is required", ErrUsage)
+	}
+	closeAll, err := k.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	cur, _, err := k.findActive(ctx, *label)
+	if err != nil {
+		return fmt.Errorf("keys rotate: %w", err)
+	}
+	if _, err := k.checkerFor(k.st, cur.Exchange); err != nil {
+		return fmt.Errorf("keys rotate: %w", err)
+	}
+	if err := unlockVault(ctx, k.env, k.v, k.console()); err != nil {
+		return err
+	}
+	apiKey, apiSecret, err := k.readKeyPair()
+	if err != nil {
+		return fmt.Errorf("keys rotate: %w; nothing was changed", err)
+	}
+	defer apiKey.Zero()
+	defer apiSecret.Zero()
+	perms, err := k.checkKey(ctx, cur.Exchange, apiKey, apiSecret, *yes)
+	if err != nil {
+		return fmt.Errorf("keys rotate: %w", err)
+	}
+	c, err := k.v.RotateCredential(ctx, *label, apiKey, apiSecret, perms)
+	if err != nil {
+		return fmt.Errorf("keys rotate: %w", err)
+	}
+	fmt.Fprintf(k.env.Stdout, "Rotated key %q: version %d is active, version %d is retired.\n", c.Label, c.ID, cur.ID)
+	fmt.Fprintf(k.env.Stdout, "Now delete the old API key on %s so it can no longer be used.\n", c.Exchange)
+	return nil
+}
+
+func (k *keyTool) remove(ctx context.Context, args []string) error {
+	fs := k.flags("keys remove", "keys remove --label L [--yes]")
+	label := fs.String("label", "", "the key to delete, with its retired versions")
+	yes := fs.Bool("yes", false, "do not ask for confirmation (scripts)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *label == "" && fs.NArg() == 1 {
+		*label = fs.Arg(0)
+	}
+	if *label == "" {
+		return fmt.Errorf("%w: keys remove: --label is required", ErrUsage)
+	}
+	closeAll, err := k.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	cur, versions, err := k.findActive(ctx, *label)
+	if err != nil {
+		return fmt.Errorf("keys remove: %w", err)
+	}
+	if err := unlockVault(ctx, k.env, k.v, k.console()); err != nil {
+		return err
+	}
+	if !*yes {
+		con := k.console()
+		if con == nil {
+			return fmt.Errorf("%w: keys remove: add --yes to remove %q without a terminal to confirm on", ErrUsage, *label)
+		}
+		ok, err := con.confirm(fmt.Sprintf("Remove key %q (%s, %d version(s)) from the vault?", *label, cur.Exchange, versions))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("keys remove: nothing removed")
+		}
+	}
+	if err := k.v.RemoveCredential(ctx, *label); err != nil {
+		return fmt.Errorf("keys remove: %w", err)
+	}
+	fmt.Fprintf(k.env.Stdout, "Removed key %q (%d version(s)). Delete it on %s too if you no longer use it there.\n", *label, versions, cur.Exchange)
+	return nil
+}
+
+func (k *keyTool) list(ctx context.Context, args []string) error {
+	fs := k.flags("keys list", "keys list")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	closeAll, err := k.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	list, err := k.v.Credentials(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(k.env.Stdout, "No keys stored. Add one with: quantdeck keys add --label NAME --exchange sim|binance|binance-testnet")
+		return nil
+	}
+	writeKeyTable(k.env.Stdout, list, time.Now())
+	return nil
+}
+
+// writeKeyTable prints key metadata, newest state last per label. Never any secret.
+func writeKeyTable(w io.Writer, list []vault.Credential, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LABEL\tEXCHANGE\tAGE\tSTATUS\tPERMISSIONS\tCHECKED\tLAST USED")
+	for _, c := range list {
+		status := "active"
+		if !c.Active() {
+			status = "retired " + ago(now, *c.RetiredAt)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Label, c.Exchange, age(now.Sub(c.CreatedAt)), status,
+			describePerms(c.Perms), agoOr(now, c.CheckedAt, "never"), agoOr(now, c.LastUsedAt, "never"))
+	}
+	tw.Flush()
+}
+
+func agoOr(now time.Time, t *time.Time, none string) string {
+	if t == nil {
+		return none
+	}
+	return ago(now, *t)
+}
+
+func ago(now, t time.Time) string {
+	if a := age(now.Sub(t)); a != "now" {
+		return a + " ago"
+	}
+	return "just now"
+}
+
+// age is a short human duration: now, 5m, 3h, 12d.
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}
+
+const vaultUsage = `Usage: quantdeck vault passwd
+
+Change the vault passphrase: every stored key is re-encrypted under a new salt in one
+transaction, and the PBKDF2 iteration count is recalibrated (or set by
+QUANTDECK_KDF_ITERATIONS). On a terminal it asks for the current passphrase and the new one
+twice; scripts set QUANTDECK_VAULT_PASSPHRASE and QUANTDECK_NEW_VAULT_PASSPHRASE.
+`
+
+func (k *keyTool) vault(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+		fmt.Fprint(k.env.Stdout, vaultUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: vault needs a command: passwd", ErrUsage)
+		}
+		return nil
+	}
+	if args[0] != "passwd" {
+		fmt.Fprint(k.env.Stderr, vaultUsage)
+		return fmt.Errorf("%w: unknown vault command %q", ErrUsage, args[0])
+	}
+	fs := k.flags("vault passwd", "vault passwd")
+	fs.Usage = func() { fmt.Fprint(k.env.Stdout, vaultUsage) }
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	closeAll, err := k.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if ok, err := k.v.Exists(ctx); err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("vault passwd: %w", vault.ErrNoVault)
+	}
+	con := k.console()
+	old, err := currentPassphrase(k.env.Source, con, config.EnvVaultPassphrase, "Current vault passphrase: ")
+	if err != nil {
+		return fmt.Errorf("vault passwd: %w", err)
+	}
+	defer old.Zero()
+	if d, n, err := k.v.PendingDelay(ctx); err == nil && d > 0 {
+		fmt.Fprintf(k.env.Stderr, "waiting %s after %d wrong passphrase(s)\n", d.Round(100*time.Millisecond), n)
+	}
+	// Check the current passphrase before asking for a new one twice.
+	if err := k.v.Unlock(ctx, old); err != nil {
+		return err
+	}
+	newPass, err := newPassphrase(k.env.Source, con, config.EnvNewVaultPassphrase, "new vault passphrase")
+	if err != nil {
+		return fmt.Errorf("vault passwd: %w", err)
+	}
+	defer newPass.Zero()
+	fmt.Fprintln(k.env.Stderr, "Re-encrypting every key under the new passphrase...")
+	if err := k.v.ChangePassphrase(ctx, old, newPass, k.st.KDFIterations); err != nil {
+		return err
+	}
+	iter, _ := k.v.Iterations(ctx)
+	fmt.Fprintf(k.env.Stdout, "Vault passphrase changed (PBKDF2-HMAC-SHA256, %d iterations).\n", iter)
+	return nil
+}

@@ -278,7 +278,7 @@ func (v *Vault) recordFailure(ctx context.Context) error {
 		return fmt.Errorf("vault: recording a wrong passphrase: %w", err)
 	}
 	d := failureDelay(n)
-	v.log.WarnContext(ctx, "wrong vault passphrase", "attempts", n, "next_delay", d)
+	v.log.WarnContext(ctx, "wrong vault passphrase", "attempts", n, "next_delay", d.String())
 	return &WrongPassphraseError{Attempts: n, Delay: d}
 }
 

@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/vault"
+)
+
+// maxLineLen bounds a line read from standard input (API keys are well under it).
+const maxLineLen = 4096
+
+// console is an interactive terminal to ask on: standard input when it is a terminal, or the
+// controlling terminal when standard input is piped (key lines on stdin, passphrase typed).
+type console struct {
+	in    *os.File
+	out   io.Writer
+	close func() error
+}
+
+// openConsole returns the terminal to prompt on, or nil when there is none (scripts).
+func openConsole(env *Env, openTTY func() (*os.File, error)) *console {
+	if f, ok := env.Stdin.(*os.File); ok && env.IsTerminal != nil && env.IsTerminal(f) {
+		return &console{in: f, out: env.Stderr, close: func() error { return nil }}
+	}
+	if openTTY == nil {
+		return nil
+	}
+	f, err := openTTY()
+	if err != nil {
+		return nil
+	}
+	if !term.IsTerminal(int(f.Fd())) {
+		f.Close()
+		return nil
+	}
+	return &console{in: f, out: f, close: f.Close}
+}
+
+// openControllingTTY opens /dev/tty, the terminal of the session, if there is one.
+func openControllingTTY() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
+
+// secret asks for a value without echoing it.
+func (c *console) secret(prompt string) (vault.Secret, error) {
+	fmt.Fprint(c.out, prompt)
+	b, err := term.ReadPassword(int(c.in.Fd()))
+	fmt.Fprintln(c.out)
+	if err != nil {
+		return nil, fmt.Errorf("reading from the terminal: %w", err)
+	}
+	return vault.Secret(b), nil
+}
+
+// confirm asks a yes/no question; anything but y or yes is no.
+func (c *console) confirm(question string) (bool, error) {
+	fmt.Fprintf(c.out, "%s [y/N] ", question)
+	line, err := readLine(c.in)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	a := strings.ToLower(strings.TrimSpace(string(line)))
+	return a == "y" || a == "yes", nil
+}
+
+// readLine reads one line, byte by byte so nothing past it is consumed and no copy of it is
+// left in a buffer we do not own. The trailing "\n" or "\r\n" is dropped. io.EOF means the
+// input ended before any byte.
+func readLine(r io.Reader) (vault.Secret, error) {
+	buf := make([]byte, 0, 128)
+	var b [1]byte
+	for {
+		n, err := r.Read(b[:])
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			if len(buf) >= maxLineLen {
+				clear(buf)
+				return nil, fmt.Errorf("input line longer than %d bytes", maxLineLen)
+			}
+			if len(buf) == cap(buf) {
+				grown := make([]byte, len(buf), 2*cap(buf))
+				copy(grown, buf)
+				clear(buf)
+				buf = grown
+			}
+			buf = append(buf, b[0])
+		}
+		if errors.Is(err, io.EOF) {
+			if len(buf) == 0 {
+				return nil, io.EOF
+			}
+			break
+		}
+		if err != nil {
+			clear(buf)
+			return nil, fmt.Errorf("reading standard input: %w", err)
+		}
+	}
+	if n := len(buf); n > 0 && buf[n-1] == '\r' {
+		buf[n-1] = 0
+		buf = buf[:n-1]
+	}
+	return vault.Secret(buf), nil
+}
+
+// currentPassphrase takes name's variable (scripts) or asks on the console.
+func currentPassphrase(src *config.Source, con *console, name, prompt string) (vault.Secret, error) {
+	if p, ok := src.TakePassphrase(name); ok {
+		return vault.Secret(p), nil
+	}
+	if con == nil {
+		return nil, fmt.Errorf("no passphrase: set %s or run this in a terminal", name)
+	}
+	p, err := con.secret(prompt)
+	if err != nil {
+		return nil, err
+	}
+	if len(p) == 0 {
+		return nil, errors.New("no passphrase entered")
+	}
+	return p, nil
+}
+
+// newPassphrase takes name's variable (scripts, checked once) or asks twice on the console,
+// re-asking up to three times when the two entries differ or the passphrase is too short.
+func newPassphrase(src *config.Source, con *console, name, what string) (vault.Secret, error) {
+	if p, ok := src.TakePassphrase(name); ok {
+		if err := vault.CheckPassphrase(p); err != nil {
+			clear(p)
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return vault.Secret(p), nil
+	}
+	if con == nil {
+		return nil, fmt.Errorf("no %s: set %s or run this in a terminal", what, name)
+	}
+	var lastErr error
+	for range 3 {
+		p, err := con.secret(fmt.Sprintf("%s (at least %d characters): ", capitalize(what), vault.MinPassphraseLen))
+		if err != nil {
+			return nil, err
+		}
+		if err := vault.CheckPassphrase(p); err != nil {
+			p.Zero()
+			lastErr = err
+			fmt.Fprintln(con.out, strings.TrimPrefix(err.Error(), "vault: "))
+			continue
+		}
+		again, err := con.secret("Repeat it: ")
+		if err != nil {
+			p.Zero()
+			return nil, err
+		}
+		same := p.Equal(again)
+		again.Zero()
+		if same {
+			return p, nil
+		}
+		p.Zero()
+		lastErr = errors.New("the two entries differ")
+		fmt.Fprintln(con.out, "The two entries differ; try again.")
+	}
+	return nil, fmt.Errorf("no %s set: %w", what, lastErr)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// unlockVault opens v with the passphrase from QUANTDECK_VAULT_PASSPHRASE or the console,
+// telling the user about any wait imposed by earlier wrong passphrases. On a terminal a wrong
+// passphrase may be retried twice.
+func unlockVault(ctx context.Context, env *Env, v *vault.Vault, con *console) error {
+	tries := 1
+	if con != nil {
+		tries = 3
+	}
+	fromEnv := false
+	for i := 0; i < tries; i++ {
+		p, ok := env.Source.TakePassphrase(config.EnvVaultPassphrase)
+		if ok {
+			fromEnv = true
+		} else if fromEnv || con == nil {
+			return fmt.Errorf("no passphrase: set %s or run this in a terminal", config.EnvVaultPassphrase)
+		} else {
+			var err error
+			if p, err = con.secret("Vault passphrase: "); err != nil {
+				return err
+			}
+		}
+		if d, n, err := v.PendingDelay(ctx); err == nil && d > 0 {
+			fmt.Fprintf(env.Stderr, "waiting %s after %d wrong passphrase(s)\n", d.Round(100*time.Millisecond), n)
+		}
+		err := v.Unlock(ctx, p)
+		clear(p)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, vault.ErrWrongPassphrase) || fromEnv || i == tries-1 {
+			return err
+		}
+		fmt.Fprintln(con.out, "Wrong passphrase; try again.")
+	}
+	return errors.New("vault: not unlocked")
+}

@@ -1,5 +1,57 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
 
-func cmdSeal(context.Context, *Env, []string) error { return errNotBuilt }
+	"github.com/quantdeck/quantdeck/instance"
+	"github.com/quantdeck/quantdeck/sshd"
+)
+
+const sealUsage = `Usage: quantdeck seal
+
+Tells the running 'quantdeck serve' for this QUANTDECK_HOME to drop its derived vault key from
+memory and stop its live bots. Prices keep streaming; nothing secret can be decrypted again
+until someone unlocks the vault, for example from the cockpit over SSH.
+`
+
+// sealTimeout bounds how long seal waits for the running process to stop its live bots.
+const sealTimeout = 30 * time.Second
+
+func cmdSeal(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("seal", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { fmt.Fprint(env.Stdout, sealUsage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: seal: %v", ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: seal takes no arguments (got %q)", ErrUsage, fs.Arg(0))
+	}
+	st, err := loadSettings(env)
+	if err != nil {
+		return err
+	}
+	c, err := instance.Dial(st.Home)
+	if err == nil {
+		defer c.Close()
+		cctx, cancel := context.WithTimeout(ctx, sealTimeout)
+		defer cancel()
+		err = c.Seal(cctx)
+	}
+	if errors.Is(err, instance.ErrNotRunning) {
+		return fmt.Errorf("seal: no 'quantdeck serve' is running for %s, so no key is in memory; nothing to seal", st.Home)
+	}
+	if err != nil {
+		return fmt.Errorf("seal: %w", err)
+	}
+	fmt.Fprintln(env.Stdout, "Sealed: the running QuantDeck dropped its vault key and stopped its live bots.")
+	fmt.Fprintf(env.Stdout, "Unlock again from the cockpit: %s\n", sshd.SSHCommand(st.SSHAddr))
+	return nil
+}

@@ -41,11 +41,12 @@ type Options struct {
 // balance is one asset's holdings.
 type balance struct{ free, locked decimal.Decimal }
 
-// order is an order with what it holds back while it rests.
+// order is an order with its symbol's assets and what it holds back while it rests.
 type order struct {
 	exchange.Order
-	lockAsset  string
-	lockAmount decimal.Decimal
+	base, quote string
+	lockAsset   string
+	lockAmount  decimal.Decimal
 }
 
 // snapshot returns a copy that shares nothing with o.

@@ -136,17 +136,13 @@ func (a *Account) OnTick(t exchange.Tick) {
 
 // fillResting fills a resting order in full at its own price, spending what it locked.
 func (a *Account) fillResting(o *order) error {
-	rules, err := a.rules.Rules(a.life, o.Symbol)
-	if err != nil {
-		return fmt.Errorf("paper: rules for %s: %w", o.Symbol, err)
-	}
 	l := ledger{}
 	if err := l.unlock(a, o.lockAsset, o.lockAmount, false); err != nil {
 		return err
 	}
 	next := *o
 	next.lockAmount = decimal.Decimal{}
-	if err := a.settle(l, rules, &next, o.Price); err != nil {
+	if err := a.settle(l, &next, o.Price); err != nil {
 		return err
 	}
 	fill := next.Fills[0]
@@ -159,20 +155,20 @@ func (a *Account) fillResting(o *order) error {
 }
 
 // fillNow fills a new order in full at price, paying from free balances, and saves it.
-func (a *Account) fillNow(ctx context.Context, rules exchange.Rules, o *order, price decimal.Decimal) error {
+func (a *Account) fillNow(ctx context.Context, o *order, price decimal.Decimal) error {
 	l := ledger{}
 	if o.Side == exchange.Buy {
 		cost, err := price.Mul(o.Quantity)
 		if err != nil {
 			return fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
 		}
-		if err := l.debit(a, rules.Quote, cost); err != nil {
+		if err := l.debit(a, o.quote, cost); err != nil {
 			return err
 		}
-	} else if err := l.debit(a, rules.Base, o.Quantity); err != nil {
+	} else if err := l.debit(a, o.base, o.Quantity); err != nil {
 		return err
 	}
-	if err := a.settle(l, rules, o, price); err != nil {
+	if err := a.settle(l, o, price); err != nil {
 		return err
 	}
 	fill := o.Fills[0]
@@ -182,14 +178,14 @@ func (a *Account) fillNow(ctx context.Context, rules exchange.Rules, o *order, p
 
 // settle marks o filled in full at price, credits what it receives net of the fee to l and
 // leaves the fill (without trade id) in o.Fills. What o pays must already be in l.
-func (a *Account) settle(l ledger, rules exchange.Rules, o *order, price decimal.Decimal) error {
+func (a *Account) settle(l ledger, o *order, price decimal.Decimal) error {
 	value, err := price.Mul(o.Quantity)
 	if err != nil {
 		return fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
 	}
-	gross, asset := o.Quantity, rules.Base
+	gross, asset := o.Quantity, o.base
 	if o.Side == exchange.Sell {
-		gross, asset = value, rules.Quote
+		gross, asset = value, o.quote
 	}
 	fee, err := gross.Mul(a.fee)
 	if err != nil {

@@ -61,7 +61,7 @@ func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (ex
 	o := &order{Order: exchange.Order{
 		ClientID: norm.ClientID, Symbol: norm.Symbol, Side: norm.Side, Type: norm.Type,
 		Status: exchange.StatusNew, Price: norm.Price.Trim(0), Quantity: norm.Quantity.Trim(0), Created: now, Updated: now,
-	}}
+	}, base: rules.Base, quote: rules.Quote}
 	if norm.Type == exchange.Market {
 		if norm.Quantity.IsZero() {
 			// quoteOrderQty: as much base as the quote amount buys (or sells for) at the touch.
@@ -71,12 +71,12 @@ func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (ex
 			}
 			o.Quantity = q.Trim(0)
 		}
-		if err := a.fillNow(ctx, rules, o, ref); err != nil {
+		if err := a.fillNow(ctx, o, ref); err != nil {
 			return exchange.Order{}, err
 		}
 		return o.snapshot(), nil
 	}
-	return a.placeLimit(ctx, rules, o, norm.TimeInForce, px)
+	return a.placeLimit(ctx, o, norm.TimeInForce, px)
 }
 
 // quoteToQty turns a market order's quote amount into a base quantity at price, rounded down
@@ -95,23 +95,23 @@ func quoteToQty(rules exchange.Rules, req exchange.OrderRequest, price decimal.D
 	return norm.Quantity, nil
 }
 
-func (a *Account) placeLimit(ctx context.Context, rules exchange.Rules, o *order, tif exchange.TimeInForce, px quote) (exchange.Order, error) {
+func (a *Account) placeLimit(ctx context.Context, o *order, tif exchange.TimeInForce, px quote) (exchange.Order, error) {
 	// Funds a resting order would hold: the quote it may spend, or the base it may sell.
 	l := ledger{}
-	lockAsset, lockAmount := rules.Base, o.Quantity
+	lockAsset, lockAmount := o.base, o.Quantity
 	if o.Side == exchange.Buy {
 		cost, err := o.Price.Mul(o.Quantity)
 		if err != nil {
 			return exchange.Order{}, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
 		}
-		lockAsset, lockAmount = rules.Quote, cost
+		lockAsset, lockAmount = o.quote, cost
 	}
 	if err := l.lock(a, lockAsset, lockAmount); err != nil {
 		return exchange.Order{}, err
 	}
 	if touch := px.touch(o.Side); touch.IsPos() && crosses(o.Side, o.Price, touch) {
 		// Marketable: trades at once at the better price, as a taker.
-		if err := a.fillNow(ctx, rules, o, touch); err != nil {
+		if err := a.fillNow(ctx, o, touch); err != nil {
 			return exchange.Order{}, err
 		}
 		return o.snapshot(), nil

@@ -85,13 +85,13 @@ func loadBalances(ctx context.Context, q querier, account string) (map[string]*b
 }
 
 const orderColumns = `id, client_id, symbol, side, type, status, price, quantity, executed_qty, quote_qty,
-	lock_asset, lock_amount, created_at, updated_at`
+	base_asset, quote_asset, lock_asset, lock_amount, created_at, updated_at`
 
 func scanOrder(scan func(...any) error) (*order, error) {
 	var o order
 	var created, updated string
 	err := scan(&o.ExchangeID, &o.ClientID, &o.Symbol, &o.Side, &o.Type, &o.Status, &o.Price, &o.Quantity,
-		&o.ExecutedQty, &o.QuoteQty, &o.lockAsset, &o.lockAmount, &created, &updated)
+		&o.ExecutedQty, &o.QuoteQty, &o.base, &o.quote, &o.lockAsset, &o.lockAmount, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -143,10 +143,10 @@ func findOrder(ctx context.Context, q querier, account, clientID string) (*order
 // insertOrder stores a new order and sets its exchange id.
 func insertOrder(ctx context.Context, q querier, account string, o *order) error {
 	res, err := q.ExecContext(ctx, `INSERT INTO paper_orders (account, client_id, symbol, side, type, status, price,
-		quantity, executed_qty, quote_qty, lock_asset, lock_amount, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		quantity, executed_qty, quote_qty, base_asset, quote_asset, lock_asset, lock_amount, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		account, o.ClientID, o.Symbol, string(o.Side), string(o.Type), string(o.Status), text(o.Price),
-		text(o.Quantity), text(o.ExecutedQty), text(o.QuoteQty), o.lockAsset, text(o.lockAmount),
+		text(o.Quantity), text(o.ExecutedQty), text(o.QuoteQty), o.base, o.quote, o.lockAsset, text(o.lockAmount),
 		fmtTime(o.Created), fmtTime(o.Updated))
 	if err != nil {
 		return fmt.Errorf("paper: saving order %s: %w", o.ClientID, err)

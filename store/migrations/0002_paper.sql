@@ -14,7 +14,8 @@ CREATE TABLE paper_balances (
     PRIMARY KEY (account, asset)
 );
 
--- id is the order's exchange id. lock_asset/lock_amount are what a resting order holds back.
+-- id is the order's exchange id. base_asset/quote_asset are the symbol's, kept so a fill needs
+-- no rule lookup. lock_asset/lock_amount are what a resting order holds back.
 CREATE TABLE paper_orders (
     id            INTEGER PRIMARY KEY,
     account       TEXT    NOT NULL REFERENCES paper_accounts(name),
@@ -27,6 +28,8 @@ CREATE TABLE paper_orders (
     quantity      TEXT    NOT NULL DEFAULT '0',
     executed_qty  TEXT    NOT NULL DEFAULT '0',
     quote_qty     TEXT    NOT NULL DEFAULT '0',
+    base_asset    TEXT    NOT NULL,
+    quote_asset   TEXT    NOT NULL,
     lock_asset    TEXT    NOT NULL DEFAULT '',
     lock_amount   TEXT    NOT NULL DEFAULT '0',
     created_at    TEXT    NOT NULL,

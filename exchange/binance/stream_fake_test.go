@@ -1,0 +1,100 @@
+package binance
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/exchange/fake"
+)
+
+// pumpUntilTick moves symbol's price on the fake exchange every 20 ms until the stream delivers
+// a trade tick for it, and returns that tick.
+func pumpUntilTick(t *testing.T, srv *fake.Server, ticks <-chan exchange.Tick, symbol string) exchange.Tick {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	every := time.NewTicker(20 * time.Millisecond)
+	defer every.Stop()
+	prices := []string{"60000.00", "60001.50"}
+	for i := 0; ; i++ {
+		if err := srv.SetPrice(symbol, prices[i%2]); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			select {
+			case tk, ok := <-ticks:
+				if !ok {
+					t.Fatal("ticks closed")
+				}
+				if tk.Symbol == symbol && !tk.Last.IsZero() {
+					return tk
+				}
+				continue
+			case <-every.C:
+			case <-deadline:
+				t.Fatalf("no %s trade tick within 10 s", symbol)
+			}
+			break
+		}
+	}
+}
+
+func TestFakeStreamSurvivesDropAndSilence(t *testing.T) {
+	base := runtime.NumGoroutine()
+	srv, err := fake.New(fake.Options{PingInterval: 50 * time.Millisecond, PongTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Config{Name: Testnet, RESTURL: srv.URL(), WSURL: srv.WSURL(), StaleAfter: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoffMin, c.backoffMax = 10*time.Millisecond, 100*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	ticks, events, err := c.Stream(ctx, []string{"BTCUSDT", "ETHUSDT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, events, exchange.StreamLive)
+
+	// Prices flow, book and trade, for longer than the fake's pong timeout: pings are answered.
+	start := time.Now()
+	var sawBook bool
+	for time.Since(start) < 700*time.Millisecond || !sawBook {
+		pumpUntilTick(t, srv, ticks, "BTCUSDT")
+		for len(ticks) > 0 {
+			if tk := <-ticks; !tk.Bid.IsZero() && !tk.Ask.IsZero() {
+				sawBook = true
+			}
+		}
+	}
+	for len(events) > 0 {
+		if ev := <-events; ev.State != exchange.StreamLive {
+			t.Fatalf("unexpected %s event while prices flowed (err %v): pings not answered?", ev.State, ev.Err)
+		}
+	}
+	if tk := pumpUntilTick(t, srv, ticks, "ETHUSDT"); tk.Qty.IsZero() || tk.Time.IsZero() {
+		t.Fatalf("ETH trade tick = %+v", tk)
+	}
+
+	// A dropped connection is redialled and prices flow again.
+	srv.DropStreams()
+	if ev := waitEvent(t, events, exchange.StreamReconnecting); ev.Reconnects != 1 {
+		t.Fatalf("reconnecting after drop = %+v", ev)
+	}
+	waitEvent(t, events, exchange.StreamLive)
+	pumpUntilTick(t, srv, ticks, "BTCUSDT")
+
+	// A silent connection is reported stale and replaced; prices flow once the silence ends.
+	srv.Silence(1200 * time.Millisecond)
+	waitEvent(t, events, exchange.StreamStale)
+	waitEvent(t, events, exchange.StreamReconnecting)
+	pumpUntilTick(t, srv, ticks, "ETHUSDT")
+
+	cancel()
+	drain(t, ticks, events)
+	srv.Close()
+	noLeak(t, base)
+}

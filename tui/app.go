@@ -1,0 +1,312 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// Options are what the cockpit needs from its host (the local command or an SSH session).
+type Options struct {
+	Engine   engine.Service
+	Vault    Vault
+	Checker  exchange.PermissionChecker
+	Renderer *lipgloss.Renderer // per session (SSH); lipgloss.DefaultRenderer() locally
+	Exchange string             // "sim", "binance", "binance-testnet"
+	Version  string
+	// KDFIterations is used by Create and ChangePassphrase; 0 calibrates.
+	KDFIterations int
+	// OnUnlock runs (in a tea.Cmd) once the vault is unlocked or created: the caller resumes
+	// the engine there. Sessions attaching to an already unlocked vault skip the unlock screen.
+	OnUnlock func(ctx context.Context) error
+	Now      func() time.Time
+	// Context ends the session's engine subscription (an SSH session's context); Background
+	// when nil. Quitting ends it too.
+	Context context.Context
+	// Detached says the engine outlives this session (SSH): quitting leaves bots running.
+	Detached bool
+}
+
+type screenID int
+
+const (
+	scrUnlock screenID = iota
+	scrDashboard
+	scrDetail
+	scrForm
+	scrTicket
+	scrKeys
+	scrHelp
+)
+
+// Timings of the UI loop.
+const (
+	frameEvery  = 100 * time.Millisecond // at most ten data-driven renders a second
+	statusFor   = 8 * time.Second
+	errorFor    = 20 * time.Second
+	callTimeout = 15 * time.Second
+)
+
+// Model is the cockpit's root model: it owns the size, the active screen, global keys, the
+// status line, the engine subscription and render throttling.
+type Model struct {
+	opts   Options
+	st     *Styles
+	keys   keyMap
+	help   help.Model
+	ctx    context.Context
+	cancel context.CancelFunc
+	now    func() time.Time
+	// tick schedules a message after a delay (tea.Tick; tests replace it to run timers by hand).
+	tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
+	// wait reads the next engine event (waitEvent; tests replace it to feed events by hand).
+	wait func(<-chan engine.Event) tea.Cmd
+
+	w, h   int
+	screen screenID
+	back   screenID // where help and other overlays return to
+
+	snap    engine.Snapshot
+	events  <-chan engine.Event
+	dash    *dashboard
+	unlock  *unlockScreen
+	detail  *detailScreen
+	form    *botForm
+	ticket  *ticketScreen
+	keysScr *keysScreen
+
+	confirm *confirmation
+	status  status
+
+	frame        string
+	dirty        bool
+	framePending bool
+	clockRunning bool
+	quitting     bool
+
+	spinFrame int
+	spinning  bool
+
+	footer    styledLine
+	footerKey footerKey
+	overlay   []styledLine
+}
+
+// New builds the cockpit model. Run it with tea.NewProgram(New(opts), tea.WithAltScreen()).
+func New(opts Options) tea.Model {
+	return newModel(opts)
+}
+
+func newModel(opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	parent := opts.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	st := NewStyles(opts.Renderer)
+	h := help.New()
+	h.Styles = st.Help
+	m := &Model{
+		opts: opts, st: st, keys: newKeyMap(), help: h,
+		ctx: ctx, cancel: cancel, now: opts.Now, tick: tea.Tick, wait: waitEvent,
+	}
+	m.snap.Health.Exchange = opts.Exchange
+	m.dash = newDashboard(st, &m.snap)
+	m.unlock = newUnlockScreen()
+	return m
+}
+
+// Init checks the vault: an unlocked vault (another session opened it) goes straight to the
+// dashboard, otherwise the unlock screen asks for the passphrase.
+func (m *Model) Init() tea.Cmd {
+	return checkVaultCmd(m.ctx, m.opts.Vault)
+}
+
+// View returns the last rendered frame; renders happen in Update, throttled.
+func (m *Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	return m.frame
+}
+
+// Update routes a message to the global handlers, then to the active screen.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd, render := m.update(msg)
+	if render {
+		m.render()
+	}
+	return m, cmd
+}
+
+// update handles msg and reports whether the frame must be redrawn now (user input does,
+// data marks the frame dirty for the next throttled render).
+func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return nil, true
+	case frameMsg:
+		m.framePending = false
+		return nil, m.dirty
+	case clockMsg:
+		m.clockRunning = false
+		if m.screen == scrUnlock || m.quitting {
+			return nil, false
+		}
+		return tea.Batch(m.markDirty(), m.clockTick()), false
+	case eventMsg:
+		return tea.Batch(m.handleEvent(msg.ev), m.wait(m.events)), false
+	case eventsClosedMsg:
+		m.events = nil
+		if m.quitting {
+			return nil, false
+		}
+		m.setError("the engine stopped: quit and start QuantDeck again", nil)
+		return nil, true
+	case subscribedMsg:
+		m.events = msg.ch
+		return m.wait(msg.ch), false
+	case snapshotLoadedMsg:
+		m.applySnapshot(msg.snap)
+		return m.markDirty(), false
+	case errMsg:
+		m.setError(msg.op, msg.err)
+		return nil, true
+	case infoMsg:
+		m.setInfo(string(msg))
+		return nil, true
+	case tea.KeyMsg:
+		return m.handleKey(msg), true
+	case spinMsg:
+		m.spinning = false
+		if !m.busy() {
+			return nil, false
+		}
+		m.spinFrame++
+		return m.spin(), true
+	}
+	cmd := m.routeOther(msg)
+	return cmd, true
+}
+
+// routeOther hands results of commands to the screen they belong to.
+func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case vaultCheckedMsg, unlockedMsg, unlockFailedMsg, resumedMsg, unlockTickMsg:
+		return m.updateUnlock(msg)
+	case botLoadedMsg, detailTickMsg:
+		return m.updateDetail(msg)
+	case validatedMsg, formTickMsg, botSavedMsg:
+		return m.updateForm(msg)
+	case orderPlacedMsg:
+		return m.updateTicket(msg)
+	case rulesLoadedMsg:
+		if m.screen == scrTicket {
+			return m.updateTicket(msg)
+		}
+		return m.updateForm(msg)
+	case keysLoadedMsg, keyCheckedMsg, keySavedMsg, passphraseChangedMsg:
+		return m.updateKeys(msg)
+	}
+	return nil
+}
+
+// markDirty asks for a render at the next frame tick instead of now.
+func (m *Model) markDirty() tea.Cmd {
+	m.dirty = true
+	if m.framePending {
+		return nil
+	}
+	m.framePending = true
+	return m.tick(frameEvery, func(time.Time) tea.Msg { return frameMsg{} })
+}
+
+func (m *Model) clockTick() tea.Cmd {
+	if m.clockRunning {
+		return nil
+	}
+	m.clockRunning = true
+	return m.tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
+}
+
+// enterCockpit shows the dashboard and starts the engine subscription.
+func (m *Model) enterCockpit() tea.Cmd {
+	m.screen = scrDashboard
+	m.unlock.wipe()
+	return tea.Batch(
+		subscribeCmd(m.ctx, m.opts.Engine),
+		loadSnapshotCmd(m.opts.Engine),
+		m.clockTick(),
+	)
+}
+
+// runningBots counts the bots that are running.
+func (m *Model) runningBots() int {
+	n := 0
+	for i := range m.snap.Bots {
+		if m.snap.Bots[i].State == engine.BotRunning {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *Model) requestQuit() tea.Cmd {
+	n := m.runningBots()
+	if n == 0 || m.screen == scrUnlock {
+		return m.quit()
+	}
+	detail := "They stop placing orders now and resume at the next start."
+	if m.opts.Detached {
+		detail = "They keep running in the engine; only this session closes."
+	}
+	m.ask(plural(n, "bot is", "bots are")+" running. Quit the cockpit?", detail, false, m.quit)
+	return nil
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	m.cancel()
+	return tea.Quit
+}
+
+// back returns to the dashboard from any screen.
+func (m *Model) toDashboard() {
+	m.screen = scrDashboard
+}
+
+type spinMsg struct{}
+
+// spinnerFrames animate work in progress (key derivation, permission checks).
+const spinnerFrames = "⣾⣽⣻⢿⡿⣟⣯⣷"
+
+// busy reports whether something the user waits for is running.
+func (m *Model) busy() bool {
+	u := m.unlock
+	return (m.screen == scrUnlock && (u.busy || u.resuming)) || (m.screen == scrKeys && m.keysScr != nil && m.keysScr.busy)
+}
+
+// spin keeps the spinner turning while busy.
+func (m *Model) spin() tea.Cmd {
+	if m.spinning {
+		return nil
+	}
+	m.spinning = true
+	return m.tick(120*time.Millisecond, func(time.Time) tea.Msg { return spinMsg{} })
+}
+
+func (m *Model) spinView() string {
+	i := (m.spinFrame % 8) * 3
+	return m.st.Accent.Render(spinnerFrames[i : i+3])
+}

@@ -1,0 +1,176 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// chartCell is one cell of the price chart.
+type chartCell struct {
+	r rune
+	p paint
+}
+
+// chartAxisW is the width of the price labels on the left of the chart.
+const chartAxisW = 12
+
+// renderChart draws candles (█ rising body, ░ falling body, │ wick) with the bot's fills
+// (B/S) and open orders (a ┄ line with b/s at the right edge) in w x h cells. Shapes and
+// letters carry the meaning; colour only helps.
+func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderView, fills []engine.FillView, w, h int) []string {
+	if h < 3 || w < chartAxisW+5 {
+		return nil
+	}
+	plotW := w - chartAxisW
+	if len(candles) == 0 {
+		lines := make([]string, h)
+		lines[h/2] = strings.Repeat(" ", chartAxisW) + st.Muted.Render("no price history yet")
+		return lines
+	}
+	if len(candles) > plotW {
+		candles = candles[len(candles)-plotW:]
+	}
+	lo, hi := candles[0].L, candles[0].H
+	widen := func(v decimal.Decimal) {
+		if v.IsZero() {
+			return
+		}
+		if v.Cmp(lo) < 0 {
+			lo = v
+		}
+		if v.Cmp(hi) > 0 {
+			hi = v
+		}
+	}
+	for _, c := range candles {
+		widen(c.L)
+		widen(c.H)
+	}
+	var open []engine.OrderView
+	for _, o := range orders {
+		if openOrder(o.State) && !o.Price.IsZero() {
+			open = append(open, o)
+			widen(o.Price)
+		}
+	}
+	first := candles[0].Open
+	var step time.Duration
+	if len(candles) > 1 {
+		step = candles[1].Open.Sub(candles[0].Open)
+	}
+	var shown []engine.FillView
+	for _, f := range fills {
+		if !f.Time.Before(first) {
+			shown = append(shown, f)
+			widen(f.Price)
+		}
+	}
+	span, err := hi.Sub(lo)
+	if err != nil {
+		span = decimal.Zero
+	}
+	rowOf := func(v decimal.Decimal) int {
+		if span.IsZero() {
+			return h / 2
+		}
+		x, err := hi.Sub(v)
+		if err == nil {
+			x, err = x.Mul(decimal.MustNew(int64(h-1), 0))
+		}
+		if err == nil {
+			x, err = x.Quo(span)
+		}
+		if err != nil {
+			return h / 2
+		}
+		r, _, ok := x.Round(0).Int64(0)
+		if !ok {
+			return h / 2
+		}
+		return min(max(int(r), 0), h-1)
+	}
+	grid := make([][]chartCell, h)
+	for y := range grid {
+		grid[y] = make([]chartCell, plotW)
+		for x := range grid[y] {
+			grid[y][x] = chartCell{r: ' '}
+		}
+	}
+	for _, o := range open {
+		y := rowOf(o.Price)
+		for x := range grid[y] {
+			grid[y][x] = chartCell{r: '┄', p: st.pAccent}
+		}
+		mark := 'b'
+		if o.Side == exchange.Sell {
+			mark = 's'
+		}
+		grid[y][plotW-1] = chartCell{r: mark, p: st.pAccent}
+	}
+	for x, c := range candles {
+		top, bot := rowOf(c.H), rowOf(c.L)
+		for y := top; y <= bot; y++ {
+			grid[y][x] = chartCell{r: '│', p: st.pMuted}
+		}
+		body, p := '█', st.pUp
+		if c.C.Cmp(c.O) < 0 {
+			body, p = '░', st.pDown
+		}
+		bt, bb := rowOf(c.O), rowOf(c.C)
+		if bt > bb {
+			bt, bb = bb, bt
+		}
+		for y := bt; y <= bb; y++ {
+			grid[y][x] = chartCell{r: body, p: p}
+		}
+	}
+	for _, f := range shown {
+		x := len(candles) - 1
+		if step > 0 {
+			x = min(int(f.Time.Sub(first)/step), len(candles)-1)
+		}
+		mark, p := 'B', st.pUp
+		if f.Side == exchange.Sell {
+			mark, p = 'S', st.pDown
+		}
+		grid[rowOf(f.Price)][x] = chartCell{r: mark, p: p}
+	}
+	labels := map[int]decimal.Decimal{0: hi, h - 1: lo}
+	if mid, err := lo.Add(hi); err == nil && h > 4 {
+		if mid, err = mid.Quo(decimal.MustNew(2, 0)); err == nil {
+			labels[h/2] = mid
+		}
+	}
+	scale := max(candles[len(candles)-1].C.Scale(), 2)
+	lines := make([]string, h)
+	var b strings.Builder
+	for y := range grid {
+		b.Reset()
+		if v, ok := labels[y]; ok {
+			l := fmtDec(v.Round(scale).Trim(2))
+			if len(l) > chartAxisW-2 {
+				l = l[:chartAxisW-2]
+			}
+			b.WriteString(st.pMuted.on + strings.Repeat(" ", chartAxisW-2-len(l)) + l + " ┤" + st.pMuted.off)
+		} else {
+			b.WriteString(st.pMuted.on + strings.Repeat(" ", chartAxisW-1) + "│" + st.pMuted.off)
+		}
+		var cur paint
+		for _, cell := range grid[y] {
+			if cell.p != cur {
+				b.WriteString(cur.off)
+				b.WriteString(cell.p.on)
+				cur = cell.p
+			}
+			b.WriteRune(cell.r)
+		}
+		b.WriteString(cur.off)
+		lines[y] = b.String()
+	}
+	return lines
+}

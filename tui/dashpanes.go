@@ -1,0 +1,261 @@
+package tui
+
+import (
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// paneLine draws line i of a pane placed at column x with width w: the title, the column
+// header, then the visible rows. Only visible rows are ever formatted.
+func (d *dashboard) paneLine(sl *slot, i, x, w int) {
+	c, st := &d.c, d.st
+	p := &d.panes[sl.kind]
+	switch i {
+	case 0:
+		d.titleLine(sl, x, w)
+		return
+	case 1:
+		c.pad(2)
+		first := true
+		for ci, col := range d.cols[sl.kind] {
+			cw := p.widths[ci]
+			if cw == 0 {
+				continue
+			}
+			if !first {
+				c.pad(1)
+			}
+			first = false
+			c.cell(col.title, cw, col.right, st.pHeading)
+		}
+		return
+	}
+	row := p.top + i - 2
+	n := d.count(sl.kind)
+	if row >= n {
+		if row == 0 {
+			c.pad(2)
+			c.seg(emptyText(sl.kind), st.pMuted, x+w)
+		}
+		return
+	}
+	selected := row == p.sel && (sl.kind == d.focus || sl.kind == paneBots || sl.kind == paneOrders)
+	focused := selected && sl.kind == d.focus
+	switch {
+	case focused:
+		c.on(st.pSelected)
+		c.put("› ", 2)
+	case selected:
+		c.seg("› ", st.pMuted, x+w)
+	default:
+		c.pad(2)
+	}
+	// Inside a selected row the cell paints would reset the reverse video: skip them.
+	d.rowPaints = !focused
+	switch sl.kind {
+	case paneWatch:
+		d.watchRow(p, row)
+	case paneBots:
+		d.botRow(p, row)
+	case paneOrders:
+		d.orderRow(p, row)
+	case paneFills:
+		d.fillRow(p, row)
+	case paneBalances:
+		d.balanceRow(p, d.balIdx[row])
+	case paneLog:
+		d.logRow(p, row)
+	}
+	if focused {
+		c.padTo(x + w)
+		c.off(st.pSelected)
+	}
+}
+
+func emptyText(k paneKind) string {
+	switch k {
+	case paneBots:
+		return "no bots yet: press n to create one"
+	case paneOrders:
+		return "no orders yet: o opens the order ticket"
+	case paneFills:
+		return "no fills yet"
+	case paneBalances:
+		return "no balances yet"
+	case paneLog:
+		return "nothing logged yet"
+	}
+	return "waiting for prices…"
+}
+
+func (d *dashboard) titleLine(sl *slot, x, w int) {
+	c, st := &d.c, d.st
+	end := x + w
+	if sl.tabbed {
+		focused := d.focus.lower()
+		if focused {
+			c.seg("▸ ", st.pPaneTitleFocused, end)
+		} else {
+			c.pad(2)
+		}
+		for k := paneOrders; k < numPanes; k++ {
+			switch {
+			case k == sl.kind && focused:
+				c.seg(k.title(), st.pPaneTitleFocused, end)
+			case k == sl.kind:
+				c.seg(k.title(), st.pHeading, end)
+			default:
+				c.seg(lowerName(k), st.pMuted, end)
+			}
+			c.pad(2)
+		}
+	} else if sl.kind == d.focus {
+		c.seg("▸ ", st.pPaneTitleFocused, end)
+		c.seg(sl.kind.title(), st.pPaneTitleFocused, end)
+		c.pad(1)
+	} else {
+		c.pad(2)
+		c.seg(sl.kind.title(), st.pPaneTitle, end)
+		c.pad(1)
+	}
+	d.titleInfo(sl.kind, end)
+	if rest := end - c.w; rest > 0 {
+		c.on(st.pRule)
+		c.repeat("─", rest)
+		c.off(st.pRule)
+	}
+}
+
+// lowerName is a pane's name in lower case, for the tabs that are not shown.
+func lowerName(k paneKind) string {
+	switch k {
+	case paneOrders:
+		return "orders"
+	case paneFills:
+		return "fills"
+	case paneBalances:
+		return "balances"
+	}
+	return "log"
+}
+
+// titleInfo adds a short count or total to a pane title: "3/20" when it scrolls, the paper and
+// live totals on balances.
+func (d *dashboard) titleInfo(k paneKind, end int) {
+	c, st := &d.c, d.st
+	p := &d.panes[k]
+	n := d.count(k)
+	c.num = c.num[:0]
+	if k == paneBalances {
+		paper, live := d.balanceTotals()
+		c.num = append(c.num, "paper ≈ "...)
+		c.num = appendDec(c.num, money(paper))
+		if d.liveAny || !live.IsZero() {
+			c.num = append(c.num, " · live ≈ "...)
+			c.num = appendDec(c.num, money(live))
+		}
+		c.num = append(c.num, ' ')
+	} else if n > p.rows && p.rows > 0 {
+		c.num = appendInt(c.num, p.sel+1)
+		c.num = append(c.num, '/')
+		c.num = appendInt(c.num, n)
+		c.num = append(c.num, ' ')
+	}
+	if len(c.num) > 0 {
+		c.segBytes(c.num, st.pMuted, end)
+	}
+}
+
+func (d *dashboard) balanceTotals() (paper, live decimal.Decimal) {
+	for i := range d.snap.Balances {
+		b := &d.snap.Balances[i]
+		var err error
+		if b.Mode == engine.Live {
+			live, err = live.Add(b.QuoteValue)
+		} else {
+			paper, err = paper.Add(b.QuoteValue)
+		}
+		if err != nil {
+			return paper, live
+		}
+	}
+	return paper, live
+}
+
+// paintIf returns p unless the row is selected (reverse video must not be reset mid-row).
+func (d *dashboard) paintIf(p paint) paint {
+	if d.rowPaints {
+		return p
+	}
+	return paint{}
+}
+
+// colIter walks the visible columns of a row, adding the gaps between them.
+type colIter struct {
+	c     *canvas
+	w     *[maxCols]int
+	cols  []column
+	first bool
+}
+
+func (d *dashboard) cellsOf(k paneKind, p *paneState) colIter {
+	return colIter{c: &d.c, w: &p.widths, cols: d.cols[k], first: true}
+}
+
+// width returns column ci's width, 0 when hidden, and writes the gap before it.
+func (it *colIter) width(ci int) int {
+	w := it.w[ci]
+	if w == 0 {
+		return 0
+	}
+	if !it.first {
+		it.c.pad(1)
+	}
+	it.first = false
+	return w
+}
+
+func (it *colIter) text(ci int, s string, p paint) {
+	if w := it.width(ci); w > 0 {
+		it.c.cell(s, w, it.cols[ci].right, p)
+	}
+}
+
+func (it *colIter) num(ci int, p paint) {
+	if w := it.width(ci); w > 0 {
+		it.c.cellBytes(it.c.num, w, it.cols[ci].right, p)
+	}
+}
+
+func sidePaint(st *Styles, s exchange.Side) paint {
+	if s == exchange.Sell {
+		return st.pDown
+	}
+	return st.pUp
+}
+
+func signPaint(st *Styles, d decimal.Decimal) paint {
+	switch {
+	case d.IsPos():
+		return st.pUp
+	case d.IsNeg():
+		return st.pDown
+	}
+	return st.pMuted
+}
+
+func modePaint(st *Styles, m engine.Mode) paint {
+	if m == engine.Live {
+		return st.pDanger
+	}
+	return st.pWarn
+}
+
+func modeWord(m engine.Mode) string {
+	if m == engine.Live {
+		return "LIVE"
+	}
+	return "PAPER"
+}

@@ -1,0 +1,196 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/engine"
+)
+
+func (d *dashboard) appendTime(t time.Time) {
+	d.c.num = d.c.num[:0]
+	if t.IsZero() {
+		d.c.num = append(d.c.num, "--:--:--"...)
+		return
+	}
+	d.c.num = t.UTC().AppendFormat(d.c.num, "15:04:05")
+}
+
+func (d *dashboard) watchRow(p *paneState, row int) {
+	c, st := &d.c, d.st
+	pv := &d.snap.Prices[row]
+	it := d.cellsOf(paneWatch, p)
+	dir := d.paintIf(signPaint(st, pv.ChangePct))
+	it.text(0, pv.Symbol, d.paintIf(st.pText))
+	c.num = appendDec(c.num[:0], price(pv.Last))
+	it.num(1, dir)
+	c.num = appendChange(c.num[:0], pv.ChangePct)
+	it.num(2, dir)
+	c.num = appendDec(c.num[:0], price(pv.Bid))
+	it.num(3, d.paintIf(st.pMuted))
+	c.num = appendDec(c.num[:0], price(pv.Ask))
+	it.num(4, d.paintIf(st.pMuted))
+	c.num = c.num[:0]
+	if pv.Ask.IsPos() && pv.Bid.IsPos() {
+		if spread, err := pv.Ask.Sub(pv.Bid); err == nil {
+			c.num = appendDec(c.num, spread.Trim(0))
+		}
+	}
+	it.num(5, d.paintIf(st.pMuted))
+	if w := it.width(6); w > 0 {
+		tp := st.pMuted
+		if n := len(pv.Spark); n > 1 {
+			tp = signPaint(st, mustSub(pv.Spark[n-1], pv.Spark[max(0, n-w)]))
+		}
+		var cells int
+		c.num, cells = appendSpark(c.num[:0], pv.Spark, w)
+		c.pad(w - cells) // right-align: newest at the edge
+		c.on(d.paintIf(tp))
+		c.b = append(c.b, c.num...)
+		c.w += cells
+		c.off(d.paintIf(tp))
+	}
+}
+
+// mustSub is a - b, or zero on overflow (only used to pick a colour).
+func mustSub(a, b decimal.Decimal) decimal.Decimal {
+	x, err := a.Sub(b)
+	if err != nil {
+		return decimal.Zero
+	}
+	return x
+}
+
+func stateWord(s engine.BotState) (string, func(*Styles) paint) {
+	switch s {
+	case engine.BotRunning:
+		return "▶ running", func(st *Styles) paint { return st.pOK }
+	case engine.BotPaused:
+		return "‖ paused", func(st *Styles) paint { return st.pWarn }
+	case engine.BotError:
+		return "✗ error", func(st *Styles) paint { return st.pDanger }
+	}
+	return "■ stopped", func(st *Styles) paint { return st.pMuted }
+}
+
+func (d *dashboard) botRow(p *paneState, row int) {
+	c, st := &d.c, d.st
+	b := &d.snap.Bots[row]
+	it := d.cellsOf(paneBots, p)
+	it.text(0, b.Config.Name, d.paintIf(st.pText))
+	it.text(1, b.Config.Strategy, d.paintIf(st.pMuted))
+	it.text(2, b.Config.Symbol, d.paintIf(st.pText))
+	it.text(3, modeWord(b.Config.Mode), d.paintIf(modePaint(st, b.Config.Mode)))
+	word, sp := stateWord(b.State)
+	it.text(4, word, d.paintIf(sp(st)))
+	pnl, err := b.RealizedPnL.Add(b.UnrealizedPnL)
+	if err != nil {
+		pnl = b.RealizedPnL
+	}
+	c.num = appendSigned(c.num[:0], money(pnl))
+	it.num(5, d.paintIf(signPaint(st, pnl)))
+	c.num = appendDec(c.num[:0], qty(b.Position))
+	it.num(6, d.paintIf(st.pText))
+	c.num = appendInt(c.num[:0], b.OpenOrders)
+	it.num(7, d.paintIf(st.pText))
+	it.text(8, b.Reason, d.paintIf(sp(st)))
+}
+
+func (d *dashboard) orderRow(p *paneState, row int) {
+	c, st := &d.c, d.st
+	o := &d.snap.Orders[row]
+	it := d.cellsOf(paneOrders, p)
+	d.appendTime(o.Created)
+	it.num(0, d.paintIf(st.pMuted))
+	bot := o.Bot
+	if bot == "" {
+		bot = "manual"
+	}
+	it.text(1, bot, d.paintIf(st.pText))
+	it.text(2, o.Symbol, d.paintIf(st.pText))
+	it.text(3, string(o.Side), d.paintIf(sidePaint(st, o.Side)))
+	it.text(4, string(o.Type), d.paintIf(st.pMuted))
+	c.num = c.num[:0]
+	if o.Price.IsZero() {
+		c.num = append(c.num, "market"...)
+	} else {
+		c.num = appendDec(c.num, price(o.Price))
+	}
+	it.num(5, d.paintIf(st.pText))
+	c.num = appendDec(c.num[:0], qty(o.Quantity))
+	it.num(6, d.paintIf(st.pText))
+	c.num = appendDec(c.num[:0], qty(o.Executed))
+	it.num(7, d.paintIf(st.pMuted))
+	sp := st.pMuted
+	switch {
+	case openOrder(o.State):
+		sp = st.pAccent
+	case o.State == engine.OrderFilled:
+		sp = st.pOK
+	case o.State == engine.OrderRejected:
+		sp = st.pDanger
+	}
+	it.text(8, string(o.State), d.paintIf(sp))
+	it.text(9, modeWord(o.Mode), d.paintIf(modePaint(st, o.Mode)))
+}
+
+func (d *dashboard) fillRow(p *paneState, row int) {
+	c, st := &d.c, d.st
+	f := &d.snap.Fills[row]
+	it := d.cellsOf(paneFills, p)
+	d.appendTime(f.Time)
+	it.num(0, d.paintIf(st.pMuted))
+	bot := f.Bot
+	if bot == "" {
+		bot = "manual"
+	}
+	it.text(1, bot, d.paintIf(st.pText))
+	it.text(2, f.Symbol, d.paintIf(st.pText))
+	it.text(3, string(f.Side), d.paintIf(sidePaint(st, f.Side)))
+	c.num = appendDec(c.num[:0], price(f.Price))
+	it.num(4, d.paintIf(st.pText))
+	c.num = appendDec(c.num[:0], qty(f.Qty))
+	it.num(5, d.paintIf(st.pText))
+	c.num = appendDec(c.num[:0], qty(f.Fee))
+	c.num = append(append(c.num, ' '), f.FeeAsset...)
+	it.num(6, d.paintIf(st.pMuted))
+	it.text(7, modeWord(f.Mode), d.paintIf(modePaint(st, f.Mode)))
+}
+
+func (d *dashboard) balanceRow(p *paneState, idx int) {
+	c, st := &d.c, d.st
+	b := &d.snap.Balances[idx]
+	it := d.cellsOf(paneBalances, p)
+	it.text(0, modeWord(b.Mode), d.paintIf(modePaint(st, b.Mode)))
+	it.text(1, b.Asset, d.paintIf(st.pText))
+	c.num = appendDec(c.num[:0], qty(b.Free))
+	it.num(2, d.paintIf(st.pText))
+	c.num = appendDec(c.num[:0], qty(b.Locked))
+	it.num(3, d.paintIf(st.pMuted))
+	c.num = c.num[:0]
+	if b.QuoteValue.IsZero() && !b.Free.IsZero() {
+		c.num = append(c.num, "—"...)
+	} else {
+		c.num = appendDec(c.num, money(b.QuoteValue))
+	}
+	it.num(4, d.paintIf(st.pText))
+}
+
+func (d *dashboard) logRow(p *paneState, row int) {
+	st := d.st
+	e := &d.snap.Log[row]
+	it := d.cellsOf(paneLog, p)
+	d.appendTime(e.Time)
+	it.num(0, d.paintIf(st.pMuted))
+	switch e.Level {
+	case "warn":
+		it.text(1, "WARN", d.paintIf(st.pWarn))
+	case "error":
+		it.text(1, "ERROR", d.paintIf(st.pDanger))
+	default:
+		it.text(1, "INFO", d.paintIf(st.pMuted))
+	}
+	it.text(2, e.Bot, d.paintIf(st.pText))
+	it.text(3, e.Message, d.paintIf(st.pText))
+}

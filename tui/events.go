@@ -1,0 +1,150 @@
+package tui
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/engine"
+)
+
+// Messages of the UI loop.
+type (
+	frameMsg          struct{}
+	clockMsg          struct{}
+	eventMsg          struct{ ev engine.Event }
+	eventsClosedMsg   struct{}
+	subscribedMsg     struct{ ch <-chan engine.Event }
+	snapshotLoadedMsg struct{ snap engine.Snapshot }
+	// errMsg is the one failure message: op says what was being done, in words.
+	errMsg struct {
+		op  string
+		err error
+	}
+	infoMsg string
+)
+
+// subscribeCmd opens the engine's event stream for this session.
+func subscribeCmd(ctx context.Context, svc engine.Service) tea.Cmd {
+	return func() tea.Msg { return subscribedMsg{ch: svc.Subscribe(ctx)} }
+}
+
+func loadSnapshotCmd(svc engine.Service) tea.Cmd {
+	return func() tea.Msg { return snapshotLoadedMsg{snap: svc.Snapshot()} }
+}
+
+// waitEvent is the one re-arming command that reads the engine's stream: it returns the next
+// event as a message, and Update issues it again after handling that message.
+func waitEvent(ch <-chan engine.Event) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return eventsClosedMsg{}
+		}
+		return eventMsg{ev: ev}
+	}
+}
+
+// handleEvent applies one engine event to the model's state and marks the frame dirty.
+func (m *Model) handleEvent(ev engine.Event) tea.Cmd {
+	var cmd tea.Cmd
+	switch ev := ev.(type) {
+	case engine.SnapshotEvent:
+		m.applySnapshot(ev.Snapshot)
+	case engine.BotEventMsg:
+		m.upsertBot(ev.Bot)
+		if ev.Event.Level == "error" {
+			m.setError("bot "+ev.Event.Bot+": "+ev.Event.Message, nil)
+		}
+		cmd = m.detailRefresh(ev.Bot.Config.Name)
+	case engine.OrderEvent:
+		cmd = m.detailRefresh(ev.Order.Bot)
+		if ev.Order.State == engine.OrderRejected && ev.Order.Reason != "" {
+			m.setError("order "+string(ev.Order.Side)+" "+ev.Order.Symbol+" rejected: "+ev.Order.Reason, nil)
+		}
+	case engine.FillEvent:
+		cmd = m.detailRefresh(ev.Fill.Bot)
+	case engine.ConnEvent:
+		m.snap.Health.Stream = ev.Conn.State
+		m.snap.Health.Reconnects = ev.Conn.Reconnects
+	case engine.ErrorEvent:
+		op := ev.Err
+		if ev.Bot != "" {
+			op = "bot " + ev.Bot + ": " + ev.Err
+		}
+		m.setError(op, nil)
+	case engine.KillSwitchEvent:
+		m.snap.KillSwitch, m.snap.KillReason = ev.Engaged, ev.Reason
+		if ev.Engaged {
+			m.setError("KILL SWITCH ENGAGED: every bot stopped, open orders cancelled. K releases it.", nil)
+		} else {
+			m.setInfo("kill switch released: bots can be started again")
+		}
+	}
+	return tea.Batch(cmd, m.markDirty())
+}
+
+// applySnapshot replaces the state with a fresh snapshot, keeping selections on the same rows.
+func (m *Model) applySnapshot(s engine.Snapshot) {
+	var prevBot, prevOrder string
+	if b, ok := m.dash.selectedBot(); ok {
+		prevBot = b.Config.Name
+	}
+	if o, ok := m.dash.selectedOrder(); ok {
+		prevOrder = o.ClientID
+	}
+	if s.Health.Exchange == "" {
+		s.Health.Exchange = m.opts.Exchange
+	}
+	m.snap = s
+	m.dash.snapshotChanged(prevBot, prevOrder)
+}
+
+// upsertBot applies a bot change between snapshots. The slice is copied: the engine may share
+// the snapshot's backing arrays.
+func (m *Model) upsertBot(b engine.BotView) {
+	if b.Config.Name == "" {
+		return
+	}
+	bots := slices.Clone(m.snap.Bots)
+	i := slices.IndexFunc(bots, func(x engine.BotView) bool { return x.Config.Name == b.Config.Name })
+	if i >= 0 {
+		bots[i] = b
+	} else {
+		i, _ = slices.BinarySearchFunc(bots, b.Config.Name, func(x engine.BotView, name string) int {
+			return strings.Compare(x.Config.Name, name)
+		})
+		bots = slices.Insert(bots, i, b)
+	}
+	prev := ""
+	if sb, ok := m.dash.selectedBot(); ok {
+		prev = sb.Config.Name
+	}
+	m.snap.Bots = bots
+	m.dash.snapshotChanged(prev, "")
+}
+
+// findBot returns the bot with that name from the latest state.
+func (m *Model) findBot(name string) (engine.BotView, bool) {
+	for _, b := range m.snap.Bots {
+		if b.Config.Name == name {
+			return b, true
+		}
+	}
+	return engine.BotView{}, false
+}
+
+// priceOf returns the latest market state of a symbol.
+func (m *Model) priceOf(symbol string) (engine.PriceView, bool) {
+	for _, p := range m.snap.Prices {
+		if p.Symbol == symbol {
+			return p, true
+		}
+	}
+	return engine.PriceView{}, false
+}

@@ -1,0 +1,280 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// formField is one input of a form: free text or a choice cycled with ←/→.
+type formField struct {
+	key, label, hint string
+	param            bool // stored in BotConfig.Params
+	optional         bool
+	choices          []string
+	choice           int
+	input            textField
+	check            func(string) error
+}
+
+func (f *formField) value() string {
+	if f.choices != nil {
+		return f.choices[f.choice]
+	}
+	return strings.TrimSpace(f.input.Value())
+}
+
+func (f *formField) localErr() error {
+	v := f.value()
+	if v == "" {
+		if f.optional {
+			return nil
+		}
+		return errors.New("required")
+	}
+	if f.check != nil {
+		return f.check(v)
+	}
+	return nil
+}
+
+func newTextField(_ *Styles, key, label, hint, value string, param, optional bool, check func(string) error) *formField {
+	in := textField{limit: 64}
+	in.SetValue(value)
+	if optional {
+		in.placeholder = "optional"
+	}
+	return &formField{key: key, label: label, hint: hint, param: param, optional: optional, input: in, check: check}
+}
+
+// botForm creates or edits a bot, validating against the strategy and the symbol's rules as
+// the user types.
+type botForm struct {
+	fieldList
+	editing    bool
+	seq        int
+	valErr     string // the engine's verdict on the whole configuration
+	validating bool
+	rules      exchange.Rules
+	rulesFor   string
+	rulesErr   string
+	saving     bool
+	err        string
+}
+
+type (
+	formTickMsg  struct{ seq int }
+	validatedMsg struct {
+		seq int
+		err error
+	}
+	rulesLoadedMsg struct {
+		symbol string
+		rules  exchange.Rules
+		err    error
+	}
+	botSavedMsg struct {
+		name string
+		err  error
+	}
+)
+
+const validateAfter = 250 * time.Millisecond
+
+func checkName(v string) error {
+	if len(v) > 32 {
+		return errors.New("at most 32 characters")
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return errors.New("letters, digits, - and _ only")
+		}
+	}
+	return nil
+}
+
+func checkSymbol(v string) error {
+	if len(v) < 5 || len(v) > 20 {
+		return errors.New("a symbol like BTCUSDT")
+	}
+	for _, r := range v {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return errors.New("upper-case letters and digits, like BTCUSDT")
+		}
+	}
+	return nil
+}
+
+func checkPositive(v string) error {
+	d, err := decimal.Parse(v)
+	if err != nil {
+		return errors.New("a number like 25 or 0.5")
+	}
+	if !d.IsPos() {
+		return errors.New("must be above zero")
+	}
+	return nil
+}
+
+func checkNonNeg(v string) error {
+	d, err := decimal.Parse(v)
+	if err != nil {
+		return errors.New("a number like 500")
+	}
+	if d.IsNeg() {
+		return errors.New("cannot be negative")
+	}
+	return nil
+}
+
+func checkDuration(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("a duration like 30m, 4h or 24h")
+	}
+	if d < time.Second {
+		return errors.New("at least 1s")
+	}
+	return nil
+}
+
+func checkCount(minimum int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < minimum {
+			return fmt.Errorf("a whole number, at least %d", minimum)
+		}
+		return nil
+	}
+}
+
+func checkPercents(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if err := checkPositive(strings.TrimSpace(p)); err != nil {
+			return errors.New("percents separated by commas, like 2,5,10")
+		}
+	}
+	return nil
+}
+
+func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
+	f := &botForm{}
+	c := engine.BotConfig{Strategy: "dca", Mode: engine.Paper, Symbol: m.dash.selectedSymbol()}
+	if cfg != nil {
+		c, f.editing = *cfg, true
+	}
+	st := m.st
+	name := newTextField(st, "name", "Name", "letters, digits, - and _", c.Name, false, false, checkName)
+	if f.editing {
+		name.input.Blur()
+	}
+	strategy := &formField{key: "strategy", label: "Strategy", hint: "←/→: dca buys on a schedule, grid trades a range", choices: []string{"dca", "grid"}}
+	if c.Strategy == "grid" {
+		strategy.choice = 1
+	}
+	mode := &formField{key: "mode", label: "Mode", hint: "←/→: paper is simulated money; live needs a key", choices: []string{"paper", "live"}}
+	if c.Mode == engine.Live {
+		mode.choice = 1
+	}
+	budget := ""
+	if !c.Budget.IsZero() {
+		budget = c.Budget.String()
+	}
+	f.fields = []*formField{
+		name,
+		newTextField(st, "symbol", "Symbol", "from the watchlist or any listed symbol", c.Symbol, false, false, checkSymbol),
+		strategy,
+		mode,
+		newTextField(st, "key", "Key label", "the vault key live orders use (r lists keys)", c.KeyLabel, false, false, checkName),
+		newTextField(st, "budget", "Budget", "quote currency this bot may commit; required for live", budget, false, true, checkNonNeg),
+	}
+	f.setStrategyFields(st, c.Strategy, c.Params)
+	f.skip = func(fl *formField) bool {
+		return fl.key == "key" && f.field("mode").value() != "live" || fl.key == "name" && f.editing
+	}
+	m.form = f
+	m.screen = scrForm
+	if f.editing {
+		f.focus = 1
+	}
+	return tea.Batch(f.focusCmd(), m.formChanged())
+}
+
+// setStrategyFields replaces the parameter fields with the strategy's, keeping typed values.
+func (f *botForm) setStrategyFields(st *Styles, strategy string, params map[string]string) {
+	keep := map[string]string{}
+	for _, fl := range f.fields {
+		if fl.param {
+			keep[fl.key] = fl.input.Value()
+		}
+	}
+	for k, v := range params {
+		keep[k] = v
+	}
+	base := f.fields[:6]
+	var extra []*formField
+	if strategy == "grid" {
+		extra = []*formField{
+			newTextField(st, "lower", "Lower price", "bottom of the grid", keep["lower"], true, false, checkPositive),
+			newTextField(st, "upper", "Upper price", "top of the grid", keep["upper"], true, false, checkPositive),
+			newTextField(st, "levels", "Levels", "number of grid lines, at least 2", keep["levels"], true, false, checkCount(2)),
+			newTextField(st, "quantity", "Quantity", "base quantity per level", keep["quantity"], true, false, checkPositive),
+		}
+	} else {
+		extra = []*formField{
+			newTextField(st, "amount", "Amount", "quote spent per buy", keep["amount"], true, false, checkPositive),
+			newTextField(st, "interval", "Interval", "time between buys, like 4h", keep["interval"], true, false, checkDuration),
+			newTextField(st, "take_profit", "Take profit %", "sell everything at this gain", keep["take_profit"], true, true, checkPositive),
+			newTextField(st, "max_buys", "Max buys", "stop buying after this many", keep["max_buys"], true, true, checkCount(1)),
+			newTextField(st, "dip_steps", "Dip steps %", "extra buys at these drops, like 2,5,10", keep["dip_steps"], true, true, checkPercents),
+		}
+	}
+	f.fields = append(base[:6:6], extra...)
+}
+
+// config builds the bot configuration from the fields.
+func (f *botForm) config() engine.BotConfig {
+	c := engine.BotConfig{
+		Name:     f.field("name").value(),
+		Symbol:   strings.ToUpper(f.field("symbol").value()),
+		Strategy: f.field("strategy").value(),
+		Mode:     engine.Mode(f.field("mode").value()),
+		Params:   map[string]string{},
+	}
+	if c.Mode == engine.Live {
+		c.KeyLabel = f.field("key").value()
+	}
+	if b, err := decimal.Parse(f.field("budget").value()); err == nil {
+		c.Budget = b
+	}
+	for _, fl := range f.fields {
+		if fl.param && fl.value() != "" {
+			c.Params[fl.key] = fl.value()
+		}
+	}
+	return c
+}
+
+// firstLocalErr returns the first visible field that fails its own check.
+func (f *botForm) firstLocalErr() (int, error) {
+	for i, fl := range f.fields {
+		if fl.key == "key" && f.field("mode").value() != "live" {
+			continue
+		}
+		if err := fl.localErr(); err != nil {
+			return i, err
+		}
+	}
+	if f.field("mode").value() == "live" && f.field("budget").value() == "" {
+		return 5, errors.New("a live bot needs a budget")
+	}
+	return -1, nil
+}

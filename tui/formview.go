@@ -1,0 +1,145 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// fieldsView renders a field list: label, value (with cursor or ◂ choice ▸), then the field's
+// own error or its hint.
+func (m *Model) fieldsView(l *fieldList, showRequired bool) string {
+	st := m.st
+	var b strings.Builder
+	for i, fl := range l.fields {
+		if !l.visible(i) && fl.key != "name" {
+			continue
+		}
+		focused := i == l.focus
+		marker := "  "
+		if focused {
+			marker = st.Accent.Render("› ")
+		}
+		var val string
+		if fl.choices != nil {
+			parts := make([]string, len(fl.choices))
+			for j, c := range fl.choices {
+				if j == fl.choice {
+					parts[j] = st.FocusedInput.Render("[" + c + "]")
+				} else {
+					parts[j] = st.Muted.Render(" " + c + " ")
+				}
+			}
+			val = strings.Join(parts, "")
+			if focused {
+				val = st.Accent.Render("◂ ") + val + st.Accent.Render(" ▸")
+			}
+		} else {
+			val = fl.input.view(st)
+		}
+		note := st.Muted.Render(fl.hint)
+		if err := fl.localErr(); err != nil && (fl.value() != "" || showRequired) {
+			note = st.ErrorText.Render("✗ " + err.Error())
+		}
+		b.WriteString(marker + st.Label.Render(pad(fl.label, 15)) + pad(val, 24) + " " + note + "\n")
+	}
+	return b.String()
+}
+
+func (m *Model) formView() string {
+	f, st := m.form, m.st
+	var b strings.Builder
+	title := "New bot"
+	if f.editing {
+		title = "Edit bot " + f.field("name").value()
+	}
+	b.WriteString(" " + st.Title.Render(title) + st.Muted.Render("  checked against the strategy and the symbol's rules as you type") + "\n\n")
+	b.WriteString(m.fieldsView(&f.fieldList, f.err != ""))
+	b.WriteString("\n")
+	b.WriteString(" " + m.rulesLine(f.rulesFor, f.rules, f.rulesErr) + "\n")
+	switch {
+	case f.saving:
+		b.WriteString(st.Accent.Render(" saving…") + "\n")
+	case f.err != "":
+		b.WriteString(st.Danger.Render(" ✗ "+f.err) + "\n")
+	case f.valErr != "":
+		b.WriteString(st.ErrorText.Render(" ✗ "+f.valErr) + "\n")
+	case f.validating:
+		b.WriteString(st.Muted.Render(" checking…") + "\n")
+	default:
+		if _, err := f.firstLocalErr(); err == nil {
+			b.WriteString(st.OK.Render(" ✓ valid: ctrl+s saves") + "\n")
+		} else {
+			b.WriteString(st.Muted.Render(" fill in the fields; ctrl+s saves") + "\n")
+		}
+	}
+	return b.String()
+}
+
+// rulesLine summarises a symbol's trading rules and its last price.
+func (m *Model) rulesLine(symbol string, r exchange.Rules, errText string) string {
+	st := m.st
+	switch {
+	case symbol == "":
+		return st.Muted.Render("type a symbol to see its trading rules")
+	case errText != "":
+		return st.ErrorText.Render("✗ " + symbol + ": " + errText)
+	case r.Symbol != symbol:
+		return st.Muted.Render("loading the rules of " + symbol + "…")
+	}
+	parts := []string{symbol + " rules:"}
+	add := func(name string, d decimal.Decimal) {
+		if !d.IsZero() {
+			parts = append(parts, name+" "+fmtDec(d.Trim(0)))
+		}
+	}
+	add("tick", r.TickSize)
+	add("step", r.StepSize)
+	add("min qty", r.MinQty)
+	add("min notional", r.MinNotional)
+	line := st.Muted.Render(strings.Join(parts, " · "))
+	if pv, ok := m.priceOf(symbol); ok {
+		line += st.Muted.Render(" · last ") + fmtDec(price(pv.Last))
+	}
+	if r.Status != "" && r.Status != "TRADING" {
+		line += " " + st.Danger.Render("not trading ("+r.Status+")")
+	}
+	return line
+}
+
+func (m *Model) ticketView() string {
+	t, st := m.ticket, m.st
+	var b strings.Builder
+	b.WriteString(" " + st.Title.Render("Order ticket") + st.Muted.Render("  rounded to the symbol's rules before you confirm") + "\n\n")
+	b.WriteString(m.fieldsView(&t.fieldList, t.err != ""))
+	b.WriteString("\n " + m.rulesLine(t.rulesFor, t.rules, t.rulesErr) + "\n\n")
+	req, notional, err := m.ticketPreview()
+	switch {
+	case t.placing:
+		b.WriteString(st.Accent.Render(" placing the order…") + "\n")
+	case err != nil:
+		b.WriteString(st.Heading.Render(" Preview") + "\n")
+		b.WriteString(st.ErrorText.Render(" ✗ "+err.Error()) + "\n")
+	default:
+		b.WriteString(st.Heading.Render(" Preview") + st.Muted.Render("  what will be sent") + "\n")
+		side := st.Up.Render(string(req.Side))
+		if req.Side == "SELL" {
+			side = st.Down.Render(string(req.Side))
+		}
+		line := " " + side + " " + fmtDec(qty(req.Quantity)) + " " + req.Symbol
+		if req.Type == "LIMIT" {
+			line += " @ " + fmtDec(price(req.Price)) + st.Muted.Render(" limit, good till cancelled")
+		} else {
+			line += st.Muted.Render(" at market")
+		}
+		b.WriteString(line + "\n")
+		b.WriteString(st.Muted.Render(" notional ≈ ") + fmtDec(money(notional)) + " " + t.rules.Quote + "\n")
+		b.WriteString(st.OK.Render(" ✓ enter on the last field or ctrl+s to review and confirm") + "\n")
+	}
+	if t.err != "" && err == nil {
+		b.WriteString(st.Danger.Render(" ✗ "+t.err) + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,218 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/engine"
+)
+
+// handleKey routes a key: a pending confirmation first, then screens that take text, then the
+// global keys, then the active screen.
+func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
+	if m.confirm != nil {
+		return m.confirmKey(k)
+	}
+	switch m.screen {
+	case scrUnlock:
+		return m.unlockKey(k)
+	case scrForm:
+		return m.formKey(k)
+	case scrTicket:
+		return m.ticketKey(k)
+	case scrKeys:
+		if m.keysScr.typing() {
+			return m.keysKey(k)
+		}
+	}
+	if key.Matches(k, m.keys.Back) && m.status.text != "" && m.screen == scrDashboard {
+		m.status = status{}
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.ForceQuit), key.Matches(k, m.keys.Quit):
+		if m.screen == scrHelp && key.Matches(k, m.keys.Quit) {
+			m.screen = m.back
+			return nil
+		}
+		return m.requestQuit()
+	case key.Matches(k, m.keys.Help):
+		if m.screen == scrHelp {
+			m.screen = m.back
+		} else {
+			m.back, m.screen = m.screen, scrHelp
+		}
+		return nil
+	case key.Matches(k, m.keys.Kill):
+		return m.killSwitch()
+	case key.Matches(k, m.keys.Keys) && m.screen != scrKeys:
+		return m.openKeys()
+	}
+	switch m.screen {
+	case scrDashboard:
+		return m.dashKey(k)
+	case scrDetail:
+		return m.detailKey(k)
+	case scrKeys:
+		return m.keysKey(k)
+	case scrHelp:
+		if key.Matches(k, m.keys.Back) {
+			m.screen = m.back
+		}
+	}
+	return nil
+}
+
+func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
+	d := m.dash
+	switch {
+	case key.Matches(k, m.keys.Up):
+		d.move(-1)
+	case key.Matches(k, m.keys.Down):
+		d.move(1)
+	case key.Matches(k, m.keys.PageUp):
+		d.page(-1)
+	case key.Matches(k, m.keys.PageDown):
+		d.page(1)
+	case key.Matches(k, m.keys.Tab):
+		d.cycle(1)
+	case key.Matches(k, m.keys.ShiftTab):
+		d.cycle(-1)
+	case key.Matches(k, m.keys.Enter):
+		switch d.focus {
+		case paneWatch:
+			return m.openTicket(d.selectedSymbol())
+		case paneOrders:
+			if o, ok := d.selectedOrder(); ok && o.Bot != "" {
+				return m.openDetail(o.Bot)
+			}
+		default:
+			if b, ok := d.selectedBot(); ok {
+				return m.openDetail(b.Config.Name)
+			}
+		}
+	case key.Matches(k, m.keys.Start):
+		return m.withBot(m.startBot)
+	case key.Matches(k, m.keys.Stop):
+		return m.withBot(m.stopBot)
+	case key.Matches(k, m.keys.Edit):
+		return m.withBot(m.editBot)
+	case key.Matches(k, m.keys.New):
+		return m.openForm(nil)
+	case key.Matches(k, m.keys.Order):
+		return m.openTicket(d.selectedSymbol())
+	case key.Matches(k, m.keys.Cancel):
+		o, ok := d.selectedOrder()
+		if !ok {
+			m.setError("no order selected: tab to the Orders pane and pick one with ↑/↓", nil)
+			return nil
+		}
+		return m.cancelOrder(o)
+	}
+	return nil
+}
+
+// withBot runs an action on the bot selected in the bots pane.
+func (m *Model) withBot(fn func(engine.BotView) tea.Cmd) tea.Cmd {
+	b, ok := m.dash.selectedBot()
+	if !ok {
+		m.setError("no bot yet: press n to create one", nil)
+		return nil
+	}
+	return fn(b)
+}
+
+// call runs one engine call in a command with a timeout, reporting success in words.
+func call(ctx context.Context, op, done string, fn func(context.Context) error) tea.Cmd {
+	return func() tea.Msg {
+		c, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		if err := fn(c); err != nil {
+			return errMsg{op: op, err: err}
+		}
+		return infoMsg(done)
+	}
+}
+
+func (m *Model) startBot(b engine.BotView) tea.Cmd {
+	name, svc := b.Config.Name, m.opts.Engine
+	if m.snap.KillSwitch {
+		m.setError("the kill switch is engaged: release it with K before starting bots", nil)
+		return nil
+	}
+	if b.State == engine.BotRunning {
+		m.setInfo(name + " is already running")
+		return nil
+	}
+	start := func() tea.Cmd {
+		m.setInfo("starting " + name + "…")
+		return call(m.ctx, "could not start "+name, name+" started", func(ctx context.Context) error {
+			return svc.StartBot(ctx, name)
+		})
+	}
+	if b.Config.Mode == engine.Live {
+		m.ask(fmt.Sprintf("Start %s in LIVE mode?", name),
+			fmt.Sprintf("It places real orders on %s with key %q, budget %s.", m.opts.Exchange, b.Config.KeyLabel, fmtDec(b.Config.Budget)),
+			true, start)
+		return nil
+	}
+	return start()
+}
+
+func (m *Model) stopBot(b engine.BotView) tea.Cmd {
+	name, svc := b.Config.Name, m.opts.Engine
+	if b.State == engine.BotStopped {
+		m.setInfo(name + " is already stopped")
+		return nil
+	}
+	m.setInfo("stopping " + name + "…")
+	return call(m.ctx, "could not stop "+name, name+" stopped", func(ctx context.Context) error {
+		return svc.StopBot(ctx, name)
+	})
+}
+
+func (m *Model) editBot(b engine.BotView) tea.Cmd {
+	if b.State == engine.BotRunning {
+		m.setError(b.Config.Name+" is running: stop it with x, then edit it", nil)
+		return nil
+	}
+	cfg := b.Config
+	return m.openForm(&cfg)
+}
+
+func (m *Model) cancelOrder(o engine.OrderView) tea.Cmd {
+	if !openOrder(o.State) {
+		m.setError("that order is "+string(o.State)+": only open orders can be cancelled", nil)
+		return nil
+	}
+	id, svc := o.ClientID, m.opts.Engine
+	what := fmt.Sprintf("%s %s %s", o.Side, fmtDec(qty(o.Quantity)), o.Symbol)
+	if !o.Price.IsZero() {
+		what += " @ " + fmtDec(price(o.Price))
+	}
+	m.ask("Cancel order "+what+"?", "Mode "+modeWord(o.Mode)+", order "+id+".", o.Mode == engine.Live, func() tea.Cmd {
+		return call(m.ctx, "could not cancel the order", "order cancelled", func(ctx context.Context) error {
+			return svc.Cancel(ctx, id)
+		})
+	})
+	return nil
+}
+
+func (m *Model) killSwitch() tea.Cmd {
+	svc := m.opts.Engine
+	if m.snap.KillSwitch {
+		m.ask("Release the kill switch?", "Bots stay stopped: start them again one by one with s.", false, func() tea.Cmd {
+			return call(m.ctx, "could not release the kill switch", "kill switch released", svc.ReleaseKillSwitch)
+		})
+		return nil
+	}
+	m.ask("Engage the KILL SWITCH?", "Every bot stops and every open order QuantDeck placed is cancelled. Nothing can trade until you release it.", true, func() tea.Cmd {
+		return call(m.ctx, "could not engage the kill switch", "KILL SWITCH ENGAGED", func(ctx context.Context) error {
+			return svc.EngageKillSwitch(ctx, "engaged from the cockpit")
+		})
+	})
+	return nil
+}

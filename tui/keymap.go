@@ -1,0 +1,77 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap is every key binding of the cockpit. Help (the ? screen and the help bar) is generated
+// from it, so a binding cannot exist without being discoverable.
+type keyMap struct {
+	Up, Down, PageUp, PageDown key.Binding
+	Left, Right                key.Binding
+	Tab, ShiftTab              key.Binding
+	Enter, Back                key.Binding
+	Start, Stop                key.Binding
+	New, Edit, Order, Cancel   key.Binding
+	Kill, Keys, Help, Quit     key.Binding
+	ForceQuit                  key.Binding
+	Yes, No                    key.Binding
+	Submit, Toggle             key.Binding
+	AddKey, RotateKey, Passwd  key.Binding
+}
+
+func newKeyMap() keyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return keyMap{
+		Up:        b("↑/k", "up", "up", "k"),
+		Down:      b("↓/j", "down", "down", "j"),
+		PageUp:    b("pgup", "page up", "pgup"),
+		PageDown:  b("pgdn", "page down", "pgdown"),
+		Left:      b("←/h", "previous choice", "left", "h"),
+		Right:     b("→/l", "next choice", "right", "l"),
+		Tab:       b("tab", "next pane", "tab"),
+		ShiftTab:  b("shift+tab", "previous pane", "shift+tab"),
+		Enter:     b("enter", "open", "enter"),
+		Back:      b("esc", "back", "esc"),
+		Start:     b("s", "start", "s"),
+		Stop:      b("x", "stop", "x"),
+		New:       b("n", "new bot", "n"),
+		Edit:      b("e", "edit", "e"),
+		Order:     b("o", "order", "o"),
+		Cancel:    b("c", "cancel order", "c"),
+		Kill:      b("K", "kill switch", "K"),
+		Keys:      b("r", "keys", "r"),
+		Help:      b("?", "help", "?"),
+		Quit:      b("q", "quit", "q"),
+		ForceQuit: b("ctrl+c", "quit", "ctrl+c"),
+		Yes:       b("y", "confirm", "y", "Y"),
+		No:        b("n/esc", "cancel", "n", "N", "esc"),
+		Submit:    b("ctrl+s", "save/submit", "ctrl+s"),
+		Toggle:    b("space", "toggle", " "),
+		AddKey:    b("a", "add key", "a"),
+		RotateKey: b("R", "rotate key", "R"),
+		Passwd:    b("p", "change passphrase", "p"),
+	}
+}
+
+// helpGroups is the full help screen: every binding, grouped by what it is for.
+func (k keyMap) helpGroups() []helpGroup {
+	return []helpGroup{
+		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
+		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit}},
+		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill}},
+		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
+		{"Forms", []key.Binding{k.Left, k.Right, k.Toggle, k.Submit, k.Yes, k.No}},
+		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},
+	}
+}
+
+type helpGroup struct {
+	title    string
+	bindings []key.Binding
+}
+
+// dashboardHelp is the help bar of the home screen.
+func (k keyMap) dashboardHelp() []key.Binding {
+	return []key.Binding{k.Help, k.Quit, k.Tab, k.Enter, k.Start, k.Stop, k.New, k.Edit, k.Order, k.Cancel, k.Kill, k.Keys}
+}

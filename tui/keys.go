@@ -1,0 +1,252 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/vault"
+)
+
+// keysMode is what the keys screen is doing.
+type keysMode int
+
+const (
+	keysList keysMode = iota
+	keysAdd
+	keysRotate
+	keysPasswd
+)
+
+func (k keysMode) String() string {
+	switch k {
+	case keysAdd:
+		return "add"
+	case keysRotate:
+		return "rotate"
+	case keysPasswd:
+		return "passwd"
+	}
+	return "list"
+}
+
+// keyMaxAge is the age from which a key is flagged for rotation.
+const keyMaxAge = 90 * 24 * time.Hour
+
+// keysScreen lists credentials and runs the add, rotate and change-passphrase wizards.
+type keysScreen struct {
+	mode   keysMode
+	creds  []vault.Credential
+	loaded bool
+	err    string
+	sel    int
+	notice string // after a rotation: delete the old key on the exchange
+
+	// wizards
+	label      textField
+	exch       int
+	apiKey     secretField
+	apiSecret  secretField
+	old, new1  secretField
+	new2       secretField
+	focus      int
+	busy       bool
+	busyWhat   string
+	wizErr     string
+	rotateFrom vault.Credential
+}
+
+type (
+	keysLoadedMsg struct {
+		creds []vault.Credential
+		err   error
+	}
+	keyCheckedMsg struct {
+		perms exchange.Permissions
+		err   error
+	}
+	keySavedMsg struct {
+		cred    vault.Credential
+		rotated bool
+		err     error
+	}
+	passphraseChangedMsg struct{ err error }
+)
+
+// keyExchanges are the exchanges a key can be stored for.
+func keyExchanges() []string { return []string{"binance", "binance-testnet"} }
+
+func (k *keysScreen) typing() bool { return k != nil && k.mode != keysList }
+
+func (k *keysScreen) wipe() {
+	k.apiKey.wipe()
+	k.apiSecret.wipe()
+	k.old.wipe()
+	k.new1.wipe()
+	k.new2.wipe()
+}
+
+func (m *Model) openKeys() tea.Cmd {
+	if m.keysScr != nil {
+		m.keysScr.wipe()
+	}
+	m.keysScr = &keysScreen{}
+	m.screen = scrKeys
+	return loadKeysCmd(m.ctx, m.opts.Vault)
+}
+
+func loadKeysCmd(ctx context.Context, v KeyStore) tea.Cmd {
+	return func() tea.Msg {
+		c, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		creds, err := v.Credentials(c)
+		return keysLoadedMsg{creds: creds, err: err}
+	}
+}
+
+// checkKeyCmd asks the exchange what the key may do; this signed call is also the test call
+// that proves the key works. It zeroes its copies.
+func checkKeyCmd(ctx context.Context, checker exchange.PermissionChecker, apiKey, apiSecret []byte) tea.Cmd {
+	return func() tea.Msg {
+		defer zero(apiKey, apiSecret)
+		if checker == nil {
+			return keyCheckedMsg{perms: exchange.Permissions{Note: "this exchange setting has no permission check"}}
+		}
+		c, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		p, err := checker.CheckPermissions(c, apiKey, apiSecret)
+		return keyCheckedMsg{perms: p, err: err}
+	}
+}
+
+func saveKeyCmd(ctx context.Context, v KeyStore, rotate bool, label, exch string, apiKey, apiSecret []byte, perms exchange.Permissions) tea.Cmd {
+	return func() tea.Msg {
+		defer zero(apiKey, apiSecret)
+		c, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		var cred vault.Credential
+		var err error
+		if rotate {
+			cred, err = v.RotateCredential(c, label, apiKey, apiSecret, perms)
+		} else {
+			cred, err = v.AddCredential(c, label, exch, apiKey, apiSecret, perms)
+		}
+		return keySavedMsg{cred: cred, rotated: rotate, err: err}
+	}
+}
+
+func changePassCmd(ctx context.Context, v KeyStore, old, newPass []byte, iterations int) tea.Cmd {
+	return func() tea.Msg {
+		defer zero(old, newPass)
+		return passphraseChangedMsg{err: v.ChangePassphrase(ctx, old, newPass, iterations)}
+	}
+}
+
+func (m *Model) updateKeys(msg tea.Msg) tea.Cmd {
+	k := m.keysScr
+	if k == nil {
+		return nil
+	}
+	switch msg := msg.(type) {
+	case keysLoadedMsg:
+		k.loaded = true
+		k.err = ""
+		if msg.err != nil {
+			k.err = "could not read the keys: " + clean(msg.err.Error())
+		}
+		k.creds = msg.creds
+		k.sel = min(k.sel, max(len(k.creds)-1, 0))
+	case keyCheckedMsg:
+		k.busy = false
+		return m.keyChecked(msg)
+	case keySavedMsg:
+		k.busy = false
+		if msg.err != nil {
+			k.wizErr = "could not save the key: " + clean(msg.err.Error())
+			return nil
+		}
+		k.wipe()
+		k.mode = keysList
+		if msg.rotated {
+			bots := m.botsUsingKey(msg.cred.Label)
+			k.notice = fmt.Sprintf("Key %q rotated: %s now sign with the new key. The old key is retired here: DELETE IT ON THE EXCHANGE now (API Management) so it can never be used again.", msg.cred.Label, plural(bots, "bot", "bots"))
+		} else {
+			m.setInfo("key " + msg.cred.Label + " added")
+		}
+		return loadKeysCmd(m.ctx, m.opts.Vault)
+	case passphraseChangedMsg:
+		k.busy = false
+		if msg.err != nil {
+			var wp *vault.WrongPassphraseError
+			if errors.As(msg.err, &wp) {
+				k.wizErr = fmt.Sprintf("the current passphrase is wrong (%s in a row; the next try waits %s)", plural(wp.Attempts, "attempt", "attempts"), fmtAge(wp.Delay))
+			} else {
+				k.wizErr = "could not change the passphrase: " + clean(msg.err.Error())
+			}
+			return nil
+		}
+		k.wipe()
+		k.mode = keysList
+		m.setInfo("passphrase changed: every key was re-encrypted with it")
+	}
+	return nil
+}
+
+// keyChecked decides on a key from what the exchange says it may do.
+func (m *Model) keyChecked(msg keyCheckedMsg) tea.Cmd {
+	k := m.keysScr
+	p := msg.perms
+	switch {
+	case msg.err != nil:
+		k.wizErr = "the exchange refused the key: " + clean(msg.err.Error()) + ". Check it was pasted whole and that this machine's IP is allowed."
+		return nil
+	case p.CanWithdraw:
+		k.wizErr = "this key can WITHDRAW funds, so QuantDeck refuses it. On the exchange, edit the key, turn withdrawals off, then paste it again."
+		return nil
+	case p.Checked && !p.CanTrade:
+		k.wizErr = "this key cannot trade: enable spot trading for it on the exchange, then try again."
+		return nil
+	}
+	save := func() tea.Cmd {
+		k.busy, k.busyWhat = true, "saving the key…"
+		label := k.label.Value()
+		rotate := k.mode == keysRotate
+		if rotate {
+			label = k.rotateFrom.Label
+		}
+		return tea.Batch(saveKeyCmd(m.ctx, m.opts.Vault, rotate, label, keyExchanges()[k.exch],
+			k.apiKey.takeTrimmed(), k.apiSecret.takeTrimmed(), p), m.spin())
+	}
+	if !p.Checked {
+		note := p.Note
+		if note == "" {
+			note = "the exchange could not say what this key may do"
+		}
+		m.ask("Save a key whose permissions could not be checked?", clean(note)+". Make sure withdrawals are OFF for it on the exchange before you answer y.", true, save)
+		return nil
+	}
+	return save()
+}
+
+func (m *Model) botsUsingKey(label string) int {
+	n := 0
+	for _, b := range m.snap.Bots {
+		if b.Config.KeyLabel == label {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *Model) keysHelp() []key.Binding {
+	k := m.keys
+	if m.keysScr != nil && m.keysScr.mode != keysList {
+		return []key.Binding{k.Tab, k.Enter, k.Back}
+	}
+	return []key.Binding{k.Up, k.Down, k.AddKey, k.RotateKey, k.Passwd, k.Back, k.Help}
+}

@@ -1,0 +1,288 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/vault"
+)
+
+// wizard inputs, in focus order, per mode.
+func (k *keysScreen) inputs() int {
+	switch k.mode {
+	case keysAdd:
+		return 4 // label, exchange, key, secret
+	case keysRotate:
+		return 2 // key, secret
+	case keysPasswd:
+		return 3 // current, new, repeat
+	}
+	return 0
+}
+
+func (m *Model) keysKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keysScr
+	if k.mode == keysList {
+		return m.keysListKey(msg)
+	}
+	if key.Matches(msg, m.keys.ForceQuit) {
+		k.wipe()
+		return m.requestQuit()
+	}
+	if k.busy {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, m.keys.Back):
+		k.wipe()
+		k.mode, k.wizErr = keysList, ""
+		return nil
+	case msg.Type == tea.KeyTab, msg.Type == tea.KeyDown:
+		k.focus = (k.focus + 1) % k.inputs()
+		return nil
+	case msg.Type == tea.KeyShiftTab, msg.Type == tea.KeyUp:
+		k.focus = (k.focus + k.inputs() - 1) % k.inputs()
+		return nil
+	case msg.Type == tea.KeyEnter:
+		if k.focus < k.inputs()-1 {
+			k.focus++
+			return nil
+		}
+		return m.submitKeys()
+	}
+	k.wizErr = ""
+	switch k.mode {
+	case keysAdd:
+		switch k.focus {
+		case 0:
+			k.label.key(msg)
+		case 1:
+			if msg.Type == tea.KeyLeft || msg.Type == tea.KeyRight || msg.Type == tea.KeySpace {
+				k.exch = (k.exch + 1) % len(keyExchanges())
+			}
+		case 2:
+			k.apiKey.key(msg)
+		case 3:
+			k.apiSecret.key(msg)
+		}
+	case keysRotate:
+		if k.focus == 0 {
+			k.apiKey.key(msg)
+		} else {
+			k.apiSecret.key(msg)
+		}
+	case keysPasswd:
+		[]*secretField{&k.old, &k.new1, &k.new2}[k.focus].key(msg)
+	}
+	return nil
+}
+
+func (m *Model) keysListKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keysScr
+	switch {
+	case key.Matches(msg, m.keys.Back):
+		if k.notice != "" {
+			k.notice = ""
+			return nil
+		}
+		m.toDashboard()
+	case key.Matches(msg, m.keys.Up):
+		k.sel = max(k.sel-1, 0)
+	case key.Matches(msg, m.keys.Down):
+		k.sel = min(k.sel+1, max(len(k.creds)-1, 0))
+	case key.Matches(msg, m.keys.AddKey):
+		k.mode, k.focus, k.wizErr, k.notice = keysAdd, 0, "", ""
+		k.label = textField{limit: 32}
+		k.label.Focus()
+		k.exch = 0
+		if m.opts.Exchange == "binance-testnet" {
+			k.exch = 1
+		}
+	case key.Matches(msg, m.keys.RotateKey):
+		if k.sel >= len(k.creds) || !k.creds[k.sel].Active() {
+			m.setError("select an active key to rotate (retired versions cannot be rotated)", nil)
+			return nil
+		}
+		k.rotateFrom = k.creds[k.sel]
+		k.mode, k.focus, k.wizErr, k.notice = keysRotate, 0, "", ""
+		for i, x := range keyExchanges() {
+			if x == k.rotateFrom.Exchange {
+				k.exch = i
+			}
+		}
+	case key.Matches(msg, m.keys.Passwd):
+		k.mode, k.focus, k.wizErr, k.notice = keysPasswd, 0, "", ""
+	}
+	return nil
+}
+
+func (m *Model) submitKeys() tea.Cmd {
+	k := m.keysScr
+	switch k.mode {
+	case keysAdd, keysRotate:
+		if k.mode == keysAdd {
+			if err := checkName(k.label.Value()); err != nil || k.label.Value() == "" {
+				k.focus, k.wizErr = 0, "label: letters, digits, - and _, like main or binance-1"
+				return nil
+			}
+		}
+		if k.apiKey.len() == 0 || k.apiSecret.len() == 0 {
+			k.wizErr = "paste both the API key and its secret"
+			return nil
+		}
+		k.busy, k.busyWhat = true, "asking the exchange what this key may do (a signed test call)…"
+		key, secret := k.apiKey.takeCopy(), k.apiSecret.takeCopy()
+		return tea.Batch(checkKeyCmd(m.ctx, m.opts.Checker, key, secret), m.spin())
+	case keysPasswd:
+		switch {
+		case k.old.len() == 0:
+			k.focus, k.wizErr = 0, "type the current passphrase"
+		case k.new1.len() < vault.MinPassphraseLen:
+			k.focus, k.wizErr = 1, fmt.Sprintf("the new passphrase is too short: use at least %d characters", vault.MinPassphraseLen)
+		case string(k.new1.buf) != string(k.new2.buf):
+			k.new2.wipe()
+			k.focus, k.wizErr = 2, "the two new passphrases differ: type it again"
+		default:
+			k.busy, k.busyWhat = true, "re-encrypting every key with the new passphrase…"
+			old, newPass := k.old.take(), k.new1.take()
+			k.new2.wipe()
+			return tea.Batch(changePassCmd(m.ctx, m.opts.Vault, old, newPass, m.opts.KDFIterations), m.spin())
+		}
+	}
+	return nil
+}
+
+func (m *Model) keysView(now time.Time) string {
+	k, st := m.keysScr, m.st
+	var b strings.Builder
+	b.WriteString(" " + st.Title.Render("Keys & rotation") + st.Muted.Render("  trade-only exchange keys, encrypted in the vault") + "\n\n")
+	switch k.mode {
+	case keysAdd, keysRotate, keysPasswd:
+		b.WriteString(m.keysWizardView())
+		return b.String()
+	}
+	if k.notice != "" {
+		b.WriteString(st.DangerDialog.Width(max(m.w-4, 20)).Render(wrap(k.notice, max(m.w-8, 16))) + "\n")
+	}
+	if k.err != "" {
+		b.WriteString(st.Danger.Render(" ✗ "+k.err) + "\n")
+	}
+	if !k.loaded {
+		b.WriteString(st.Muted.Render(" reading the vault…"))
+		return b.String()
+	}
+	if len(k.creds) == 0 {
+		b.WriteString(st.Muted.Render(" No keys yet. Paper trading needs none; press a to add a trade-only key for live trading.") + "\n")
+		return b.String()
+	}
+	b.WriteString(st.Heading.Render(fmt.Sprintf("   %-14s %-16s %-9s %-12s %s", "LABEL", "EXCHANGE", "AGE", "LAST CHECK", "PERMISSIONS")) + "\n")
+	for i, c := range k.creds {
+		age := now.Sub(c.CreatedAt)
+		ageText := fmtAge(age)
+		checked := "never"
+		if c.CheckedAt != nil {
+			checked = c.CheckedAt.UTC().Format("2006-01-02")
+		}
+		line := fmt.Sprintf("%-14s %-16s %-9s %-12s ", clean(c.Label), clean(c.Exchange), ageText, checked)
+		perms := permsText(c)
+		var status string
+		switch {
+		case !c.Active():
+			status = st.Muted.Render("retired " + c.RetiredAt.UTC().Format("2006-01-02") + ": delete it on the exchange")
+		case age >= keyMaxAge:
+			status = st.Warn.Render(fmt.Sprintf("⚠ older than %d days: rotate it (R)", int(keyMaxAge.Hours()/24)))
+		default:
+			status = st.OK.Render("active") + st.Muted.Render(" · "+plural(m.botsUsingKey(c.Label), "bot", "bots"))
+		}
+		row := line + perms + "  " + status
+		if i == k.sel {
+			b.WriteString(st.Accent.Render(" › ") + row + "\n")
+		} else {
+			b.WriteString("   " + row + "\n")
+		}
+	}
+	return b.String()
+}
+
+// permsText says what a key may do, in words: trading allowed, withdrawals off (required), IP.
+func permsText(c vault.Credential) string {
+	p := c.Perms
+	if c.CheckedAt == nil && !p.Checked {
+		return "not checked"
+	}
+	parts := []string{}
+	if p.CanTrade {
+		parts = append(parts, "trade ✓")
+	} else {
+		parts = append(parts, "trade ✗")
+	}
+	if p.CanWithdraw {
+		parts = append(parts, "WITHDRAW ON ✗")
+	} else {
+		parts = append(parts, "withdraw off ✓")
+	}
+	if p.IPRestricted {
+		parts = append(parts, "IP locked ✓")
+	} else {
+		parts = append(parts, "any IP")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (m *Model) keysWizardView() string {
+	k, st := m.keysScr, m.st
+	var b strings.Builder
+	field := func(i int, label, val, hint string) {
+		marker := "  "
+		if i == k.focus {
+			marker = st.Accent.Render("› ")
+		}
+		b.WriteString(" " + marker + st.Label.Render(pad(label, 18)) + pad(val, 26) + " " + st.Muted.Render(hint) + "\n")
+	}
+	masked := func(i int, f *secretField) string { return m.fieldView(f, i == k.focus, 24) }
+	switch k.mode {
+	case keysAdd:
+		b.WriteString(st.Heading.Render(" Add a key") + st.Muted.Render("  paste a key with spot trading on and withdrawals OFF") + "\n\n")
+		k.label.focused = k.focus == 0
+		field(0, "Label", k.label.view(st), "a name for this key, like main")
+		ex := keyExchanges()[k.exch]
+		if k.focus == 1 {
+			ex = st.Accent.Render("◂ ") + st.FocusedInput.Render(ex) + st.Accent.Render(" ▸")
+		}
+		field(1, "Exchange", ex, "←/→")
+		field(2, "API key", masked(2, &k.apiKey), charCount(&k.apiKey))
+		field(3, "API secret", masked(3, &k.apiSecret), charCount(&k.apiSecret))
+	case keysRotate:
+		c := k.rotateFrom
+		b.WriteString(st.Heading.Render(" Rotate "+clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s in use by %s", c.Exchange, fmtAge(m.now().Sub(c.CreatedAt)), plural(m.botsUsingKey(c.Label), "bot", "bots"))) + "\n")
+		b.WriteString(st.Muted.Render(wrap(" 1 paste the new key and secret · 2 QuantDeck checks its permissions with a signed test call · 3 every bot using "+c.Label+" switches to it at once · 4 the old key is retired: you delete it on the exchange", max(m.w-2, 20))) + "\n\n")
+		field(0, "New API key", masked(0, &k.apiKey), charCount(&k.apiKey))
+		field(1, "New API secret", masked(1, &k.apiSecret), charCount(&k.apiSecret))
+	case keysPasswd:
+		b.WriteString(st.Heading.Render(" Change the vault passphrase") + st.Muted.Render("  every key is re-encrypted in one transaction") + "\n\n")
+		field(0, "Current", masked(0, &k.old), "")
+		field(1, "New", masked(1, &k.new1), fmt.Sprintf("at least %d characters", vault.MinPassphraseLen))
+		field(2, "Repeat new", masked(2, &k.new2), "")
+	}
+	b.WriteString("\n")
+	switch {
+	case k.busy:
+		b.WriteString(" " + m.spinView() + " " + k.busyWhat + "\n")
+	case k.wizErr != "":
+		b.WriteString(st.Danger.Render(wrap(" ✗ "+k.wizErr, max(m.w-2, 20))) + "\n")
+	default:
+		b.WriteString(st.Muted.Render(" enter on the last field continues · esc cancels · nothing you paste is ever shown") + "\n")
+	}
+	return b.String()
+}
+
+func charCount(f *secretField) string {
+	if n := f.len(); n > 0 {
+		return fmt.Sprintf("%d characters", n)
+	}
+	return "paste it here"
+}

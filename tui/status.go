@@ -1,0 +1,201 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// status is the message shown in the footer: what just happened, or what went wrong and what
+// to do about it.
+type status struct {
+	text string
+	err  bool
+	at   time.Time
+}
+
+func (m *Model) setError(op string, err error) {
+	text := op
+	if err != nil {
+		text = op + ": " + err.Error()
+	}
+	m.status = status{text: clean(text), err: true, at: m.now()}
+}
+
+func (m *Model) setInfo(text string) {
+	m.status = status{text: clean(text), at: m.now()}
+}
+
+func (m *Model) statusActive(now time.Time) bool {
+	if m.status.text == "" {
+		return false
+	}
+	d := statusFor
+	if m.status.err {
+		d = errorFor
+	}
+	return now.Sub(m.status.at) < d
+}
+
+// clean replaces control characters so text from outside cannot drive the terminal.
+func clean(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return safeRune(r) != r }) {
+		return s
+	}
+	return strings.Map(safeRune, s)
+}
+
+// confirmation is a y/N question shown above the footer. Destructive and live-money actions
+// always go through one.
+type confirmation struct {
+	prompt, detail string
+	danger         bool
+	onYes          func() tea.Cmd
+}
+
+func (m *Model) ask(prompt, detail string, danger bool, onYes func() tea.Cmd) {
+	m.confirm = &confirmation{prompt: prompt, detail: detail, danger: danger, onYes: onYes}
+	m.overlay = nil
+}
+
+func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
+	c := m.confirm
+	switch {
+	case key.Matches(k, m.keys.Yes):
+		m.confirm, m.overlay = nil, nil
+		return c.onYes()
+	case key.Matches(k, m.keys.ForceQuit) && c.prompt != "" && strings.Contains(c.prompt, "Quit"):
+		m.confirm, m.overlay = nil, nil
+		return c.onYes()
+	case key.Matches(k, m.keys.No), key.Matches(k, m.keys.ForceQuit):
+		m.confirm, m.overlay = nil, nil
+		m.setInfo("cancelled")
+	}
+	return nil
+}
+
+// overlayLines renders the pending confirmation as a box spanning the width.
+func (m *Model) overlayLines() []styledLine {
+	if m.confirm == nil || m.w < 10 {
+		return nil
+	}
+	if len(m.overlay) > 0 && m.overlay[0].w == m.w {
+		return m.overlay
+	}
+	c := m.confirm
+	box, title := m.st.Dialog, m.st.Heading
+	if c.danger {
+		box, title = m.st.DangerDialog, m.st.Danger
+	}
+	inner := m.w - box.GetHorizontalFrameSize()
+	var b strings.Builder
+	b.WriteString(title.Render(ansi.Wordwrap(c.prompt, inner, "")))
+	if c.detail != "" {
+		b.WriteString("\n")
+		b.WriteString(m.st.Text.Render(ansi.Wordwrap(c.detail, inner, "")))
+	}
+	b.WriteString("\n")
+	b.WriteString(m.help.ShortHelpView([]key.Binding{m.keys.Yes, m.keys.No}))
+	out := box.Width(m.w - box.GetHorizontalBorderSize()).Render(b.String())
+	lines := strings.Split(out, "\n")
+	m.overlay = make([]styledLine, 0, len(lines))
+	for _, l := range lines {
+		m.overlay = append(m.overlay, styledLine{s: l, w: lipgloss.Width(l)})
+	}
+	if len(m.overlay) > 0 {
+		m.overlay[0].w = m.w // cache key; the box spans the width
+	}
+	return m.overlay
+}
+
+type footerKey struct {
+	screen screenID
+	w      int
+	text   string
+	err    bool
+	focus  paneKind
+	extra  string
+}
+
+// footerLine is the bottom line: the status when there is one, the help bar otherwise.
+func (m *Model) footerLine(now time.Time) styledLine {
+	k := footerKey{screen: m.screen, w: m.w, focus: m.dash.focus}
+	if m.statusActive(now) {
+		k.text, k.err = m.status.text, m.status.err
+	}
+	k.extra = m.screenHelpKey()
+	if k == m.footerKey && m.footer.s != "" {
+		return m.footer
+	}
+	m.footerKey = k
+	var s string
+	if k.text != "" {
+		mark, st := "✓ ", m.st.OK
+		if k.err {
+			mark, st = "✗ ", m.st.Danger
+		}
+		hint := m.st.Muted.Render("  esc dismiss")
+		s = " " + st.Render(ansi.Truncate(mark+k.text, max(m.w-15, 10), "…")) + hint
+	} else {
+		s = " " + m.help.ShortHelpView(m.shortHelp())
+	}
+	s = ansi.Truncate(s, m.w, "")
+	m.footer = styledLine{s: s, w: lipgloss.Width(s)}
+	return m.footer
+}
+
+// compose fits a screen's body into w x h cells, puts the overlay over its last lines and
+// appends the footer.
+func compose(body string, w, h int, overlay []styledLine, footer styledLine) string {
+	lines := strings.Split(body, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	var b strings.Builder
+	for y := 0; y < h; y++ {
+		if k := h - len(overlay); len(overlay) > 0 && y >= k {
+			b.WriteString(overlay[y-k].s)
+		} else if y < len(lines) {
+			l := ansi.Truncate(lines[y], w, "")
+			b.WriteString(l)
+			if pad := w - ansi.StringWidth(l); pad > 0 {
+				b.WriteString(strings.Repeat(" ", pad))
+			}
+		} else {
+			b.WriteString(strings.Repeat(" ", w))
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(footer.s)
+	return b.String()
+}
+
+// render redraws the frame for the active screen.
+func (m *Model) render() {
+	m.dirty = false
+	if m.w <= 0 || m.h <= 0 {
+		m.frame = ""
+		return
+	}
+	now := m.now()
+	footer := m.footerLine(now)
+	overlay := m.overlayLines()
+	if m.screen == scrDashboard {
+		m.frame = m.dash.render(now, m.w, m.h, footer, overlay)
+		return
+	}
+	m.frame = compose(m.screenView(now), m.w, m.h-1, overlay, footer)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
+func itoa(n int) string { return string(appendInt(nil, n)) }

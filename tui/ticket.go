@@ -1,0 +1,243 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// ticketScreen places a manual limit or market order. It shows the price and quantity rounded
+// to the symbol's rules and the notional before asking for confirmation.
+type ticketScreen struct {
+	fieldList
+	rules    exchange.Rules
+	rulesFor string
+	rulesErr string
+	placing  bool
+	err      string
+}
+
+type orderPlacedMsg struct {
+	order engine.OrderView
+	err   error
+}
+
+func rulesCmd(ctx context.Context, svc engine.Service, symbol string) tea.Cmd {
+	return func() tea.Msg {
+		c, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		r, err := svc.Rules(c, symbol)
+		return rulesLoadedMsg{symbol: symbol, rules: r, err: err}
+	}
+}
+
+func (m *Model) openTicket(symbol string) tea.Cmd {
+	st := m.st
+	t := &ticketScreen{}
+	t.fields = []*formField{
+		newTextField(st, "symbol", "Symbol", "", symbol, false, false, checkSymbol),
+		{key: "side", label: "Side", hint: "←/→", choices: []string{"BUY", "SELL"}},
+		{key: "type", label: "Type", hint: "←/→: limit waits on the book at your price, market fills now", choices: []string{"LIMIT", "MARKET"}},
+		newTextField(st, "qty", "Quantity", "base asset", "", false, false, checkPositive),
+		newTextField(st, "price", "Price", "quote per unit", "", false, false, checkPositive),
+		{key: "mode", label: "Mode", hint: "←/→: paper is simulated money", choices: []string{"paper", "live"}},
+		newTextField(st, "key", "Key label", "the vault key for live orders", "", false, false, checkName),
+	}
+	t.skip = func(fl *formField) bool {
+		switch fl.key {
+		case "price":
+			return t.field("type").value() == "MARKET"
+		case "key":
+			return t.field("mode").value() != "live"
+		}
+		return false
+	}
+	t.focus = 3
+	if symbol == "" {
+		t.focus = 0
+	}
+	if pv, ok := m.priceOf(symbol); ok {
+		t.field("price").input.SetValue(price(pv.Last).String())
+	}
+	m.ticket = t
+	m.screen = scrTicket
+	var cmd tea.Cmd
+	if checkSymbol(symbol) == nil {
+		t.rulesFor = symbol
+		cmd = rulesCmd(m.ctx, m.opts.Engine, symbol)
+	}
+	return tea.Batch(t.focusCmd(), cmd)
+}
+
+func (m *Model) updateTicket(msg tea.Msg) tea.Cmd {
+	t := m.ticket
+	if t == nil {
+		return nil
+	}
+	switch msg := msg.(type) {
+	case rulesLoadedMsg:
+		if msg.symbol != t.rulesFor {
+			return nil
+		}
+		t.rules, t.rulesErr = msg.rules, ""
+		if msg.err != nil {
+			t.rulesErr = clean(msg.err.Error())
+		}
+	case orderPlacedMsg:
+		t.placing = false
+		if msg.err != nil {
+			t.err = "the order was not placed: " + clean(msg.err.Error())
+			return nil
+		}
+		o := msg.order
+		m.ticket = nil
+		m.toDashboard()
+		m.setInfo(fmt.Sprintf("order placed: %s %s %s (%s, %s)", o.Side, fmtDec(qty(o.Quantity)), o.Symbol, o.State, modeWord(o.Mode)))
+		return loadSnapshotCmd(m.opts.Engine)
+	}
+	return nil
+}
+
+// preview normalises the order with the symbol's rules: what would be sent, and the notional.
+func (m *Model) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error) {
+	t := m.ticket
+	for i, fl := range t.fields {
+		if !t.visible(i) {
+			continue
+		}
+		if err := fl.localErr(); err != nil {
+			return exchange.OrderRequest{}, decimal.Zero, fmt.Errorf("%s: %w", strings.ToLower(fl.label), err)
+		}
+	}
+	symbol := t.field("symbol").value()
+	if t.rulesErr != "" {
+		return exchange.OrderRequest{}, decimal.Zero, errors.New("no rules for " + symbol + ": " + t.rulesErr)
+	}
+	if t.rules.Symbol != symbol {
+		return exchange.OrderRequest{}, decimal.Zero, errors.New("loading the rules of " + symbol + "…")
+	}
+	req := exchange.OrderRequest{
+		Symbol: symbol,
+		Side:   exchange.Side(t.field("side").value()),
+		Type:   exchange.OrderType(t.field("type").value()),
+	}
+	req.Quantity, _ = decimal.Parse(t.field("qty").value())
+	if req.Type == exchange.Limit {
+		req.Price, _ = decimal.Parse(t.field("price").value())
+	}
+	ref := req.Price
+	if pv, ok := m.priceOf(symbol); ok && req.Type == exchange.Market {
+		ref = pv.Last
+		if req.Side == exchange.Buy && pv.Ask.IsPos() {
+			ref = pv.Ask
+		} else if req.Side == exchange.Sell && pv.Bid.IsPos() {
+			ref = pv.Bid
+		}
+	}
+	out, err := t.rules.Normalize(req, ref)
+	if err != nil {
+		return out, decimal.Zero, err
+	}
+	p := out.Price
+	if out.Type == exchange.Market {
+		p = ref
+	}
+	notional, err := p.Mul(out.Quantity)
+	if err != nil {
+		return out, decimal.Zero, fmt.Errorf("the order value is too large: %w", err)
+	}
+	return out, notional, nil
+}
+
+func (m *Model) ticketKey(k tea.KeyMsg) tea.Cmd {
+	t := m.ticket
+	switch {
+	case key.Matches(k, m.keys.ForceQuit):
+		return m.requestQuit()
+	case t.placing:
+		return nil
+	case key.Matches(k, m.keys.Back):
+		m.ticket = nil
+		m.toDashboard()
+		return nil
+	case key.Matches(k, m.keys.Submit):
+		return m.submitTicket()
+	case k.Type == tea.KeyEnter:
+		if t.focus == t.lastVisible() {
+			return m.submitTicket()
+		}
+		return t.moveFocus(1)
+	case key.Matches(k, m.keys.Tab), k.Type == tea.KeyDown:
+		return t.moveFocus(1)
+	case key.Matches(k, m.keys.ShiftTab), k.Type == tea.KeyUp:
+		return t.moveFocus(-1)
+	}
+	fl := t.fields[t.focus]
+	if fl.choices != nil {
+		switch {
+		case key.Matches(k, m.keys.Left):
+			fl.choice = (fl.choice + len(fl.choices) - 1) % len(fl.choices)
+		case key.Matches(k, m.keys.Right), key.Matches(k, m.keys.Toggle):
+			fl.choice = (fl.choice + 1) % len(fl.choices)
+		}
+		t.err = ""
+		return nil
+	}
+	before := fl.input.Value()
+	fl.input.key(k)
+	if fl.key == "symbol" {
+		up := strings.ToUpper(fl.input.Value())
+		if up != fl.input.Value() {
+			fl.input.SetValue(up)
+		}
+		if up != before && checkSymbol(up) == nil && up != t.rulesFor {
+			t.rulesFor, t.rulesErr = up, ""
+			return rulesCmd(m.ctx, m.opts.Engine, up)
+		}
+	}
+	t.err = ""
+	return nil
+}
+
+func (m *Model) submitTicket() tea.Cmd {
+	t := m.ticket
+	req, notional, err := m.ticketPreview()
+	if err != nil {
+		t.err = err.Error()
+		return nil
+	}
+	mo := engine.ManualOrder{
+		Symbol: req.Symbol, Side: req.Side, Type: req.Type,
+		Quantity: req.Quantity, Price: req.Price, Mode: engine.Mode(t.field("mode").value()),
+	}
+	if mo.Mode == engine.Live {
+		mo.KeyLabel = t.field("key").value()
+	}
+	what := fmt.Sprintf("%s %s %s %s", mo.Type, mo.Side, fmtDec(qty(mo.Quantity)), mo.Symbol)
+	if mo.Type == exchange.Limit {
+		what += " @ " + fmtDec(price(mo.Price))
+	}
+	detail := fmt.Sprintf("Notional ≈ %s %s. Mode %s.", fmtDec(money(notional)), t.rules.Quote, modeWord(mo.Mode))
+	if mo.Mode == engine.Live {
+		detail += " Real money, key " + mo.KeyLabel + "."
+	}
+	svc, ctx := m.opts.Engine, m.ctx
+	m.ask("Place "+what+"?", detail, mo.Mode == engine.Live, func() tea.Cmd {
+		t.placing, t.err = true, ""
+		return func() tea.Msg {
+			c, cancel := context.WithTimeout(ctx, callTimeout)
+			defer cancel()
+			o, err := svc.PlaceManual(c, mo)
+			return orderPlacedMsg{order: o, err: err}
+		}
+	})
+	return nil
+}

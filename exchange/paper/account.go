@@ -33,6 +33,7 @@ type Options struct {
 	// nil).
 	StartingBalances map[string]decimal.Decimal
 	FeeRate          decimal.Decimal  // fee on what a fill receives; DefaultFeeRate when zero
+	NoFee            bool             // trade without fees (FeeRate is then ignored)
 	Now              func() time.Time // the clock (time.Now when nil)
 	// Logger receives problems OnTick cannot return, such as a failed write; nothing when nil.
 	Logger *slog.Logger
@@ -97,7 +98,10 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Account, error) {
 	if len(opts.Name) > 64 {
 		return nil, fmt.Errorf("paper: account name %q is longer than 64 bytes", opts.Name)
 	}
-	if opts.FeeRate.IsZero() {
+	switch {
+	case opts.NoFee:
+		opts.FeeRate = decimal.Zero
+	case opts.FeeRate.IsZero():
 		opts.FeeRate = DefaultFeeRate
 	}
 	if opts.FeeRate.IsNeg() || opts.FeeRate.Cmp(decimal.One) >= 0 {

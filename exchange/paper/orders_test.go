@@ -219,6 +219,16 @@ func TestDefaultsAndBadOptions(t *testing.T) {
 	}
 
 	rules := sim.New(sim.Options{})
+	free, err := New(context.Background(), r.db, Options{Name: "free", Rules: rules, NoFee: true, FeeRate: d("0.5")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer free.Close()
+	free.OnTick(exchange.Tick{Symbol: "BTCUSDT", Bid: d("50000"), Ask: d("50000")})
+	if o, err := free.PlaceOrder(context.Background(), market("a", exchange.Buy, "0.1")); err != nil || !o.Fills[0].Fee.IsZero() {
+		t.Fatalf("fee-free account: %+v (%v)", o, err)
+	}
+
 	for _, tc := range []struct {
 		name string
 		db   *sql.DB

@@ -126,7 +126,7 @@ func BenchmarkAdvance(b *testing.B) {
 
 // BenchmarkStream measures the whole stream at a speed no consumer keeps up with.
 func BenchmarkStream(b *testing.B) {
-	m := New(Options{Seed: 1, Speed: 1e9})
+	m := New(Options{Seed: 1, Speed: MaxSpeed})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ticks, _, err := m.Stream(ctx, []string{"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"})

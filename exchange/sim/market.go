@@ -16,17 +16,21 @@ import (
 // Defaults for Options.
 const (
 	DefaultTickRate = 4.0 // ticks per second per symbol at speed 1
-	tickBuffer      = 256
-	maxWait         = 25 * time.Millisecond // re-reads the clock at least this often
-	minWait         = time.Millisecond
+	// MaxSpeed bounds Options.Speed (a simulated day in under a tenth of a second) so
+	// simulated timestamps stay far inside time.Time's range.
+	MaxSpeed   = 1e6
+	tickBuffer = 256
+	maxWait    = 25 * time.Millisecond // re-reads the clock at least this often
+	minWait    = time.Millisecond
 )
 
 // Options configure a simulated market.
 type Options struct {
 	Symbols []string // symbols prepared up front (optional: Stream accepts any valid pair)
 	Seed    int64    // the same seed gives the same ticks
-	// Speed multiplies simulated time: 1 is real time, 3600 plays an hour per second. Prices move
-	// by simulated time, so a faster market also moves further per wall-clock second.
+	// Speed multiplies simulated time: 1 is real time (the default), 3600 plays an hour per
+	// second, up to MaxSpeed. Prices move by simulated time, so a faster market also moves
+	// further per wall-clock second.
 	Speed float64
 	// TickRate is ticks per second per symbol at speed 1 (DefaultTickRate when zero).
 	TickRate float64
@@ -51,9 +55,10 @@ type Market struct {
 // New returns a simulated market. Invalid symbols in opts.Symbols are ignored here and
 // reported by Stream or Rules when asked for.
 func New(opts Options) *Market {
-	if opts.Speed <= 0 || math.IsNaN(opts.Speed) || math.IsInf(opts.Speed, 0) {
+	if opts.Speed <= 0 || math.IsNaN(opts.Speed) {
 		opts.Speed = 1
 	}
+	opts.Speed = min(opts.Speed, MaxSpeed)
 	if opts.TickRate <= 0 || math.IsNaN(opts.TickRate) || math.IsInf(opts.TickRate, 0) {
 		opts.TickRate = DefaultTickRate
 	}

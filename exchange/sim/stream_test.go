@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"testing"
 	"time"
@@ -285,8 +286,14 @@ func TestManualPush(t *testing.T) {
 }
 
 func TestNameAndOptionDefaults(t *testing.T) {
-	m := New(Options{Speed: -3, TickRate: 0})
-	if m.Name() != "sim" || m.opts.Speed != 1 || m.opts.TickRate != DefaultTickRate || m.opts.Now == nil {
-		t.Fatalf("name %q, options %+v", m.Name(), m.opts)
+	for _, tc := range []struct {
+		in, wantSpeed float64
+	}{
+		{-3, 1}, {0, 1}, {math.NaN(), 1}, {2.5, 2.5}, {1e12, MaxSpeed}, {math.Inf(1), MaxSpeed},
+	} {
+		m := New(Options{Speed: tc.in})
+		if m.Name() != "sim" || m.opts.Speed != tc.wantSpeed || m.opts.TickRate != DefaultTickRate || m.opts.Now == nil {
+			t.Errorf("speed %v: name %q, options %+v", tc.in, m.Name(), m.opts)
+		}
 	}
 }

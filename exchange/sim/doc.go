@@ -7,7 +7,8 @@
 // ticks. The random walk alone is computed in float64 inside the package; every price and
 // quantity that leaves it is a decimal.Decimal rounded to the symbol's tick or step size.
 //
-// The same seed gives the same sequence of ticks for a symbol, whatever other symbols are
-// streamed alongside it and whenever the stream starts; only the timestamps depend on the
-// clock. Options.Manual turns the random walk off so tests can drive exact prices with Push.
+// The same seed and clock give the same ticks. A symbol's sequence of prices depends only on
+// the seed: not on the symbols streamed alongside it, nor on when the stream starts (time with
+// no stream passes without moving the price); timestamps and sizes follow the clock.
+// Options.Manual turns the random walk off so tests can drive exact prices with Push.
 package sim

@@ -238,18 +238,25 @@ func (s *Server) seal(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"vault": "sealed"})
 }
 
-// engineError answers an engine refusal. The engine's messages say what the user can do and
-// never carry secrets; a timeout is reported as such.
+// engineError answers an engine refusal with a status a script can act on. The engine's
+// messages say what the user can do and never carry secrets; a timeout is reported as such.
 func (s *Server) engineError(w http.ResponseWriter, err error) {
+	code := http.StatusConflict
+	msg := err.Error()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		s.metrics.errors.WithLabelValues("api").Inc()
-		writeError(w, http.StatusGatewayTimeout, "the engine did not answer in time; try again")
-	case errors.Is(err, context.Canceled):
-		writeError(w, http.StatusServiceUnavailable, "shutting down")
-	default:
-		writeError(w, http.StatusConflict, err.Error())
+		code, msg = http.StatusGatewayTimeout, "the engine did not answer in time; try again"
+	case errors.Is(err, context.Canceled), errors.Is(err, engine.ErrStopping):
+		code, msg = http.StatusServiceUnavailable, "QuantDeck is shutting down"
+	case errors.Is(err, engine.ErrNoBot), errors.Is(err, engine.ErrNoOrder):
+		code = http.StatusNotFound
+	case errors.Is(err, engine.ErrInvalidBot):
+		code = http.StatusUnprocessableEntity
 	}
+	if code >= 500 {
+		s.log.Warn("api: engine call failed", "status", code, "err", err.Error())
+	}
+	writeError(w, code, msg)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

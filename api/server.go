@@ -84,30 +84,44 @@ type Server struct {
 	tokenSet bool
 }
 
-// New checks the configuration and builds the API. It refuses a missing or short token and a
-// non-loopback address unless AllowRemote is set; with AllowRemote it logs a warning that
-// Warning also returns so the command line can print it.
+// CheckConfig reports whether New would accept this address, token and remote setting, so a
+// command can refuse a bad configuration before it opens anything. The error says why and
+// what to do, and never contains the token.
+func CheckConfig(addr, token string, allowRemote bool) error {
+	if err := checkToken(token); err != nil {
+		return err
+	}
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("api: %w: %q (use 127.0.0.1:7465 or similar)", ErrBadAddr, addr)
+	}
+	if !isLoopbackHost(host) && !allowRemote {
+		return fmt.Errorf("api: %w: %s would expose the control API (it can start bots and trade) beyond this machine; "+
+			"keep QUANTDECK_API_ADDR on 127.0.0.1, or set QUANTDECK_API_ALLOW_REMOTE=true if you really mean it "+
+			"and reach it only through a private tunnel such as Tailscale", ErrRemoteNotAllowed, addr)
+	}
+	return nil
+}
+
+// New checks the configuration (see CheckConfig) and builds the API. With AllowRemote and a
+// non-loopback address it logs a warning that Warning also returns so the command line can
+// print it.
 func New(cfg Config) (*Server, error) {
-	if err := checkToken(cfg.Token); err != nil {
+	if err := CheckConfig(cfg.Addr, cfg.Token, cfg.AllowRemote); err != nil {
 		return nil, err
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
-	host, _, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("api: %w: %q (use 127.0.0.1:7465 or similar)", ErrBadAddr, cfg.Addr)
-	}
+	host, _, _ := net.SplitHostPort(cfg.Addr)
 	s, err := build(cfg)
 	if err != nil {
 		return nil, err
 	}
 	if !isLoopbackHost(host) {
-		if !cfg.AllowRemote {
-			return nil, fmt.Errorf("api: %w: %s would expose the control API (it can start bots and trade) beyond this machine; "+
-				"keep QUANTDECK_API_ADDR on 127.0.0.1, or set QUANTDECK_API_ALLOW_REMOTE=true if you really mean it "+
-				"and reach it only through a private tunnel such as Tailscale", ErrRemoteNotAllowed, cfg.Addr)
-		}
 		s.warning = fmt.Sprintf("the control API listens on %s, beyond this machine: anyone who can reach that address and "+
 			"learns the token can trade with your keys; prefer 127.0.0.1 behind a private tunnel such as Tailscale", cfg.Addr)
 		s.log.Warn("api: listening on a non-loopback address", "addr", cfg.Addr,

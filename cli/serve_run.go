@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/quantdeck/quantdeck/api"
+	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/instance"
+	"github.com/quantdeck/quantdeck/vault"
+)
+
+// runServe opens the runtime for a locked data directory, unlocks and resumes (or starts
+// sealed), and serves until ctx ends.
+func runServe(ctx context.Context, env *Env, st config.Settings, pass vault.Secret, withSSH bool) error {
+	rt, err := openRuntime(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	out := newServeLog(env.Stderr, rt.Log)
+	out.info("serve: starting", "version", Version, "home", st.Home, "exchange", st.Exchange)
+
+	if err := unlockAndResume(ctx, rt, pass, out); err != nil {
+		return err
+	}
+	pass.Zero()
+	return runServers(ctx, env, rt, st, withSSH, out)
+}
+
+// unlockAndResume unlocks the vault and resumes the engine, or leaves both sealed when no
+// passphrase was given and a vault exists.
+func unlockAndResume(ctx context.Context, rt *runtime, pass vault.Secret, out *serveLog) error {
+	exists, err := rt.Vault.Exists(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case exists && pass == nil:
+		out.warn("serve: sealed", "why", "no passphrase given (set "+config.EnvVaultPassphrase+" or --passphrase-file)",
+			"effect", "prices stream; no bot runs and no secret is decrypted until the vault is unlocked")
+		return nil
+	case exists:
+		if err := rt.Vault.Unlock(ctx, pass); err != nil {
+			return fmt.Errorf("serve: unlocking the vault: %w", err)
+		}
+		out.info("serve: vault unlocked")
+	case pass != nil:
+		out.warn("serve: no vault yet; the passphrase is not used", "hint", "add a key with `quantdeck keys add` to create one")
+	}
+	if err := rt.Engine.Resume(ctx); err != nil {
+		// Some journal rows could not be reconciled yet; the engine keeps the affected bots
+		// stopped and retries on the next Resume. Serving still makes sense.
+		out.warn("serve: resuming bots", "err", err.Error())
+	} else {
+		out.info("serve: bots resumed")
+	}
+	return nil
+}
+
+// runServers runs the control socket, the API (when a token is set) and the SSH cockpit (with
+// --ssh) until ctx ends or one of them fails.
+func runServers(ctx context.Context, env *Env, rt *runtime, st config.Settings, withSSH bool, out *serveLog) error {
+	seal := func(ctx context.Context) error {
+		err := rt.Engine.Seal(ctx)
+		rt.Vault.Seal()
+		out.warn("serve: sealed on request", "effect", "live bots stopped until the vault is unlocked")
+		return err
+	}
+	cfg := api.Config{
+		Addr: st.APIAddr, Token: st.APIToken, AllowRemote: st.APIAllowRemote, Engine: rt.Engine,
+		Version: Version, Exchange: st.Exchange, Logger: rt.Log,
+		Sealed: func() bool { return !rt.Vault.Unlocked() }, Seal: seal,
+	}
+	var srv *api.Server
+	var err error
+	if st.APIToken != "" {
+		srv, err = api.New(cfg)
+	} else {
+		srv, err = api.NewLocal(cfg)
+	}
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		}()
+	}
+	run("control socket", func(ctx context.Context) error {
+		return instance.ServeControl(ctx, st.Home, srv.LocalHandler())
+	})
+	out.info("serve: control socket listening", "path", instance.SocketPath(st.Home))
+	if st.APIToken != "" {
+		if w := srv.Warning(); w != "" {
+			fmt.Fprintln(env.Stderr, "warning:", w)
+		}
+		run("control API", srv.Serve)
+		out.info("serve: control API listening", "addr", srv.Addr())
+	} else {
+		out.info("serve: control API not started", "why", config.EnvAPIToken+" is not set",
+			"hint", "create a token with `quantdeck token`")
+		run("metrics", func(ctx context.Context) error { srv.CollectEvents(ctx); return nil })
+	}
+	if withSSH {
+		run("ssh", func(ctx context.Context) error { return startSSH(ctx, rt, st) })
+	}
+	<-ctx.Done()
+	out.info("serve: shutting down")
+	wg.Wait()
+	close(errc)
+	var errs []error
+	for err := range errc {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	out.info("serve: stopped")
+	return nil
+}

@@ -297,3 +297,29 @@ func TestNameAndOptionDefaults(t *testing.T) {
 		}
 	}
 }
+
+// A new stream continues the walk where the last one stopped.
+func TestRestartedStreamContinuesTheWalk(t *testing.T) {
+	clock := newFakeClock()
+	m := New(Options{Seed: 21, Now: clock.Now})
+	var got []exchange.Tick
+	for range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		ticks, _, err := m.Stream(ctx, []string{"BNBUSDT"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(10 * time.Second)
+		got = append(got, collect(t, ticks, 40)...)
+		cancel()
+		if rest := drain(t, ticks); len(rest) != 0 {
+			t.Fatalf("%d ticks beyond the 40 due", len(rest))
+		}
+	}
+	want := runFor(t, Options{Symbols: []string{"BNBUSDT"}, Seed: 21}, newFakeClock(), 20*time.Second, 80)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("tick %d after a restart %+v, uninterrupted %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -21,14 +21,19 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "fakebinance:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
+// run serves until ctx ends.
+func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("fakebinance", flag.ContinueOnError)
+	fs.SetOutput(out)
 	port := fs.Int("port", 0, "port on 127.0.0.1 (0 picks a free one)")
 	symbols := fs.String("symbols", "BTCUSDT,ETHUSDT,SOLUSDT,BNBUSDT", "symbols to list; SYMBOL=PRICE sets a starting price or adds a ...USDT symbol")
 	drift := fs.Bool("drift", true, "move prices by a small random walk")
@@ -68,9 +73,6 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "  balances   10000 USDT (trade-only key, no withdrawals)\n\n")
 	fmt.Fprintf(out, "Point QuantDeck at it:\n  QUANTDECK_EXCHANGE=binance-testnet QUANTDECK_BINANCE_REST_URL=%s QUANTDECK_BINANCE_WS_URL=%s\n", srv.URL(), srv.WSURL())
 	fmt.Fprintf(out, "Ctrl-C stops it.\n")
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
 	<-ctx.Done()
 	return nil
 }

@@ -34,6 +34,7 @@ const (
 	maxRecvWindow     = 60 * time.Second
 	defaultStaleAfter = 30 * time.Second
 	defaultHTTPTimout = 15 * time.Second
+	resyncEvery       = time.Hour
 	// maxConnAge is how long a market stream connection is kept before it is replaced; Binance
 	// closes connections at 24 h.
 	maxConnAge = 23*time.Hour + 30*time.Minute
@@ -84,8 +85,9 @@ type Client struct {
 	rate    rateLimiter
 
 	offset atomic.Int64 // server clock minus local clock, in nanoseconds
-	syncMu sync.Mutex
-	synced bool
+	syncMu   sync.Mutex
+	synced   bool
+	lastSync time.Time // local time of the last successful sync
 
 	rulesMu sync.Mutex
 	rules   map[string]cachedRules

@@ -83,13 +83,7 @@ func (r *rateLimiter) observe(h http.Header, srv time.Time) {
 
 // backOff records a 429 (banned=false) or 418 (banned=true) and returns the error to report.
 func (r *rateLimiter) backOff(now time.Time, retryAfter string, banned bool) *exchange.RateLimitError {
-	wait := default429Wait
-	if banned {
-		wait = default418Wait
-	}
-	if s, err := strconv.Atoi(retryAfter); err == nil && s >= 0 {
-		wait = time.Duration(s) * time.Second
-	}
+	wait := parseRetryAfter(retryAfter, banned)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	until := now.Add(wait)
@@ -98,6 +92,27 @@ func (r *rateLimiter) backOff(now time.Time, retryAfter string, banned bool) *ex
 		r.banned = banned
 	}
 	return &exchange.RateLimitError{RetryAfter: wait, Banned: banned}
+}
+
+// ipBan returns how long an IP ban (418) still runs at now, or 0.
+func (r *rateLimiter) ipBan(now time.Time) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.banned || !now.Before(r.bannedUntil) {
+		return 0
+	}
+	return r.bannedUntil.Sub(now)
+}
+
+// parseRetryAfter reads a Retry-After header in seconds, with a default when it is missing.
+func parseRetryAfter(h string, banned bool) time.Duration {
+	if s, err := strconv.Atoi(h); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if banned {
+		return default418Wait
+	}
+	return default429Wait
 }
 
 func (r *rateLimiter) setLimit(limit int) {

@@ -201,13 +201,21 @@ func (c *Client) SyncTime(ctx context.Context) error {
 	return c.syncTimeLocked(ctx)
 }
 
+// ensureSynced measures the clock offset before the first signed call and refreshes it once an
+// hour, since clocks drift. A failed refresh keeps the previous offset: the exchange would answer
+// -1021 if it had gone wrong, which triggers a resync anyway.
 func (c *Client) ensureSynced(ctx context.Context) error {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
-	if c.synced {
+	if c.synced && c.now().Sub(c.lastSync) < resyncEvery {
 		return nil
 	}
-	return c.syncTimeLocked(ctx)
+	err := c.syncTimeLocked(ctx)
+	if err != nil && c.synced {
+		c.log.Warn("binance: refreshing the clock offset failed, keeping the last one", "err", err)
+		return nil
+	}
+	return err
 }
 
 func (c *Client) syncTimeLocked(ctx context.Context) error {
@@ -225,7 +233,7 @@ func (c *Client) syncTimeLocked(ctx context.Context) error {
 	mid := t0.Add(t1.Sub(t0) / 2)
 	off := time.UnixMilli(resp.ServerTime).Sub(mid)
 	c.offset.Store(int64(off))
-	c.synced = true
+	c.synced, c.lastSync = true, t1
 	c.log.Info("binance: clock synchronised", "offset", off)
 	return nil
 }

@@ -238,3 +238,29 @@ func TestCredentialErrorIsReported(t *testing.T) {
 type failingCreds struct{ err error }
 
 func (f failingCreds) Use(context.Context, func(apiKey, apiSecret []byte) error) error { return f.err }
+
+func TestClockResyncedHourly(t *testing.T) {
+	rs := newRESTServer(t)
+	rs.handle("GET /api/v3/account", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"balances":[]}`) })
+	clock := newFakeClock(time.Now())
+	c := rs.client(t, func(cfg *Config) { cfg.Now = clock.Now })
+	ctx := context.Background()
+	for _, step := range []struct {
+		advance   time.Duration
+		wantSyncs int
+	}{{0, 1}, {30 * time.Minute, 1}, {31 * time.Minute, 2}, {time.Minute, 2}} {
+		clock.Advance(step.advance)
+		if _, err := c.Balances(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(rs.requests("/api/v3/time")); n != step.wantSyncs {
+			t.Fatalf("after +%s: %d syncs, want %d", step.advance, n, step.wantSyncs)
+		}
+	}
+	// A failed refresh keeps the old offset instead of failing the call.
+	rs.handle("GET /api/v3/time", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 503, `{}`) })
+	clock.Advance(2 * time.Hour)
+	if _, err := c.Balances(ctx); err != nil {
+		t.Fatalf("call with a failed refresh: %v", err)
+	}
+}

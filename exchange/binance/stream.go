@@ -108,8 +108,12 @@ func (s *stream) run(ctx context.Context) {
 			attempt = 0 // the last connection delivered data: start the back-off over
 		}
 		delay := s.backoff(attempt)
-		if errors.Is(err, errServerShutdown) || errors.Is(err, errConnAge) {
+		var rl *exchange.RateLimitError
+		switch {
+		case errors.Is(err, errServerShutdown) || errors.Is(err, errConnAge):
 			delay = 0
+		case errors.As(err, &rl):
+			delay = max(delay, rl.RetryAfter)
 		}
 		attempt++
 		s.reconnects++
@@ -139,13 +143,17 @@ func (s *stream) backoff(attempt int) time.Duration {
 // session dials, reads until the connection fails, goes silent, must be renewed or ctx ends, and
 // reports whether any market data arrived.
 func (s *stream) session(ctx context.Context) (bool, error) {
+	if wait := s.c.rate.ipBan(s.c.now()); wait > 0 {
+		// Bans are per IP: a connection attempt now would only extend it.
+		return false, fmt.Errorf("not dialling the market stream: %w", &exchange.RateLimitError{RetryAfter: wait, Banned: true})
+	}
 	conn, resp, err := s.dialer.DialContext(ctx, s.url, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
 	if err != nil {
 		if resp != nil {
-			return false, fmt.Errorf("dialling the market stream: HTTP %d: %w", resp.StatusCode, err)
+			return false, s.refused(resp)
 		}
 		return false, fmt.Errorf("dialling the market stream: %w", err)
 	}
@@ -156,6 +164,20 @@ func (s *stream) session(ctx context.Context) (bool, error) {
 	// gorilla's default ping handler answers every ping with a pong echoing its payload.
 	s.emit(exchange.ConnEvent{State: exchange.StreamLive})
 	return s.read(conn)
+}
+
+// refused explains a failed websocket handshake. A 429 (too many connection attempts) delays
+// only the stream; a 418 is an IP ban that also stops REST requests until it ends.
+func (s *stream) refused(resp *http.Response) error {
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusTeapot:
+		rl := &exchange.RateLimitError{RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), false)}
+		if resp.StatusCode == http.StatusTeapot {
+			rl = s.c.rate.backOff(s.c.now(), resp.Header.Get("Retry-After"), true)
+		}
+		return fmt.Errorf("dialling the market stream: HTTP %d: %w", resp.StatusCode, rl)
+	}
+	return fmt.Errorf("dialling the market stream: HTTP %d: %w", resp.StatusCode, websocket.ErrBadHandshake)
 }
 
 // read consumes messages until an error. The read deadline is pushed forward as messages come,

@@ -2,6 +2,8 @@ package binance
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -97,4 +99,46 @@ func TestFakeStreamSurvivesDropAndSilence(t *testing.T) {
 	drain(t, ticks, events)
 	srv.Close()
 	noLeak(t, base)
+}
+
+func TestFakeStreamHonoursHandshakeLimits(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		banned bool
+	}{
+		{"429 delays the stream only", http.StatusTooManyRequests, false},
+		{"418 bans REST too", http.StatusTeapot, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, c := fakeExchange(t, fake.Options{})
+			c.backoffMin, c.backoffMax = time.Millisecond, time.Millisecond
+			srv.RateLimitPathNext("/stream", 1, tt.status, time.Second)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ticks, events, err := c.Stream(ctx, []string{"BTCUSDT"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := waitEvent(t, events, exchange.StreamReconnecting)
+			var rl *exchange.RateLimitError
+			if !errors.As(ev.Err, &rl) || rl.Banned != tt.banned || ev.RetryIn < time.Second {
+				t.Fatalf("reconnecting event = %+v, want a %d back-off of at least 1 s", ev, tt.status)
+			}
+			before := len(srv.Requests())
+			_, err = c.Candles(ctx, "BTCUSDT", time.Minute, 1)
+			if gotBan := errors.As(err, &rl); gotBan != tt.banned {
+				t.Fatalf("REST during the stream's back-off: %v (banned=%v)", err, tt.banned)
+			}
+			if tt.banned && len(srv.Requests()) != before {
+				t.Fatal("a REST request was sent during an IP ban")
+			}
+			waitEvent(t, events, exchange.StreamLive)
+			pumpUntilTick(t, srv, ticks, "BTCUSDT")
+			if n := countRequests(srv, http.MethodGet, "/stream"); n != 2 {
+				t.Fatalf("%d stream connection attempts, want 2 (refused, then after the back-off)", n)
+			}
+		})
+	}
 }

@@ -84,7 +84,7 @@ type Client struct {
 	signers signerPool
 	rate    rateLimiter
 
-	offset atomic.Int64 // server clock minus local clock, in nanoseconds
+	offset   atomic.Int64 // server clock minus local clock, in nanoseconds
 	syncMu   sync.Mutex
 	synced   bool
 	lastSync time.Time // local time of the last successful sync

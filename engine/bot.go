@@ -56,6 +56,7 @@ func (e *Engine) onTick(t exchange.Tick) {
 	if p, ok := e.cfg.Paper.(interface{ OnTick(exchange.Tick) }); ok {
 		p.OnTick(t)
 	}
+	e.ticks.Add(1)
 }
 
 // tickBot runs one bot's strategy on a tick and queues what the risk guard lets through.

@@ -37,6 +37,7 @@ type Engine struct {
 	resumed atomic.Bool
 	closing atomic.Bool
 	killed  atomic.Bool
+	ticks   atomic.Uint64 // ticks fully processed
 
 	mu         sync.Mutex // guards the fields below
 	bots       map[string]*bot

@@ -180,10 +180,20 @@ type account struct {
 // pollOnce brings every open row up to date for traders without an order stream (and every
 // row left 'unknown' or 'intent', which no stream reports). Rows being placed are skipped.
 func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
-	groups := map[account][]*orderRec{}
-	for _, r := range e.openFor(func(r *orderRec) bool { return !r.busy }) {
-		groups[account{r.Mode, r.KeyLabel}] = append(groups[account{r.Mode, r.KeyLabel}], r)
+	type polled struct {
+		rec      *orderRec
+		state    OrderState
+		executed decimal.Decimal
 	}
+	groups := map[account][]polled{}
+	e.jmu.Lock()
+	for _, r := range e.open {
+		if !r.busy {
+			acc := account{r.Mode, r.KeyLabel}
+			groups[acc] = append(groups[acc], polled{r, r.State, r.Executed})
+		}
+	}
+	e.jmu.Unlock()
 	for acc, recs := range groups {
 		tr, err := e.trader(acc.mode, acc.label)
 		if err != nil {
@@ -192,14 +202,15 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 		_, streamed := tr.(exchange.OrderStream)
 		streamed = streamed && skipStreamed
 		var onBook map[string]exchange.Order
-		for _, rec := range recs {
+		for _, p := range recs {
 			if ctx.Err() != nil {
 				return
 			}
-			if streamed && (rec.State == OrderAcked || rec.State == OrderPartial) {
+			onBookState := p.state == OrderAcked || p.state == OrderPartial
+			if streamed && onBookState {
 				continue
 			}
-			if onBook == nil && (rec.State == OrderAcked || rec.State == OrderPartial) {
+			if onBook == nil && onBookState {
 				onBook = map[string]exchange.Order{}
 				if err := e.limiter.wait(ctx, tr); err != nil {
 					return
@@ -215,16 +226,16 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 					onBook[o.ClientID] = o
 				}
 			}
-			if o, ok := onBook[rec.ClientID]; ok {
-				if stateOf(o.Status) != rec.State || !o.ExecutedQty.Equal(rec.Executed) {
+			if o, ok := onBook[p.rec.ClientID]; ok {
+				if stateOf(o.Status) != p.state || !o.ExecutedQty.Equal(p.executed) {
 					if err := e.applyOrder(ctx, tr, o); err != nil {
-						e.log.Warn("polling an order", "client_id", rec.ClientID, "err", err)
+						e.log.Warn("polling an order", "client_id", p.rec.ClientID, "err", err)
 					}
 				}
 				continue
 			}
-			if err := e.lookup(ctx, tr, rec, false); err != nil && ctx.Err() == nil {
-				e.log.Warn("looking up an order", "client_id", rec.ClientID, "err", err)
+			if err := e.lookup(ctx, tr, p.rec, false); err != nil && ctx.Err() == nil {
+				e.log.Warn("looking up an order", "client_id", p.rec.ClientID, "err", err)
 			}
 		}
 	}

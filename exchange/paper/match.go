@@ -123,34 +123,57 @@ func (a *Account) OnTick(t exchange.Tick) {
 	if b == nil || !b.crossed(q) {
 		return
 	}
-	for _, o := range slices.Clone(b.orders) {
-		if !crosses(o.Side, o.Price, q.touch(o.Side)) {
-			continue
+	var crossed []*order
+	for _, o := range b.orders {
+		if crosses(o.Side, o.Price, q.touch(o.Side)) {
+			crossed = append(crossed, o)
 		}
-		if err := a.fillResting(o); err != nil {
-			a.log.Warn("paper: a crossed order could not be filled; it stays open and is retried on the next tick",
-				"account", a.name, "symbol", o.Symbol, "client_id", o.ClientID, "err", err)
-		}
+	}
+	// One transaction for the whole tick; should it fail, order by order so that one order's
+	// problem does not hold the others back.
+	if err := a.fillResting(crossed); err == nil || len(crossed) == 1 {
+		a.warnUnfilled(crossed, err)
+		return
+	}
+	for _, o := range crossed {
+		a.warnUnfilled([]*order{o}, a.fillResting([]*order{o}))
 	}
 }
 
-// fillResting fills a resting order in full at its own price, spending what it locked.
-func (a *Account) fillResting(o *order) error {
+func (a *Account) warnUnfilled(os []*order, err error) {
+	if err == nil {
+		return
+	}
+	for _, o := range os {
+		a.log.Warn("paper: a crossed order could not be filled; it stays open and is retried on the next tick",
+			"account", a.name, "symbol", o.Symbol, "client_id", o.ClientID, "err", err)
+	}
+}
+
+// fillResting fills resting orders in full at their own price, spending what they locked, and
+// saves them together.
+func (a *Account) fillResting(os []*order) error {
 	l := ledger{}
-	if err := l.unlock(a, o.lockAsset, o.lockAmount, false); err != nil {
+	cs := make([]change, 0, len(os))
+	for _, o := range os {
+		if err := l.unlock(a, o.lockAsset, o.lockAmount, false); err != nil {
+			return err
+		}
+		next := *o
+		next.lockAmount = decimal.Decimal{}
+		if err := a.settle(l, &next, o.Price); err != nil {
+			return err
+		}
+		fill := next.Fills[0]
+		next.Fills = nil
+		cs = append(cs, change{o: &next, fill: &fill})
+	}
+	if err := a.commit(a.life, l, cs...); err != nil {
 		return err
 	}
-	next := *o
-	next.lockAmount = decimal.Decimal{}
-	if err := a.settle(l, &next, o.Price); err != nil {
-		return err
+	for _, o := range os {
+		a.unrest(o)
 	}
-	fill := next.Fills[0]
-	next.Fills = nil
-	if err := a.commit(a.life, &next, false, &fill, l); err != nil {
-		return err
-	}
-	a.unrest(o)
 	return nil
 }
 
@@ -173,7 +196,7 @@ func (a *Account) fillNow(ctx context.Context, o *order, price decimal.Decimal) 
 	}
 	fill := o.Fills[0]
 	o.Fills = nil
-	return a.commit(ctx, o, true, &fill, l)
+	return a.commit(ctx, l, change{o: o, insert: true, fill: &fill})
 }
 
 // settle marks o filled in full at price, credits what it receives net of the fee to l and
@@ -210,39 +233,51 @@ func (a *Account) settle(l ledger, o *order, price decimal.Decimal) error {
 	return nil
 }
 
-// commit saves an order change, its fill and the balances it moved in one transaction, then
-// makes the balances the account's and reports the change on the update stream. The caller
+// change is one order's new state for commit: inserted or updated, with the fill that caused
+// it, if any.
+type change struct {
+	o      *order
+	insert bool
+	fill   *exchange.Fill
+}
+
+// commit saves order changes, their fills and the balances they moved in one transaction, then
+// makes the balances the account's and reports the changes on the update stream. The caller
 // holds a.mu and updates the books.
-func (a *Account) commit(ctx context.Context, o *order, insert bool, fill *exchange.Fill, l ledger) error {
+func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
 	tx, err := a.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("paper: saving order %s: %w", o.ClientID, err)
+		return fmt.Errorf("paper: saving orders: %w", err)
 	}
 	defer tx.Rollback()
-	if insert {
-		err = insertOrder(ctx, tx, a.name, o)
-	} else {
-		err = updateOrder(ctx, tx, o)
-	}
-	if err != nil {
-		return err
-	}
-	if fill != nil {
-		if err := insertFill(ctx, tx, a.name, o.ExchangeID, fill); err != nil {
+	for _, c := range cs {
+		if c.insert {
+			err = insertOrder(ctx, tx, a.name, c.o)
+		} else {
+			err = updateOrder(ctx, tx, c.o)
+		}
+		if err != nil {
 			return err
+		}
+		if c.fill != nil {
+			if err := insertFill(ctx, tx, a.name, c.o.ExchangeID, c.fill); err != nil {
+				return err
+			}
 		}
 	}
 	if err := l.save(ctx, tx, a.name); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("paper: saving order %s: %w", o.ClientID, err)
+		return fmt.Errorf("paper: saving orders: %w", err)
 	}
 	l.apply(a)
-	o.Fills = nil
-	if fill != nil {
-		o.Fills = []exchange.Fill{*fill}
+	for _, c := range cs {
+		c.o.Fills = nil
+		if c.fill != nil {
+			c.o.Fills = []exchange.Fill{*c.fill}
+		}
+		a.upd.push(c.o.snapshot())
 	}
-	a.upd.push(o.snapshot())
 	return nil
 }

@@ -1,10 +1,14 @@
 package paper
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/exchange/sim"
 )
 
 // Which ticks fill a resting buy at 49000 and a resting sell at 51000.
@@ -57,5 +61,36 @@ func TestTicksMergePerSymbol(t *testing.T) {
 	}
 	if open, _ := r.acct.OpenOrders(context.Background(), "ETHUSDT"); len(open) != 0 {
 		t.Fatalf("ETHUSDT open orders %+v", open)
+	}
+}
+
+// One order that cannot be filled (its lock is missing from the stored balance) is logged and
+// left open; the other orders crossed by the same tick still fill.
+func TestOneBadOrderDoesNotBlockTheTick(t *testing.T) {
+	r := newRig(t, start)
+	r.mustPlace(limit("good", exchange.Buy, "0.01", "49000"))
+	r.mustPlace(limit("bad", exchange.Buy, "0.01", "48000"))
+	r.acct.Close()
+	if _, err := r.db.Exec(`UPDATE paper_balances SET locked = '490' WHERE asset = 'USDT'`); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	acct, err := New(context.Background(), r.db, Options{
+		Rules: sim.New(sim.Options{}), Now: r.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(&logged, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acct.Close()
+	acct.OnTick(exchange.Tick{Symbol: "BTCUSDT", Bid: d("47000"), Ask: d("47000.01")})
+	for id, want := range map[string]exchange.OrderStatus{"good": exchange.StatusFilled, "bad": exchange.StatusNew} {
+		o, err := acct.GetOrder(context.Background(), "BTCUSDT", id)
+		if err != nil || o.Status != want {
+			t.Errorf("%s: %s (%v), want %s", id, o.Status, err, want)
+		}
+	}
+	if !strings.Contains(logged.String(), "client_id=bad") || strings.Contains(logged.String(), "client_id=good") {
+		t.Errorf("log %q, want a warning about bad only", logged.String())
 	}
 }

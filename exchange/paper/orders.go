@@ -118,13 +118,13 @@ func (a *Account) placeLimit(ctx context.Context, o *order, tif exchange.TimeInF
 	}
 	if tif == exchange.IOC || tif == exchange.FOK {
 		o.Status = exchange.StatusExpired
-		if err := a.commit(ctx, o, true, nil, ledger{}); err != nil {
+		if err := a.commit(ctx, ledger{}, change{o: o, insert: true}); err != nil {
 			return exchange.Order{}, err
 		}
 		return o.snapshot(), nil
 	}
 	o.lockAsset, o.lockAmount = lockAsset, lockAmount
-	if err := a.commit(ctx, o, true, nil, l); err != nil {
+	if err := a.commit(ctx, l, change{o: o, insert: true}); err != nil {
 		return exchange.Order{}, err
 	}
 	a.rest(o)
@@ -159,7 +159,7 @@ func (a *Account) CancelOrder(ctx context.Context, symbol, clientID string) (exc
 	next.Status = exchange.StatusCanceled
 	next.Updated = a.now().UTC()
 	next.lockAmount = decimal.Decimal{}
-	if err := a.commit(ctx, &next, false, nil, l); err != nil {
+	if err := a.commit(ctx, l, change{o: &next}); err != nil {
 		return exchange.Order{}, err
 	}
 	a.unrest(o)

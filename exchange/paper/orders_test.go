@@ -173,7 +173,7 @@ func TestRefusedOrdersLeaveNoTrace(t *testing.T) {
 		{"limit sell beyond the base balance", limit("a", exchange.Sell, "0.50001", "60000"), exchange.ErrInsufficientBalance},
 		{"market buy beyond the quote balance", marketQuote("a", exchange.Buy, "10001"), exchange.ErrInsufficientBalance},
 		{"market sell beyond the base balance", market("a", exchange.Sell, "0.6"), exchange.ErrInsufficientBalance},
-		{"nonsense symbol", exchange.OrderRequest{ClientID: "a", Symbol: "btc", Side: exchange.Buy, Type: exchange.Market, Quantity: d("1")}, nil},
+		{"nonsense symbol", exchange.OrderRequest{ClientID: "a", Symbol: "btc", Side: exchange.Buy, Type: exchange.Market, Quantity: d("1")}, exchange.ErrFilter},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, start)

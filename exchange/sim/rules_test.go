@@ -57,8 +57,8 @@ func TestGenericRules(t *testing.T) {
 func TestRulesRefuseNonsense(t *testing.T) {
 	m := New(Options{})
 	for _, sym := range []string{"", "btcusdt", "BTC", "USDT", "BTC-USDT", "BTC USDT", "ABCDEFG", "XUSDT", "ÄÖÜUSDT", "AVERYLONGNAMEWAYTOOLONGUSDT"} {
-		if _, err := m.Rules(context.Background(), sym); !errors.Is(err, ErrUnknownSymbol) {
-			t.Errorf("Rules(%q) error %v, want ErrUnknownSymbol", sym, err)
+		if _, err := m.Rules(context.Background(), sym); !errors.Is(err, ErrUnknownSymbol) || !errors.Is(err, exchange.ErrFilter) {
+			t.Errorf("Rules(%q) error %v, want ErrUnknownSymbol and ErrFilter", sym, err)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -15,7 +14,8 @@ import (
 
 // ErrUnknownSymbol means the name cannot be a trading pair (empty, lowercase, no known quote
 // asset). Well-formed pairs the simulator has no table entry for get generic rules instead.
-var ErrUnknownSymbol = errors.New("not a symbol the simulated market can trade")
+// It wraps exchange.ErrFilter: an order for such a symbol is refused for good.
+var ErrUnknownSymbol = fmt.Errorf("unknown symbol: %w", exchange.ErrFilter)
 
 // spec is what the simulator knows of one symbol: rules and the shape of its price walk.
 type spec struct {

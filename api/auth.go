@@ -99,11 +99,10 @@ func (a *authenticator) wrap(next http.Handler) http.Handler {
 		}
 		select {
 		case a.delayed <- struct{}{}:
-			err := a.sleep(r.Context(), delay)
+			// If the client gives up while waiting, the 401 below goes nowhere; it is still
+			// written so the request is counted as the failure it was.
+			_ = a.sleep(r.Context(), delay)
 			<-a.delayed
-			if err != nil {
-				return
-			}
 		default:
 			// Too many failed requests are already waiting: refuse at once rather than
 			// pile up goroutines.

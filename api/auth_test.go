@@ -48,9 +48,12 @@ func TestEveryRouteNeedsToken(t *testing.T) {
 			})
 		}
 		// The same route with the token is not refused, so the 401s above mean something.
-		code, _, _ := ts.do(t, r.Method, concrete(r.Path), "")
+		code, _, body := ts.do(t, r.Method, concrete(r.Path), "")
 		if code == http.StatusUnauthorized {
 			t.Errorf("%s %s refused the right token", r.Method, r.Path)
+		}
+		if strings.Contains(body, testToken) {
+			t.Errorf("%s %s returns the token", r.Method, r.Path)
 		}
 	}
 	for _, call := range []string{"StartBot", "StopBot", "EngageKillSwitch", "ReleaseKillSwitch", "Orders"} {

@@ -189,6 +189,9 @@ func unlockVault(ctx context.Context, env *Env, v *vault.Vault, con *console) er
 	}
 	fromEnv := false
 	for i := 0; i < tries; i++ {
+		if d, n, err := v.PendingDelay(ctx); err == nil && d > 0 {
+			fmt.Fprintf(env.Stderr, "waiting %s after %d wrong passphrase(s)\n", d.Round(100*time.Millisecond), n)
+		}
 		p, ok := env.Source.TakePassphrase(config.EnvVaultPassphrase)
 		if ok {
 			fromEnv = true
@@ -199,9 +202,6 @@ func unlockVault(ctx context.Context, env *Env, v *vault.Vault, con *console) er
 			if p, err = con.secret("Vault passphrase: "); err != nil {
 				return err
 			}
-		}
-		if d, n, err := v.PendingDelay(ctx); err == nil && d > 0 {
-			fmt.Fprintf(env.Stderr, "waiting %s after %d wrong passphrase(s)\n", d.Round(100*time.Millisecond), n)
 		}
 		err := v.Unlock(ctx, p)
 		clear(p)

@@ -60,7 +60,17 @@ type Config struct {
 	// StaleAfter is how long a market stream may go without a message before it is reported
 	// stale and reconnected; 0 means 30 s.
 	StaleAfter time.Duration
+	// Limits is request-weight and ban state to share with other Clients on the same IP
+	// address (Binance counts per IP); nil gives the client its own.
+	Limits *Limits
 }
+
+// Limits is the request-weight and back-off state of one IP address. Clients created with the
+// same *Limits wait for each other's bans and count each other's weight.
+type Limits struct{ r rateLimiter }
+
+// NewLimits returns empty limits to share between Clients.
+func NewLimits() *Limits { return &Limits{} }
 
 // Client talks to Binance spot. It implements exchange.Exchange and exchange.RateReporter and is
 // safe for concurrent use.
@@ -82,7 +92,7 @@ type Client struct {
 	sleep func(ctx context.Context, d time.Duration) error
 
 	signers signerPool
-	rate    rateLimiter
+	rate    *rateLimiter
 
 	offset   atomic.Int64 // server clock minus local clock, in nanoseconds
 	syncMu   sync.Mutex
@@ -140,7 +150,11 @@ func New(cfg Config) (*Client, error) {
 		backoffMax: 30 * time.Second,
 		connMaxAge: maxConnAge,
 		sleep:      sleepCtx,
+		rate:       new(rateLimiter),
 		rules:      make(map[string]cachedRules),
+	}
+	if cfg.Limits != nil {
+		c.rate = &cfg.Limits.r
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: defaultHTTPTimout}

@@ -145,3 +145,32 @@ func TestWeightWaitEndsWithContext(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled and ErrUnavailable", err)
 	}
 }
+
+func TestSharedLimitsStopEveryClient(t *testing.T) {
+	rs := newRESTServer(t)
+	rs.handle("GET /api/v3/klines", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, 418, `{"code":-1003,"msg":"Way too much request weight used; IP banned."}`)
+	})
+	shared := NewLimits()
+	market := rs.client(t, func(cfg *Config) { cfg.Limits = shared; cfg.Creds = nil })
+	trader := rs.client(t, func(cfg *Config) { cfg.Limits = shared })
+	own := rs.client(t)
+	ctx := context.Background()
+	if _, err := market.Candles(ctx, "BTCUSDT", time.Minute, 1); err == nil {
+		t.Fatal("want the ban")
+	}
+	var rl *exchange.RateLimitError
+	if _, err := trader.Balances(ctx); !errors.As(err, &rl) || !rl.Banned {
+		t.Fatalf("trader sharing the limits: err = %v, want the IP ban", err)
+	}
+	if st := trader.RateState(); !st.Banned {
+		t.Fatalf("trader RateState = %+v, want banned", st)
+	}
+	if n := len(rs.requests("")); n != 1 {
+		t.Fatalf("%d requests, want only the one that got banned", n)
+	}
+	if st := own.RateState(); st.Banned {
+		t.Fatal("a client with its own limits must not see another's ban")
+	}
+}

@@ -204,3 +204,48 @@ func FuzzErrorMessage(f *testing.F) {
 		}
 	})
 }
+
+// TestPeerListenerDropsOtherUsers: a connection whose peer uid differs is closed before any
+// request is read; the owner's connection is accepted.
+func TestPeerListenerDropsOtherUsers(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		uid    int
+		accept bool
+	}{{"owner", os.Getuid(), true}, {"other user", os.Getuid() + 1, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "s")
+			ln, err := net.Listen("unix", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl := &peerListener{Listener: ln, uid: c.uid}
+			accepted := make(chan net.Conn, 1)
+			acceptDone := make(chan struct{})
+			go func() {
+				defer close(acceptDone)
+				if conn, err := pl.Accept(); err == nil {
+					accepted <- conn
+				}
+			}()
+			client, err := net.Dial("unix", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			if c.accept {
+				(<-accepted).Close()
+			} else {
+				client.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if n, err := client.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Errorf("read %d, %v; want the connection closed", n, err)
+				}
+			}
+			ln.Close()
+			<-acceptDone
+			if !c.accept && len(accepted) != 0 {
+				t.Error("a connection from another uid was handed to the server")
+			}
+		})
+	}
+}

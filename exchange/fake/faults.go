@@ -150,3 +150,7 @@ func (s *Server) Resume() { s.hub.resume() }
 
 // StreamCount returns the number of open websocket connections.
 func (s *Server) StreamCount() int { return s.hub.count() }
+
+// Subscribers returns how many connections are subscribed to a stream (for example
+// "btcusdt@trade"), so a test can wait for a subscription before moving prices.
+func (s *Server) Subscribers(stream string) int { return s.hub.subscribers(stream) }

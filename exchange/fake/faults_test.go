@@ -213,3 +213,56 @@ func TestDelayedRequestEndsOnClose(t *testing.T) {
 		t.Fatal("a delayed request outlived Close")
 	}
 }
+
+func TestBanOnEarlyRetry(t *testing.T) {
+	clk := newClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := start(t, Options{Now: clk.Now, BanOnEarlyRetry: true, BanDuration: 5 * time.Minute})
+	c := newClient(t, s)
+	s.RateLimitNext(1, 429, 30*time.Second)
+	if r := c.public("/api/v3/time", nil); r.status != 429 {
+		t.Fatalf("first: %d", r.status)
+	}
+	clk.Advance(10 * time.Second) // still inside Retry-After: the client is banned
+	if r := c.public("/api/v3/time", nil); r.status != 418 || r.header.Get("Retry-After") != "300" || r.code() != -1003 {
+		t.Fatalf("early retry: %d Retry-After %q %s", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	clk.Advance(4 * time.Minute)
+	if r := c.public("/api/v3/time", nil); r.status != 418 || r.header.Get("Retry-After") != "60" {
+		t.Fatalf("during the ban: %d Retry-After %q", r.status, r.header.Get("Retry-After"))
+	}
+	clk.Advance(time.Minute)
+	if r := c.public("/api/v3/time", nil); r.status != 200 {
+		t.Fatalf("after the ban: %d %s", r.status, r.body)
+	}
+	// A client that waits out Retry-After is never banned.
+	s.RateLimitNext(1, 429, 30*time.Second)
+	c.public("/api/v3/time", nil)
+	clk.Advance(30 * time.Second)
+	if r := c.public("/api/v3/time", nil); r.status != 200 {
+		t.Fatalf("after waiting: %d %s", r.status, r.body)
+	}
+}
+
+func TestWeightDependsOnParameters(t *testing.T) {
+	tests := []struct {
+		method, path string
+		params       []string
+		want         string
+	}{
+		{"GET", "/api/v3/openOrders", []string{"symbol", "BTCUSDT"}, "6"},
+		{"GET", "/api/v3/openOrders", nil, "80"},
+		{"GET", "/api/v3/order", []string{"symbol", "BTCUSDT", "origClientOrderId", "x"}, "4"},
+		{"DELETE", "/api/v3/order", []string{"symbol", "BTCUSDT", "origClientOrderId", "x"}, "1"},
+		{"GET", "/api/v3/myTrades", []string{"symbol", "BTCUSDT", "orderId", "1"}, "5"},
+		{"GET", "/api/v3/account", nil, "20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			s := start(t, Options{})
+			r := newClient(t, s).signed(tt.method, tt.path, values(tt.params...))
+			if got := r.header.Get("X-MBX-USED-WEIGHT-1M"); got != tt.want {
+				t.Errorf("weight = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

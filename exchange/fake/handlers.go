@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/govalues/decimal"
 )
@@ -95,12 +96,39 @@ func (s *Server) handleCancelOrder(_ *statusWriter, _ *http.Request, p params, a
 	if cid == "" {
 		cid = randomID()
 	}
+	return cancelJSONOf(o, cid, now), nil
+}
+
+func cancelJSONOf(o *order, cid string, now time.Time) cancelJSON {
 	return cancelJSON{
 		Symbol: o.symbol, OrigClientOrderID: o.clientID, OrderID: o.id, OrderListID: -1, ClientOrderID: cid,
 		TransactTime: now.UnixMilli(), Price: fmtDec(o.price), OrigQty: fmtDec(o.origQty), ExecutedQty: fmtDec(o.executed),
 		OrigQuoteOrderQty: fmtDec(o.origQuoteQty), CummulativeQuoteQty: fmtDec(o.cumQuote), Status: string(o.status),
 		TimeInForce: string(o.tif), Type: string(o.typ), Side: string(o.side), SelfTradePreventionMode: "EXPIRE_MAKER",
-	}, nil
+	}
+}
+
+// handleCancelAll cancels every open order of the key on a symbol (DELETE /api/v3/openOrders).
+func (s *Server) handleCancelAll(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
+	symbol := p.get("symbol")
+	if symbol == "" {
+		return nil, errMandatory("symbol")
+	}
+	if _, ok := s.markets[symbol]; !ok {
+		return nil, badRequest(codeBadSymbol, "Invalid symbol.")
+	}
+	now := s.now()
+	out := []cancelJSON{}
+	for _, o := range a.orders {
+		if o.open() && o.symbol == symbol {
+			s.cancel(o, now)
+			out = append(out, cancelJSONOf(o, randomID(), now))
+		}
+	}
+	if len(out) == 0 {
+		return nil, badRequest(codeCancelRejected, "Unknown order sent.")
+	}
+	return out, nil
 }
 
 // lookup finds the order a GET or DELETE names; not found answers -2011 (the caller turns it

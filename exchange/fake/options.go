@@ -35,6 +35,15 @@ type Options struct {
 	OrderLimit10s int
 	// Testnet answers 404 on /sapi endpoints, as Binance's spot testnet does.
 	Testnet bool
+	// BanOnEarlyRetry bans the client as Binance does when it ignores a 429: a request sent
+	// while a Retry-After is still running gets 418 and starts a ban of BanDuration (default two
+	// minutes, by the server's clock) during which every request gets 418. An injected 418 also
+	// lasts for its Retry-After. Off by default, so injected faults stay counted.
+	BanOnEarlyRetry bool
+	BanDuration     time.Duration
+	// MaxClientMessages is how many messages a stream client may send per second before it is
+	// disconnected (Binance: 5). Pongs do not count here. Negative disables the limit.
+	MaxClientMessages int
 	// Addr to listen on; "127.0.0.1:0" (a free port) when empty. Only loopback is allowed.
 	Addr string
 }

@@ -344,3 +344,26 @@ func TestAccountAndRestrictions(t *testing.T) {
 		t.Errorf("testnet apiRestrictions = %d, want 404", r.status)
 	}
 }
+
+func TestCancelAllOnSymbol(t *testing.T) {
+	s := start(t, Options{})
+	c := newClient(t, s)
+	c.order("symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.01", "price", "50000", "newClientOrderId", "a")
+	c.order("symbol", "BTCUSDT", "side", "SELL", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.01", "price", "70000", "newClientOrderId", "b")
+	c.order("symbol", "BNBUSDT", "side", "SELL", "type", "LIMIT", "timeInForce", "GTC", "quantity", "1", "price", "700", "newClientOrderId", "c")
+	r := c.signed(http.MethodDelete, "/api/v3/openOrders", values("symbol", "BTCUSDT"))
+	var list []map[string]any
+	decode(t, r.body, &list)
+	if r.status != 200 || len(list) != 2 || list[0]["origClientOrderId"] != "a" || list[1]["status"] != "CANCELED" {
+		t.Fatalf("cancel all: %d %s", r.status, r.body)
+	}
+	if free, locked := balanceOf(s, "USDT"); free != "10000" || locked != "0" {
+		t.Errorf("USDT = %s/%s, want 10000/0", free, locked)
+	}
+	if free, locked := balanceOf(s, "BNB"); free != "9" || locked != "1" {
+		t.Errorf("BNB = %s/%s, want the other symbol's order untouched", free, locked)
+	}
+	if r := c.signed(http.MethodDelete, "/api/v3/openOrders", values("symbol", "BTCUSDT")); r.code() != -2011 {
+		t.Errorf("nothing left to cancel: %d %s, want -2011", r.status, r.body)
+	}
+}

@@ -34,6 +34,8 @@ type Server struct {
 	nextOrderID int64
 	weightMin   int64 // the minute (unix) weightUsed counts
 	weightUsed  int
+	backoff     time.Time // a 429's Retry-After runs until then (BanOnEarlyRetry)
+	bannedUntil time.Time // 418 for everything until then (BanOnEarlyRetry)
 	newOrderIDs []string
 	requests    []Request
 	faults      faults
@@ -69,6 +71,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.OrderLimit10s == 0 {
 		opts.OrderLimit10s = 100
+	}
+	if opts.BanDuration <= 0 {
+		opts.BanDuration = 2 * time.Minute
+	}
+	if opts.MaxClientMessages == 0 {
+		opts.MaxClientMessages = 5
 	}
 	if len(opts.Symbols) == 0 {
 		opts.Symbols = DefaultSymbols()
@@ -202,6 +210,10 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if isStreamPath(path) {
 		idx := s.record(r, "")
 		defer s.finish(idx, w)
+		if e := s.banned(w); e != nil {
+			s.writeError(w, e)
+			return
+		}
 		if rf, hit := s.takeRateLimit(path); hit {
 			s.writeError(w, s.rateError(w, rf))
 			return
@@ -229,7 +241,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if d := s.takeDelay(); d > 0 && !s.sleepCtx(r.Context(), d) {
 		return
 	}
-	if e := s.admit(w, path); e != nil {
+	if e := s.admit(w, r.Method, path, p); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -261,11 +273,14 @@ func (s *Server) finish(idx int, w *statusWriter) {
 
 // admit applies injected rate-limit faults and the request-weight limit, and sets the weight
 // header. A non-nil error is the answer to send.
-func (s *Server) admit(w *statusWriter, path string) *apiError {
+func (s *Server) admit(w *statusWriter, method, path string, p params) *apiError {
+	if e := s.banned(w); e != nil {
+		return e
+	}
 	if rf, hit := s.takeRateLimit(path); hit {
 		return s.rateError(w, rf)
 	}
-	weight := endpointWeight(path)
+	weight := endpointWeight(method, path, p)
 	now := s.now()
 	s.mu.Lock()
 	minute := now.Unix() / 60
@@ -283,6 +298,7 @@ func (s *Server) admit(w *statusWriter, path string) *apiError {
 	if s.opts.WeightLimit > 0 && used > s.opts.WeightLimit && !strings.HasPrefix(path, "/sapi/") {
 		wait := 60 - now.Unix()%60
 		w.Header().Set("Retry-After", fmt.Sprint(wait))
+		s.noteLimit(http.StatusTooManyRequests, time.Duration(wait)*time.Second)
 		return &apiError{status: http.StatusTooManyRequests, code: codeTooManyRequests, msg: fmt.Sprintf("Too much request weight used; current limit is %d request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.", s.opts.WeightLimit)}
 	}
 	return nil
@@ -292,6 +308,7 @@ func (s *Server) admit(w *statusWriter, path string) *apiError {
 func (s *Server) rateError(w *statusWriter, rf rateFault) *apiError {
 	secs := int((rf.retryAfter + time.Second - 1) / time.Second)
 	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	s.noteLimit(rf.status, rf.retryAfter)
 	if rf.status == http.StatusTeapot {
 		until := s.now().Add(rf.retryAfter).UnixMilli()
 		return &apiError{status: rf.status, code: codeTooManyRequests, msg: fmt.Sprintf("Way too much request weight used; IP banned until %d. Please use WebSocket Streams for live updates to avoid bans.", until)}
@@ -299,14 +316,68 @@ func (s *Server) rateError(w *statusWriter, rf rateFault) *apiError {
 	return &apiError{status: rf.status, code: codeTooManyRequests, msg: fmt.Sprintf("Too much request weight used; current limit is %d request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.", s.opts.WeightLimit)}
 }
 
-// endpointWeight is each endpoint's REQUEST_WEIGHT (Binance's published weights).
-func endpointWeight(path string) int {
+// noteLimit remembers a 429 back-off or a 418 ban for BanOnEarlyRetry.
+func (s *Server) noteLimit(status int, retryAfter time.Duration) {
+	if !s.opts.BanOnEarlyRetry {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	until := s.now().Add(retryAfter)
+	if status == http.StatusTeapot {
+		s.bannedUntil = until
+	} else {
+		s.backoff = until
+	}
+}
+
+// banned answers 418 during a ban, and starts one for a request sent during a back-off.
+func (s *Server) banned(w *statusWriter) *apiError {
+	if !s.opts.BanOnEarlyRetry {
+		return nil
+	}
+	s.mu.Lock()
+	now := s.now()
+	if now.Before(s.backoff) {
+		s.bannedUntil, s.backoff = now.Add(s.opts.BanDuration), time.Time{}
+	}
+	until := s.bannedUntil
+	s.mu.Unlock()
+	if !now.Before(until) {
+		return nil
+	}
+	wait := until.Sub(now)
+	w.Header().Set("Retry-After", fmt.Sprint(int((wait+time.Second-1)/time.Second)))
+	return &apiError{status: http.StatusTeapot, code: codeTooManyRequests, msg: fmt.Sprintf("Way too much request weight used; IP banned until %d. Please use WebSocket Streams for live updates to avoid bans.", until.UnixMilli())}
+}
+
+// endpointWeight is each endpoint's REQUEST_WEIGHT (Binance's published weights; some depend
+// on the parameters).
+func endpointWeight(method, path string, p params) int {
 	switch path {
-	case "/api/v3/exchangeInfo", "/api/v3/account", "/api/v3/myTrades":
+	case "/api/v3/exchangeInfo", "/api/v3/account":
+		return 20
+	case "/api/v3/myTrades":
+		if p.has("orderId") {
+			return 5
+		}
 		return 20
 	case "/api/v3/openOrders":
+		if p.get("symbol") == "" {
+			return 80
+		}
 		return 6
-	case "/api/v3/klines", "/api/v3/ticker/bookTicker", "/api/v3/ticker/price", "/api/v3/avgPrice":
+	case "/api/v3/order":
+		if method == http.MethodGet {
+			return 4 // POST and DELETE weigh 1
+		}
+		return 1
+	case "/api/v3/ticker/bookTicker", "/api/v3/ticker/price":
+		if p.get("symbol") == "" {
+			return 4
+		}
+		return 2
+	case "/api/v3/klines", "/api/v3/avgPrice":
 		return 2
 	}
 	return 1
@@ -337,6 +408,8 @@ func (s *Server) route(w *statusWriter, r *http.Request, p params) {
 		s.signed(w, r, p, needTrade, s.handleCancelOrder)
 	case endpoint{http.MethodGet, "/api/v3/openOrders"}:
 		s.signed(w, r, p, needRead, s.handleOpenOrders)
+	case endpoint{http.MethodDelete, "/api/v3/openOrders"}:
+		s.signed(w, r, p, needTrade, s.handleCancelAll)
 	case endpoint{http.MethodGet, "/api/v3/account"}:
 		s.signed(w, r, p, needRead, s.handleAccount)
 	case endpoint{http.MethodGet, "/api/v3/myTrades"}:

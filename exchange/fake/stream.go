@@ -109,10 +109,20 @@ func (h *hub) serve(w *statusWriter, r *http.Request) {
 		return nil // unsolicited pongs are allowed but do not count
 	})
 	c.SetReadLimit(64 << 10)
+	var window time.Time
+	var count int
 	for {
 		_, msg, err := c.ReadMessage()
 		if err != nil {
 			return
+		}
+		if limit := h.s.opts.MaxClientMessages; limit > 0 {
+			if now := time.Now(); now.Sub(window) >= time.Second {
+				window, count = now, 0
+			}
+			if count++; count > limit {
+				return // Binance disconnects a client past its message rate
+			}
 		}
 		if reply := h.control(conn, msg); reply != nil {
 			h.enqueue(conn, reply)
@@ -244,6 +254,19 @@ func (h *hub) closeAll() {
 	for conn := range h.conns {
 		conn.close()
 	}
+}
+
+// subscribers counts the connections subscribed to stream.
+func (h *hub) subscribers(stream string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for conn := range h.conns {
+		if conn.subs[stream] {
+			n++
+		}
+	}
+	return n
 }
 
 func (h *hub) count() int {

@@ -108,7 +108,7 @@ func TestCombinedStreams(t *testing.T) {
 }
 
 func TestLiveSubscriptions(t *testing.T) {
-	s := start(t, Options{})
+	s := start(t, Options{MaxClientMessages: -1})
 	c := dial(t, s, "/ws")
 	send := func(msg string) map[string]any {
 		t.Helper()
@@ -164,6 +164,32 @@ func TestLiveSubscriptions(t *testing.T) {
 			t.Errorf("%s: code %s, want %s", e.msg, code, e.wantCode)
 		}
 	}
+}
+
+func TestClientMessageLimit(t *testing.T) {
+	s := start(t, Options{MaxClientMessages: 3})
+	c := dial(t, s, "/ws")
+	for i := 1; i <= 3; i++ {
+		msg := `{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":` + string(rune('0'+i)) + `}`
+		if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if m := next(t, c); m["id"] != float64(i) {
+			t.Fatalf("answer %d = %v", i, m)
+		}
+	}
+	if n := s.Subscribers("btcusdt@trade"); n != 1 {
+		t.Errorf("Subscribers = %d, want 1", n)
+	}
+	// The fourth message within the second is one too many.
+	if err := c.WriteMessage(websocket.TextMessage, []byte(`{"method":"LIST_SUBSCRIPTIONS","id":4}`)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, b, err := c.ReadMessage(); err == nil {
+		t.Fatalf("got %s, want the connection closed", b)
+	}
+	waitFor(t, "the connection to go", func() bool { return s.StreamCount() == 0 })
 }
 
 func TestPingPong(t *testing.T) {

@@ -108,9 +108,9 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	if e.closing.Load() {
 		return ErrStopping
 	}
-	b := e.botNamed(name)
-	if b == nil {
-		return fmt.Errorf("%w: %q", ErrNoBot, name)
+	b, err := e.loadBot(ctx, name)
+	if err != nil {
+		return err
 	}
 	b.mu.Lock()
 	cfg, running := b.cfg, b.state == BotRunning
@@ -188,6 +188,30 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	e.event(name, "info", "started (%s, %s on %s)", cfg.Mode, cfg.Strategy, cfg.Symbol)
 	e.publishBot(b, BotEvent{Bot: name, Time: now, Level: "info", Message: "started"})
 	return nil
+}
+
+// loadBot returns a bot, reading it from the store when another process (the command line)
+// added it after this engine loaded its bots.
+func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
+	if b := e.botNamed(name); b != nil {
+		return b, nil
+	}
+	row, err := e.reg.get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	led, err := loadLedger(ctx, e.j, row.cfg, exchange.Rules{})
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if b := e.bots[name]; b != nil {
+		return b, nil
+	}
+	b := &bot{cfg: row.cfg, desired: row.desired, state: stoppedOr(row.state), reason: row.reason, led: led}
+	e.bots[name] = b
+	return b, nil
 }
 
 // remainingValue is the quote value an open buy still commits.

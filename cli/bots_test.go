@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/instance"
+	"github.com/quantdeck/quantdeck/store"
+)
+
+type botsHarness struct {
+	home     string
+	tool     *botTool
+	out, err *bytes.Buffer
+	locked   bool     // pretend another process holds the data directory
+	remote   []string // calls that reached the running engine
+}
+
+func newBotsHarness(t *testing.T) *botsHarness {
+	t.Helper()
+	h := &botsHarness{home: t.TempDir(), out: &bytes.Buffer{}, err: &bytes.Buffer{}}
+	vars := map[string]string{config.EnvHome: h.home, config.EnvExchange: "sim"}
+	env := &Env{
+		Stdin: strings.NewReader(""), Stdout: h.out, Stderr: h.err,
+		Source: &config.Source{Getenv: func(k string) string { return vars[k] }, Dir: h.home},
+	}
+	h.tool = &botTool{
+		env:      env,
+		rulesFor: exchangeRules, // the simulated market's real rules
+		lock: func(home string) (io.Closer, error) {
+			if h.locked {
+				return nil, &instance.RunningError{Home: home, PID: 42}
+			}
+			return instance.Acquire(home)
+		},
+		viaEngine: func(_ context.Context, _, name string, start bool) error {
+			h.remote = append(h.remote, map[bool]string{true: "start ", false: "stop "}[start]+name)
+			return nil
+		},
+	}
+	return h
+}
+
+func (h *botsHarness) run(args ...string) error {
+	h.out.Reset()
+	h.err.Reset()
+	return h.tool.run(context.Background(), args)
+}
+
+func (h *botsHarness) desired(t *testing.T, name string) string {
+	t.Helper()
+	db, err := store.Open(context.Background(), h.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var s string
+	if err := db.QueryRow(`SELECT desired FROM bots WHERE name = ?`, name).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestBotsAddValidates(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+		usage   bool
+	}{
+		{"dca ok", []string{"--name", "dca1", "--symbol", "btcusdt", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h", "--budget", "500"}, "", false},
+		{"grid ok", []string{"--name", "grid1", "--symbol", "BTCUSDT", "--strategy", "grid", "--set", "lower=60000", "--set", "upper=70000", "--set", "levels=10", "--set", "quantity=0.001"}, "", false},
+		{"amount below min notional", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=1", "--set", "interval=1h"}, "below BTCUSDT's minimum order value", false},
+		{"quantity off step", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "grid", "--set", "lower=60000", "--set", "upper=70000", "--set", "levels=10", "--set", "quantity=0.0010001"}, "not a multiple of BTCUSDT's step size", false},
+		{"unknown parameter", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h", "--set", "amout=3"}, "unknown dca parameter amout", false},
+		{"unknown symbol", []string{"--name", "x", "--symbol", "NOPE1", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h"}, "NOPE1", false},
+		{"live on the simulated market", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h", "--budget", "100", "--live", "--key", "main"}, "only trades on paper", false},
+		{"key without live", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--key", "main"}, "add --live", true},
+		{"missing name", []string{"--symbol", "BTCUSDT", "--strategy", "dca"}, "needs --name", true},
+		{"bad --set", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount"}, "PARAM=VALUE", true},
+		{"negative budget", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--budget", "-5"}, "not an amount", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newBotsHarness(t)
+			err := h.run(append([]string{"add"}, tc.args...)...)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("add: %v", err)
+				}
+				if !strings.Contains(h.out.String(), "Added bot") {
+					t.Fatalf("stdout = %q", h.out.String())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error()+h.err.String(), tc.wantErr) {
+				t.Fatalf("err = %v (stderr %q), want %q", err, h.err.String(), tc.wantErr)
+			}
+			if got := errors.Is(err, ErrUsage); got != tc.usage {
+				t.Fatalf("usage error = %v, want %v (%v)", got, tc.usage, err)
+			}
+		})
+	}
+}
+
+func TestBotsLifecycleWithoutEngine(t *testing.T) {
+	h := newBotsHarness(t)
+	must := func(args ...string) string {
+		t.Helper()
+		if err := h.run(args...); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return h.out.String()
+	}
+	must("add", "--name", "d1", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h", "--budget", "500")
+	if err := h.run("add", "--name", "d1", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h"); !errors.Is(err, engine.ErrBotExists) {
+		t.Fatalf("duplicate add: err = %v, want ErrBotExists", err)
+	}
+	out := must("list")
+	for _, want := range []string{"NAME", "d1", "BTCUSDT", "dca", "paper", "stopped", "0/500"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("list output lacks %q:\n%s", want, out)
+		}
+	}
+	must("start", "d1")
+	if got := h.desired(t, "d1"); got != "running" {
+		t.Fatalf("desired after start = %q, want running", got)
+	}
+	var bots []botJSON
+	if err := json.Unmarshal([]byte(must("list", "--json")), &bots); err != nil {
+		t.Fatal(err)
+	}
+	if len(bots) != 1 || bots[0].Name != "d1" || bots[0].Budget != "500" || bots[0].Params["amount"] != "25" || bots[0].Reason != "starts with the engine" {
+		t.Fatalf("list --json = %+v", bots)
+	}
+	if err := h.run("remove", "d1"); !errors.Is(err, engine.ErrBotRunning) {
+		t.Fatalf("remove a wanted bot: err = %v, want ErrBotRunning", err)
+	}
+	must("stop", "d1")
+	if got := h.desired(t, "d1"); got != "stopped" {
+		t.Fatalf("desired after stop = %q, want stopped", got)
+	}
+	must("remove", "d1")
+	if out := must("list"); !strings.Contains(out, "No bots yet") {
+		t.Fatalf("list after remove:\n%s", out)
+	}
+	if err := h.run("start", "ghost"); !errors.Is(err, engine.ErrNoBot) {
+		t.Fatalf("start unknown: err = %v, want ErrNoBot", err)
+	}
+	if len(h.remote) != 0 {
+		t.Fatalf("reached a running engine that does not exist: %v", h.remote)
+	}
+}
+
+// With an engine running on the same data, start and stop go to it and the store is left
+// alone; remove is refused.
+func TestBotsStartStopReachRunningEngine(t *testing.T) {
+	h := newBotsHarness(t)
+	if err := h.run("add", "--name", "g1", "--symbol", "BTCUSDT", "--strategy", "grid", "--set", "lower=60000", "--set", "upper=70000", "--set", "levels=5", "--set", "quantity=0.001"); err != nil {
+		t.Fatal(err)
+	}
+	h.locked = true
+	if err := h.run("start", "g1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.run("stop", "g1"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"start g1", "stop g1"}; strings.Join(h.remote, ",") != strings.Join(want, ",") {
+		t.Fatalf("engine calls = %v, want %v", h.remote, want)
+	}
+	if got := h.desired(t, "g1"); got != "stopped" {
+		t.Fatalf("store changed behind the engine's back: desired = %q", got)
+	}
+	if err := h.run("remove", "g1"); err == nil || !strings.Contains(err.Error(), "QuantDeck is running") {
+		t.Fatalf("remove while running: err = %v", err)
+	}
+}
+
+func TestBotsUsage(t *testing.T) {
+	h := newBotsHarness(t)
+	if err := h.run(); !errors.Is(err, ErrUsage) {
+		t.Fatalf("no command: err = %v, want ErrUsage", err)
+	}
+	if err := h.run("frobnicate"); !errors.Is(err, ErrUsage) {
+		t.Fatalf("unknown command: err = %v, want ErrUsage", err)
+	}
+	if err := h.run("-h"); err != nil || !strings.Contains(h.out.String(), "quantdeck bots") {
+		t.Fatalf("-h: err = %v, out = %q", err, h.out.String())
+	}
+	if err := h.run("start"); !errors.Is(err, ErrUsage) {
+		t.Fatalf("start without a name: err = %v, want ErrUsage", err)
+	}
+}

@@ -31,6 +31,7 @@ type runtime struct {
 	Checker  exchange.PermissionChecker
 	Log      *slog.Logger
 
+	paper     *paper.Account
 	logCloser io.Closer
 	cancel    context.CancelFunc
 	done      chan error
@@ -88,10 +89,13 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 		Rules:            mkt,
 		StartingBalances: map[string]decimal.Decimal{"USDT": balance},
 		FeeRate:          fee,
+		NoFee:            fee.IsZero(),
+		Logger:           log,
 	})
 	if err != nil {
 		return nil, err
 	}
+	rt.paper = acct
 
 	rt.Engine, err = engine.New(engine.Config{
 		DB:           rt.DB,
@@ -176,6 +180,9 @@ func (rt *runtime) Close() error {
 		case <-time.After(15 * time.Second):
 			errs = append(errs, errors.New("engine did not stop within 15 s"))
 		}
+	}
+	if rt.paper != nil {
+		errs = append(errs, rt.paper.Close())
 	}
 	if rt.Vault != nil {
 		rt.Vault.Seal()

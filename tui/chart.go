@@ -35,6 +35,9 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 	if len(candles) > plotW {
 		candles = candles[len(candles)-plotW:]
 	}
+	// Few candles: give each two columns; either way the newest sits at the right edge.
+	colW := min(2, plotW/len(candles))
+	off := plotW - len(candles)*colW
 	lo, hi := candles[0].L, candles[0].H
 	widen := func(v decimal.Decimal) {
 		if v.IsZero() {
@@ -106,13 +109,9 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 		for x := range grid[y] {
 			grid[y][x] = chartCell{r: '┄', p: st.pAccent}
 		}
-		mark := 'b'
-		if o.Side == exchange.Sell {
-			mark = 's'
-		}
-		grid[y][plotW-1] = chartCell{r: mark, p: st.pAccent}
 	}
-	for x, c := range candles {
+	for i, c := range candles {
+		x := off + i*colW
 		top, bot := rowOf(c.H), rowOf(c.L)
 		for y := top; y <= bot; y++ {
 			grid[y][x] = chartCell{r: '│', p: st.pMuted}
@@ -129,11 +128,19 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 			grid[y][x] = chartCell{r: body, p: p}
 		}
 	}
-	for _, f := range shown {
-		x := len(candles) - 1
-		if step > 0 {
-			x = min(int(f.Time.Sub(first)/step), len(candles)-1)
+	for _, o := range open {
+		mark := 'b'
+		if o.Side == exchange.Sell {
+			mark = 's'
 		}
+		grid[rowOf(o.Price)][plotW-1] = chartCell{r: mark, p: st.pAccent}
+	}
+	for _, f := range shown {
+		i := len(candles) - 1
+		if step > 0 {
+			i = min(int(f.Time.Sub(first)/step), len(candles)-1)
+		}
+		x := off + i*colW
 		mark, p := 'B', st.pUp
 		if f.Side == exchange.Sell {
 			mark, p = 'S', st.pDown

@@ -69,6 +69,13 @@ func layoutColumns(cols []column, width int, out *[maxCols]int) {
 			out[i] = 3
 		}
 	}
+	// A very narrow terminal: hide columns from the right until the rest fits.
+	for i := len(cols) - 1; i > 0 && total() > avail; i-- {
+		out[i] = 0
+	}
+	if total() > avail {
+		out[0] = max(avail, 0)
+	}
 	if spare := avail - total(); spare > 0 {
 		for i, c := range cols {
 			if c.flex && out[i] > 0 {

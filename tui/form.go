@@ -176,11 +176,11 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	if f.editing {
 		name.input.Blur()
 	}
-	strategy := &formField{key: "strategy", label: "Strategy", hint: "←/→: dca buys on a schedule, grid trades a range", choices: []string{"dca", "grid"}}
+	strategy := &formField{key: "strategy", label: "Strategy", hint: "←/→ dca: scheduled buys, grid: a range", choices: []string{"dca", "grid"}}
 	if c.Strategy == "grid" {
 		strategy.choice = 1
 	}
-	mode := &formField{key: "mode", label: "Mode", hint: "←/→: paper is simulated money; live needs a key", choices: []string{"paper", "live"}}
+	mode := &formField{key: "mode", label: "Mode", hint: "←/→ paper is simulated, live is real", choices: []string{"paper", "live"}}
 	if c.Mode == engine.Live {
 		mode.choice = 1
 	}
@@ -190,11 +190,11 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	}
 	f.fields = []*formField{
 		name,
-		newTextField(st, "symbol", "Symbol", "from the watchlist or any listed symbol", c.Symbol, false, false, checkSymbol),
+		newTextField(st, "symbol", "Symbol", "like BTCUSDT", c.Symbol, false, false, checkSymbol),
 		strategy,
 		mode,
-		newTextField(st, "key", "Key label", "the vault key live orders use (r lists keys)", c.KeyLabel, false, false, checkName),
-		newTextField(st, "budget", "Budget", "quote currency this bot may commit; required for live", budget, false, true, checkNonNeg),
+		newTextField(st, "key", "Key label", "vault key for live orders (r: keys)", c.KeyLabel, false, false, checkName),
+		newTextField(st, "budget", "Budget", "most quote to commit; live needs one", budget, false, true, checkNonNeg),
 	}
 	f.setStrategyFields(st, c.Strategy, c.Params)
 	f.skip = func(fl *formField) bool {
@@ -232,9 +232,9 @@ func (f *botForm) setStrategyFields(st *Styles, strategy string, params map[stri
 		extra = []*formField{
 			newTextField(st, "amount", "Amount", "quote spent per buy", keep["amount"], true, false, checkPositive),
 			newTextField(st, "interval", "Interval", "time between buys, like 4h", keep["interval"], true, false, checkDuration),
-			newTextField(st, "take_profit", "Take profit %", "sell everything at this gain", keep["take_profit"], true, true, checkPositive),
-			newTextField(st, "max_buys", "Max buys", "stop buying after this many", keep["max_buys"], true, true, checkCount(1)),
-			newTextField(st, "dip_steps", "Dip steps %", "extra buys at these drops, like 2,5,10", keep["dip_steps"], true, true, checkPercents),
+			newTextField(st, "take_profit", "Take profit %", "sell all at this gain", keep["take_profit"], true, true, checkPositive),
+			newTextField(st, "max_buys", "Max buys", "stop after this many buys", keep["max_buys"], true, true, checkCount(1)),
+			newTextField(st, "dip_steps", "Dip steps %", "extra buys at drops, like 2,5,10", keep["dip_steps"], true, true, checkPercents),
 		}
 	}
 	f.fields = append(base[:6:6], extra...)

@@ -71,8 +71,8 @@ func appendChange(dst []byte, pct decimal.Decimal) []byte {
 	return append(dst, '%')
 }
 
-// price trims trailing zeros but keeps two decimals, the way prices are read.
-func price(d decimal.Decimal) decimal.Decimal { return d.Trim(2) }
+// price trims trailing zeros but shows at least two decimals, the way prices are read.
+func price(d decimal.Decimal) decimal.Decimal { return d.Trim(2).Pad(2) }
 
 // qty trims trailing zeros of a quantity.
 func qty(d decimal.Decimal) decimal.Decimal { return d.Trim(0) }
@@ -129,31 +129,35 @@ func fmtAge(d time.Duration) string      { return string(appendAge(nil, d)) }
 // sparkBars are the eight bar heights of a sparkline, three bytes each.
 const sparkBars = "▁▂▃▄▅▆▇█"
 
-// sparkLevel maps v within [lo, hi] to 0..7 with decimal arithmetic.
-func sparkLevel(v, lo, span decimal.Decimal) int {
+// sparkThresholds returns the seven values that separate the eight bar heights of [lo, hi]:
+// a value at or above thresholds[k] is drawn at least k+1 high (rounding to the nearest bar).
+// Seven divisions per sparkline instead of one per point keeps a frame cheap.
+func sparkThresholds(lo, span decimal.Decimal, out *[7]decimal.Decimal) bool {
 	if span.IsZero() {
-		return 3
+		return false
 	}
-	x, err := v.Sub(lo)
-	if err != nil {
-		return 3
+	for k := 1; k <= 7; k++ {
+		x, err := span.Mul(decimal.MustNew(int64(2*k-1), 0))
+		if err == nil {
+			x, err = x.Quo(decimal.MustNew(14, 0))
+		}
+		if err == nil {
+			x, err = lo.Add(x)
+		}
+		if err != nil {
+			return false
+		}
+		out[k-1] = x
 	}
-	x, err = x.Mul(decimal.MustNew(7, 0))
-	if err != nil {
-		return 3
+	return true
+}
+
+func sparkLevel(v decimal.Decimal, th *[7]decimal.Decimal) int {
+	n := 0
+	for n < 7 && v.Cmp(th[n]) >= 0 {
+		n++
 	}
-	x, err = x.Quo(span)
-	if err != nil {
-		return 3
-	}
-	whole, _, ok := x.Round(0).Int64(0)
-	if !ok || whole < 0 {
-		return 0
-	}
-	if whole > 7 {
-		return 7
-	}
-	return int(whole)
+	return n
 }
 
 // appendSpark appends the last n points of vals as a sparkline (n cells or fewer).
@@ -173,12 +177,14 @@ func appendSpark(dst []byte, vals []decimal.Decimal, n int) ([]byte, int) {
 			hi = v
 		}
 	}
+	var th [7]decimal.Decimal
 	span, err := hi.Sub(lo)
-	if err != nil {
-		span = decimal.Zero
-	}
+	flat := err != nil || !sparkThresholds(lo, span, &th)
 	for _, v := range vals {
-		i := 3 * sparkLevel(v, lo, span)
+		i := 9 // a flat series sits mid-height
+		if !flat {
+			i = 3 * sparkLevel(v, &th)
+		}
 		dst = append(dst, sparkBars[i:i+3]...)
 	}
 	return dst, len(vals)

@@ -89,7 +89,7 @@ func (m *Model) rulesLine(symbol string, r exchange.Rules, errText string) strin
 	case r.Symbol != symbol:
 		return st.Muted.Render("loading the rules of " + symbol + "…")
 	}
-	parts := []string{symbol + " rules:"}
+	var parts []string
 	add := func(name string, d decimal.Decimal) {
 		if !d.IsZero() {
 			parts = append(parts, name+" "+fmtDec(d.Trim(0)))
@@ -99,7 +99,7 @@ func (m *Model) rulesLine(symbol string, r exchange.Rules, errText string) strin
 	add("step", r.StepSize)
 	add("min qty", r.MinQty)
 	add("min notional", r.MinNotional)
-	line := st.Muted.Render(strings.Join(parts, " · "))
+	line := st.Muted.Render(symbol + " rules: " + strings.Join(parts, " · "))
 	if pv, ok := m.priceOf(symbol); ok {
 		line += st.Muted.Render(" · last ") + fmtDec(price(pv.Last))
 	}

@@ -36,9 +36,9 @@ func (m *Model) shortHelp() []key.Binding {
 	case scrDetail:
 		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Up, k.Back, k.Help}
 	case scrForm:
-		return []key.Binding{k.Tab, k.Left, k.Submit, k.Back}
+		return []key.Binding{k.NextField, k.Left, k.Submit, k.Back}
 	case scrTicket:
-		return []key.Binding{k.Tab, k.Left, k.Enter, k.Back}
+		return []key.Binding{k.NextField, k.Left, k.Submit, k.Back}
 	case scrKeys:
 		return m.keysHelp()
 	case scrHelp:

@@ -7,7 +7,7 @@ import "github.com/charmbracelet/bubbles/key"
 type keyMap struct {
 	Up, Down, PageUp, PageDown key.Binding
 	Left, Right                key.Binding
-	Tab, ShiftTab              key.Binding
+	Tab, ShiftTab, NextField   key.Binding
 	Enter, Back                key.Binding
 	Start, Stop                key.Binding
 	New, Edit, Order, Cancel   key.Binding
@@ -31,6 +31,7 @@ func newKeyMap() keyMap {
 		Right:     b("→/l", "next choice", "right", "l"),
 		Tab:       b("tab", "next pane", "tab"),
 		ShiftTab:  b("shift+tab", "previous pane", "shift+tab"),
+		NextField: b("tab/↓", "next field", "tab", "down"),
 		Enter:     b("enter", "open", "enter"),
 		Back:      b("esc", "back", "esc"),
 		Start:     b("s", "start", "s"),
@@ -61,7 +62,7 @@ func (k keyMap) helpGroups() []helpGroup {
 		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
-		{"Forms", []key.Binding{k.Left, k.Right, k.Toggle, k.Submit, k.Yes, k.No}},
+		{"Forms", []key.Binding{k.NextField, k.Left, k.Right, k.Toggle, k.Submit, k.Yes, k.No}},
 		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},
 	}
 }

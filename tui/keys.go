@@ -246,7 +246,7 @@ func (m *Model) botsUsingKey(label string) int {
 func (m *Model) keysHelp() []key.Binding {
 	k := m.keys
 	if m.keysScr != nil && m.keysScr.mode != keysList {
-		return []key.Binding{k.Tab, k.Enter, k.Back}
+		return []key.Binding{k.NextField, k.Enter, k.Back}
 	}
 	return []key.Binding{k.Up, k.Down, k.AddKey, k.RotateKey, k.Passwd, k.Back, k.Help}
 }

@@ -135,7 +135,7 @@ func (m *Model) submitKeys() tea.Cmd {
 			return nil
 		}
 		k.busy, k.busyWhat = true, "asking the exchange what this key may do (a signed test call)…"
-		key, secret := k.apiKey.takeCopy(), k.apiSecret.takeCopy()
+		key, secret := k.apiKey.trimmedCopy(), k.apiSecret.trimmedCopy()
 		return tea.Batch(checkKeyCmd(m.ctx, m.opts.Checker, key, secret), m.spin())
 	case keysPasswd:
 		switch {
@@ -169,7 +169,7 @@ func (m *Model) keysView(now time.Time) string {
 		b.WriteString(st.DangerDialog.Width(max(m.w-4, 20)).Render(wrap(k.notice, max(m.w-8, 16))) + "\n")
 	}
 	if k.err != "" {
-		b.WriteString(st.Danger.Render(" ✗ "+k.err) + "\n")
+		b.WriteString(para(st.Danger, "✗ "+k.err, m.w) + "\n")
 	}
 	if !k.loaded {
 		b.WriteString(st.Muted.Render(" reading the vault…"))
@@ -179,30 +179,34 @@ func (m *Model) keysView(now time.Time) string {
 		b.WriteString(st.Muted.Render(" No keys yet. Paper trading needs none; press a to add a trade-only key for live trading.") + "\n")
 		return b.String()
 	}
-	b.WriteString(st.Heading.Render(fmt.Sprintf("   %-14s %-16s %-9s %-12s %s", "LABEL", "EXCHANGE", "AGE", "LAST CHECK", "PERMISSIONS")) + "\n")
+	b.WriteString(st.Heading.Render(fmt.Sprintf("   %-16s %-16s %-6s %s", "LABEL", "EXCHANGE", "AGE", "LAST CHECK")) + "\n")
 	for i, c := range k.creds {
 		age := now.Sub(c.CreatedAt)
-		ageText := fmtAge(age)
+		ageText := keyAge(age)
 		checked := "never"
 		if c.CheckedAt != nil {
 			checked = c.CheckedAt.UTC().Format("2006-01-02")
 		}
-		line := fmt.Sprintf("%-14s %-16s %-9s %-12s ", clean(c.Label), clean(c.Exchange), ageText, checked)
+		line := fmt.Sprintf("%-16s %-16s %-6s %s", clean(c.Label), clean(c.Exchange), ageText, checked)
 		perms := permsText(c)
 		var status string
 		switch {
 		case !c.Active():
 			status = st.Muted.Render("retired " + c.RetiredAt.UTC().Format("2006-01-02") + ": delete it on the exchange")
 		case age >= keyMaxAge:
-			status = st.Warn.Render(fmt.Sprintf("⚠ older than %d days: rotate it (R)", int(keyMaxAge.Hours()/24)))
+			status = st.Warn.Render(fmt.Sprintf("⚠ over %d days old: rotate (R)", int(keyMaxAge.Hours()/24)))
 		default:
 			status = st.OK.Render("active") + st.Muted.Render(" · "+plural(m.botsUsingKey(c.Label), "bot", "bots"))
 		}
-		row := line + perms + "  " + status
 		if i == k.sel {
-			b.WriteString(st.Accent.Render(" › ") + row + "\n")
+			b.WriteString(st.Accent.Render(" › ") + st.Heading.Render(line) + "\n")
 		} else {
-			b.WriteString("   " + row + "\n")
+			b.WriteString("   " + line + "\n")
+		}
+		if c.Active() {
+			b.WriteString("     " + st.Muted.Render(perms+" · ") + status + "\n")
+		} else {
+			b.WriteString("     " + status + "\n")
 		}
 	}
 	return b.String()
@@ -259,7 +263,7 @@ func (m *Model) keysWizardView() string {
 	case keysRotate:
 		c := k.rotateFrom
 		b.WriteString(st.Heading.Render(" Rotate "+clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s in use by %s", c.Exchange, fmtAge(m.now().Sub(c.CreatedAt)), plural(m.botsUsingKey(c.Label), "bot", "bots"))) + "\n")
-		b.WriteString(st.Muted.Render(wrap(" 1 paste the new key and secret · 2 QuantDeck checks its permissions with a signed test call · 3 every bot using "+c.Label+" switches to it at once · 4 the old key is retired: you delete it on the exchange", max(m.w-2, 20))) + "\n\n")
+		b.WriteString(para(st.Muted, "1 paste the new key and secret · 2 QuantDeck checks its permissions with a signed test call · 3 every bot using "+c.Label+" switches to it at once · 4 the old key is retired: you delete it on the exchange", m.w) + "\n\n")
 		field(0, "New API key", masked(0, &k.apiKey), charCount(&k.apiKey))
 		field(1, "New API secret", masked(1, &k.apiSecret), charCount(&k.apiSecret))
 	case keysPasswd:
@@ -273,11 +277,19 @@ func (m *Model) keysWizardView() string {
 	case k.busy:
 		b.WriteString(" " + m.spinView() + " " + k.busyWhat + "\n")
 	case k.wizErr != "":
-		b.WriteString(st.Danger.Render(wrap(" ✗ "+k.wizErr, max(m.w-2, 20))) + "\n")
+		b.WriteString(para(st.Danger, "✗ "+k.wizErr, m.w) + "\n")
 	default:
-		b.WriteString(st.Muted.Render(" enter on the last field continues · esc cancels · nothing you paste is ever shown") + "\n")
+		b.WriteString(para(st.Muted, "enter on the last field continues · esc cancels · what you paste is never shown", m.w) + "\n")
 	}
 	return b.String()
+}
+
+// keyAge is a key's age in whole days.
+func keyAge(d time.Duration) string {
+	if d < 24*time.Hour {
+		return "<1d"
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
 func charCount(f *secretField) string {

@@ -53,19 +53,24 @@ func (f *secretField) take() []byte {
 	return out
 }
 
-// trimmed returns a copy without surrounding whitespace (pasted keys often carry a newline).
-func (f *secretField) takeTrimmed() []byte {
-	out := f.take()
-	start, end := 0, len(out)
-	for start < end && (out[start] == ' ' || out[start] == '\t' || out[start] == '\r' || out[start] == '\n') {
+// trimmedCopy returns a copy without surrounding spaces (pasted keys often carry some), for a
+// command to use and zero; the field keeps its content.
+func (f *secretField) trimmedCopy() []byte {
+	start, end := 0, len(f.buf)
+	for start < end && (f.buf[start] == ' ' || f.buf[start] == '\t') {
 		start++
 	}
-	for end > start && (out[end-1] == ' ' || out[end-1] == '\t' || out[end-1] == '\r' || out[end-1] == '\n') {
+	for end > start && (f.buf[end-1] == ' ' || f.buf[end-1] == '\t') {
 		end--
 	}
-	trimmed := append([]byte(nil), out[start:end]...)
-	clear(out)
-	return trimmed
+	return append([]byte(nil), f.buf[start:end]...)
+}
+
+// takeTrimmed is trimmedCopy, then the field is wiped.
+func (f *secretField) takeTrimmed() []byte {
+	out := f.trimmedCopy()
+	f.wipe()
+	return out
 }
 
 func (f *secretField) wipe() {
@@ -87,7 +92,3 @@ func zero(bufs ...[]byte) {
 		clear(b)
 	}
 }
-
-// takeCopy returns a copy for a command to use and zero, keeping the field (a wizard may need
-// the value again after a check).
-func (f *secretField) takeCopy() []byte { return append([]byte(nil), f.buf...) }

@@ -45,11 +45,11 @@ func (m *Model) openTicket(symbol string) tea.Cmd {
 	t.fields = []*formField{
 		newTextField(st, "symbol", "Symbol", "", symbol, false, false, checkSymbol),
 		{key: "side", label: "Side", hint: "←/→", choices: []string{"BUY", "SELL"}},
-		{key: "type", label: "Type", hint: "←/→: limit waits on the book at your price, market fills now", choices: []string{"LIMIT", "MARKET"}},
+		{key: "type", label: "Type", hint: "←/→ limit rests, market fills now", choices: []string{"LIMIT", "MARKET"}},
 		newTextField(st, "qty", "Quantity", "base asset", "", false, false, checkPositive),
 		newTextField(st, "price", "Price", "quote per unit", "", false, false, checkPositive),
-		{key: "mode", label: "Mode", hint: "←/→: paper is simulated money", choices: []string{"paper", "live"}},
-		newTextField(st, "key", "Key label", "the vault key for live orders", "", false, false, checkName),
+		{key: "mode", label: "Mode", hint: "←/→ paper is simulated, live is real", choices: []string{"paper", "live"}},
+		newTextField(st, "key", "Key label", "vault key for live orders", "", false, false, checkName),
 	}
 	t.skip = func(fl *formField) bool {
 		switch fl.key {

@@ -292,3 +292,12 @@ func pad(s string, w int) string {
 }
 
 func wrap(s string, w int) string { return ansi.Wordwrap(s, w, "") }
+
+// para wraps text to the screen width with a one-cell margin on every line.
+func para(st lipgloss.Style, text string, w int) string {
+	lines := strings.Split(wrap(text, max(w-2, 10)), "\n")
+	for i, l := range lines {
+		lines[i] = " " + st.Render(l)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,117 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+func TestBotDetail(t *testing.T) {
+	snap := testSnapshot(4, 5, 10)
+	// bot-00's orders and fills sit inside its chart's price range.
+	for i := range snap.Orders {
+		snap.Orders[i].Price = snap.Orders[i].Price.Pad(2)
+	}
+	h := newDashboardHarness(t, snap)
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 40})
+	h.keys("tab", "enter")
+	if h.m.screen != scrDetail {
+		t.Fatal("enter on a bot did not open its detail")
+	}
+	h.wantView("bot-00", "DCA · BTCUSDT", "PAPER", "▶ running", "params   amount 25 · interval 4h",
+		"position 0 @ avg 64,000.00", "pnl      −18.50", "120.00 spent of 500.00", "▸ Orders", "acked",
+		"█", "┤", "legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders")
+	v := h.view()
+	if !strings.Contains(v, "B") || !strings.Contains(v, "┄") {
+		t.Fatalf("the chart marks neither fills nor open orders:\n%s", v)
+	}
+	h.keys("tab")
+	h.wantView("▸ Fills", "fee 0.0000004 BTC")
+	h.keys("tab")
+	h.wantView("▸ History", "INFO  started")
+
+	// Events about this bot refresh it; events about others do not.
+	calls := len(h.eng.Calls())
+	h.emit(engine.FillEvent{Fill: engine.FillView{Bot: "bot-03"}})
+	h.emit(engine.FillEvent{Fill: engine.FillView{Bot: "bot-00"}})
+	if len(h.eng.Calls()) != calls {
+		t.Fatal("unexpected engine calls while refreshing")
+	}
+	if h.m.detail.loading {
+		t.Fatal("the refresh for this bot did not complete")
+	}
+
+	h.keys("shift+tab", "shift+tab", "c", "y")
+	h.wantCalls("Cancel qd-0000")
+	h.keys("x")
+	h.wantCalls("Cancel qd-0000", "StopBot bot-00")
+	h.keys("o")
+	h.wantView("Order ticket", "BTCUSDT")
+	h.keys("esc")
+	if h.m.screen != scrDashboard {
+		t.Fatal("esc from the ticket should return to the dashboard")
+	}
+}
+
+func TestBotDetailNarrowAndGone(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(2, 2, 0))
+	h.keys("tab", "enter")
+	for _, line := range strings.Split(h.view(), "\n") {
+		if w := len([]rune(line)); w > 200 {
+			t.Fatalf("detail line too long at 80 columns: %q", line)
+		}
+	}
+	h.wantView("bot-00", "params")
+	snap := testSnapshot(2, 2, 0)
+	snap.Bots = snap.Bots[1:]
+	h.emit(engine.SnapshotEvent{Snapshot: snap})
+	h.flush()
+	h.wantView("bot-00 no longer exists")
+}
+
+func TestChartMarksShapesNotColours(t *testing.T) {
+	st := NewStyles(asciiRenderer())
+	candles := testCandles(30)
+	orders := []engine.OrderView{{Side: exchange.Sell, Price: candles[29].H, State: engine.OrderAcked}}
+	fills := []engine.FillView{{Side: exchange.Buy, Price: candles[10].C, Time: candles[10].Open}}
+	lines := renderChart(st, candles, orders, fills, 60, 12)
+	if len(lines) != 12 {
+		t.Fatalf("%d lines, want 12", len(lines))
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{"█", "░", "│", "B", "s", "┄", "┤"} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("chart lacks %q:\n%s", want, all)
+		}
+	}
+	if got := renderChart(st, nil, nil, nil, 60, 12); !strings.Contains(strings.Join(got, ""), "no price history yet") {
+		t.Fatal("an empty chart does not say why")
+	}
+	if renderChart(st, candles, nil, nil, 10, 2) != nil {
+		t.Fatal("a chart too small to read should not be drawn")
+	}
+}
+
+func TestHelpListsEveryBinding(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(1, 1, 0))
+	h.send(tea.WindowSizeMsg{Width: 160, Height: 48})
+	h.keys("?")
+	if h.m.screen != scrHelp {
+		t.Fatal("? did not open help")
+	}
+	for _, g := range h.m.keys.helpGroups() {
+		h.wantView(g.title)
+		for _, b := range g.bindings {
+			h.wantView(b.Help().Key, b.Help().Desc)
+		}
+	}
+	h.wantView("tmux")
+	h.keys("?")
+	if h.m.screen != scrDashboard {
+		t.Fatal("? again did not close help")
+	}
+}

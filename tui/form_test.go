@@ -1,0 +1,156 @@
+package tui
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/quantdeck/quantdeck/engine"
+)
+
+func TestBotFormCreatesADCABot(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("n")
+	h.wantView("New bot", "BTCUSDT", "Amount", "Interval", "Take profit %")
+	h.wantNotView("Key label", "Lower price")
+
+	h.typeText("dca-btc")
+	h.keys("tab", "tab", "tab", "tab") // symbol, strategy, mode, budget
+	h.typeText("500")
+	h.keys("tab")
+	h.typeText("25")
+	h.keys("tab")
+	h.typeText("4 hours")
+	h.wantView("✗ a duration like 30m, 4h or 24h")
+	h.keys("ctrl+u")
+	h.typeText("4h")
+	h.wantNotView("✗ a duration")
+
+	// The engine's verdict arrives after the pause in typing and is shown.
+	h.eng.valErr = errors.New("amount 25 is below the minimum order value 50 USDT for BTCUSDT")
+	h.fire(formTickMsg{})
+	h.wantView("✗ amount 25 is below the minimum order value 50 USDT", "BTCUSDT rules:", "tick 0.01", "min notional 5")
+	h.keys("ctrl+s")
+	h.wantView("fix this first")
+	h.wantCalls()
+
+	h.eng.valErr = nil
+	h.keys("shift+tab", "backspace", "backspace")
+	h.typeText("60")
+	h.fire(formTickMsg{})
+	h.wantView("✓ valid")
+	h.keys("ctrl+s")
+	h.wantCalls("AddBot dca-btc")
+	got := h.eng.added[0]
+	if got.Symbol != "BTCUSDT" || got.Strategy != "dca" || got.Mode != engine.Paper || got.Params["amount"] != "60" || got.Params["interval"] != "4h" || got.Budget.String() != "500" {
+		t.Fatalf("saved config = %+v", got)
+	}
+	if _, ok := got.Params["take_profit"]; ok {
+		t.Fatal("an empty optional parameter was sent")
+	}
+	if h.m.screen != scrDashboard {
+		t.Fatal("saving did not return to the dashboard")
+	}
+	h.wantView("bot dca-btc saved")
+}
+
+func TestBotFormGridAndLive(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("n")
+	h.typeText("grid-eth")
+	h.keys("tab", "tab", "right") // strategy → grid
+	h.wantView("Lower price", "Upper price", "Levels", "Quantity")
+	h.wantNotView("Interval")
+	h.keys("tab", "right") // mode → live
+	h.wantView("Key label")
+	h.keys("tab")
+	h.typeText("main")
+	h.keys("tab", "tab")
+	h.typeText("2000")
+	h.keys("tab")
+	h.typeText("2500")
+	h.keys("tab")
+	h.typeText("1")
+	h.wantView("✗ a whole number, at least 2")
+	h.keys("backspace")
+	h.typeText("10")
+	h.keys("tab")
+	h.typeText("0.01")
+	h.keys("ctrl+s")
+	h.wantView("Budget: a live bot needs a budget")
+	h.typeText("1000") // the failed save put the cursor on the field to fix
+	h.keys("ctrl+s")
+	h.wantView("Save grid-eth as a LIVE bot?", "real orders")
+	h.wantCalls()
+	h.keys("y")
+	h.wantCalls("AddBot grid-eth")
+	got := h.eng.added[0]
+	if got.Mode != engine.Live || got.KeyLabel != "main" || got.Params["levels"] != "10" || got.Params["lower"] != "2000" {
+		t.Fatalf("saved config = %+v", got)
+	}
+}
+
+func TestBotFormEditAndErrors(t *testing.T) {
+	snap := testSnapshot(4, 5, 0)
+	stopAll(&snap)
+	h := newDashboardHarness(t, snap)
+	h.keys("tab", "e")
+	h.wantView("Edit bot bot-00")
+	if h.m.form.fields[h.m.form.focus].key == "name" {
+		t.Fatal("the name of an existing bot must not be editable")
+	}
+	h.eng.err = errors.New("bot is running")
+	h.keys("ctrl+s")
+	h.wantView("could not save bot-00: bot is running")
+	h.keys("esc")
+	if h.m.screen != scrDashboard {
+		t.Fatal("esc did not leave the form")
+	}
+}
+
+func TestFieldChecks(t *testing.T) {
+	tests := []struct {
+		check func(string) error
+		in    string
+		ok    bool
+	}{
+		{checkName, "dca-btc_1", true},
+		{checkName, "bad name", false},
+		{checkSymbol, "BTCUSDT", true},
+		{checkSymbol, "BTC", false},
+		{checkSymbol, "btcusdt", false},
+		{checkPositive, "0.5", true},
+		{checkPositive, "0", false},
+		{checkPositive, "-1", false},
+		{checkPositive, "abc", false},
+		{checkNonNeg, "0", true},
+		{checkDuration, "90m", true},
+		{checkDuration, "1ms", false},
+		{checkCount(2), "2", true},
+		{checkCount(2), "1", false},
+		{checkPercents, "2, 5,10", true},
+		{checkPercents, "2,,5", false},
+	}
+	for _, tc := range tests {
+		if err := tc.check(tc.in); (err == nil) != tc.ok {
+			t.Errorf("check(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+}
+
+// FuzzFieldChecks feeds user input to every form check: none may panic, and whatever a check
+// accepts must survive the parse the engine will do.
+func FuzzFieldChecks(f *testing.F) {
+	for _, s := range []string{"25", "4h", "2,5,10", "-1", "1e9", "0.000000001", "BTCUSDT", "💥"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range []func(string) error{checkName, checkSymbol, checkPositive, checkNonNeg, checkDuration, checkCount(1), checkPercents} {
+			_ = c(s)
+		}
+		if checkPositive(s) == nil {
+			if err := checkNonNeg(s); err != nil {
+				t.Fatalf("%q is positive but not non-negative: %v", s, err)
+			}
+		}
+	})
+}

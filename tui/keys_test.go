@@ -1,0 +1,170 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/vault"
+)
+
+func keysHarness(t *testing.T) *harness {
+	t.Helper()
+	snap := testSnapshot(2, 3, 0)
+	old := fixedNow.Add(-120 * 24 * time.Hour)
+	checked := fixedNow.Add(-24 * time.Hour)
+	v := &fakeVault{exists: true, unlocked: true, pass: "the right passphrase", creds: []vault.Credential{
+		{ID: 1, Label: "main", Exchange: "binance", CreatedAt: old, CheckedAt: &checked, Perms: exchange.Permissions{CanTrade: true, IPRestricted: true, Checked: true}},
+		{ID: 2, Label: "fresh", Exchange: "binance", CreatedAt: fixedNow.Add(-12 * time.Hour)},
+	}}
+	h := newHarness(t, snap, v)
+	h.keys("r")
+	return h
+}
+
+func TestKeysList(t *testing.T) {
+	h := keysHarness(t)
+	h.wantView("Keys & rotation", "main", "120d", "trade ✓ · withdraw off ✓ · IP locked ✓ · ⚠ over 90 days old: rotate (R)", "fresh", "<1d", "not checked · active")
+	h.keys("esc")
+	if h.m.screen != scrDashboard {
+		t.Fatal("esc did not leave the keys")
+	}
+}
+
+func TestKeysAdd(t *testing.T) {
+	tests := []struct {
+		name    string
+		perms   exchange.Permissions
+		err     error
+		confirm bool
+		want    string
+		saved   bool
+	}{
+		{"trade-only key is saved", exchange.Permissions{CanTrade: true, Checked: true}, nil, false, "key new added", true},
+		{"withdrawals refused", exchange.Permissions{CanTrade: true, CanWithdraw: true, Checked: true}, nil, false, "this key can WITHDRAW funds, so QuantDeck refuses it", false},
+		{"no trading refused", exchange.Permissions{Checked: true}, nil, false, "this key cannot trade", false},
+		{"exchange refuses the key", exchange.Permissions{}, exchange.ErrAuth, false, "the exchange refused the key", false},
+		{"unchecked asks first", exchange.Permissions{CanTrade: true, Note: "the testnet cannot report permissions"}, nil, true, "key new added", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := keysHarness(t)
+			h.checker.perms, h.checker.err = tc.perms, tc.err
+			h.keys("a")
+			h.wantView("Add a key", "withdrawals OFF")
+			h.typeText("new")
+			h.keys("tab", "tab")
+			h.typeText(" AKIA-public-key-123 ")
+			h.keys("tab")
+			h.typeText("s3cr3t-value-xyz")
+			h.wantNotView("AKIA-public-key-123", "s3cr3t-value-xyz")
+			h.wantView("21 characters", "16 characters")
+			h.keys("enter")
+			if tc.confirm {
+				h.wantView("could not be checked", "the testnet cannot report permissions", "withdrawals are OFF")
+				h.keys("y")
+			}
+			h.wantView(tc.want)
+			creds, _ := h.vault.Credentials(context.Background())
+			if saved := len(creds) == 3; saved != tc.saved {
+				t.Fatalf("saved = %v, want %v", saved, tc.saved)
+			}
+			if tc.saved && creds[2].Perms != tc.perms {
+				t.Fatalf("stored perms %+v, want %+v", creds[2].Perms, tc.perms)
+			}
+			if len(h.checker.got) != 1 || h.checker.got[0] != "AKIA-public-key-123" {
+				t.Fatalf("checker got %q", h.checker.got)
+			}
+			if v := h.view(); strings.Contains(v, "s3cr3t") || strings.Contains(v, "AKIA") {
+				t.Fatal("key material reached the screen")
+			}
+		})
+	}
+}
+
+func TestKeysRotate(t *testing.T) {
+	h := keysHarness(t)
+	h.m.snap.Bots[0].Config.KeyLabel = "main"
+	h.m.snap.Bots[1].Config.KeyLabel = "main"
+	h.m.snap.Bots[2].Config.KeyLabel = "other"
+	h.checker.perms = exchange.Permissions{CanTrade: true, Checked: true, IPRestricted: true}
+	h.keys("R")
+	h.wantView("Rotate main", "in use by 2 bots", "signed test call", "switches to it at once")
+	h.typeText("NEWKEY")
+	h.keys("enter")
+	h.typeText("NEWSECRET")
+	h.keys("enter")
+	h.wantView(`Key "main" rotated: 2 bots now sign with the new key`, "DELETE IT ON THE EXCHANGE")
+	creds, _ := h.vault.Credentials(context.Background())
+	if len(creds) != 3 || creds[0].Active() || !creds[2].Active() {
+		t.Fatalf("rotation did not retire the old version and add the new one: %+v", creds)
+	}
+	h.wantView("retired 2026-11-28: delete it on the exchange")
+	h.keys("esc")
+	h.wantNotView("DELETE IT ON THE EXCHANGE")
+	if h.m.screen != scrKeys {
+		t.Fatal("the first esc should only dismiss the reminder")
+	}
+}
+
+func TestKeysRotateRefusesRetired(t *testing.T) {
+	h := keysHarness(t)
+	t0 := fixedNow
+	h.vault.creds[1].RetiredAt = &t0
+	h.m.keysScr.creds = h.vault.creds
+	h.keys("down", "R")
+	h.wantView("select an active key to rotate")
+}
+
+func TestKeysChangePassphrase(t *testing.T) {
+	h := keysHarness(t)
+	h.keys("p")
+	h.wantView("Change the vault passphrase")
+	h.typeText("wrong one")
+	h.keys("tab")
+	h.typeText("a brand new passphrase")
+	h.keys("tab")
+	h.typeText("a brand new passphrase")
+	h.keys("enter")
+	h.wantView("the current passphrase is wrong (1 attempt in a row;", "1.0s)")
+
+	h.keys("esc", "p")
+	h.typeText("the right passphrase")
+	h.keys("tab")
+	h.typeText("short")
+	h.keys("enter", "enter")
+	h.wantView("the new passphrase is too short")
+	h.keys("ctrl+u")
+	h.typeText("a brand new passphrase")
+	h.keys("tab")
+	h.typeText("a brand new passphrasE")
+	h.keys("enter")
+	h.wantView("the two new passphrases differ")
+	h.typeText("a brand new passphrase")
+	h.keys("enter")
+	h.wantView("passphrase changed: every key was re-encrypted")
+	if h.vault.pass != "a brand new passphrase" {
+		t.Fatal("the vault's passphrase did not change")
+	}
+	k := h.m.keysScr
+	for _, f := range []*secretField{&k.old, &k.new1, &k.new2, &k.apiKey, &k.apiSecret} {
+		if len(f.buf) != 0 {
+			t.Fatal("a passphrase field kept its content after the change")
+		}
+	}
+}
+
+func TestKeysSaveFailure(t *testing.T) {
+	h := keysHarness(t)
+	h.checker.perms = exchange.Permissions{CanTrade: true, Checked: true}
+	h.keys("a")
+	h.typeText("main") // already exists
+	h.keys("tab", "tab")
+	h.typeText("k")
+	h.keys("tab")
+	h.typeText("s")
+	h.keys("enter")
+	h.wantView("could not save the key", "already exists")
+}

@@ -1,0 +1,84 @@
+package tui
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+func TestTicketRoundsAndConfirms(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("o")
+	h.wantView("Order ticket", "BTCUSDT", "[BUY]", "[LIMIT]", "64123.45") // price starts at the last
+	// Focus starts on the quantity.
+	h.typeText("0.0123456")
+	h.keys("tab", "ctrl+u")
+	h.typeText("64000.129")
+	h.wantView("Preview", "BUY 0.01234 BTCUSDT @ 64,000.12", "notional ≈ 789.76 USDT")
+
+	h.keys("enter") // price → mode
+	h.keys("enter") // mode is the last visible field: review
+	h.wantView("Place LIMIT BUY 0.01234 BTCUSDT @ 64,000.12?", "Notional ≈ 789.76 USDT. Mode PAPER.")
+	h.wantCalls()
+	h.keys("y")
+	h.wantCalls("PlaceManual BUY LIMIT 0.01234 BTCUSDT 64000.12")
+	if h.eng.placed[0].Mode != engine.Paper {
+		t.Fatal("a ticket placed a non-paper order without choosing live")
+	}
+	if h.m.screen != scrDashboard {
+		t.Fatal("placing did not return to the dashboard")
+	}
+	h.wantView("order placed: BUY 0.01234 BTCUSDT (acked, PAPER)")
+}
+
+func TestTicketRules(t *testing.T) {
+	tests := []struct {
+		name string
+		keys []string
+		text []string
+		want string
+	}{
+		{"below min notional", nil, []string{"0.00005"}, "below the minimum"},
+		{"zero after rounding", nil, []string{"0.000001"}, "quantity"},
+		{"market uses the ask and hides the price", []string{"shift+tab", "right", "tab"}, []string{"0.001"}, "notional ≈ 64.12 USDT"},
+		{"sell rounds the price up", []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.001", "\t", "64000.121"}, "SELL 0.001 BTCUSDT @ 64,000.13"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+			h.keys("o")
+			h.keys(tc.keys...)
+			for _, s := range tc.text {
+				if s == "\t" {
+					h.keys("tab", "ctrl+u")
+					continue
+				}
+				h.typeText(s)
+			}
+			h.wantView(tc.want)
+		})
+	}
+}
+
+func TestTicketLiveAndFailure(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("o")
+	h.typeText("0.001")
+	h.keys("tab", "tab", "right") // mode → live
+	h.wantView("Key label")
+	h.keys("tab")
+	h.typeText("main")
+	h.eng.err = errors.New("insufficient balance")
+	h.keys("enter")
+	h.wantView("Place LIMIT BUY 0.001 BTCUSDT", "Real money, key main.")
+	h.keys("y")
+	h.wantView("the order was not placed: insufficient balance")
+	if h.m.screen != scrTicket {
+		t.Fatal("a failed order left the ticket: the user loses what they typed")
+	}
+	if got := h.eng.placed[0]; got.Mode != engine.Live || got.KeyLabel != "main" || got.Side != exchange.Buy {
+		t.Fatalf("placed %+v", got)
+	}
+}

@@ -1,7 +1,6 @@
 package binance
 
 import (
-	"bytes"
 	"errors"
 	"time"
 	"unsafe"
@@ -283,21 +282,6 @@ func (sc *scanner) str() (raw []byte, escaped, ok bool) {
 		return nil, false, false
 	}
 	start := sc.pos
-	// Fast path: find the closing quote with IndexByte and check the (short) contents once.
-	if i := bytes.IndexByte(sc.buf[start:], '"'); i >= 0 {
-		raw = sc.buf[start : start+i : start+i]
-		plain := true
-		for _, ch := range raw {
-			if ch == '\\' || ch < 0x20 {
-				plain = false
-				break
-			}
-		}
-		if plain {
-			sc.pos = start + i + 1
-			return raw, false, true
-		}
-	}
 	for sc.pos < len(sc.buf) {
 		switch ch := sc.buf[sc.pos]; {
 		case ch == '"':

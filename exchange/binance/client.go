@@ -159,6 +159,11 @@ func New(cfg Config) (*Client, error) {
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: defaultHTTPTimout}
 	}
+	// Never follow redirects: the API key header and a valid signed request would go wherever
+	// the redirect points. A copy keeps the caller's client untouched.
+	hc := *c.hc
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.hc = &hc
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

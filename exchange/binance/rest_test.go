@@ -264,3 +264,18 @@ func TestClockResyncedHourly(t *testing.T) {
 		t.Fatalf("call with a failed refresh: %v", err)
 	}
 }
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	elsewhere := newRESTServer(t)
+	rs := newRESTServer(t)
+	rs.handle("GET /api/v3/account", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.srv.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	})
+	c := rs.client(t)
+	if _, err := c.Balances(context.Background()); !errors.Is(err, exchange.ErrRejected) {
+		t.Fatalf("err = %v, want ErrRejected", err)
+	}
+	if n := len(elsewhere.requests("")); n != 0 {
+		t.Fatalf("the redirect target got %d requests (key and signature leaked)", n)
+	}
+}

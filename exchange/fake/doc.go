@@ -1,7 +1,9 @@
 // Package fake runs a fake Binance spot exchange on 127.0.0.1 for tests and demos: the REST
 // endpoints QuantDeck uses (public market data, signed orders and account queries, the key
-// permission check) and the market websocket streams, spoken closely enough to Binance's wire
-// format that the real adapter cannot tell the difference.
+// permission check), the market websocket streams (/ws, /stream) and the WebSocket API's user
+// data stream (/ws-api/v3, userDataStream.subscribe.signature: executionReport and
+// outboundAccountPosition events), spoken closely enough to Binance's wire format that the real
+// adapter cannot tell the difference.
 //
 // It owns a small matching model (top of book per symbol, infinite depth at the best price,
 // resting limit orders that fill when the price crosses them, 0.1% commission in the received

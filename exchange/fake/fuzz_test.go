@@ -135,3 +135,38 @@ func FuzzNewOrder(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWSAPI checks that every WebSocket API request gets a JSON answer whose status agrees
+// with its error, and that only a successful answer leaves a subscription behind.
+func FuzzWSAPI(f *testing.F) {
+	s, err := New(Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(s.Close)
+	if err := s.AddKey(testKey, testSecret, TradeOnly(), nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(subscribeMsg(s, 1, testKey, testSecret))
+	f.Add(subscribeMsg(s, 2, testKey, "x"))
+	f.Add([]byte(`{"id":1,"method":"userDataStream.unsubscribe","params":{"subscriptionId":"a"}}`))
+	f.Add([]byte(`{"id":null,"method":"session.subscriptions"}`))
+	f.Add([]byte(`{"method":"userDataStream.subscribe.signature","params":{"apiKey":1,"timestamp":[],"signature":{}}}`))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		conn := &wsConn{subs: map[string]bool{}, users: map[*account]int{}}
+		reply := s.hub.apiRequest(conn, msg)
+		var m struct {
+			Status int             `json:"status"`
+			Error  json.RawMessage `json:"error"`
+		}
+		if err := json.Unmarshal(reply, &m); err != nil {
+			t.Fatalf("answer %q is not a JSON object", reply)
+		}
+		if (m.Status == 200) == (m.Error != nil) {
+			t.Fatalf("answer %q: status and error disagree", reply)
+		}
+		if len(conn.users) > 0 && m.Status != 200 {
+			t.Fatalf("subscribed by a failed request %q", msg)
+		}
+	})
+}

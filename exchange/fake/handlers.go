@@ -91,11 +91,11 @@ func (s *Server) handleCancelOrder(_ *statusWriter, _ *http.Request, p params, a
 		return nil, badRequest(codeCancelRejected, "Unknown order sent.")
 	}
 	now := s.now()
-	s.cancel(o, now)
 	cid := p.get("newClientOrderId")
 	if cid == "" {
 		cid = randomID()
 	}
+	s.cancel(o, cid, now)
 	return cancelJSONOf(o, cid, now), nil
 }
 
@@ -121,8 +121,9 @@ func (s *Server) handleCancelAll(_ *statusWriter, _ *http.Request, p params, a *
 	out := []cancelJSON{}
 	for _, o := range a.orders {
 		if o.open() && o.symbol == symbol {
-			s.cancel(o, now)
-			out = append(out, cancelJSONOf(o, randomID(), now))
+			cid := randomID()
+			s.cancel(o, cid, now)
+			out = append(out, cancelJSONOf(o, cid, now))
 		}
 	}
 	if len(out) == 0 {

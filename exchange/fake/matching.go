@@ -71,6 +71,8 @@ func (s *Server) fill(m *market, o *order, qty, price decimal.Decimal, maker boo
 	id := s.printTrade(m, price, qty, buyerMaker, now)
 	t := trade{id: id, orderID: o.id, symbol: o.symbol, side: o.side, price: price, qty: qty, quoteQty: quoteQty, fee: fee, feeAsset: feeAsset, time: now, maker: maker}
 	a.trades = append(a.trades, t)
+	s.executionReport(o, "TRADE", &t, "")
+	s.accountPosition(a, m.rules.Base, m.rules.Quote)
 	return t, nil
 }
 
@@ -122,10 +124,13 @@ func (s *Server) crossed(m *market, o *order) bool {
 	return m.bid.Cmp(o.price) >= 0
 }
 
-// cancel cancels an open order and unlocks its funds.
-func (s *Server) cancel(o *order, now time.Time) {
+// cancel cancels an open order and unlocks its funds; cancelID is the cancel request's client
+// order id.
+func (s *Server) cancel(o *order, cancelID string, now time.Time) {
 	o.status, o.updated = exchange.StatusCanceled, now
 	s.release(o)
+	s.executionReport(o, "CANCELED", nil, cancelID)
+	s.accountPosition(o.acct, o.lockAsset)
 	m := s.markets[o.symbol]
 	for i, r := range m.resting {
 		if r == o {

@@ -249,6 +249,10 @@ func (s *Server) place(a *account, m *market, req orderReq, now time.Time) (*ord
 		o.lockAsset, o.locked = asset, need
 		b.free, b.locked = c.sub(b.free, need), c.add(b.locked, need)
 	}
+	s.executionReport(o, "NEW", nil, "")
+	if o.lockAsset != "" {
+		s.accountPosition(a, o.lockAsset)
+	}
 	marketable := req.typ == exchange.Market ||
 		(req.side == exchange.Buy && m.ask.Cmp(req.price) <= 0) ||
 		(req.side == exchange.Sell && m.bid.Cmp(req.price) >= 0)
@@ -265,6 +269,8 @@ func (s *Server) place(a *account, m *market, req orderReq, now time.Time) (*ord
 	default: // IOC or FOK with nothing to match
 		o.status = exchange.StatusExpired
 		s.release(o)
+		s.executionReport(o, "EXPIRED", nil, "")
+		s.accountPosition(a, o.lockAsset)
 	}
 	return o, fills, nil
 }

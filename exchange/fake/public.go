@@ -319,7 +319,8 @@ type bookTickerJSON struct {
 	AskQty   string `json:"askQty"`
 }
 
-// isStreamPath reports whether path is a websocket stream endpoint.
+// isStreamPath reports whether path is a websocket endpoint (market streams or the WebSocket
+// API).
 func isStreamPath(path string) bool {
-	return path == "/ws" || strings.HasPrefix(path, "/ws/") || path == "/stream" || path == "/stream/"
+	return path == "/ws" || strings.HasPrefix(path, "/ws/") || path == "/stream" || path == "/stream/" || path == wsAPIPath
 }

@@ -38,9 +38,12 @@ type wsConn struct {
 	send     chan []byte
 	done     chan struct{}
 	once     sync.Once
-	combined bool            // guarded by hub.mu
-	subs     map[string]bool // guarded by hub.mu
-	ping     atomic.Value    // string: payload of the unanswered ping, "" when none
+	combined bool             // guarded by hub.mu
+	subs     map[string]bool  // guarded by hub.mu
+	api      bool             // a WebSocket API connection (user data stream)
+	users    map[*account]int // user data subscriptions -> subscriptionId; guarded by hub.mu
+	nextSub  int              // guarded by hub.mu
+	ping     atomic.Value     // string: payload of the unanswered ping, "" when none
 }
 
 func newHub(s *Server) *hub {
@@ -79,7 +82,8 @@ func (h *hub) serve(w *statusWriter, r *http.Request) {
 		return
 	}
 	w.status = http.StatusSwitchingProtocols
-	conn := &wsConn{c: c, send: make(chan []byte, sendBuffer), done: make(chan struct{}), combined: combined, subs: make(map[string]bool)}
+	conn := &wsConn{c: c, send: make(chan []byte, sendBuffer), done: make(chan struct{}), combined: combined, subs: make(map[string]bool), users: make(map[*account]int)}
+	conn.api = r.URL.Path == wsAPIPath
 	conn.ping.Store("")
 	for _, st := range streams {
 		conn.subs[st] = true
@@ -115,6 +119,10 @@ func (h *hub) serve(w *statusWriter, r *http.Request) {
 		_, msg, err := c.ReadMessage()
 		if err != nil {
 			return
+		}
+		if conn.api {
+			h.enqueue(conn, h.apiRequest(conn, msg))
+			continue
 		}
 		if limit := h.s.opts.MaxClientMessages; limit > 0 {
 			if now := time.Now(); now.Sub(window) >= time.Second {
@@ -278,6 +286,9 @@ func (h *hub) count() int {
 // parseStreamPath reads the streams named by /ws/<a>/<b> or /stream?streams=a/b, and whether
 // payloads are wrapped (combined).
 func parseStreamPath(r *http.Request) (streams []string, combined bool) {
+	if r.URL.Path == wsAPIPath {
+		return nil, false
+	}
 	var list string
 	if strings.HasPrefix(r.URL.Path, "/stream") {
 		combined = true

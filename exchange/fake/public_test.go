@@ -100,3 +100,44 @@ func TestKlines(t *testing.T) {
 		}
 	}
 }
+
+// TestKlinesFollowLiveTrading: history ends at the starting price, and candles since the start
+// come from trades, flat where nothing traded, in every interval.
+func TestKlinesFollowLiveTrading(t *testing.T) {
+	clk := newClock(time.Date(2026, 3, 1, 12, 0, 30, 0, time.UTC))
+	s := start(t, Options{Now: clk.Now})
+	c := newClient(t, s)
+	clk.Advance(10 * time.Second) // 12:00:40
+	_ = s.SetPrice("BTCUSDT", "61000")
+	clk.Advance(2 * time.Minute) // 12:02:40; nothing traded in 12:01
+	_ = s.SetPrice("BTCUSDT", "59000")
+	_ = s.SetPrice("BTCUSDT", "59500")
+	clk.Advance(30 * time.Second) // 12:03:10
+	var rows [][]any
+	decode(t, c.public("/api/v3/klines", url.Values{"symbol": {"BTCUSDT"}, "interval": {"1m"}, "limit": {"5"}}).body, &rows)
+	type ohlc struct{ o, h, l, c string }
+	got := make([]ohlc, len(rows))
+	for i, r := range rows {
+		got[i] = ohlc{r[1].(string), r[2].(string), r[3].(string), r[4].(string)}
+	}
+	want := []ohlc{
+		{o: got[0].o, h: got[0].h, l: got[0].l, c: "60000.00000000"},             // 11:59, synthetic, closes at the start price
+		{"60000.00000000", "61000.00000000", "61000.00000000", "61000.00000000"}, // 12:00: one trade; a candle opens at its first trade
+		{"61000.00000000", "61000.00000000", "61000.00000000", "61000.00000000"}, // 12:01, flat
+		{"59000.00000000", "59500.00000000", "59000.00000000", "59500.00000000"}, // 12:02
+		{"59500.00000000", "59500.00000000", "59500.00000000", "59500.00000000"}, // 12:03, flat at the current price
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("minute %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	var hour [][]any
+	decode(t, c.public("/api/v3/klines", url.Values{"symbol": {"BTCUSDT"}, "interval": {"1h"}, "limit": {"2"}}).body, &hour)
+	if h := hour[1]; h[1] != "61000.00000000" || h[2] != "61000.00000000" || h[3] != "59000.00000000" || h[4] != "59500.00000000" || h[8] != float64(3) {
+		t.Errorf("12:00 hour = %v, want o 61000 h 61000 l 59000 c 59500 from 3 trades", h)
+	}
+	if hour[0][4] != "60000.00000000" {
+		t.Errorf("11:00 hour closes at %v, want the start price", hour[0][4])
+	}
+}

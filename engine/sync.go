@@ -201,7 +201,9 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 		}
 		_, streamed := tr.(exchange.OrderStream)
 		streamed = streamed && skipStreamed
-		var onBook map[string]exchange.Order
+		// One open-orders request per symbol: Binance weighs a request for all symbols 80,
+		// one for a symbol 6.
+		onBook := map[string]map[string]exchange.Order{}
 		for _, p := range recs {
 			if ctx.Err() != nil {
 				return
@@ -210,23 +212,25 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 			if streamed && onBookState {
 				continue
 			}
-			if onBook == nil && onBookState {
-				onBook = map[string]exchange.Order{}
+			book, listed := onBook[p.rec.Symbol]
+			if !listed && onBookState {
 				if err := e.limiter.wait(ctx, tr); err != nil {
 					return
 				}
 				callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
-				list, err := tr.OpenOrders(callCtx, "")
+				list, err := tr.OpenOrders(callCtx, p.rec.Symbol)
 				cancel()
 				if err != nil {
-					e.log.Warn("polling open orders", "mode", acc.mode, "err", err)
-					break
+					e.log.Warn("polling open orders", "mode", acc.mode, "symbol", p.rec.Symbol, "err", err)
+					continue
 				}
+				book = make(map[string]exchange.Order, len(list))
 				for _, o := range list {
-					onBook[o.ClientID] = o
+					book[o.ClientID] = o
 				}
+				onBook[p.rec.Symbol] = book
 			}
-			if o, ok := onBook[p.rec.ClientID]; ok {
+			if o, ok := book[p.rec.ClientID]; ok {
 				if stateOf(o.Status) != p.state || !o.ExecutedQty.Equal(p.executed) {
 					if err := e.applyOrder(ctx, tr, o); err != nil {
 						e.log.Warn("polling an order", "client_id", p.rec.ClientID, "err", err)

@@ -145,6 +145,24 @@ func (s *Server) DropStreams() { s.hub.dropAll() }
 // open, for d (real time), or until Resume when d <= 0.
 func (s *Server) Silence(d time.Duration) { s.hub.silence(d) }
 
+// ShutdownStreams sends every market stream connection Binance's serverShutdown event and then
+// closes it, as Binance does before maintenance.
+func (s *Server) ShutdownStreams() {
+	ev := mustJSON(struct {
+		E    string `json:"e"`
+		Time int64  `json:"E"`
+	}{"serverShutdown", s.now().UnixMilli()})
+	s.hub.shutdown(ev)
+}
+
+// InjectStream sends payload, exactly as given (malformed on purpose if you like), to every
+// connection subscribed to stream, as if it were a market event.
+func (s *Server) InjectStream(stream string, payload []byte) {
+	msg := make([]byte, len(payload)) // never nil: nil tells a writer to close
+	copy(msg, payload)
+	s.hub.publish(stream, msg)
+}
+
 // Resume ends a Silence early.
 func (s *Server) Resume() { s.hub.resume() }
 

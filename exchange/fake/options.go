@@ -41,6 +41,8 @@ type Options struct {
 	// lasts for its Retry-After. Off by default, so injected faults stay counted.
 	BanOnEarlyRetry bool
 	BanDuration     time.Duration
+	// MaxConnAge ends each websocket connection after this long (Binance: 24 hours, the default).
+	MaxConnAge time.Duration
 	// MaxClientMessages is how many messages a stream client may send per second before it is
 	// disconnected (Binance: 5). Pongs do not count here. Negative disables the limit.
 	MaxClientMessages int

@@ -75,6 +75,9 @@ func New(opts Options) (*Server, error) {
 	if opts.BanDuration <= 0 {
 		opts.BanDuration = 2 * time.Minute
 	}
+	if opts.MaxConnAge <= 0 {
+		opts.MaxConnAge = 24 * time.Hour
+	}
 	if opts.MaxClientMessages == 0 {
 		opts.MaxClientMessages = 5
 	}

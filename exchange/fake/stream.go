@@ -145,12 +145,20 @@ func (h *hub) writeLoop(conn *wsConn) {
 	defer conn.close()
 	ping := time.NewTicker(h.s.opts.PingInterval)
 	defer ping.Stop()
+	age := time.NewTimer(h.s.opts.MaxConnAge)
+	defer age.Stop()
 	var n int64
 	for {
 		select {
 		case <-conn.done:
 			return
+		case <-age.C:
+			return // Binance ends every connection at 24 hours
 		case msg := <-conn.send:
+			if msg == nil {
+				_ = conn.c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""), time.Now().Add(time.Second))
+				return
+			}
 			if h.isSilent() {
 				continue
 			}
@@ -183,7 +191,9 @@ func (h *hub) enqueue(conn *wsConn, msg []byte) {
 	}
 }
 
-// publish sends a stream payload to every connection subscribed to stream.
+// publish sends a stream payload to every connection subscribed to stream. The payload is
+// sent as given (it may be malformed on purpose): combined connections get it wrapped as
+// {"stream":...,"data":...} by concatenation.
 func (h *hub) publish(stream string, payload []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -198,7 +208,7 @@ func (h *hub) publish(stream string, payload []byte) {
 		msg := payload
 		if conn.combined {
 			if wrapped == nil {
-				wrapped = mustJSON(combinedJSON{Stream: stream, Data: payload})
+				wrapped = append(append(append(append([]byte(`{"stream":`), mustJSON(stream)...), `,"data":`...), payload...), '}')
 			}
 			msg = wrapped
 		}
@@ -206,9 +216,18 @@ func (h *hub) publish(stream string, payload []byte) {
 	}
 }
 
-type combinedJSON struct {
-	Stream string          `json:"stream"`
-	Data   json.RawMessage `json:"data"`
+// shutdown sends every market stream connection Binance's serverShutdown event, then closes
+// it once the event is written.
+func (h *hub) shutdown(event []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for conn := range h.conns {
+		if conn.api {
+			continue
+		}
+		h.enqueue(conn, event)
+		h.enqueue(conn, nil) // the writer closes the connection here
+	}
 }
 
 func (h *hub) isSilent() bool {

@@ -327,3 +327,47 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestInjectStream(t *testing.T) {
+	s := start(t, Options{})
+	raw := dial(t, s, "/ws/btcusdt@trade")
+	combined := dial(t, s, "/stream?streams=btcusdt@trade")
+	for _, payload := range []string{`not json{`, ``} {
+		s.InjectStream("btcusdt@trade", []byte(payload))
+		for _, tc := range []struct {
+			c    *websocket.Conn
+			want string
+		}{{raw, payload}, {combined, `{"stream":"btcusdt@trade","data":` + payload + `}`}} {
+			_ = tc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, b, err := tc.c.ReadMessage()
+			if err != nil || string(b) != tc.want {
+				t.Fatalf("got %q (%v), want %q", b, err, tc.want)
+			}
+		}
+	}
+}
+
+func TestShutdownStreams(t *testing.T) {
+	s := start(t, Options{})
+	c := dial(t, s, "/ws/btcusdt@trade")
+	s.ShutdownStreams()
+	if m := next(t, c); m["e"] != "serverShutdown" || m["E"] == nil {
+		t.Fatalf("got %v, want serverShutdown", m)
+	}
+	_, _, err := c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("after serverShutdown: %v, want close 1001", err)
+	}
+}
+
+func TestMaxConnAge(t *testing.T) {
+	s := start(t, Options{MaxConnAge: 50 * time.Millisecond})
+	c := dial(t, s, "/ws/btcusdt@trade")
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.ReadMessage(); err == nil {
+		t.Fatal("read a message; want the connection ended")
+	} else if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+		t.Fatal("connection outlived MaxConnAge")
+	}
+	waitFor(t, "the connection to go", func() bool { return s.StreamCount() == 0 })
+}

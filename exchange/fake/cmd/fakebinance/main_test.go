@@ -33,6 +33,18 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// redacted is the banner without its demo secret, for failure messages.
+func redacted(out string) string {
+	var lines []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "secret") {
+			line = "  demo secret [redacted]"
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // field returns the value printed after label on its line.
 func field(out, label string) string {
 	for _, line := range strings.Split(out, "\n") {
@@ -53,17 +65,17 @@ func TestRunServesWithTheDemoKey(t *testing.T) {
 	for !strings.Contains(out.String(), "Ctrl-C") {
 		select {
 		case err := <-done:
-			t.Fatalf("run ended early: %v\n%s", err, out.String())
+			t.Fatalf("run ended early: %v\n%s", err, redacted(out.String()))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no banner:\n%s", out.String())
+			t.Fatalf("no banner:\n%s", redacted(out.String()))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	rest, key, secret := field(out.String(), "REST"), field(out.String(), "demo key"), field(out.String(), "demo secret")
 	if !strings.HasPrefix(rest, "http://127.0.0.1:") || len(key) != 64 || len(secret) != 64 {
-		t.Fatalf("banner:\n%s", out.String())
+		t.Fatalf("banner:\n%s", redacted(out.String()))
 	}
 	if ws := field(out.String(), "websocket"); ws != "ws://"+strings.TrimPrefix(rest, "http://") {
 		t.Errorf("websocket URL %q does not match REST %q", ws, rest)

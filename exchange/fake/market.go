@@ -132,8 +132,10 @@ func (s *Server) movePrice(m *market, p decimal.Decimal) {
 	down := p.Cmp(m.last) < 0
 	m.quote(p)
 	s.publishBook(m)
-	s.printTrade(m, p, m.tradeQty, down, now)
+	// Resting orders fill first, at their limit prices, as the price passes through them; the
+	// trade at the new price prints last, so it is the last price.
 	s.matchResting(m, now)
+	s.printTrade(m, p, m.tradeQty, down, now)
 }
 
 // printTrade records a trade on the market (statistics, candle) and publishes it. buyerMaker

@@ -260,7 +260,9 @@ func (s *Server) place(a *account, m *market, req orderReq, now time.Time) (*ord
 	switch {
 	case marketable:
 		t, e := s.fill(m, o, qty, execPrice, false, now)
-		if e != nil {
+		if e != nil { // only on decimal overflow: leave nothing half done
+			o.status = exchange.StatusExpired
+			s.release(o)
 			return nil, nil, e
 		}
 		fills = append(fills, t)

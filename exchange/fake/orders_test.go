@@ -367,3 +367,15 @@ func TestCancelAllOnSymbol(t *testing.T) {
 		t.Errorf("nothing left to cancel: %d %s, want -2011", r.status, r.body)
 	}
 }
+
+func TestLastPriceAfterCrossingARestingOrder(t *testing.T) {
+	s := start(t, Options{})
+	c := newClient(t, s)
+	c.order("symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.01", "price", "59000")
+	if err := s.SetPrice("BTCUSDT", "58000"); err != nil {
+		t.Fatal(err)
+	}
+	if m := c.public("/api/v3/ticker/price", url.Values{"symbol": {"BTCUSDT"}}).json(t); m["price"] != "58000.00000000" {
+		t.Errorf("last price = %v, want 58000 (the fill at 59000 happened on the way down)", m["price"])
+	}
+}

@@ -69,16 +69,15 @@ func (r *resumer) afterUnlock(ctx context.Context) error {
 	return nil
 }
 
-// sshLogger sends the SSH server's events to the log file, and its startup lines (host key
-// fingerprint, the command to attach, warnings) to standard error as well, where the person
-// starting serve (or the systemd journal) sees them.
+// sshLogger sends the SSH server's events to the log file and to standard error, where the
+// person starting serve (or the systemd journal) sees the host key fingerprint, the command to
+// attach and any warning.
 func sshLogger(file *slog.Logger) *slog.Logger {
 	term := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
 	return slog.New(teeHandler{file: file.Handler(), term: term})
 }
 
-// teeHandler writes every record to the file handler and records at Info and above that are
-// not per-connection chatter to the terminal handler.
+// teeHandler writes every record to both handlers.
 type teeHandler struct {
 	file, term slog.Handler
 }

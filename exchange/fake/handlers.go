@@ -170,9 +170,17 @@ func (s *Server) handleOpenOrders(_ *statusWriter, _ *http.Request, p params, a 
 
 func (s *Server) handleAccount(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
 	omitZero := p.get("omitZeroBalances") == "true"
+	bps := 0
+	if b, err := s.fee.Mul(decimal.MustNew(10000, 0)); err == nil {
+		if whole, _, ok := b.Trunc(0).Int64(0); ok {
+			bps = int(whole)
+		}
+	}
+	rate := fmtDec(s.fee)
+	zero := fmtDec(decimal.Decimal{})
 	out := accountJSON{
-		MakerCommission: 10, TakerCommission: 10,
-		CommissionRates: commissionRatesJSON{Maker: "0.00100000", Taker: "0.00100000", Buyer: "0.00000000", Seller: "0.00000000"},
+		MakerCommission: bps, TakerCommission: bps,
+		CommissionRates: commissionRatesJSON{Maker: rate, Taker: rate, Buyer: zero, Seller: zero},
 		CanTrade:        a.perms.Trade, CanWithdraw: a.perms.Withdraw, CanDeposit: true,
 		UpdateTime: s.now().UnixMilli(), AccountType: "SPOT", Balances: []balanceJSON{},
 		Permissions: []string{"SPOT"}, UID: 354937868,

@@ -115,6 +115,22 @@ func (s *Server) SetQuote(symbol, bid, ask string) error {
 	return nil
 }
 
+// SetStatus sets a symbol's trading status (for example "BREAK" to halt it, "TRADING" to
+// resume). exchangeInfo lists it and new orders on a halted symbol get "Market is closed.".
+func (s *Server) SetStatus(symbol, status string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.markets[strings.ToUpper(symbol)]
+	if !ok {
+		return fmt.Errorf("fake: unknown symbol %s", symbol)
+	}
+	if status == "" {
+		return fmt.Errorf("fake: empty status for %s", symbol)
+	}
+	m.rules.Status = status
+	return nil
+}
+
 // Quote returns a symbol's best bid and ask.
 func (s *Server) Quote(symbol string) (bid, ask decimal.Decimal, ok bool) {
 	s.mu.Lock()

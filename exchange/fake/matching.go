@@ -9,9 +9,6 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// commissionRate is the fee on every fill, taken from the asset received (0.1%).
-var commissionRate = decimal.MustNew(1, 3)
-
 // calc chains decimal arithmetic, keeping the first overflow error.
 type calc struct{ err error }
 
@@ -44,7 +41,7 @@ func (s *Server) fill(m *market, o *order, qty, price decimal.Decimal, maker boo
 		} else {
 			qFree = c.sub(qFree, quoteQty)
 		}
-		fee, feeAsset = c.mul(qty, commissionRate).Round(8), m.rules.Base
+		fee, feeAsset = c.mul(qty, s.fee).Round(8), m.rules.Base
 		bFree = c.add(bFree, c.sub(qty, fee))
 	} else {
 		if o.typ == exchange.Limit {
@@ -52,7 +49,7 @@ func (s *Server) fill(m *market, o *order, qty, price decimal.Decimal, maker boo
 		} else {
 			bFree = c.sub(bFree, qty)
 		}
-		fee, feeAsset = c.mul(quoteQty, commissionRate).Round(8), m.rules.Quote
+		fee, feeAsset = c.mul(quoteQty, s.fee).Round(8), m.rules.Quote
 		qFree = c.add(qFree, c.sub(quoteQty, fee))
 	}
 	executed, cum := c.add(o.executed, qty), c.add(o.cumQuote, quoteQty)

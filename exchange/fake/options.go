@@ -23,6 +23,9 @@ type Options struct {
 	// Drift moves every price by a small random walk each TickInterval (default 1 s).
 	Drift        bool
 	TickInterval time.Duration
+	// Commission is the fee rate on every fill, taken from the asset received, as decimal text
+	// (default "0.001", Binance's standard 0.1%).
+	Commission string
 	// Seed makes the drift reproducible.
 	Seed uint64
 	// Now is the exchange's clock (server time, timestamp checks, event times, rate windows).

@@ -379,3 +379,59 @@ func TestLastPriceAfterCrossingARestingOrder(t *testing.T) {
 		t.Errorf("last price = %v, want 58000 (the fill at 59000 happened on the way down)", m["price"])
 	}
 }
+
+func TestCommissionRate(t *testing.T) {
+	tests := []struct {
+		rate, wantFee, wantRate string
+		wantBps                 float64
+	}{
+		{"0.00075", "0.00000750", "0.00075000", 7},
+		{"0", "0.00000000", "0.00000000", 0},
+		{"", "0.00001000", "0.00100000", 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rate, func(t *testing.T) {
+			s := start(t, Options{Commission: tt.rate})
+			c := newClient(t, s)
+			m := c.order("symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.01").json(t)
+			if fee := m["fills"].([]any)[0].(map[string]any)["commission"]; fee != tt.wantFee {
+				t.Errorf("commission = %v, want %s", fee, tt.wantFee)
+			}
+			acct := c.signed(http.MethodGet, "/api/v3/account", nil).json(t)
+			if acct["takerCommission"] != tt.wantBps || acct["commissionRates"].(map[string]any)["taker"] != tt.wantRate {
+				t.Errorf("account commission = %v %v", acct["takerCommission"], acct["commissionRates"])
+			}
+		})
+	}
+	for _, bad := range []string{"-0.1", "1", "abc"} {
+		if _, err := New(Options{Commission: bad}); err == nil {
+			t.Errorf("commission %q accepted", bad)
+		}
+	}
+}
+
+func TestHaltedSymbol(t *testing.T) {
+	s := start(t, Options{})
+	c := newClient(t, s)
+	if err := s.SetStatus("ETHUSDT", "BREAK"); err != nil {
+		t.Fatal(err)
+	}
+	buy := []string{"symbol", "ETHUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.01"}
+	if r := c.order(buy...); r.code() != -2010 || r.json(t)["msg"] != "Market is closed." {
+		t.Fatalf("order on a halted symbol: %d %s", r.status, r.body)
+	}
+	var info struct{ Symbols []struct{ Status string } }
+	decode(t, c.public("/api/v3/exchangeInfo", url.Values{"symbol": {"ETHUSDT"}}).body, &info)
+	if info.Symbols[0].Status != "BREAK" {
+		t.Errorf("exchangeInfo status = %q, want BREAK", info.Symbols[0].Status)
+	}
+	if err := s.SetStatus("ETHUSDT", "TRADING"); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.order(buy...); r.status != 200 {
+		t.Fatalf("after resuming: %d %s", r.status, r.body)
+	}
+	if err := s.SetStatus("NOPE", "BREAK"); err == nil {
+		t.Error("SetStatus on an unknown symbol succeeded")
+	}
+}

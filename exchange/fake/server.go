@@ -27,6 +27,8 @@ type Server struct {
 	once    sync.Once
 	wg      sync.WaitGroup
 
+	fee decimal.Decimal // commission rate
+
 	mu          sync.Mutex // guards everything below
 	markets     map[string]*market
 	order       []string // symbols in listing order
@@ -84,6 +86,13 @@ func New(opts Options) (*Server, error) {
 	if len(opts.Symbols) == 0 {
 		opts.Symbols = DefaultSymbols()
 	}
+	if opts.Commission == "" {
+		opts.Commission = "0.001"
+	}
+	fee, err := decimal.Parse(opts.Commission)
+	if err != nil || fee.IsNeg() || fee.Cmp(decimal.One) >= 0 {
+		return nil, fmt.Errorf("fake: commission %q must be a decimal rate in [0, 1)", opts.Commission)
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -95,6 +104,7 @@ func New(opts Options) (*Server, error) {
 		markets:     make(map[string]*market),
 		accounts:    make(map[string]*account),
 		nextOrderID: 1000,
+		fee:         fee,
 	}
 	start := s.now()
 	for _, sp := range opts.Symbols {

@@ -1,6 +1,8 @@
 // Command fakebinance runs QuantDeck's fake Binance spot exchange on 127.0.0.1 for manual
 // testing: it prints the REST and websocket URLs and a demo API key and secret, then serves
-// until interrupted. The key is random for each run and only works against this process.
+// until interrupted. The key is random for each run and only works against this process,
+// unless FAKEBINANCE_API_KEY and FAKEBINANCE_API_SECRET give a fixed one (handy when the key is
+// stored in QuantDeck's vault); a secret from the environment is not printed.
 package main
 
 import (
@@ -22,7 +24,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	err := run(ctx, os.Args[1:], os.Stdout)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
 	stop()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "fakebinance:", err)
@@ -30,8 +32,14 @@ func main() {
 	}
 }
 
+// Environment variables for a fixed demo key.
+const (
+	envKey    = "FAKEBINANCE_API_KEY"
+	envSecret = "FAKEBINANCE_API_SECRET"
+)
+
 // run serves until ctx ends.
-func run(ctx context.Context, args []string, out io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("fakebinance", flag.ContinueOnError)
 	fs.SetOutput(out)
 	port := fs.Int("port", 0, "port on 127.0.0.1 (0 picks a free one)")
@@ -42,6 +50,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	ping := fs.Duration("ping", 20*time.Second, "websocket ping interval")
 	pongTimeout := fs.Duration("pong-timeout", time.Minute, "drop a websocket that leaves a ping unanswered this long")
 	testnet := fs.Bool("testnet", false, "behave like the spot testnet (no /sapi endpoints)")
+	usdt := fs.String("usdt", "10000", "starting USDT balance of the demo key")
+	commission := fs.String("commission", "0.001", "fee rate on every fill")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,13 +62,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	srv, err := fake.New(fake.Options{
 		Symbols: specs, Drift: *drift, TickInterval: *tick, Seed: *seed, PingInterval: *ping,
 		PongTimeout: *pongTimeout, Testnet: *testnet, Addr: fmt.Sprintf("127.0.0.1:%d", *port),
+		Commission: *commission,
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	key, secret := randomHex(32), randomHex(32)
-	balances := map[string]string{"USDT": "10000"}
+	key, secret, fixed := getenv(envKey), getenv(envSecret), true
+	if key == "" || secret == "" {
+		key, secret, fixed = randomHex(32), randomHex(32), false
+	}
+	balances := map[string]string{"USDT": *usdt}
 	for _, sp := range specs {
 		if r, ok := srv.Rules(sp.Symbol); ok && r.Base != "USDT" {
 			balances[r.Base] = "0"
@@ -69,8 +83,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "fake Binance spot exchange (demo only, not a real market)\n")
 	fmt.Fprintf(out, "  REST       %s\n  websocket  %s\n", srv.URL(), srv.WSURL())
-	fmt.Fprintf(out, "  demo key   %s\n  demo secret %s\n", key, secret)
-	fmt.Fprintf(out, "  balances   10000 USDT (trade-only key, no withdrawals)\n\n")
+	fmt.Fprintf(out, "  demo key   %s\n", key)
+	if fixed {
+		fmt.Fprintf(out, "  demo secret (from %s)\n", envSecret)
+	} else {
+		fmt.Fprintf(out, "  demo secret %s\n", secret)
+	}
+	fmt.Fprintf(out, "  balances   %s USDT (trade-only key, no withdrawals)\n\n", *usdt)
 	fmt.Fprintf(out, "Point QuantDeck at it:\n  QUANTDECK_EXCHANGE=binance-testnet QUANTDECK_BINANCE_REST_URL=%s QUANTDECK_BINANCE_WS_URL=%s\n", srv.URL(), srv.WSURL())
 	fmt.Fprintf(out, "Ctrl-C stops it.\n")
 	<-ctx.Done()

@@ -60,7 +60,8 @@ func TestRunServesWithTheDemoKey(t *testing.T) {
 	defer cancel()
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-symbols", "BTCUSDT,FOOUSDT=1.25", "-drift=false"}, &out) }()
+	noEnv := func(string) string { return "" }
+	go func() { done <- run(ctx, []string{"-symbols", "BTCUSDT,FOOUSDT=1.25", "-drift=false"}, noEnv, &out) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), "Ctrl-C") {
 		select {
@@ -140,10 +141,32 @@ func TestParseSymbols(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	var out syncBuffer
-	if err := run(context.Background(), []string{"-port", "x"}, &out); err == nil {
-		t.Fatal("bad -port accepted")
+	noEnv := func(string) string { return "" }
+	for _, args := range [][]string{{"-port", "x"}, {"-symbols", "NOPE"}, {"-commission", "2"}, {"-usdt", "lots"}} {
+		if err := run(context.Background(), args, noEnv, &out); err == nil {
+			t.Errorf("%v accepted", args)
+		}
 	}
-	if err := run(context.Background(), []string{"-symbols", "NOPE"}, &out); err == nil {
-		t.Fatal("unknown symbol without a price accepted")
+}
+
+func TestFixedKeyFromEnvironmentIsNotPrinted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	env := map[string]string{envKey: "fixedkey", envSecret: "fixed-secret-value"}
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-drift=false"}, func(k string) string { return env[k] }, &out) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "Ctrl-C") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "fixed-secret-value") {
+		t.Fatal("the secret from the environment was printed")
+	}
+	if field(out.String(), "demo key") != "fixedkey" || !strings.Contains(out.String(), envSecret) {
+		t.Errorf("banner:\n%s", out.String())
 	}
 }

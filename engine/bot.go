@@ -81,6 +81,7 @@ func (e *Engine) tickBot(b *bot, t exchange.Tick, now time.Time) {
 		if err == nil {
 			select {
 			case b.queue <- jb:
+				e.intents.Add(1)
 				b.openN++
 				b.openBuy, _ = b.openBuy.Add(jb.reserved)
 				continue

@@ -83,7 +83,7 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 	if !price.IsPos() {
 		return out
 	}
-	held := pos.Qty.IsPos() && pos.AvgEntry.IsPos()
+	held := d.tradeable(pos.Qty, price) && pos.AvgEntry.IsPos()
 	if held && d.tpFactor.IsPos() {
 		if target, err := pos.AvgEntry.Mul(d.tpFactor); err == nil && price.Cmp(target) >= 0 {
 			d.pending = true
@@ -112,6 +112,21 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 	d.buys++
 	d.pending = true
 	return append(out, Intent{Tag: dcaBuyTag, Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
+}
+
+// tradeable reports whether qty can be sold: at least one lot and the minimum order value.
+// What fees leave behind after a take-profit is dust, and a flat position for the strategy.
+func (d *dca) tradeable(qty, price decimal.Decimal) bool {
+	if !qty.IsPos() || (d.p.minLot.IsPos() && qty.Cmp(d.p.minLot) < 0) {
+		return false
+	}
+	if d.p.minNotional.IsPos() {
+		v, err := qty.Mul(price)
+		if err != nil || v.Cmp(d.p.minNotional) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *dca) OnOrder(u OrderUpdate) {

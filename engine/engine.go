@@ -38,6 +38,7 @@ type Engine struct {
 	closing atomic.Bool
 	killed  atomic.Bool
 	ticks   atomic.Uint64 // ticks fully processed
+	intents atomic.Uint64 // intents that passed the risk guard and were queued
 
 	mu         sync.Mutex // guards the fields below
 	bots       map[string]*bot

@@ -183,11 +183,14 @@ type DCAParams struct {
 	TakeProfit decimal.Decimal   // percent above the average entry; zero: none
 	MaxBuys    int               // scheduled buys per cycle; zero: unlimited
 	DipSteps   []decimal.Decimal // percents below the average entry for extra buys
+	// From the symbol's rules: a position smaller than this, or worth less than minNotional,
+	// is dust that cannot be sold and does not count as held.
+	minLot, minNotional decimal.Decimal
 }
 
 func parseDCA(params map[string]string, rules exchange.Rules) (DCAParams, error) {
 	r := &paramReader{strategy: StrategyDCA, params: params}
-	var p DCAParams
+	p := DCAParams{minLot: rules.MinQty.Max(rules.StepSize), minNotional: rules.MinNotional}
 	var err error
 	if p.Amount, err = r.decimal("amount", true); err != nil {
 		return p, err

@@ -255,7 +255,7 @@ func (s *Server) drift() {
 	}
 }
 
-// driftStep moves price by a whole number of ticks: up to about 0.05% either way.
+// driftStep moves price by a whole number of ticks: up to about 0.02% either way.
 func driftStep(price, tick decimal.Decimal, rng *rand.Rand) (decimal.Decimal, bool) {
 	span, err := price.Quo(tick)
 	if err != nil {
@@ -265,7 +265,7 @@ func driftStep(price, tick decimal.Decimal, rng *rand.Rand) (decimal.Decimal, bo
 	if !ok {
 		return price, false
 	}
-	maxTicks = max(1, maxTicks/2000)
+	maxTicks = max(1, maxTicks/5000)
 	steps := rng.Int64N(2*maxTicks+1) - maxTicks
 	delta, err := tick.Mul(decimal.MustNew(steps, 0))
 	if err != nil {

@@ -30,6 +30,7 @@ type hub struct {
 	closed      bool
 	silent      bool
 	silentTimer *time.Timer
+	silentGen   int // which Silence call the timer belongs to
 }
 
 // wsConn is one websocket client.
@@ -243,12 +244,25 @@ func (h *hub) silence(d time.Duration) {
 		return
 	}
 	h.silent = true
+	h.silentGen++
 	if h.silentTimer != nil {
 		h.silentTimer.Stop()
 		h.silentTimer = nil
 	}
 	if d > 0 {
-		h.silentTimer = time.AfterFunc(d, h.resume)
+		gen := h.silentGen
+		h.silentTimer = time.AfterFunc(d, func() { h.endSilence(gen) })
+	}
+}
+
+// endSilence ends the silence started as generation gen, unless a later Silence or Resume
+// owns the state now (its timer may fire while being replaced).
+func (h *hub) endSilence(gen int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.silentGen == gen {
+		h.silent = false
+		h.silentTimer = nil
 	}
 }
 
@@ -256,6 +270,7 @@ func (h *hub) resume() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.silent = false
+	h.silentGen++
 	if h.silentTimer != nil {
 		h.silentTimer.Stop()
 		h.silentTimer = nil

@@ -371,3 +371,27 @@ func TestMaxConnAge(t *testing.T) {
 	}
 	waitFor(t, "the connection to go", func() bool { return s.StreamCount() == 0 })
 }
+
+// TestSilenceTimerDoesNotEndALaterSilence: a timed silence replaced by an open-ended one must
+// not end it when its (already firing) timer runs.
+func TestSilenceTimerDoesNotEndALaterSilence(t *testing.T) {
+	s := start(t, Options{})
+	s.Silence(time.Hour)
+	s.hub.mu.Lock()
+	stale := s.hub.silentGen
+	s.hub.mu.Unlock()
+	s.Silence(0)
+	s.hub.endSilence(stale) // what the first timer does if it fires now
+	if !s.hub.isSilent() {
+		t.Fatal("a stale timer ended the open-ended silence")
+	}
+	s.hub.mu.Lock()
+	current := s.hub.silentGen
+	s.hub.mu.Unlock()
+	s.Resume()
+	s.Silence(0)
+	s.hub.endSilence(current) // Resume and a new Silence came in between
+	if !s.hub.isSilent() {
+		t.Fatal("a timer from before Resume ended a later silence")
+	}
+}

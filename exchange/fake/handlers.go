@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
 )
 
 func (s *Server) handleNewOrder(w *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
@@ -46,22 +48,22 @@ func (s *Server) handleNewOrder(w *statusWriter, _ *http.Request, p params, a *a
 	return full, nil
 }
 
-// handleTestOrder validates an order like a real placement would, without placing it.
+// handleTestOrder validates an order like a real placement would (parameters and filters),
+// without placing it or checking balances (POST /api/v3/order/test).
 func (s *Server) handleTestOrder(_ *statusWriter, _ *http.Request, p params, _ *account) (any, *apiError) {
 	req, m, e := s.parseOrder(p)
 	if e != nil {
 		return nil, e
 	}
-	ref := req.price
-	qty := req.qty
-	if req.typ == "MARKET" {
+	ref, qty := req.price, req.qty
+	if req.typ == exchange.Market {
 		ref = m.ask
-		if req.side == "SELL" {
+		if req.side == exchange.Sell {
 			ref = m.bid
 		}
 		if !req.quoteQty.IsZero() {
 			if q, err := req.quoteQty.Quo(ref); err == nil {
-				qty = m.rules.RoundQty(q, "LIMIT")
+				qty = m.rules.RoundQty(q, exchange.Limit)
 			}
 		}
 	}
@@ -224,7 +226,7 @@ func (s *Server) handleMyTrades(_ *statusWriter, _ *http.Request, p params, a *a
 		out = append(out, tradeJSON{
 			Symbol: t.symbol, ID: t.id, OrderID: t.orderID, OrderListID: -1, Price: fmtDec(t.price), Qty: fmtDec(t.qty),
 			QuoteQty: fmtDec(t.quoteQty), Commission: fmtDec(t.fee), CommissionAsset: t.feeAsset, Time: t.time.UnixMilli(),
-			IsBuyer: t.side == "BUY", IsMaker: t.maker, IsBestMatch: true,
+			IsBuyer: t.side == exchange.Buy, IsMaker: t.maker, IsBestMatch: true,
 		})
 		if int64(len(out)) == limit {
 			break

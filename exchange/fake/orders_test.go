@@ -435,3 +435,26 @@ func TestHaltedSymbol(t *testing.T) {
 		t.Error("SetStatus on an unknown symbol succeeded")
 	}
 }
+
+func TestTestOrderValidatesWithoutPlacing(t *testing.T) {
+	s := start(t, Options{})
+	c := newClient(t, s)
+	tests := []struct {
+		kv       []string
+		wantCode int
+	}{
+		{[]string{"symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.01", "price", "50000"}, 0},
+		{[]string{"symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quoteOrderQty", "1"}, -1013},
+		{[]string{"symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quantity", "5"}, 0}, // unaffordable: balances are not checked
+		{[]string{"symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.01", "price", "50000.001"}, -1013},
+	}
+	for _, tt := range tests {
+		r := c.signed(http.MethodPost, "/api/v3/order/test", values(tt.kv...))
+		if r.code() != tt.wantCode || (tt.wantCode == 0 && string(r.body) != "{}") {
+			t.Errorf("%v: %d %s, want code %d", tt.kv, r.status, r.body, tt.wantCode)
+		}
+	}
+	if n := len(s.Orders(testKey)); n != 0 || len(s.NewOrderIDs()) != 0 {
+		t.Errorf("test orders placed %d orders and recorded %v", n, s.NewOrderIDs())
+	}
+}

@@ -170,6 +170,43 @@ func (s *Server) handleOpenOrders(_ *statusWriter, _ *http.Request, p params, a 
 	return out, nil
 }
 
+// handleAllOrders lists a symbol's orders of every status, oldest first: from orderId when
+// given, within startTime/endTime, at most limit (default 500, at most 1000).
+func (s *Server) handleAllOrders(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
+	symbol := p.get("symbol")
+	if symbol == "" {
+		return nil, errMandatory("symbol")
+	}
+	if _, ok := s.markets[symbol]; !ok {
+		return nil, badRequest(codeBadSymbol, "Invalid symbol.")
+	}
+	var vals [4]int64
+	for i, name := range []string{"orderId", "startTime", "endTime", "limit"} {
+		def := int64(-1)
+		if name == "limit" {
+			def = 500
+		}
+		v, e := intParam(p, name, def)
+		if e != nil {
+			return nil, e
+		}
+		vals[i] = v
+	}
+	fromID, startMS, endMS, limit := vals[0], vals[1], vals[2], min(max(vals[3], 1), 1000)
+	out := []queryJSON{}
+	for _, o := range a.orders {
+		ms := o.created.UnixMilli()
+		if o.symbol != symbol || (fromID >= 0 && o.id < fromID) || (startMS >= 0 && ms < startMS) || (endMS >= 0 && ms > endMS) {
+			continue
+		}
+		out = append(out, queryJSONOf(o))
+		if int64(len(out)) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
 func (s *Server) handleAccount(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
 	omitZero := p.get("omitZeroBalances") == "true"
 	bps := 0

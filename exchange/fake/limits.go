@@ -91,7 +91,7 @@ func (s *Server) banned(w *statusWriter) *apiError {
 // on the parameters).
 func endpointWeight(method, path string, p params) int {
 	switch path {
-	case "/api/v3/exchangeInfo", "/api/v3/account":
+	case "/api/v3/exchangeInfo", "/api/v3/account", "/api/v3/allOrders":
 		return 20
 	case "/api/v3/myTrades":
 		if p.has("orderId") {

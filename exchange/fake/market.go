@@ -196,6 +196,8 @@ func (s *Server) printTrade(m *market, price, qty decimal.Decimal, buyerMaker bo
 	ms := now.UnixMilli()
 	sym := strings.ToLower(m.rules.Symbol)
 	s.hub.publish(sym+"@trade", mustJSON(tradeEvent{E: "trade", Time: ms, S: m.rules.Symbol, T: id, P: fmtDec(price), Q: fmtDec(qty), TT: ms, M: buyerMaker, Ignore: true}))
+	// Every fake trade is its own aggregate: the aggregate id is the trade id.
+	s.hub.publish(sym+"@aggTrade", mustJSON(aggTradeEvent{E: "aggTrade", Time: ms, S: m.rules.Symbol, A: id, P: fmtDec(price), Q: fmtDec(qty), F: id, L: id, TT: ms, M: buyerMaker, Ignore: true}))
 	s.publishKline(m, now, false)
 	s.hub.publish(sym+"@miniTicker", mustJSON(miniTickerEvent{E: "24hrMiniTicker", Time: ms, S: m.rules.Symbol, C: fmtDec(m.last), O: fmtDec(m.startPrice), H: fmtDec(m.high), L: fmtDec(m.low), V: fmtDec(m.volume), Q: fmtDec(m.quoteVol)}))
 	return id
@@ -296,6 +298,20 @@ type tradeEvent struct {
 	T      int64  `json:"t"`
 	P      string `json:"p"`
 	Q      string `json:"q"`
+	TT     int64  `json:"T"`
+	M      bool   `json:"m"`
+	Ignore bool   `json:"M"`
+}
+
+type aggTradeEvent struct {
+	E      string `json:"e"`
+	Time   int64  `json:"E"`
+	S      string `json:"s"`
+	A      int64  `json:"a"`
+	P      string `json:"p"`
+	Q      string `json:"q"`
+	F      int64  `json:"f"`
+	L      int64  `json:"l"`
 	TT     int64  `json:"T"`
 	M      bool   `json:"m"`
 	Ignore bool   `json:"M"`

@@ -458,3 +458,65 @@ func TestTestOrderValidatesWithoutPlacing(t *testing.T) {
 		t.Errorf("test orders placed %d orders and recorded %v", n, s.NewOrderIDs())
 	}
 }
+
+func TestAllOrders(t *testing.T) {
+	s := start(t, Options{})
+	c := newClient(t, s)
+	c.order("symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.01", "price", "50000", "newClientOrderId", "open")
+	c.order("symbol", "BTCUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.001", "newClientOrderId", "filled")
+	c.order("symbol", "ETHUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.01", "newClientOrderId", "other-symbol")
+	c.signed(http.MethodDelete, "/api/v3/order", values("symbol", "BTCUSDT", "origClientOrderId", "open"))
+	ids := func(q url.Values) []string {
+		var list []struct{ ClientOrderID, Status string }
+		decode(t, c.signed(http.MethodGet, "/api/v3/allOrders", q).body, &list)
+		var out []string
+		for _, o := range list {
+			out = append(out, o.ClientOrderID+":"+o.Status)
+		}
+		return out
+	}
+	if got := ids(values("symbol", "BTCUSDT")); len(got) != 2 || got[0] != "open:CANCELED" || got[1] != "filled:FILLED" {
+		t.Errorf("allOrders = %v", got)
+	}
+	if got := ids(values("symbol", "BTCUSDT", "limit", "1")); len(got) != 1 || got[0] != "open:CANCELED" {
+		t.Errorf("allOrders limit 1 = %v", got)
+	}
+	second := strconv.FormatInt(s.Orders(testKey)[1].ExchangeID, 10)
+	if got := ids(values("symbol", "BTCUSDT", "orderId", second)); len(got) != 1 || got[0] != "filled:FILLED" {
+		t.Errorf("allOrders from the second = %v", got)
+	}
+}
+
+// TestConcurrentDuplicateClientIDs: of many simultaneous orders with one client id, exactly
+// one is accepted while it is open.
+func TestConcurrentDuplicateClientIDs(t *testing.T) {
+	s := start(t, Options{})
+	const n = 8
+	results := make(chan int, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			c := newClient(t, s)
+			r, err := c.trySigned(http.MethodPost, "/api/v3/order", values("symbol", "BTCUSDT", "side", "BUY", "type", "LIMIT", "timeInForce", "GTC", "quantity", "0.001", "price", "50000", "newClientOrderId", "same"))
+			if err != nil {
+				results <- -1
+				return
+			}
+			results <- r.code()
+		}()
+	}
+	accepted, dup := 0, 0
+	for i := 0; i < n; i++ {
+		switch <-results {
+		case 0:
+			accepted++
+		case -2010:
+			dup++
+		}
+	}
+	if accepted != 1 || dup != n-1 {
+		t.Fatalf("accepted %d, duplicates %d; want 1 and %d", accepted, dup, n-1)
+	}
+	if ids := s.NewOrderIDs(); len(ids) != n {
+		t.Errorf("recorded %d new-order ids, want %d", len(ids), n)
+	}
+}

@@ -309,6 +309,8 @@ func (s *Server) route(w *statusWriter, r *http.Request, p params) {
 		s.signed(w, r, p, needTrade, s.handleCancelOrder)
 	case endpoint{http.MethodGet, "/api/v3/openOrders"}:
 		s.signed(w, r, p, needRead, s.handleOpenOrders)
+	case endpoint{http.MethodGet, "/api/v3/allOrders"}:
+		s.signed(w, r, p, needRead, s.handleAllOrders)
 	case endpoint{http.MethodDelete, "/api/v3/openOrders"}:
 		s.signed(w, r, p, needTrade, s.handleCancelAll)
 	case endpoint{http.MethodGet, "/api/v3/account"}:

@@ -65,13 +65,14 @@ func TestRawBookTicker(t *testing.T) {
 
 func TestCombinedStreams(t *testing.T) {
 	s := start(t, Options{})
-	c := dial(t, s, "/stream?streams=ethusdt@bookTicker/ethusdt@trade/ethusdt@kline_1m/ethusdt@miniTicker")
+	c := dial(t, s, "/stream?streams=ethusdt@bookTicker/ethusdt@trade/ethusdt@aggTrade/ethusdt@kline_1m/ethusdt@miniTicker")
 	if err := s.SetPrice("ETHUSDT", "3100"); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
 		"ethusdt@bookTicker": "A,B,a,b,s,u",
 		"ethusdt@trade":      "E,M,T,e,m,p,q,s,t",
+		"ethusdt@aggTrade":   "E,M,T,a,e,f,l,m,p,q,s",
 		"ethusdt@kline_1m":   "E,e,k,s",
 		"ethusdt@miniTicker": "E,c,e,h,l,o,q,s,v",
 	}

@@ -247,7 +247,7 @@ func (s *Server) drift() {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		for _, sym := range s.order {
+		for _, sym := range s.symbols {
 			m := s.markets[sym]
 			if p, ok := driftStep(m.last, m.rules.TickSize, rng); ok {
 				s.movePrice(m, p)

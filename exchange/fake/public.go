@@ -11,7 +11,7 @@ import (
 func (s *Server) handleExchangeInfo(w *statusWriter, p params) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	want := s.order
+	want := s.symbols
 	if sym := p.get("symbol"); sym != "" {
 		want = []string{sym}
 	} else if list := p.get("symbols"); list != "" {
@@ -89,8 +89,8 @@ func (s *Server) handleBookTicker(w *statusWriter, p params) {
 		writeJSON(w, http.StatusOK, one(m))
 		return
 	}
-	out := make([]bookTickerJSON, 0, len(s.order))
-	for _, sym := range s.order {
+	out := make([]bookTickerJSON, 0, len(s.symbols))
+	for _, sym := range s.symbols {
 		out = append(out, one(s.markets[sym]))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -112,8 +112,8 @@ func (s *Server) handleTickerPrice(w *statusWriter, p params) {
 		writeJSON(w, http.StatusOK, price{m.rules.Symbol, fmtDec(m.last)})
 		return
 	}
-	out := make([]price, 0, len(s.order))
-	for _, sym := range s.order {
+	out := make([]price, 0, len(s.symbols))
+	for _, sym := range s.symbols {
 		out = append(out, price{sym, fmtDec(s.markets[sym].last)})
 	}
 	writeJSON(w, http.StatusOK, out)

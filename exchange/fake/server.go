@@ -31,7 +31,7 @@ type Server struct {
 
 	mu          sync.Mutex // guards everything below
 	markets     map[string]*market
-	order       []string // symbols in listing order
+	symbols     []string // in listing order
 	accounts    map[string]*account
 	nextOrderID int64
 	weightMin   int64 // the minute (unix) weightUsed counts
@@ -116,7 +116,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("fake: symbol %s listed twice", rules.Symbol)
 		}
 		s.markets[rules.Symbol] = newMarket(rules, price, sp.LegacyMinNotional, start)
-		s.order = append(s.order, rules.Symbol)
+		s.symbols = append(s.symbols, rules.Symbol)
 	}
 	addr := opts.Addr
 	if addr == "" {

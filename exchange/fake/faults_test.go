@@ -1,7 +1,10 @@
 package fake
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -264,5 +267,30 @@ func TestWeightDependsOnParameters(t *testing.T) {
 				t.Errorf("weight = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLogfNamesRequestsWithoutParameters(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	s := start(t, Options{Logf: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}})
+	c := newClient(t, s)
+	c.signed(http.MethodGet, "/api/v3/account", nil)
+	c.secret = "wrong"
+	c.signed(http.MethodGet, "/api/v3/account", nil)
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"fake binance: GET /api/v3/account -> 200", "fake binance: GET /api/v3/account -> 400 (code -1022)"}
+	if len(lines) != 2 || lines[0] != want[0] || lines[1] != want[1] {
+		t.Fatalf("log = %q, want %q", lines, want)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "signature") || strings.Contains(l, testKey) {
+			t.Errorf("log line %q carries request material", l)
+		}
 	}
 }

@@ -49,6 +49,9 @@ type Options struct {
 	// MaxClientMessages is how many messages a stream client may send per second before it is
 	// disconnected (Binance: 5). Pongs do not count here. Negative disables the limit.
 	MaxClientMessages int
+	// Logf, when set (t.Logf in a test), gets one line per request: method, path, status and
+	// Binance error code. Parameters are never logged, so neither keys nor signatures are.
+	Logf func(format string, args ...any)
 	// Addr to listen on; "127.0.0.1:0" (a free port) when empty. Only loopback is allowed.
 	Addr string
 }

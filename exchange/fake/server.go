@@ -279,9 +279,17 @@ func (s *Server) record(r *http.Request, coid string) int {
 
 func (s *Server) finish(idx int, w *statusWriter) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.requests[idx].Status = w.status
 	s.requests[idx].Code = w.code
+	r := s.requests[idx]
+	s.mu.Unlock()
+	if s.opts.Logf != nil {
+		if r.Code != 0 {
+			s.opts.Logf("fake binance: %s %s -> %d (code %d)", r.Method, r.Path, r.Status, r.Code)
+		} else {
+			s.opts.Logf("fake binance: %s %s -> %d", r.Method, r.Path, r.Status)
+		}
+	}
 }
 
 func (s *Server) route(w *statusWriter, r *http.Request, p params) {

@@ -3,10 +3,13 @@ package fake
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 func TestRateLimitFaults(t *testing.T) {
@@ -292,5 +295,38 @@ func TestLogfNamesRequestsWithoutParameters(t *testing.T) {
 		if strings.Contains(l, "signature") || strings.Contains(l, testKey) {
 			t.Errorf("log line %q carries request material", l)
 		}
+	}
+}
+
+// TestCloseWaitsForHandlers: when Close returns every handler has finished (and logged), so a
+// test's Logf is never called after the test ends.
+func TestCloseWaitsForHandlers(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	s, err := New(Options{Logf: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	s.DelayNext(1, time.Hour)
+	go func() { _, _ = c.trySend(http.MethodGet, s.URL()+"/api/v3/ping", "") }()
+	ws, _, err := websocket.DefaultDialer.Dial(s.WSURL()+"/ws/btcusdt@trade", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	waitFor(t, "both requests", func() bool { return len(s.Requests()) == 2 && s.StreamCount() == 1 })
+	s.Close()
+	mu.Lock()
+	got := append([]string(nil), lines...)
+	mu.Unlock()
+	sort.Strings(got)
+	want := []string{"fake binance: GET /api/v3/ping -> 0", "fake binance: GET /ws/btcusdt@trade -> 101"}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("logged by the time Close returned: %q, want %q", got, want)
 	}
 }

@@ -25,7 +25,9 @@ type Server struct {
 	hub     *hub
 	closing chan struct{}
 	once    sync.Once
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // every goroutine and handler the server runs
+	life    sync.Mutex     // orders wg.Add against Close
+	closed  bool           // guarded by life
 
 	fee decimal.Decimal // commission rate
 
@@ -157,6 +159,9 @@ func (s *Server) WSURL() string { return "ws://" + s.ln.Addr().String() }
 // Close stops the server, drops every connection and waits for its goroutines to end.
 func (s *Server) Close() {
 	s.once.Do(func() {
+		s.life.Lock()
+		s.closed = true
+		s.life.Unlock()
 		close(s.closing)
 		s.hub.closeAll()
 		_ = s.srv.Close()
@@ -218,6 +223,11 @@ const maxBody = 64 << 10
 
 // ServeHTTP runs the request pipeline: record, faults, weight, route.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		http.Error(rw, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.wg.Done()
 	w := &statusWriter{ResponseWriter: rw}
 	path := r.URL.Path
 	if isStreamPath(path) {
@@ -267,6 +277,18 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.route(w, r, p)
+}
+
+// enter counts a handler into s.wg unless Close has begun, so Close waits for every handler
+// (and its log line) to finish.
+func (s *Server) enter() bool {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
 }
 
 // record appends a Request and returns its index.

@@ -64,16 +64,7 @@ func (h *hub) serve(w *statusWriter, r *http.Request) {
 		http.Error(w, "too many streams", http.StatusBadRequest)
 		return
 	}
-	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
-		return
-	}
-	h.s.wg.Add(1) // under h.mu, so Close cannot be waiting yet
-	h.mu.Unlock()
-	defer h.s.wg.Done()
-
+	// ServeHTTP holds a place in s.wg for this handler, so Close waits for it.
 	c, err := h.upgrader.Upgrade(w.ResponseWriter, r, nil) // gorilla needs the Hijacker itself
 	if err != nil {
 		w.status = http.StatusBadRequest // the upgrader answered the client
@@ -101,7 +92,7 @@ func (h *hub) serve(w *statusWriter, r *http.Request) {
 		conn.close()
 	}()
 
-	h.s.wg.Add(1)
+	h.s.wg.Add(1) // the handler's own place keeps the count above zero
 	go h.writeLoop(conn)
 	c.SetPongHandler(func(data string) error {
 		if p := conn.ping.Load().(string); p != "" && p == data {

@@ -13,43 +13,50 @@ import (
 )
 
 // pumpUntilTick moves symbol's price on the fake exchange every 20 ms until the stream delivers
-// a trade tick for it, and returns that tick.
-func pumpUntilTick(t *testing.T, srv *fake.Server, ticks <-chan exchange.Tick, symbol string) exchange.Tick {
+// a trade tick for it, and returns that tick and whether a book tick for it came first.
+func pumpUntilTick(t *testing.T, srv *fake.Server, ticks <-chan exchange.Tick, symbol string) (exchange.Tick, bool) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	every := time.NewTicker(20 * time.Millisecond)
 	defer every.Stop()
 	prices := []string{"60000.00", "60001.50"}
+	sawBook := false
 	for i := 0; ; i++ {
 		if err := srv.SetPrice(symbol, prices[i%2]); err != nil {
 			t.Fatal(err)
 		}
+	wait:
 		for {
 			select {
 			case tk, ok := <-ticks:
 				if !ok {
 					t.Fatal("ticks closed")
 				}
-				if tk.Symbol == symbol && !tk.Last.IsZero() {
-					return tk
+				if tk.Symbol != symbol {
+					continue
 				}
-				continue
+				if !tk.Bid.IsZero() && !tk.Ask.IsZero() {
+					sawBook = true
+				}
+				if !tk.Last.IsZero() {
+					return tk, sawBook
+				}
 			case <-every.C:
+				break wait
 			case <-deadline:
 				t.Fatalf("no %s trade tick within 10 s", symbol)
 			}
-			break
 		}
 	}
 }
 
 func TestFakeStreamSurvivesDropAndSilence(t *testing.T) {
 	base := runtime.NumGoroutine()
-	srv, err := fake.New(fake.Options{PingInterval: 50 * time.Millisecond, PongTimeout: 300 * time.Millisecond})
+	srv, err := fake.New(fake.Options{PingInterval: 100 * time.Millisecond, PongTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(Config{Name: Testnet, RESTURL: srv.URL(), WSURL: srv.WSURL(), StaleAfter: 400 * time.Millisecond})
+	c, err := New(Config{Name: Testnet, RESTURL: srv.URL(), WSURL: srv.WSURL(), StaleAfter: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,21 +70,20 @@ func TestFakeStreamSurvivesDropAndSilence(t *testing.T) {
 
 	// Prices flow, book and trade, for longer than the fake's pong timeout: pings are answered.
 	start := time.Now()
-	var sawBook bool
-	for time.Since(start) < 700*time.Millisecond || !sawBook {
-		pumpUntilTick(t, srv, ticks, "BTCUSDT")
-		for len(ticks) > 0 {
-			if tk := <-ticks; !tk.Bid.IsZero() && !tk.Ask.IsZero() {
-				sawBook = true
-			}
-		}
+	sawBook := false
+	for time.Since(start) < 1200*time.Millisecond {
+		_, book := pumpUntilTick(t, srv, ticks, "BTCUSDT")
+		sawBook = sawBook || book
+	}
+	if !sawBook {
+		t.Fatal("no bookTicker tick while prices moved")
 	}
 	for len(events) > 0 {
 		if ev := <-events; ev.State != exchange.StreamLive {
 			t.Fatalf("unexpected %s event while prices flowed (err %v): pings not answered?", ev.State, ev.Err)
 		}
 	}
-	if tk := pumpUntilTick(t, srv, ticks, "ETHUSDT"); tk.Qty.IsZero() || tk.Time.IsZero() {
+	if tk, _ := pumpUntilTick(t, srv, ticks, "ETHUSDT"); tk.Qty.IsZero() || tk.Time.IsZero() {
 		t.Fatalf("ETH trade tick = %+v", tk)
 	}
 
@@ -90,7 +96,7 @@ func TestFakeStreamSurvivesDropAndSilence(t *testing.T) {
 	pumpUntilTick(t, srv, ticks, "BTCUSDT")
 
 	// A silent connection is reported stale and replaced; prices flow once the silence ends.
-	srv.Silence(1200 * time.Millisecond)
+	srv.Silence(1500 * time.Millisecond)
 	waitEvent(t, events, exchange.StreamStale)
 	waitEvent(t, events, exchange.StreamReconnecting)
 	pumpUntilTick(t, srv, ticks, "ETHUSDT")

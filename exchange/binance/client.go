@@ -133,6 +133,8 @@ func New(cfg Config) (*Client, error) {
 	if ws, err = checkBaseURL(ws, "ws", "wss"); err != nil {
 		return nil, fmt.Errorf("binance: websocket URL: %w", err)
 	}
+	// Binance documents stream URLs with their /ws or /stream path; the base is what is wanted.
+	ws = strings.TrimSuffix(strings.TrimSuffix(ws, "/ws"), "/stream")
 	if cfg.RecvWindow < 0 || cfg.RecvWindow > maxRecvWindow {
 		return nil, fmt.Errorf("binance: receive window %s out of range: use up to %s", cfg.RecvWindow, maxRecvWindow)
 	}

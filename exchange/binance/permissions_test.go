@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/quantdeck/quantdeck/exchange"
@@ -78,6 +79,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"mainnet defaults", Config{Name: Mainnet}, true, MainnetRESTURL},
 		{"testnet defaults", Config{Name: Testnet}, true, TestnetRESTURL},
 		{"override trims slash", Config{Name: Testnet, RESTURL: "http://127.0.0.1:8080/"}, true, "http://127.0.0.1:8080"},
+		{"ws path is dropped", Config{Name: Mainnet, WSURL: "wss://stream.binance.com:9443/ws/"}, true, MainnetRESTURL},
 		{"unknown network", Config{Name: "kraken"}, false, ""},
 		{"bad rest scheme", Config{Name: Mainnet, RESTURL: "ftp://x"}, false, ""},
 		{"bad ws scheme", Config{Name: Mainnet, WSURL: "http://x"}, false, ""},
@@ -91,6 +93,9 @@ func TestNewValidatesConfig(t *testing.T) {
 			}
 			if tt.ok && (c.restURL != tt.rest || c.Name() != tt.cfg.Name) {
 				t.Fatalf("rest = %q name = %q", c.restURL, c.Name())
+			}
+			if tt.ok && (strings.HasSuffix(c.wsURL, "/ws") || strings.HasSuffix(c.wsURL, "/")) {
+				t.Fatalf("ws base = %q", c.wsURL)
 			}
 		})
 	}

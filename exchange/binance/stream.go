@@ -23,6 +23,9 @@ const (
 	maxStreamSymbols = 512
 	maxMessageSize   = 1 << 20
 	handshakeTimeout = 10 * time.Second
+	// streamSyncTimeout bounds the clock check before a dial, so a slow REST endpoint cannot
+	// hold up the stream.
+	streamSyncTimeout = 3 * time.Second
 )
 
 var (
@@ -147,6 +150,12 @@ func (s *stream) session(ctx context.Context) (bool, error) {
 		// Bans are per IP: a connection attempt now would only extend it.
 		return false, fmt.Errorf("not dialling the market stream: %w", &exchange.RateLimitError{RetryAfter: wait, Banned: true})
 	}
+	// Best effort, at most hourly: a market-data-only client still reports a clock offset.
+	syncCtx, cancel := context.WithTimeout(ctx, streamSyncTimeout)
+	if err := s.c.ensureSynced(syncCtx); err != nil {
+		s.c.log.Debug("binance: could not read the exchange's clock", "err", err)
+	}
+	cancel()
 	conn, resp, err := s.dialer.DialContext(ctx, s.url, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()

@@ -148,3 +148,26 @@ func TestFakeStreamHonoursHandshakeLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestFakeStreamMeasuresClockOffset(t *testing.T) {
+	srv, err := fake.New(fake.Options{Now: func() time.Time { return time.Now().Add(-5 * time.Second) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := New(Config{Name: Testnet, RESTURL: srv.URL(), WSURL: srv.WSURL()}) // no key: market data only
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ticks, events, err := c.Stream(ctx, []string{"BTCUSDT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, events, exchange.StreamLive)
+	if off := c.ClockOffset(); off > -4*time.Second || off < -6*time.Second {
+		t.Fatalf("offset = %s, want about -5 s", off)
+	}
+	cancel()
+	drain(t, ticks, events)
+}

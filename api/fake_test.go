@@ -212,3 +212,6 @@ func (f *fakeEngine) PlaceManual(context.Context, engine.ManualOrder) (engine.Or
 	return engine.OrderView{}, errors.New("not in fake")
 }
 func (f *fakeEngine) Cancel(context.Context, string) error { return errors.New("not in fake") }
+
+// TicksProcessed makes the fake an api.TickCounter.
+func (f *fakeEngine) TicksProcessed() uint64 { return 12345 }

@@ -257,6 +257,7 @@ func TestMetrics(t *testing.T) {
 		`quantdeck_bots{state="running"} 1`,
 		`quantdeck_open_orders 3`,
 		`go_goroutines`,
+		`quantdeck_engine_ticks_total 12345`,
 	}
 	var body string
 	waitFor(t, "the metrics to show the events", func() bool {

@@ -59,11 +59,23 @@ func newMetrics(eng engine.Service) *metrics {
 		engine.OrderFilled, engine.OrderCancelled, engine.OrderRejected, engine.OrderUnknown} {
 		m.orders.WithLabelValues(string(st))
 	}
+	if tc, ok := eng.(TickCounter); ok {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "quantdeck_engine_ticks_total",
+			Help: "Market ticks the engine has processed (every tick, not coalesced).",
+		}, func() float64 { return float64(tc.TicksProcessed()) }))
+	}
 	m.reg.MustRegister(m.requests, m.ticks, m.orders, m.errors, m.reconnects,
 		&stateCollector{eng: eng},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// TickCounter is implemented by engines that count every tick they process; /metrics then
+// reports quantdeck_engine_ticks_total exactly, beside the coalesced per-symbol count.
+type TickCounter interface {
+	TicksProcessed() uint64
 }
 
 // CollectEvents feeds the metrics from the engine's event stream until ctx ends or the engine

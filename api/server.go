@@ -247,7 +247,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return fmt.Errorf("api: %w: %s", errRemoteListenerBad, ln.Addr())
 	}
-	srv := NewHTTPServer(s.handler)
+	srv := newHTTPServer(s.handler)
 	srv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -287,9 +287,8 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// NewHTTPServer returns an http.Server with QuantDeck's timeouts and header limit, for the
-// TCP API and the control socket alike.
-func NewHTTPServer(h http.Handler) *http.Server {
+// newHTTPServer returns an http.Server with the API's timeouts and header limit.
+func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,

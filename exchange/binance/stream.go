@@ -113,7 +113,9 @@ func (s *stream) run(ctx context.Context) {
 		delay := s.backoff(attempt)
 		var rl *exchange.RateLimitError
 		switch {
-		case errors.Is(err, errServerShutdown) || errors.Is(err, errConnAge):
+		case live && (errors.Is(err, errServerShutdown) || errors.Is(err, errConnAge)):
+			// A planned close of a working connection: reconnect at once. Without data first,
+			// back off as usual so a server that only says goodbye cannot cause a busy loop.
 			delay = 0
 		case errors.As(err, &rl):
 			delay = max(delay, rl.RetryAfter)

@@ -286,6 +286,8 @@ func TestStreamServerShutdownReconnectsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := ws.accept(t)
+	first.send(t, bookMsg)
+	waitTick(t, ticks)
 	first.send(t, `{"e":"serverShutdown","E":1764370000000}`)
 	ev := waitEvent(t, events, exchange.StreamReconnecting)
 	if !errors.Is(ev.Err, errServerShutdown) || ev.RetryIn != 0 {
@@ -301,11 +303,12 @@ func TestStreamRenewsBeforeMaxAge(t *testing.T) {
 	c := streamClient(t, ws, func(c *Client) { c.connMaxAge = 200 * time.Millisecond })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, events, err := c.Stream(ctx, []string{"BTCUSDT"})
+	ticks, events, err := c.Stream(ctx, []string{"BTCUSDT"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws.accept(t)
+	ws.accept(t).send(t, bookMsg)
+	waitTick(t, ticks)
 	ev := waitEvent(t, events, exchange.StreamReconnecting)
 	if !errors.Is(ev.Err, errConnAge) || ev.RetryIn != 0 {
 		t.Fatalf("reconnecting event = %+v, want renewal", ev)
@@ -366,6 +369,24 @@ func TestBackoffIsJitteredAndCapped(t *testing.T) {
 			if got < want/2 || got > want {
 				t.Fatalf("attempt %d: backoff %s outside [%s, %s]", attempt, got, want/2, want)
 			}
+		}
+	}
+}
+
+func TestStreamShutdownWithoutDataBacksOff(t *testing.T) {
+	ws := newWSServer(t)
+	c := streamClient(t, ws, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, events, err := c.Stream(ctx, []string{"BTCUSDT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		ws.accept(t).send(t, `{"e":"serverShutdown"}`)
+		ev := waitEvent(t, events, exchange.StreamReconnecting)
+		if ev.RetryIn == 0 || !errors.Is(ev.Err, errServerShutdown) {
+			t.Fatalf("attempt %d: %+v, want a back-off", i, ev)
 		}
 	}
 }

@@ -339,3 +339,42 @@ func TestFakePermissionCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestFakeConcurrentOrders(t *testing.T) {
+	srv, c := fakeExchange(t, fake.Options{})
+	ctx := context.Background()
+	const workers, each = 8, 5
+	errs := make(chan error, workers*each)
+	for w := range workers {
+		go func() {
+			for i := range each {
+				id := "qd-conc-" + itoa(int64(w)) + "-" + itoa(int64(i))
+				_, err := c.PlaceOrder(ctx, limitBuy(id, "50000", "0.0002"))
+				errs <- err
+			}
+		}()
+	}
+	for range workers * each {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := srv.NewOrderIDs()
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Fatalf("client id %s sent twice", id)
+		}
+		seen[id] = true
+	}
+	if len(ids) != workers*each {
+		t.Fatalf("%d orders sent, want %d", len(ids), workers*each)
+	}
+	open, err := c.OpenOrders(ctx, "BTCUSDT")
+	if err != nil || len(open) != workers*each {
+		t.Fatalf("open orders = %d, %v", len(open), err)
+	}
+	if n := countRequests(srv, http.MethodGet, "/api/v3/time"); n != 1 {
+		t.Fatalf("%d clock syncs for concurrent first calls, want 1", n)
+	}
+}

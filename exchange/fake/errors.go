@@ -65,3 +65,5 @@ func errInvalidKey() *apiError {
 func errInsufficient() *apiError {
 	return badRequest(codeNewOrderRejected, "Account has insufficient balance for requested action.")
 }
+
+func errBadSymbol() *apiError { return badRequest(codeBadSymbol, "Invalid symbol.") }

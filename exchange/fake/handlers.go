@@ -112,13 +112,11 @@ func cancelJSONOf(o *order, cid string, now time.Time) cancelJSON {
 
 // handleCancelAll cancels every open order of the key on a symbol (DELETE /api/v3/openOrders).
 func (s *Server) handleCancelAll(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
-	symbol := p.get("symbol")
-	if symbol == "" {
-		return nil, errMandatory("symbol")
+	m, e := s.marketParam(p)
+	if e != nil {
+		return nil, e
 	}
-	if _, ok := s.markets[symbol]; !ok {
-		return nil, badRequest(codeBadSymbol, "Invalid symbol.")
-	}
+	symbol := m.rules.Symbol
 	now := s.now()
 	out := []cancelJSON{}
 	for _, o := range a.orders {
@@ -134,16 +132,28 @@ func (s *Server) handleCancelAll(_ *statusWriter, _ *http.Request, p params, a *
 	return out, nil
 }
 
-// lookup finds the order a GET or DELETE names; not found answers -2011 (the caller turns it
-// into -2013 for GET).
-func (s *Server) lookup(a *account, p params) (*order, *apiError) {
+// marketParam returns the market a required symbol parameter names (-1102 when missing,
+// -1121 when unknown). Runs with s.mu held.
+func (s *Server) marketParam(p params) (*market, *apiError) {
 	symbol := p.get("symbol")
 	if symbol == "" {
 		return nil, errMandatory("symbol")
 	}
-	if _, ok := s.markets[symbol]; !ok {
-		return nil, badRequest(codeBadSymbol, "Invalid symbol.")
+	m, ok := s.markets[symbol]
+	if !ok {
+		return nil, errBadSymbol()
 	}
+	return m, nil
+}
+
+// lookup finds the order a GET or DELETE names; not found answers -2011 (the caller turns it
+// into -2013 for GET).
+func (s *Server) lookup(a *account, p params) (*order, *apiError) {
+	m, e := s.marketParam(p)
+	if e != nil {
+		return nil, e
+	}
+	symbol := m.rules.Symbol
 	o, missing := a.findOrder(symbol, p)
 	if missing {
 		return nil, badRequest(codeMandatory, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
@@ -157,8 +167,8 @@ func (s *Server) lookup(a *account, p params) (*order, *apiError) {
 func (s *Server) handleOpenOrders(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
 	symbol := p.get("symbol")
 	if symbol != "" {
-		if _, ok := s.markets[symbol]; !ok {
-			return nil, badRequest(codeBadSymbol, "Invalid symbol.")
+		if _, e := s.marketParam(p); e != nil {
+			return nil, e
 		}
 	}
 	out := []queryJSON{}
@@ -173,13 +183,11 @@ func (s *Server) handleOpenOrders(_ *statusWriter, _ *http.Request, p params, a 
 // handleAllOrders lists a symbol's orders of every status, oldest first: from orderId when
 // given, within startTime/endTime, at most limit (default 500, at most 1000).
 func (s *Server) handleAllOrders(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
-	symbol := p.get("symbol")
-	if symbol == "" {
-		return nil, errMandatory("symbol")
+	m, e := s.marketParam(p)
+	if e != nil {
+		return nil, e
 	}
-	if _, ok := s.markets[symbol]; !ok {
-		return nil, badRequest(codeBadSymbol, "Invalid symbol.")
-	}
+	symbol := m.rules.Symbol
 	var vals [4]int64
 	for i, name := range []string{"orderId", "startTime", "endTime", "limit"} {
 		def := int64(-1)
@@ -235,13 +243,11 @@ func (s *Server) handleAccount(_ *statusWriter, _ *http.Request, p params, a *ac
 }
 
 func (s *Server) handleMyTrades(_ *statusWriter, _ *http.Request, p params, a *account) (any, *apiError) {
-	symbol := p.get("symbol")
-	if symbol == "" {
-		return nil, errMandatory("symbol")
+	m, e := s.marketParam(p)
+	if e != nil {
+		return nil, e
 	}
-	if _, ok := s.markets[symbol]; !ok {
-		return nil, badRequest(codeBadSymbol, "Invalid symbol.")
-	}
+	symbol := m.rules.Symbol
 	orderID, e := intParam(p, "orderId", -1)
 	if e != nil {
 		return nil, e

@@ -65,7 +65,7 @@ func (s *Server) handleKlines(w *statusWriter, p params) {
 	defer s.mu.Unlock()
 	m, ok := s.markets[symbol]
 	if !ok {
-		s.writeError(w, badRequest(codeBadSymbol, "Invalid symbol."))
+		s.writeError(w, errBadSymbol())
 		return
 	}
 	now := s.now()

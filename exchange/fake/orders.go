@@ -51,14 +51,11 @@ type orderReq struct {
 // filter or balance check.
 func (s *Server) parseOrder(p params) (orderReq, *market, *apiError) {
 	var req orderReq
-	req.symbol = p.get("symbol")
-	if req.symbol == "" {
-		return req, nil, errMandatory("symbol")
+	m, e := s.marketParam(p)
+	if e != nil {
+		return req, nil, e
 	}
-	m, ok := s.markets[req.symbol]
-	if !ok {
-		return req, nil, badRequest(codeBadSymbol, "Invalid symbol.")
-	}
+	req.symbol = m.rules.Symbol
 	switch side := p.get("side"); side {
 	case "":
 		return req, m, errMandatory("side")
@@ -91,7 +88,6 @@ func (s *Server) parseOrder(p params) (orderReq, *market, *apiError) {
 		req.clientID = randomID()
 	}
 	var hasQty, hasQuote, hasPrice bool
-	var e *apiError
 	if req.qty, hasQty, e = decimalParam(p, "quantity"); e != nil {
 		return req, m, e
 	}

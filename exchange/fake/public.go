@@ -35,7 +35,7 @@ func (s *Server) handleExchangeInfo(w *statusWriter, p params) {
 	for _, sym := range want {
 		m, ok := s.markets[sym]
 		if !ok {
-			s.writeError(w, badRequest(codeBadSymbol, "Invalid symbol."))
+			s.writeError(w, errBadSymbol())
 			return
 		}
 		info.Symbols = append(info.Symbols, symbolInfo(m))
@@ -83,7 +83,7 @@ func (s *Server) handleBookTicker(w *statusWriter, p params) {
 	if sym := p.get("symbol"); sym != "" {
 		m, ok := s.markets[sym]
 		if !ok {
-			s.writeError(w, badRequest(codeBadSymbol, "Invalid symbol."))
+			s.writeError(w, errBadSymbol())
 			return
 		}
 		writeJSON(w, http.StatusOK, one(m))
@@ -106,7 +106,7 @@ func (s *Server) handleTickerPrice(w *statusWriter, p params) {
 	if sym := p.get("symbol"); sym != "" {
 		m, ok := s.markets[sym]
 		if !ok {
-			s.writeError(w, badRequest(codeBadSymbol, "Invalid symbol."))
+			s.writeError(w, errBadSymbol())
 			return
 		}
 		writeJSON(w, http.StatusOK, price{m.rules.Symbol, fmtDec(m.last)})

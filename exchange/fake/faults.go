@@ -50,8 +50,10 @@ func (s *Server) takeRateLimit(path string) (rateFault, bool) {
 		if f.n <= 0 {
 			continue
 		}
+		// "" matches every REST request; a websocket path also matches the streams under it
+		// ("/ws" matches "/ws/btcusdt@trade", not "/ws-api/v3").
 		match := f.path == path || (f.path == "" && !isStreamPath(path)) ||
-			(f.path != "" && isStreamPath(path) && strings.HasPrefix(path, f.path))
+			(f.path != "" && isStreamPath(path) && strings.HasPrefix(path, strings.TrimSuffix(f.path, "/")+"/"))
 		if match {
 			f.n--
 			return *f, true

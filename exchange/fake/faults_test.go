@@ -330,3 +330,29 @@ func TestCloseWaitsForHandlers(t *testing.T) {
 		t.Fatalf("logged by the time Close returned: %q, want %q", got, want)
 	}
 }
+
+func TestRateLimitPathMatching(t *testing.T) {
+	tests := []struct {
+		fault, path string
+		want        bool
+	}{
+		{"", "/api/v3/time", true},
+		{"", "/ws/btcusdt@trade", false},
+		{"/api/v3/order", "/api/v3/order", true},
+		{"/api/v3/order", "/api/v3/order/test", false},
+		{"/ws", "/ws/btcusdt@trade", true},
+		{"/ws", "/ws", true},
+		{"/ws", "/ws-api/v3", false},
+		{"/stream", "/stream", true},
+		{"/ws-api/v3", "/ws-api/v3", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault+"~"+tt.path, func(t *testing.T) {
+			s := start(t, Options{})
+			s.RateLimitPathNext(tt.fault, 1, 429, time.Second)
+			if _, hit := s.takeRateLimit(tt.path); hit != tt.want {
+				t.Errorf("hit = %v, want %v", hit, tt.want)
+			}
+		})
+	}
+}

@@ -174,6 +174,19 @@ func (s *Server) verifyWSAPI(in map[string]json.RawMessage) (*account, *apiError
 	return a, nil
 }
 
+// watching reports whether any connection subscribes to a's user data, so events nobody
+// reads are not built.
+func (h *hub) watching(a *account) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for conn := range h.conns {
+		if _, ok := conn.users[a]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // publishUser sends an event to every connection subscribed to a's user data.
 func (h *hub) publishUser(a *account, event []byte) {
 	h.mu.Lock()
@@ -196,13 +209,16 @@ type userEventJSON struct {
 // executionReport publishes an order's change. last is the fill that caused it (TRADE), nil
 // otherwise; cancelID is the cancel request's client id (CANCELED).
 func (s *Server) executionReport(o *order, execType string, last *trade, cancelID string) {
+	if !s.hub.watching(o.acct) {
+		return
+	}
 	now := s.now().UnixMilli()
 	zero := fmtDec(decimal.Decimal{})
 	r := executionReportJSON{
 		E: "executionReport", Time: now, S: o.symbol, C: o.clientID, Side: string(o.side), O: string(o.typ),
 		F: string(o.tif), Q: fmtDec(o.origQty), P: fmtDec(o.price), StopP: zero, Iceberg: zero, G: -1,
 		OrigC: "", X: execType, XStatus: string(o.status), Reject: "NONE", I: o.id, L: zero, Z: fmtDec(o.executed),
-		LastP: zero, N: "0", T: o.updated.UnixMilli(), TradeID: -1, Ignore: 0, W: o.open() && o.status != "", M: false,
+		LastP: zero, N: "0", T: o.updated.UnixMilli(), TradeID: -1, Ignore: 0, W: o.open(), M: false,
 		Ignore2: false, Created: o.created.UnixMilli(), CumQuote: fmtDec(o.cumQuote), LastQuote: zero,
 		QuoteQty: fmtDec(o.origQuoteQty), Working: o.created.UnixMilli(), STP: "EXPIRE_MAKER",
 	}
@@ -221,6 +237,9 @@ func (s *Server) executionReport(o *order, execType string, last *trade, cancelI
 
 // accountPosition publishes the balances of assets after they changed.
 func (s *Server) accountPosition(a *account, assets ...string) {
+	if !s.hub.watching(a) {
+		return
+	}
 	now := s.now().UnixMilli()
 	ev := accountPositionJSON{E: "outboundAccountPosition", Time: now, U: now, B: []positionJSON{}}
 	seen := map[string]bool{}

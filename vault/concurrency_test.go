@@ -2,6 +2,9 @@ package vault
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -68,5 +71,36 @@ func TestCreateCalibratesWhenAskedTo(t *testing.T) {
 	n, err := v.Iterations(ctx)
 	if err != nil || n < MinIterations {
 		t.Fatalf("calibrated to %d iterations (%v), want at least %d", n, err, MinIterations)
+	}
+}
+
+// Two processes on one database: after one changes the passphrase, the other's key is stale.
+// It must not store tokens nobody could decrypt, and it says why instead of "damaged".
+func TestStaleKeyAfterPassphraseChangeElsewhere(t *testing.T) {
+	ctx := context.Background()
+	first, db, clk, _ := createdVault(t)
+	want := addSome(t, first, 1)
+	other := newTestVault(t, db, clk)
+	if err := other.ChangePassphrase(ctx, testPass, newPass, testIter); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.AddCredential(ctx, "late", "sim", []byte("LATEKEY"), []byte("LATESECRET"), simPerms); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "another QuantDeck process") {
+		t.Fatalf("add with a stale key: %v", err)
+	}
+	if _, err := first.RotateCredential(ctx, "k0", []byte("NEWKEY"), []byte("NEWSECRET"), simPerms); !errors.Is(err, ErrLocked) {
+		t.Fatalf("rotate with a stale key: %v", err)
+	}
+	err := first.Lender("k0").Use(ctx, func(_, _ []byte) error { t.Error("lent with a stale key"); return nil })
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("use with a stale key: %v", err)
+	}
+	if first.Unlocked() {
+		t.Fatal("a stale key stays in memory")
+	}
+	if err := first.Unlock(ctx, newPass); err != nil {
+		t.Fatal(err)
+	}
+	if got := secretsOf(t, first); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -62,15 +63,15 @@ func CheckKeyMaterial(what string, b []byte) error {
 	return nil
 }
 
-// key returns the derived key under the read lock, or ErrLocked. The caller must not keep it
-// past RUnlock.
-func (v *Vault) lockedKey() ([]byte, func(), error) {
+// lockedKey returns the derived key and its salt under the read lock, or ErrLocked. The caller
+// must not keep them past calling the returned unlock.
+func (v *Vault) lockedKey() (key, salt []byte, unlock func(), err error) {
 	v.mu.RLock()
 	if v.key == nil {
 		v.mu.RUnlock()
-		return nil, nil, fmt.Errorf("vault: %w", ErrLocked)
+		return nil, nil, nil, fmt.Errorf("vault: %w", ErrLocked)
 	}
-	return v.key, v.mu.RUnlock, nil
+	return v.key, v.salt, v.mu.RUnlock, nil
 }
 
 func (v *Vault) sealPair(key, apiKey, apiSecret []byte) (string, string, error) {
@@ -106,11 +107,12 @@ func (v *Vault) AddCredential(ctx context.Context, label, exchangeName string, a
 	if exchangeName == "" {
 		return Credential{}, errors.New("vault: no exchange name given")
 	}
-	key, unlock, err := v.lockedKey()
+	key, salt, unlock, err := v.lockedKey()
 	if err != nil {
 		return Credential{}, err
 	}
 	k, s, err := v.sealPair(key, apiKey, apiSecret)
+	salt = bytes.Clone(salt)
 	unlock()
 	if err != nil {
 		return Credential{}, err
@@ -120,6 +122,9 @@ func (v *Vault) AddCredential(ctx context.Context, label, exchangeName string, a
 		return Credential{}, fmt.Errorf("vault: adding key %q: %w", label, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := checkCurrent(ctx, tx, salt); err != nil {
+		return Credential{}, err
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM credentials WHERE label = ?`, label).Scan(&n); err != nil {
 		return Credential{}, fmt.Errorf("vault: adding key %q: %w", label, err)
@@ -166,7 +171,7 @@ func (v *Vault) RotateCredential(ctx context.Context, label string, apiKey, apiS
 	if err := checkInput(label, apiKey, apiSecret); err != nil {
 		return Credential{}, err
 	}
-	key, unlock, err := v.lockedKey()
+	key, salt, unlock, err := v.lockedKey()
 	if err != nil {
 		return Credential{}, err
 	}
@@ -176,6 +181,9 @@ func (v *Vault) RotateCredential(ctx context.Context, label string, apiKey, apiS
 		return Credential{}, fmt.Errorf("vault: rotating key %q: %w", label, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := checkCurrent(ctx, tx, salt); err != nil {
+		return Credential{}, err
+	}
 	var oldID int64
 	var exchangeName, oldKeyTok string
 	err = tx.QueryRowContext(ctx, `SELECT id, exchange, api_key FROM credentials WHERE label = ? AND retired_at IS NULL`, label).

@@ -36,6 +36,9 @@ func (l *lender) Use(ctx context.Context, fn func(apiKey, apiSecret []byte) erro
 		return err
 	}
 	id, apiKey, apiSecret, err := l.open(ctx)
+	if errors.Is(err, errStale) {
+		l.v.Seal() // the key in memory opens nothing any more
+	}
 	if err != nil {
 		return err
 	}
@@ -49,7 +52,7 @@ func (l *lender) Use(ctx context.Context, fn func(apiKey, apiSecret []byte) erro
 // open decrypts the active version under the read lock, so a passphrase change cannot swap the
 // key between reading the row and decrypting it.
 func (l *lender) open(ctx context.Context) (id int64, apiKey, apiSecret []byte, err error) {
-	key, unlock, err := l.v.lockedKey()
+	key, salt, unlock, err := l.v.lockedKey()
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -64,6 +67,9 @@ func (l *lender) open(ctx context.Context) (id int64, apiKey, apiSecret []byte, 
 		return 0, nil, nil, fmt.Errorf("vault: reading key %q: %w", l.label, err)
 	}
 	if apiKey, err = fernetDecrypt(key, k, 0, l.v.now()); err != nil {
+		if stale := checkCurrent(ctx, l.v.db, salt); stale != nil {
+			return 0, nil, nil, stale
+		}
 		return 0, nil, nil, fmt.Errorf("vault: key %q: api_key: %w", l.label, ErrDamaged)
 	}
 	if apiSecret, err = fernetDecrypt(key, s, 0, l.v.now()); err != nil {

@@ -21,7 +21,7 @@ func (v *Vault) ChangePassphrase(ctx context.Context, oldPass, newPass []byte, i
 	if err != nil {
 		return err
 	}
-	oldKey, err := v.verify(ctx, oldPass)
+	oldKey, oldSalt, err := v.verify(ctx, oldPass)
 	if err != nil {
 		return err
 	}
@@ -32,13 +32,13 @@ func (v *Vault) ChangePassphrase(ctx context.Context, oldPass, newPass []byte, i
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	n, err := v.reencrypt(ctx, oldKey, newKey, salt, iterations, verifier)
+	n, err := v.reencrypt(ctx, oldKey, oldSalt, newKey, salt, iterations, verifier)
 	if err != nil {
 		clear(newKey)
 		return err
 	}
 	clear(v.key)
-	v.key = newKey
+	v.key, v.salt = newKey, salt
 	v.log.InfoContext(ctx, "vault passphrase changed", "credentials", n, "iterations", iterations)
 	return nil
 }
@@ -49,12 +49,15 @@ type sealedRow struct {
 	key, secret string
 }
 
-func (v *Vault) reencrypt(ctx context.Context, oldKey, newKey, salt []byte, iterations int, verifier string) (int, error) {
+func (v *Vault) reencrypt(ctx context.Context, oldKey, oldSalt, newKey, salt []byte, iterations int, verifier string) (int, error) {
 	tx, err := v.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("vault: changing the passphrase: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := checkCurrent(ctx, tx, oldSalt); err != nil {
+		return 0, err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, label, api_key, api_secret FROM credentials ORDER BY id`)
 	if err != nil {
 		return 0, fmt.Errorf("vault: changing the passphrase: %w", err)

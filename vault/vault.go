@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/rand"
@@ -29,8 +30,9 @@ type Vault struct {
 	rand    io.Reader
 	minIter int
 
-	mu  sync.RWMutex
-	key []byte // nil while locked
+	mu   sync.RWMutex
+	key  []byte // nil while locked
+	salt []byte // the salt key was derived with: tells a stale key from the current one
 }
 
 // Option configures a Vault.
@@ -167,15 +169,15 @@ func (v *Vault) Create(ctx context.Context, passphrase []byte, iterations int) e
 		}
 		return fmt.Errorf("vault: saving the new vault: %w", err)
 	}
-	v.setKey(key)
+	v.setKey(key, salt)
 	v.log.InfoContext(ctx, "vault created", "iterations", iterations)
 	return nil
 }
 
-func (v *Vault) setKey(key []byte) {
+func (v *Vault) setKey(key, salt []byte) {
 	v.mu.Lock()
 	clear(v.key)
-	v.key = key
+	v.key, v.salt = key, salt
 	v.mu.Unlock()
 }
 
@@ -187,18 +189,18 @@ func (v *Vault) Unlocked() bool {
 }
 
 // Seal zeroes the derived key and forgets it; the vault is locked until the next Unlock.
-func (v *Vault) Seal() { v.setKey(nil) }
+func (v *Vault) Seal() { v.setKey(nil, nil) }
 
 // Unlock derives the key from passphrase and checks it against the verifier token; no
 // credential is touched. After wrong passphrases each new attempt first waits a growing delay
 // (stored in the database, so restarting the program does not reset it); the wait ends early
 // with ctx's error when ctx is cancelled.
 func (v *Vault) Unlock(ctx context.Context, passphrase []byte) error {
-	key, err := v.verify(ctx, passphrase)
+	key, salt, err := v.verify(ctx, passphrase)
 	if err != nil {
 		return err
 	}
-	v.setKey(key)
+	v.setKey(key, salt)
 	return nil
 }
 
@@ -230,43 +232,44 @@ func (v *Vault) loadRow(ctx context.Context) (vaultRow, error) {
 	return r, nil
 }
 
-// verify checks passphrase with the throttle and returns the derived key.
-func (v *Vault) verify(ctx context.Context, passphrase []byte) ([]byte, error) {
+// verify checks passphrase with the throttle and returns the derived key and
+// the salt it was derived with.
+func (v *Vault) verify(ctx context.Context, passphrase []byte) (key, salt []byte, err error) {
 	r, err := v.loadRow(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if wait := failureDelay(r.failed) - v.now().Sub(r.lastFailed); r.failed > 0 && wait > 0 {
 		if err := v.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("vault: waiting after wrong passphrases: %w", err)
+			return nil, nil, fmt.Errorf("vault: waiting after wrong passphrases: %w", err)
 		}
 	}
-	key, err := pbkdf2SHA256(ctx, passphrase, r.salt, r.iterations, fernetKeyLen)
+	key, err = pbkdf2SHA256(ctx, passphrase, r.salt, r.iterations, fernetKeyLen)
 	if err != nil {
-		return nil, fmt.Errorf("vault: deriving the key: %w", err)
+		return nil, nil, fmt.Errorf("vault: deriving the key: %w", err)
 	}
 	pt, err := fernetDecrypt(key, r.verifier, 0, v.now())
 	switch {
 	case errors.Is(err, errTokenAuth):
 		clear(key)
-		return nil, v.recordFailure(ctx)
+		return nil, nil, v.recordFailure(ctx)
 	case err != nil:
 		clear(key)
-		return nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
+		return nil, nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
 	}
 	ok := string(pt) == verifierText
 	clear(pt)
 	if !ok {
 		clear(key)
-		return nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
+		return nil, nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
 	}
 	if r.failed > 0 {
 		if _, err := v.db.ExecContext(ctx, `UPDATE vault SET failed_unlocks = 0, last_failed_at = NULL WHERE id = 1`); err != nil {
 			clear(key)
-			return nil, fmt.Errorf("vault: resetting the failure count: %w", err)
+			return nil, nil, fmt.Errorf("vault: resetting the failure count: %w", err)
 		}
 	}
-	return key, nil
+	return key, r.salt, nil
 }
 
 func (v *Vault) recordFailure(ctx context.Context) error {
@@ -303,6 +306,25 @@ func (v *Vault) PendingDelay(ctx context.Context) (time.Duration, int, error) {
 		return 0, 0, err
 	}
 	return max(failureDelay(r.failed)-v.now().Sub(r.lastFailed), 0), r.failed, nil
+}
+
+// errStale explains a key that no longer matches the stored vault.
+var errStale = fmt.Errorf("vault: %w: the passphrase was changed by another QuantDeck process", ErrLocked)
+
+// checkCurrent fails with errStale unless the stored vault still has salt, i.e. the in-memory
+// key still opens it. Run inside the writing transaction, it keeps a process whose passphrase
+// was changed elsewhere from storing tokens nobody could decrypt any more.
+func checkCurrent(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, salt []byte) error {
+	var stored []byte
+	if err := q.QueryRowContext(ctx, `SELECT salt FROM vault WHERE id = 1`).Scan(&stored); err != nil {
+		return fmt.Errorf("vault: reading the vault: %w", err)
+	}
+	if !bytes.Equal(stored, salt) {
+		return errStale
+	}
+	return nil
 }
 
 // Iterations returns the stored PBKDF2 iteration count.

@@ -146,10 +146,37 @@ func (d *streamDecoder) intern(b []byte) (string, error) {
 	return s, nil
 }
 
-// parseDec parses a decimal from borrowed bytes; decimal.Parse does not keep its argument.
+// parseDec parses a decimal from borrowed bytes. Binance's plain "123.45600000" form with up to
+// 18 digits is read directly into a coefficient and scale (the same value decimal.Parse gives,
+// trailing zeros kept); anything else goes to decimal.Parse, which does not keep its argument.
 func parseDec(b []byte) (decimal.Decimal, error) {
 	if len(b) == 0 {
 		return decimal.Decimal{}, errIncomplete
+	}
+	if len(b) <= 19 {
+		var coef int64
+		scale, digits, dot := 0, 0, false
+		ok := true
+		for _, ch := range b {
+			switch {
+			case ch >= '0' && ch <= '9':
+				coef = coef*10 + int64(ch-'0')
+				digits++
+				if dot {
+					scale++
+				}
+			case ch == '.' && !dot:
+				dot = true
+			default:
+				ok = false
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok && digits > 0 && digits <= 18 {
+			return decimal.New(coef, scale)
+		}
 	}
 	return decimal.Parse(unsafe.String(unsafe.SliceData(b), len(b)))
 }

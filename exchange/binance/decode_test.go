@@ -230,3 +230,20 @@ func FuzzDecodeStream(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseDec checks the fast decimal path against decimal.Parse.
+func FuzzParseDec(f *testing.F) {
+	for _, s := range []string{"64123.46000000", "0.00000000", "5.", ".5", ".", "123456789012345678", "1234567890123456789", "1.2.3", "-1", "+1", "1e5", "00012.3400", "999999999999999999.9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseDec([]byte(s))
+		want, werr := decimal.Parse(s)
+		if (err == nil) != (werr == nil) && s != "" {
+			t.Fatalf("parseDec(%q) err = %v, decimal.Parse err = %v", s, err, werr)
+		}
+		if err == nil && (got != want || got.String() != want.String()) {
+			t.Fatalf("parseDec(%q) = %s (scale %d), decimal.Parse = %s (scale %d)", s, got, got.Scale(), want, want.Scale())
+		}
+	})
+}

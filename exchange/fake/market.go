@@ -46,8 +46,13 @@ type candle struct {
 // maxCandles bounds the live 1m history kept per symbol.
 const maxCandles = 1000
 
-func newMarket(r exchange.Rules, price decimal.Decimal, legacy bool, now time.Time) *market {
-	m := &market{rules: r, legacy: legacy, start: now, startPrice: price, high: price, low: price, last: price, nextTrade: 1}
+// tradeIDRange separates the symbols' trade ids: ids are unique per symbol, as on Binance, and
+// in practice across symbols too, as Binance's far-apart counters are.
+const tradeIDRange = 1_000_000_000
+
+// newMarket makes the index-th listed symbol's market.
+func newMarket(index int, r exchange.Rules, price decimal.Decimal, legacy bool, now time.Time) *market {
+	m := &market{rules: r, legacy: legacy, start: now, startPrice: price, high: price, low: price, last: price, nextTrade: int64(index+1)*tradeIDRange + 1}
 	depth, err := r.StepSize.Mul(decimal.MustNew(100000, 0))
 	if err != nil {
 		depth = decimal.One

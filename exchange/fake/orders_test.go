@@ -435,3 +435,23 @@ func TestConcurrentDuplicateClientIDs(t *testing.T) {
 		t.Errorf("recorded %d new-order ids, want %d", len(ids), n)
 	}
 }
+
+func TestTradeIDsDifferAcrossSymbols(t *testing.T) {
+	s := start(t, Options{})
+	c := newClient(t, s)
+	seen := map[int64]string{}
+	for _, sym := range []string{"BTCUSDT", "ETHUSDT", "BTCUSDT", "SOLUSDT", "ETHUSDT"} {
+		c.order("symbol", sym, "side", "BUY", "type", "MARKET", "quoteOrderQty", "20")
+	}
+	for _, o := range s.Orders(testKey) {
+		for _, f := range o.Fills {
+			if prev, dup := seen[f.TradeID]; dup {
+				t.Fatalf("trade id %d used by %s and %s", f.TradeID, prev, f.Symbol)
+			}
+			seen[f.TradeID] = f.Symbol
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("%d distinct trade ids, want 5", len(seen))
+	}
+}

@@ -117,7 +117,7 @@ func New(opts Options) (*Server, error) {
 		if _, dup := s.markets[rules.Symbol]; dup {
 			return nil, fmt.Errorf("fake: symbol %s listed twice", rules.Symbol)
 		}
-		s.markets[rules.Symbol] = newMarket(rules, price, sp.LegacyMinNotional, start)
+		s.markets[rules.Symbol] = newMarket(len(s.symbols), rules, price, sp.LegacyMinNotional, start)
 		s.symbols = append(s.symbols, rules.Symbol)
 	}
 	addr := opts.Addr

@@ -99,8 +99,9 @@ type Client struct {
 	synced   bool
 	lastSync time.Time // local time of the last successful sync
 
-	rulesMu sync.Mutex
-	rules   map[string]cachedRules
+	rulesMu    sync.Mutex
+	rules      map[string]cachedRules
+	rulesFetch sync.Mutex // serialises exchangeInfo requests
 }
 
 var (

@@ -96,13 +96,17 @@ func (c *Client) Rules(ctx context.Context, symbol string) (exchange.Rules, erro
 	if !validSymbol(symbol) {
 		return exchange.Rules{}, fmt.Errorf("binance: symbol %q is not valid: use letters and digits like BTCUSDT: %w", symbol, exchange.ErrFilter)
 	}
-	now := c.now()
-	c.rulesMu.Lock()
-	cr, ok := c.rules[symbol]
-	c.rulesMu.Unlock()
-	if ok && now.Sub(cr.fetched) < rulesTTL {
-		return cr.rules, nil
+	if r, ok := c.cachedRules(symbol); ok {
+		return r, nil
 	}
+	// One fetch at a time: concurrent first orders would otherwise each spend 20 weight on the
+	// same answer.
+	c.rulesFetch.Lock()
+	defer c.rulesFetch.Unlock()
+	if r, ok := c.cachedRules(symbol); ok {
+		return r, nil
+	}
+	now := c.now()
 	var p params
 	p.add("symbol", symbol)
 	var ei exchangeInfo
@@ -122,6 +126,17 @@ func (c *Client) Rules(ctx context.Context, symbol string) (exchange.Rules, erro
 		}
 	}
 	return exchange.Rules{}, fmt.Errorf("binance: %s is not listed on %s: %w", symbol, c.name, exchange.ErrFilter)
+}
+
+// cachedRules returns a symbol's rules when they were fetched less than rulesTTL ago.
+func (c *Client) cachedRules(symbol string) (exchange.Rules, bool) {
+	c.rulesMu.Lock()
+	defer c.rulesMu.Unlock()
+	cr, ok := c.rules[symbol]
+	if !ok || c.now().Sub(cr.fetched) >= rulesTTL {
+		return exchange.Rules{}, false
+	}
+	return cr.rules, true
 }
 
 // forgetRules drops a symbol's cached rules (after the exchange refused an order on a filter).

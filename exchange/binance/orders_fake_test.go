@@ -377,4 +377,7 @@ func TestFakeConcurrentOrders(t *testing.T) {
 	if n := countRequests(srv, http.MethodGet, "/api/v3/time"); n != 1 {
 		t.Fatalf("%d clock syncs for concurrent first calls, want 1", n)
 	}
+	if n := countRequests(srv, http.MethodGet, "/api/v3/exchangeInfo"); n != 1 {
+		t.Fatalf("%d exchangeInfo requests for concurrent first orders, want 1", n)
+	}
 }

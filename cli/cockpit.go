@@ -1,5 +1,142 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
 
-func cmdCockpit(context.Context, *Env, []string) error { return errNotBuilt }
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/instance"
+	"github.com/quantdeck/quantdeck/tui"
+	"github.com/quantdeck/quantdeck/vault"
+)
+
+const cockpitUsage = `Usage: quantdeck [flags]
+
+The cockpit: prices, bots, orders and keys in one keyboard-driven terminal screen. It asks for
+the vault passphrase (or creates the vault on first start) and then resumes the bots that were
+running. Press ? inside for every key.
+
+Run it inside tmux so a dropped SSH connection does not stop your bots:
+
+  tmux new -A -s quantdeck quantdeck
+
+SIGTERM and SIGHUP stop it cleanly: no new orders, the journal is flushed, and bots that were
+running resume at the next start. Settings come from the environment and .env (see
+.env.example); QUANTDECK_VAULT_PASSPHRASE, when set, unlocks without asking.
+
+`
+
+// cmdCockpit is `quantdeck` with no command: the terminal UI over an in-process engine.
+func cmdCockpit(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("quantdeck", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(env.Stdout, cockpitUsage)
+		fs.SetOutput(env.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(env.Stderr)
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unknown command %q (see quantdeck -h)", ErrUsage, fs.Arg(0))
+	}
+	if !env.IsTerminal(os.Stdin) || !env.IsTerminal(os.Stdout) {
+		return errors.New("the cockpit needs an interactive terminal: run it in a terminal or inside tmux, or use `quantdeck serve` for a headless engine")
+	}
+	if err := vault.DisableCoreDumps(); err != nil {
+		fmt.Fprintln(env.Stderr, "warning: could not disable core dumps:", err)
+	}
+	// Taken first, whatever happens next, so no child process can inherit it.
+	pass, _ := env.Source.TakePassphrase(config.EnvVaultPassphrase)
+	defer clear(pass)
+	st, err := loadSettings(env)
+	if err != nil {
+		return err
+	}
+	lock, err := instance.Acquire(st.Home)
+	if err != nil {
+		return fmt.Errorf("cockpit: %w", err)
+	}
+	defer lock.Close()
+
+	rt, err := openRuntime(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	if pass != nil {
+		if err := unlockFromEnv(ctx, rt, pass); err != nil {
+			return err
+		}
+	}
+	clear(pass)
+
+	// Ask the terminal about its background before the program owns the input.
+	lipgloss.HasDarkBackground()
+	model := tui.New(tui.Options{
+		Engine:        rt.Engine,
+		Vault:         rt.Vault,
+		Checker:       rt.Checker,
+		Renderer:      lipgloss.DefaultRenderer(),
+		Exchange:      st.Exchange,
+		Version:       Version,
+		KDFIterations: st.KDFIterations,
+		OnUnlock:      rt.Engine.Resume,
+		Now:           time.Now,
+		Context:       ctx,
+	})
+	// Signals arrive through ctx (main cancels it on SIGTERM and SIGHUP); ctrl+c is a key.
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
+	_, runErr := p.Run()
+	running := runningBots(rt.Engine.Snapshot())
+	switch {
+	case ctx.Err() != nil:
+		rt.Log.Info("cockpit: stopped by a signal", "running_bots", running)
+		return nil
+	case runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled):
+		return fmt.Errorf("cockpit: %w", runErr)
+	}
+	if running > 0 {
+		fmt.Fprintf(env.Stdout, "QuantDeck stopped; %d bot(s) were running and resume at the next start.\n", running)
+	}
+	return nil
+}
+
+// unlockFromEnv unlocks with QUANTDECK_VAULT_PASSPHRASE and resumes the engine, so the cockpit
+// opens on the dashboard.
+func unlockFromEnv(ctx context.Context, rt *runtime, pass []byte) error {
+	exists, err := rt.Vault.Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return nil // the cockpit's first screen creates the vault
+	}
+	if err := rt.Vault.Unlock(ctx, pass); err != nil {
+		return fmt.Errorf("unlocking the vault with %s: %w", config.EnvVaultPassphrase, err)
+	}
+	if err := rt.Engine.Resume(ctx); err != nil {
+		rt.Log.Warn("cockpit: resuming bots", "err", err.Error())
+	}
+	return nil
+}
+
+func runningBots(s engine.Snapshot) int {
+	n := 0
+	for _, b := range s.Bots {
+		if b.State == engine.BotRunning {
+			n++
+		}
+	}
+	return n
+}

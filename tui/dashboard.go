@@ -74,6 +74,7 @@ type dashboard struct {
 	balIdx    []int // balances, paper first then live, then by asset
 	liveRun   bool  // a live bot is running: the header says LIVE
 	liveAny   bool  // a live bot exists
+	wide      bool  // the current layout has two columns
 	rowPaints bool  // false while drawing the focused selected row
 
 	c canvas

@@ -89,7 +89,8 @@ func layoutColumns(cols []column, width int, out *[maxCols]int) {
 // layout places the panes for a body of w x h cells.
 func (d *dashboard) layout(w, h int) [2]stack {
 	var st [2]stack
-	if w >= wideAt {
+	d.wide = w >= wideAt
+	if d.wide {
 		lw := w * 3 / 5
 		st[0] = stack{x: 0, w: lw}
 		st[1] = stack{x: lw + 1, w: w - lw - 1}

@@ -148,7 +148,9 @@ func (d *dashboard) titleInfo(k paneKind, end int) {
 	p := &d.panes[k]
 	n := d.count(k)
 	c.num = c.num[:0]
-	if k == paneBalances {
+	// Balances show their totals; so does the bots title when the narrow layout tucks the
+	// balances away behind a tab.
+	if k == paneBalances || (k == paneBots && !d.wide) {
 		paper, live := d.balanceTotals()
 		c.num = append(c.num, "paper ≈ "...)
 		c.num = appendDec(c.num, money(paper))
@@ -156,8 +158,9 @@ func (d *dashboard) titleInfo(k paneKind, end int) {
 			c.num = append(c.num, " · live ≈ "...)
 			c.num = appendDec(c.num, money(live))
 		}
-		c.num = append(c.num, ' ')
-	} else if n > p.rows && p.rows > 0 {
+		c.num = append(c.num, " USDT "...)
+	}
+	if k != paneBalances && n > p.rows && p.rows > 0 {
 		c.num = appendInt(c.num, p.sel+1)
 		c.num = append(c.num, '/')
 		c.num = appendInt(c.num, n)

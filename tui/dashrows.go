@@ -112,13 +112,20 @@ func (d *dashboard) orderRow(p *paneState, row int) {
 	it.text(3, string(o.Side), d.paintIf(sidePaint(st, o.Side)))
 	it.text(4, string(o.Type), d.paintIf(st.pMuted))
 	c.num = c.num[:0]
-	if o.Price.IsZero() {
-		c.num = append(c.num, "market"...)
-	} else {
+	switch {
+	case !o.Price.IsZero():
 		c.num = appendDec(c.num, price(o.Price))
+	case !o.AvgPrice.IsZero():
+		c.num = appendDec(c.num, price(o.AvgPrice)) // a market order: what it filled at
+	default:
+		c.num = append(c.num, "market"...)
 	}
 	it.num(5, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], qty(o.Quantity))
+	q := o.Quantity
+	if q.IsZero() {
+		q = o.Executed // bought for a quote amount: the quantity is what was filled
+	}
+	c.num = appendDec(c.num[:0], qty(q))
 	it.num(6, d.paintIf(st.pText))
 	c.num = appendDec(c.num[:0], qty(o.Executed))
 	it.num(7, d.paintIf(st.pMuted))

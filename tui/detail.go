@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -263,6 +264,14 @@ func (m *Model) detailFacts(b engine.BotView, wide bool) string {
 	return strings.Join(facts, "\n")
 }
 
+// qtyOrAll is an order's quantity, or "quote" for an order sized by its quote amount.
+func qtyOrAll(q decimal.Decimal) string {
+	if q.IsZero() {
+		return "quote"
+	}
+	return fmtDec(qty(q))
+}
+
 func budgetText(cfg engine.BotConfig) string {
 	if cfg.Budget.IsZero() {
 		return "no budget"
@@ -293,11 +302,14 @@ func (m *Model) detailList(h int) string {
 		case 0:
 			o := d.orders[i]
 			p := "market"
-			if !o.Price.IsZero() {
+			switch {
+			case !o.Price.IsZero():
 				p = fmtDec(price(o.Price))
+			case !o.AvgPrice.IsZero():
+				p = "~" + fmtDec(price(o.AvgPrice))
 			}
-			line = fmt.Sprintf("%s  %-4s %-6s %12s  qty %-10s filled %-10s %s", o.Created.UTC().Format("01-02 15:04:05"),
-				o.Side, o.Type, p, fmtDec(qty(o.Quantity)), fmtDec(qty(o.Executed)), o.State)
+			line = fmt.Sprintf("%s %-4s %-6s %12s  filled %s/%s  %s", o.Created.UTC().Format("15:04:05"),
+				o.Side, o.Type, p, fmtDec(qty(o.Executed)), qtyOrAll(o.Quantity), o.State)
 			if o.Reason != "" {
 				line += "  " + clean(o.Reason)
 			}

@@ -71,8 +71,16 @@ func appendChange(dst []byte, pct decimal.Decimal) []byte {
 	return append(dst, '%')
 }
 
-// price trims trailing zeros but shows at least two decimals, the way prices are read.
-func price(d decimal.Decimal) decimal.Decimal { return d.Trim(2).Pad(2) }
+// price is a price for display: at most four decimals from 1 up (eight below), trailing zeros
+// trimmed but at least two decimals, the way prices are read. Averages can carry many digits.
+func price(d decimal.Decimal) decimal.Decimal {
+	if d.Abs().Cmp(decimal.One) >= 0 {
+		d = d.Round(4)
+	} else {
+		d = d.Round(8)
+	}
+	return d.Trim(2).Pad(2)
+}
 
 // qty trims trailing zeros of a quantity.
 func qty(d decimal.Decimal) decimal.Decimal { return d.Trim(0) }

@@ -58,7 +58,7 @@ func (m *Model) formView() string {
 	b.WriteString(" " + st.Title.Render(title) + st.Muted.Render("  checked against the strategy and the symbol's rules as you type") + "\n\n")
 	b.WriteString(m.fieldsView(&f.fieldList, f.err != ""))
 	b.WriteString("\n")
-	b.WriteString(" " + m.rulesLine(f.rulesFor, f.rules, f.rulesErr) + "\n")
+	b.WriteString(m.rulesPara(f.rulesFor, f.rules, f.rulesErr) + "\n")
 	switch {
 	case f.saving:
 		b.WriteString(st.Accent.Render(" saving…") + "\n")
@@ -78,16 +78,16 @@ func (m *Model) formView() string {
 	return b.String()
 }
 
-// rulesLine summarises a symbol's trading rules and its last price.
-func (m *Model) rulesLine(symbol string, r exchange.Rules, errText string) string {
+// rulesPara summarises a symbol's trading rules and its last price, wrapped to the width.
+func (m *Model) rulesPara(symbol string, r exchange.Rules, errText string) string {
 	st := m.st
 	switch {
 	case symbol == "":
-		return st.Muted.Render("type a symbol to see its trading rules")
+		return para(st.Muted, "type a symbol to see its trading rules", m.w)
 	case errText != "":
-		return st.ErrorText.Render("✗ " + symbol + ": " + errText)
+		return para(st.ErrorText, "✗ "+symbol+": "+errText, m.w)
 	case r.Symbol != symbol:
-		return st.Muted.Render("loading the rules of " + symbol + "…")
+		return para(st.Muted, "loading the rules of "+symbol+"…", m.w)
 	}
 	var parts []string
 	add := func(name string, d decimal.Decimal) {
@@ -99,14 +99,14 @@ func (m *Model) rulesLine(symbol string, r exchange.Rules, errText string) strin
 	add("step", r.StepSize)
 	add("min qty", r.MinQty)
 	add("min notional", r.MinNotional)
-	line := st.Muted.Render(symbol + " rules: " + strings.Join(parts, " · "))
 	if pv, ok := m.priceOf(symbol); ok {
-		line += st.Muted.Render(" · last ") + fmtDec(price(pv.Last))
+		parts = append(parts, "last "+fmtDec(price(pv.Last)))
 	}
+	out := para(st.Muted, symbol+" rules: "+strings.Join(parts, " · "), m.w)
 	if r.Status != "" && r.Status != "TRADING" {
-		line += " " + st.Danger.Render("not trading ("+r.Status+")")
+		out += "\n" + para(st.Danger, symbol+" is not trading ("+r.Status+")", m.w)
 	}
-	return line
+	return out
 }
 
 func (m *Model) ticketView() string {
@@ -114,7 +114,7 @@ func (m *Model) ticketView() string {
 	var b strings.Builder
 	b.WriteString(" " + st.Title.Render("Order ticket") + st.Muted.Render("  rounded to the symbol's rules before you confirm") + "\n\n")
 	b.WriteString(m.fieldsView(&t.fieldList, t.err != ""))
-	b.WriteString("\n " + m.rulesLine(t.rulesFor, t.rules, t.rulesErr) + "\n\n")
+	b.WriteString("\n" + m.rulesPara(t.rulesFor, t.rules, t.rulesErr) + "\n\n")
 	req, notional, err := m.ticketPreview()
 	switch {
 	case t.placing:

@@ -27,7 +27,7 @@ func newKeyMap() keyMap {
 		Down:      b("↓/j", "down", "down", "j"),
 		PageUp:    b("pgup", "page up", "pgup"),
 		PageDown:  b("pgdn", "page down", "pgdown"),
-		Left:      b("←/h", "previous choice", "left", "h"),
+		Left:      b("←/→", "choose", "left", "h"),
 		Right:     b("→/l", "next choice", "right", "l"),
 		Tab:       b("tab", "next pane", "tab"),
 		ShiftTab:  b("shift+tab", "previous pane", "shift+tab"),

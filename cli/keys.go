@@ -95,6 +95,7 @@ func (k *keyTool) flags(name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// parse parses flags; -h gives flag.ErrHelp (exit 0), other mistakes ErrUsage (exit 2).
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -146,66 +147,6 @@ func (k *keyTool) console() *console {
 func (k *keyTool) stdinIsTerminal() bool {
 	f, ok := k.env.Stdin.(*os.File)
 	return ok && k.env.IsTerminal != nil && k.env.IsTerminal(f)
-}
-
-// readKeyPair reads the API key and secret: prompts without echo on a terminal, else two
-// lines of standard input. Both are checked before anything else happens.
-func (k *keyTool) readKeyPair() (apiKey, apiSecret vault.Secret, err error) {
-	if k.stdinIsTerminal() {
-		con := k.console()
-		if apiKey, err = con.secret("API key: "); err == nil {
-			apiSecret, err = con.secret("API secret: ")
-		}
-	} else {
-		if apiKey, err = readLine(k.env.Stdin); errors.Is(err, io.EOF) {
-			err = errors.New("no API key on standard input: pipe the key and the secret as two lines")
-		}
-		if err == nil {
-			if apiSecret, err = readLine(k.env.Stdin); errors.Is(err, io.EOF) {
-				err = errors.New("no API secret on standard input: the secret goes on the line after the key")
-			}
-		}
-	}
-	if err == nil {
-		if err = vault.CheckKeyMaterial("API key", apiKey); err == nil {
-			err = vault.CheckKeyMaterial("API secret", apiSecret)
-		}
-	}
-	if err != nil {
-		apiKey.Zero()
-		apiSecret.Zero()
-		return nil, nil, err
-	}
-	return apiKey, apiSecret, nil
-}
-
-// checkKey asks the exchange what the key may do, refuses what must be refused and gets the
-// user's word when the exchange could not be asked.
-func (k *keyTool) checkKey(ctx context.Context, exchangeName string, apiKey, apiSecret []byte, yes bool) (exchange.Permissions, error) {
-	checker, err := k.checkerFor(k.st, exchangeName)
-	if err != nil {
-		return exchange.Permissions{}, err
-	}
-	perms, err := checker.CheckPermissions(ctx, apiKey, apiSecret)
-	if err != nil {
-		return exchange.Permissions{}, fmt.Errorf("checking the key with %s: %w", exchangeName, err)
-	}
-	needConfirm, err := vetPermissions(k.env.Stdout, exchangeName, perms)
-	if err != nil || !needConfirm || yes {
-		return perms, err
-	}
-	con := k.console()
-	if con == nil {
-		return perms, errors.New("the exchange could not confirm what this key may do: check on the exchange that it can trade and cannot withdraw, then run again with --yes")
-	}
-	ok, err := con.confirm("The exchange could not confirm this key's permissions. Have you checked that it can trade and cannot withdraw?")
-	if err != nil {
-		return perms, err
-	}
-	if !ok {
-		return perms, errors.New("not stored: unconfirmed permissions")
-	}
-	return perms, nil
 }
 
 func (k *keyTool) findActive(ctx context.Context, label string) (vault.Credential, int, error) {

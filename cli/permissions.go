@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -79,4 +80,33 @@ func describePerms(p exchange.Permissions) string {
 		parts = append(parts, "any IP")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// checkKey asks the exchange what the key may do, refuses what must be refused and gets the
+// user's word when the exchange could not be asked.
+func (k *keyTool) checkKey(ctx context.Context, exchangeName string, apiKey, apiSecret []byte, yes bool) (exchange.Permissions, error) {
+	checker, err := k.checkerFor(k.st, exchangeName)
+	if err != nil {
+		return exchange.Permissions{}, err
+	}
+	perms, err := checker.CheckPermissions(ctx, apiKey, apiSecret)
+	if err != nil {
+		return exchange.Permissions{}, fmt.Errorf("checking the key with %s: %w", exchangeName, err)
+	}
+	needConfirm, err := vetPermissions(k.env.Stdout, exchangeName, perms)
+	if err != nil || !needConfirm || yes {
+		return perms, err
+	}
+	con := k.console()
+	if con == nil {
+		return perms, errors.New("the exchange could not confirm what this key may do: check on the exchange that it can trade and cannot withdraw, then run again with --yes")
+	}
+	ok, err := con.confirm("The exchange could not confirm this key's permissions. Have you checked that it can trade and cannot withdraw?")
+	if err != nil {
+		return perms, err
+	}
+	if !ok {
+		return perms, errors.New("not stored: unconfirmed permissions")
+	}
+	return perms, nil
 }

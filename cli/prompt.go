@@ -215,3 +215,34 @@ func unlockVault(ctx context.Context, env *Env, v *vault.Vault, con *console) er
 	}
 	return errors.New("vault: not unlocked")
 }
+
+// readKeyPair reads the API key and secret: prompts without echo on a terminal, else two
+// lines of standard input. Both are checked before anything else happens.
+func (k *keyTool) readKeyPair() (apiKey, apiSecret vault.Secret, err error) {
+	if k.stdinIsTerminal() {
+		con := k.console()
+		if apiKey, err = con.secret("API key: "); err == nil {
+			apiSecret, err = con.secret("API secret: ")
+		}
+	} else {
+		if apiKey, err = readLine(k.env.Stdin); errors.Is(err, io.EOF) {
+			err = errors.New("no API key on standard input: pipe the key and the secret as two lines")
+		}
+		if err == nil {
+			if apiSecret, err = readLine(k.env.Stdin); errors.Is(err, io.EOF) {
+				err = errors.New("no API secret on standard input: the secret goes on the line after the key")
+			}
+		}
+	}
+	if err == nil {
+		if err = vault.CheckKeyMaterial("API key", apiKey); err == nil {
+			err = vault.CheckKeyMaterial("API secret", apiSecret)
+		}
+	}
+	if err != nil {
+		apiKey.Zero()
+		apiSecret.Zero()
+		return nil, nil, err
+	}
+	return apiKey, apiSecret, nil
+}

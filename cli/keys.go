@@ -442,9 +442,7 @@ func (k *keyTool) vault(ctx context.Context, args []string) error {
 		return fmt.Errorf("vault passwd: %w", err)
 	}
 	defer old.Zero()
-	if d, n, err := k.v.PendingDelay(ctx); err == nil && d > 0 {
-		fmt.Fprintf(k.env.Stderr, "waiting %s after %d wrong passphrase(s)\n", d.Round(100*time.Millisecond), n)
-	}
+	announceDelay(ctx, k.env.Stderr, k.v)
 	// Check the current passphrase before asking for a new one twice.
 	if err := k.v.Unlock(ctx, old); err != nil {
 		return err

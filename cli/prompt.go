@@ -183,37 +183,35 @@ func capitalize(s string) string {
 // telling the user about any wait imposed by earlier wrong passphrases. On a terminal a wrong
 // passphrase may be retried twice.
 func unlockVault(ctx context.Context, env *Env, v *vault.Vault, con *console) error {
-	tries := 1
-	if con != nil {
-		tries = 3
+	if p, ok := env.Source.TakePassphrase(config.EnvVaultPassphrase); ok {
+		defer clear(p)
+		announceDelay(ctx, env.Stderr, v)
+		return v.Unlock(ctx, p)
 	}
-	fromEnv := false
-	for i := 0; i < tries; i++ {
-		if d, n, err := v.PendingDelay(ctx); err == nil && d > 0 {
-			fmt.Fprintf(env.Stderr, "waiting %s after %d wrong passphrase(s)\n", d.Round(100*time.Millisecond), n)
+	if con == nil {
+		return fmt.Errorf("no passphrase: set %s or run this in a terminal", config.EnvVaultPassphrase)
+	}
+	const tries = 3
+	for i := 1; ; i++ {
+		announceDelay(ctx, con.out, v)
+		p, err := con.secret("Vault passphrase: ")
+		if err != nil {
+			return err
 		}
-		p, ok := env.Source.TakePassphrase(config.EnvVaultPassphrase)
-		if ok {
-			fromEnv = true
-		} else if fromEnv || con == nil {
-			return fmt.Errorf("no passphrase: set %s or run this in a terminal", config.EnvVaultPassphrase)
-		} else {
-			var err error
-			if p, err = con.secret("Vault passphrase: "); err != nil {
-				return err
-			}
-		}
-		err := v.Unlock(ctx, p)
-		clear(p)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, vault.ErrWrongPassphrase) || fromEnv || i == tries-1 {
+		err = v.Unlock(ctx, p)
+		p.Zero()
+		if i == tries || !errors.Is(err, vault.ErrWrongPassphrase) {
 			return err
 		}
 		fmt.Fprintln(con.out, "Wrong passphrase; try again.")
 	}
-	return errors.New("vault: not unlocked")
+}
+
+// announceDelay says how long the next unlock will wait after earlier wrong passphrases.
+func announceDelay(ctx context.Context, w io.Writer, v *vault.Vault) {
+	if d, n, err := v.PendingDelay(ctx); err == nil && d > 0 {
+		fmt.Fprintf(w, "waiting %s after %d wrong passphrase(s)\n", d.Round(100*time.Millisecond), n)
+	}
 }
 
 // readKeyPair reads the API key and secret: prompts without echo on a terminal, else two

@@ -229,7 +229,7 @@ func liveKeyOK(ctx context.Context, v *vault.Vault, exchangeName, label string) 
 
 // exchangeRules reads a symbol's rules from the configured market.
 func exchangeRules(ctx context.Context, st config.Settings, symbol string) (exchange.Rules, error) {
-	m, err := newMarket(st)
+	m, err := newMarket(st, publicBinanceConfig(st))
 	if err != nil {
 		return exchange.Rules{}, err
 	}

@@ -32,6 +32,7 @@ type runtime struct {
 	Log      *slog.Logger
 
 	paper     *paper.Account
+	limits    *binance.Limits // one request budget per IP, shared by every Binance client
 	logCloser io.Closer
 	cancel    context.CancelFunc
 	done      chan error
@@ -52,7 +53,7 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 	if err != nil {
 		return nil, err
 	}
-	rt := &runtime{Settings: st, Log: log, logCloser: logCloser}
+	rt := &runtime{Settings: st, Log: log, logCloser: logCloser, limits: binance.NewLimits()}
 	defer func() {
 		if err != nil {
 			rt.Close()
@@ -64,7 +65,7 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 	}
 	rt.Vault = vault.New(rt.DB, vault.WithLogger(log))
 
-	mkt, err := newMarket(st)
+	mkt, err := rt.newMarket()
 	if err != nil {
 		return nil, err
 	}
@@ -117,18 +118,30 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 	return rt, nil
 }
 
-func newMarket(st config.Settings) (market, error) {
+func (rt *runtime) newMarket() (market, error) {
+	return newMarket(rt.Settings, rt.binanceConfig(nil))
+}
+
+// newMarket builds the configured price source; bc is used when it is Binance.
+func newMarket(st config.Settings, bc binance.Config) (market, error) {
 	switch st.Exchange {
 	case "sim":
 		return sim.New(sim.Options{Symbols: st.Symbols, Seed: st.SimSeed, Speed: st.SimSpeed}), nil
 	case "binance", "binance-testnet":
-		return binance.New(binanceConfig(st, nil))
+		return binance.New(bc)
 	}
 	return nil, fmt.Errorf("unknown exchange %q", st.Exchange)
 }
 
-func binanceConfig(st config.Settings, creds exchange.Credentials) binance.Config {
-	return binance.Config{Name: st.Exchange, RESTURL: st.RESTURL, WSURL: st.WSURL, Creds: creds}
+// publicBinanceConfig is the configuration of a Binance client without a key.
+func publicBinanceConfig(st config.Settings) binance.Config {
+	return binance.Config{Name: st.Exchange, RESTURL: st.RESTURL, WSURL: st.WSURL}
+}
+
+func (rt *runtime) binanceConfig(creds exchange.Credentials) binance.Config {
+	bc := publicBinanceConfig(rt.Settings)
+	bc.Creds, bc.Logger, bc.Limits = creds, rt.Log, rt.limits
+	return bc
 }
 
 // liveTrader builds a signed Binance client that borrows the credential's plaintext per call.
@@ -139,7 +152,7 @@ func (rt *runtime) liveTrader(label string) (exchange.Trader, error) {
 	if !rt.Vault.Unlocked() {
 		return nil, vault.ErrLocked
 	}
-	return binance.New(binanceConfig(rt.Settings, rt.Vault.Lender(label)))
+	return binance.New(rt.binanceConfig(rt.Vault.Lender(label)))
 }
 
 // keyOK reports whether label names an active credential for this exchange whose last

@@ -359,33 +359,28 @@ func (k *keyTool) list(ctx context.Context, args []string) error {
 	return nil
 }
 
-// writeKeyTable prints key metadata, newest state last per label. Never any secret.
+// writeKeyTable prints key metadata, oldest version first per label, in under 80 columns.
+// Never any secret.
 func writeKeyTable(w io.Writer, list []vault.Credential, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "LABEL\tEXCHANGE\tAGE\tSTATUS\tPERMISSIONS\tCHECKED\tLAST USED")
+	fmt.Fprintln(tw, "LABEL\tEXCHANGE\tAGE\tSTATUS\tPERMISSIONS\tCHECKED\tUSED")
 	for _, c := range list {
 		status := "active"
 		if !c.Active() {
-			status = "retired " + ago(now, *c.RetiredAt)
+			status = "retired"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Label, c.Exchange, age(now.Sub(c.CreatedAt)), status,
-			describePerms(c.Perms), agoOr(now, c.CheckedAt, "never"), agoOr(now, c.LastUsedAt, "never"))
+			shortPerms(c.Perms), since(now, c.CheckedAt), since(now, c.LastUsedAt))
 	}
 	tw.Flush()
 }
 
-func agoOr(now time.Time, t *time.Time, none string) string {
+// since is the age of an optional time, "-" when there is none.
+func since(now time.Time, t *time.Time) string {
 	if t == nil {
-		return none
+		return "-"
 	}
-	return ago(now, *t)
-}
-
-func ago(now, t time.Time) string {
-	if a := age(now.Sub(t)); a != "now" {
-		return a + " ago"
-	}
-	return "just now"
+	return age(now.Sub(*t))
 }
 
 // age is a short human duration: now, 5m, 3h, 12d.

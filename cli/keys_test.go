@@ -171,7 +171,7 @@ func TestKeysEndToEnd(t *testing.T) {
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "LABEL") {
 		t.Fatalf("list: %s", r)
 	}
-	for _, want := range []string{"main", "sim", "retired", "active", "trade, no withdrawals", "spare"} {
+	for _, want := range []string{"main", "sim", "retired", "active", "trade,no-withdraw,any-ip", "spare"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("list lacks %q:\n%s", want, r.stdout)
 		}

@@ -41,6 +41,24 @@ func withdrawalHelp(exchangeName string) string {
 	return "create a key without withdrawal rights on the exchange, then add it again"
 }
 
+// shortPerms is describePerms for a table column.
+func shortPerms(p exchange.Permissions) string {
+	if !p.Checked {
+		return "unchecked"
+	}
+	parts := []string{"no-trade", "no-withdraw", "any-ip"}
+	if p.CanTrade {
+		parts[0] = "trade"
+	}
+	if p.CanWithdraw {
+		parts[1] = "WITHDRAW"
+	}
+	if p.IPRestricted {
+		parts[2] = "ip-locked"
+	}
+	return strings.Join(parts, ",")
+}
+
 // vetPermissions refuses a key that can withdraw or cannot trade, and describes the rest.
 // needConfirm is true when the exchange could not be asked, so the user must vouch for the key.
 func vetPermissions(w io.Writer, exchangeName string, p exchange.Permissions) (needConfirm bool, err error) {

@@ -50,22 +50,27 @@ const keysUsage = `Usage: quantdeck keys <command> [flags]
 
 Exchange API keys, encrypted in the vault.
 
-  add     --label L [--exchange sim|binance|binance-testnet] [--yes]   store a new key
-  list                                                                  show stored keys (never secrets)
-  rotate  --label L [--yes]                                             replace a key with a new one
-  remove  --label L [--yes]                                             delete a key and its old versions
+  add     --label L [--exchange sim|binance|binance-testnet] [--yes]
+          store a new key; the first one creates the vault
+  list    show the stored keys and their versions (never a secret)
+  rotate  --label L [--yes]
+          store a new version of a key and retire the old one
+  remove  --label L [--yes]
+          delete a key and its retired versions
 
-add and rotate read the API key and secret as two lines of standard input when it is not a
-terminal, and ask for them without echo when it is. The vault passphrase comes from
-QUANTDECK_VAULT_PASSPHRASE when set, else from the terminal. Every command has -h.
+add and rotate read the API key and secret as two lines of standard input when
+it is not a terminal, and ask for them without echo when it is. The vault
+passphrase comes from QUANTDECK_VAULT_PASSPHRASE when set, else from the
+terminal. Every command has -h.
 `
 
 func (k *keyTool) keys(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+	if len(args) == 0 {
+		fmt.Fprint(k.env.Stderr, keysUsage)
+		return fmt.Errorf("%w: keys needs a command: add, list, rotate or remove", ErrUsage)
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(k.env.Stdout, keysUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: keys needs a command: add, list, rotate or remove", ErrUsage)
-		}
 		return nil
 	}
 	switch args[0] {
@@ -80,6 +85,10 @@ func (k *keyTool) keys(ctx context.Context, args []string) error {
 	}
 	fmt.Fprint(k.env.Stderr, keysUsage)
 	return fmt.Errorf("%w: unknown keys command %q", ErrUsage, args[0])
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
 }
 
 // flags makes a flag set whose -h prints synopsis and the flags to stdout.
@@ -172,10 +181,10 @@ func (k *keyTool) findActive(ctx context.Context, label string) (vault.Credentia
 }
 
 func (k *keyTool) add(ctx context.Context, args []string) error {
-	fs := k.flags("keys add", "keys add --label L [--exchange sim|binance|binance-testnet] [--yes]")
+	fs := k.flags("keys add", "keys add --label L [--exchange EXCHANGE] [--yes]")
 	label := fs.String("label", "", "a short name for the key (letters, digits, . _ -)")
-	exch := fs.String("exchange", "", "the exchange the key belongs to (default: QUANTDECK_EXCHANGE, else sim)")
-	yes := fs.Bool("yes", false, "store the key even when the exchange cannot report its permissions (scripts)")
+	exch := fs.String("exchange", "", "sim, binance or binance-testnet (default: QUANTDECK_EXCHANGE, else sim)")
+	yes := fs.Bool("yes", false, "store it even when the exchange cannot report its permissions")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -251,7 +260,7 @@ func (k *keyTool) add(ctx context.Context, args []string) error {
 func (k *keyTool) rotate(ctx context.Context, args []string) error {
 	fs := k.flags("keys rotate", "keys rotate --label L [--yes]")
 	label := fs.String("label", "", "the key to replace")
-	yes := fs.Bool("yes", false, "store the new key even when the exchange cannot report its permissions (scripts)")
+	yes := fs.Bool("yes", false, "store it even when the exchange cannot report its permissions")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -398,18 +407,20 @@ func age(d time.Duration) string {
 
 const vaultUsage = `Usage: quantdeck vault passwd
 
-Change the vault passphrase: every stored key is re-encrypted under a new salt in one
-transaction, and the PBKDF2 iteration count is recalibrated (or set by
-QUANTDECK_KDF_ITERATIONS). On a terminal it asks for the current passphrase and the new one
-twice; scripts set QUANTDECK_VAULT_PASSPHRASE and QUANTDECK_NEW_VAULT_PASSPHRASE.
+Change the vault passphrase. Every stored key is re-encrypted under a new salt
+in one transaction, and the PBKDF2 iteration count is recalibrated (or taken
+from QUANTDECK_KDF_ITERATIONS). On a terminal it asks for the current
+passphrase, then the new one twice; scripts set QUANTDECK_VAULT_PASSPHRASE and
+QUANTDECK_NEW_VAULT_PASSPHRASE.
 `
 
 func (k *keyTool) vault(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+	if len(args) == 0 {
+		fmt.Fprint(k.env.Stderr, vaultUsage)
+		return fmt.Errorf("%w: vault needs a command: passwd", ErrUsage)
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(k.env.Stdout, vaultUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: vault needs a command: passwd", ErrUsage)
-		}
 		return nil
 	}
 	if args[0] != "passwd" {

@@ -396,6 +396,11 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "Usage: quantdeck") {
 			t.Errorf("%v: %s", args, r)
 		}
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if len(line) > 80 {
+				t.Errorf("%v: line wider than 80 columns: %q", args, line)
+			}
+		}
 	}
 	if _, err := os.Stat(home); !errors.Is(err, os.ErrNotExist) {
 		t.Error("-h touched the data directory")

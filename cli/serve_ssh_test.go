@@ -299,3 +299,36 @@ func (b *screenBuf) waitFor(mark int, want string, timeout time.Duration) bool {
 		}
 	}
 }
+
+// After `quantdeck seal` (the serve drops the vault key), the next session asks for the
+// passphrase again, and unlocking there opens the cockpit.
+func TestSSHSessionAfterSealAsksAgain(t *testing.T) {
+	rig := startSSHRig(t)
+	first := rig.attach(t)
+	first.waitFor(t, 0, "Unlock the vault")
+	first.press(t, sshPass+"\r")
+	first.waitFor(t, 0, "Watchlist")
+	if !rig.rt.Vault.Unlocked() {
+		t.Fatal("unlocking in the session did not unlock the serve's vault")
+	}
+
+	// What the serve does for `quantdeck seal`.
+	if err := rig.rt.Engine.Seal(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rig.rt.Vault.Seal()
+
+	again := rig.attach(t)
+	again.waitFor(t, 0, "Unlock the vault")
+	again.press(t, "not the passphrase\r")
+	again.waitFor(t, 0, "wrong passphrase")
+	if rig.rt.Vault.Unlocked() {
+		t.Fatal("a wrong passphrase unlocked the vault")
+	}
+	mark := again.out.len()
+	again.press(t, sshPass+"\r")
+	again.waitFor(t, mark, "Watchlist")
+	if !rig.rt.Vault.Unlocked() {
+		t.Fatal("unlocking after a seal did not unlock the serve's vault")
+	}
+}

@@ -179,3 +179,37 @@ func TestUnauthenticatedConnectionsTimeOut(t *testing.T) {
 		return
 	}
 }
+
+func TestConnectionLimit(t *testing.T) {
+	home := t.TempDir()
+	signer, line := newClientKey(t, "me@laptop")
+	ts := startServer(t, home, standInModel, func(s *sshd.Server) { s.SetMaxConns(1) })
+	authorize(t, home, line)
+
+	held, err := net.Dial("tcp", ts.addr) // silent, unauthenticated, holding the only slot
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeting := make([]byte, 8)
+	if _, err := held.Read(greeting); err != nil { // the server has accepted it
+		t.Fatal(err)
+	}
+	if _, err := dial(ts.addr, ts.hostKey(t), gossh.PublicKeys(signer)); err == nil {
+		t.Fatal("a connection over the limit was served")
+	}
+	held.Close()
+
+	// The slot frees up once the held connection is gone.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := dial(ts.addr, ts.hostKey(t), gossh.PublicKeys(signer))
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the slot never freed up: %v", err)
+		}
+		<-time.After(10 * time.Millisecond) // polling with a deadline
+	}
+}

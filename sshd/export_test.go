@@ -4,3 +4,6 @@ import "time"
 
 // SetHandshakeTimeout shortens the unauthenticated-connection timeout for tests.
 func (s *Server) SetHandshakeTimeout(d time.Duration) { s.handshakeTimeout = d }
+
+// SetMaxConns changes how many connections are held at once, for tests.
+func (s *Server) SetMaxConns(n int) { s.conns = make(chan struct{}, n) }

@@ -389,6 +389,15 @@ func (bt *botTool) list(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The store says what the last engine did; with no engine running nothing runs now.
+	if l, err := bt.lock(st.Home); err == nil {
+		l.Close()
+		for i := range bots {
+			if bots[i].State == engine.BotRunning {
+				bots[i].State, bots[i].Reason = engine.BotStopped, "starts with the engine"
+			}
+		}
+	}
 	if *asJSON {
 		out := make([]botJSON, 0, len(bots))
 		for _, b := range bots {

@@ -158,11 +158,10 @@ func (m *marketState) candles(symbol string) []exchange.Candle {
 	return append([]exchange.Candle(nil), p.candles...)
 }
 
-// view returns the watchlist's prices and the health, and clears the dirty flag.
+// view returns the watchlist's prices and the health.
 func (m *marketState) view() ([]PriceView, Health) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.dirty = false
 	out := make([]PriceView, 0, len(m.order))
 	for _, s := range m.order {
 		p := m.prices[s]
@@ -188,10 +187,13 @@ func (m *marketState) view() ([]PriceView, Health) {
 	return out, m.health
 }
 
-func (m *marketState) isDirty() bool {
+// takeDirty reports whether anything changed since the last call.
+func (m *marketState) takeDirty() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.dirty
+	d := m.dirty
+	m.dirty = false
+	return d
 }
 
 func (m *marketState) markDirty() {

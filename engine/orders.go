@@ -281,8 +281,16 @@ func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, err
 	if m.Mode == "" {
 		m.Mode = Paper
 	}
-	if m.Mode == Live && m.KeyLabel == "" {
-		return OrderView{}, fmt.Errorf("placing a live order needs a credential label: %w", ErrLiveUnavailable)
+	if m.Mode == Live {
+		if m.KeyLabel == "" {
+			return OrderView{}, fmt.Errorf("placing a live order needs a credential label: %w", ErrLiveUnavailable)
+		}
+		if e.cfg.KeyOK == nil {
+			return OrderView{}, fmt.Errorf("%w: no credential checks configured", ErrLiveUnavailable)
+		}
+		if err := e.cfg.KeyOK(ctx, m.KeyLabel); err != nil {
+			return OrderView{}, fmt.Errorf("%w: credential %q: %w", ErrLiveUnavailable, m.KeyLabel, err)
+		}
 	}
 	rules, err := e.rulesFor(ctx, m.Symbol)
 	if err != nil {

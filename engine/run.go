@@ -55,7 +55,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.mkt.onConn(c)
 			e.bus.publish(ConnEvent{Conn: c})
 		case <-snap.C:
-			if e.mkt.isDirty() && e.bus.subscribers() > 0 {
+			if e.mkt.takeDirty() && e.bus.subscribers() > 0 {
 				e.bus.publishSnapshot(e.Snapshot())
 			}
 		}

@@ -231,3 +231,15 @@ func TestDCARestore(t *testing.T) {
 }
 
 func tickP(p string) exchange.Tick { return exchange.Tick{Symbol: "BTCUSDT", Last: d(p)} }
+
+// What fees leave of a position after a take-profit is dust: the next cycle starts with a
+// scheduled buy instead of a take-profit that rounds to nothing.
+func TestDCADustIsFlat(t *testing.T) {
+	s := mustStrategy(t, StrategyDCA, map[string]string{"amount": "10", "interval": "1h", "take_profit": "1"})
+	dust := Position{Qty: d("0.00000345"), AvgEntry: d("60000")}
+	s.Restore(dust, nil, nil)
+	got := s.OnTick(tickP("70000"), dust, t0, nil)
+	if len(got) != 1 || got[0].Tag != dcaBuyTag {
+		t.Fatalf("intents = %+v, want one scheduled buy", got)
+	}
+}

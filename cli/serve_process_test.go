@@ -99,7 +99,7 @@ func TestServeProcessStopsCleanlyOnSignals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Contains(log, []byte("serve: stopped")) || bytes.Contains(log, []byte(tok)) {
+			if !bytes.Contains(log, []byte("serve: stopping the engine")) || bytes.Contains(log, []byte(tok)) {
 				t.Errorf("log file: stop line missing or token present")
 			}
 		})

@@ -19,15 +19,24 @@ func runServe(ctx context.Context, env *Env, st config.Settings, pass vault.Secr
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
 	out := newServeLog(env.Stderr, rt.Log)
 	out.info("serve: starting", "version", Version, "home", st.Home, "exchange", st.Exchange)
 
-	if err := unlockAndResume(ctx, rt, pass, out); err != nil {
-		return err
-	}
+	err = unlockAndResume(ctx, rt, pass, out)
 	pass.Zero()
-	return runServers(ctx, env, rt, st, withSSH, out)
+	if err == nil {
+		err = runServers(ctx, env, rt, st, withSSH, out)
+	}
+	out.info("serve: stopping the engine", "effect", "no new orders; journal flushed; bots' state kept for the next start")
+	if cerr := rt.Close(); cerr != nil {
+		// The log file is closed by now: only standard error can still say it.
+		out.term.Error("serve: engine shutdown", "err", cerr.Error())
+		return errors.Join(err, fmt.Errorf("serve: stopping: %w", cerr))
+	}
+	if err == nil {
+		out.term.Info("serve: stopped")
+	}
+	return err
 }
 
 // unlockAndResume unlocks the vault and resumes the engine, or leaves both sealed when no
@@ -125,9 +134,5 @@ func runServers(ctx context.Context, env *Env, rt *runtime, st config.Settings, 
 	for err := range errc {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	out.info("serve: stopped")
-	return nil
+	return errors.Join(errs...)
 }

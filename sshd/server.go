@@ -74,6 +74,8 @@ type Server struct {
 	// time; maxConns bounds connections at once so a flood cannot exhaust the process.
 	handshakeTimeout time.Duration
 	conns            chan struct{}
+	// shutdownGrace is how long Serve waits, twice at most, for sessions to end on shutdown.
+	shutdownGrace time.Duration
 }
 
 // New prepares a server: it checks the address, creates QUANTDECK_HOME/authorized_keys (empty,
@@ -113,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 		hostPath:         filepath.Join(cfg.Home, HostKeyFile),
 		handshakeTimeout: 30 * time.Second,
 		conns:            make(chan struct{}, 64),
+		shutdownGrace:    5 * time.Second,
 	}
 	created, err := ensureAuthorizedKeys(s.keysPath)
 	if err != nil {
@@ -230,13 +233,19 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	done := sessions.closeAndWait()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(s.shutdownGrace):
 		s.log.Warn("ssh: sessions did not end in time; closing their connections")
 	}
 	_ = srv.Close()
 	<-served
-	<-done
-	s.log.Info("ssh: stopped")
+	select {
+	case <-done:
+		s.log.Info("ssh: stopped")
+	case <-time.After(s.shutdownGrace):
+		// A session whose model never returns from Update cannot end; do not let it hold
+		// the whole process hostage on shutdown.
+		s.log.Error("ssh: stopped with sessions still running; their cockpit is stuck")
+	}
 	return nil
 }
 

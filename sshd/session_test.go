@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
@@ -169,5 +170,46 @@ func TestServeStopsSessionsCleanly(t *testing.T) {
 	}
 	if !strings.Contains(out, "shutting down") {
 		t.Errorf("the client was not told why the session ended: %q", out)
+	}
+}
+
+// stuck is a model whose Update blocks until released, like a cockpit with a bug.
+type stuck struct {
+	standIn
+	entered chan<- struct{}
+	release <-chan struct{}
+}
+
+func (m stuck) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(tea.KeyMsg); ok {
+		m.entered <- struct{}{}
+		<-m.release
+	}
+	next, cmd := m.standIn.Update(msg)
+	m.standIn = next.(standIn)
+	return m, cmd
+}
+
+func TestServeStopsDespiteAStuckSession(t *testing.T) {
+	release, entered := make(chan struct{}), make(chan struct{}, 1)
+	defer close(release)
+	home := t.TempDir()
+	signer, line := newClientKey(t, "me@laptop")
+	ts := startServer(t, home, func(_ context.Context, s sshd.Session) (tea.Model, error) {
+		return stuck{standIn: standIn{sess: s}, entered: entered, release: release}, nil
+	}, func(s *sshd.Server) { s.SetShutdownGrace(100 * time.Millisecond) })
+	authorize(t, home, line)
+	c, err := dial(ts.addr, ts.hostKey(t), gossh.PublicKeys(signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc := openScreen(t, c, "xterm", 80, 24, nil)
+	sc.waitFor(t, "size=80x24")
+	sc.typeKeys(t, "k")
+	<-entered // the model blocks in Update from now on
+	ts.stop(t)          // fails the test if Serve does not return
+	if !strings.Contains(ts.logs.String(), "sessions still running") {
+		t.Error("the stuck session was not reported")
 	}
 }

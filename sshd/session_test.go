@@ -207,8 +207,8 @@ func TestServeStopsDespiteAStuckSession(t *testing.T) {
 	sc := openScreen(t, c, "xterm", 80, 24, nil)
 	sc.waitFor(t, "size=80x24")
 	sc.typeKeys(t, "k")
-	<-entered // the model blocks in Update from now on
-	ts.stop(t)          // fails the test if Serve does not return
+	<-entered  // the model blocks in Update from now on
+	ts.stop(t) // fails the test if Serve does not return
 	if !strings.Contains(ts.logs.String(), "sessions still running") {
 		t.Error("the stuck session was not reported")
 	}

@@ -12,7 +12,7 @@ var (
 	// matches it and says how long the next attempt will wait.
 	ErrWrongPassphrase = errors.New("wrong passphrase")
 	// ErrLocked: the operation needs the vault unlocked first.
-	ErrLocked = errors.New("vault is locked: unlock it with the passphrase first")
+	ErrLocked = errors.New("locked: unlock it with the passphrase first")
 	// ErrNoVault: no vault has been created in this database yet.
 	ErrNoVault = errors.New("no vault yet: `quantdeck keys add` creates one")
 	// ErrVaultExists: Create was called on a database that already has a vault.

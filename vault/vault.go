@@ -309,7 +309,7 @@ func (v *Vault) PendingDelay(ctx context.Context) (time.Duration, int, error) {
 }
 
 // errStale explains a key that no longer matches the stored vault.
-var errStale = fmt.Errorf("vault: %w: the passphrase was changed by another QuantDeck process", ErrLocked)
+var errStale = fmt.Errorf("vault: %w (the passphrase was changed by another QuantDeck process)", ErrLocked)
 
 // checkCurrent fails with errStale unless the stored vault still has salt, i.e. the in-memory
 // key still opens it. Run inside the writing transaction, it keeps a process whose passphrase

@@ -42,7 +42,8 @@ func newFakeEngine() *fakeEngine {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	return &fakeEngine{
 		started: t0,
-		health:  engine.Health{Exchange: "sim", Stream: exchange.StreamLive, LastMessage: t0, Reconnects: 2},
+		health: engine.Health{Exchange: "sim", Stream: exchange.StreamLive, LastMessage: t0, Reconnects: 2,
+			ClockOffset: -1500 * time.Millisecond, Rate: exchange.RateState{UsedWeight: 40, WeightLimit: 6000}},
 		bots: []engine.BotView{
 			{Config: engine.BotConfig{Name: "dca-btc", Symbol: "BTCUSDT", Strategy: "dca", Mode: engine.Paper,
 				Params: map[string]string{"amount": "25", "interval": "1h"}, Budget: dec("500")},

@@ -29,7 +29,8 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := statusJSON{Version: "1.2.3", Exchange: "sim", Mode: "simulated", Vault: "sealed",
-		Stream: streamJSON{State: "live", Reconnects: 2}, BotsRunning: 1, BotsTotal: 2, UptimeSeconds: 90}
+		Stream:      streamJSON{State: "live", Reconnects: 2, ClockOffsetMS: -1500, Rate: rateJSON{UsedWeight: 40, WeightLimit: 6000}},
+		BotsRunning: 1, BotsTotal: 2, UptimeSeconds: 90}
 	st.Started, st.Stream.LastMessage = time.Time{}, nil
 	if st != want {
 		t.Errorf("status\n got %+v\nwant %+v", st, want)

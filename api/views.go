@@ -27,9 +27,18 @@ type statusJSON struct {
 }
 
 type streamJSON struct {
-	State       string     `json:"state"`
-	LastMessage *time.Time `json:"last_message,omitempty"`
-	Reconnects  int        `json:"reconnects"`
+	State         string     `json:"state"`
+	LastMessage   *time.Time `json:"last_message,omitempty"`
+	Reconnects    int        `json:"reconnects"`
+	ClockOffsetMS int64      `json:"clock_offset_ms"` // exchange time minus local time
+	Rate          rateJSON   `json:"rate"`
+}
+
+type rateJSON struct {
+	UsedWeight  int        `json:"used_weight"`
+	WeightLimit int        `json:"weight_limit,omitempty"`
+	Banned      bool       `json:"banned"`
+	BannedUntil *time.Time `json:"banned_until,omitempty"`
 }
 
 type botJSON struct {

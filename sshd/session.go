@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,6 +19,15 @@ import (
 // runs the cockpit until the user quits, the client goes away or the server stops.
 func (s *Server) handle(serverCtx context.Context, sess ssh.Session) {
 	remote := sess.RemoteAddr().String()
+	// A panic in one session (building its model, say) must never take the engine down with
+	// the process. Bubble Tea recovers panics inside the program itself.
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("ssh: session failed", "remote", remote, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			fmt.Fprint(sess.Stderr(), "\r\nquantdeck: the cockpit stopped after an internal error; the engine keeps running\r\n")
+			_ = sess.Exit(1)
+		}
+	}()
 	if len(sess.Command()) > 0 || sess.Subsystem() != "" {
 		fmt.Fprint(sess.Stderr(), "quantdeck: commands are not supported over SSH; connect without one to open the cockpit\r\n")
 		_ = sess.Exit(1)
@@ -105,7 +115,7 @@ func (s *Server) handle(serverCtx context.Context, sess ssh.Session) {
 	case serverCtx.Err() != nil:
 		fmt.Fprint(sess, "quantdeck: the server is shutting down\r\n")
 		log.Info("ssh: session closed by server shutdown")
-	case errors.Is(err, tea.ErrProgramKilled):
+	case errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic):
 		log.Info("ssh: client went away", "after", time.Since(began).Round(time.Second).String())
 	default:
 		log.Error("ssh: cockpit session failed", "err", err.Error())

@@ -213,3 +213,49 @@ func TestServeStopsDespiteAStuckSession(t *testing.T) {
 		t.Error("the stuck session was not reported")
 	}
 }
+
+// boom panics in Update on any key.
+type boom struct{ standIn }
+
+func (m boom) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(tea.KeyMsg); ok {
+		panic("cockpit bug")
+	}
+	next, cmd := m.standIn.Update(msg)
+	return boom{next.(standIn)}, cmd
+}
+
+func TestPanickingSessionLeavesServerRunning(t *testing.T) {
+	tests := []struct {
+		name    string
+		factory sshd.ModelFunc
+		trigger string // keys that make the session panic; "" when it panics on open
+	}{
+		{"factory panics", func(context.Context, sshd.Session) (tea.Model, error) { panic("cannot build") }, ""},
+		{"update panics", func(_ context.Context, s sshd.Session) (tea.Model, error) { return boom{standIn{sess: s}}, nil }, "k"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, c := attached(t, tt.factory)
+			sc := openScreen(t, c, "xterm", 80, 24, nil)
+			if tt.trigger != "" {
+				sc.waitFor(t, "size=80x24")
+				sc.typeKeys(t, tt.trigger)
+			}
+			err := sc.waitEnd(t)
+			var exit *gossh.ExitError
+			if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+				t.Fatalf("session ended with %v, want exit status 1", err)
+			}
+			sc.waitFor(t, "engine keeps running")
+			// The server still serves new connections.
+			signer, line := newClientKey(t, "next@laptop")
+			authorize(t, ts.home, line)
+			next, err := dial(ts.addr, ts.hostKey(t), gossh.PublicKeys(signer))
+			if err != nil {
+				t.Fatalf("the server stopped serving after a panic: %v", err)
+			}
+			next.Close()
+		})
+	}
+}

@@ -109,11 +109,18 @@ func sshClientKey(t *testing.T) (gossh.Signer, string) {
 // sshTerm is one attached client: a connection with a pty and a shell, and what it received.
 type sshTerm struct {
 	client *gossh.Client
+	sess   *gossh.Session
 	stdin  io.Writer
 	out    *screenBuf
 }
 
 func (r *sshRig) attach(t *testing.T) *sshTerm {
+	t.Helper()
+	return r.attachTerm(t, "xterm-256color", 120, 40, nil)
+}
+
+// attachTerm attaches with a given terminal type, size and environment sent to the server.
+func (r *sshRig) attachTerm(t *testing.T, term string, w, h int, env map[string]string) *sshTerm {
 	t.Helper()
 	c, err := gossh.Dial("tcp", r.addr, &gossh.ClientConfig{
 		User: "trader", Auth: []gossh.AuthMethod{gossh.PublicKeys(r.signer)},
@@ -127,7 +134,12 @@ func (r *sshRig) attach(t *testing.T) *sshTerm {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
+	for k, v := range env {
+		if err := sess.Setenv(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sess.RequestPty(term, h, w, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
 	stdin, err := sess.StdinPipe()
@@ -139,7 +151,7 @@ func (r *sshRig) attach(t *testing.T) *sshTerm {
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	return &sshTerm{client: c, stdin: stdin, out: out}
+	return &sshTerm{client: c, sess: sess, stdin: stdin, out: out}
 }
 
 func (s *sshTerm) press(t *testing.T, keys string) {
@@ -330,5 +342,61 @@ func TestSSHSessionAfterSealAsksAgain(t *testing.T) {
 	again.waitFor(t, mark, "Watchlist")
 	if !rig.rt.Vault.Unlocked() {
 		t.Fatal("unlocking after a seal did not unlock the serve's vault")
+	}
+}
+
+var sgrRE = regexp.MustCompile(`\x1b\[([0-9;]*)m`)
+
+// hasColour reports whether s sets a foreground or background colour.
+func hasColour(s string) bool {
+	for _, m := range sgrRE.FindAllStringSubmatch(s, -1) {
+		for _, p := range strings.Split(m[1], ";") {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				continue
+			}
+			if (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Each session renders with its own colour profile and size: NO_COLOR and TERM=dumb get no
+// colour while another session gets colour, and a tiny window does not break a session.
+func TestSSHSessionsColourAndSize(t *testing.T) {
+	rig := startSSHRig(t)
+	colour := rig.attachTerm(t, "xterm-256color", 100, 30, nil)
+	noColour := rig.attachTerm(t, "xterm-256color", 80, 24, map[string]string{"NO_COLOR": "1"})
+	dumb := rig.attachTerm(t, "dumb", 80, 24, nil)
+	for _, s := range []*sshTerm{colour, noColour, dumb} {
+		s.waitFor(t, 0, "Unlock the vault")
+	}
+	if !hasColour(colour.out.since(0)) {
+		t.Error("the xterm-256color session got no colour")
+	}
+	if hasColour(noColour.out.since(0)) {
+		t.Errorf("the NO_COLOR session got colour: %q", noColour.out.since(0))
+	}
+	if hasColour(dumb.out.since(0)) {
+		t.Errorf("the TERM=dumb session got colour: %q", dumb.out.since(0))
+	}
+
+	for _, size := range [][2]int{{20, 6}, {1, 1}, {0, 0}} {
+		if err := noColour.sess.WindowChange(size[1], size[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark := noColour.out.len()
+	if err := noColour.sess.WindowChange(24, 80); err != nil {
+		t.Fatal(err)
+	}
+	noColour.waitFor(t, mark, "Unlock the vault")
+	mark = noColour.out.len()
+	noColour.press(t, sshPass+"\r")
+	noColour.waitFor(t, mark, "Watchlist")
+	if hasColour(noColour.out.since(mark)) {
+		t.Error("the NO_COLOR session's dashboard has colour")
 	}
 }

@@ -72,24 +72,7 @@ func unlockAndResume(ctx context.Context, rt *runtime, pass vault.Secret, out *s
 // runServers runs the control socket, the API (when a token is set) and the SSH cockpit (with
 // --ssh) until ctx ends or one of them fails.
 func runServers(ctx context.Context, env *Env, rt *runtime, st config.Settings, withSSH bool, out *serveLog) error {
-	seal := func(ctx context.Context) error {
-		err := rt.Engine.Seal(ctx)
-		rt.Vault.Seal()
-		out.warn("serve: sealed on request", "effect", "live bots stopped until the vault is unlocked")
-		return err
-	}
-	cfg := api.Config{
-		Addr: st.APIAddr, Token: st.APIToken, AllowRemote: st.APIAllowRemote, Engine: rt.Engine,
-		Version: Version, Exchange: st.Exchange, Logger: rt.Log,
-		Sealed: func() bool { return !rt.Vault.Unlocked() }, Seal: seal,
-	}
-	var srv *api.Server
-	var err error
-	if st.APIToken != "" {
-		srv, err = api.New(cfg)
-	} else {
-		srv, err = api.NewLocal(cfg)
-	}
+	srv, err := newAPIServer(rt, st, func(msg string, args ...any) { out.warn(msg, args...) })
 	if err != nil {
 		return err
 	}
@@ -135,4 +118,25 @@ func runServers(ctx context.Context, env *Env, rt *runtime, st config.Settings, 
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// newAPIServer builds the control API over rt's engine: token-protected when a token is set,
+// local-only (control socket) otherwise. Sealing through the socket stops live bots, then
+// drops the vault key; warn reports it.
+func newAPIServer(rt *runtime, st config.Settings, warn func(msg string, args ...any)) (*api.Server, error) {
+	seal := func(ctx context.Context) error {
+		err := rt.Engine.Seal(ctx)
+		rt.Vault.Seal()
+		warn("serve: sealed on request", "effect", "live bots stopped until the vault is unlocked")
+		return err
+	}
+	cfg := api.Config{
+		Addr: st.APIAddr, Token: st.APIToken, AllowRemote: st.APIAllowRemote, Engine: rt.Engine,
+		Version: Version, Exchange: st.Exchange, Logger: rt.Log,
+		Sealed: func() bool { return !rt.Vault.Unlocked() }, Seal: seal,
+	}
+	if st.APIToken != "" {
+		return api.New(cfg)
+	}
+	return api.NewLocal(cfg)
 }

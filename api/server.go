@@ -57,6 +57,7 @@ type Config struct {
 	Seal func(ctx context.Context) error
 
 	MaxConcurrent int   // requests served at once; more get 503
+	MaxConns      int   // open connections; more wait to be accepted
 	MaxBodyBytes  int64 // request body limit
 	// FailureDelay is the wait imposed on the first failed authentication from an address; it
 	// doubles with each further failure up to MaxFailureDelay. Defaults: 100 ms and 5 s.
@@ -149,6 +150,9 @@ func build(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -260,7 +264,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	s.log.Info("api: listening", "addr", ln.Addr().String())
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(newLimitListener(ln, s.cfg.MaxConns)) }()
 	var err error
 	select {
 	case err = <-errc:

@@ -184,7 +184,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	var sessions tracker
 	srv := &ssh.Server{
-		Version: "QuantDeck",
+		Version: serverVersion,
 		Handler: func(sess ssh.Session) {
 			if !sessions.add() {
 				return

@@ -253,7 +253,6 @@ func TestKeysRefuseBadInputAndLoseNothing(t *testing.T) {
 		{"label with a space", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "add", "--label", "my key"}, 1, "letters, digits"},
 		{"no label", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "add"}, 2, "--label is required"},
 		{"key on the command line", "", withPass(pass1), []string{"keys", "add", "--label", "b", "SOMEKEY"}, 2, "standard input"},
-		{"binance checker missing", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "add", "--label", "b", "--exchange", "binance"}, 1, "not available yet"},
 		{"wrong passphrase", "CASEKEY1\nCASESECRET1\n", withPass("not the passphrase"), []string{"keys", "add", "--label", "b"}, 1, "vault: wrong passphrase"},
 		{"no passphrase and no terminal", "CASEKEY1\nCASESECRET1\n", nil, []string{"keys", "add", "--label", "b"}, 1, "set QUANTDECK_VAULT_PASSPHRASE"},
 		{"rotate unknown label", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "rotate", "--label", "ghost"}, 1, "no active key"},

@@ -9,16 +9,22 @@ import (
 
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/exchange/binance"
 )
 
 // permissionChecker returns what asks exchangeName what a key may do.
 func permissionChecker(st config.Settings, exchangeName string) (exchange.PermissionChecker, error) {
-	_ = st // endpoint overrides will matter for the Binance checker
 	switch exchangeName {
 	case "sim":
 		return simChecker{}, nil
 	case "binance", "binance-testnet":
-		return nil, fmt.Errorf("checking %s keys is not available yet in this build", exchangeName)
+		bc := publicBinanceConfig(st)
+		bc.Name = exchangeName
+		if exchangeName != st.Exchange {
+			// Endpoint overrides belong to the configured exchange, not to this one.
+			bc.RESTURL, bc.WSURL = "", ""
+		}
+		return binance.NewPermissionChecker(bc), nil
 	}
 	return nil, fmt.Errorf("unknown exchange %q: use one of %s", exchangeName, strings.Join(config.Exchanges, ", "))
 }

@@ -137,8 +137,6 @@ func TestPermissionCheckerChoice(t *testing.T) {
 		wantErr  string
 	}{
 		{"sim", ""},
-		{"binance", "not available yet"},
-		{"binance-testnet", "not available yet"},
 		{"kraken", "unknown exchange"},
 	}
 	for _, c := range cases {

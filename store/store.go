@@ -40,6 +40,16 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: creating data directory %s: %w", dir, err)
 	}
+	// The data directory is QuantDeck's own: keep it private even when it existed before.
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("store: data directory %s is not a directory", dir)
+	} else if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: data directory %s has mode %04o and cannot be made private (%w); run `chmod 700 %s`", dir, fi.Mode().Perm(), err, dir)
+		}
+	}
 	path := filepath.Join(dir, FileName)
 	if err := ensureFile(path); err != nil {
 		return nil, err

@@ -208,7 +208,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		},
 		ConnectionFailedCallback: func(conn net.Conn, err error) {
 			if !errors.Is(err, io.EOF) {
-				s.log.Info("ssh: connection refused", "remote", conn.RemoteAddr().String(), "reason", err.Error())
+				s.log.Info("ssh: handshake failed", "remote", conn.RemoteAddr().String(), "reason", err.Error())
 			}
 		},
 	}
@@ -216,14 +216,11 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	var serveErr error
+	stopped := false
 	select {
-	case err := <-served:
-		_ = srv.Close()
-		<-sessions.closeAndWait()
-		if errors.Is(err, ssh.ErrServerClosed) {
-			return nil
-		}
-		return fmt.Errorf("sshd: serving: %w", err)
+	case serveErr = <-served:
+		stopped = true
 	case <-ctx.Done():
 	}
 	// Stop accepting, let every session's program restore its client's screen, then drop the
@@ -237,7 +234,9 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("ssh: sessions did not end in time; closing their connections")
 	}
 	_ = srv.Close()
-	<-served
+	if !stopped {
+		<-served
+	}
 	select {
 	case <-done:
 		s.log.Info("ssh: stopped")
@@ -245,6 +244,9 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		// A session whose model never returns from Update cannot end; do not let it hold
 		// the whole process hostage on shutdown.
 		s.log.Error("ssh: stopped with sessions still running; their cockpit is stuck")
+	}
+	if stopped && !errors.Is(serveErr, ssh.ErrServerClosed) {
+		return fmt.Errorf("sshd: serving: %w", serveErr)
 	}
 	return nil
 }

@@ -110,7 +110,9 @@ func (e *Engine) check(b *bot, it Intent) (job, error) {
 	if err != nil {
 		return job{}, err
 	}
-	if max := decOr(b.cfg.MaxOrderNotional, e.lim.MaxOrderNotional); max.IsPos() && notional.Cmp(max) > 0 {
+	// Selling what the bot holds only lowers its risk: the value cap is for buying.
+	reducing := req.Side == exchange.Sell && req.Quantity.Cmp(b.led.qty) <= 0
+	if max := decOr(b.cfg.MaxOrderNotional, e.lim.MaxOrderNotional); max.IsPos() && !reducing && notional.Cmp(max) > 0 {
 		return job{}, fmt.Errorf("%w: order value %s is above the bot's maximum of %s", ErrRisk, notional.Round(2), max)
 	}
 	maxOpen := b.cfg.MaxOpenOrders
@@ -170,33 +172,46 @@ func (e *Engine) refuseLocked(b *bot, it Intent, err error, now time.Time) {
 // stopped and the bot's open orders are cancelled in the background.
 func (e *Engine) pauseLocked(b *bot, reason string) {
 	b.state, b.reason = BotPaused, reason
+	cancel, done := b.takeWorkerLocked()
 	e.event(b.cfg.Name, "warn", "paused: %s", reason)
+	name := b.cfg.Name
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		e.haltWorker(b)
+		waitWorker(cancel, done)
 		e.rebuildRoutes()
-		ctx, cancel := context.WithTimeout(e.life, 30*time.Second)
-		defer cancel()
-		if err := e.reg.setState(ctx, b.cfg.Name, BotRunning, BotPaused, reason, time.Time{}); err != nil {
-			e.event(b.cfg.Name, "error", "saving the paused state: %v", err)
+		ctx, cancelCtx := context.WithTimeout(e.life, 30*time.Second)
+		defer cancelCtx()
+		if err := e.reg.setState(ctx, name, BotRunning, BotPaused, reason, time.Time{}); err != nil {
+			e.event(name, "error", "saving the paused state: %v", err)
 		}
-		e.cancelBotOrders(ctx, b.cfg.Name)
-		e.publishBot(b, BotEvent{Bot: b.cfg.Name, Time: e.now().UTC(), Level: "warn", Message: "paused: " + reason})
+		e.cancelBotOrders(ctx, name)
+		e.publishBot(b, BotEvent{Bot: name, Time: e.now().UTC(), Level: "warn", Message: "paused: " + reason})
 	}()
 }
 
-// haltWorker stops a bot's order worker and waits for it; the order in flight completes.
-func (e *Engine) haltWorker(b *bot) {
-	b.mu.Lock()
+// takeWorkerLocked detaches a bot's order worker so exactly one caller stops it. b.mu is held.
+func (b *bot) takeWorkerLocked() (context.CancelFunc, chan struct{}) {
 	cancel, done := b.cancel, b.done
 	b.cancel, b.done = nil, nil
-	b.mu.Unlock()
+	return cancel, done
+}
+
+// waitWorker stops a detached worker and waits for it; the order in flight completes.
+func waitWorker(cancel context.CancelFunc, done chan struct{}) {
 	if cancel == nil {
 		return
 	}
 	cancel()
 	<-done
+}
+
+// haltWorker stops a bot's order worker and waits for it.
+func (e *Engine) haltWorker(b *bot) {
+	b.mu.Lock()
+	cancel, done := b.takeWorkerLocked()
+	b.mu.Unlock()
+	waitWorker(cancel, done)
 }
 
 // worker sends a bot's queued intents one at a time until ctx ends; what is still queued then

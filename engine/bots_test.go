@@ -438,3 +438,56 @@ func TestSealKeepsDesiredState(t *testing.T) {
 		t.Fatalf("after unseal: %s, want running", v.State)
 	}
 }
+
+// An engine that starts with the kill switch engaged cancels what is still open and starts
+// nothing.
+func TestResumeWithKillSwitchEngagedCancels(t *testing.T) {
+	db := testDB(t)
+	x := newMemExchange()
+	r := newRig(t, db, x)
+	ctx := context.Background()
+	r.running(t)
+	if err := r.e.AddBot(ctx, gridBot("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "101")
+	r.e.Close() // a crash would leave the same: orders open, the bot wanted
+	if open, _ := x.OpenOrders(ctx, ""); len(open) != 3 {
+		t.Fatalf("%d open orders before the restart, want 3", len(open))
+	}
+	if err := r.e.j.setKillSwitch(ctx, true, "engaged from elsewhere", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r2 := newRig(t, db, x)
+	r2.running(t)
+	if open, _ := x.OpenOrders(ctx, ""); len(open) != 0 {
+		t.Fatalf("%d orders still open on the exchange", len(open))
+	}
+	if v := r2.bot(t, "g"); v.State == BotRunning {
+		t.Fatal("bot started with the kill switch engaged")
+	}
+}
+
+// The value cap limits buying; selling the bot's own position is never blocked by it.
+func TestMaxOrderValueDoesNotTrapPosition(t *testing.T) {
+	r := newRig(t, nil, nil)
+	r.running(t)
+	ctx := context.Background()
+	c := dcaBot("d", "amount", "10", "take_profit", "5")
+	c.MaxOrderNotional = d("10")
+	if err := r.e.AddBot(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "d"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "100") // buys 0.1 for 10
+	r.tick(t, "200") // the take-profit sells 0.1 worth 20, above the cap
+	eventually(t, "the take-profit", func() bool { return r.bot(t, "d").Sells == 1 })
+	if v := r.bot(t, "d"); !v.RealizedPnL.Equal(d("10")) {
+		t.Fatalf("realized %s, want 10", v.RealizedPnL)
+	}
+}

@@ -53,6 +53,8 @@ func (e *Engine) Resume(ctx context.Context) error {
 	}
 	e.resumed.Store(true)
 	if e.killed.Load() {
+		// Engaged before this start: nothing runs, and nothing QuantDeck placed stays open.
+		errs = append(errs, e.cancelBotOrders(ctx, "")...)
 		return errors.Join(errs...)
 	}
 	e.mu.Lock()

@@ -89,6 +89,7 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 			if err := e.applyOrder(context.WithoutCancel(ctx), tr, o); err != nil {
 				e.event(rec.Bot, "error", "recording order %s: %v", rec.ClientID, err)
 			}
+			e.cancelIfKilled(ctx, tr, rec)
 			return
 		}
 		if !ambiguous(err) {
@@ -101,7 +102,10 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 		}
 		e.markUnknown(rec, err)
 		switch e.resolve(ctx, tr, rec) {
-		case outcomeDone, outcomeUnknown:
+		case outcomeDone:
+			e.cancelIfKilled(ctx, tr, rec)
+			return
+		case outcomeUnknown:
 			return
 		}
 		if rec.Attempts >= e.lim.MaxPlaceAttempts {
@@ -168,6 +172,22 @@ func (e *Engine) resolve(ctx context.Context, tr exchange.Trader, rec *orderRec)
 		}
 		if wait <= 0 {
 			wait = e.lim.ResolveBackoff
+		}
+	}
+}
+
+// cancelIfKilled cancels an order that reached the book while the kill switch was being
+// engaged: the switch's own sweep cannot see an order whose answer was still on its way.
+func (e *Engine) cancelIfKilled(ctx context.Context, tr exchange.Trader, rec *orderRec) {
+	if !e.killed.Load() {
+		return
+	}
+	e.jmu.Lock()
+	open := rec.State == OrderAcked || rec.State == OrderPartial
+	e.jmu.Unlock()
+	if open {
+		if err := e.cancelRec(context.WithoutCancel(ctx), tr, rec); err != nil {
+			e.event(rec.Bot, "error", "cancelling order %s after the kill switch: %v", rec.ClientID, err)
 		}
 	}
 }

@@ -41,6 +41,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			e.closing.Store(true)
 			return nil
+		case <-e.life.Done(): // Close was called
+			return nil
 		case t, ok := <-ticks:
 			if !ok {
 				ticks = nil

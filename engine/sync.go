@@ -231,6 +231,13 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 				onBook[p.rec.Symbol] = book
 			}
 			if o, ok := book[p.rec.ClientID]; ok {
+				if e.killed.Load() {
+					// The kill switch is engaged and this order is still on the book.
+					if err := e.cancelRec(ctx, tr, p.rec); err != nil {
+						e.log.Warn("cancelling after the kill switch", "client_id", p.rec.ClientID, "err", err)
+					}
+					continue
+				}
 				if stateOf(o.Status) != p.state || !o.ExecutedQty.Equal(p.executed) {
 					if err := e.applyOrder(ctx, tr, o); err != nil {
 						e.log.Warn("polling an order", "client_id", p.rec.ClientID, "err", err)

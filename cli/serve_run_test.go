@@ -18,6 +18,7 @@ import (
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/instance"
+	"github.com/quantdeck/quantdeck/vault"
 )
 
 const serveTestToken = "serve-test-token-0123456789-abcdefghijklmnop"
@@ -289,4 +290,31 @@ func checkNoPlaintext(t *testing.T, home, secret, output string) {
 			t.Errorf("%s contains the passphrase", e.Name())
 		}
 	}
+}
+
+// TestServeWrongPassphrase: a wrong passphrase stops serve before anything listens, says so
+// without echoing it, and releases the data directory.
+func TestServeWrongPassphrase(t *testing.T) {
+	se := newServeEnv(t, serveVars(t))
+	prepareHome(t, se, "correct horse battery staple")
+	home := se.get(config.EnvHome)
+	file := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(file, []byte("wrong horse battery staple\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := cmdServe(context.Background(), se.Env, []string{"--passphrase-file", file})
+	if !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Fatalf("serve: %v, want a wrong passphrase error", err)
+	}
+	if strings.Contains(err.Error()+se.stderr.String(), "wrong horse") {
+		t.Error("the passphrase was echoed")
+	}
+	if _, err := os.Lstat(instance.SocketPath(home)); !os.IsNotExist(err) {
+		t.Errorf("control socket exists: %v", err)
+	}
+	l, err := instance.Acquire(home)
+	if err != nil {
+		t.Fatalf("lock not released: %v", err)
+	}
+	l.Close()
 }

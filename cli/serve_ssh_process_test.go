@@ -107,4 +107,13 @@ func TestServeSSHProcess(t *testing.T) {
 	if out := stderr.since(0); !strings.Contains(out, "ssh: stopped") {
 		t.Errorf("the SSH server did not report a clean stop:\n%s", out)
 	}
+	logFile, err := os.ReadFile(filepath.Join(home, "quantdeck.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fp, "ssh: session attached", "ssh: stopped"} {
+		if !strings.Contains(string(logFile), want) {
+			t.Errorf("the log file lacks %q", want)
+		}
+	}
 }

@@ -115,6 +115,10 @@ func TestSessionNeedsTerminalAndNoCommand(t *testing.T) {
 		if _, err := c.Dial("tcp", "127.0.0.1:1"); err == nil {
 			t.Fatal("the server opened a direct-tcpip channel")
 		}
+		if ln, err := c.Listen("tcp", "127.0.0.1:0"); err == nil {
+			ln.Close()
+			t.Fatal("the server accepted a remote port forward")
+		}
 	})
 }
 

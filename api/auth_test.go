@@ -143,6 +143,15 @@ func TestFailedAuthIsSlowedPerAddress(t *testing.T) {
 	if code := send("10.0.0.1:5001", "Bearer "+testToken); code != http.StatusTeapot {
 		t.Fatalf("right token: %d", code)
 	}
+	// A forwarded-for header does not make a new address: only the connection's counts.
+	r := httptest.NewRequest("GET", "/v1/status", nil)
+	r.RemoteAddr = "10.0.0.1:5002"
+	r.Header.Set("Authorization", wrong)
+	r.Header.Set("X-Forwarded-For", "192.0.2.77")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if got := slept[len(slept)-1]; got != 2*time.Second {
+		t.Errorf("with X-Forwarded-For delayed %v, want the address's 2s", got)
+	}
 	// Another address starts from the base delay.
 	send("[::1]:6000", wrong)
 	if got := slept[len(slept)-1]; got != 100*time.Millisecond {

@@ -179,6 +179,8 @@ func TestCrashRecovery(t *testing.T) {
 			fx.DropOrderResponseNext(1)
 		case 2:
 			fx.ServerErrorAfterApplyNext(1)
+		case 3:
+			fx.PartialFillNext(2)
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashChildEnv+"=1", "CRASH_DIR="+dir, "CRASH_REST="+fx.URL(), "CRASH_WS="+fx.WSURL(),
@@ -314,4 +316,83 @@ func checkCrashInvariants(t *testing.T, e *Engine, fx *fake.Server, start map[st
 		}
 	}
 	t.Logf("%d orders on the exchange, %d journal rows, %d fills", len(held), len(rows), len(fills))
+}
+
+// The dropped-response trap and other ambiguous failures, against the fake exchange through
+// the real adapter: every order ends up placed exactly once and journaled with its state.
+func TestAmbiguousFailuresAgainstFakeExchange(t *testing.T) {
+	tests := []struct {
+		name       string
+		inject     func(*fake.Server)
+		wantSends  int // new-order requests for the one client id
+		wantPlaced int
+		wantState  OrderState
+	}{
+		{"response dropped after the order was placed", func(f *fake.Server) { f.DropOrderResponseNext(1) }, 1, 1, OrderFilled},
+		{"500 after the order was placed", func(f *fake.Server) { f.ServerErrorAfterApplyNext(1) }, 1, 1, OrderFilled},
+		{"500 before anything happened: resent with the same id", func(f *fake.Server) { f.ServerErrorNext(1) }, 2, 1, OrderFilled},
+		{"no fault", func(*fake.Server) {}, 1, 1, OrderFilled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fx, err := fake.New(fake.Options{WeightLimit: -1, OrderLimit10s: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fx.Close()
+			if err := fx.AddKey(crashKey, crashSecret, fake.TradeOnly(), map[string]string{"USDT": "100000"}); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			e, c, err := crashEngine(ctx, t.TempDir(), fx.URL(), fx.WSURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			if err := e.Resume(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Warm the rules and the clock so the fault hits the order itself.
+			if _, err := e.Rules(ctx, "BTCUSDT"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Balances(ctx); err != nil {
+				t.Fatal(err)
+			}
+			tc.inject(fx)
+			// A marketable limit order: it fills at once, and the adapter sends nothing else first.
+			v, err := e.PlaceManual(ctx, ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit, Price: d("61000"), Quantity: d("0.001"), Mode: Live, KeyLabel: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.State != tc.wantState {
+				t.Fatalf("state %s (%s), want %s", v.State, v.Reason, tc.wantState)
+			}
+			sends := 0
+			for _, id := range fx.NewOrderIDs() {
+				if id == v.ClientID {
+					sends++
+				}
+			}
+			placed := 0
+			for _, o := range fx.Orders(crashKey) {
+				if o.ClientID == v.ClientID {
+					placed++
+				}
+			}
+			if sends != tc.wantSends || placed != tc.wantPlaced {
+				for _, r := range fx.Requests() {
+					t.Logf("%s %s %d %d %s", r.Method, r.Path, r.Status, r.Code, r.ClientOrderID)
+				}
+				t.Fatalf("sent %d times, placed %d times; want %d and %d", sends, placed, tc.wantSends, tc.wantPlaced)
+			}
+			fills, err := e.Fills(ctx, "", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fills) != 1 || !fills[0].Qty.Equal(d("0.001")) {
+				t.Fatalf("fills %+v, want one of 0.001", fills)
+			}
+		})
+	}
 }

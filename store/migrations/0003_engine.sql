@@ -46,7 +46,8 @@ CREATE TABLE orders (
 CREATE INDEX orders_open ON orders(state) WHERE state NOT IN ('filled', 'cancelled', 'rejected');
 CREATE INDEX orders_bot ON orders(bot, created_at);
 
--- Fills are recorded once: the trade id is unique per mode and symbol.
+-- Fills are recorded once: the trade id is unique per mode and symbol, and per order too, so
+-- both sides of a self-trade (one trade id, two of our orders) are kept.
 CREATE TABLE fills (
     mode       TEXT    NOT NULL,
     symbol     TEXT    NOT NULL,
@@ -59,7 +60,7 @@ CREATE TABLE fills (
     fee        TEXT    NOT NULL DEFAULT '0',
     fee_asset  TEXT    NOT NULL DEFAULT '',
     time       TEXT    NOT NULL,
-    PRIMARY KEY (mode, symbol, trade_id)
+    PRIMARY KEY (mode, symbol, trade_id, client_id)
 );
 CREATE INDEX fills_bot ON fills(bot, time);
 CREATE INDEX fills_order ON fills(client_id);

@@ -27,6 +27,9 @@ const (
 	MainnetWSURL   = "wss://stream.binance.com:9443"
 	TestnetRESTURL = "https://testnet.binance.vision"
 	TestnetWSURL   = "wss://stream.testnet.binance.vision"
+	// The WebSocket API endpoints, which carry the user data stream (order updates).
+	MainnetWSAPIURL = "wss://ws-api.binance.com:443/ws-api/v3"
+	TestnetWSAPIURL = "wss://ws-api.testnet.binance.vision/ws-api/v3"
 )
 
 const (
@@ -46,6 +49,14 @@ type Config struct {
 	Name string
 	// RESTURL and WSURL override the network's endpoints (a proxy, the local fake exchange).
 	RESTURL, WSURL string
+	// WSAPIURL overrides the WebSocket API endpoint that carries order updates (the user data
+	// stream); see WithOrderUpdates. Empty means the network's own endpoint, except when
+	// RESTURL is overridden: then the signed subscription is never sent to a host the user did
+	// not name for it, and the user data stream stays off unless WSAPIURL is set, with one
+	// exception: when WSURL is overridden to the same host and port as RESTURL (as the local
+	// fake exchange serves both), WSURL + "/ws-api/v3" is used, since that host already
+	// receives the key with every signed REST call.
+	WSAPIURL string
 	// Creds lends the API key and secret per signed call; nil means public market data only.
 	Creds exchange.Credentials
 	// HTTPClient sends REST requests; nil means a client with a 15 s timeout.
@@ -78,6 +89,7 @@ type Client struct {
 	name       string
 	restURL    string
 	wsURL      string
+	wsAPIURL   string // "" when the user data stream is off
 	creds      exchange.Credentials
 	hc         *http.Client
 	log        *slog.Logger
@@ -88,6 +100,9 @@ type Client struct {
 	// Stream tuning; tests shorten these.
 	backoffMin, backoffMax time.Duration
 	connMaxAge             time.Duration
+	// userStaleAfter is how long the user data stream may go without any frame (Binance pings
+	// every 20 s) before it is replaced; userPingEvery is how often the client pings it.
+	userStaleAfter, userPingEvery time.Duration
 	// sleep waits for d or until ctx ends; tests replace it to observe throttling.
 	sleep func(ctx context.Context, d time.Duration) error
 
@@ -121,8 +136,13 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("binance: unknown network %q: use %q or %q", cfg.Name, Mainnet, Testnet)
 	}
+	wsAPI := MainnetWSAPIURL
+	if cfg.Name == Testnet {
+		wsAPI = TestnetWSAPIURL
+	}
 	if cfg.RESTURL != "" {
 		rest = cfg.RESTURL
+		wsAPI = ""
 	}
 	if cfg.WSURL != "" {
 		ws = cfg.WSURL
@@ -136,6 +156,14 @@ func New(cfg Config) (*Client, error) {
 	}
 	// Binance documents stream URLs with their /ws or /stream path; the base is what is wanted.
 	ws = strings.TrimSuffix(strings.TrimSuffix(ws, "/ws"), "/stream")
+	if cfg.RESTURL != "" && cfg.WSURL != "" && sameHost(rest, ws) {
+		wsAPI = ws + wsAPIPath
+	}
+	if cfg.WSAPIURL != "" {
+		if wsAPI, err = checkBaseURL(cfg.WSAPIURL, "ws", "wss"); err != nil {
+			return nil, fmt.Errorf("binance: WebSocket API URL: %w", err)
+		}
+	}
 	if cfg.RecvWindow < 0 || cfg.RecvWindow > maxRecvWindow {
 		return nil, fmt.Errorf("binance: receive window %s out of range: use up to %s", cfg.RecvWindow, maxRecvWindow)
 	}
@@ -143,6 +171,7 @@ func New(cfg Config) (*Client, error) {
 		name:       cfg.Name,
 		restURL:    rest,
 		wsURL:      ws,
+		wsAPIURL:   wsAPI,
 		creds:      cfg.Creds,
 		hc:         cfg.HTTPClient,
 		log:        cfg.Logger,
@@ -152,9 +181,13 @@ func New(cfg Config) (*Client, error) {
 		backoffMin: 500 * time.Millisecond,
 		backoffMax: 30 * time.Second,
 		connMaxAge: maxConnAge,
-		sleep:      sleepCtx,
-		rate:       new(rateLimiter),
-		rules:      make(map[string]cachedRules),
+		// Binance pings every 20 s and drops a connection that leaves a ping unanswered for a
+		// minute; three missed pings mean the connection is gone.
+		userStaleAfter: 65 * time.Second,
+		userPingEvery:  20 * time.Second,
+		sleep:          sleepCtx,
+		rate:           new(rateLimiter),
+		rules:          make(map[string]cachedRules),
 	}
 	if cfg.Limits != nil {
 		c.rate = &cfg.Limits.r
@@ -199,6 +232,27 @@ func checkBaseURL(raw string, schemes ...string) (string, error) {
 		return "", errors.New("must not carry a query or user information")
 	}
 	return strings.TrimRight(raw, "/"), nil
+}
+
+// sameHost reports whether two base URLs name the same host and port, a missing port being
+// the scheme's default (http and ws 80, https and wss 443).
+func sameHost(a, b string) bool {
+	hostPort := func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil || u.Hostname() == "" {
+			return ""
+		}
+		port := u.Port()
+		if port == "" {
+			port = "80"
+			if u.Scheme == "https" || u.Scheme == "wss" {
+				port = "443"
+			}
+		}
+		return strings.ToLower(u.Hostname()) + ":" + port
+	}
+	ha := hostPort(a)
+	return ha != "" && ha == hostPort(b)
 }
 
 // Name returns the network name ("binance" or "binance-testnet").

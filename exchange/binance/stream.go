@@ -131,14 +131,17 @@ func (s *stream) run(ctx context.Context) {
 	}
 }
 
+// backoff is the client's reconnect delay for the given failed attempt.
+func (s *stream) backoff(attempt int) time.Duration { return s.c.backoff(attempt) }
+
 // backoff is full-jitter exponential: a random delay in [d/2, d] with d doubling per failed
-// attempt from backoffMin up to backoffMax.
-func (s *stream) backoff(attempt int) time.Duration {
-	d := s.c.backoffMin
-	for i := 0; i < attempt && d < s.c.backoffMax; i++ {
+// attempt from backoffMin up to backoffMax. Market and user data streams share it.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.backoffMin
+	for i := 0; i < attempt && d < c.backoffMax; i++ {
 		d *= 2
 	}
-	d = min(d, s.c.backoffMax)
+	d = min(d, c.backoffMax)
 	if d <= 1 {
 		return d
 	}
@@ -177,18 +180,23 @@ func (s *stream) session(ctx context.Context) (bool, error) {
 	return s.read(conn)
 }
 
-// refused explains a failed websocket handshake. A 429 (too many connection attempts) delays
-// only the stream; a 418 is an IP ban that also stops REST requests until it ends.
+// refused explains a failed websocket handshake of the market stream.
 func (s *stream) refused(resp *http.Response) error {
+	return s.c.refusedDial(resp, "the market stream")
+}
+
+// refusedDial explains a failed websocket handshake. A 429 (too many connection attempts)
+// delays only that stream; a 418 is an IP ban that also stops REST requests until it ends.
+func (c *Client) refusedDial(resp *http.Response, what string) error {
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusTeapot:
 		rl := &exchange.RateLimitError{RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), false)}
 		if resp.StatusCode == http.StatusTeapot {
-			rl = s.c.rate.backOff(s.c.now(), resp.Header.Get("Retry-After"), true)
+			rl = c.rate.backOff(c.now(), resp.Header.Get("Retry-After"), true)
 		}
-		return fmt.Errorf("dialling the market stream: HTTP %d: %w", resp.StatusCode, rl)
+		return fmt.Errorf("dialling %s: HTTP %d: %w", what, resp.StatusCode, rl)
 	}
-	return fmt.Errorf("dialling the market stream: HTTP %d: %w", resp.StatusCode, websocket.ErrBadHandshake)
+	return fmt.Errorf("dialling %s: HTTP %d: %w", what, resp.StatusCode, websocket.ErrBadHandshake)
 }
 
 // read consumes messages until an error. The read deadline is pushed forward as messages come,
@@ -246,39 +254,51 @@ func (s *stream) read(conn *websocket.Conn) (bool, error) {
 
 // next reads one data message into the stream's reusable buffer.
 func (s *stream) next(conn *websocket.Conn) ([]byte, error) {
+	msg, err := readMessage(conn, s.buf)
+	s.buf = msg[:0]
+	return msg, err
+}
+
+// readMessage reads one data message into buf (grown as needed) and returns it.
+func readMessage(conn *websocket.Conn, buf []byte) ([]byte, error) {
 	_, r, err := conn.NextReader()
 	if err != nil {
-		return nil, err
+		return buf[:0], err
 	}
-	s.buf = s.buf[:0]
+	buf = buf[:0]
 	for {
-		if len(s.buf) == cap(s.buf) {
-			s.buf = append(s.buf, 0)[:len(s.buf)]
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := r.Read(s.buf[len(s.buf):cap(s.buf)])
-		s.buf = s.buf[:len(s.buf)+n]
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
 		if err == io.EOF {
-			return s.buf, nil
+			return buf, nil
 		}
 		if err != nil {
-			return nil, err
+			return buf[:0], err
 		}
 	}
 }
 
-// emit reports a state change without ever blocking: when the consumer is behind, the oldest
-// event gives way, since the newest state is what matters.
+// emit reports a state change without ever blocking.
 func (s *stream) emit(ev exchange.ConnEvent) {
 	ev.Reconnects = s.reconnects
 	ev.Time = s.c.now().UTC()
+	emitConn(s.events, ev)
+}
+
+// emitConn sends ev without ever blocking: when the consumer is behind, the oldest event gives
+// way, since the newest state is what matters.
+func emitConn(events chan exchange.ConnEvent, ev exchange.ConnEvent) {
 	for {
 		select {
-		case s.events <- ev:
+		case events <- ev:
 			return
 		default:
 		}
 		select {
-		case <-s.events:
+		case <-events:
 		default:
 		}
 	}

@@ -111,6 +111,7 @@ func (s *Server) handle(serverCtx context.Context, sess ssh.Session) {
 	<-resized
 	switch {
 	case err == nil:
+		fmt.Fprint(sess, "quantdeck: detached; the engine keeps running\r\n")
 		log.Info("ssh: session detached", "after", time.Since(began).Round(time.Second).String())
 	case serverCtx.Err() != nil:
 		fmt.Fprint(sess, "quantdeck: the server is shutting down\r\n")

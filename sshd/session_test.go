@@ -48,6 +48,9 @@ func TestSessionShowsCockpitAndTakesKeys(t *testing.T) {
 	if !strings.Contains(out, "\x1b[?1049h") || !strings.Contains(out, "\x1b[?1049l") {
 		t.Error("the session did not enter and then leave the alternate screen")
 	}
+	if i, j := strings.LastIndex(out, "\x1b[?1049l"), strings.LastIndex(out, "detached; the engine keeps running"); j < i {
+		t.Errorf("no farewell after leaving the alternate screen: %q", out)
+	}
 }
 
 func TestSessionsHaveTheirOwnSizeAndColours(t *testing.T) {

@@ -491,3 +491,55 @@ func TestMaxOrderValueDoesNotTrapPosition(t *testing.T) {
 		t.Fatalf("realized %s, want 10", v.RealizedPnL)
 	}
 }
+
+// streamExchange pushes every fill of a resting order, as the paper account does.
+type streamExchange struct {
+	*memExchange
+	updates chan exchange.Order
+}
+
+func (s *streamExchange) OrderUpdates() <-chan exchange.Order { return s.updates }
+
+func (s *streamExchange) OnTick(t exchange.Tick) {
+	s.memExchange.OnTick(t)
+	s.mu.Lock()
+	var changed []exchange.Order
+	for _, o := range s.orders {
+		if o.Status == exchange.StatusFilled && o.Type == exchange.Limit && !o.Updated.Equal(t0) {
+			o.Updated = t0 // pushed once
+			changed = append(changed, s.copyLocked(o))
+		}
+	}
+	s.mu.Unlock()
+	for _, o := range changed {
+		s.updates <- o
+	}
+}
+
+// Fills pushed by the trader's order stream are recorded without any polling.
+func TestOrderStreamFills(t *testing.T) {
+	x := &streamExchange{memExchange: newMemExchange(), updates: make(chan exchange.Order, 64)}
+	m := newTestMarket()
+	lim := fastLimits()
+	lim.PollInterval = time.Hour
+	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Paper: x, Limits: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{e: e, db: e.cfg.DB, mkt: m, x: x.memExchange}
+	t.Cleanup(func() { e.Close() })
+	r.running(t)
+	ctx := context.Background()
+	if err := e.AddBot(ctx, gridBot("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartBot(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "101")
+	r.tick(t, "99")
+	eventually(t, "the pushed fill", func() bool { return r.bot(t, "g").Buys == 1 })
+	if n := r.count(t, `SELECT count(*) FROM fills`); n != 1 {
+		t.Fatalf("%d fills, want 1", n)
+	}
+}

@@ -47,6 +47,8 @@ type Engine struct {
 	live       map[string]exchange.Trader
 	recent     recent
 	balances   []BalanceView
+	bg         context.Context          // Run's background context; nil before Run
+	watched    map[exchange.Trader]bool // traders whose order stream is being read
 
 	routes atomic.Pointer[map[string][]*bot] // running bots by symbol, for the tick path
 
@@ -195,7 +197,27 @@ func (e *Engine) trader(mode Mode, keyLabel string) (exchange.Trader, error) {
 	e.mu.Lock()
 	e.live[keyLabel] = t
 	e.mu.Unlock()
+	e.watchStream(t)
 	return t, nil
+}
+
+// watchStream reads a trader's pushed order updates, once per trader, while Run runs.
+func (e *Engine) watchStream(t exchange.Trader) {
+	s, ok := t.(exchange.OrderStream)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.bg == nil || e.watched[t] {
+		return
+	}
+	if e.watched == nil {
+		e.watched = map[exchange.Trader]bool{}
+	}
+	e.watched[t] = true
+	e.wg.Add(1)
+	go e.streamLoop(e.bg, t, s.OrderUpdates())
 }
 
 // rulesFor returns a symbol's rules, cached after the first lookup.

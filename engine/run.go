@@ -25,11 +25,18 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.wg.Add(2)
 	go e.loadHistory(bg)
 	go e.pollLoop(bg)
+	e.mu.Lock()
+	e.bg = bg
+	traders := []exchange.Trader{}
+	for _, t := range e.live {
+		traders = append(traders, t)
+	}
+	e.mu.Unlock()
 	if e.cfg.Paper != nil {
-		if s, ok := e.cfg.Paper.(exchange.OrderStream); ok {
-			e.wg.Add(1)
-			go e.streamLoop(bg, e.cfg.Paper, s.OrderUpdates())
-		}
+		traders = append(traders, e.cfg.Paper)
+	}
+	for _, t := range traders {
+		e.watchStream(t)
 	}
 	e.wg.Add(1)
 	go e.balanceLoop(bg)

@@ -199,8 +199,10 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 		if err != nil {
 			continue
 		}
+		// Paper accounts push every change; a live stream can break silently, so live
+		// orders are polled all the same.
 		_, streamed := tr.(exchange.OrderStream)
-		streamed = streamed && skipStreamed
+		streamed = streamed && skipStreamed && acc.mode == Paper
 		// One open-orders request per symbol: Binance weighs a request for all symbols 80,
 		// one for a symbol 6.
 		onBook := map[string]map[string]exchange.Order{}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestStatus(t *testing.T) {
-	ts := startServer(t, func(c *Config) { c.Sealed = func() bool { return true } })
+	ts := startServer(t, func(c *Config) { c.VaultState = func() string { return "sealed" } })
 	code, h, body := ts.do(t, "GET", "/v1/status", "")
 	if code != http.StatusOK {
 		t.Fatalf("status %d: %s", code, body)

@@ -89,11 +89,8 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 		st.Exchange = snap.Health.Exchange
 		st.Mode = modeOf(st.Exchange)
 	}
-	if s.cfg.Sealed != nil {
-		st.Vault = "unlocked"
-		if s.cfg.Sealed() {
-			st.Vault = "sealed"
-		}
+	if s.cfg.VaultState != nil {
+		st.Vault = s.cfg.VaultState()
 	}
 	for _, b := range snap.Bots {
 		if b.State == engine.BotRunning {

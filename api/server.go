@@ -50,8 +50,9 @@ type Config struct {
 	Version     string
 	Exchange    string // "sim", "binance", "binance-testnet"
 	Logger      *slog.Logger
-	// Sealed reports whether the vault is sealed (shown by /v1/status); nil means unknown.
-	Sealed func() bool
+	// VaultState reports the vault for /v1/status: "none" (no vault yet), "sealed" or
+	// "unlocked". Nil leaves the field out.
+	VaultState func() string
 	// Seal drops the derived vault key; offered only on the local control socket
 	// (POST /v1/seal through LocalHandler). Nil leaves the route out.
 	Seal func(ctx context.Context) error

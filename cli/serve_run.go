@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/quantdeck/quantdeck/api"
 	"github.com/quantdeck/quantdeck/config"
@@ -133,10 +134,23 @@ func newAPIServer(rt *runtime, st config.Settings, warn func(msg string, args ..
 	cfg := api.Config{
 		Addr: st.APIAddr, Token: st.APIToken, AllowRemote: st.APIAllowRemote, Engine: rt.Engine,
 		Version: Version, Exchange: st.Exchange, Logger: rt.Log,
-		Sealed: func() bool { return !rt.Vault.Unlocked() }, Seal: seal,
+		VaultState: func() string { return vaultState(rt) }, Seal: seal,
 	}
 	if st.APIToken != "" {
 		return api.New(cfg)
 	}
 	return api.NewLocal(cfg)
+}
+
+// vaultState is "unlocked", "sealed", or "none" while no vault has been created.
+func vaultState(rt *runtime) string {
+	if rt.Vault.Unlocked() {
+		return "unlocked"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if ok, err := rt.Vault.Exists(ctx); err == nil && !ok {
+		return "none"
+	}
+	return "sealed"
 }

@@ -144,7 +144,7 @@ func TestServeEndToEnd(t *testing.T) {
 	rs := startServe(t, se)
 
 	code, st := rs.call(t, "GET", "/v1/status", "")
-	if code != 200 || st["exchange"] != "sim" || st["mode"] != "simulated" || st["bots_total"] != float64(1) {
+	if code != 200 || st["exchange"] != "sim" || st["mode"] != "simulated" || st["bots_total"] != float64(1) || st["vault"] != "none" {
 		t.Fatalf("status: %d %v", code, st)
 	}
 	if _, err := instance.Acquire(home); !errors.Is(err, instance.ErrRunning) {

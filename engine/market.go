@@ -16,12 +16,11 @@ const (
 
 // marketState is the latest price and candles of each watched symbol and the stream's health.
 type marketState struct {
-	mu      sync.Mutex
-	order   []string
-	prices  map[string]*priceState
-	health  Health
-	dirty   bool
-	version uint64
+	mu     sync.Mutex
+	order  []string
+	prices map[string]*priceState
+	health Health
+	dirty  bool
 }
 
 type priceState struct {
@@ -69,7 +68,6 @@ func (m *marketState) onTick(t exchange.Tick, now time.Time) {
 	p.updated = ts
 	m.health.LastMessage = now
 	m.dirty = true
-	m.version++
 	if !price.IsPos() {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"slices"
 	"sync"
@@ -130,5 +131,29 @@ func BenchmarkAuthCheck(b *testing.B) {
 		if !a.ok(r) {
 			b.Fatal("token refused")
 		}
+	}
+}
+
+// BenchmarkHandler measures one authenticated request through the whole middleware chain and
+// router, in memory (no network), for the cheapest and the busiest read routes.
+func BenchmarkHandler(b *testing.B) {
+	srv, err := New(Config{Token: testToken, Engine: newFakeEngine()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	for _, path := range []string{"/v1/status", "/v1/bots", "/v1/orders?open=true"} {
+		b.Run(path, func(b *testing.B) {
+			req := httptest.NewRequest("GET", path, nil)
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d", path, rec.Code)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/exchange/binance"
+)
+
+// TestLiveTradingEndToEnd trades live through the real wiring (openRuntime: store, vault,
+// Binance adapter, engine) against the fake Binance on loopback, and checks every step against
+// the exchange's own records: orders by client id, fills by trade id, requests as received.
+func TestLiveTradingEndToEnd(t *testing.T) {
+	r := newLiveRig(t)
+	r.open()
+
+	t.Log("step 1: vault, a checked trade-only key, resume")
+	r.addCheckedKey()
+
+	t.Log("step 2: live grid and DCA bots trade at the exchange; a dropped answer duplicates nothing")
+	r.startGrid()
+	r.dcaBuyWithDroppedAnswer()
+	r.gridCycle()
+
+	t.Log("step 3: the kill switch cancels at the exchange what QuantDeck placed, and nothing else")
+	r.killSwitch()
+
+	t.Log("step 4: a restart reconciles what happened while QuantDeck was down")
+	r.restart()
+
+	t.Log("step 5: an IP ban stops every request until it ends; trading resumes after it")
+	r.ipBan()
+
+	r.noDuplicateSends()
+	if m := r.mismatch(); m != "" {
+		t.Fatalf("the journal disagrees with the exchange:\n%s\n%s", m, r.dump())
+	}
+	home := r.st.Home
+	r.closeRuntime()
+	assertNowhere(t, home, nil, liveKey, liveSecret, withdrawSecret)
+}
+
+// addCheckedKey creates the vault, asks the fake what two keys may do, refuses the one that
+// can withdraw, stores the trade-only one and resumes the engine.
+func (r *liveRig) addCheckedKey() {
+	t, ctx := r.t, r.ctx
+	if err := r.rt.Vault.Create(ctx, []byte(livePass), config.MinKDFIterations); err != nil {
+		t.Fatal(err)
+	}
+	checker, err := permissionChecker(r.st, "binance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	perms, err := checker.CheckPermissions(ctx, []byte(withdrawKey), []byte(withdrawSecret))
+	if err != nil {
+		t.Fatalf("checking the withdrawal key: %v", err)
+	}
+	if _, err := vetPermissions(io.Discard, "binance", perms); err == nil || !perms.CanWithdraw {
+		t.Fatalf("a key that can withdraw was not refused (permissions %+v)", perms)
+	}
+	perms, err = checker.CheckPermissions(ctx, []byte(liveKey), []byte(liveSecret))
+	if err != nil {
+		t.Fatalf("checking the trade key: %v", err)
+	}
+	if !perms.Checked || !perms.CanTrade || perms.CanWithdraw {
+		t.Fatalf("trade-only key reported as %+v", perms)
+	}
+	if _, err := vetPermissions(io.Discard, "binance", perms); err != nil {
+		t.Fatalf("a trade-only key was refused: %v", err)
+	}
+	checks := 0
+	for _, q := range r.srv.Requests() {
+		if q.Path == "/sapi/v1/account/apiRestrictions" && q.Status == http.StatusOK {
+			checks++
+		}
+	}
+	if checks != 2 {
+		t.Fatalf("the exchange answered %d permission checks, want 2", checks)
+	}
+	if _, err := r.rt.Vault.AddCredential(ctx, liveLabel, "binance", []byte(liveKey), []byte(liveSecret), perms); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.rt.Engine.Resume(ctx); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+}
+
+func liveBot(name, strategy, budget string, params map[string]string) engine.BotConfig {
+	return engine.BotConfig{Name: name, Symbol: liveSymbol, Strategy: strategy, Params: params,
+		Mode: engine.Live, KeyLabel: liveLabel, Budget: decimal.MustParse(budget)}
+}
+
+// startGrid adds both bots and starts the grid: its ladder buys below the price appear at the
+// exchange with the client ids the journal holds.
+func (r *liveRig) startGrid() {
+	t, ctx := r.t, r.ctx
+	grid := liveBot("grid", "grid", "500", map[string]string{"lower": "59000", "upper": "61000", "levels": "5", "quantity": "0.001"})
+	dca := liveBot("dca", "dca", "200", map[string]string{"amount": "20", "interval": "1h"})
+	for _, b := range []engine.BotConfig{grid, dca} {
+		if err := r.rt.Engine.AddBot(ctx, b); err != nil {
+			t.Fatalf("adding %s: %v", b.Name, err)
+		}
+	}
+	if err := r.rt.Engine.StartBot(ctx, "grid"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the grid's buys at 59000 and 59500 on the exchange", func() bool { return r.openAt("BUY@59000", "BUY@59500") })
+	for _, o := range r.fakeOpen() {
+		if o.Type != exchange.Limit || !o.Quantity.Equal(decimal.MustParse("0.001")) {
+			t.Fatalf("grid order on the exchange is %s %s, want a limit order for 0.001", o.Type, o.Quantity)
+		}
+	}
+}
+
+// dcaBuyWithDroppedAnswer starts the DCA bot while the exchange applies its market buy and drops
+// the connection instead of answering: the order must exist once, and the journal must learn
+// its true (filled) state by asking.
+func (r *liveRig) dcaBuyWithDroppedAnswer() {
+	t, ctx := r.t, r.ctx
+	sent := len(r.srv.NewOrderIDs())
+	r.srv.DropOrderResponseNext(1)
+	if err := r.rt.Engine.StartBot(ctx, "dca"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the DCA buy to be journaled as filled", func() bool {
+		rows := r.journal("dca", false)
+		return len(rows) == 1 && rows[0].State == engine.OrderFilled
+	})
+	v := r.journal("dca", false)[0]
+	if ids := r.srv.NewOrderIDs()[sent:]; len(ids) != 1 || ids[0] != v.ClientID {
+		t.Fatalf("new-order requests after the trap: %v, want exactly [%s]", ids, v.ClientID)
+	}
+	dropped := false
+	for _, q := range r.srv.Requests() {
+		dropped = dropped || (q.ClientOrderID == v.ClientID && q.Status == 0)
+	}
+	if !dropped {
+		t.Fatalf("the exchange answered %s: the trap did not fire", v.ClientID)
+	}
+	o, ok := r.fakeOrders()[v.ClientID]
+	if !ok || o.Status != exchange.StatusFilled || o.Type != exchange.Market || len(o.Fills) == 0 {
+		t.Fatalf("DCA order at the exchange: %+v", o)
+	}
+	if v.ExchangeID != o.ExchangeID || !v.Executed.Equal(o.ExecutedQty) {
+		t.Fatalf("journal has #%d executed %s, the exchange #%d executed %s", v.ExchangeID, v.Executed, o.ExchangeID, o.ExecutedQty)
+	}
+	r.waitFor("the DCA fills recorded by trade id", func() bool { return r.mismatch() == "" })
+	if !r.logged("dca", "outcome unknown") {
+		t.Fatalf("the engine never noticed the lost answer\n%s", r.dump())
+	}
+}
+
+// gridCycle moves the price through the grid: the filled buy's sell is placed (with its answer
+// dropped too), then that sell fills and the buy is placed again.
+func (r *liveRig) gridCycle() {
+	t := r.t
+	sent := len(r.srv.NewOrderIDs())
+	r.srv.DropOrderResponseNext(1) // the grid's re-placed sell is the next order
+	r.setPrice("59400")
+	r.waitFor("the buy at 59500 filled and its sell at 60000 on the book", func() bool {
+		_, filled := r.row("grid", exchange.Buy, "59500", engine.OrderFilled)
+		return filled && r.openAt("BUY@59000", "SELL@60000")
+	})
+	sell, _ := r.row("grid", exchange.Sell, "60000", engine.OrderAcked)
+	if ids := r.srv.NewOrderIDs()[sent:]; len(ids) != 1 || ids[0] != sell.ClientID {
+		t.Fatalf("new-order requests for the sell: %v, want exactly [%s]", ids, sell.ClientID)
+	}
+	if !r.logged("grid", "outcome unknown") {
+		t.Fatalf("the sell's answer was not lost: the trap did not fire\n%s", r.dump())
+	}
+	r.setPrice("60100")
+	r.waitFor("the sell at 60000 filled and the buy at 59500 placed again", func() bool {
+		_, filled := r.row("grid", exchange.Sell, "60000", engine.OrderFilled)
+		return filled && r.openAt("BUY@59000", "BUY@59500")
+	})
+	r.waitFor("every fill recorded by trade id", func() bool { return r.mismatch() == "" })
+	if g := r.bot("grid"); g.Buys != 1 || g.Sells != 1 {
+		t.Fatalf("grid counted %d buys and %d sells, want 1 and 1", g.Buys, g.Sells)
+	}
+	r.noDuplicateSends()
+}
+
+// logged reports whether the bot's history has a line containing text.
+func (r *liveRig) logged(bot, text string) bool {
+	evs, err := r.rt.Engine.BotEvents(r.ctx, bot, 200)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, e := range evs {
+		if strings.Contains(e.Message, text) {
+			return true
+		}
+	}
+	for _, e := range r.rt.Engine.Snapshot().Log {
+		if e.Bot == bot && strings.Contains(e.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// killSwitch engages the switch with an order on the book that QuantDeck did not place.
+func (r *liveRig) killSwitch() {
+	t, ctx := r.t, r.ctx
+	other, err := binance.New(binance.Config{Name: "binance", RESTURL: r.srv.URL(), WSURL: r.srv.WSURL(),
+		Creds: plainCreds{liveKey, liveSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const foreign = "web-order-1"
+	if _, err := other.PlaceOrder(ctx, exchange.OrderRequest{ClientID: foreign, Symbol: liveSymbol, Side: exchange.Buy,
+		Type: exchange.Limit, TimeInForce: exchange.GTC, Quantity: decimal.MustParse("0.001"), Price: decimal.MustParse("50000")}); err != nil {
+		t.Fatal(err)
+	}
+	ours := r.fakeOpen()
+	if len(ours) != 2 {
+		t.Fatalf("%d QuantDeck orders open before the kill switch, want 2", len(ours))
+	}
+	if err := r.rt.Engine.EngageKillSwitch(ctx, "end-to-end drill"); err != nil {
+		t.Fatalf("engaging the kill switch: %v", err)
+	}
+	all := r.fakeOrders()
+	for id := range ours {
+		if o := all[id]; o.Status != exchange.StatusCanceled {
+			t.Fatalf("order %s is %s at the exchange after the kill switch, want CANCELED", id, o.Status)
+		}
+	}
+	if o := all[foreign]; o.Status != exchange.StatusNew {
+		t.Fatalf("the kill switch touched an order QuantDeck did not place: %s", o.Status)
+	}
+	if rows := r.journal("", true); len(rows) != 0 {
+		t.Fatalf("%d journal rows still open after the kill switch\n%s", len(rows), r.dump())
+	}
+	snap := r.rt.Engine.Snapshot()
+	if !snap.KillSwitch || r.bot("grid").State != engine.BotStopped || r.bot("dca").State != engine.BotStopped {
+		t.Fatalf("after the kill switch: engaged %v, grid %s, dca %s", snap.KillSwitch, r.bot("grid").State, r.bot("dca").State)
+	}
+	sent := len(r.srv.NewOrderIDs())
+	if err := r.rt.Engine.StartBot(ctx, "grid"); !errors.Is(err, engine.ErrKillSwitch) {
+		t.Fatalf("starting a bot under the kill switch: %v, want %v", err, engine.ErrKillSwitch)
+	}
+	_, err = r.rt.Engine.PlaceManual(ctx, engine.ManualOrder{Symbol: liveSymbol, Side: exchange.Buy, Type: exchange.Market,
+		Quantity: decimal.MustParse("0.001"), Mode: engine.Live, KeyLabel: liveLabel})
+	if !errors.Is(err, engine.ErrKillSwitch) {
+		t.Fatalf("a live order under the kill switch: %v, want %v", err, engine.ErrKillSwitch)
+	}
+	if n := len(r.srv.NewOrderIDs()); n != sent {
+		t.Fatalf("%d orders reached the exchange while the kill switch was engaged", n-sent)
+	}
+	if err := r.rt.Engine.ReleaseKillSwitch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"grid", "dca"} {
+		if err := r.rt.Engine.StartBot(ctx, name); err != nil {
+			t.Fatalf("starting %s after the release: %v", name, err)
+		}
+	}
+	// At 60100 the grid buys at every level below the price again; the DCA's interval has not
+	// passed, so it places nothing.
+	r.waitFor("the grid's buys back on the exchange", func() bool { return r.openAt("BUY@59000", "BUY@59500", "BUY@60000") })
+	if n := len(r.journal("dca", false)); n != 1 {
+		t.Fatalf("the DCA bot has %d orders after its restart, want its first buy only", n)
+	}
+}
+
+// restart closes QuantDeck, fills one of its orders while it is down, and opens it again on
+// the same home: the fill is reconciled before any bot starts, the bots that were running run
+// again, and nothing is sent twice.
+func (r *liveRig) restart() {
+	t, ctx := r.t, r.ctx
+	r.closeRuntime()
+	r.setPrice("59900") // the grid's buy at 60000 fills while nobody watches
+	r.open()
+	if err := r.rt.Vault.Unlock(ctx, []byte(livePass)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.rt.Engine.Resume(ctx); err != nil {
+		t.Fatalf("resume after the restart: %v", err)
+	}
+	v, ok := r.row("grid", exchange.Buy, "60000", engine.OrderFilled)
+	if !ok {
+		t.Fatalf("the buy filled while QuantDeck was down is not journaled as filled\n%s", r.dump())
+	}
+	if m := r.mismatch(); m != "" {
+		t.Fatalf("after Resume the journal disagrees with the exchange:\n%s\n%s", m, r.dump())
+	}
+	for _, name := range []string{"grid", "dca"} {
+		if s := r.bot(name).State; s != engine.BotRunning {
+			t.Fatalf("bot %s is %s after the restart, want running\n%s", name, s, r.dump())
+		}
+	}
+	// The bot's position is that fill, net of the commission the exchange took in BTC.
+	f := r.fakeOrders()[v.ClientID].Fills[0]
+	want, err := f.Qty.Sub(f.Fee)
+	if err != nil || f.FeeAsset != "BTC" {
+		t.Fatalf("fill %+v: %v", f, err)
+	}
+	if pos := r.bot("grid").Position; !pos.Equal(want) {
+		t.Fatalf("grid position after the restart is %s, want %s", pos, want)
+	}
+	r.waitFor("the ladder's open buys kept, not placed again", func() bool {
+		return r.openIncludes("BUY@59000", "BUY@59500") && r.mismatch() == ""
+	})
+	r.noDuplicateSends()
+}
+
+// ipBan has the exchange answer one request with 418: until the ban ends no request may reach
+// the exchange, the engine reports the ban, and afterwards it catches up with a fill that
+// happened during the ban.
+func (r *liveRig) ipBan() {
+	t := r.t
+	before := len(r.srv.Requests())
+	r.srv.RateLimitNext(1, http.StatusTeapot, 3*time.Second)
+	var banAt time.Time
+	var banned exchange.RateState
+	r.waitFor("the engine to report the ban", func() bool {
+		for _, q := range r.srv.Requests()[before:] {
+			if q.Status == http.StatusTeapot && banAt.IsZero() {
+				banAt = q.Time
+			}
+		}
+		banned = r.rt.Engine.Snapshot().Health.Rate
+		return !banAt.IsZero() && banned.Banned
+	})
+	seen := time.Now()
+	if d := banned.BannedUntil.Sub(banAt); d < 2*time.Second || d > 4*time.Second {
+		t.Fatalf("ban reported until %s, %s after the 418; want about 3 s", banned.BannedUntil, d)
+	}
+	r.setPrice("59400") // the buy at 59500 fills during the ban
+	r.waitFor("the fill during the ban recorded and its sell placed after the ban", func() bool {
+		_, filled := r.row("grid", exchange.Buy, "59500", engine.OrderFilled)
+		return filled && r.openIncludes("BUY@59000", "SELL@60000") && r.mismatch() == ""
+	})
+	if rs := r.rt.Engine.Snapshot().Health.Rate; rs.Banned || time.Now().Before(banned.BannedUntil) {
+		t.Fatalf("still reported banned after the ban: %+v", rs)
+	}
+	sell, _ := r.row("grid", exchange.Sell, "60000", engine.OrderAcked)
+	for _, q := range r.srv.Requests()[before:] {
+		if q.Time.After(seen) && q.Time.Before(banned.BannedUntil) {
+			t.Fatalf("%s %s reached the exchange at %s, during the ban (until %s)", q.Method, q.Path,
+				q.Time.Format("15:04:05.000"), banned.BannedUntil.Format("15:04:05.000"))
+		}
+		if q.ClientOrderID == sell.ClientID && q.Time.Before(banned.BannedUntil) {
+			t.Fatalf("the sell was sent at %s, before the ban ended at %s", q.Time, banned.BannedUntil)
+		}
+	}
+}

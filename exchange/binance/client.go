@@ -103,6 +103,9 @@ type Client struct {
 	// userStaleAfter is how long the user data stream may go without any frame (Binance pings
 	// every 20 s) before it is replaced; userPingEvery is how often the client pings it.
 	userStaleAfter, userPingEvery time.Duration
+	// userMinLife is how long a subscription must have lasted for a planned close (shutdown,
+	// termination, renewal) to be followed by an immediate resubscription.
+	userMinLife time.Duration
 	// sleep waits for d or until ctx ends; tests replace it to observe throttling.
 	sleep func(ctx context.Context, d time.Duration) error
 
@@ -185,6 +188,7 @@ func New(cfg Config) (*Client, error) {
 		// minute; three missed pings mean the connection is gone.
 		userStaleAfter: 65 * time.Second,
 		userPingEvery:  20 * time.Second,
+		userMinLife:    time.Second,
 		sleep:          sleepCtx,
 		rate:           new(rateLimiter),
 		rules:          make(map[string]cachedRules),

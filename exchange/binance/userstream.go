@@ -24,9 +24,6 @@ const (
 	maxTracked = 1000
 	// subscribeTimeout bounds the wait for the answer to the subscription request.
 	subscribeTimeout = 10 * time.Second
-	// minPlannedLife is how long a subscription must have lasted for a planned close (server
-	// shutdown, stream terminated, renewal) to be followed by an immediate reconnect.
-	minPlannedLife = time.Second
 )
 
 var (
@@ -194,7 +191,7 @@ func (s *StreamingClient) run(ctx context.Context) {
 		var rl *exchange.RateLimitError
 		planned := errors.Is(err, errServerShutdown) || errors.Is(err, errConnAge) || errors.Is(err, errTerminated)
 		switch {
-		case planned && lived >= minPlannedLife:
+		case planned && lived >= s.userMinLife:
 			delay = 0
 		case errors.As(err, &rl):
 			delay = max(delay, rl.RetryAfter)

@@ -2,12 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync"
 
 	"github.com/quantdeck/quantdeck/config"
-	"github.com/quantdeck/quantdeck/instance"
 )
 
 // startBackgroundServers runs the control socket and, when QUANTDECK_API_TOKEN is set, the
@@ -21,36 +17,15 @@ func startBackgroundServers(ctx context.Context, rt *runtime, st config.Settings
 	if err != nil {
 		return nil, "", err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil {
-				rt.Log.Error("background server failed", "server", name, "err", err.Error())
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", name, err))
-				mu.Unlock()
-			}
-		}()
-	}
-	run("control socket", func(ctx context.Context) error {
-		return instance.ServeControl(ctx, st.Home, srv.LocalHandler())
+	// One failing server (the API's port taken, say) does not take the other down here: the
+	// cockpit keeps running and the failure is in the log.
+	g := newServerGroup(ctx, false, func(name string, err error) {
+		rt.Log.Error("background server failed", "server", name, "err", err.Error())
 	})
-	if st.APIToken != "" {
-		run("control API", srv.Serve)
-	} else {
-		run("metrics", func(ctx context.Context) error { srv.CollectEvents(ctx); return nil })
-	}
+	startControlServers(g, srv, st)
 	stop = func() error {
-		cancel()
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		return errors.Join(errs...)
+		g.cancel()
+		return g.wait()
 	}
 	return stop, srv.Warning(), nil
 }

@@ -77,48 +77,82 @@ func runServers(ctx context.Context, env *Env, rt *runtime, st config.Settings, 
 	if err != nil {
 		return err
 	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 4)
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil {
-				errc <- fmt.Errorf("%s: %w", name, err)
-				cancel()
-			}
-		}()
-	}
-	run("control socket", func(ctx context.Context) error {
-		return instance.ServeControl(ctx, st.Home, srv.LocalHandler())
-	})
+	g := newServerGroup(ctx, true, nil)
+	defer g.cancel()
+	startControlServers(g, srv, st)
 	out.info("serve: control socket listening", "path", instance.SocketPath(st.Home))
 	if st.APIToken != "" {
 		if w := srv.Warning(); w != "" {
 			fmt.Fprintln(env.Stderr, "warning:", w)
 		}
-		run("control API", srv.Serve)
 		out.info("serve: control API listening", "addr", srv.Addr())
 	} else {
 		out.info("serve: control API not started", "why", config.EnvAPIToken+" is not set",
 			"hint", "create a token with `quantdeck token`")
-		run("metrics", func(ctx context.Context) error { srv.CollectEvents(ctx); return nil })
 	}
 	if withSSH {
-		run("ssh", func(ctx context.Context) error { return startSSH(ctx, rt, st) })
+		g.run("ssh", func(ctx context.Context) error { return startSSH(ctx, rt, st) })
 	}
-	<-ctx.Done()
+	<-g.ctx.Done()
 	out.info("serve: shutting down")
-	wg.Wait()
-	close(errc)
-	var errs []error
-	for err := range errc {
-		errs = append(errs, err)
+	return g.wait()
+}
+
+// startControlServers runs the control socket and either the API (with a token) or, without
+// one, the metrics collection the socket's /metrics reads.
+func startControlServers(g *serverGroup, srv *api.Server, st config.Settings) {
+	g.run("control socket", func(ctx context.Context) error {
+		return instance.ServeControl(ctx, st.Home, srv.LocalHandler())
+	})
+	if st.APIToken != "" {
+		g.run("control API", srv.Serve)
+	} else {
+		g.run("metrics", func(ctx context.Context) error { srv.CollectEvents(ctx); return nil })
 	}
-	return errors.Join(errs...)
+}
+
+// serverGroup runs servers until its context ends, collecting their failures.
+type serverGroup struct {
+	ctx         context.Context
+	cancel      context.CancelFunc
+	stopOnError bool                         // one failure stops the others
+	onError     func(name string, err error) // optional report of each failure
+	wg          sync.WaitGroup
+	mu          sync.Mutex
+	errs        []error
+}
+
+func newServerGroup(ctx context.Context, stopOnError bool, onError func(string, error)) *serverGroup {
+	ctx, cancel := context.WithCancel(ctx)
+	return &serverGroup{ctx: ctx, cancel: cancel, stopOnError: stopOnError, onError: onError}
+}
+
+func (g *serverGroup) run(name string, f func(context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		err := f(g.ctx)
+		if err == nil {
+			return
+		}
+		if g.onError != nil {
+			g.onError(name, err)
+		}
+		g.mu.Lock()
+		g.errs = append(g.errs, fmt.Errorf("%s: %w", name, err))
+		g.mu.Unlock()
+		if g.stopOnError {
+			g.cancel()
+		}
+	}()
+}
+
+// wait waits for every server to return and joins their failures.
+func (g *serverGroup) wait() error {
+	g.wg.Wait()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return errors.Join(g.errs...)
 }
 
 // newAPIServer builds the control API over rt's engine: token-protected when a token is set,

@@ -25,6 +25,7 @@ const (
 // authenticator checks bearer tokens and slows down addresses that keep failing.
 type authenticator struct {
 	want     [sha256.Size]byte
+	none     bool // no token configured: nothing is accepted
 	base     time.Duration
 	maxDelay time.Duration
 	now      func() time.Time
@@ -45,6 +46,7 @@ type failures struct {
 func newAuthenticator(token string, base, maxDelay time.Duration, now func() time.Time, log *slog.Logger) *authenticator {
 	return &authenticator{
 		want:     sha256.Sum256([]byte(token)),
+		none:     token == "",
 		base:     base,
 		maxDelay: maxDelay,
 		now:      now,
@@ -71,7 +73,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // whatever the presented token's length.
 func (a *authenticator) ok(r *http.Request) bool {
 	vals := r.Header.Values("Authorization")
-	if len(vals) != 1 {
+	if a.none || len(vals) != 1 {
 		return false
 	}
 	scheme, tok, found := strings.Cut(strings.TrimSpace(vals[0]), " ")

@@ -170,6 +170,9 @@ func (r *liveRig) gridCycle() {
 		_, filled := r.row("grid", exchange.Buy, "59500", engine.OrderFilled)
 		return filled && r.openAt("BUY@59000", "SELL@60000")
 	})
+	if _, err := r.rt.Engine.Rules(r.ctx, "SOLUSDT"); err != nil {
+		t.Fatalf("reading rules after the ban: %v", err)
+	}
 	sell, _ := r.row("grid", exchange.Sell, "60000", engine.OrderAcked)
 	if ids := r.srv.NewOrderIDs()[sent:]; len(ids) != 1 || ids[0] != sell.ClientID {
 		t.Fatalf("new-order requests for the sell: %v, want exactly [%s]", ids, sell.ClientID)
@@ -335,6 +338,11 @@ func (r *liveRig) ipBan() {
 	if d := banned.BannedUntil.Sub(banAt); d < 2*time.Second || d > 4*time.Second {
 		t.Fatalf("ban reported until %s, %s after the 418; want about 3 s", banned.BannedUntil, d)
 	}
+	// A call that needs the exchange fails at once, without reaching it.
+	var rl *exchange.RateLimitError
+	if _, err := r.rt.Engine.Rules(r.ctx, "SOLUSDT"); !errors.As(err, &rl) || !rl.Banned {
+		t.Fatalf("reading new rules during the ban: %v, want the IP ban", err)
+	}
 	r.setPrice("59400") // the buy at 59500 fills during the ban
 	r.waitFor("the fill during the ban recorded and its sell placed after the ban", func() bool {
 		_, filled := r.row("grid", exchange.Buy, "59500", engine.OrderFilled)
@@ -342,6 +350,9 @@ func (r *liveRig) ipBan() {
 	})
 	if rs := r.rt.Engine.Snapshot().Health.Rate; rs.Banned || time.Now().Before(banned.BannedUntil) {
 		t.Fatalf("still reported banned after the ban: %+v", rs)
+	}
+	if _, err := r.rt.Engine.Rules(r.ctx, "SOLUSDT"); err != nil {
+		t.Fatalf("reading rules after the ban: %v", err)
 	}
 	sell, _ := r.row("grid", exchange.Sell, "60000", engine.OrderAcked)
 	for _, q := range r.srv.Requests()[before:] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -14,6 +15,7 @@ import (
 // bot is one bot at run time. mu guards every field; the tick path holds it only for the
 // strategy call and the risk check, never across I/O.
 type bot struct {
+	name      string // fixed for the bot's life; readable without mu
 	mu        sync.Mutex
 	cfg       BotConfig
 	rules     exchange.Rules
@@ -35,6 +37,8 @@ type bot struct {
 	done    chan struct{}
 	scratch []Intent
 	lastRef string // last refusal reason, to keep the history free of repeats
+
+	view atomic.Pointer[BotView] // the last view computed, for events published under mu
 }
 
 // job is an intent that passed the risk guard, waiting for the bot's order worker.
@@ -273,14 +277,34 @@ func (e *Engine) rebuildRoutes() {
 func (e *Engine) botView(b *bot) BotView {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return e.viewLocked(b)
+}
+
+// currentView is a fresh view when the bot's lock is free, else the last one computed (the
+// caller may hold the lock itself).
+func (e *Engine) currentView(b *bot) BotView {
+	if b.mu.TryLock() {
+		defer b.mu.Unlock()
+		return e.viewLocked(b)
+	}
+	if v := b.view.Load(); v != nil {
+		return *v
+	}
+	return BotView{Config: BotConfig{Name: b.name}}
+}
+
+// viewLocked computes the view; b.mu is held.
+func (e *Engine) viewLocked(b *bot) BotView {
 	price := b.last
 	if !price.IsPos() {
 		price = e.mkt.last(b.cfg.Symbol)
 	}
-	return BotView{
+	v := BotView{
 		Config: b.cfg, State: b.state, Reason: b.reason, StartedAt: b.startedAt,
 		Position: b.led.qty, AvgEntry: b.led.avgEntry(), RealizedPnL: b.led.realized,
 		UnrealizedPnL: b.led.unrealized(price), Spent: b.committedLocked(), OpenOrders: b.openN,
 		Buys: b.led.buys, Sells: b.led.sells,
 	}
+	b.view.Store(&v)
+	return v
 }

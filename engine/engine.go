@@ -119,7 +119,7 @@ func New(cfg Config) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.bots[r.cfg.Name] = &bot{cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
+		e.bots[r.cfg.Name] = &bot{name: r.cfg.Name, cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
 	}
 	e.wg.Add(1)
 	go e.writeEvents()
@@ -238,15 +238,18 @@ func (e *Engine) rulesFor(ctx context.Context, symbol string) (exchange.Rules, e
 	return r, nil
 }
 
-// event records a history line: published now, written to the store by writeEvents. It takes
-// only e.mu, so it may be called with a bot's lock held (lock order: jmu, bot.mu, e.mu).
+// event records a history line: published now, written to the store by writeEvents. It may
+// be called with the bot's lock held (lock order: jmu, bot.mu, e.mu): it then publishes the
+// bot's last computed view instead of waiting for the lock.
 func (e *Engine) event(botName, level, format string, args ...any) {
 	ev := BotEvent{Bot: botName, Time: e.now().UTC(), Level: level, Message: fmt.Sprintf(format, args...)}
 	e.mu.Lock()
 	e.recent.addLog(ev)
 	e.mu.Unlock()
 	msg := BotEventMsg{Event: ev}
-	msg.Bot.Config.Name = botName
+	if b := e.botNamed(botName); b != nil {
+		msg.Bot = e.currentView(b)
+	}
 	e.bus.publish(msg)
 	select {
 	case e.events <- ev:

@@ -211,7 +211,7 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if b := e.bots[name]; b != nil {
 		return b, nil
 	}
-	b := &bot{cfg: row.cfg, desired: row.desired, state: stoppedOr(row.state), reason: row.reason, led: led}
+	b := &bot{name: row.cfg.Name, cfg: row.cfg, desired: row.desired, state: stoppedOr(row.state), reason: row.reason, led: led}
 	e.bots[name] = b
 	return b, nil
 }

@@ -49,7 +49,7 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	if err != nil {
 		return err
 	}
-	b := &bot{cfg: cfg, rules: rules, desired: BotStopped, state: BotStopped, led: led}
+	b := &bot{name: cfg.Name, cfg: cfg, rules: rules, desired: BotStopped, state: BotStopped, led: led}
 	e.mu.Lock()
 	e.bots[cfg.Name] = b
 	e.mu.Unlock()

@@ -195,6 +195,10 @@ func TestEventStream(t *testing.T) {
 			case FillEvent:
 				seen["fill"] = ev.Fill.Bot == "d"
 			case BotEventMsg:
+				// The cockpit replaces its row with ev.Bot: it must be whole.
+				if ev.Event.Bot == "d" && (ev.Bot.Config.Symbol != "BTCUSDT" || ev.Bot.State == "") {
+					t.Fatalf("bot event %q carries a partial view %+v", ev.Event.Message, ev.Bot)
+				}
 				seen["bot"] = true
 			case KillSwitchEvent:
 				seen["kill"] = ev.Engaged && ev.Reason == "stream test"

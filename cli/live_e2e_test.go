@@ -343,6 +343,10 @@ func (r *liveRig) ipBan() {
 	if _, err := r.rt.Engine.Rules(r.ctx, "SOLUSDT"); !errors.As(err, &rl) || !rl.Banned {
 		t.Fatalf("reading new rules during the ban: %v, want the IP ban", err)
 	}
+	// So does a key check from the cockpit: Binance counts bans per IP, not per client.
+	if _, err := r.rt.Checker.CheckPermissions(r.ctx, []byte(liveKey), []byte(liveSecret)); !errors.As(err, &rl) || !rl.Banned {
+		t.Fatalf("checking a key during the ban: %v, want the IP ban", err)
+	}
 	r.setPrice("59400") // the buy at 59500 fills during the ban
 	r.waitFor("the fill during the ban recorded and its sell placed after the ban", func() bool {
 		_, filled := r.row("grid", exchange.Buy, "59500", engine.OrderFilled)

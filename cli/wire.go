@@ -69,10 +69,7 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 	if err != nil {
 		return nil, err
 	}
-	rt.Checker, err = permissionChecker(st, st.Exchange)
-	if err != nil {
-		rt.Checker = nil
-	}
+	rt.Checker = rt.newChecker()
 
 	balance := decimal.MustNew(10000, 0)
 	if st.PaperBalance != "" {
@@ -120,6 +117,21 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 
 func (rt *runtime) newMarket() (market, error) {
 	return newMarket(rt.Settings, rt.binanceConfig(nil))
+}
+
+// newChecker returns what asks the configured exchange what a key may do. A Binance check
+// shares the process's request budget: Binance counts weight and bans per IP, so a key check
+// sent during a ban would only prolong it.
+func (rt *runtime) newChecker() exchange.PermissionChecker {
+	switch rt.Settings.Exchange {
+	case "binance", "binance-testnet":
+		return binance.NewPermissionChecker(rt.binanceConfig(nil))
+	}
+	checker, err := permissionChecker(rt.Settings, rt.Settings.Exchange)
+	if err != nil {
+		return nil
+	}
+	return checker
 }
 
 // newMarket builds the configured price source; bc is used when it is Binance.

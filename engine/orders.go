@@ -231,6 +231,10 @@ func (e *Engine) markUnknown(rec *orderRec, cause error) {
 // finalize gives a row a final state the engine decided (rejected, or never sent).
 func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 	e.jmu.Lock()
+	if rec.State.Final() {
+		e.jmu.Unlock() // the exchange's answer came first and wins
+		return
+	}
 	rec.State, rec.Reason, rec.Updated = state, reason, e.now().UTC()
 	err := saveOrder(context.Background(), e.cfg.DB, rec)
 	delete(e.open, rec.ClientID)

@@ -271,6 +271,12 @@ func (m *Model) requestQuit() tea.Cmd {
 	if m.opts.Detached {
 		detail = "They keep running in the engine; only this session closes."
 	}
+	if n == 1 {
+		detail = "It stops placing orders now and resumes at the next start."
+		if m.opts.Detached {
+			detail = "It keeps running in the engine; only this session closes."
+		}
+	}
 	m.ask(plural(n, "bot is", "bots are")+" running. Quit the cockpit?", detail, false, m.quit)
 	return nil
 }

@@ -13,6 +13,16 @@ import (
 // handleKey routes a key: a pending confirmation first, then screens that take text, then the
 // global keys, then the active screen.
 func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
+	before, st := m.screen, m.status
+	cmd := m.routeKey(k)
+	// A screen change leaves the last screen's news behind; errors stay until read.
+	if m.screen != before && m.status == st && !st.err {
+		m.status = status{}
+	}
+	return cmd
+}
+
+func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 	if m.confirm != nil {
 		return m.confirmKey(k)
 	}

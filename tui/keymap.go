@@ -62,7 +62,7 @@ func (k keyMap) helpGroups() []helpGroup {
 		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
-		{"Forms", []key.Binding{k.NextField, k.Left, k.Right, k.Toggle, k.Submit, k.Yes, k.No}},
+		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.Yes, k.No}},
 		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},
 	}
 }

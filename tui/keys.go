@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -160,6 +162,19 @@ func (m *Model) updateKeys(msg tea.Msg) tea.Cmd {
 			k.err = "could not read the keys: " + clean(msg.err.Error())
 		}
 		k.creds = msg.creds
+		// Each label's active version first, then its retired ones, newest first.
+		slices.SortStableFunc(k.creds, func(a, b vault.Credential) int {
+			if c := strings.Compare(a.Label, b.Label); c != 0 {
+				return c
+			}
+			if a.Active() != b.Active() {
+				if a.Active() {
+					return -1
+				}
+				return 1
+			}
+			return b.CreatedAt.Compare(a.CreatedAt)
+		})
 		k.sel = min(k.sel, max(len(k.creds)-1, 0))
 	case keyCheckedMsg:
 		k.busy = false

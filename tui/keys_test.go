@@ -90,8 +90,8 @@ func TestKeysRotate(t *testing.T) {
 	h.m.snap.Bots[1].Config.KeyLabel = "main"
 	h.m.snap.Bots[2].Config.KeyLabel = "other"
 	h.checker.perms = exchange.Permissions{CanTrade: true, Checked: true, IPRestricted: true}
-	h.keys("R")
-	h.wantView("Rotate main", "in use by 2 bots", "signed test call", "switches to it at once")
+	h.keys("down", "R") // keys are listed by label: fresh, then main
+	h.wantView("Rotate main", "120d old · used by 2 bots", "signed test call", "switches to it at once")
 	h.typeText("NEWKEY")
 	h.keys("enter")
 	h.typeText("NEWSECRET")
@@ -100,6 +100,9 @@ func TestKeysRotate(t *testing.T) {
 	creds, _ := h.vault.Credentials(context.Background())
 	if len(creds) != 3 || creds[0].Active() || !creds[2].Active() {
 		t.Fatalf("rotation did not retire the old version and add the new one: %+v", creds)
+	}
+	if l := h.m.keysScr.creds; l[1].Label != "main" || !l[1].Active() || l[2].Active() {
+		t.Fatalf("the list does not show main's active version before its retired one: %+v", l)
 	}
 	h.wantView("retired 2026-11-28: delete it on the exchange")
 	h.keys("esc")

@@ -176,7 +176,7 @@ func (m *Model) keysView(now time.Time) string {
 		return b.String()
 	}
 	if len(k.creds) == 0 {
-		b.WriteString(st.Muted.Render(" No keys yet. Paper trading needs none; press a to add a trade-only key for live trading.") + "\n")
+		b.WriteString(para(st.Muted, "No keys yet. Paper trading needs none; press a to add a trade-only key for live trading.", m.w) + "\n")
 		return b.String()
 	}
 	b.WriteString(st.Heading.Render(fmt.Sprintf("   %-16s %-16s %-6s %s", "LABEL", "EXCHANGE", "AGE", "LAST CHECK")) + "\n")
@@ -262,7 +262,7 @@ func (m *Model) keysWizardView() string {
 		field(3, "API secret", masked(3, &k.apiSecret), charCount(&k.apiSecret))
 	case keysRotate:
 		c := k.rotateFrom
-		b.WriteString(st.Heading.Render(" Rotate "+clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s in use by %s", c.Exchange, fmtAge(m.now().Sub(c.CreatedAt)), plural(m.botsUsingKey(c.Label), "bot", "bots"))) + "\n")
+		b.WriteString(st.Heading.Render(" Rotate "+clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s old · used by %s", c.Exchange, keyAge(m.now().Sub(c.CreatedAt)), plural(m.botsUsingKey(c.Label), "bot", "bots"))) + "\n")
 		b.WriteString(para(st.Muted, "1 paste the new key and secret · 2 QuantDeck checks its permissions with a signed test call · 3 every bot using "+c.Label+" switches to it at once · 4 the old key is retired: you delete it on the exchange", m.w) + "\n\n")
 		field(0, "New API key", masked(0, &k.apiKey), charCount(&k.apiKey))
 		field(1, "New API secret", masked(1, &k.apiSecret), charCount(&k.apiSecret))

@@ -49,6 +49,8 @@ func newLiveRig(t *testing.T) *liveRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	// BTC on hand: a grid sells its full level quantity, while its buy nets that quantity less
+	// Binance's commission, taken in BTC.
 	if err := srv.AddKey(liveKey, liveSecret, fake.TradeOnly(), map[string]string{"USDT": "10000", "BTC": "0.05"}); err != nil {
 		t.Fatal(err)
 	}

@@ -291,7 +291,7 @@ func (bt *botTool) startStop(ctx context.Context, cmd string, args []string) err
 	if start {
 		fmt.Fprintf(bt.env.Stdout, "Bot %s will run: it starts when QuantDeck next runs (the cockpit or `quantdeck serve`).\n", name)
 	} else {
-		fmt.Fprintf(bt.env.Stdout, "Bot %s is stopped.\n", name)
+		fmt.Fprintf(bt.env.Stdout, "Bot %s is stopped; any open orders it has are cancelled when QuantDeck next runs.\n", name)
 	}
 	return nil
 }

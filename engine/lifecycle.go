@@ -66,8 +66,14 @@ func (e *Engine) Resume(ctx context.Context) error {
 	for _, b := range want {
 		b.mu.Lock()
 		run := b.desired == BotRunning && b.state != BotRunning && b.state != BotPaused
+		stopped := b.desired == BotStopped && b.state != BotRunning
 		cfg := b.cfg
 		b.mu.Unlock()
+		if stopped && blocked[account{cfg.Mode, cfg.KeyLabel}] == nil {
+			// Stopped from the command line while no engine ran: its orders go now, as
+			// StopBot would have cancelled them.
+			errs = append(errs, e.cancelBotOrders(ctx, cfg.Name)...)
+		}
 		if !run {
 			continue
 		}

@@ -226,3 +226,32 @@ func TestResumeWithKillSwitchEngagedCancels(t *testing.T) {
 		t.Fatal("bot started with the kill switch engaged")
 	}
 }
+
+// A bot stopped from the command line while no engine ran has its orders cancelled when the
+// next engine starts, as StopBot would have done.
+func TestResumeCancelsOrdersOfBotsStoppedOffline(t *testing.T) {
+	db := testDB(t)
+	x := newMemExchange()
+	ctx := context.Background()
+	r := newRig(t, db, x)
+	r.running(t)
+	if err := r.e.AddBot(ctx, gridBot("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "101")
+	r.e.Close()
+	if err := NewRegistry(db, nil).SetDesired(ctx, "g", false); err != nil {
+		t.Fatal(err)
+	}
+	r2 := newRig(t, db, x)
+	r2.running(t)
+	if open, _ := x.OpenOrders(ctx, ""); len(open) != 0 {
+		t.Fatalf("%d orders of the stopped bot still open", len(open))
+	}
+	if n := r2.count(t, `SELECT count(*) FROM orders WHERE state = 'cancelled'`); n != 3 {
+		t.Fatalf("%d cancelled rows, want 3", n)
+	}
+}

@@ -75,6 +75,7 @@ func (d *dca) Restore(_ Position, open, history []OrderRef) {
 	}
 }
 
+// OnTick implements Strategy: take-profit first, then dip buys, then the scheduled buy.
 func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent) []Intent {
 	if d.pending || now.Before(d.holdUntil) {
 		return out
@@ -129,6 +130,7 @@ func (d *dca) tradeable(qty, price decimal.Decimal) bool {
 	return true
 }
 
+// OnOrder implements Strategy.
 func (d *dca) OnOrder(u OrderUpdate) {
 	if !u.Refused && !u.State.Final() {
 		return

@@ -71,6 +71,7 @@ func (g *grid) intent(level int, side exchange.Side) Intent {
 	return Intent{Tag: gridTag(level), Side: side, Type: exchange.Limit, Price: g.p.Prices[level], Qty: g.p.Quantity}
 }
 
+// OnTick implements Strategy: the ladder on the first tick, then the orders fills called for.
 func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []Intent {
 	price := refPrice(t)
 	if !price.IsPos() {
@@ -109,6 +110,7 @@ func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []
 	return out
 }
 
+// OnOrder implements Strategy.
 func (g *grid) OnOrder(u OrderUpdate) {
 	i, ok := gridLevel(u.Tag)
 	if !ok || i >= len(g.busy) {

@@ -44,6 +44,7 @@ func TestLiveTradingEndToEnd(t *testing.T) {
 	if m := r.mismatch(); m != "" {
 		t.Fatalf("the journal disagrees with the exchange:\n%s\n%s", m, r.dump())
 	}
+	r.waitFor("the cockpit's live balances and price to match the exchange", r.snapshotMatches)
 	home := r.st.Home
 	r.closeRuntime()
 	assertNowhere(t, home, nil, liveKey, liveSecret, withdrawSecret)
@@ -376,4 +377,36 @@ func (r *liveRig) ipBan() {
 			t.Fatalf("the sell was sent at %s, before the ban ended at %s", q.Time, banned.BannedUntil)
 		}
 	}
+}
+
+// snapshotMatches reports whether the engine's snapshot shows the live account's balances as
+// the exchange holds them, and the price the exchange last traded at.
+func (r *liveRig) snapshotMatches() bool {
+	snap := r.rt.Engine.Snapshot()
+	shown := map[string]engine.BalanceView{}
+	for _, b := range snap.Balances {
+		if b.Mode == engine.Live {
+			shown[b.Asset] = b
+		}
+	}
+	held := r.srv.Balances(liveKey)
+	n := 0
+	for asset, b := range held {
+		if b.Free.IsZero() && b.Locked.IsZero() {
+			continue
+		}
+		n++
+		if v, ok := shown[asset]; !ok || !v.Free.Equal(b.Free) || !v.Locked.Equal(b.Locked) {
+			return false
+		}
+	}
+	if n != len(shown) {
+		return false
+	}
+	for _, p := range snap.Prices {
+		if p.Symbol == liveSymbol {
+			return p.Last.Equal(decimal.MustParse(r.price))
+		}
+	}
+	return false
 }

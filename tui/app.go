@@ -155,7 +155,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.help.Width = msg.Width
-		return nil, true
+		return m.loadChartCmd(), true
 	case frameMsg:
 		m.framePending = false
 		return nil, m.dirty
@@ -164,7 +164,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
 		}
-		return tea.Batch(m.markDirty(), m.clockTick()), false
+		return tea.Batch(m.markDirty(), m.clockTick(), m.loadChartCmd()), false
 	case eventMsg:
 		return tea.Batch(m.handleEvent(msg.ev), m.wait(m.events)), false
 	case eventsClosedMsg:
@@ -179,7 +179,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		return m.wait(msg.ch), false
 	case snapshotLoadedMsg:
 		m.applySnapshot(msg.snap)
-		return m.markDirty(), false
+		return tea.Batch(m.markDirty(), m.loadChartCmd()), false
 	case errMsg:
 		m.setError(msg.op, msg.err)
 		return nil, true
@@ -187,7 +187,14 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.setInfo(string(msg))
 		return nil, true
 	case tea.KeyMsg:
-		return m.handleKey(msg), true
+		sym := m.dash.watchSymbol()
+		cmd := m.handleKey(msg)
+		if m.dash.watchSymbol() != sym {
+			cmd = tea.Batch(cmd, m.loadChartCmd())
+		}
+		return cmd, true
+	case chartCandlesMsg:
+		return m.chartLoaded(msg), false
 	case spinMsg:
 		m.spinning = false
 		if !m.busy() {

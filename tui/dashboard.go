@@ -76,6 +76,7 @@ type dashboard struct {
 	liveAny   bool  // a live bot exists
 	wide      bool  // the current layout has two columns
 	rowPaints bool  // false while drawing the focused selected row
+	chart     dashChart
 
 	c canvas
 }

@@ -23,6 +23,7 @@ func TestDashboardGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newDashboardHarness(t, testSnapshot(4, 5, 30))
 			h.send(tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
+			h.flush() // the wide layout's chart candles arrived
 			golden.RequireEqual(t, []byte(h.view()))
 		})
 	}

@@ -13,17 +13,22 @@ type slot struct {
 	kind   paneKind
 	top, h int
 	tabbed bool // the narrow layout's bottom slot: title shows the four lower panes as tabs
+	chart  bool // the wide layout's chart of the selected symbol
 }
 
 // stack is one column of the layout.
 type stack struct {
 	x, w  int
-	slots [3]slot
+	slots [4]slot
 	n     int
 }
 
-// wideAt is the width from which the dashboard shows two columns and a one-line header.
-const wideAt = 140
+// wideAt is the width from which the dashboard shows two columns and a one-line header;
+// chartFromHeight the body height from which it also charts the selected symbol.
+const (
+	wideAt          = 140
+	chartFromHeight = 36
+)
 
 // layoutColumns decides which columns of a table show and how wide they are for width cells
 // (two cells of which are the selection marker).
@@ -94,7 +99,19 @@ func (d *dashboard) layout(w, h int) [2]stack {
 		lw := w * 3 / 5
 		st[0] = stack{x: 0, w: lw}
 		st[1] = stack{x: lw + 1, w: w - lw - 1}
-		d.fill(&st[0], h, paneWatch, paneBots, paneOrders)
+		ch := 0
+		if h >= chartFromHeight {
+			ch = min(h/3, 16)
+		}
+		d.fill(&st[0], h-ch, paneWatch, paneBots, paneOrders)
+		if ch > 0 {
+			// The chart goes under the watchlist; the panes below move down.
+			s := &st[0]
+			s.slots[3], s.slots[2], s.slots[1] = s.slots[2], s.slots[1], slot{chart: true, top: s.slots[0].h, h: ch}
+			s.slots[2].top += ch
+			s.slots[3].top += ch
+			s.n = 4
+		}
 		d.fill(&st[1], h, paneBalances, paneFills, paneLog)
 		return st
 	}
@@ -178,7 +195,11 @@ func (d *dashboard) render(now time.Time, w, h int, footer styledLine, overlay [
 			for i := 0; i < s.n; i++ {
 				sl := &s.slots[i]
 				if y >= sl.top && y < sl.top+sl.h {
-					d.paneLine(sl, y-sl.top, s.x, s.w)
+					if sl.chart {
+						d.chartLine(y-sl.top, s.w, sl.h)
+					} else {
+						d.paneLine(sl, y-sl.top, s.x, s.w)
+					}
 					break
 				}
 			}

@@ -1,0 +1,134 @@
+package tui
+
+import (
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// The wide dashboard charts the symbol selected in the watchlist, with every open order and
+// fill on it. Candles come from the engine once a second; the chart's lines are rebuilt only
+// when candles or the size change, so a frame still costs one allocation.
+
+type chartCandlesMsg struct {
+	symbol  string
+	candles []exchange.Candle
+}
+
+// dashChart is the cached chart of the wide layout.
+type dashChart struct {
+	symbol  string
+	candles []exchange.Candle
+	lines   []string
+	title   string
+	w, h    int
+	stale   bool
+}
+
+// chartWanted reports whether the layout has room for the chart.
+func (m *Model) chartWanted() bool {
+	return m.screen == scrDashboard && m.w >= wideAt && m.h-2 >= chartFromHeight
+}
+
+// loadChartCmd fetches the selected symbol's candles when the chart is shown.
+func (m *Model) loadChartCmd() tea.Cmd {
+	if !m.chartWanted() {
+		return nil
+	}
+	sym := m.dash.watchSymbol()
+	if sym == "" {
+		return nil
+	}
+	svc := m.opts.Engine
+	return func() tea.Msg { return chartCandlesMsg{symbol: sym, candles: svc.Candles(sym)} }
+}
+
+func (m *Model) chartLoaded(msg chartCandlesMsg) tea.Cmd {
+	ch := &m.dash.chart
+	if msg.symbol != m.dash.watchSymbol() {
+		return nil
+	}
+	ch.symbol, ch.candles, ch.stale = msg.symbol, msg.candles, true
+	return m.markDirty()
+}
+
+// watchSymbol is the symbol selected in the watchlist.
+func (d *dashboard) watchSymbol() string {
+	i := d.panes[paneWatch].sel
+	if i >= 0 && i < len(d.snap.Prices) {
+		return d.snap.Prices[i].Symbol
+	}
+	return ""
+}
+
+// chartLine draws line i of the chart slot (w x h cells; line 0 is the title).
+func (d *dashboard) chartLine(i, w, h int) {
+	c, st, ch := &d.c, d.st, &d.chart
+	if ch.stale || ch.w != w || ch.h != h {
+		d.buildChart(w, h)
+	}
+	if i == 0 {
+		c.pad(2)
+		c.seg(ch.title, st.pPaneTitle, w)
+		c.pad(1)
+		if rest := w - c.w; rest > 0 {
+			c.on(st.pRule)
+			c.repeat("─", rest)
+			c.off(st.pRule)
+		}
+		return
+	}
+	switch {
+	case len(ch.candles) == 0:
+		if i == h/2 {
+			c.pad(chartAxisW)
+			c.seg("no price history yet", st.pMuted, w)
+		}
+	case i-1 < len(ch.lines):
+		c.raw(ch.lines[i-1], w) // chart lines are exactly w cells
+	}
+}
+
+func (d *dashboard) buildChart(w, h int) {
+	ch := &d.chart
+	ch.w, ch.h, ch.stale = w, h, false
+	sym := d.watchSymbol()
+	if sym == "" || sym != ch.symbol {
+		ch.lines, ch.candles, ch.title = nil, nil, sym+" chart · waiting for candles…"
+		return
+	}
+	var orders []engine.OrderView
+	for _, o := range d.snap.Orders {
+		if o.Symbol == sym && openOrder(o.State) {
+			orders = append(orders, o)
+		}
+	}
+	var fills []engine.FillView
+	for _, f := range d.snap.Fills {
+		if f.Symbol == sym {
+			fills = append(fills, f)
+		}
+	}
+	ch.lines = renderChart(d.st, ch.candles, orders, fills, w, h-1)
+	ch.title = sym + candleStep(ch.candles) + " · B/S fills · b/s open orders"
+}
+
+// candleStep names the candles' interval: " · 1m candles".
+func candleStep(cs []exchange.Candle) string {
+	if len(cs) < 2 {
+		return ""
+	}
+	d := cs[1].Open.Sub(cs[0].Open)
+	switch {
+	case d <= 0:
+		return ""
+	case d%time.Hour == 0:
+		return " · " + itoa(int(d/time.Hour)) + "h candles"
+	case d%time.Minute == 0:
+		return " · " + itoa(int(d/time.Minute)) + "m candles"
+	}
+	return " · " + d.String() + " candles"
+}

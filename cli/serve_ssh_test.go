@@ -27,6 +27,7 @@ const sshPass = "correct horse battery staple"
 
 // sshRig is `quantdeck serve --ssh` started sealed, in process, on a loopback port.
 type sshRig struct {
+	home   string
 	rt     *runtime
 	addr   string
 	host   gossh.PublicKey
@@ -90,7 +91,7 @@ func startSSHRig(t *testing.T) *sshRig {
 			t.Errorf("closing the runtime: %v", err)
 		}
 	})
-	return &sshRig{rt: rt, addr: ln.Addr().String(), host: host, signer: signer}
+	return &sshRig{home: home, rt: rt, addr: ln.Addr().String(), host: host, signer: signer}
 }
 
 func sshClientKey(t *testing.T) (gossh.Signer, string) {
@@ -258,6 +259,20 @@ func TestSSHCockpitSurvivesDetach(t *testing.T) {
 	second.waitFor(t, mark, "stopped")
 	if s := rig.rt.Engine.Snapshot(); len(s.Bots) != 1 || s.Bots[0].State != engine.BotStopped {
 		t.Errorf("engine state after stop from the third session: %+v", s.Bots)
+	}
+
+	// The passphrase typed in the first session was never echoed to a screen or logged.
+	for name, out := range map[string]string{"first": first.out.since(0), "second": second.out.since(0), "third": third.out.since(0)} {
+		if strings.Contains(out, sshPass) {
+			t.Errorf("the %s session's screen shows the passphrase", name)
+		}
+	}
+	logFile, err := os.ReadFile(filepath.Join(rig.home, "quantdeck.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(logFile), sshPass) {
+		t.Error("the passphrase reached the log file")
 	}
 }
 

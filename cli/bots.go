@@ -172,6 +172,9 @@ func (bt *botTool) add(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := engine.CheckWatched(cfg.Symbol, st.Symbols); err != nil {
+		return fmt.Errorf("bots add: %w", err)
+	}
 	rules, err := bt.rulesFor(ctx, st, cfg.Symbol)
 	if err != nil {
 		return fmt.Errorf("bots add: %w", err)

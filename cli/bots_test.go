@@ -80,7 +80,7 @@ func TestBotsAddValidates(t *testing.T) {
 		{"amount below min notional", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=1", "--set", "interval=1h"}, "below BTCUSDT's minimum order value", false},
 		{"quantity off step", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "grid", "--set", "lower=60000", "--set", "upper=70000", "--set", "levels=10", "--set", "quantity=0.0010001"}, "not a multiple of BTCUSDT's step size", false},
 		{"unknown parameter", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h", "--set", "amout=3"}, "unknown dca parameter amout", false},
-		{"unknown symbol", []string{"--name", "x", "--symbol", "NOPE1", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h"}, "NOPE1", false},
+		{"symbol outside the watchlist", []string{"--name", "x", "--symbol", "DOGEUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h"}, "not in the watchlist (BTCUSDT,ETHUSDT,SOLUSDT,BNBUSDT)", false},
 		{"live on the simulated market", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h", "--budget", "100", "--live", "--key", "main"}, "only trades on paper", false},
 		{"key without live", []string{"--name", "x", "--symbol", "BTCUSDT", "--strategy", "dca", "--key", "main"}, "add --live", true},
 		{"missing name", []string{"--symbol", "BTCUSDT", "--strategy", "dca"}, "needs --name", true},

@@ -326,3 +326,13 @@ func TestOrderStreamFills(t *testing.T) {
 		t.Fatalf("%d fills, want 1", n)
 	}
 }
+
+func TestBotOutsideWatchlistRefused(t *testing.T) {
+	r := newRig(t, nil, nil)
+	c := dcaBot("e")
+	c.Symbol = "ETHUSDT"
+	err := r.e.AddBot(context.Background(), c)
+	if !errors.Is(err, ErrInvalidBot) || !strings.Contains(err.Error(), "QUANTDECK_SYMBOLS") {
+		t.Fatalf("err = %v, want a watchlist refusal", err)
+	}
+}

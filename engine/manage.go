@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -14,6 +15,9 @@ func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.subs
 // ValidateBot implements Service.
 func (e *Engine) ValidateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
+	if err := CheckWatched(cfg.Symbol, e.cfg.Symbols); err != nil {
+		return err
+	}
 	rules, err := e.rulesFor(ctx, cfg.Symbol)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrInvalidBot, cfg.Symbol, err)
@@ -30,6 +34,20 @@ func (e *Engine) ValidateBot(ctx context.Context, cfg BotConfig) error {
 		}
 	}
 	return nil
+}
+
+// CheckWatched refuses a bot on a symbol outside the watchlist: the engine streams only the
+// watchlist, so such a bot would never see a price.
+func CheckWatched(symbol string, watchlist []string) error {
+	if len(watchlist) == 0 {
+		return nil
+	}
+	for _, s := range watchlist {
+		if s == symbol {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s is not in the watchlist (%s): add it to QUANTDECK_SYMBOLS so the bot gets prices", ErrInvalidBot, symbol, strings.Join(watchlist, ","))
 }
 
 // AddBot implements Service: the bot is saved stopped; starting it is a separate action.

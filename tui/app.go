@@ -285,6 +285,7 @@ func (m *Model) requestQuit() tea.Cmd {
 		}
 	}
 	m.ask(plural(n, "bot is", "bots are")+" running. Quit the cockpit?", detail, false, m.quit)
+	m.confirm.ctrlCYes = true
 	return nil
 }
 

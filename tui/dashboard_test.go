@@ -197,6 +197,20 @@ func TestQuitAsksWhenBotsRun(t *testing.T) {
 		t.Fatal("the last frame after quitting should be empty so the terminal is left clean")
 	}
 
+	h = newDashboardHarness(t, testSnapshot(4, 5, 30))
+	h.keys("ctrl+c")
+	h.wantView("Quit the cockpit?")
+	h.keys("ctrl+c")
+	if !h.quit {
+		t.Fatal("ctrl+c twice did not quit")
+	}
+
+	h = newDashboardHarness(t, testSnapshot(4, 5, 30))
+	h.keys("K", "ctrl+c")
+	if h.quit || h.m.confirm != nil {
+		t.Fatal("ctrl+c on another question should only dismiss it")
+	}
+
 	snap := testSnapshot(4, 5, 30)
 	stopAll(&snap)
 	h = newDashboardHarness(t, snap)

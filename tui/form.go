@@ -60,6 +60,8 @@ func newTextField(_ *Styles, key, label, hint, value string, param, optional boo
 type botForm struct {
 	fieldList
 	editing    bool
+	extra      map[string]string // parameters of an edited bot that the form has no field for
+	openedAs   string            // the strategy the form opened with
 	seq        int
 	valErr     string // the engine's verdict on the whole configuration
 	validating bool
@@ -197,6 +199,12 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 		newTextField(st, "budget", "Budget", "most quote to commit; live needs one", budget, false, true, checkNonNeg),
 	}
 	f.setStrategyFields(st, c.Strategy, c.Params)
+	f.extra, f.openedAs = map[string]string{}, c.Strategy
+	for k, v := range c.Params {
+		if fl := f.field(k); fl == nil || !fl.param {
+			f.extra[k] = v
+		}
+	}
 	f.skip = func(fl *formField) bool {
 		return fl.key == "key" && f.field("mode").value() != "live" || fl.key == "name" && f.editing
 	}
@@ -255,6 +263,11 @@ func (f *botForm) config() engine.BotConfig {
 	if b, err := decimal.Parse(f.field("budget").value()); err == nil {
 		c.Budget = b
 	}
+	if c.Strategy == f.strategyAtOpen() {
+		for k, v := range f.extra {
+			c.Params[k] = v
+		}
+	}
 	for _, fl := range f.fields {
 		if fl.param && fl.value() != "" {
 			c.Params[fl.key] = fl.value()
@@ -278,3 +291,6 @@ func (f *botForm) firstLocalErr() (int, error) {
 	}
 	return -1, nil
 }
+
+// strategyAtOpen is the strategy the form opened with; extra parameters belong to it only.
+func (f *botForm) strategyAtOpen() string { return f.openedAs }

@@ -93,8 +93,12 @@ func TestBotFormEditAndErrors(t *testing.T) {
 	snap := testSnapshot(4, 5, 0)
 	stopAll(&snap)
 	h := newDashboardHarness(t, snap)
+	h.m.snap.Bots[0].Config.Params["future_param"] = "7"
 	h.keys("tab", "e")
 	h.wantView("Edit bot bot-00")
+	if got := h.m.form.config().Params; got["future_param"] != "7" || got["amount"] != "25" {
+		t.Fatalf("editing would drop parameters the form does not show: %v", got)
+	}
 	if h.m.form.fields[h.m.form.focus].key == "name" {
 		t.Fatal("the name of an existing bot must not be editable")
 	}

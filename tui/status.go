@@ -55,6 +55,7 @@ type confirmation struct {
 	prompt, detail string
 	danger         bool
 	onYes          func() tea.Cmd
+	ctrlCYes       bool // ctrl+c answers yes (the quit question: pressing it twice quits)
 }
 
 func (m *Model) ask(prompt, detail string, danger bool, onYes func() tea.Cmd) {
@@ -68,7 +69,7 @@ func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Yes):
 		m.confirm, m.overlay = nil, nil
 		return c.onYes()
-	case key.Matches(k, m.keys.ForceQuit) && c.prompt != "" && strings.Contains(c.prompt, "Quit"):
+	case key.Matches(k, m.keys.ForceQuit) && c.ctrlCYes:
 		m.confirm, m.overlay = nil, nil
 		return c.onYes()
 	case key.Matches(k, m.keys.No), key.Matches(k, m.keys.ForceQuit):

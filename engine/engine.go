@@ -251,6 +251,9 @@ func (e *Engine) event(botName, level, format string, args ...any) {
 		msg.Bot = e.currentView(b)
 	}
 	e.bus.publish(msg)
+	if level == "error" {
+		e.bus.publish(ErrorEvent{Bot: botName, Err: ev.Message})
+	}
 	select {
 	case e.events <- ev:
 	default:

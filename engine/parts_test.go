@@ -169,7 +169,8 @@ func indexOf(s []string, v string) int {
 
 // The engine's event stream carries order, fill, bot and kill-switch events and snapshots.
 func TestEventStream(t *testing.T) {
-	r := newRig(t, nil, nil)
+	x := newMemExchange()
+	r := newRig(t, nil, x)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events := r.e.Subscribe(ctx)
@@ -184,9 +185,11 @@ func TestEventStream(t *testing.T) {
 	if err := r.e.EngageKillSwitch(ctx, "stream test"); err != nil {
 		t.Fatal(err)
 	}
+	// An error-level history line also reaches subscribers as an ErrorEvent.
+	r.e.event("d", "error", "cannot reach the exchange")
 	seen := map[string]bool{}
 	timeout := time.After(10 * time.Second)
-	for !(seen["order"] && seen["fill"] && seen["bot"] && seen["kill"] && seen["snapshot"]) {
+	for !(seen["order"] && seen["fill"] && seen["bot"] && seen["kill"] && seen["snapshot"] && seen["error"]) {
 		select {
 		case ev := <-events:
 			switch ev := ev.(type) {
@@ -200,6 +203,8 @@ func TestEventStream(t *testing.T) {
 					t.Fatalf("bot event %q carries a partial view %+v", ev.Event.Message, ev.Bot)
 				}
 				seen["bot"] = true
+			case ErrorEvent:
+				seen["error"] = ev.Bot == "d" && ev.Err == "cannot reach the exchange"
 			case KillSwitchEvent:
 				seen["kill"] = ev.Engaged && ev.Reason == "stream test"
 			case SnapshotEvent:

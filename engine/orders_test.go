@@ -163,3 +163,60 @@ func TestManualOrderRulesChecked(t *testing.T) {
 		t.Fatalf("%d journal rows for a refused order, want 0", n)
 	}
 }
+
+func TestCancel(t *testing.T) {
+	r := newRig(t, nil, nil)
+	ctx := context.Background()
+	v, err := r.e.PlaceManual(ctx, manualBuy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.Cancel(ctx, v.ClientID); err != nil {
+		t.Fatal(err)
+	}
+	if got := orderState(t, r.db, v.ClientID); got != OrderCancelled {
+		t.Fatalf("journal state %s, want cancelled", got)
+	}
+	if o, _ := r.x.order(v.ClientID); o.Status != exchange.StatusCanceled {
+		t.Fatalf("exchange status %s, want CANCELED", o.Status)
+	}
+	if err := r.e.Cancel(ctx, v.ClientID); err != nil {
+		t.Fatalf("cancelling a final order: %v, want nil", err)
+	}
+	if err := r.e.Cancel(ctx, "qd-nope"); !errors.Is(err, ErrNoOrder) {
+		t.Fatalf("unknown id: err = %v, want ErrNoOrder", err)
+	}
+}
+
+func TestUpdateBot(t *testing.T) {
+	r := newRig(t, nil, nil)
+	r.running(t)
+	ctx := context.Background()
+	if err := r.e.AddBot(ctx, dcaBot("d")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "d"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.UpdateBot(ctx, dcaBot("d", "amount", "20")); !errors.Is(err, ErrBotRunning) {
+		t.Fatalf("update while running: err = %v, want ErrBotRunning", err)
+	}
+	if err := r.e.StopBot(ctx, "d"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.UpdateBot(ctx, dcaBot("d", "amount", "20")); err != nil {
+		t.Fatal(err)
+	}
+	live := dcaBot("d")
+	live.Mode, live.KeyLabel, live.Budget = Live, "main", d("100")
+	if err := r.e.UpdateBot(ctx, live); !errors.Is(err, ErrLiveUnavailable) {
+		t.Fatalf("switching to live without a checked key: err = %v, want ErrLiveUnavailable", err)
+	}
+	bots, err := NewRegistry(r.db, nil).List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bots) != 1 || bots[0].Config.Params["amount"] != "20" || bots[0].Config.Mode != Paper {
+		t.Fatalf("stored bot %+v, want amount 20 on paper", bots)
+	}
+}

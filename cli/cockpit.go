@@ -50,15 +50,15 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unknown command %q (see quantdeck -h)", ErrUsage, fs.Arg(0))
 	}
+	// Taken first, whatever happens next, so no child process can inherit it.
+	pass, _ := env.Source.TakePassphrase(config.EnvVaultPassphrase)
+	defer clear(pass)
 	if !env.IsTerminal(os.Stdin) || !env.IsTerminal(os.Stdout) {
 		return errors.New("the cockpit needs an interactive terminal: run it in a terminal or inside tmux, or use `quantdeck serve` for a headless engine")
 	}
 	if err := vault.DisableCoreDumps(); err != nil {
 		fmt.Fprintln(env.Stderr, "warning: could not disable core dumps:", err)
 	}
-	// Taken first, whatever happens next, so no child process can inherit it.
-	pass, _ := env.Source.TakePassphrase(config.EnvVaultPassphrase)
-	defer clear(pass)
 	st, err := loadSettings(env)
 	if err != nil {
 		return err

@@ -258,31 +258,34 @@ func TestCockpitEndToEnd(t *testing.T) {
 	c.wait("q")
 }
 
-// TestCockpitHangupKeepsBotsForTheNextStart drops the terminal (SIGHUP, as when an SSH
-// connection dies) with a bot running: the cockpit exits cleanly and the next start, unlocked
-// from the environment, shows the bot running again.
-func TestCockpitHangupKeepsBotsForTheNextStart(t *testing.T) {
-	dir := t.TempDir()
-	bin := buildQuantDeck(t)
-	home := filepath.Join(dir, "home")
-	c := startCockpit(t, bin, home)
-	c.createVaultAndBot("hup-dca")
-	if err := c.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	c.wait("SIGHUP")
+// TestCockpitSignalsKeepBotsForTheNextStart drops the terminal (SIGHUP, as when an SSH
+// connection dies) or stops the process (SIGTERM) with a bot running: the cockpit exits
+// cleanly and the next start, unlocked from the environment, shows the bot running again.
+func TestCockpitSignalsKeepBotsForTheNextStart(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			bin := buildQuantDeck(t)
+			home := filepath.Join(t.TempDir(), "home")
+			c := startCockpit(t, bin, home)
+			c.createVaultAndBot("sig-dca")
+			if err := c.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			c.wait(sig.String())
 
-	c2 := startCockpit(t, bin, home, "QUANTDECK_VAULT_PASSPHRASE=correct horse battery")
-	c2.scr.waitText(t, 0, "Watchlist")
-	c2.scr.waitFor(t, 0, "hup-dca running after the restart", regexp.MustCompile(`hup-dca +dca +BTCUSDT +PAPER ▶ running`).MatchString)
-	if strings.Contains(c2.scr.text(0), "Unlock the vault") {
-		t.Fatal("QUANTDECK_VAULT_PASSPHRASE was set but the cockpit still asked for the passphrase")
-	}
-	c2.send("q")
-	c2.scr.waitText(t, 0, "1 bot is running. Quit the cockpit?")
-	c2.send("y")
-	c2.wait("q, y")
-	if !strings.Contains(c2.scr.text(0), "resume at the next start") { // the command's exit line
-		t.Fatal("quitting with a bot running did not say it resumes at the next start")
+			c2 := startCockpit(t, bin, home, "QUANTDECK_VAULT_PASSPHRASE=correct horse battery")
+			c2.scr.waitText(t, 0, "Watchlist")
+			c2.scr.waitFor(t, 0, "sig-dca running after the restart", regexp.MustCompile(`sig-dca +dca +BTCUSDT +PAPER ▶ running`).MatchString)
+			if strings.Contains(c2.scr.text(0), "Unlock the vault") {
+				t.Fatal("QUANTDECK_VAULT_PASSPHRASE was set but the cockpit still asked for the passphrase")
+			}
+			c2.send("q")
+			c2.scr.waitText(t, 0, "1 bot is running. Quit the cockpit?")
+			c2.send("y")
+			c2.wait("q, y")
+			if !strings.Contains(c2.scr.text(0), "resume at the next start") { // the command's exit line
+				t.Fatal("quitting with a bot running did not say it resumes at the next start")
+			}
+		})
 	}
 }

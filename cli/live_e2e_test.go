@@ -40,6 +40,9 @@ func TestLiveTradingEndToEnd(t *testing.T) {
 	t.Log("step 5: an IP ban stops every request until it ends; trading resumes after it")
 	r.ipBan()
 
+	t.Log("step 6: a sealed vault signs nothing; unsealing reconciles and resumes the bots")
+	r.sealAndUnseal()
+
 	r.noDuplicateSends()
 	if m := r.mismatch(); m != "" {
 		t.Fatalf("the journal disagrees with the exchange:\n%s\n%s", m, r.dump())
@@ -407,6 +410,67 @@ func (r *liveRig) snapshotMatches() bool {
 		if p.Symbol == liveSymbol {
 			return p.Last.Equal(decimal.MustParse(r.price))
 		}
+	}
+	return false
+}
+
+// sealAndUnseal seals the vault as `quantdeck seal` does while an order fills: nothing signed
+// may reach the exchange until the vault is unlocked again, and then the fill is reconciled,
+// the bots run again and no order is placed twice.
+func (r *liveRig) sealAndUnseal() {
+	t, ctx := r.t, r.ctx
+	if err := r.rt.Engine.Seal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.rt.Vault.Seal()
+	sealed := len(r.srv.Requests())
+	for _, name := range []string{"grid", "dca"} {
+		if s := r.bot(name).State; s == engine.BotRunning {
+			t.Fatalf("live bot %s still runs with the vault sealed", name)
+		}
+	}
+	sell, ok := r.row("grid", exchange.Sell, "60000", engine.OrderAcked)
+	if !ok {
+		t.Fatalf("no open sell at 60000 before sealing\n%s", r.dump())
+	}
+	r.setPrice("58900") // the buy at 59000 fills while the vault is sealed
+	// Watch for longer than a poll round and a balance refresh: the engine keeps polling, but
+	// without a key it can sign nothing.
+	quiet := time.Now().Add(engine.DefaultLimits().BalanceInterval + 500*time.Millisecond)
+	r.waitFor("a poll round and a balance refresh with the vault sealed", func() bool {
+		for _, q := range r.srv.Requests()[sealed:] {
+			if signedPath(q.Path) {
+				t.Fatalf("%s %s reached the exchange with the vault sealed", q.Method, q.Path)
+			}
+		}
+		return time.Now().After(quiet)
+	})
+	if err := r.rt.Vault.Unlock(ctx, []byte(livePass)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.rt.Engine.Resume(ctx); err != nil {
+		t.Fatalf("resume after unsealing: %v", err)
+	}
+	if _, ok := r.row("grid", exchange.Buy, "59000", engine.OrderFilled); !ok {
+		t.Fatalf("the buy filled while sealed is not journaled as filled\n%s", r.dump())
+	}
+	for _, name := range []string{"grid", "dca"} {
+		if s := r.bot(name).State; s != engine.BotRunning {
+			t.Fatalf("bot %s is %s after unsealing, want running\n%s", name, s, r.dump())
+		}
+	}
+	r.waitFor("the sell kept on the book, not placed again", func() bool {
+		return r.openIncludes("SELL@60000") && r.fakeOpen()[sell.ClientID].ExchangeID == sell.ExchangeID && r.mismatch() == ""
+	})
+	r.noDuplicateSends()
+}
+
+// signedPath reports whether a REST path needs the API key.
+func signedPath(path string) bool {
+	switch path {
+	case "/api/v3/order", "/api/v3/openOrders", "/api/v3/allOrders", "/api/v3/account", "/api/v3/myTrades",
+		"/sapi/v1/account/apiRestrictions":
+		return true
 	}
 	return false
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/govalues/decimal"
+
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -13,10 +15,11 @@ import (
 // guard: buys it refuses wait until a fill frees money.
 type grid struct {
 	p       GridParams
-	busy    []bool          // a level has an order (in flight or on the book)
-	side    []exchange.Side // that order's side
-	todo    []gridOrder     // orders to place on the next tick
-	held    []int           // ladder buys refused for budget, retried after the next fill
+	busy    []bool            // a level has an order (in flight or on the book)
+	side    []exchange.Side   // that order's side
+	qty     []decimal.Decimal // that order's quantity
+	todo    []gridOrder       // orders to place on the next tick
+	held    []int             // ladder buys refused for budget, retried after the next fill
 	started bool
 	owed    int // sells owed for a restored position without sell orders
 }
@@ -27,7 +30,7 @@ type gridOrder struct {
 }
 
 func newGrid(p GridParams) *grid {
-	return &grid{p: p, busy: make([]bool, p.Levels), side: make([]exchange.Side, p.Levels)}
+	return &grid{p: p, busy: make([]bool, p.Levels), side: make([]exchange.Side, p.Levels), qty: make([]decimal.Decimal, p.Levels)}
 }
 
 func gridTag(level int) string { return "g" + strconv.Itoa(level) }
@@ -51,6 +54,7 @@ func (g *grid) Restore(pos Position, open, _ []OrderRef) {
 	for _, o := range open {
 		if i, ok := gridLevel(o.Tag); ok && i < len(g.busy) {
 			g.busy[i], g.side[i] = true, o.Side
+			g.qty[i], _ = o.Qty.Sub(o.Executed)
 			if o.Side == exchange.Sell {
 				sells++
 			}
@@ -66,13 +70,27 @@ func (g *grid) Restore(pos Position, open, _ []OrderRef) {
 	}
 }
 
-func (g *grid) intent(level int, side exchange.Side) Intent {
-	g.busy[level], g.side[level] = true, side
-	return Intent{Tag: gridTag(level), Side: side, Type: exchange.Limit, Price: g.p.Prices[level], Qty: g.p.Quantity}
+func (g *grid) intent(level int, side exchange.Side, qty decimal.Decimal) Intent {
+	g.busy[level], g.side[level], g.qty[level] = true, side, qty
+	return Intent{Tag: gridTag(level), Side: side, Type: exchange.Limit, Price: g.p.Prices[level], Qty: qty}
+}
+
+// sellQty is what a new sell may offer: the level's quantity, or less when fees paid in the
+// base asset left the bot holding less than its open sells plus one level. A grid never sells
+// coins another bot (or the user) holds in the same account.
+func (g *grid) sellQty(pos Position) (decimal.Decimal, bool) {
+	free := pos.Qty
+	for i, busy := range g.busy {
+		if busy && g.side[i] == exchange.Sell {
+			free, _ = free.Sub(g.qty[i])
+		}
+	}
+	q := g.p.Quantity.Min(free)
+	return q, q.IsPos()
 }
 
 // OnTick implements Strategy: the ladder on the first tick, then the orders fills called for.
-func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []Intent {
+func (g *grid) OnTick(t exchange.Tick, pos Position, _ time.Time, out []Intent) []Intent {
 	price := refPrice(t)
 	if !price.IsPos() {
 		return out
@@ -82,7 +100,11 @@ func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []
 		// Owed sells first, on the lowest free levels above the price.
 		for i := 0; i < len(g.busy) && g.owed > 0; i++ {
 			if !g.busy[i] && g.p.Prices[i].Cmp(price) > 0 {
-				out = append(out, g.intent(i, exchange.Sell))
+				q, ok := g.sellQty(pos)
+				if !ok {
+					break
+				}
+				out = append(out, g.intent(i, exchange.Sell, q))
 				g.owed--
 			}
 		}
@@ -95,7 +117,7 @@ func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []
 			if i+1 < len(g.busy) && g.busy[i+1] && g.side[i+1] == exchange.Sell {
 				continue
 			}
-			out = append(out, g.intent(i, exchange.Buy))
+			out = append(out, g.intent(i, exchange.Buy, g.p.Quantity))
 		}
 		return out
 	}
@@ -104,7 +126,14 @@ func (g *grid) OnTick(t exchange.Tick, _ Position, _ time.Time, out []Intent) []
 		if g.busy[o.level] || (o.side == exchange.Buy && g.p.Prices[o.level].Cmp(price) >= 0) {
 			continue
 		}
-		out = append(out, g.intent(o.level, o.side))
+		q := g.p.Quantity
+		if o.side == exchange.Sell {
+			var ok bool
+			if q, ok = g.sellQty(pos); !ok {
+				continue
+			}
+		}
+		out = append(out, g.intent(o.level, o.side, q))
 	}
 	g.todo = g.todo[:0]
 	return out

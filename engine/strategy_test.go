@@ -243,3 +243,16 @@ func TestDCADustIsFlat(t *testing.T) {
 		t.Fatalf("intents = %+v, want one scheduled buy", got)
 	}
 }
+
+// A buy whose fee was paid in the base asset leaves less than a level's quantity: the sell
+// above offers what the bot holds, never coins of another bot in the same account.
+func TestGridSellsOnlyWhatItHolds(t *testing.T) {
+	s := mustStrategy(t, StrategyGrid, map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"})
+	s.Restore(Position{}, nil, nil)
+	s.OnTick(tickP("101"), Position{}, t0, nil) // ladder: g2, g1, g0
+	s.OnOrder(OrderUpdate{Tag: "g2", Side: exchange.Buy, State: OrderFilled, Executed: d("0.1")})
+	got := s.OnTick(tickP("100"), Position{Qty: d("0.0999"), AvgEntry: d("100.1")}, t0, nil)
+	if len(got) != 1 || got[0].Tag != "g3" || got[0].Side != exchange.Sell || !got[0].Qty.Equal(d("0.0999")) {
+		t.Fatalf("intents %+v, want a sell of 0.0999 at g3", got)
+	}
+}

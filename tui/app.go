@@ -218,6 +218,14 @@ func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
 		return m.updateForm(msg)
 	case orderPlacedMsg:
 		return m.updateTicket(msg)
+	case keyLabelsMsg:
+		switch {
+		case m.screen == scrForm && m.form != nil:
+			m.applyKeyLabels(&m.form.fieldList, msg)
+		case m.screen == scrTicket && m.ticket != nil:
+			m.applyKeyLabels(&m.ticket.fieldList, msg)
+		}
+		return nil
 	case rulesLoadedMsg:
 		if m.screen == scrTicket {
 			return m.updateTicket(msg)

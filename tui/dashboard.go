@@ -256,6 +256,20 @@ func (d *dashboard) selectedOrder() (engine.OrderView, bool) {
 	return d.snap.Orders[i], true
 }
 
+// rowBot is the bot of the row selected in an orders, fills or log pane ("" for manual rows).
+func (d *dashboard) rowBot(k paneKind) string {
+	i := d.panes[k].sel
+	switch {
+	case k == paneOrders && i < len(d.snap.Orders):
+		return d.snap.Orders[i].Bot
+	case k == paneFills && i < len(d.snap.Fills):
+		return d.snap.Fills[i].Bot
+	case k == paneLog && i < len(d.snap.Log):
+		return d.snap.Log[i].Bot
+	}
+	return ""
+}
+
 // selectedSymbol is the symbol the order ticket opens on: the focused row's symbol.
 func (d *dashboard) selectedSymbol() string {
 	switch d.focus {

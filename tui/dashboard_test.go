@@ -140,6 +140,8 @@ func TestDashboardBotActions(t *testing.T) {
 		{"cancel asks, then cancels the selected order", nil, []string{"tab", "tab", "c", "y"}, []string{"Cancel qd-0000"}, nil},
 		{"cancel of a final order is refused", nil, []string{"tab", "tab", "down", "c"}, nil, []string{"only open orders can be cancelled"}},
 		{"enter on a bot opens its detail", nil, []string{"tab", "enter"}, nil, []string{"bot-00", "params", "Orders"}},
+		{"enter on a log line opens its bot", nil, []string{"shift+tab", "down", "enter"}, nil, []string{"bot-01 · GRID", "params"}},
+		{"enter on a fill opens its bot", nil, []string{"tab", "tab", "tab", "down", "down", "enter"}, nil, []string{"bot-02 · DCA", "params"}},
 		{"o opens the ticket on the selected symbol", nil, []string{"down", "o"}, nil, []string{"Order ticket", "ETHUSDT"}},
 		{"n opens a new bot form", nil, []string{"n"}, nil, []string{"New bot", "Strategy"}},
 		{"r opens the keys", nil, []string{"r"}, nil, []string{"Keys & rotation"}},

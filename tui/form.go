@@ -213,7 +213,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	if f.editing {
 		f.focus = 1
 	}
-	return tea.Batch(f.focusCmd(), m.formChanged())
+	return tea.Batch(f.focusCmd(), m.formChanged(), loadKeyLabelsCmd(m.ctx, m.opts.Vault, m.opts.Exchange))
 }
 
 // setStrategyFields replaces the parameter fields with the strategy's, keeping typed values.

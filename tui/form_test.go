@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/vault"
 )
 
 func TestBotFormCreatesADCABot(t *testing.T) {
@@ -157,4 +159,30 @@ func FuzzFieldChecks(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLiveKeyIsChosenFromTheVault(t *testing.T) {
+	v := &fakeVault{exists: true, unlocked: true, creds: []vault.Credential{
+		{Label: "main", Exchange: "binance", CreatedAt: fixedNow},
+		{Label: "spare", Exchange: "binance", CreatedAt: fixedNow},
+		{Label: "testnet", Exchange: "binance-testnet", CreatedAt: fixedNow},
+		{Label: "risky", Exchange: "binance", CreatedAt: fixedNow, Perms: exchange.Permissions{CanWithdraw: true}},
+	}}
+	h := newHarness(t, testSnapshot(2, 1, 0), v)
+	h.m.opts.Exchange = "binance"
+	h.keys("n")
+	h.typeText("live-one")
+	h.keys("tab", "tab", "tab", "right", "tab") // mode → live, then the key field
+	h.wantView("[main]", "spare", "←/→ the vault's keys for binance")
+	h.wantNotView("testnet", "risky")
+	h.keys("right")
+	if got := h.m.form.config().KeyLabel; got != "spare" {
+		t.Fatalf("key label = %q, want the chosen spare", got)
+	}
+
+	// No key for the exchange: the field says how to add one.
+	h = newHarness(t, testSnapshot(2, 1, 0), &fakeVault{exists: true, unlocked: true})
+	h.m.opts.Exchange = "binance"
+	h.keys("o", "tab", "tab", "right")
+	h.wantView("no key for binance yet: add one with r")
 }

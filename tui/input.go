@@ -95,9 +95,11 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 		switch d.focus {
 		case paneWatch:
 			return m.openTicket(d.selectedSymbol())
-		case paneOrders:
-			if o, ok := d.selectedOrder(); ok && o.Bot != "" {
-				return m.openDetail(o.Bot)
+		case paneOrders, paneFills, paneLog:
+			if bot := d.rowBot(d.focus); bot != "" {
+				if _, ok := m.findBot(bot); ok {
+					return m.openDetail(bot)
+				}
 			}
 		default:
 			if b, ok := d.selectedBot(); ok {

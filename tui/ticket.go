@@ -74,7 +74,7 @@ func (m *Model) openTicket(symbol string) tea.Cmd {
 		t.rulesFor = symbol
 		cmd = rulesCmd(m.ctx, m.opts.Engine, symbol)
 	}
-	return tea.Batch(t.focusCmd(), cmd)
+	return tea.Batch(t.focusCmd(), cmd, loadKeyLabelsCmd(m.ctx, m.opts.Vault, m.opts.Exchange))
 }
 
 func (m *Model) updateTicket(msg tea.Msg) tea.Cmd {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/govalues/decimal"
 
@@ -154,10 +155,10 @@ func (e *Engine) resolve(ctx context.Context, tr exchange.Trader, rec *orderRec)
 			return outcomeDone
 		case errors.Is(err, exchange.ErrUnknownOrder):
 			// Trust "unknown" only once a delayed request can no longer arrive.
-			if e.now().Sub(rec.SentAt) >= e.lim.InFlightWindow {
+			if e.now().Sub(rec.SentAt) >= e.inFlight(rec) {
 				return outcomeNotFound
 			}
-			if w := rec.SentAt.Add(e.lim.InFlightWindow).Sub(e.now()); w < wait {
+			if w := rec.SentAt.Add(e.inFlight(rec)).Sub(e.now()); w < wait {
 				wait = w
 			}
 		default:
@@ -190,6 +191,15 @@ func (e *Engine) cancelIfKilled(ctx context.Context, tr exchange.Trader, rec *or
 			e.event(rec.Bot, "error", "cancelling order %s after the kill switch: %v", rec.ClientID, err)
 		}
 	}
+}
+
+// inFlight is how long a request to rec's account may still be on its way. The paper account
+// runs in this process: its requests cannot outlive the call (or the process).
+func (e *Engine) inFlight(rec *orderRec) time.Duration {
+	if rec.Mode == Paper {
+		return 0
+	}
+	return e.lim.InFlightWindow
 }
 
 func (e *Engine) setBusy(rec *orderRec, busy bool) {

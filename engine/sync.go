@@ -287,7 +287,7 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 		e.finalize(rec, OrderCancelled, "the exchange no longer knows this order")
 		return nil
 	}
-	if left := sent.Add(e.lim.InFlightWindow).Sub(e.now()); left > 0 {
+	if left := sent.Add(e.inFlight(rec)).Sub(e.now()); left > 0 {
 		if !wait {
 			return nil
 		}

@@ -225,11 +225,11 @@ func (c *Client) subscribeRequest(ctx context.Context, id string) ([]byte, error
 	return msg, nil
 }
 
-// plainKey reports whether an API key is safe to place in JSON unescaped: Binance keys are
-// letters and digits.
+// plainKey reports whether an API key can be placed in JSON unescaped: printable ASCII
+// without quotes or backslashes (Binance keys are letters and digits).
 func plainKey(key []byte) bool {
 	for _, ch := range key {
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9') {
+		if ch <= ' ' || ch > '~' || ch == '"' || ch == '\\' {
 			return false
 		}
 	}

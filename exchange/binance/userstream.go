@@ -252,9 +252,19 @@ func (s *StreamingClient) session(ctx context.Context) (time.Duration, error) {
 	since := time.Now()
 	lived := func() time.Duration { return max(time.Since(since), time.Nanosecond) }
 	s.emit(exchange.ConnEvent{State: exchange.StreamLive})
-	if err := s.resync(ctx); err != nil {
-		return lived(), err
-	}
+	// Tracked orders are looked up beside the reader, so pings keep being answered however
+	// many there are; both push to the same channel and the consumer applies changes
+	// idempotently (fills by trade id, states never backwards).
+	sessCtx, stopResync := context.WithCancel(ctx)
+	resynced := make(chan struct{})
+	go func() {
+		defer close(resynced)
+		s.resync(sessCtx)
+	}()
+	defer func() {
+		stopResync()
+		<-resynced
+	}()
 	err = s.read(ctx, conn, ka, subID, buf)
 	return lived(), err
 }
@@ -311,10 +321,10 @@ func (s *StreamingClient) push(ctx context.Context, o exchange.Order) error {
 // subscription was active were never pushed. An order the exchange no longer knows is
 // forgotten; other failures are logged, since the next reconnect or the engine's poll will
 // try again.
-func (s *StreamingClient) resync(ctx context.Context) error {
+func (s *StreamingClient) resync(ctx context.Context) {
 	for id, sym := range s.trackedOrders() {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return
 		}
 		callCtx, cancel := context.WithTimeout(ctx, defaultHTTPTimout)
 		o, err := s.Client.GetOrder(callCtx, sym, id)
@@ -323,12 +333,13 @@ func (s *StreamingClient) resync(ctx context.Context) error {
 		case errors.Is(err, exchange.ErrUnknownOrder):
 			s.forget(id)
 		case err != nil:
-			s.log.Warn("binance: looking up an order after the order update stream reconnected", "client_id", id, "err", err)
+			if ctx.Err() == nil {
+				s.log.Warn("binance: looking up an order after the order update stream reconnected", "client_id", id, "err", err)
+			}
 		default:
-			if err := s.push(ctx, o); err != nil {
-				return err
+			if s.push(ctx, o) != nil {
+				return
 			}
 		}
 	}
-	return nil
 }

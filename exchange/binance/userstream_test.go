@@ -315,3 +315,36 @@ func TestUserStreamKeepsAliveAndReplacesASilentConnection(t *testing.T) {
 		t.Fatalf("silent connection: %+v, want it reported silent", ev)
 	}
 }
+
+func TestSubscribeRequestRefusesAKeyThatWouldBreakTheJSON(t *testing.T) {
+	tests := []struct {
+		name, key string
+		ok        bool
+	}{
+		{"Binance key", testKey, true},
+		{"dashes and dots", "demo-key.1", true},
+		{"quote", `abc"def` + testKey, false},
+		{"backslash", `abc\def` + testKey, false},
+		{"newline", "abc\ndef" + testKey, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(Config{Name: Testnet, Creds: &staticCreds{key: tt.key, secret: testSecret}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, err := c.subscribeRequest(context.Background(), "qd-sub-1")
+			if tt.ok {
+				var req subscribeReq
+				if err != nil || json.Unmarshal(msg, &req) != nil || req.ID != "qd-sub-1" {
+					t.Fatalf("request %q: %v", msg, err)
+				}
+				return
+			}
+			if !errors.Is(err, exchange.ErrAuth) || msg != nil {
+				t.Fatalf("got %q, %v; want ErrAuth and no request", msg, err)
+			}
+			assertNoSecrets(t, err.Error())
+		})
+	}
+}

@@ -159,7 +159,7 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 	for y := range grid {
 		b.Reset()
 		if v, ok := labels[y]; ok {
-			l := fmtDec(v.Round(scale).Trim(2))
+			l := fmtDec(price(v.Round(scale)))
 			if len(l) > chartAxisW-2 {
 				l = l[:chartAxisW-2]
 			}

@@ -207,7 +207,7 @@ func (m *Model) detailView(time.Time) string {
 		out.WriteString(st.Muted.Render(" last ") + fmtDec(price(pv.Last)) + st.Muted.Render("  legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders") + "\n")
 	}
 	if d.err != "" {
-		out.WriteString(st.Danger.Render(" ✗ "+d.err) + "\n")
+		out.WriteString(para(st.Danger, "✗ "+d.err, m.w) + "\n")
 	}
 	tabs := []string{"Orders", "Fills", "History"}
 	out.WriteString(" ")

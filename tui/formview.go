@@ -63,9 +63,9 @@ func (m *Model) formView() string {
 	case f.saving:
 		b.WriteString(st.Accent.Render(" saving…") + "\n")
 	case f.err != "":
-		b.WriteString(st.Danger.Render(" ✗ "+f.err) + "\n")
+		b.WriteString(para(st.Danger, "✗ "+f.err, m.w) + "\n")
 	case f.valErr != "":
-		b.WriteString(st.ErrorText.Render(" ✗ "+f.valErr) + "\n")
+		b.WriteString(para(st.ErrorText, "✗ "+f.valErr, m.w) + "\n")
 	case f.validating:
 		b.WriteString(st.Muted.Render(" checking…") + "\n")
 	default:
@@ -121,7 +121,7 @@ func (m *Model) ticketView() string {
 		b.WriteString(st.Accent.Render(" placing the order…") + "\n")
 	case err != nil:
 		b.WriteString(st.Heading.Render(" Preview") + "\n")
-		b.WriteString(st.ErrorText.Render(" ✗ "+err.Error()) + "\n")
+		b.WriteString(para(st.ErrorText, "✗ "+err.Error(), m.w) + "\n")
 	default:
 		b.WriteString(st.Heading.Render(" Preview") + st.Muted.Render("  what will be sent") + "\n")
 		side := st.Up.Render(string(req.Side))
@@ -139,7 +139,7 @@ func (m *Model) ticketView() string {
 		b.WriteString(st.OK.Render(" ✓ enter on the last field or ctrl+s to review and confirm") + "\n")
 	}
 	if t.err != "" && err == nil {
-		b.WriteString(st.Danger.Render(" ✗ "+t.err) + "\n")
+		b.WriteString(para(st.Danger, "✗ "+t.err, m.w) + "\n")
 	}
 	return b.String()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/instance"
 	"github.com/quantdeck/quantdeck/store"
 )
@@ -198,4 +199,40 @@ func TestBotsUsage(t *testing.T) {
 	if err := h.run("start"); !errors.Is(err, ErrUsage) {
 		t.Fatalf("start without a name: err = %v, want ErrUsage", err)
 	}
+}
+
+// FuzzBotsAdd feeds arbitrary flag values to `bots add`: it must refuse or accept without
+// panicking, and anything it accepts must be a valid bot.
+func FuzzBotsAdd(f *testing.F) {
+	f.Add("d1", "BTCUSDT", "dca", "amount=25", "interval=1h", "500")
+	f.Add("g", "btcusdt", "grid", "lower=1", "upper=2", "-1")
+	f.Add("", "", "", "=", "a=b=c", "1e400")
+	f.Fuzz(func(t *testing.T, name, symbol, strategy, set1, set2, budget string) {
+		h := newBotsHarness(t)
+		rules, err := exchangeRules(context.Background(), config.Settings{Exchange: "sim"}, "BTCUSDT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.tool.rulesFor = func(context.Context, config.Settings, string) (exchange.Rules, error) { return rules, nil }
+		err = h.run("add", "--name", name, "--symbol", symbol, "--strategy", strategy, "--set", set1, "--set", set2, "--budget", budget)
+		if err != nil {
+			return
+		}
+		bots := listJSON(t, h)
+		if len(bots) != 1 || bots[0].Name != name {
+			t.Fatalf("accepted %q but listed %+v", name, bots)
+		}
+	})
+}
+
+func listJSON(t *testing.T, h *botsHarness) []botJSON {
+	t.Helper()
+	if err := h.run("list", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	var bots []botJSON
+	if err := json.Unmarshal(h.out.Bytes(), &bots); err != nil {
+		t.Fatal(err)
+	}
+	return bots
 }

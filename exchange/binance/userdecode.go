@@ -279,8 +279,8 @@ func (f *execFields) order() (exchange.Order, error) {
 		ClientID:   string(id),
 		ExchangeID: f.orderID,
 		Symbol:     string(f.s),
-		Side:       exchange.Side(f.side),
-		Type:       exchange.OrderType(f.typ),
+		Side:       execSide(f.side),
+		Type:       execType(f.typ),
 		Status:     execStatus(f.status),
 		Created:    msTime(f.created),
 		Updated:    msTime(f.txTime),
@@ -331,13 +331,43 @@ func optDec(b []byte) (decimal.Decimal, error) {
 	return d, nil
 }
 
+// execSide and execType return the port's constants for the usual values, so decoding a
+// report does not allocate a string for them.
+func execSide(b []byte) exchange.Side {
+	switch string(b) {
+	case "BUY":
+		return exchange.Buy
+	case "SELL":
+		return exchange.Sell
+	}
+	return exchange.Side(b)
+}
+
+func execType(b []byte) exchange.OrderType {
+	switch string(b) {
+	case "LIMIT":
+		return exchange.Limit
+	case "MARKET":
+		return exchange.Market
+	}
+	return exchange.OrderType(b)
+}
+
 // execStatus maps Binance's order statuses onto the port's; the transient and match-time
 // variants become the status they amount to.
 func execStatus(b []byte) exchange.OrderStatus {
 	switch string(b) {
-	case "PENDING_NEW":
+	case "NEW", "PENDING_NEW":
 		return exchange.StatusNew
-	case "EXPIRED_IN_MATCH":
+	case "PARTIALLY_FILLED":
+		return exchange.StatusPartiallyFilled
+	case "FILLED":
+		return exchange.StatusFilled
+	case "CANCELED":
+		return exchange.StatusCanceled
+	case "REJECTED":
+		return exchange.StatusRejected
+	case "EXPIRED", "EXPIRED_IN_MATCH":
 		return exchange.StatusExpired
 	}
 	return exchange.OrderStatus(b)

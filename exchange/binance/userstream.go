@@ -134,6 +134,15 @@ func (s *StreamingClient) CancelOrder(ctx context.Context, symbol, clientID stri
 	return o, err
 }
 
+// OpenOrders lists open orders (see Client.OpenOrders) and remembers them.
+func (s *StreamingClient) OpenOrders(ctx context.Context, symbol string) ([]exchange.Order, error) {
+	list, err := s.Client.OpenOrders(ctx, symbol)
+	for _, o := range list {
+		s.track(o)
+	}
+	return list, err
+}
+
 // track remembers an open order for the lookup after a reconnect and forgets a final one.
 func (s *StreamingClient) track(o exchange.Order) {
 	if o.ClientID == "" || o.Symbol == "" {

@@ -252,3 +252,41 @@ func TestFakeOrderUpdatesNeverLeakTheKey(t *testing.T) {
 		})
 	}
 }
+
+func TestFakeOrderUpdatesTrackOnlyOpenOrders(t *testing.T) {
+	srv, s, _ := userStream(t, fake.Options{})
+	ctx := context.Background()
+	// Placed through the plain client while its report is lost: only a listing can make the
+	// stream aware of it.
+	srv.Silence(0)
+	if _, err := s.Client.PlaceOrder(ctx, limitBuy("qd-track-1", "50000", "0.01")); err != nil {
+		t.Fatal(err)
+	}
+	srv.Resume()
+	if _, err := s.PlaceOrder(ctx, limitBuy("qd-track-2", "50000", "0.01")); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.trackedOrders(); len(got) != 1 || got["qd-track-2"] != "BTCUSDT" {
+		t.Fatalf("tracked after placing = %v", got)
+	}
+	if _, err := s.OpenOrders(ctx, "BTCUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.trackedOrders(); len(got) != 2 || got["qd-track-1"] != "BTCUSDT" {
+		t.Fatalf("tracked after listing = %v", got)
+	}
+	if _, err := s.CancelOrder(ctx, "BTCUSDT", "qd-track-2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.trackedOrders()["qd-track-2"]; ok {
+		t.Fatal("a cancelled order is still tracked")
+	}
+	// A final state pushed by the exchange also ends tracking.
+	if _, err := s.Client.CancelOrder(ctx, "BTCUSDT", "qd-track-1"); err != nil {
+		t.Fatal(err)
+	}
+	waitUpdate(t, s, "qd-track-1", exchange.StatusCanceled)
+	if got := s.trackedOrders(); len(got) != 0 {
+		t.Fatalf("tracked after the pushed cancellation = %v", got)
+	}
+}

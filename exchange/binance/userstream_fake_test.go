@@ -290,3 +290,32 @@ func TestFakeOrderUpdatesTrackOnlyOpenOrders(t *testing.T) {
 		t.Fatalf("tracked after the pushed cancellation = %v", got)
 	}
 }
+
+func TestFakeOrderUpdatesReportEachPartialFill(t *testing.T) {
+	srv, s, _ := userStream(t, fake.Options{})
+	ctx := context.Background()
+	if _, err := s.PlaceOrder(ctx, limitBuy("qd-part-1", "59000", "0.01")); err != nil {
+		t.Fatal(err)
+	}
+	waitUpdate(t, s, "qd-part-1", exchange.StatusNew)
+	srv.PartialFillNext(1)
+	if err := srv.SetPrice("BTCUSDT", "58990"); err != nil {
+		t.Fatal(err)
+	}
+	first := waitUpdate(t, s, "qd-part-1", exchange.StatusPartiallyFilled)
+	eq(t, "executed after the first fill", first.ExecutedQty, "0.005")
+	if err := srv.SetPrice("BTCUSDT", "58980"); err != nil {
+		t.Fatal(err)
+	}
+	last := waitUpdate(t, s, "qd-part-1", exchange.StatusFilled)
+	eq(t, "executed after the second fill", last.ExecutedQty, "0.01")
+	if len(first.Fills) != 1 || len(last.Fills) != 1 || first.Fills[0].TradeID == last.Fills[0].TradeID {
+		t.Fatalf("fills = %+v then %+v, want one distinct trade each", first.Fills, last.Fills)
+	}
+	eq(t, "first fill", first.Fills[0].Qty, "0.005")
+	eq(t, "second fill", last.Fills[0].Qty, "0.005")
+	sum, err := first.Fills[0].Qty.Add(last.Fills[0].Qty)
+	if err != nil || !sum.Equal(last.ExecutedQty) {
+		t.Fatalf("fills add up to %s (%v), executed %s", sum, err, last.ExecutedQty)
+	}
+}

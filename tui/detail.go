@@ -193,11 +193,12 @@ func (m *Model) detailView(time.Time) string {
 
 	wide := m.w >= wideAt
 	chartW, chartH := m.w-1, max(6, (m.h-8)/2)
+	side := m.detailFacts(b, wide)
 	if wide {
-		chartW = m.w * 2 / 3
+		// The facts keep their width; the chart takes the rest.
+		chartW = max(m.w-lipgloss.Width(side)-3, 40)
 	}
 	chart := renderChart(st, d.candles, d.orders, d.fills, chartW, chartH)
-	side := m.detailFacts(b, wide)
 	if wide {
 		out.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(chart, "\n"), "  ", side) + "\n")
 	} else {
@@ -241,14 +242,24 @@ func (m *Model) detailFacts(b engine.BotView, wide bool) string {
 	if err != nil {
 		pnl = b.RealizedPnL
 	}
-	facts := []string{
-		st.Label.Render("params   ") + strings.Join(params, " · "),
-		st.Label.Render("position ") + fmtDec(qty(b.Position)) + st.Muted.Render(" @ avg ") + fmtDec(price(b.AvgEntry)),
-		st.Label.Render("pnl      ") + paintStr(signPaint(st, pnl), fmtSigned(money(pnl))) +
-			st.Muted.Render(" (realized "+fmtSigned(money(b.RealizedPnL))+", unrealized "+fmtSigned(money(b.UnrealizedPnL))+")"),
-		st.Label.Render("budget   ") + fmtDec(money(b.Spent)) + st.Muted.Render(" spent of ") + budgetText(cfg) +
-			st.Muted.Render(fmt.Sprintf(" · %d buys · %d sells · %d open", b.Buys, b.Sells, b.OpenOrders)),
+	paramLines := []string{st.Label.Render("params   ") + strings.Join(params, " · ")}
+	if wide {
+		paramLines = paramLines[:0]
+		for i, p := range params {
+			label := "         "
+			if i == 0 {
+				label = "params   "
+			}
+			paramLines = append(paramLines, st.Label.Render(label)+p)
+		}
 	}
+	facts := append(paramLines,
+		st.Label.Render("position ")+fmtDec(qty(b.Position))+st.Muted.Render(" @ avg ")+fmtDec(price(b.AvgEntry)),
+		st.Label.Render("pnl      ")+paintStr(signPaint(st, pnl), fmtSigned(money(pnl)))+
+			st.Muted.Render(" (realized "+fmtSigned(money(b.RealizedPnL))+", unrealized "+fmtSigned(money(b.UnrealizedPnL))+")"),
+		st.Label.Render("budget   ")+fmtDec(money(b.Spent))+st.Muted.Render(" spent of ")+budgetText(cfg),
+		st.Label.Render("trades   ")+fmt.Sprintf("%d buys · %d sells · %d open", b.Buys, b.Sells, b.OpenOrders),
+	)
 	if !b.StartedAt.IsZero() {
 		facts = append(facts, st.Label.Render("started  ")+b.StartedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	}

@@ -348,3 +348,44 @@ func TestSubscribeRequestRefusesAKeyThatWouldBreakTheJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestUserStreamPlannedCloses(t *testing.T) {
+	tests := []struct {
+		name     string
+		mut      func(*Client)
+		shutdown bool // the server announces a shutdown; otherwise the connection ages out
+		wantErr  error
+		instant  bool
+	}{
+		{"server shutdown: at once", nil, true, errServerShutdown, true},
+		{"24 h renewal: at once", func(c *Client) { c.connMaxAge = 200 * time.Millisecond }, false, errConnAge, true},
+		{"shutdown right after subscribing: back off", func(c *Client) { c.userMinLife = time.Hour }, true, errServerShutdown, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as := newAPIServer(t)
+			s := apiClient(t, as, tt.mut)
+			conn := as.accept(t)
+			req := readSubscribe(t, conn)
+			send(t, conn, `{"id":"`+req.ID+`","status":200,"result":{"subscriptionId":0}}`)
+			go func() { // answer pings until the client goes away
+				for {
+					if _, _, err := conn.ReadMessage(); err != nil {
+						return
+					}
+				}
+			}()
+			waitEvent(t, s.StreamEvents(), exchange.StreamLive)
+			if tt.shutdown {
+				send(t, conn, `{"event":{"e":"serverShutdown","E":1700000000000}}`)
+			}
+			ev := waitEvent(t, s.StreamEvents(), exchange.StreamReconnecting)
+			if !errors.Is(ev.Err, tt.wantErr) || (ev.RetryIn == 0) != tt.instant {
+				t.Fatalf("reconnecting = %+v, want %v with an immediate retry %v", ev, tt.wantErr, tt.instant)
+			}
+			if tt.instant {
+				readSubscribe(t, as.accept(t))
+			}
+		})
+	}
+}

@@ -319,3 +319,24 @@ func TestFakeOrderUpdatesReportEachPartialFill(t *testing.T) {
 		t.Fatalf("fills add up to %s (%v), executed %s", sum, err, last.ExecutedQty)
 	}
 }
+
+func TestFakeOrderUpdatesBackOffARefusedHandshake(t *testing.T) {
+	srv, c := fakeExchange(t, fake.Options{})
+	c.backoffMin, c.backoffMax = time.Millisecond, time.Millisecond
+	srv.RateLimitPathNext(wsAPIPath, 1, http.StatusTooManyRequests, time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := c.StartOrderUpdates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := waitEvent(t, s.StreamEvents(), exchange.StreamReconnecting)
+	var rl *exchange.RateLimitError
+	if !errors.As(ev.Err, &rl) || rl.Banned || ev.RetryIn < time.Second {
+		t.Fatalf("reconnecting = %+v, want the 429's 1 s back-off", ev)
+	}
+	waitEvent(t, s.StreamEvents(), exchange.StreamLive)
+	if n := countRequests(srv, http.MethodGet, wsAPIPath); n != 2 {
+		t.Fatalf("%d WebSocket API connection attempts, want 2 (refused, then after the back-off)", n)
+	}
+}

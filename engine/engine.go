@@ -121,6 +121,16 @@ func New(cfg Config) (*Engine, error) {
 		}
 		e.bots[r.cfg.Name] = &bot{name: r.cfg.Name, cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
 	}
+	// Snapshots open with the recent history, not an empty screen.
+	if orders, err := j.orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
+		e.recent.orders = newestFirst(orders)
+	}
+	if fills, err := j.fills(ctx, "", recentMax, false); err == nil {
+		e.recent.fills = newestFirst(fills)
+	}
+	if log, err := j.events(ctx, "", 2*recentMax); err == nil {
+		e.recent.log = newestFirst(log)
+	}
 	e.wg.Add(1)
 	go e.writeEvents()
 	return e, nil

@@ -255,3 +255,23 @@ func TestResumeCancelsOrdersOfBotsStoppedOffline(t *testing.T) {
 		t.Fatalf("%d cancelled rows, want 3", n)
 	}
 }
+
+// A new engine's first snapshot shows the recent orders, fills and history of the last one.
+func TestSnapshotOpensWithHistory(t *testing.T) {
+	db := testDB(t)
+	r := newRig(t, db, nil)
+	ctx := context.Background()
+	v, err := r.e.PlaceManual(ctx, ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Market, Quantity: d("0.1"), Mode: Paper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.e.event("", "info", "a line from before")
+	r.e.Close()
+	s := newRig(t, db, nil).e.Snapshot()
+	if len(s.Orders) != 1 || s.Orders[0].ClientID != v.ClientID || len(s.Fills) != 1 {
+		t.Fatalf("first snapshot: %d orders, %d fills; want the earlier order and its fill", len(s.Orders), len(s.Fills))
+	}
+	if len(s.Log) == 0 || s.Log[0].Message != "a line from before" {
+		t.Fatalf("first snapshot log %+v, want the earlier line first", s.Log)
+	}
+}

@@ -301,12 +301,15 @@ func (f *execFields) order() (exchange.Order, error) {
 	if o.QuoteQty, err = optDec(f.cumQuote); err != nil {
 		return exchange.Order{}, err
 	}
+	if o.Price.IsNeg() || o.Quantity.IsNeg() || o.ExecutedQty.IsNeg() || o.QuoteQty.IsNeg() {
+		return exchange.Order{}, errBadExecution
+	}
 	if string(f.x) != "TRADE" || f.tradeID < 0 {
 		return o, nil
 	}
 	fill := exchange.Fill{TradeID: f.tradeID, ClientID: o.ClientID, Symbol: o.Symbol, Side: o.Side,
 		FeeAsset: string(f.feeAsset), Time: o.Updated}
-	if fill.Price, err = parseDec(f.lastPrice); err != nil {
+	if fill.Price, err = parseDec(f.lastPrice); err != nil || !fill.Price.IsPos() {
 		return exchange.Order{}, errBadExecution
 	}
 	if fill.Qty, err = parseDec(f.lastQty); err != nil || !fill.Qty.IsPos() {

@@ -108,6 +108,8 @@ func TestDecodeUserRejectsBadReports(t *testing.T) {
 		{"no status", strings.Replace(execReportTrade, `"X":"PARTIALLY_FILLED",`, "", 1), false},
 		{"bad fill price", strings.Replace(execReportTrade, `"L":"61000.10000000"`, `"L":"lots"`, 1), false},
 		{"zero fill quantity", strings.Replace(execReportTrade, `"l":"0.00500000"`, `"l":"0"`, 1), false},
+		{"negative cumulative quantity", strings.Replace(execReportTrade, `"z":"0.01500000"`, `"z":"-0.015"`, 1), false},
+		{"zero fill price", strings.Replace(execReportTrade, `"L":"61000.10000000"`, `"L":"0.00000000"`, 1), false},
 		{"bad cumulative quantity", strings.Replace(execReportTrade, `"z":"0.01500000"`, `"z":"1e"`, 1), false},
 	}
 	for _, tt := range tests {
@@ -144,11 +146,11 @@ func FuzzDecodeUser(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !validClientID(o.ClientID) || !validSymbol(o.Symbol) || o.Status == "" || len(o.Fills) > 1 {
+		if !validClientID(o.ClientID) || !validSymbol(o.Symbol) || o.Status == "" || len(o.Fills) > 1 || o.ExecutedQty.IsNeg() || o.QuoteQty.IsNeg() {
 			t.Fatalf("accepted an invalid order: %+v", o)
 		}
 		for _, fl := range o.Fills {
-			if fl.TradeID < 0 || !fl.Qty.IsPos() || fl.ClientID != o.ClientID {
+			if fl.TradeID < 0 || !fl.Qty.IsPos() || !fl.Price.IsPos() || fl.ClientID != o.ClientID {
 				t.Fatalf("accepted an invalid fill: %+v", fl)
 			}
 		}

@@ -210,7 +210,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 // routeOther hands results of commands to the screen they belong to.
 func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case vaultCheckedMsg, unlockedMsg, unlockFailedMsg, resumedMsg, unlockTickMsg:
+	case vaultCheckedMsg, unlockedMsg, unlockFailedMsg, resumedMsg, unlockTickMsg, unlockPollMsg:
 		return m.updateUnlock(msg)
 	case botLoadedMsg, detailTickMsg:
 		return m.updateDetail(msg)

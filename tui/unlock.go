@@ -38,7 +38,26 @@ type (
 	unlockFailedMsg struct{ err error }
 	resumedMsg      struct{ err error }
 	unlockTickMsg   struct{}
+	// unlockPollMsg asks whether another session has unlocked the vault meanwhile.
+	unlockPollMsg struct{}
 )
+
+// unlockPollEvery is how often the unlock screen looks for a vault another session opened.
+const unlockPollEvery = time.Second
+
+func (m *Model) unlockPoll() tea.Cmd {
+	return m.tick(unlockPollEvery, func(time.Time) tea.Msg { return unlockPollMsg{} })
+}
+
+// pollUnlockedCmd reports an unlocked vault as a check result, and otherwise nothing.
+func pollUnlockedCmd(v Unlocker) tea.Cmd {
+	return func() tea.Msg {
+		if v != nil && v.Unlocked() {
+			return vaultCheckedMsg{exists: true, unlocked: true}
+		}
+		return nil
+	}
+}
 
 func newUnlockScreen() *unlockScreen { return &unlockScreen{} }
 
@@ -57,13 +76,24 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.unlocked {
+			if m.screen != scrUnlock || u.busy || u.resuming {
+				return nil // our own unlock is under way or done
+			}
 			return m.enterCockpit()
 		}
 		u.checked, u.create = true, !msg.exists
 		if msg.attempts > 0 {
 			u.attempts, u.delay, u.delayAt = msg.attempts, msg.delay, m.now()
 		}
-		return nil
+		return m.unlockPoll()
+	case unlockPollMsg:
+		if m.screen != scrUnlock || u.resuming {
+			return nil
+		}
+		if u.busy {
+			return m.unlockPoll() // our own attempt is running: look again later
+		}
+		return tea.Batch(pollUnlockedCmd(m.opts.Vault), m.unlockPoll())
 	case unlockFailedMsg:
 		u.busy = false
 		var wp *vault.WrongPassphraseError

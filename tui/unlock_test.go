@@ -123,3 +123,29 @@ func TestUnlockEdgeCases(t *testing.T) {
 		h.wantView("the engine did not resume: boom")
 	})
 }
+
+func TestUnlockNoticesAnotherSession(t *testing.T) {
+	v := &fakeVault{exists: true, pass: "the right passphrase"}
+	h := newHarness(t, testSnapshot(2, 1, 0), v)
+	h.fire(unlockPollMsg{})
+	if h.m.screen != scrUnlock {
+		t.Fatal("a poll of a locked vault left the unlock screen")
+	}
+	v.mu.Lock()
+	v.unlocked = true // another SSH session typed the passphrase
+	v.mu.Unlock()
+	h.fire(unlockPollMsg{})
+	if h.m.screen != scrDashboard || h.resumed != 0 {
+		t.Fatalf("screen %v, OnUnlock ran %d times; want the dashboard without resuming again", h.m.screen, h.resumed)
+	}
+	subscribed := 0
+	for _, c := range h.eng.Calls() {
+		if c == "Subscribe" {
+			subscribed++
+		}
+	}
+	h.send(vaultCheckedMsg{exists: true, unlocked: true}) // a late poll result
+	if n := len(h.eng.Calls()); subscribed != 1 || n != subscribed {
+		t.Fatalf("subscribed %d times (calls %v), want exactly once", subscribed, h.eng.Calls())
+	}
+}

@@ -224,8 +224,10 @@ func (s *StreamingClient) run(ctx context.Context) {
 // fails, goes silent, is ended by the exchange, must be renewed or ctx ends. It returns how long
 // the subscription was active (zero when it never was).
 func (s *StreamingClient) session(ctx context.Context) (time.Duration, error) {
-	if wait := s.rate.ipBan(s.now()); wait > 0 {
-		return 0, fmt.Errorf("not dialling the order update stream: %w", &exchange.RateLimitError{RetryAfter: wait, Banned: true})
+	// Connecting and subscribing weigh 2 each, counted per IP like REST requests; during a
+	// ban or back-off nothing is sent.
+	if err := s.admit(ctx, 4); err != nil {
+		return 0, fmt.Errorf("not dialling the order update stream: %w", err)
 	}
 	// The subscription is signed with a timestamp: the clock offset must be known.
 	syncCtx, cancel := context.WithTimeout(ctx, streamSyncTimeout)

@@ -9,6 +9,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/vault"
 )
 
 // placeForBot journals a bot's intent and sends it.
@@ -118,10 +119,14 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 }
 
 // ambiguous reports whether a placement error leaves the outcome unknown. Errors the port
-// does not classify count as ambiguous: assuming "not placed" is what duplicates orders.
+// does not classify count as ambiguous: assuming "not placed" is what duplicates orders. A
+// sealed vault is definite: the request could not be signed, so it never left.
 func ambiguous(err error) bool {
 	if errors.Is(err, exchange.ErrAmbiguous) {
 		return true
+	}
+	if errors.Is(err, vault.ErrLocked) {
+		return false
 	}
 	for _, definite := range []error{exchange.ErrInsufficientBalance, exchange.ErrFilter, exchange.ErrRejected,
 		exchange.ErrRateLimited, exchange.ErrClockSkew, exchange.ErrUnavailable, exchange.ErrAuth,

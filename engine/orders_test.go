@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/vault"
 )
 
 func manualBuy() ManualOrder {
@@ -218,5 +221,25 @@ func TestUpdateBot(t *testing.T) {
 	}
 	if len(bots) != 1 || bots[0].Config.Params["amount"] != "20" || bots[0].Config.Mode != Paper {
 		t.Fatalf("stored bot %+v, want amount 20 on paper", bots)
+	}
+}
+
+func TestAmbiguousClassification(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("placing: read timeout: %w", exchange.ErrAmbiguous), true},
+		{errors.New("something nobody classified"), true},
+		{context.DeadlineExceeded, true},
+		{&exchange.APIError{Code: -2010, Kind: exchange.ErrInsufficientBalance}, false},
+		{&exchange.RateLimitError{RetryAfter: time.Second}, false},
+		{fmt.Errorf("503: %w", exchange.ErrUnavailable), false},
+		{fmt.Errorf("using the API key: vault: %w", vault.ErrLocked), false},
+	}
+	for _, tc := range tests {
+		if got := ambiguous(tc.err); got != tc.want {
+			t.Errorf("ambiguous(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

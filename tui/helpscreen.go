@@ -64,23 +64,21 @@ func (m *Model) helpView() string {
 		b.WriteString(st.Heading.Render(g.title) + "\n")
 		for _, kb := range g.bindings {
 			h := kb.Help()
-			b.WriteString(st.Accent.Render(pad(h.Key, 10)) + " " + st.Muted.Render(h.Desc) + "\n")
+			b.WriteString(st.Accent.Render(pad(h.Key, 9)) + " " + st.Muted.Render(h.Desc) + "\n")
 		}
 		cols = append(cols, b.String())
 	}
-	colW := 34
+	colW := 26
 	perRow := max(1, min(len(cols), m.w/colW))
 	var rows []string
 	for i := 0; i < len(cols); i += perRow {
 		end := min(i+perRow, len(cols))
 		row := make([]string, 0, perRow)
-		for _, c := range cols[i:end] {
-			row = append(row, pad(c, colW))
-		}
+		row = append(row, cols[i:end]...)
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, padBlock(row, colW)...))
 	}
 	title := st.Title.Render(" QuantDeck help") + st.Muted.Render("  every key, from the keymap · esc or ? closes")
-	note := st.Muted.Render(" Destructive and live-money actions always ask y/N first. Run QuantDeck inside tmux so a\n dropped SSH session does not stop your bots.")
+	note := para(st.Muted, "Destructive and live-money actions always ask y/N first. Run QuantDeck inside tmux (tmux new -A -s quantdeck quantdeck) so a dropped SSH session does not stop your bots.", m.w)
 	return title + "\n\n" + lipgloss.JoinVertical(lipgloss.Left, rows...) + "\n" + note
 }
 

@@ -51,7 +51,7 @@ func newKeyMap() keyMap {
 		Toggle:    b("space", "toggle", " "),
 		AddKey:    b("a", "add key", "a"),
 		RotateKey: b("R", "rotate key", "R"),
-		Passwd:    b("p", "change passphrase", "p"),
+		Passwd:    b("p", "new passphrase", "p"),
 	}
 }
 

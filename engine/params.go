@@ -316,7 +316,7 @@ func parseGrid(params map[string]string, rules exchange.Rules) (GridParams, erro
 	if !rules.MinNotional.IsZero() {
 		n, err := p.Prices[0].Mul(p.Quantity)
 		if err != nil || n.Cmp(rules.MinNotional) < 0 {
-			return p, invalid("quantity=%s at the lowest level %s is worth %s, below %s's minimum order value %s %s", p.Quantity, p.Prices[0], n, rules.Symbol, rules.MinNotional, rules.Quote)
+			return p, invalid("quantity=%s at the lowest level %s is worth %s, below %s's minimum order value %s %s", p.Quantity, p.Prices[0].Trim(0), n.Trim(0), rules.Symbol, rules.MinNotional, rules.Quote)
 		}
 	}
 	return p, nil

@@ -147,7 +147,7 @@ func newMarket(st config.Settings, bc binance.Config) (market, error) {
 
 // publicBinanceConfig is the configuration of a Binance client without a key.
 func publicBinanceConfig(st config.Settings) binance.Config {
-	return binance.Config{Name: st.Exchange, RESTURL: st.RESTURL, WSURL: st.WSURL}
+	return binance.Config{Name: st.Exchange, RESTURL: st.RESTURL, WSURL: st.WSURL, WSAPIURL: st.WSAPIURL}
 }
 
 func (rt *runtime) binanceConfig(creds exchange.Credentials) binance.Config {

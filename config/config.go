@@ -23,6 +23,7 @@ const (
 	EnvExchange           = "QUANTDECK_EXCHANGE"
 	EnvRESTURL            = "QUANTDECK_BINANCE_REST_URL"
 	EnvWSURL              = "QUANTDECK_BINANCE_WS_URL"
+	EnvWSAPIURL           = "QUANTDECK_BINANCE_WS_API_URL"
 	EnvSymbols            = "QUANTDECK_SYMBOLS"
 	EnvVaultPassphrase    = "QUANTDECK_VAULT_PASSPHRASE"
 	EnvNewVaultPassphrase = "QUANTDECK_NEW_VAULT_PASSPHRASE"
@@ -38,7 +39,7 @@ const (
 )
 
 var known = map[string]bool{
-	EnvHome: true, EnvExchange: true, EnvRESTURL: true, EnvWSURL: true, EnvSymbols: true,
+	EnvHome: true, EnvExchange: true, EnvRESTURL: true, EnvWSURL: true, EnvWSAPIURL: true, EnvSymbols: true,
 	EnvVaultPassphrase: true, EnvNewVaultPassphrase: true, EnvKDFIterations: true,
 	EnvAPIAddr: true, EnvAPIToken: true, EnvAPIAllowRemote: true, EnvSSHAddr: true,
 	EnvSimSeed: true, EnvSimSpeed: true, EnvPaperBalance: true, EnvPaperFee: true,
@@ -56,6 +57,7 @@ type Settings struct {
 	Exchange       string
 	RESTURL        string
 	WSURL          string
+	WSAPIURL       string // Binance WebSocket API (live order updates)
 	Symbols        []string
 	KDFIterations  int // 0: calibrate
 	APIAddr        string

@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
@@ -81,8 +82,11 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	}
 	clear(pass)
 
-	// Ask the terminal about its background before the program owns the input.
-	lipgloss.HasDarkBackground()
+	// Ask the terminal about its background before the program owns the input (without
+	// colours there is nothing to adapt, and a terminal that never answers costs a wait).
+	if lipgloss.ColorProfile() != termenv.Ascii {
+		lipgloss.HasDarkBackground()
+	}
 	model := tui.New(tui.Options{
 		Engine:        rt.Engine,
 		Vault:         rt.Vault,

@@ -46,28 +46,26 @@ type Styles struct {
 	bSim, bPaper, bLive, bTestnet, bKill badge
 }
 
-// Colour palette: adaptive so light and dark terminals both read well.
-var (
-	colAccent = lipgloss.AdaptiveColor{Light: "#4B47C9", Dark: "#8E8AF8"}
-	colUp     = lipgloss.AdaptiveColor{Light: "#1E7F3E", Dark: "#3FD37A"}
-	colDown   = lipgloss.AdaptiveColor{Light: "#B42318", Dark: "#FF6B6B"}
-	colWarn   = lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#F2C14E"}
-	colMuted  = lipgloss.AdaptiveColor{Light: "#6B6B6B", Dark: "#8A8A8A"}
-	colText   = lipgloss.AdaptiveColor{Light: "#1C1C1C", Dark: "#DDDDDD"}
-	colRule   = lipgloss.AdaptiveColor{Light: "#BBBBBB", Dark: "#444444"}
-	colOnBg   = lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#101010"}
-	colSimBg  = lipgloss.AdaptiveColor{Light: "#2F6FD6", Dark: "#6CA6FF"}
-	colPapBg  = lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#F2C14E"}
-	colLiveBg = lipgloss.AdaptiveColor{Light: "#B42318", Dark: "#FF5C5C"}
-	colTestBg = lipgloss.AdaptiveColor{Light: "#6B3FA0", Dark: "#C49BFF"}
-)
-
 // NewStyles builds the cockpit's styles for one renderer (lipgloss.DefaultRenderer() locally,
 // one per session over SSH).
 func NewStyles(r *lipgloss.Renderer) *Styles {
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
 	}
+	// The palette is adaptive so light and dark terminals both read well.
+	colAccent := lipgloss.AdaptiveColor{Light: "#4B47C9", Dark: "#8E8AF8"}
+	colUp := lipgloss.AdaptiveColor{Light: "#1E7F3E", Dark: "#3FD37A"}
+	colDown := lipgloss.AdaptiveColor{Light: "#B42318", Dark: "#FF6B6B"}
+	colWarn := lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#F2C14E"}
+	colMuted := lipgloss.AdaptiveColor{Light: "#6B6B6B", Dark: "#8A8A8A"}
+	colText := lipgloss.AdaptiveColor{Light: "#1C1C1C", Dark: "#DDDDDD"}
+	colRule := lipgloss.AdaptiveColor{Light: "#BBBBBB", Dark: "#444444"}
+	colOnBg := lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#101010"}
+	colSimBg := lipgloss.AdaptiveColor{Light: "#2F6FD6", Dark: "#6CA6FF"}
+	colPapBg := lipgloss.AdaptiveColor{Light: "#8A5A00", Dark: "#F2C14E"}
+	colLiveBg := lipgloss.AdaptiveColor{Light: "#B42318", Dark: "#FF5C5C"}
+	colTestBg := lipgloss.AdaptiveColor{Light: "#6B3FA0", Dark: "#C49BFF"}
+
 	n := r.NewStyle
 	s := &Styles{ascii: r.ColorProfile() == termenv.Ascii}
 	s.Title = n().Bold(true).Foreground(colAccent)

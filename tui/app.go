@@ -154,7 +154,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		m.help.Width = msg.Width
+		m.help.Width = msg.Width - 1 // the footer starts with a space
 		return m.loadChartCmd(), true
 	case frameMsg:
 		m.framePending = false

@@ -295,3 +295,12 @@ func TestWaitEventRearmsAndEnds(t *testing.T) {
 	h.send(eventsClosedMsg{})
 	h.wantView("the engine stopped")
 }
+
+func TestHelpBarFollowsTheFocusedPane(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.wantView("enter order ticket")
+	h.keys("tab")
+	h.wantView("enter open bot", "s start", "x stop")
+	h.keys("tab")
+	h.wantView("c cancel order", "enter open its bot")
+}

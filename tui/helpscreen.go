@@ -32,7 +32,7 @@ func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
 	switch m.screen {
 	case scrDashboard:
-		return k.dashboardHelp()
+		return k.dashboardHelp(m.dash.focus)
 	case scrDetail:
 		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Up, k.Back, k.Help}
 	case scrForm:

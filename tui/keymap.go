@@ -72,7 +72,21 @@ type helpGroup struct {
 	bindings []key.Binding
 }
 
-// dashboardHelp is the help bar of the home screen.
-func (k keyMap) dashboardHelp() []key.Binding {
-	return []key.Binding{k.Help, k.Quit, k.Tab, k.Enter, k.Start, k.Stop, k.New, k.Edit, k.Order, k.Cancel, k.Kill, k.Keys}
+// dashboardHelp is the help bar of the home screen: what the focused pane offers first, so
+// it stays useful when a narrow terminal cuts the bar short.
+func (k keyMap) dashboardHelp(focus paneKind) []key.Binding {
+	enter := k.Enter
+	switch focus {
+	case paneWatch:
+		enter.SetHelp("enter", "order ticket")
+		return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.New, k.Kill, k.Keys}
+	case paneBots:
+		enter.SetHelp("enter", "open bot")
+		return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.Start, k.Stop, k.Edit, k.New, k.Order, k.Kill, k.Keys}
+	case paneOrders:
+		enter.SetHelp("enter", "open its bot")
+		return []key.Binding{k.Help, k.Quit, k.Tab, k.Cancel, enter, k.Order, k.Kill, k.Keys}
+	}
+	enter.SetHelp("enter", "open its bot")
+	return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.Start, k.Stop, k.Order, k.Kill, k.Keys}
 }

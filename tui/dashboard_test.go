@@ -304,3 +304,11 @@ func TestHelpBarFollowsTheFocusedPane(t *testing.T) {
 	h.keys("tab")
 	h.wantView("c cancel order", "enter open its bot")
 }
+
+func TestDetachedSessionQuitLeavesBotsRunning(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.m.opts.Detached = true
+	h.keys("q")
+	h.wantView("2 bots are running. Quit the cockpit?", "They keep running in the engine; only this session closes.")
+	h.wantNotView("resume at the next start")
+}

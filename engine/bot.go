@@ -63,6 +63,9 @@ func (e *Engine) onTick(t exchange.Tick) {
 	e.ticks.Add(1)
 }
 
+// TicksProcessed is the number of market ticks the engine has handled since it started.
+func (e *Engine) TicksProcessed() uint64 { return e.ticks.Load() }
+
 // tickBot runs one bot's strategy on a tick and queues what the risk guard lets through.
 func (e *Engine) tickBot(b *bot, t exchange.Tick, now time.Time) {
 	b.mu.Lock()

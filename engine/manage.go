@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -181,6 +182,9 @@ func (e *Engine) Snapshot() Snapshot {
 	prices, health := e.mkt.view()
 	if rr, ok := e.cfg.Market.(exchange.RateReporter); ok {
 		health.Rate = rr.RateState()
+	}
+	if co, ok := e.cfg.Market.(interface{ ClockOffset() time.Duration }); ok {
+		health.ClockOffset = co.ClockOffset()
 	}
 	e.mu.Lock()
 	bots := make([]*bot, 0, len(e.bots))

@@ -43,11 +43,9 @@ func TestLiveTradingEndToEnd(t *testing.T) {
 	t.Log("step 6: a sealed vault signs nothing; unsealing reconciles and resumes the bots")
 	r.sealAndUnseal()
 
-	r.noDuplicateSends()
-	if m := r.mismatch(); m != "" {
-		t.Fatalf("the journal disagrees with the exchange:\n%s\n%s", m, r.dump())
-	}
+	r.waitFor("the journal to agree with the exchange", func() bool { return r.mismatch() == "" })
 	r.waitFor("the cockpit's live balances and price to match the exchange", r.snapshotMatches)
+	r.noDuplicateSends()
 	home := r.st.Home
 	r.closeRuntime()
 	assertNowhere(t, home, nil, liveKey, liveSecret, withdrawSecret)
@@ -190,7 +188,7 @@ func (r *liveRig) gridCycle() {
 	r.price = "59990" // below the sell: the ticks that follow leave the rest on the book
 	r.waitFor("the sell journaled as partially filled", func() bool {
 		v, ok := r.row("grid", exchange.Sell, "60000", engine.OrderPartial)
-		return ok && v.Executed.Equal(decimal.MustParse("0.0005")) && r.mismatch() == ""
+		return ok && v.Executed.IsPos() && v.Executed.Cmp(v.Quantity) < 0 && r.mismatch() == ""
 	})
 	r.setPrice("60100")
 	r.waitFor("the sell at 60000 filled and the buy at 59500 placed again", func() bool {
@@ -287,13 +285,21 @@ func (r *liveRig) killSwitch() {
 	}
 }
 
-// restart closes QuantDeck, fills one of its orders while it is down, and opens it again on
-// the same home: the fill is reconciled before any bot starts, the bots that were running run
-// again, and nothing is sent twice.
+// restart lets a buy fill and its sell go on the book, closes QuantDeck, fills that sell while
+// it is down and opens it again on the same home: the fill is reconciled before any bot
+// starts, the bots that were running run again, and nothing is sent twice.
 func (r *liveRig) restart() {
 	t, ctx := r.t, r.ctx
+	r.setPrice("59900")
+	r.waitFor("the buy at 60000 filled and its sell at 60500 on the book", func() bool {
+		return r.openAt("BUY@59000", "BUY@59500", "SELL@60500")
+	})
+	sell, _ := r.row("grid", exchange.Sell, "60500", engine.OrderAcked)
 	r.closeRuntime()
-	r.setPrice("59900") // the grid's buy at 60000 fills while nobody watches
+	r.setPrice("60600") // the sell fills while nobody watches
+	if o := r.fakeOrders()[sell.ClientID]; o.Status != exchange.StatusFilled {
+		t.Fatalf("the sell is %s at the exchange, want FILLED", o.Status)
+	}
 	r.open()
 	if err := r.rt.Vault.Unlock(ctx, []byte(livePass)); err != nil {
 		t.Fatal(err)
@@ -301,9 +307,8 @@ func (r *liveRig) restart() {
 	if err := r.rt.Engine.Resume(ctx); err != nil {
 		t.Fatalf("resume after the restart: %v", err)
 	}
-	v, ok := r.row("grid", exchange.Buy, "60000", engine.OrderFilled)
-	if !ok {
-		t.Fatalf("the buy filled while QuantDeck was down is not journaled as filled\n%s", r.dump())
+	if _, ok := r.row("grid", exchange.Sell, "60500", engine.OrderFilled); !ok {
+		t.Fatalf("the sell filled while QuantDeck was down is not journaled as filled\n%s", r.dump())
 	}
 	if m := r.mismatch(); m != "" {
 		t.Fatalf("after Resume the journal disagrees with the exchange:\n%s\n%s", m, r.dump())
@@ -313,17 +318,14 @@ func (r *liveRig) restart() {
 			t.Fatalf("bot %s is %s after the restart, want running\n%s", name, s, r.dump())
 		}
 	}
-	// The bot's position is that fill, net of the commission the exchange took in BTC.
-	f := r.fakeOrders()[v.ClientID].Fills[0]
-	want, err := f.Qty.Sub(f.Fee)
-	if err != nil || f.FeeAsset != "BTC" {
-		t.Fatalf("fill %+v: %v", f, err)
+	// The bot's position is what its fills at the exchange left it, the fill made while
+	// QuantDeck was down included.
+	if pos, want := r.bot("grid").Position, r.heldAtExchange("grid"); !pos.Equal(want) {
+		t.Fatalf("grid position after the restart is %s, the exchange's fills say %s", pos, want)
 	}
-	if pos := r.bot("grid").Position; !pos.Equal(want) {
-		t.Fatalf("grid position after the restart is %s, want %s", pos, want)
-	}
-	r.waitFor("the ladder's open buys kept, not placed again", func() bool {
-		return r.openIncludes("BUY@59000", "BUY@59500") && r.mismatch() == ""
+	// The ladder's buys stay as they were, and the level below the filled sell buys again.
+	r.waitFor("the ladder's buys kept and the buy below the sold level placed", func() bool {
+		return r.openIncludes("BUY@59000", "BUY@59500", "BUY@60000") && r.mismatch() == ""
 	})
 	r.noDuplicateSends()
 }
@@ -359,10 +361,10 @@ func (r *liveRig) ipBan() {
 	if _, err := r.rt.Checker.CheckPermissions(r.ctx, []byte(liveKey), []byte(liveSecret)); !errors.As(err, &rl) || !rl.Banned {
 		t.Fatalf("checking a key during the ban: %v, want the IP ban", err)
 	}
-	r.setPrice("59400") // the buy at 59500 fills during the ban
+	r.setPrice("59900") // the buy at 60000 fills during the ban
 	r.waitFor("the fill during the ban recorded and its sell placed after the ban", func() bool {
-		_, filled := r.row("grid", exchange.Buy, "59500", engine.OrderFilled)
-		return filled && r.openIncludes("BUY@59000", "SELL@60000") && r.mismatch() == ""
+		_, filled := r.row("grid", exchange.Buy, "60000", engine.OrderFilled)
+		return filled && r.openIncludes("BUY@59000", "BUY@59500", "SELL@60500") && r.mismatch() == ""
 	})
 	if rs := r.rt.Engine.Snapshot().Health.Rate; rs.Banned || time.Now().Before(banned.BannedUntil) {
 		t.Fatalf("still reported banned after the ban: %+v", rs)
@@ -370,7 +372,7 @@ func (r *liveRig) ipBan() {
 	if _, err := r.rt.Engine.Rules(r.ctx, "SOLUSDT"); err != nil {
 		t.Fatalf("reading rules after the ban: %v", err)
 	}
-	sell, _ := r.row("grid", exchange.Sell, "60000", engine.OrderAcked)
+	sell, _ := r.row("grid", exchange.Sell, "60500", engine.OrderAcked)
 	for _, q := range r.srv.Requests()[before:] {
 		if q.Time.After(seen) && q.Time.Before(banned.BannedUntil) {
 			t.Fatalf("%s %s reached the exchange at %s, during the ban (until %s)", q.Method, q.Path,
@@ -382,43 +384,15 @@ func (r *liveRig) ipBan() {
 	}
 }
 
-// snapshotMatches reports whether the engine's snapshot shows the live account's balances as
-// the exchange holds them, and the price the exchange last traded at.
-func (r *liveRig) snapshotMatches() bool {
-	snap := r.rt.Engine.Snapshot()
-	shown := map[string]engine.BalanceView{}
-	for _, b := range snap.Balances {
-		if b.Mode == engine.Live {
-			shown[b.Asset] = b
-		}
-	}
-	held := r.srv.Balances(liveKey)
-	n := 0
-	for asset, b := range held {
-		if b.Free.IsZero() && b.Locked.IsZero() {
-			continue
-		}
-		n++
-		if v, ok := shown[asset]; !ok || !v.Free.Equal(b.Free) || !v.Locked.Equal(b.Locked) {
-			return false
-		}
-	}
-	if n != len(shown) {
-		return false
-	}
-	for _, p := range snap.Prices {
-		if p.Symbol == liveSymbol {
-			return p.Last.Equal(decimal.MustParse(r.price))
-		}
-	}
-	return false
-}
-
 // sealAndUnseal seals the vault as `quantdeck seal` does while an order fills: nothing signed
 // may reach the exchange until the vault is unlocked again, and then the fill is reconciled,
 // the bots run again and no order is placed twice.
 func (r *liveRig) sealAndUnseal() {
 	t, ctx := r.t, r.ctx
+	sell, ok := r.row("grid", exchange.Sell, "60500", engine.OrderAcked)
+	if !ok {
+		t.Fatalf("no open sell at 60500 before sealing\n%s", r.dump())
+	}
 	if err := r.rt.Engine.Seal(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -429,15 +403,11 @@ func (r *liveRig) sealAndUnseal() {
 			t.Fatalf("live bot %s still runs with the vault sealed", name)
 		}
 	}
-	sell, ok := r.row("grid", exchange.Sell, "60000", engine.OrderAcked)
-	if !ok {
-		t.Fatalf("no open sell at 60000 before sealing\n%s", r.dump())
-	}
-	r.setPrice("58900") // the buy at 59000 fills while the vault is sealed
-	// Watch for longer than a poll round and a balance refresh: the engine keeps polling, but
+	r.setPrice("59400") // the buy at 59500 fills while the vault is sealed
+	// Watch for longer than a poll round: the engine keeps polling, but
 	// without a key it can sign nothing.
-	quiet := time.Now().Add(engine.DefaultLimits().BalanceInterval + 500*time.Millisecond)
-	r.waitFor("a poll round and a balance refresh with the vault sealed", func() bool {
+	quiet := time.Now().Add(engine.DefaultLimits().PollInterval + 500*time.Millisecond)
+	r.waitFor("a poll round with the vault sealed", func() bool {
 		for _, q := range r.srv.Requests()[sealed:] {
 			if signedPath(q.Path) {
 				t.Fatalf("%s %s reached the exchange with the vault sealed", q.Method, q.Path)
@@ -451,7 +421,7 @@ func (r *liveRig) sealAndUnseal() {
 	if err := r.rt.Engine.Resume(ctx); err != nil {
 		t.Fatalf("resume after unsealing: %v", err)
 	}
-	if _, ok := r.row("grid", exchange.Buy, "59000", engine.OrderFilled); !ok {
+	if _, ok := r.row("grid", exchange.Buy, "59500", engine.OrderFilled); !ok {
 		t.Fatalf("the buy filled while sealed is not journaled as filled\n%s", r.dump())
 	}
 	for _, name := range []string{"grid", "dca"} {
@@ -459,18 +429,9 @@ func (r *liveRig) sealAndUnseal() {
 			t.Fatalf("bot %s is %s after unsealing, want running\n%s", name, s, r.dump())
 		}
 	}
-	r.waitFor("the sell kept on the book, not placed again", func() bool {
-		return r.openIncludes("SELL@60000") && r.fakeOpen()[sell.ClientID].ExchangeID == sell.ExchangeID && r.mismatch() == ""
+	r.waitFor("the ladder's open orders kept, not placed again", func() bool {
+		return r.openIncludes("BUY@59000", "SELL@60500") && r.fakeOpen()[sell.ClientID].ExchangeID == sell.ExchangeID &&
+			r.mismatch() == ""
 	})
 	r.noDuplicateSends()
-}
-
-// signedPath reports whether a REST path needs the API key.
-func signedPath(path string) bool {
-	switch path {
-	case "/api/v3/order", "/api/v3/openOrders", "/api/v3/allOrders", "/api/v3/account", "/api/v3/myTrades",
-		"/sapi/v1/account/apiRestrictions":
-		return true
-	}
-	return false
 }

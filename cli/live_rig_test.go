@@ -49,9 +49,9 @@ func newLiveRig(t *testing.T) *liveRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	// BTC on hand: a grid sells its full level quantity, while its buy nets that quantity less
-	// Binance's commission, taken in BTC.
-	if err := srv.AddKey(liveKey, liveSecret, fake.TradeOnly(), map[string]string{"USDT": "10000", "BTC": "0.05"}); err != nil {
+	// No BTC to start with: every coin a bot sells, it bought (net of the commission the
+	// exchange takes in BTC).
+	if err := srv.AddKey(liveKey, liveSecret, fake.TradeOnly(), map[string]string{"USDT": "10000"}); err != nil {
 		t.Fatal(err)
 	}
 	withdraw := fake.TradeOnly()
@@ -217,6 +217,32 @@ func (r *liveRig) openIncludes(want ...string) bool {
 	return true
 }
 
+// heldAtExchange is the base quantity a bot's orders left it according to the exchange's
+// fills: bought less the commission taken in the base asset, less sold.
+func (r *liveRig) heldAtExchange(bot string) decimal.Decimal {
+	r.t.Helper()
+	orders := r.fakeOrders()
+	rules, _ := r.srv.Rules(liveSymbol)
+	held := decimal.Zero
+	for _, v := range r.journal(bot, false) {
+		for _, f := range orders[v.ClientID].Fills {
+			var err error
+			if f.Side == exchange.Buy {
+				held, err = held.Add(f.Qty)
+				if err == nil && f.FeeAsset == rules.Base {
+					held, err = held.Sub(f.Fee)
+				}
+			} else {
+				held, err = held.Sub(f.Qty)
+			}
+			if err != nil {
+				r.t.Fatal(err)
+			}
+		}
+	}
+	return held
+}
+
 // mismatch compares every journal row with the fake's record of the same client id, and the
 // fills by trade id. It returns "" when the journal tells the truth.
 func (r *liveRig) mismatch() string {
@@ -331,4 +357,46 @@ type plainCreds struct{ key, secret string }
 
 func (c plainCreds) Use(_ context.Context, fn func(apiKey, apiSecret []byte) error) error {
 	return fn([]byte(c.key), []byte(c.secret))
+}
+
+// snapshotMatches reports whether the engine's snapshot shows the live account's balances as
+// the exchange holds them, and the price the exchange last traded at.
+func (r *liveRig) snapshotMatches() bool {
+	snap := r.rt.Engine.Snapshot()
+	shown := map[string]engine.BalanceView{}
+	for _, b := range snap.Balances {
+		if b.Mode == engine.Live {
+			shown[b.Asset] = b
+		}
+	}
+	held := r.srv.Balances(liveKey)
+	n := 0
+	for asset, b := range held {
+		if b.Free.IsZero() && b.Locked.IsZero() {
+			continue
+		}
+		n++
+		if v, ok := shown[asset]; !ok || !v.Free.Equal(b.Free) || !v.Locked.Equal(b.Locked) {
+			return false
+		}
+	}
+	if n != len(shown) {
+		return false
+	}
+	for _, p := range snap.Prices {
+		if p.Symbol == liveSymbol {
+			return p.Last.Equal(decimal.MustParse(r.price))
+		}
+	}
+	return false
+}
+
+// signedPath reports whether a REST path needs the API key.
+func signedPath(path string) bool {
+	switch path {
+	case "/api/v3/order", "/api/v3/openOrders", "/api/v3/allOrders", "/api/v3/account", "/api/v3/myTrades",
+		"/sapi/v1/account/apiRestrictions":
+		return true
+	}
+	return false
 }

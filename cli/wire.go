@@ -34,6 +34,7 @@ type runtime struct {
 	paper     *paper.Account
 	limits    *binance.Limits // one request budget per IP, shared by every Binance client
 	logCloser io.Closer
+	runCtx    context.Context // lives until Close: the engine and the live order streams
 	cancel    context.CancelFunc
 	done      chan error
 }
@@ -109,7 +110,7 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
-	rt.cancel = cancel
+	rt.runCtx, rt.cancel = runCtx, cancel
 	rt.done = make(chan error, 1)
 	go func() { rt.done <- rt.Engine.Run(runCtx) }()
 	return rt, nil
@@ -164,7 +165,12 @@ func (rt *runtime) liveTrader(label string) (exchange.Trader, error) {
 	if !rt.Vault.Unlocked() {
 		return nil, vault.ErrLocked
 	}
-	return binance.New(rt.binanceConfig(rt.Vault.Lender(label)))
+	c, err := binance.New(rt.binanceConfig(rt.Vault.Lender(label)))
+	if err != nil {
+		return nil, err
+	}
+	// Fills arrive over Binance's WebSocket API when it is reachable; the engine still polls.
+	return c.WithOrderUpdates(rt.runCtx), nil
 }
 
 // keyOK reports whether label names an active credential for this exchange whose last

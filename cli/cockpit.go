@@ -15,6 +15,7 @@ import (
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/instance"
+	"github.com/quantdeck/quantdeck/sshd"
 	"github.com/quantdeck/quantdeck/tui"
 	"github.com/quantdeck/quantdeck/vault"
 )
@@ -65,6 +66,10 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	lock, err := instance.Acquire(st.Home)
+	if errors.Is(err, instance.ErrRunning) {
+		// Opening the database twice would put two engines on one journal.
+		return fmt.Errorf("cockpit: %w\nIf it is `quantdeck serve --ssh`, attach to its cockpit with: %s", err, sshd.SSHCommand(st.SSHAddr))
+	}
 	if err != nil {
 		return fmt.Errorf("cockpit: %w", err)
 	}
@@ -75,6 +80,16 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer rt.Close()
+	// The control socket (and the API when a token is set) let `quantdeck bots start|stop` and
+	// scripts reach this engine instead of writing behind its back.
+	stopServers, warning, err := startBackgroundServers(ctx, rt, st)
+	if err != nil {
+		return err
+	}
+	defer stopServers()
+	if warning != "" {
+		fmt.Fprintln(env.Stderr, "warning:", warning)
+	}
 	if pass != nil {
 		if err := unlockFromEnv(ctx, rt, pass); err != nil {
 			return err

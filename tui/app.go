@@ -84,6 +84,8 @@ type Model struct {
 	confirm *confirmation
 	status  status
 
+	subscribed bool // the engine subscription outlives a seal and the unlock that follows
+
 	frame        string
 	dirty        bool
 	framePending bool
@@ -164,7 +166,18 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
 		}
-		return tea.Batch(m.markDirty(), m.clockTick(), m.loadChartCmd()), false
+		return tea.Batch(m.markDirty(), m.clockTick(), m.loadChartCmd(), sealCheckCmd(m.opts.Vault)), false
+	case vaultSealedMsg:
+		if m.screen == scrUnlock || m.quitting {
+			return nil, false
+		}
+		// Sealed from elsewhere (`quantdeck seal`, another session): nothing here may go on
+		// without the passphrase.
+		m.confirm, m.overlay = nil, nil
+		m.screen = scrUnlock
+		m.unlock = newUnlockScreen()
+		m.setInfo("the vault was sealed: unlock it to go on")
+		return checkVaultCmd(m.ctx, m.opts.Vault), true
 	case eventMsg:
 		return tea.Batch(m.handleEvent(msg.ev), m.wait(m.events)), false
 	case eventsClosedMsg:
@@ -259,11 +272,12 @@ func (m *Model) clockTick() tea.Cmd {
 func (m *Model) enterCockpit() tea.Cmd {
 	m.screen = scrDashboard
 	m.unlock.wipe()
-	return tea.Batch(
-		subscribeCmd(m.ctx, m.opts.Engine),
-		loadSnapshotCmd(m.opts.Engine),
-		m.clockTick(),
-	)
+	cmds := []tea.Cmd{loadSnapshotCmd(m.opts.Engine), m.clockTick()}
+	if !m.subscribed {
+		m.subscribed = true
+		cmds = append(cmds, subscribeCmd(m.ctx, m.opts.Engine))
+	}
+	return tea.Batch(cmds...)
 }
 
 // runningBots counts the bots that are running.

@@ -59,6 +59,19 @@ func pollUnlockedCmd(v Unlocker) tea.Cmd {
 	}
 }
 
+// vaultSealedMsg says the vault was sealed while the cockpit was open.
+type vaultSealedMsg struct{}
+
+// sealCheckCmd reports a vault that was unlocked and is sealed now, and otherwise nothing.
+func sealCheckCmd(v Unlocker) tea.Cmd {
+	return func() tea.Msg {
+		if v != nil && !v.Unlocked() {
+			return vaultSealedMsg{}
+		}
+		return nil
+	}
+}
+
 func newUnlockScreen() *unlockScreen { return &unlockScreen{} }
 
 func (u *unlockScreen) wipe() {

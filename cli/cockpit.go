@@ -68,7 +68,7 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	lock, err := instance.Acquire(st.Home)
 	if errors.Is(err, instance.ErrRunning) {
 		// Opening the database twice would put two engines on one journal.
-		return fmt.Errorf("cockpit: %w\nIf it is `quantdeck serve --ssh`, attach to its cockpit with: %s", err, sshd.SSHCommand(st.SSHAddr))
+		return fmt.Errorf("cockpit: %w\n%s", err, sshd.AttachHint(ctx, st.SSHAddr))
 	}
 	if err != nil {
 		return fmt.Errorf("cockpit: %w", err)

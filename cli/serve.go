@@ -38,7 +38,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	passFile := fs.String("passphrase-file", "", "read the vault passphrase from `PATH` (first line), e.g. a systemd credential")
-	withSSH := fs.Bool("ssh", false, "also host the cockpit over SSH on QUANTDECK_SSH_ADDR")
+	withSSH := fs.Bool("ssh", false, "also host the cockpit over SSH on QUANTDECK_SSH_ADDR (or set QUANTDECK_SSH=true)")
 	fs.Usage = func() {
 		fmt.Fprint(env.Stdout, serveUsage)
 		fs.SetOutput(env.Stdout)
@@ -76,7 +76,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer lock.Close()
 
-	return runServe(ctx, env, st, pass, *withSSH)
+	return runServe(ctx, env, st, pass, *withSSH || st.SSH)
 }
 
 // servePassphrase returns the passphrase from --passphrase-file or QUANTDECK_VAULT_PASSPHRASE,

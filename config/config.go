@@ -32,6 +32,7 @@ const (
 	EnvAPIToken           = "QUANTDECK_API_TOKEN"
 	EnvAPIAllowRemote     = "QUANTDECK_API_ALLOW_REMOTE"
 	EnvSSHAddr            = "QUANTDECK_SSH_ADDR"
+	EnvSSH                = "QUANTDECK_SSH"
 	EnvSimSeed            = "QUANTDECK_SIM_SEED"
 	EnvSimSpeed           = "QUANTDECK_SIM_SPEED"
 	EnvPaperBalance       = "QUANTDECK_PAPER_BALANCE"
@@ -41,7 +42,7 @@ const (
 var known = map[string]bool{
 	EnvHome: true, EnvExchange: true, EnvRESTURL: true, EnvWSURL: true, EnvWSAPIURL: true, EnvSymbols: true,
 	EnvVaultPassphrase: true, EnvNewVaultPassphrase: true, EnvKDFIterations: true,
-	EnvAPIAddr: true, EnvAPIToken: true, EnvAPIAllowRemote: true, EnvSSHAddr: true,
+	EnvAPIAddr: true, EnvAPIToken: true, EnvAPIAllowRemote: true, EnvSSHAddr: true, EnvSSH: true,
 	EnvSimSeed: true, EnvSimSpeed: true, EnvPaperBalance: true, EnvPaperFee: true,
 }
 
@@ -64,6 +65,7 @@ type Settings struct {
 	APIToken       string
 	APIAllowRemote bool
 	SSHAddr        string
+	SSH            bool // serve also hosts the cockpit over SSH (as with --ssh)
 	SimSeed        int64
 	SimSpeed       float64 // ticks per second multiplier for the simulated market; 1 is real time
 	PaperBalance   string  // starting quote balance for paper accounts, decimal text
@@ -181,6 +183,13 @@ func (s *Source) Load() (Settings, []string, error) {
 		}
 		st.APIAllowRemote = b
 	}
+	if v := s.get(EnvSSH); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return st, warnings, fmt.Errorf("config: %s=%q must be true or false", EnvSSH, v)
+		}
+		st.SSH = b
+	}
 	st.SimSpeed = 1
 	if v := s.get(EnvSimSpeed); v != "" {
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
@@ -197,8 +206,12 @@ func (s *Source) Load() (Settings, []string, error) {
 		st.SimSeed = n
 	}
 	for _, a := range []struct{ name, addr string }{{EnvAPIAddr, st.APIAddr}, {EnvSSHAddr, st.SSHAddr}} {
-		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+		host, _, err := net.SplitHostPort(a.addr)
+		if err != nil {
 			return st, warnings, fmt.Errorf("config: %s=%q is not host:port", a.name, a.addr)
+		}
+		if strings.HasPrefix(host, "-") {
+			return st, warnings, fmt.Errorf("config: %s=%q: a host name cannot start with '-'", a.name, a.addr)
 		}
 	}
 	return st, warnings, nil

@@ -227,3 +227,29 @@ func FuzzLoadDotenv(f *testing.F) {
 		}
 	})
 }
+
+func TestSSHSettings(t *testing.T) {
+	cases := []struct {
+		env     map[string]string
+		wantSSH bool
+		wantErr string
+	}{
+		{env: map[string]string{}, wantSSH: false},
+		{env: map[string]string{EnvSSH: "true"}, wantSSH: true},
+		{env: map[string]string{EnvSSH: "maybe"}, wantErr: "must be true or false"},
+		{env: map[string]string{EnvSSHAddr: "-oProxyCommand=x:2222"}, wantErr: "cannot start with '-'"},
+	}
+	for _, c := range cases {
+		src := &Source{Getenv: func(k string) string { return c.env[k] }, Dir: t.TempDir()}
+		st, _, err := src.Load()
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%v: err = %v, want %q", c.env, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || st.SSH != c.wantSSH {
+			t.Errorf("%v: SSH = %v, err %v; want %v", c.env, st.SSH, err, c.wantSSH)
+		}
+	}
+}

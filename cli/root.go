@@ -96,6 +96,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  quantdeck %-15s %s\n", c.name, c.short)
 	}
 	fmt.Fprintln(w, "\nEvery command has -h. Settings come from flags, the environment and .env (see .env.example).")
+	fmt.Fprintln(w, "Over SSH, run the cockpit inside tmux (tmux new -A -s quantdeck quantdeck) or use")
+	fmt.Fprintln(w, "`quantdeck serve --ssh`, so a dropped connection does not stop your bots.")
 }
 
 func cmdVersion(_ context.Context, env *Env, _ []string) error {

@@ -43,6 +43,9 @@ func TestLiveTradingEndToEnd(t *testing.T) {
 	t.Log("step 6: a sealed vault signs nothing; unsealing reconciles and resumes the bots")
 	r.sealAndUnseal()
 
+	t.Log("step 7: a fill made while every connection is down is still recorded")
+	r.droppedStreams()
+
 	r.waitFor("the journal to agree with the exchange", func() bool { return r.mismatch() == "" })
 	r.waitFor("the cockpit's live balances and price to match the exchange", r.snapshotMatches)
 	r.noDuplicateSends()
@@ -433,5 +436,24 @@ func (r *liveRig) sealAndUnseal() {
 		return r.openIncludes("BUY@59000", "SELL@60500") && r.fakeOpen()[sell.ClientID].ExchangeID == sell.ExchangeID &&
 			r.mismatch() == ""
 	})
+	r.noDuplicateSends()
+}
+
+// droppedStreams cuts every websocket (market data and order updates) as a network failure
+// would, and fills an order before the connections are back: the engine still learns of the
+// fill, from the order update stream's lookups after reconnecting or from its polling.
+func (r *liveRig) droppedStreams() {
+	t := r.t
+	reconnects := r.rt.Engine.Snapshot().Health.Reconnects
+	r.srv.DropStreams()
+	r.setPrice("58900") // the buy at 59000 fills while nothing listens
+	r.waitFor("the fill made while disconnected recorded and the market stream back", func() bool {
+		_, filled := r.row("grid", exchange.Buy, "59000", engine.OrderFilled)
+		h := r.rt.Engine.Snapshot().Health
+		return filled && h.Stream == exchange.StreamLive && h.Reconnects > reconnects && r.mismatch() == ""
+	})
+	if pos, want := r.bot("grid").Position, r.heldAtExchange("grid"); !pos.Equal(want) {
+		t.Fatalf("grid position is %s, the exchange's fills say %s", pos, want)
+	}
 	r.noDuplicateSends()
 }

@@ -115,6 +115,16 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// noArgs refuses positional arguments without repeating them: someone who typed an API key
+// or secret on the command line must not see it echoed into a terminal log or the journal.
+func noArgs(fs *flag.FlagSet, cmd string) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %d unexpected argument(s), not repeated here: key, secret and passphrase never go on the command line "+
+		"(pipe the key and the secret as two lines of standard input, or type them when asked)", ErrUsage, cmd, fs.NArg())
+}
+
 // open loads settings, the log, the store and the vault.
 func (k *keyTool) open(ctx context.Context) (func(), error) {
 	if err := vault.DisableCoreDumps(); err != nil {
@@ -188,8 +198,8 @@ func (k *keyTool) add(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: keys add: unexpected argument %q (key and secret go on standard input)", ErrUsage, fs.Arg(0))
+	if err := noArgs(fs, "keys add"); err != nil {
+		return err
 	}
 	if *label == "" {
 		return fmt.Errorf("%w: keys add: --label is required", ErrUsage)
@@ -264,6 +274,9 @@ func (k *keyTool) rotate(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs, "keys rotate"); err != nil {
+		return err
+	}
 	if *label == "" {
 		return fmt.Errorf("%w: keys rotate: --label is required", ErrUsage)
 	}
@@ -310,6 +323,8 @@ func (k *keyTool) remove(ctx context.Context, args []string) error {
 	}
 	if *label == "" && fs.NArg() == 1 {
 		*label = fs.Arg(0)
+	} else if err := noArgs(fs, "keys remove"); err != nil {
+		return err
 	}
 	if *label == "" {
 		return fmt.Errorf("%w: keys remove: --label is required", ErrUsage)
@@ -349,6 +364,9 @@ func (k *keyTool) remove(ctx context.Context, args []string) error {
 func (k *keyTool) list(ctx context.Context, args []string) error {
 	fs := k.flags("keys list", "keys list")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs, "keys list"); err != nil {
 		return err
 	}
 	closeAll, err := k.open(ctx)
@@ -430,6 +448,9 @@ func (k *keyTool) vault(ctx context.Context, args []string) error {
 	fs := k.flags("vault passwd", "vault passwd")
 	fs.Usage = func() { fmt.Fprint(k.env.Stdout, vaultUsage) }
 	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if err := noArgs(fs, "vault passwd"); err != nil {
 		return err
 	}
 	closeAll, err := k.open(ctx)

@@ -252,7 +252,10 @@ func TestKeysRefuseBadInputAndLoseNothing(t *testing.T) {
 		{"existing label", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "add", "--label", "main"}, 1, "already exists"},
 		{"label with a space", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "add", "--label", "my key"}, 1, "letters, digits"},
 		{"no label", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "add"}, 2, "--label is required"},
-		{"key on the command line", "", withPass(pass1), []string{"keys", "add", "--label", "b", "SOMEKEY"}, 2, "standard input"},
+		{"key on the command line", "", withPass(pass1), []string{"keys", "add", "--label", "b", "ARGVKEY0123456789", "ARGVSECRET0123456789"}, 2, "standard input"},
+		{"new key on the rotate command line", "", withPass(pass1), []string{"keys", "rotate", "--label", "main", "ARGVKEY0123456789"}, 2, "never go on the command line"},
+		{"passphrase on the passwd command line", "", withPass(pass1), []string{"vault", "passwd", "ARGVSECRET0123456789"}, 2, "never go on the command line"},
+		{"secret after the label to remove", "", withPass(pass1), []string{"keys", "remove", "--label", "main", "--yes", "ARGVSECRET0123456789"}, 2, "never go on the command line"},
 		{"wrong passphrase", "CASEKEY1\nCASESECRET1\n", withPass("not the passphrase"), []string{"keys", "add", "--label", "b"}, 1, "vault: wrong passphrase"},
 		{"no passphrase and no terminal", "CASEKEY1\nCASESECRET1\n", nil, []string{"keys", "add", "--label", "b"}, 1, "set QUANTDECK_VAULT_PASSPHRASE"},
 		{"rotate unknown label", "CASEKEY1\nCASESECRET1\n", withPass(pass1), []string{"keys", "rotate", "--label", "ghost"}, 1, "no active key"},
@@ -268,6 +271,11 @@ func TestKeysRefuseBadInputAndLoseNothing(t *testing.T) {
 			r := qd(t, home, c.stdin, c.env, c.args...)
 			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
 				t.Fatalf("want exit %d and %q, got %s", c.code, c.want, r)
+			}
+			for _, a := range c.args {
+				if strings.HasPrefix(a, "ARGV") && strings.Contains(r.stdout+r.stderr, a) {
+					t.Errorf("output repeats the argument %q", a)
+				}
 			}
 			if c.stdin != "" {
 				for _, line := range strings.Split(strings.TrimSpace(c.stdin), "\n") {

@@ -12,14 +12,14 @@ import (
 // grid keeps a ladder of limit orders between Lower and Upper, one order at most per level:
 // buys below the price to start with; when a buy at level i fills it places a sell at i+1, and
 // when a sell at level i fills it places a buy at i-1. The budget is enforced by the risk
-// guard: buys it refuses wait until a fill frees money.
+// guard: orders it refuses (budget, open-order cap) wait until a fill frees money or a slot.
 type grid struct {
 	p       GridParams
 	busy    []bool            // a level has an order (in flight or on the book)
 	side    []exchange.Side   // that order's side
 	qty     []decimal.Decimal // that order's quantity
 	todo    []gridOrder       // orders to place on the next tick
-	held    []int             // ladder buys refused for budget, retried after the next fill
+	held    []gridOrder       // orders refused (budget, open-order cap, full queue), retried after the next fill
 	started bool
 	owed    int // sells owed for a restored position without sell orders
 }
@@ -150,20 +150,20 @@ func (g *grid) OnOrder(u OrderUpdate) {
 	}
 	g.busy[i] = false
 	if u.Refused || u.State != OrderFilled {
-		if u.Side == exchange.Buy && (u.Refused || u.State == OrderRejected) {
-			g.held = append(g.held, i)
+		if u.Refused || u.State == OrderRejected {
+			// A refused sell is kept too: dropping it would strand the coins it sells.
+			g.held = append(g.held, gridOrder{i, u.Side})
 		}
 		return
 	}
-	// A fill frees money: retry the held buys, then place the opposite order.
-	for _, h := range g.held {
-		g.todo = append(g.todo, gridOrder{h, exchange.Buy})
-	}
-	g.held = g.held[:0]
+	// A fill frees money and an open-order slot: the opposite order takes the slot first
+	// (a buy's sell is what gets the coins back out), then the held orders are retried.
 	if u.Side == exchange.Buy && i+1 < len(g.busy) {
 		g.todo = append(g.todo, gridOrder{i + 1, exchange.Sell})
 	}
 	if u.Side == exchange.Sell && i > 0 {
 		g.todo = append(g.todo, gridOrder{i - 1, exchange.Buy})
 	}
+	g.todo = append(g.todo, g.held...)
+	g.held = g.held[:0]
 }

@@ -231,6 +231,8 @@ func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
 		return m.updateForm(msg)
 	case orderPlacedMsg:
 		return m.updateTicket(msg)
+	case botRemovedMsg:
+		return m.botRemoved(msg)
 	case keyLabelsMsg:
 		switch {
 		case m.screen == scrForm && m.form != nil:

@@ -163,6 +163,8 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 		return m.stopBot(b)
 	case key.Matches(k, m.keys.Edit):
 		return m.editBot(b)
+	case key.Matches(k, m.keys.Remove):
+		return m.removeBot(b)
 	case key.Matches(k, m.keys.Order):
 		return m.openTicket(b.Config.Symbol)
 	case key.Matches(k, m.keys.Cancel):

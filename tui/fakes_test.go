@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -67,7 +68,14 @@ func (f *fakeEngine) UpdateBot(_ context.Context, cfg engine.BotConfig) error {
 	return f.record("UpdateBot %s", cfg.Name)
 }
 func (f *fakeEngine) RemoveBot(_ context.Context, name string) error {
-	return f.record("RemoveBot %s", name)
+	if err := f.record("RemoveBot %s", name); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	bots := slices.Clone(f.snap.Bots)
+	f.snap.Bots = slices.DeleteFunc(bots, func(b engine.BotView) bool { return b.Config.Name == name })
+	return nil
 }
 func (f *fakeEngine) StartBot(_ context.Context, name string) error {
 	return f.record("StartBot %s", name)

@@ -34,7 +34,7 @@ func (m *Model) shortHelp() []key.Binding {
 	case scrDashboard:
 		return k.dashboardHelp(m.dash.focus)
 	case scrDetail:
-		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Up, k.Back, k.Help}
+		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
 	case scrForm:
 		return []key.Binding{k.NextField, k.Left, k.Submit, k.Back}
 	case scrTicket:

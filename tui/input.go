@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -112,6 +113,8 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 		return m.withBot(m.stopBot)
 	case key.Matches(k, m.keys.Edit):
 		return m.withBot(m.editBot)
+	case key.Matches(k, m.keys.Remove):
+		return m.withBot(m.removeBot)
 	case key.Matches(k, m.keys.New):
 		return m.openForm(nil)
 	case key.Matches(k, m.keys.Order):
@@ -193,6 +196,53 @@ func (m *Model) editBot(b engine.BotView) tea.Cmd {
 	}
 	cfg := b.Config
 	return m.openForm(&cfg)
+}
+
+// removeBot asks before deleting a stopped bot; its orders, fills and history stay in the
+// journal.
+func (m *Model) removeBot(b engine.BotView) tea.Cmd {
+	name, svc, ctx := b.Config.Name, m.opts.Engine, m.ctx
+	if b.State != engine.BotStopped {
+		m.setError(name+" is "+string(b.State)+": stop it with x, then remove it", nil)
+		return nil
+	}
+	detail := "Its settings are deleted; its orders, fills and history stay in the journal. This cannot be undone."
+	if b.Config.Mode == engine.Live {
+		detail = "A LIVE bot on key " + b.Config.KeyLabel + ". " + detail
+	}
+	m.ask("Remove bot "+name+"?", detail, true, func() tea.Cmd {
+		m.setInfo("removing " + name + "…")
+		return func() tea.Msg {
+			c, cancel := context.WithTimeout(ctx, callTimeout)
+			defer cancel()
+			return botRemovedMsg{name: name, err: svc.RemoveBot(c, name)}
+		}
+	})
+	return nil
+}
+
+// botRemovedMsg reports the end of a removal.
+type botRemovedMsg struct {
+	name string
+	err  error
+}
+
+// botRemoved drops the bot at once (the next snapshot agrees) and leaves its detail screen.
+func (m *Model) botRemoved(msg botRemovedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setError("could not remove "+msg.name, msg.err)
+		return nil
+	}
+	if i := slices.IndexFunc(m.snap.Bots, func(b engine.BotView) bool { return b.Config.Name == msg.name }); i >= 0 {
+		m.snap.Bots = slices.Delete(slices.Clone(m.snap.Bots), i, i+1)
+		m.dash.snapshotChanged("", "")
+	}
+	if m.screen == scrDetail && m.detail != nil && m.detail.name == msg.name {
+		m.detail = nil
+		m.toDashboard()
+	}
+	m.setInfo("bot " + msg.name + " removed")
+	return loadSnapshotCmd(m.opts.Engine)
 }
 
 func (m *Model) cancelOrder(o engine.OrderView) tea.Cmd {

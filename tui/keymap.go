@@ -10,7 +10,8 @@ type keyMap struct {
 	Tab, ShiftTab, NextField   key.Binding
 	Enter, Back                key.Binding
 	Start, Stop                key.Binding
-	New, Edit, Order, Cancel   key.Binding
+	New, Edit, Remove          key.Binding
+	Order, Cancel              key.Binding
 	Kill, Keys, Help, Quit     key.Binding
 	ForceQuit                  key.Binding
 	Yes, No                    key.Binding
@@ -38,6 +39,7 @@ func newKeyMap() keyMap {
 		Stop:      b("x", "stop", "x"),
 		New:       b("n", "new bot", "n"),
 		Edit:      b("e", "edit", "e"),
+		Remove:    b("D", "remove bot", "D"),
 		Order:     b("o", "order", "o"),
 		Cancel:    b("c", "cancel order", "c"),
 		Kill:      b("K", "kill switch", "K"),
@@ -59,7 +61,7 @@ func newKeyMap() keyMap {
 func (k keyMap) helpGroups() []helpGroup {
 	return []helpGroup{
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
-		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit}},
+		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
 		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.Yes, k.No}},
@@ -82,7 +84,7 @@ func (k keyMap) dashboardHelp(focus paneKind) []key.Binding {
 		return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.New, k.Kill, k.Keys}
 	case paneBots:
 		enter.SetHelp("enter", "open bot")
-		return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.Start, k.Stop, k.Edit, k.New, k.Order, k.Kill, k.Keys}
+		return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.Start, k.Stop, k.Edit, k.New, k.Remove, k.Order, k.Kill, k.Keys}
 	case paneOrders:
 		enter.SetHelp("enter", "open its bot")
 		return []key.Binding{k.Help, k.Quit, k.Tab, k.Cancel, enter, k.Order, k.Kill, k.Keys}

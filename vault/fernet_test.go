@@ -87,12 +87,33 @@ func TestFernetVerifyVectors(t *testing.T) {
 	}
 }
 
+// Each invalid vector is refused for its own reason: a token whose MAC is right (all but the
+// first) must fail on the check the spec names, proving that check runs and is not masked by
+// an earlier one failing by accident.
 func TestFernetInvalidVectors(t *testing.T) {
-	for _, fv := range loadFernetVectors(t, "invalid.json") {
+	want := map[string]error{
+		"incorrect mac":                           errTokenAuth,
+		"too short":                               errTokenMalformed,
+		"invalid base64":                          errTokenMalformed,
+		"payload size not multiple of block size": errTokenMalformed,
+		"payload padding error":                   errTokenMalformed,
+		"far-future TS (unacceptable clock skew)": errTokenExpired,
+		"expired TTL":                             errTokenExpired,
+		"incorrect IV (causes padding error)":     errTokenMalformed,
+	}
+	vs := loadFernetVectors(t, "invalid.json")
+	if len(vs) != len(want) {
+		t.Fatalf("%d invalid vectors, want %d", len(vs), len(want))
+	}
+	for _, fv := range vs {
 		t.Run(fv.Desc, func(t *testing.T) {
+			wantErr, ok := want[fv.Desc]
+			if !ok {
+				t.Fatalf("no expected error for %q", fv.Desc)
+			}
 			got, err := fernetDecrypt(fv.key(t), fv.Token, time.Duration(fv.TTL)*time.Second, fv.now(t))
-			if err == nil {
-				t.Fatalf("accepted an invalid token, plaintext %q", got)
+			if !errors.Is(err, wantErr) {
+				t.Fatalf("err = %v (plaintext %q), want %v", err, got, wantErr)
 			}
 		})
 	}
@@ -110,8 +131,14 @@ func TestFernetAnyFlippedByteRejected(t *testing.T) {
 		for _, mask := range []byte{0x01, 0x80} {
 			bad := bytes.Clone(raw)
 			bad[i] ^= mask
-			if pt, err := fernetDecrypt(key, base64.URLEncoding.EncodeToString(bad), 0, time.Now()); err == nil {
+			pt, err := fernetDecrypt(key, base64.URLEncoding.EncodeToString(bad), 0, time.Now())
+			if err == nil {
 				t.Fatalf("byte %d ^ %#x accepted, plaintext %q", i, mask, pt)
+			}
+			// Past the version byte, the MAC check must be what refuses it: nothing is
+			// decrypted or unpadded before the token is authenticated.
+			if i > 0 && !errors.Is(err, errTokenAuth) {
+				t.Fatalf("byte %d ^ %#x: err = %v, want the MAC check to refuse it", i, mask, err)
 			}
 		}
 	}

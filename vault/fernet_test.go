@@ -92,14 +92,14 @@ func TestFernetVerifyVectors(t *testing.T) {
 // an earlier one failing by accident.
 func TestFernetInvalidVectors(t *testing.T) {
 	want := map[string]error{
-		"incorrect mac":                           errTokenAuth,
-		"too short":                               errTokenMalformed,
-		"invalid base64":                          errTokenMalformed,
+		"incorrect mac":  errTokenAuth,
+		"too short":      errTokenMalformed,
+		"invalid base64": errTokenMalformed,
 		"payload size not multiple of block size": errTokenMalformed,
 		"payload padding error":                   errTokenMalformed,
 		"far-future TS (unacceptable clock skew)": errTokenExpired,
-		"expired TTL":                             errTokenExpired,
-		"incorrect IV (causes padding error)":     errTokenMalformed,
+		"expired TTL":                         errTokenExpired,
+		"incorrect IV (causes padding error)": errTokenMalformed,
 	}
 	vs := loadFernetVectors(t, "invalid.json")
 	if len(vs) != len(want) {

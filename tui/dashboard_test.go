@@ -130,7 +130,7 @@ func TestDashboardBotActions(t *testing.T) {
 		{"stop a running bot", nil, []string{"x"}, []string{"StopBot bot-00"}, []string{"bot-00 stopped"}},
 		{"start a live bot asks first", liveFirst, []string{"s"}, nil, []string{"Start bot-00 in LIVE mode?", "real orders"}},
 		{"live start confirmed", liveFirst, []string{"s", "y"}, []string{"StartBot bot-00"}, nil},
-		{"live start declined", liveFirst, []string{"s", "n"}, nil, []string{"cancelled"}},
+		{"live start declined", liveFirst, []string{"s", "n"}, nil, []string{"answered no: nothing was done"}},
 		{"edit a running bot is refused", nil, []string{"e"}, nil, []string{"bot-00 is running: stop it with x"}},
 		{"edit a stopped bot opens the form", stopAll, []string{"e"}, nil, []string{"Edit bot bot-00"}},
 		{"start while the kill switch is engaged", killed, []string{"s"}, nil, []string{"kill switch is engaged"}},

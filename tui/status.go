@@ -61,6 +61,8 @@ type confirmation struct {
 func (m *Model) ask(prompt, detail string, danger bool, onYes func() tea.Cmd) {
 	m.confirm = &confirmation{prompt: prompt, detail: detail, danger: danger, onYes: onYes}
 	m.overlay = nil
+	// An older message under the question would read as its answer.
+	m.status = status{}
 }
 
 func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
@@ -73,8 +75,9 @@ func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
 		m.confirm, m.overlay = nil, nil
 		return c.onYes()
 	case key.Matches(k, m.keys.No), key.Matches(k, m.keys.ForceQuit):
+		// Not "cancelled": the question may itself be about cancelling an order.
 		m.confirm, m.overlay = nil, nil
-		m.setInfo("cancelled")
+		m.setInfo("answered no: nothing was done")
 	}
 	return nil
 }

@@ -437,6 +437,18 @@ func (r *liveRig) sealAndUnseal() {
 			r.mismatch() == ""
 	})
 	r.noDuplicateSends()
+	// The account's client, and with it its one order update stream, outlives the seal:
+	// unsealing opens no second stream.
+	a, errA := r.rt.liveTrader(liveLabel)
+	b, errB := r.rt.liveTrader(liveLabel)
+	if errA != nil || errB != nil || a != b {
+		t.Fatalf("each use of the key builds a new client (%v, %v)", errA, errB)
+	}
+	for _, q := range r.srv.Requests()[sealed:] {
+		if q.Path == "/ws-api/v3" {
+			t.Fatalf("unsealing opened another order update stream")
+		}
+	}
 }
 
 // droppedStreams cuts every websocket (market data and order updates) as a network failure

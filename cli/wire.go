@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -37,6 +38,9 @@ type runtime struct {
 	runCtx    context.Context // lives until Close: the engine and the live order streams
 	cancel    context.CancelFunc
 	done      chan error
+
+	tradersMu sync.Mutex
+	traders   map[string]exchange.Trader // live clients by key label, each with its order stream
 }
 
 // market is what the engine needs of a price source.
@@ -157,7 +161,10 @@ func (rt *runtime) binanceConfig(creds exchange.Credentials) binance.Config {
 	return bc
 }
 
-// liveTrader builds a signed Binance client that borrows the credential's plaintext per call.
+// liveTrader returns the signed Binance client for a credential label, which borrows the
+// plaintext per call. There is one per label for the runtime's life: its order update stream
+// runs until Close, so a client built again after the vault is sealed and unlocked would open
+// a second stream for the same account and leave the first running.
 func (rt *runtime) liveTrader(label string) (exchange.Trader, error) {
 	if rt.Settings.Exchange == "sim" {
 		return nil, errors.New("live trading needs QUANTDECK_EXCHANGE=binance or binance-testnet")
@@ -165,12 +172,22 @@ func (rt *runtime) liveTrader(label string) (exchange.Trader, error) {
 	if !rt.Vault.Unlocked() {
 		return nil, vault.ErrLocked
 	}
+	rt.tradersMu.Lock()
+	defer rt.tradersMu.Unlock()
+	if t := rt.traders[label]; t != nil {
+		return t, nil
+	}
 	c, err := binance.New(rt.binanceConfig(rt.Vault.Lender(label)))
 	if err != nil {
 		return nil, err
 	}
 	// Fills arrive over Binance's WebSocket API when it is reachable; the engine still polls.
-	return c.WithOrderUpdates(rt.runCtx), nil
+	t := c.WithOrderUpdates(rt.runCtx)
+	if rt.traders == nil {
+		rt.traders = map[string]exchange.Trader{}
+	}
+	rt.traders[label] = t
+	return t, nil
 }
 
 // keyOK reports whether label names an active credential for this exchange whose last

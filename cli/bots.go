@@ -36,6 +36,8 @@ Strategy parameters (--set, repeatable):
          max_buys (optional), dip_steps (optional, comma-separated percents)
   grid:  lower, upper, levels, quantity (base per level)
 
+A bot that loses its --daily-loss-limit in a UTC day (realized, plus the move of the position it
+holds since the day began) pauses and cancels its orders; it starts again at 00:00 UTC.
 Bots trade on paper unless --live is given with the label of a stored, permission-checked key.
 When QuantDeck already runs on this data (the cockpit or serve), start and stop go to it;
 otherwise they record what the next start of the engine does.
@@ -145,7 +147,7 @@ func (bt *botTool) add(ctx context.Context, args []string) error {
 	fs.Var(&budget, "budget", "most quote currency the bot may commit")
 	fs.Var(&maxOrder, "max-order-value", "largest order value in quote currency")
 	fs.IntVar(&cfg.MaxOpenOrders, "max-open-orders", 0, "most open orders at once")
-	fs.Var(&dayLoss, "daily-loss-limit", "pause the bot after losing this much in a UTC day")
+	fs.Var(&dayLoss, "daily-loss-limit", "pause the bot after losing this much in a UTC day (fills and the open position's move); it resumes at 00:00 UTC")
 	fs.BoolVar(&live, "live", false, "trade real money with --key")
 	fs.StringVar(&cfg.KeyLabel, "key", "", "vault key label (live only)")
 	if err := parseFlags(fs, args); err != nil {

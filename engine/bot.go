@@ -23,6 +23,7 @@ type bot struct {
 	state     BotState
 	reason    string
 	startedAt time.Time
+	resumeAt  time.Time // a bot paused by the daily loss limit starts again then (next UTC midnight)
 	strat     Strategy
 	led       ledger
 	last      decimal.Decimal // latest price seen by the bot
@@ -78,7 +79,8 @@ func (e *Engine) tickBot(b *bot, t exchange.Tick, now time.Time) {
 	}
 	if limit := b.cfg.DailyLossLimit; limit.IsPos() {
 		if loss := b.led.dayLoss(now, b.last); loss.Cmp(limit) >= 0 {
-			e.pauseLocked(b, fmt.Sprintf("daily loss limit reached: lost %s of %s %s today", loss.Round(2), limit, b.led.quote))
+			b.resumeAt = nextUTCDay(now)
+			e.pauseLocked(b, fmt.Sprintf("%s: lost %s of %s %s today; resumes at 00:00 UTC", dailyLossReason, loss.Round(2), limit, b.led.quote))
 			return
 		}
 	}
@@ -174,6 +176,12 @@ func (e *Engine) refuseLocked(b *bot, it Intent, err error, now time.Time) {
 		e.event(b.cfg.Name, "warn", "order refused: %s", msg)
 	}
 }
+
+// dailyLossReason starts the reason of a bot paused by its daily loss limit.
+const dailyLossReason = "daily loss limit reached"
+
+// nextUTCDay is the UTC midnight after t.
+func nextUTCDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour) }
 
 // pauseLocked pauses a bot from the tick path: no new intents from now on; the worker is
 // stopped and the bot's open orders are cancelled in the background.

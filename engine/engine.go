@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,7 +120,7 @@ func New(cfg Config) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.bots[r.cfg.Name] = &bot{name: r.cfg.Name, cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
+		e.bots[r.cfg.Name] = loadedBot(r, led)
 	}
 	// Snapshots open with the recent history, not an empty screen.
 	if orders, err := j.orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
@@ -134,6 +135,16 @@ func New(cfg Config) (*Engine, error) {
 	e.wg.Add(1)
 	go e.writeEvents()
 	return e, nil
+}
+
+// loadedBot is a bot read from the store, not running yet. A bot the daily loss limit paused
+// resumes at the UTC midnight after it was paused (when its row was last written).
+func loadedBot(r *botRow, led ledger) *bot {
+	b := &bot{name: r.cfg.Name, cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
+	if b.state == BotPaused && strings.HasPrefix(b.reason, dailyLossReason) && !r.updatedAt.IsZero() {
+		b.resumeAt = nextUTCDay(r.updatedAt)
+	}
+	return b
 }
 
 // stoppedOr maps a stored state to the state of a bot that is not running yet: paused and

@@ -19,6 +19,8 @@ type ledger struct {
 	realized    decimal.Decimal // net of fees
 	day         time.Time       // UTC day realizedDay belongs to
 	realizedDay decimal.Decimal
+	markDay     time.Time       // UTC day dayStart belongs to
+	dayStart    decimal.Decimal // equity at the first price seen in markDay
 	buys, sells int
 }
 
@@ -129,18 +131,32 @@ func (l *ledger) unrealized(price decimal.Decimal) decimal.Decimal {
 	return u
 }
 
-// dayLoss is today's loss (positive when losing): realized today plus the open position's
-// unrealized result. Unrealized counts in full, so the limit acts early rather than late.
+// dayLoss is today's loss (positive when losing), marked to market: the bot's equity
+// (realized profit plus the open position's unrealized result) at the first price seen in the
+// current UTC day, minus its equity now. A position carried over midnight counts only the move
+// since then, so the limit resets every UTC day. After a restart mid-day the day's realized
+// result still counts; the open position's move counts from the first price after the start.
 func (l *ledger) dayLoss(now time.Time, price decimal.Decimal) decimal.Decimal {
-	r := l.realizedDay
-	if !now.UTC().Truncate(24 * time.Hour).Equal(l.day) {
-		r = decimal.Zero
-	}
-	t, err := r.Add(l.unrealized(price))
+	today := now.UTC().Truncate(24 * time.Hour)
+	equity, err := l.realized.Add(l.unrealized(price))
 	if err != nil {
 		return decimal.Zero
 	}
-	return t.Neg()
+	if !l.markDay.Equal(today) {
+		// The day's baseline: realized before today, plus the position at this price.
+		base := equity
+		if l.day.Equal(today) {
+			if base, err = base.Sub(l.realizedDay); err != nil {
+				return decimal.Zero
+			}
+		}
+		l.markDay, l.dayStart = today, base
+	}
+	loss, err := l.dayStart.Sub(equity)
+	if err != nil {
+		return decimal.Zero
+	}
+	return loss
 }
 
 // position is the strategy's view.

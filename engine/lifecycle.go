@@ -63,9 +63,10 @@ func (e *Engine) Resume(ctx context.Context) error {
 		want = append(want, b)
 	}
 	e.mu.Unlock()
+	now := e.now()
 	for _, b := range want {
 		b.mu.Lock()
-		run := b.desired == BotRunning && b.state != BotRunning && b.state != BotPaused
+		run := b.desired == BotRunning && b.state != BotRunning && (b.state != BotPaused || b.resumeDueLocked(now))
 		stopped := b.desired == BotStopped && b.state != BotRunning
 		cfg := b.cfg
 		b.mu.Unlock()
@@ -185,6 +186,7 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	b.rules, b.led, b.strat = rules, led, strat
 	strat.Restore(led.position(), open, history)
 	b.state, b.desired, b.reason, b.startedAt, b.lastRef = BotRunning, BotRunning, "", now, ""
+	b.resumeAt = time.Time{}
 	b.last = e.mkt.last(cfg.Symbol)
 	wctx, cancel := context.WithCancel(e.life)
 	b.queue, b.cancel, b.done = make(chan job, queueLen), cancel, make(chan struct{})
@@ -217,7 +219,7 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if b := e.bots[name]; b != nil {
 		return b, nil
 	}
-	b := &bot{name: row.cfg.Name, cfg: row.cfg, desired: row.desired, state: stoppedOr(row.state), reason: row.reason, led: led}
+	b := loadedBot(row, led)
 	e.bots[name] = b
 	return b, nil
 }
@@ -362,4 +364,38 @@ func (e *Engine) ReleaseKillSwitch(ctx context.Context) error {
 	e.bus.publish(KillSwitchEvent{Engaged: false})
 	e.mkt.markDirty()
 	return nil
+}
+
+// resumeDueLocked reports whether a bot the daily loss limit paused may run again: its UTC day
+// is over. b.mu is held.
+func (b *bot) resumeDueLocked(now time.Time) bool {
+	return b.state == BotPaused && !b.resumeAt.IsZero() && !now.Before(b.resumeAt)
+}
+
+// resumeNewDay starts the bots the daily loss limit paused once their UTC day is over: the
+// limit is per day, and a new day starts with a fresh allowance.
+func (e *Engine) resumeNewDay(ctx context.Context) {
+	if e.killed.Load() || e.closing.Load() || !e.resumed.Load() {
+		return
+	}
+	now := e.now()
+	e.mu.Lock()
+	all := make([]*bot, 0, len(e.bots))
+	for _, b := range e.bots {
+		all = append(all, b)
+	}
+	e.mu.Unlock()
+	for _, b := range all {
+		b.mu.Lock()
+		due := b.resumeDueLocked(now)
+		b.mu.Unlock()
+		if !due {
+			continue
+		}
+		if err := e.StartBot(ctx, b.name); err != nil {
+			e.log.Warn("resuming a bot after its daily loss limit", "bot", b.name, "err", err)
+			continue
+		}
+		e.event(b.name, "info", "resumed: a new UTC day resets the daily loss limit")
+	}
 }

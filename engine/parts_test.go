@@ -66,6 +66,40 @@ func TestDayLossResetsAtMidnight(t *testing.T) {
 	}
 }
 
+// The daily loss is marked to market: a position carried over midnight counts only the move
+// since the day's first price, so yesterday's drawdown does not pause the bot again today.
+func TestDayLossOfACarriedPosition(t *testing.T) {
+	l := ledger{base: "BTC", quote: "USDT"}
+	// Day 1: buy 1 at 100 paying 0.1 USDT fee, sell 0.5 at 90 paying 0.045 USDT fee.
+	// Realized: 0.5*90 - 0.5*100.1 - 0.045 = -5.095; 0.5 left at a cost of 50.05.
+	l.apply(FillView{Side: exchange.Buy, Qty: d("1"), Price: d("100"), Fee: d("0.1"), FeeAsset: "USDT", Time: t0.Add(time.Hour)})
+	l.apply(FillView{Side: exchange.Sell, Qty: d("0.5"), Price: d("90"), Fee: d("0.045"), FeeAsset: "USDT", Time: t0.Add(2 * time.Hour)})
+	steps := []struct {
+		at    time.Duration
+		price string
+		want  string
+	}{
+		{3 * time.Hour, "100", "5.095"}, // today's realized loss; the position counts from this first price
+		{4 * time.Hour, "80", "15.095"}, // realized 5.095 today, plus 0.5 down from 100 to 80 = 10 more
+		{25 * time.Hour, "80", "0"},     // a new UTC day: the baseline is the position at 80
+		{26 * time.Hour, "70", "5"},     // 0.5 down 10 since the day began
+		{27 * time.Hour, "86", "-3"},    // a gain today is a negative loss
+	}
+	for _, s := range steps {
+		if got := l.dayLoss(t0.Add(s.at), d(s.price)); !got.Equal(d(s.want)) {
+			t.Fatalf("at %s price %s: loss today = %s, want %s", s.at, s.price, got, s.want)
+		}
+	}
+	// Day 2: selling the rest at 86 realizes 43 - 50.05 = -7.05, but today it gained 3.
+	l.apply(FillView{Side: exchange.Sell, Qty: d("0.5"), Price: d("86"), Time: t0.Add(28 * time.Hour)})
+	if got := l.dayLoss(t0.Add(29*time.Hour), d("50")); !got.Equal(d("-3")) {
+		t.Fatalf("after selling at a profit for the day: loss today = %s, want -3", got)
+	}
+	if !l.realized.Equal(d("-12.145")) {
+		t.Fatalf("realized %s, want -12.145", l.realized)
+	}
+}
+
 func TestLimiter(t *testing.T) {
 	now := t0.Add(30 * time.Second)
 	clock := func() time.Time { return now }

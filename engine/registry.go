@@ -37,17 +37,19 @@ type botRow struct {
 	state     BotState
 	reason    string
 	startedAt time.Time
+	updatedAt time.Time
 }
 
 const botCols = `name, symbol, strategy, params, mode, key_label, budget, max_order_notional, max_open_orders,
-	daily_loss_limit, desired, state, reason, started_at`
+	daily_loss_limit, desired, state, reason, started_at, updated_at`
 
 func scanBot(s scanner) (*botRow, error) {
 	var b botRow
 	var params, mode, budget, maxNotional, dayLoss, desired, state string
 	var started sql.NullString
+	var updated string
 	if err := s.Scan(&b.cfg.Name, &b.cfg.Symbol, &b.cfg.Strategy, &params, &mode, &b.cfg.KeyLabel, &budget,
-		&maxNotional, &b.cfg.MaxOpenOrders, &dayLoss, &desired, &state, &b.reason, &started); err != nil {
+		&maxNotional, &b.cfg.MaxOpenOrders, &dayLoss, &desired, &state, &b.reason, &started, &updated); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(params), &b.cfg.Params); err != nil {
@@ -59,6 +61,7 @@ func scanBot(s scanner) (*botRow, error) {
 	if started.Valid {
 		b.startedAt = parseTime(started.String)
 	}
+	b.updatedAt = parseTime(updated)
 	return &b, nil
 }
 

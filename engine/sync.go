@@ -312,6 +312,7 @@ func (e *Engine) pollLoop(ctx context.Context) {
 		case <-t.C:
 			if e.resumed.Load() {
 				e.pollOnce(ctx, true)
+				e.resumeNewDay(ctx)
 			}
 		}
 	}

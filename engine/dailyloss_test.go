@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+)
+
+// newClockRig is a rig whose engine (and bot registry) run on clk.
+func newClockRig(t *testing.T, db *sql.DB, x *memExchange, clk *clock) *rig {
+	t.Helper()
+	r := &rig{db: db, mkt: newTestMarket(), x: x}
+	if r.x == nil {
+		r.x = newMemExchange()
+	}
+	if r.db == nil {
+		r.db = testDB(t)
+	}
+	e, err := New(Config{DB: r.db, Market: r.mkt, ExchangeName: "sim", Symbols: []string{"BTCUSDT"}, Paper: r.x, Limits: fastLimits(), Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	r.e = e
+	return r
+}
+
+func lossBot() BotConfig {
+	c := dcaBot("b")
+	c.DailyLossLimit = d("1")
+	return c
+}
+
+// A bot paused by its daily loss limit resumes at the next UTC midnight, and yesterday's
+// drawdown of the position it carries does not pause it again: only today's move counts.
+func TestDailyLossLimitResumesNextUTCDay(t *testing.T) {
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	clk := &clock{now: day.Add(22 * time.Hour)}
+	r := newClockRig(t, nil, nil, clk)
+	r.running(t)
+	ctx := context.Background()
+	if err := r.e.AddBot(ctx, lossBot()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "100") // buys 0.1 for 10
+	r.tick(t, "80")  // 2 lost today: paused
+	eventually(t, "the pause", func() bool { return r.bot(t, "b").State == BotPaused })
+	if v := r.bot(t, "b"); !strings.Contains(v.Reason, "resumes at 00:00 UTC") {
+		t.Fatalf("reason %q does not say when the bot resumes", v.Reason)
+	}
+
+	clk.Add(3 * time.Hour) // 01:00 the next day
+	eventually(t, "the resume", func() bool { return r.bot(t, "b").State == BotRunning })
+	r.tick(t, "80")   // the day's first price; the interval is over, so it buys 0.125 for 10
+	r.tick(t, "79.5") // 0.225 down 0.5 today: 0.1125, under the limit
+	if v := r.bot(t, "b"); v.State != BotRunning || !v.Position.Equal(d("0.225")) {
+		t.Fatalf("state %s (%s), position %s; want running with 0.225", v.State, v.Reason, v.Position)
+	}
+	r.tick(t, "75") // 0.225 down 5 today: 1.125, over the limit
+	eventually(t, "the second pause", func() bool { return r.bot(t, "b").State == BotPaused })
+}
+
+// The resume time survives a restart: an engine started after midnight runs the bot again.
+func TestDailyLossPauseResumesAfterRestart(t *testing.T) {
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	clk := &clock{now: day.Add(22 * time.Hour)}
+	x := newMemExchange()
+	first := newClockRig(t, nil, x, clk)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- first.e.Run(ctx) }()
+	if err := first.e.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.e.AddBot(ctx, lossBot()); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.e.StartBot(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	first.tick(t, "100")
+	first.tick(t, "80")
+	eventually(t, "the pause to be saved", func() bool {
+		return first.count(t, `SELECT count(*) FROM bots WHERE state = 'paused'`) == 1
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	clk.Add(time.Hour) // 23:00: still the same UTC day
+	same := newClockRig(t, first.db, x, clk)
+	same.running(t)
+	if v := same.bot(t, "b"); v.State != BotPaused {
+		t.Fatalf("the same day after a restart: state %s, want paused", v.State)
+	}
+	same.e.Close()
+
+	clk.Add(2 * time.Hour) // 01:00 the next day
+	next := newClockRig(t, first.db, x, clk)
+	next.running(t)
+	eventually(t, "the bot running again", func() bool { return next.bot(t, "b").State == BotRunning })
+}

@@ -95,9 +95,10 @@ type Model struct {
 	spinFrame int
 	spinning  bool
 
-	footer    styledLine
-	footerKey footerKey
-	overlay   []styledLine
+	footer      styledLine
+	footerKey   footerKey
+	statusAbove []styledLine // the first lines of a footer message too long for one line
+	overlay     []styledLine
 }
 
 // New builds the cockpit model. Run it with tea.NewProgram(New(opts), tea.WithAltScreen()).

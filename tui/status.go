@@ -116,6 +116,9 @@ func (m *Model) overlayLines() []styledLine {
 	return m.overlay
 }
 
+// maxStatusLines is the most lines a footer message takes.
+const maxStatusLines = 3
+
 type footerKey struct {
 	screen screenID
 	w      int
@@ -136,6 +139,7 @@ func (m *Model) footerLine(now time.Time) styledLine {
 		return m.footer
 	}
 	m.footerKey = k
+	m.statusAbove = m.statusAbove[:0]
 	var s string
 	if k.text != "" {
 		mark, st := "✓ ", m.st.OK
@@ -143,7 +147,29 @@ func (m *Model) footerLine(now time.Time) styledLine {
 			mark, st = "✗ ", m.st.Danger
 		}
 		hint := m.st.Muted.Render("  esc dismiss")
-		s = " " + st.Render(ansi.Truncate(mark+k.text, max(m.w-15, 10), "…")) + hint
+		// A message too long for one line wraps upwards over the screen's last lines: what to
+		// do usually comes at its end.
+		lines := strings.Split(ansi.Wordwrap(k.text, max(m.w-17, 10), ""), "\n")
+		if len(lines) > maxStatusLines {
+			lines = lines[:maxStatusLines]
+			lines[maxStatusLines-1] += "…"
+		}
+		for i, l := range lines {
+			prefix := "   "
+			if i == 0 {
+				prefix = " " + mark
+			}
+			line := " " + st.Render(ansi.Truncate(prefix[1:]+l, max(m.w-15, 10), "…"))
+			if i == len(lines)-1 {
+				s = line + hint
+				break
+			}
+			line = ansi.Truncate(line, m.w, "")
+			if pad := m.w - lipgloss.Width(line); pad > 0 {
+				line += strings.Repeat(" ", pad)
+			}
+			m.statusAbove = append(m.statusAbove, styledLine{s: line, w: lipgloss.Width(line)})
+		}
 	} else {
 		s = " " + m.help.ShortHelpView(m.shortHelp())
 	}
@@ -188,6 +214,9 @@ func (m *Model) render() {
 	now := m.now()
 	footer := m.footerLine(now)
 	overlay := m.overlayLines()
+	if overlay == nil && m.footerKey.text != "" {
+		overlay = m.statusAbove
+	}
 	if m.screen == scrDashboard {
 		m.frame = m.dash.render(now, m.w, m.h, footer, overlay)
 		return

@@ -69,13 +69,20 @@ func (s *signer) appendHMAC(dst, secret, payload []byte) []byte {
 }
 
 // wipe zeroes the pads and intermediate sums and resets both hash states. After a Reset the
-// SHA-256 chaining value is the public initial vector, and the only buffered bytes left are the
-// tail of the (public) payload or the inner digest, never the key.
+// SHA-256 chaining value is the public initial vector, but Reset does not clear the state's
+// block buffer, which still holds the tail of the last write that did not fill a block: for a
+// secret longer than a block, the end of the secret. Writing a block less one byte of zeros
+// after a Reset overwrites that buffer entirely; a second Reset forgets the zeros.
 func (s *signer) wipe() {
 	clear(s.ipad[:])
 	clear(s.opad[:])
 	clear(s.k0[:])
 	clear(s.sum[:])
+	zeros := s.ipad[:hmacBlock-1] // cleared above; the signer's own memory, so nothing allocates
 	s.inner.Reset()
+	s.inner.Write(zeros)
+	s.inner.Reset()
+	s.outer.Reset()
+	s.outer.Write(zeros)
 	s.outer.Reset()
 }

@@ -1,9 +1,12 @@
 package binance
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -56,6 +59,39 @@ func TestSignerWipesSecretDerivedState(t *testing.T) {
 	if s.k0 != [sha256.Size]byte{} || s.sum != [sha256.Size]byte{} {
 		t.Fatal("hashed key or sums not zeroed after signing")
 	}
+}
+
+// A secret longer than a block is hashed first; Reset does not clear a SHA-256 state's block
+// buffer, so the tail of the secret must not survive in the pooled hash states.
+func TestSignerLeavesNoSecretInHashBuffers(t *testing.T) {
+	for _, n := range []int{65, 100, 127} {
+		secret := []byte(strings.Repeat("S", n-7) + "SECRET!")
+		s := &signer{inner: sha256.New(), outer: sha256.New()}
+		s.appendHMAC(nil, secret, []byte("a=1"))
+		for name, h := range map[string]hash.Hash{"inner": s.inner, "outer": s.outer} {
+			if buf := hashBuffer(t, h); bytes.Contains(buf, []byte("SECRET!")) {
+				t.Errorf("%d-byte secret: the %s hash still buffers its tail: %q", n, name, buf)
+			}
+		}
+	}
+}
+
+// hashBuffer reads the block buffer of a crypto/sha256 state, which Reset leaves as it was.
+func hashBuffer(t *testing.T, h hash.Hash) []byte {
+	t.Helper()
+	v := reflect.ValueOf(h)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		t.Fatalf("unexpected SHA-256 state type %T", h)
+	}
+	x := v.Elem().FieldByName("x")
+	if !x.IsValid() || x.Kind() != reflect.Array {
+		t.Fatalf("SHA-256 state %T has no block buffer field x: update this test for the Go release", h)
+	}
+	out := make([]byte, x.Len())
+	for i := range out {
+		out[i] = byte(x.Index(i).Uint())
+	}
+	return out
 }
 
 func BenchmarkSign(b *testing.B) {

@@ -51,7 +51,6 @@ type keysScreen struct {
 
 	// wizards
 	label      textField
-	exch       int
 	apiKey     secretField
 	apiSecret  secretField
 	old, new1  secretField
@@ -79,9 +78,6 @@ type (
 	}
 	passphraseChangedMsg struct{ err error }
 )
-
-// keyExchanges are the exchanges a key can be stored for.
-func keyExchanges() []string { return []string{"binance", "binance-testnet"} }
 
 func (k *keysScreen) typing() bool { return k != nil && k.mode != keysList }
 
@@ -234,7 +230,7 @@ func (m *Model) keyChecked(msg keyCheckedMsg) tea.Cmd {
 		if rotate {
 			label = k.rotateFrom.Label
 		}
-		return tea.Batch(saveKeyCmd(m.ctx, m.opts.Vault, rotate, label, keyExchanges()[k.exch],
+		return tea.Batch(saveKeyCmd(m.ctx, m.opts.Vault, rotate, label, m.opts.Exchange,
 			k.apiKey.takeTrimmed(), k.apiSecret.takeTrimmed(), p), m.spin())
 	}
 	if !p.Checked {

@@ -20,6 +20,7 @@ func keysHarness(t *testing.T) *harness {
 		{ID: 2, Label: "fresh", Exchange: "binance", CreatedAt: fixedNow.Add(-12 * time.Hour)},
 	}}
 	h := newHarness(t, snap, v)
+	h.m.opts.Exchange = "binance" // the keys above belong to this session's exchange
 	h.keys("r")
 	return h
 }
@@ -55,7 +56,8 @@ func TestKeysAdd(t *testing.T) {
 			h.keys("a")
 			h.wantView("Add a key", "withdrawals OFF")
 			h.typeText("new")
-			h.keys("tab", "tab")
+			h.wantView("Exchange", "binance")
+			h.keys("tab")
 			h.typeText(" AKIA-public-key-123 ")
 			h.keys("tab")
 			h.typeText("s3cr3t-value-xyz")
@@ -73,6 +75,9 @@ func TestKeysAdd(t *testing.T) {
 			}
 			if tc.saved && creds[2].Perms != tc.perms {
 				t.Fatalf("stored perms %+v, want %+v", creds[2].Perms, tc.perms)
+			}
+			if tc.saved && creds[2].Exchange != "binance" {
+				t.Fatalf("stored for %q, want the session's exchange binance (the one its checker asked)", creds[2].Exchange)
 			}
 			if len(h.checker.got) != 1 || h.checker.got[0] != "AKIA-public-key-123" {
 				t.Fatalf("checker got %q", h.checker.got)
@@ -164,10 +169,42 @@ func TestKeysSaveFailure(t *testing.T) {
 	h.checker.perms = exchange.Permissions{CanTrade: true, Checked: true}
 	h.keys("a")
 	h.typeText("main") // already exists
-	h.keys("tab", "tab")
+	h.keys("tab")
 	h.typeText("k")
 	h.keys("tab")
 	h.typeText("s")
 	h.keys("enter")
 	h.wantView("could not save the key", "already exists")
+}
+
+// TestKeysBelongToTheSessionsExchange: the permission check speaks to the exchange this cockpit
+// runs on, so a key is added for that exchange only, and a key of another exchange is not
+// rotated here (the check would vouch for a key it never saw on its exchange).
+func TestKeysBelongToTheSessionsExchange(t *testing.T) {
+	h := keysHarness(t)
+	h.m.opts.Exchange = "sim"
+	h.checker.perms = exchange.Permissions{CanTrade: true, Checked: true, Note: "simulated exchange"}
+
+	h.keys("down", "R")
+	h.wantView("main is a binance key and this cockpit runs on sim: rotate it", "with quantdeck keys rotate --label main")
+	if h.m.keysScr.mode != keysList {
+		t.Fatal("the rotation wizard opened for a key of another exchange")
+	}
+
+	h.keys("a")
+	h.wantView("Exchange", "sim", "this cockpit's")
+	h.typeText("paper")
+	h.keys("left", "right", "tab") // no exchange choice to cycle: tab goes to the key
+	h.typeText("k")
+	h.keys("tab")
+	h.typeText("s")
+	h.keys("enter")
+	h.wantView("key paper added")
+	creds, _ := h.vault.Credentials(context.Background())
+	if got := creds[len(creds)-1]; got.Label != "paper" || got.Exchange != "sim" {
+		t.Fatalf("added %q for %q, want paper for sim", got.Label, got.Exchange)
+	}
+	if len(h.checker.got) != 1 || h.checker.got[0] != "k" {
+		t.Fatalf("checker got %q, want the one added key", h.checker.got)
+	}
 }

@@ -15,7 +15,7 @@ import (
 func (k *keysScreen) inputs() int {
 	switch k.mode {
 	case keysAdd:
-		return 4 // label, exchange, key, secret
+		return 3 // label, key, secret (the exchange is this session's: its checker vets the key)
 	case keysRotate:
 		return 2 // key, secret
 	case keysPasswd:
@@ -61,12 +61,8 @@ func (m *Model) keysKey(msg tea.KeyMsg) tea.Cmd {
 		case 0:
 			k.label.key(msg)
 		case 1:
-			if msg.Type == tea.KeyLeft || msg.Type == tea.KeyRight || msg.Type == tea.KeySpace {
-				k.exch = (k.exch + 1) % len(keyExchanges())
-			}
-		case 2:
 			k.apiKey.key(msg)
-		case 3:
+		case 2:
 			k.apiSecret.key(msg)
 		}
 	case keysRotate:
@@ -98,22 +94,19 @@ func (m *Model) keysListKey(msg tea.KeyMsg) tea.Cmd {
 		k.mode, k.focus, k.wizErr, k.notice = keysAdd, 0, "", ""
 		k.label = textField{limit: 32}
 		k.label.Focus()
-		k.exch = 0
-		if m.opts.Exchange == "binance-testnet" {
-			k.exch = 1
-		}
 	case key.Matches(msg, m.keys.RotateKey):
 		if k.sel >= len(k.creds) || !k.creds[k.sel].Active() {
 			m.setError("select an active key to rotate (retired versions cannot be rotated)", nil)
 			return nil
 		}
+		if c := k.creds[k.sel]; c.Exchange != m.opts.Exchange {
+			// This session's checker speaks to another exchange: it cannot vet the new key.
+			m.setError(fmt.Sprintf("%s is a %s key and this cockpit runs on %s: rotate it with quantdeck keys rotate --label %s",
+				clean(c.Label), clean(c.Exchange), m.opts.Exchange, clean(c.Label)), nil)
+			return nil
+		}
 		k.rotateFrom = k.creds[k.sel]
 		k.mode, k.focus, k.wizErr, k.notice = keysRotate, 0, "", ""
-		for i, x := range keyExchanges() {
-			if x == k.rotateFrom.Exchange {
-				k.exch = i
-			}
-		}
 	case key.Matches(msg, m.keys.Passwd):
 		k.mode, k.focus, k.wizErr, k.notice = keysPasswd, 0, "", ""
 	}
@@ -253,13 +246,9 @@ func (m *Model) keysWizardView() string {
 		b.WriteString(st.Heading.Render(" Add a key") + st.Muted.Render("  paste a key with spot trading on and withdrawals OFF") + "\n\n")
 		k.label.focused = k.focus == 0
 		field(0, "Label", k.label.view(st), "a name for this key, like main")
-		ex := keyExchanges()[k.exch]
-		if k.focus == 1 {
-			ex = st.Accent.Render("◂ ") + st.FocusedInput.Render(ex) + st.Accent.Render(" ▸")
-		}
-		field(1, "Exchange", ex, "←/→")
-		field(2, "API key", masked(2, &k.apiKey), charCount(&k.apiKey))
-		field(3, "API secret", masked(3, &k.apiSecret), charCount(&k.apiSecret))
+		field(-1, "Exchange", m.opts.Exchange, "this cockpit's; others: quantdeck keys add")
+		field(1, "API key", masked(1, &k.apiKey), charCount(&k.apiKey))
+		field(2, "API secret", masked(2, &k.apiSecret), charCount(&k.apiSecret))
 	case keysRotate:
 		c := k.rotateFrom
 		b.WriteString(st.Heading.Render(" Rotate "+clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s old · used by %s", c.Exchange, keyAge(m.now().Sub(c.CreatedAt)), plural(m.botsUsingKey(c.Label), "bot", "bots"))) + "\n")

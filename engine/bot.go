@@ -40,6 +40,9 @@ type bot struct {
 	lastRef string // last refusal reason, to keep the history free of repeats
 
 	view atomic.Pointer[BotView] // the last view computed, for events published under mu
+	// openRows is the number of the bot's journal rows without a final state, refreshed by
+	// refreshOpenRows: the open-order count of a bot that is not running.
+	openRows atomic.Int64
 }
 
 // job is an intent that passed the risk guard, waiting for the bot's order worker.
@@ -284,6 +287,25 @@ func (e *Engine) rebuildRoutes() {
 	e.routes.Store(&m)
 }
 
+// refreshOpenRows counts the journal rows without a final state of each bot: from the rows
+// the engine follows once Resume has loaded them, from the count New read before that.
+func (e *Engine) refreshOpenRows(bots ...*bot) {
+	counts := e.preOpen
+	if e.resumed.Load() {
+		counts = map[string]int{}
+		e.jmu.Lock()
+		for _, r := range e.open {
+			if r.Bot != "" && !r.State.Final() {
+				counts[r.Bot]++
+			}
+		}
+		e.jmu.Unlock()
+	}
+	for _, b := range bots {
+		b.openRows.Store(int64(counts[b.name]))
+	}
+}
+
 // botView is a bot as shown to the user.
 func (e *Engine) botView(b *bot) BotView {
 	b.mu.Lock()
@@ -315,6 +337,9 @@ func (e *Engine) viewLocked(b *bot) BotView {
 		Position: b.led.qty, AvgEntry: b.led.avgEntry(), RealizedPnL: b.led.realized,
 		UnrealizedPnL: b.led.unrealized(price), Spent: b.committedLocked(), OpenOrders: b.openN,
 		Buys: b.led.buys, Sells: b.led.sells,
+	}
+	if b.state != BotRunning {
+		v.OpenOrders = int(b.openRows.Load())
 	}
 	b.view.Store(&v)
 	return v

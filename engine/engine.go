@@ -53,8 +53,13 @@ type Engine struct {
 
 	routes atomic.Pointer[map[string][]*bot] // running bots by symbol, for the tick path
 
+	addMu sync.Mutex // serialises AddBot with adopting bots other processes added
+
 	jmu  sync.Mutex           // serialises changes to journal order rows; taken before any bot.mu
 	open map[string]*orderRec // rows without a final state, by client id
+	// preOpen counts each bot's rows without a final state when New ran, for the views
+	// before Resume loads them into open.
+	preOpen map[string]int
 
 	events chan BotEvent // history lines waiting to be written
 	hooks  hooks
@@ -121,6 +126,9 @@ func New(cfg Config) (*Engine, error) {
 			return nil, err
 		}
 		e.bots[r.cfg.Name] = loadedBot(r, led)
+	}
+	if e.preOpen, err = j.openCounts(ctx); err != nil {
+		return nil, err
 	}
 	// Snapshots open with the recent history, not an empty screen.
 	if orders, err := j.orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
@@ -292,6 +300,7 @@ func (e *Engine) event(botName, level, format string, args ...any) {
 
 // publishBot sends a bot's current view to subscribers; call it without the bot's lock.
 func (e *Engine) publishBot(b *bot, ev BotEvent) {
+	e.refreshOpenRows(b)
 	e.bus.publish(BotEventMsg{Bot: e.botView(b), Event: ev})
 }
 

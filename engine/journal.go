@@ -229,6 +229,26 @@ func (j *journal) openOrders(ctx context.Context) ([]*orderRec, error) {
 		WHERE state NOT IN ('filled', 'cancelled', 'rejected') ORDER BY created_at, client_id`)
 }
 
+// openCounts returns the number of rows without a final state per bot.
+func (j *journal) openCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT bot, count(*) FROM orders
+		WHERE bot <> '' AND state NOT IN ('filled', 'cancelled', 'rejected') GROUP BY bot`)
+	if err != nil {
+		return nil, fmt.Errorf("journal: counting open orders: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var bot string
+		var n int
+		if err := rows.Scan(&bot, &n); err != nil {
+			return nil, fmt.Errorf("journal: counting open orders: %w", err)
+		}
+		out[bot] = n
+	}
+	return out, rows.Err()
+}
+
 // botHistory returns a bot's final orders, newest first.
 func (j *journal) botHistory(ctx context.Context, bot string, limit int) ([]*orderRec, error) {
 	return j.queryOrders(ctx, `SELECT `+orderCols+` FROM orders

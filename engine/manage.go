@@ -61,6 +61,8 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	if err != nil {
 		return err
 	}
+	e.addMu.Lock()
+	defer e.addMu.Unlock()
 	if err := e.reg.Add(ctx, cfg, rules); err != nil {
 		return err
 	}
@@ -75,6 +77,31 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	e.event(cfg.Name, "info", "added (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "added"})
 	return nil
+}
+
+// adoptNewBots picks up bots another process saved in the store (`quantdeck bots add` while
+// this engine runs), so snapshots list them before anyone starts them.
+func (e *Engine) adoptNewBots(ctx context.Context) {
+	e.addMu.Lock()
+	defer e.addMu.Unlock()
+	names, err := e.reg.names(ctx)
+	if err != nil {
+		e.log.Warn("looking for new bots", "err", err)
+		return
+	}
+	for _, name := range names {
+		if e.botNamed(name) != nil {
+			continue
+		}
+		b, err := e.loadBot(ctx, name)
+		if err != nil {
+			e.log.Warn("loading a new bot", "bot", name, "err", err)
+			continue
+		}
+		e.event(name, "info", "added from the command line")
+		e.publishBot(b, BotEvent{Bot: name, Time: e.now().UTC(), Level: "info", Message: "added"})
+		e.mkt.markDirty()
+	}
 }
 
 func paramsText(p map[string]string) string {
@@ -141,6 +168,8 @@ func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	if running {
 		return fmt.Errorf("removing bot %s: %w: stop it first", name, ErrBotRunning)
 	}
+	e.addMu.Lock()
+	defer e.addMu.Unlock()
 	if err := e.reg.Remove(ctx, name); err != nil {
 		return err
 	}
@@ -200,6 +229,7 @@ func (e *Engine) Snapshot() Snapshot {
 		KillSwitch: e.killed.Load(), KillReason: e.killReason, Started: e.started,
 	}
 	e.mu.Unlock()
+	e.refreshOpenRows(bots...)
 	for _, b := range bots {
 		s.Bots = append(s.Bots, e.botView(b))
 	}

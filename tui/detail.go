@@ -192,6 +192,10 @@ func (m *Model) detailView(time.Time) string {
 		out.WriteString(" " + st.Warn.Render(clean(b.Reason)))
 	}
 	out.WriteString("\n")
+	if m.snap.KillSwitch {
+		// Nothing here can trade until it is released; say so where the user is looking.
+		out.WriteString(" " + st.Danger.Render("KILL SWITCH ENGAGED: no bot starts, no order is placed. K releases it.") + "\n")
+	}
 
 	wide := m.w >= wideAt
 	chartW, chartH := m.w-1, max(6, (m.h-8)/2)

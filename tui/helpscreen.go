@@ -32,8 +32,13 @@ func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
 	switch m.screen {
 	case scrDashboard:
-		return k.dashboardHelp(m.dash.focus)
+		return k.dashboardHelp(m.dash.focus, m.snap.KillSwitch)
 	case scrDetail:
+		if m.snap.KillSwitch {
+			release := k.Kill
+			release.SetHelp("K", "release kill switch")
+			return []key.Binding{release, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
+		}
 		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
 	case scrForm:
 		return []key.Binding{k.NextField, k.Left, k.Submit, k.Back}
@@ -49,8 +54,11 @@ func (m *Model) shortHelp() []key.Binding {
 
 // screenHelpKey changes when the help bar's content changes within a screen.
 func (m *Model) screenHelpKey() string {
-	if m.screen == scrKeys && m.keysScr != nil {
+	switch {
+	case m.screen == scrKeys && m.keysScr != nil:
 		return m.keysScr.mode.String()
+	case m.snap.KillSwitch:
+		return "killed"
 	}
 	return ""
 }

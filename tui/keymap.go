@@ -75,8 +75,26 @@ type helpGroup struct {
 }
 
 // dashboardHelp is the help bar of the home screen: what the focused pane offers first, so
-// it stays useful when a narrow terminal cuts the bar short.
-func (k keyMap) dashboardHelp(focus paneKind) []key.Binding {
+// it stays useful when a narrow terminal cuts the bar short. While the kill switch is engaged
+// its release comes right after help: it is what the user needs next.
+func (k keyMap) dashboardHelp(focus paneKind, killed bool) []key.Binding {
+	bar := k.paneHelp(focus)
+	if !killed {
+		return bar
+	}
+	release := k.Kill
+	release.SetHelp("K", "release kill switch")
+	out := make([]key.Binding, 0, len(bar))
+	out = append(out, bar[0], release)
+	for _, b := range bar[1:] {
+		if b.Help().Key != k.Kill.Help().Key {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func (k keyMap) paneHelp(focus paneKind) []key.Binding {
 	enter := k.Enter
 	switch focus {
 	case paneWatch:

@@ -194,6 +194,8 @@ func (m *Model) updateKeys(msg tea.Msg) tea.Cmd {
 		k.busy = false
 		if msg.err != nil {
 			var wp *vault.WrongPassphraseError
+			// Every field was wiped with the attempt: start again from the first.
+			k.focus = 0
 			if errors.As(msg.err, &wp) {
 				k.wizErr = fmt.Sprintf("the current passphrase is wrong (%s in a row; the next try waits %s)", plural(wp.Attempts, "attempt", "attempts"), fmtAge(wp.Delay))
 			} else {
@@ -257,7 +259,10 @@ func (m *Model) botsUsingKey(label string) int {
 func (m *Model) keysHelp() []key.Binding {
 	k := m.keys
 	if m.keysScr != nil && m.keysScr.mode != keysList {
-		return []key.Binding{k.NextField, k.Enter, k.Back}
+		next, back := k.Enter, k.Back
+		next.SetHelp("enter", "next / continue")
+		back.SetHelp("esc", "cancel")
+		return []key.Binding{k.NextField, next, back}
 	}
 	return []key.Binding{k.Up, k.Down, k.AddKey, k.RotateKey, k.Passwd, k.Back, k.Help}
 }

@@ -137,6 +137,11 @@ func TestKeysChangePassphrase(t *testing.T) {
 	h.typeText("a brand new passphrase")
 	h.keys("enter")
 	h.wantView("the current passphrase is wrong (1 attempt in a row;", "1.0s)")
+	if h.m.keysScr.focus != 0 {
+		t.Fatalf("focus = %d after a wrong passphrase, want the current passphrase (0): every field was wiped", h.m.keysScr.focus)
+	}
+	h.wantView("enter next / continue", "esc cancel")
+	h.wantNotView("enter open")
 
 	h.keys("esc", "p")
 	h.typeText("the right passphrase")

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
@@ -23,24 +22,27 @@ const (
 )
 
 // pbkdf2SHA256 derives keyLen bytes with PBKDF2-HMAC-SHA256 (RFC 8018). It takes the password
-// as bytes (the standard library's takes a string, which could not be zeroed) and stops early
-// when ctx is cancelled.
+// as bytes (the standard library's takes a string, which could not be zeroed), keys its own
+// HMAC so that no copy of the password outlives the call (see hmacPRF), and stops early when
+// ctx is cancelled.
 func pbkdf2SHA256(ctx context.Context, password, salt []byte, iter, keyLen int) ([]byte, error) {
 	if iter < 1 || keyLen < 1 {
 		return nil, errors.New("pbkdf2: iterations and key length must be positive")
 	}
-	prf := hmac.New(sha256.New, password)
+	prf, err := newHMACPRF(password)
+	if err != nil {
+		return nil, err
+	}
+	defer prf.wipe()
 	n := (keyLen + sha256.Size - 1) / sha256.Size
 	out := make([]byte, 0, n*sha256.Size)
-	var buf [4]byte
+	first := make([]byte, len(salt)+4)
+	copy(first, salt)
 	u := make([]byte, 0, sha256.Size)
 	t := make([]byte, sha256.Size)
 	for block := 1; block <= n; block++ {
-		prf.Reset()
-		prf.Write(salt)
-		binary.BigEndian.PutUint32(buf[:], uint32(block))
-		prf.Write(buf[:])
-		u = prf.Sum(u[:0])
+		binary.BigEndian.PutUint32(first[len(salt):], uint32(block))
+		u = prf.mac(u[:0], first)
 		copy(t, u)
 		for i := 2; i <= iter; i++ {
 			if i%kdfCheckEvery == 0 {
@@ -51,9 +53,7 @@ func pbkdf2SHA256(ctx context.Context, password, salt []byte, iter, keyLen int) 
 					return nil, err
 				}
 			}
-			prf.Reset()
-			prf.Write(u)
-			u = prf.Sum(u[:0])
+			u = prf.mac(u[:0], u)
 			subtle.XORBytes(t, t, u)
 		}
 		out = append(out, t...)

@@ -289,11 +289,18 @@ func (e *Engine) rebuildRoutes() {
 
 // refreshOpenRows counts the journal rows without a final state of each bot: from the rows
 // the engine follows once Resume has loaded them, from the count New read before that.
-func (e *Engine) refreshOpenRows(bots ...*bot) {
+// Without wait it never waits for the journal lock (held across database writes): snapshots
+// are built on the tick path, and a count one refresh old will do for a bot that is not running.
+func (e *Engine) refreshOpenRows(wait bool, bots ...*bot) {
 	counts := e.preOpen
 	if e.resumed.Load() {
+		if !wait && !e.jmu.TryLock() {
+			return
+		}
+		if wait {
+			e.jmu.Lock()
+		}
 		counts = map[string]int{}
-		e.jmu.Lock()
 		for _, r := range e.open {
 			if r.Bot != "" && !r.State.Final() {
 				counts[r.Bot]++

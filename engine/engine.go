@@ -300,7 +300,7 @@ func (e *Engine) event(botName, level, format string, args ...any) {
 
 // publishBot sends a bot's current view to subscribers; call it without the bot's lock.
 func (e *Engine) publishBot(b *bot, ev BotEvent) {
-	e.refreshOpenRows(b)
+	e.refreshOpenRows(true, b)
 	e.bus.publish(BotEventMsg{Bot: e.botView(b), Event: ev})
 }
 

@@ -229,7 +229,7 @@ func (e *Engine) Snapshot() Snapshot {
 		KillSwitch: e.killed.Load(), KillReason: e.killReason, Started: e.started,
 	}
 	e.mu.Unlock()
-	e.refreshOpenRows(bots...)
+	e.refreshOpenRows(false, bots...)
 	for _, b := range bots {
 		s.Bots = append(s.Bots, e.botView(b))
 	}

@@ -70,6 +70,10 @@ type botForm struct {
 	rulesErr   string
 	saving     bool
 	err        string
+	// held is the edited bot's position and heldOn its symbol: the position belongs to that
+	// symbol and strategy, so neither may change while the bot holds something.
+	held   decimal.Decimal
+	heldOn string
 }
 
 type (
@@ -276,8 +280,26 @@ func (f *botForm) config() engine.BotConfig {
 	return c
 }
 
-// firstLocalErr returns the first visible field that fails its own check.
+// firstLocalErr returns the first visible field that fails its own check; a held position
+// that the edit would orphan comes first.
 func (f *botForm) firstLocalErr() (int, error) {
+	if !f.held.IsZero() {
+		what := ""
+		switch {
+		case strings.ToUpper(f.field("symbol").value()) != f.heldOn:
+			what = "its symbol"
+		case f.field("strategy").value() != f.openedAs:
+			what = "its strategy"
+		}
+		if what != "" {
+			i := 1
+			if what == "its strategy" {
+				i = 2
+			}
+			return i, fmt.Errorf("%s holds %s on %s, so %s cannot change: sell the position first, or create a new bot",
+				f.field("name").value(), fmtDec(qty(f.held)), f.heldOn, what)
+		}
+	}
 	for i, fl := range f.fields {
 		if fl.key == "key" && f.field("mode").value() != "live" {
 			continue

@@ -186,3 +186,46 @@ func TestLiveKeyIsChosenFromTheVault(t *testing.T) {
 	h.keys("o", "tab", "tab", "right")
 	h.wantView("no key for binance yet: add one with r")
 }
+
+// TestEditingABotThatHoldsKeepsSymbolAndStrategy: a bot's position belongs to its symbol and
+// strategy, so the form refuses to move a bot that holds something to another of either.
+func TestEditingABotThatHoldsKeepsSymbolAndStrategy(t *testing.T) {
+	tests := []struct {
+		name     string
+		position string
+		keys     []string
+		text     string
+		want     []string
+		saved    bool
+	}{
+		{"another symbol is refused", "0.00171828", []string{"ctrl+u"}, "ETHUSDT",
+			[]string{"bot-00 holds 0.00171828 on BTCUSDT, so its symbol cannot change", "position first, or create a new bot"}, false},
+		{"another strategy is refused", "0.5", []string{"tab", "right"}, "",
+			[]string{"bot-00 holds 0.5 on BTCUSDT, so its strategy cannot change"}, false},
+		{"other parameters may change", "0.5", []string{"tab", "tab", "tab", "tab", "ctrl+u"}, "450", nil, true},
+		{"a bot that holds nothing may move", "0", []string{"ctrl+u"}, "SOLUSDT", nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := testSnapshot(4, 5, 0)
+			stopAll(&snap)
+			snap.Bots[0].Position = d(tc.position)
+			h := newDashboardHarness(t, snap)
+			h.keys("tab", "e")
+			h.wantView("Edit bot bot-00")
+			h.keys(tc.keys...)
+			if tc.text != "" {
+				h.typeText(tc.text)
+			}
+			h.fire(formTickMsg{})
+			h.wantView(tc.want...)
+			h.keys("ctrl+s")
+			if tc.saved {
+				h.wantCalls("UpdateBot bot-00")
+				return
+			}
+			h.wantCalls()
+			h.wantView("cannot change")
+		})
+	}
+}

@@ -69,9 +69,14 @@ func (m *Model) formView() string {
 	case f.validating:
 		b.WriteString(st.Muted.Render(" checking…") + "\n")
 	default:
-		if _, err := f.firstLocalErr(); err == nil {
+		i, err := f.firstLocalErr()
+		switch {
+		case err == nil:
 			b.WriteString(st.OK.Render(" ✓ valid: ctrl+s saves") + "\n")
-		} else {
+		case f.fields[i].localErr() == nil:
+			// A rule across fields (a live budget, a held position): the fields look fine.
+			b.WriteString(para(st.ErrorText, "✗ "+err.Error(), m.w) + "\n")
+		default:
 			b.WriteString(st.Muted.Render(" fill in the fields; ctrl+s saves") + "\n")
 		}
 	}

@@ -195,7 +195,9 @@ func (m *Model) editBot(b engine.BotView) tea.Cmd {
 		return nil
 	}
 	cfg := b.Config
-	return m.openForm(&cfg)
+	cmd := m.openForm(&cfg)
+	m.form.held, m.form.heldOn = b.Position, b.Config.Symbol
+	return cmd
 }
 
 // removeBot asks before deleting a stopped bot; its orders, fills and history stay in the

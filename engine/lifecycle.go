@@ -170,6 +170,16 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	// so no update slips between the two.
 	e.jmu.Lock()
 	b.mu.Lock()
+	if e.killed.Load() {
+		// Engaged while this start was under way, too early for the switch to see the bot
+		// running: the bot stays stopped. (Engaged later, the switch sees it and stops it.)
+		b.mu.Unlock()
+		e.jmu.Unlock()
+		if err := e.reg.setState(ctx, name, BotStopped, BotStopped, "kill switch engaged while starting", time.Time{}); err != nil {
+			e.log.Error("saving bot state", "bot", name, "err", err)
+		}
+		return fmt.Errorf("starting bot %s: %w; release it first", name, ErrKillSwitch)
+	}
 	var open []OrderRef
 	b.openN, b.openBuy = 0, decimal.Zero
 	for _, r := range e.open {

@@ -275,3 +275,53 @@ func TestSnapshotOpensWithHistory(t *testing.T) {
 		t.Fatalf("first snapshot log %+v, want the earlier line first", s.Log)
 	}
 }
+
+// rulesHookMarket runs onRules before answering a rules request.
+type rulesHookMarket struct {
+	*testMarket
+	onRules func()
+}
+
+func (m *rulesHookMarket) Rules(ctx context.Context, symbol string) (exchange.Rules, error) {
+	if m.onRules != nil {
+		m.onRules()
+	}
+	return m.testMarket.Rules(ctx, symbol)
+}
+
+// A kill switch engaged while a bot is starting leaves the bot stopped: the start must not
+// finish behind the switch's back.
+func TestKillSwitchDuringStart(t *testing.T) {
+	m := &rulesHookMarket{testMarket: newTestMarket()}
+	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: fastLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{e: e, db: e.cfg.DB, mkt: m.testMarket}
+	t.Cleanup(func() { e.Close() })
+	r.running(t)
+	ctx := context.Background()
+	if err := e.AddBot(ctx, gridBot("g")); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	e.rules = map[string]exchange.Rules{} // StartBot asks the market again
+	e.mu.Unlock()
+	var once sync.Once
+	m.onRules = func() {
+		once.Do(func() {
+			if err := e.EngageKillSwitch(ctx, "panic"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if err := e.StartBot(ctx, "g"); !errors.Is(err, ErrKillSwitch) {
+		t.Fatalf("start: err = %v, want ErrKillSwitch", err)
+	}
+	if v := r.bot(t, "g"); v.State == BotRunning {
+		t.Fatal("bot running with the kill switch engaged")
+	}
+	if n := r.count(t, `SELECT count(*) FROM bots WHERE desired = 'running' OR state = 'running'`); n != 0 {
+		t.Fatal("the store says the bot runs with the kill switch engaged")
+	}
+}

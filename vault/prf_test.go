@@ -2,11 +2,13 @@ package vault
 
 import (
 	"bytes"
+	"crypto/aes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestHMACPRFMatchesStandardLibrary(t *testing.T) {
@@ -94,4 +96,47 @@ func shaBuffer(t *testing.T, h any) []byte {
 		out[i] = byte(x.Index(i).Uint())
 	}
 	return out
+}
+
+// The AES key schedule a Fernet call builds is cleared: nothing of it is left, and what is
+// left no longer encrypts like the key.
+func TestZeroBlockClearsKeySchedule(t *testing.T) {
+	key := []byte("fernet enc key!!")
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := reflect.ValueOf(block)
+	mem := unsafe.Slice((*byte)(v.UnsafePointer()), v.Type().Elem().Size())
+	if !bytes.ContainsFunc(mem, func(r rune) bool { return r != 0 }) {
+		t.Fatal("the key schedule is all zeros before clearing")
+	}
+	zeroBlock(block)
+	if bytes.ContainsFunc(mem, func(r rune) bool { return r != 0 }) {
+		t.Fatalf("%T still holds key material after zeroBlock", block)
+	}
+}
+
+func TestHoldsPointers(t *testing.T) {
+	type flat struct {
+		N int
+		A [4]uint32
+		B struct{ X [2]byte }
+	}
+	type withSlice struct {
+		N int
+		S []byte
+	}
+	type withPtr struct{ P *int }
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{
+		{flat{}, false}, {[0]*int{}, false}, {withSlice{}, true}, {withPtr{}, true},
+		{[2]withPtr{}, true}, {"", true}, {map[int]int{}, true},
+	} {
+		if got := holdsPointers(reflect.TypeOf(c.v)); got != c.want {
+			t.Errorf("holdsPointers(%T) = %v, want %v", c.v, got, c.want)
+		}
+	}
 }

@@ -304,6 +304,31 @@ func (r *liveRig) restart() {
 	if err := r.rt.Vault.Unlock(ctx, []byte(livePass)); err != nil {
 		t.Fatal(err)
 	}
+	// The first reconciliation fails (the exchange refuses every signed lookup for its
+	// timestamp): the bots must wait for it instead of trading blind.
+	sent, before := len(r.srv.NewOrderIDs()), len(r.srv.Requests())
+	const refusals = 4 // two per lookup (the adapter resynchronises its clock and tries once more)
+	r.srv.ClockSkewNext(refusals)
+	if err := r.rt.Engine.Resume(ctx); err == nil {
+		t.Fatal("resume succeeded although no order could be looked up")
+	}
+	for _, name := range []string{"grid", "dca"} {
+		if s := r.bot(name).State; s != engine.BotError {
+			t.Fatalf("bot %s is %s while its orders are not reconciled, want error", name, s)
+		}
+	}
+	r.waitFor("the exchange's refusals used up", func() bool {
+		n := 0
+		for _, q := range r.srv.Requests()[before:] {
+			if q.Code == -1021 {
+				n++
+			}
+		}
+		return n == refusals
+	})
+	if n := len(r.srv.NewOrderIDs()); n != sent {
+		t.Fatalf("%d orders were sent before the journal was reconciled", n-sent)
+	}
 	if err := r.rt.Engine.Resume(ctx); err != nil {
 		t.Fatalf("resume after the restart: %v", err)
 	}

@@ -38,6 +38,10 @@ func TestRemoveBot(t *testing.T) {
 			keys: []string{"D"}, wantView: []string{"bot-00 is paused: stop it with x"},
 		},
 		{
+			name: "a stopped bot holding nothing says nothing of coins", prep: stopAll, keys: []string{"D"},
+			notView: []string{"It holds"},
+		},
+		{
 			name: "the engine's refusal is shown in words", prep: stopAll, err: errBoom, keys: []string{"D", "y"},
 			wantCalls: []string{"RemoveBot bot-00"}, wantView: []string{"could not remove bot-00: boom"},
 		},
@@ -45,6 +49,10 @@ func TestRemoveBot(t *testing.T) {
 			name: "from the bot's detail screen, back to the dashboard", prep: stopAll,
 			keys: []string{"tab", "enter", "D", "y"}, wantCalls: []string{"RemoveBot bot-00"},
 			wantView: []string{"Watchlist", "bot bot-00 removed"}, gone: true,
+		},
+		{
+			name: "a bot that holds coins says they stay", prep: func(s *engine.Snapshot) { stopAll(s); s.Bots[0].Position = d("0.00171828") },
+			keys: []string{"D"}, wantView: []string{"It holds 0.00171828 on BTCUSDT: the coins stay in the account"},
 		},
 		{
 			name: "a live bot says so", prep: liveFirst, keys: []string{"D"},

@@ -209,6 +209,9 @@ func (m *Model) removeBot(b engine.BotView) tea.Cmd {
 		return nil
 	}
 	detail := "Its settings are deleted; its orders, fills and history stay in the journal. This cannot be undone."
+	if !b.Position.IsZero() {
+		detail = "It holds " + fmtDec(qty(b.Position)) + " on " + b.Config.Symbol + ": the coins stay in the account, with no bot to sell them. " + detail
+	}
 	if b.Config.Mode == engine.Live {
 		detail = "A LIVE bot on key " + b.Config.KeyLabel + ". " + detail
 	}

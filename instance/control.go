@@ -100,11 +100,16 @@ func listenPrivate(home, path string) (*net.UnixListener, error) {
 	return ln, nil
 }
 
+// errPeerCredUnsupported means this system cannot tell who is on the other end of a unix socket.
+var errPeerCredUnsupported = errors.New("peer credentials not supported")
+
 // peerListener drops connections from other user ids (defence in depth: the file mode already
-// keeps them out).
+// keeps them out), and connections whose peer cannot be identified where the system can say.
 type peerListener struct {
 	net.Listener
 	uid int
+	// uidOf reads a connection's peer uid; peerUID when nil.
+	uidOf func(*net.UnixConn) (int, error)
 }
 
 func (l *peerListener) Accept() (net.Conn, error) {
@@ -117,7 +122,15 @@ func (l *peerListener) Accept() (net.Conn, error) {
 		if !ok {
 			return c, nil
 		}
-		if uid, err := peerUID(uc); err == nil && uid != l.uid {
+		uidOf := l.uidOf
+		if uidOf == nil {
+			uidOf = peerUID
+		}
+		uid, err := uidOf(uc)
+		switch {
+		case errors.Is(err, errPeerCredUnsupported):
+			// Only the file mode protects the socket on this system.
+		case err != nil || uid != l.uid:
 			c.Close()
 			continue
 		}

@@ -205,21 +205,29 @@ func FuzzErrorMessage(f *testing.F) {
 	})
 }
 
-// TestPeerListenerDropsOtherUsers: a connection whose peer uid differs is closed before any
-// request is read; the owner's connection is accepted.
+// TestPeerListenerDropsOtherUsers: a connection whose peer uid differs, or cannot be read, is
+// closed before any request is read; the owner's connection is accepted.
 func TestPeerListenerDropsOtherUsers(t *testing.T) {
+	unknown := func(*net.UnixConn) (int, error) { return 0, errors.New("getsockopt: bad file descriptor") }
+	unsupported := func(*net.UnixConn) (int, error) { return 0, errPeerCredUnsupported }
 	for _, c := range []struct {
 		name   string
 		uid    int
+		uidOf  func(*net.UnixConn) (int, error)
 		accept bool
-	}{{"owner", os.Getuid(), true}, {"other user", os.Getuid() + 1, false}} {
+	}{
+		{"owner", os.Getuid(), nil, true},
+		{"other user", os.Getuid() + 1, nil, false},
+		{"peer not identified", os.Getuid(), unknown, false},
+		{"system without peer credentials", os.Getuid(), unsupported, true},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s")
 			ln, err := net.Listen("unix", path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pl := &peerListener{Listener: ln, uid: c.uid}
+			pl := &peerListener{Listener: ln, uid: c.uid, uidOf: c.uidOf}
 			accepted := make(chan net.Conn, 1)
 			acceptDone := make(chan struct{})
 			go func() {

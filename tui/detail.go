@@ -281,12 +281,13 @@ func (m *Model) detailFacts(b engine.BotView, wide bool) string {
 	return strings.Join(facts, "\n")
 }
 
-// qtyOrAll is an order's quantity, or "quote" for an order sized by its quote amount.
-func qtyOrAll(q decimal.Decimal) string {
-	if q.IsZero() {
-		return "quote"
+// filledText is how much of an order filled: "0.5/1" for a sized order, the bought quantity
+// alone for an order sized by its quote amount (it has no base quantity to compare with).
+func filledText(executed, quantity decimal.Decimal) string {
+	if quantity.IsZero() {
+		return fmtDec(qty(executed))
 	}
-	return fmtDec(qty(q))
+	return fmtDec(qty(executed)) + "/" + fmtDec(qty(quantity))
 }
 
 func budgetText(cfg engine.BotConfig) string {
@@ -325,8 +326,8 @@ func (m *Model) detailList(h int) string {
 			case !o.AvgPrice.IsZero():
 				p = "~" + fmtDec(price(o.AvgPrice))
 			}
-			line = fmt.Sprintf("%s %-4s %-6s %12s  filled %s/%s  %s", o.Created.UTC().Format("15:04:05"),
-				o.Side, o.Type, p, fmtDec(qty(o.Executed)), qtyOrAll(o.Quantity), o.State)
+			line = fmt.Sprintf("%s %-4s %-6s %12s  filled %s  %s", o.Created.UTC().Format("15:04:05"),
+				o.Side, o.Type, p, filledText(o.Executed, o.Quantity), o.State)
 			if o.Reason != "" {
 				line += "  " + clean(o.Reason)
 			}

@@ -115,3 +115,19 @@ func TestHelpListsEveryBinding(t *testing.T) {
 		t.Fatal("? again did not close help")
 	}
 }
+
+// TestDetailOrderFilledText: an order sized by its quote amount has no base quantity, so the
+// orders tab shows what it bought rather than "0.00029/quote".
+func TestDetailOrderFilledText(t *testing.T) {
+	snap := testSnapshot(2, 1, 0)
+	snap.Orders = []engine.OrderView{
+		{ClientID: "q1", Bot: "bot-00", Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Market,
+			Executed: d("0.00029"), AvgPrice: d("68336.57"), State: engine.OrderFilled, Created: fixedNow},
+		{ClientID: "l1", Bot: "bot-00", Symbol: "BTCUSDT", Side: exchange.Sell, Type: exchange.Limit,
+			Price: d("70000"), Quantity: d("0.001"), Executed: d("0.0004"), State: engine.OrderPartial, Created: fixedNow},
+	}
+	h := newDashboardHarness(t, snap)
+	h.keys("tab", "enter")
+	h.wantView("~68,336.57  filled 0.00029  filled", "70,000.00  filled 0.0004/0.001  partial")
+	h.wantNotView("/quote")
+}

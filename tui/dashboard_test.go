@@ -312,3 +312,31 @@ func TestDetachedSessionQuitLeavesBotsRunning(t *testing.T) {
 	h.wantView("2 bots are running. Quit the cockpit?", "They keep running in the engine; only this session closes.")
 	h.wantNotView("resume at the next start")
 }
+
+// TestEnterOnRowsWithoutABot: enter on a balance or on a line that belongs to no bot says so
+// instead of opening the bot that happens to be selected in the bots pane.
+func TestEnterOnRowsWithoutABot(t *testing.T) {
+	snap := testSnapshot(4, 5, 30)
+	snap.Log[0].Bot = ""
+	snap.Log[1].Bot = "gone-bot"
+	tests := []struct {
+		name string
+		keys []string
+		want string
+	}{
+		{"a balance", []string{"shift+tab", "shift+tab", "enter"}, "? help • q quit • tab next pane • ↑/k up • o order"},
+		{"an engine log line", []string{"shift+tab", "enter"}, "this line belongs to no bot"},
+		{"a removed bot's line", []string{"shift+tab", "down", "enter"}, "gone-bot was removed: its lines stay in the journal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newDashboardHarness(t, snap)
+			h.keys(tc.keys...)
+			if h.m.screen != scrDashboard {
+				t.Fatalf("enter opened screen %v, want to stay on the dashboard", h.m.screen)
+			}
+			h.wantView(tc.want)
+			h.wantNotView("enter open its bot • s start")
+		})
+	}
+}

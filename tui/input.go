@@ -97,11 +97,20 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 		case paneWatch:
 			return m.openTicket(d.selectedSymbol())
 		case paneOrders, paneFills, paneLog:
-			if bot := d.rowBot(d.focus); bot != "" {
-				if _, ok := m.findBot(bot); ok {
-					return m.openDetail(bot)
-				}
+			if d.count(d.focus) == 0 {
+				return nil
 			}
+			bot := d.rowBot(d.focus)
+			if _, ok := m.findBot(bot); ok {
+				return m.openDetail(bot)
+			}
+			if bot == "" {
+				m.setInfo("this line belongs to no bot (a manual order or the engine)")
+			} else {
+				m.setInfo(bot + " was removed: its lines stay in the journal")
+			}
+		case paneBalances:
+			// A balance has no bot; enter does nothing rather than open an unrelated one.
 		default:
 			if b, ok := d.selectedBot(); ok {
 				return m.openDetail(b.Config.Name)

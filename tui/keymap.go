@@ -106,6 +106,8 @@ func (k keyMap) paneHelp(focus paneKind) []key.Binding {
 	case paneOrders:
 		enter.SetHelp("enter", "open its bot")
 		return []key.Binding{k.Help, k.Quit, k.Tab, k.Cancel, enter, k.Order, k.Kill, k.Keys}
+	case paneBalances:
+		return []key.Binding{k.Help, k.Quit, k.Tab, k.Up, k.Order, k.Kill, k.Keys}
 	}
 	enter.SetHelp("enter", "open its bot")
 	return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.Start, k.Stop, k.Order, k.Kill, k.Keys}

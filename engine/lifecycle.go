@@ -150,25 +150,28 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	if _, err := e.trader(cfg.Mode, cfg.KeyLabel); err != nil {
 		return fail(err)
 	}
+	now := e.now().UTC()
+	if err := e.reg.setState(ctx, name, BotRunning, BotRunning, "", now); err != nil {
+		return err
+	}
+	// Replay the ledger and the history, count the bot's open orders for the risk guard and
+	// hand them to the strategy, all under jmu: fills and order changes are recorded under
+	// it too, so none is missed or counted twice.
+	e.jmu.Lock()
 	led, err := loadLedger(ctx, e.j, cfg, rules)
 	if err != nil {
+		e.jmu.Unlock()
 		return fail(err)
 	}
 	hist, err := e.j.botHistory(ctx, name, 500)
 	if err != nil {
+		e.jmu.Unlock()
 		return fail(err)
 	}
 	history := make([]OrderRef, len(hist))
 	for i, r := range hist {
 		history[i] = r.ref()
 	}
-	now := e.now().UTC()
-	if err := e.reg.setState(ctx, name, BotRunning, BotRunning, "", now); err != nil {
-		return err
-	}
-	// Count the bot's open orders for the risk guard and hand them to the strategy, under jmu
-	// so no update slips between the two.
-	e.jmu.Lock()
 	b.mu.Lock()
 	if e.killed.Load() {
 		// Engaged while this start was under way, too early for the switch to see the bot
@@ -220,6 +223,9 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Under jmu, so no fill is recorded between the replay and the bot's arrival in e.bots.
+	e.jmu.Lock()
+	defer e.jmu.Unlock()
 	led, err := loadLedger(ctx, e.j, row.cfg, exchange.Rules{})
 	if err != nil {
 		return nil, err

@@ -144,13 +144,16 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	if err := e.reg.Update(ctx, cfg, rules); err != nil {
 		return err
 	}
+	e.jmu.Lock() // fills of its remaining orders are applied under jmu: none slips between
 	led, err := loadLedger(ctx, e.j, cfg, rules)
 	if err != nil {
+		e.jmu.Unlock()
 		return err
 	}
 	b.mu.Lock()
 	b.cfg, b.rules, b.led = cfg, rules, led
 	b.mu.Unlock()
+	e.jmu.Unlock()
 	e.event(cfg.Name, "info", "updated (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "updated"})
 	return nil

@@ -231,8 +231,24 @@ func (d *dashboard) page(dir int) {
 	d.move(dir * rows)
 }
 
+// tabOrder is the order tab visits the panes in: the narrow layout's, then the wide one's,
+// which goes down the left column and then down the right one (balances sit above fills).
+func tabOrder(wide bool) [numPanes]paneKind {
+	if wide {
+		return [numPanes]paneKind{paneWatch, paneBots, paneOrders, paneBalances, paneFills, paneLog}
+	}
+	return [numPanes]paneKind{paneWatch, paneBots, paneOrders, paneFills, paneBalances, paneLog}
+}
+
 func (d *dashboard) cycle(dir int) {
-	d.focus = (d.focus + paneKind(dir) + numPanes) % numPanes
+	order := tabOrder(d.wide)
+	i := 0
+	for j, k := range order {
+		if k == d.focus {
+			i = j
+		}
+	}
+	d.focus = order[(i+dir+int(numPanes))%int(numPanes)]
 	if d.focus.lower() {
 		d.lower = d.focus
 	}

@@ -340,3 +340,23 @@ func TestEnterOnRowsWithoutABot(t *testing.T) {
 		})
 	}
 }
+
+// TestWideTabFollowsTheColumns: in the two-column layout tab goes down the left column, then
+// down the right one, where balances sit above fills.
+func TestWideTabFollowsTheColumns(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 30))
+	h.send(tea.WindowSizeMsg{Width: 160, Height: 48})
+	want := []paneKind{paneBots, paneOrders, paneBalances, paneFills, paneLog, paneWatch}
+	for _, w := range want {
+		h.keys("tab")
+		if h.m.dash.focus != w {
+			t.Fatalf("focus = %v, want %v", h.m.dash.focus, w)
+		}
+	}
+	for i := len(want) - 2; i >= 0; i-- {
+		h.keys("shift+tab")
+		if h.m.dash.focus != want[i] {
+			t.Fatalf("focus = %v after shift+tab, want %v", h.m.dash.focus, want[i])
+		}
+	}
+}

@@ -101,6 +101,11 @@ func TestRedaction(t *testing.T) {
 		{"nested group", func(l *slog.Logger) { l.Info("m", slog.Group("outer", slog.Group("inner", "signature", plain))) }},
 		{"With attrs", func(l *slog.Logger) { l.With("secret", plain).Info("m") }},
 		{"WithGroup then attrs", func(l *slog.Logger) { l.WithGroup("vault").With("passphrase", plain).Info("m", "token", plain) }},
+		{"sensitive WithGroup", func(l *slog.Logger) { l.WithGroup("api_secret").Info("m", "value", plain) }},
+		{"attrs under a sensitive WithGroup", func(l *slog.Logger) { l.WithGroup("Signature").With("hex", plain).Info("m") }},
+		{"group nested in a sensitive WithGroup", func(l *slog.Logger) {
+			l.WithGroup("passphrase").WithGroup("new").Info("m", slog.Group("g", "v", plain))
+		}},
 		{"LogAttrs", func(l *slog.Logger) {
 			l.LogAttrs(context.Background(), slog.LevelError, "m", slog.Any("password", plain))
 		}},

@@ -40,6 +40,9 @@ func Sensitive(key string) bool {
 // themselves stay redacted, and one that resolves to a group is checked inside.
 type RedactingHandler struct {
 	inner slog.Handler
+	// hidden is set under a group with a sensitive name (WithGroup("api_secret")): every value
+	// logged below it is hidden, as a sensitive slog.Group attribute's would be.
+	hidden bool
 }
 
 // NewRedactingHandler returns a handler that redacts before passing records to inner.
@@ -56,7 +59,7 @@ func (h *RedactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 func (h *RedactingHandler) Handle(ctx context.Context, r slog.Record) error {
 	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(redact(a))
+		out.AddAttrs(h.redact(a))
 		return true
 	})
 	return h.inner.Handle(ctx, out)
@@ -66,15 +69,21 @@ func (h *RedactingHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h *RedactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	clean := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		clean[i] = redact(a)
+		clean[i] = h.redact(a)
 	}
-	return &RedactingHandler{inner: h.inner.WithAttrs(clean)}
+	return &RedactingHandler{inner: h.inner.WithAttrs(clean), hidden: h.hidden}
 }
 
-// WithGroup implements slog.Handler. A sensitive group name hides nothing by itself; its
-// attributes are checked one by one.
+// WithGroup implements slog.Handler. Under a group with a sensitive name every value is hidden.
 func (h *RedactingHandler) WithGroup(name string) slog.Handler {
-	return &RedactingHandler{inner: h.inner.WithGroup(name)}
+	return &RedactingHandler{inner: h.inner.WithGroup(name), hidden: h.hidden || Sensitive(name)}
+}
+
+func (h *RedactingHandler) redact(a slog.Attr) slog.Attr {
+	if h.hidden {
+		return slog.String(a.Key, Redacted)
+	}
+	return redact(a)
 }
 
 func redact(a slog.Attr) slog.Attr {

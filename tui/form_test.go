@@ -14,6 +14,8 @@ func TestBotFormCreatesADCABot(t *testing.T) {
 	h.keys("n")
 	h.wantView("New bot", "BTCUSDT", "Amount", "Interval", "Take profit %")
 	h.wantNotView("Key label", "Lower price")
+	h.wantView("ctrl+s save")
+	h.wantNotView("save/submit")
 
 	h.typeText("dca-btc")
 	h.keys("tab", "tab", "tab", "tab") // symbol, strategy, mode, budget

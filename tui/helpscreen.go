@@ -41,9 +41,13 @@ func (m *Model) shortHelp() []key.Binding {
 		}
 		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
 	case scrForm:
-		return []key.Binding{k.NextField, k.Left, k.Submit, k.Back}
+		save := k.Submit
+		save.SetHelp("ctrl+s", "save")
+		return []key.Binding{k.NextField, k.Left, save, k.Back}
 	case scrTicket:
-		return []key.Binding{k.NextField, k.Left, k.Submit, k.Back}
+		review := k.Submit
+		review.SetHelp("ctrl+s", "review and place")
+		return []key.Binding{k.NextField, k.Left, review, k.Back}
 	case scrKeys:
 		return m.keysHelp()
 	case scrHelp:

@@ -90,6 +90,11 @@ func (m *Model) updateTicket(msg tea.Msg) tea.Cmd {
 		t.rules, t.rulesErr = msg.rules, ""
 		if msg.err != nil {
 			t.rulesErr = clean(msg.err.Error())
+			break
+		}
+		if b, q := clean(msg.rules.Base), clean(msg.rules.Quote); b != "" && q != "" {
+			t.field("qty").hint = "in " + b
+			t.field("price").hint = q + " per " + b
 		}
 	case orderPlacedMsg:
 		t.placing = false

@@ -12,7 +12,7 @@ func TestTicketRoundsAndConfirms(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
 	h.keys("o")
 	h.wantView("Order ticket", "BTCUSDT", "[BUY]", "[LIMIT]", "64123.45") // price starts at the last
-	h.wantView("in BTC", "USDT per BTC", "ctrl+s review and place") // units from the symbol's rules
+	h.wantView("in BTC", "USDT per BTC", "ctrl+s review and place")       // units from the symbol's rules
 	// Focus starts on the quantity.
 	h.typeText("0.0123456")
 	h.keys("tab", "ctrl+u")

@@ -141,7 +141,9 @@ func (m *Model) ticketView() string {
 		}
 		b.WriteString(line + "\n")
 		b.WriteString(st.Muted.Render(" notional ≈ ") + fmtDec(money(notional)) + " " + t.rules.Quote + "\n")
-		b.WriteString(st.OK.Render(" ✓ enter on the last field or ctrl+s to review and confirm") + "\n")
+		if t.err == "" {
+			b.WriteString(st.OK.Render(" ✓ enter on the last field or ctrl+s to review and confirm") + "\n")
+		}
 	}
 	if t.err != "" && err == nil {
 		b.WriteString(para(st.Danger, "✗ "+t.err, m.w) + "\n")

@@ -23,6 +23,9 @@ type ticketScreen struct {
 	rulesErr string
 	placing  bool
 	err      string
+	// autoPrice is the price the ticket filled in from the last trade; it follows the symbol
+	// until the user types their own.
+	autoPrice string
 }
 
 type orderPlacedMsg struct {
@@ -64,9 +67,7 @@ func (m *Model) openTicket(symbol string) tea.Cmd {
 	if symbol == "" {
 		t.focus = 0
 	}
-	if pv, ok := m.priceOf(symbol); ok {
-		t.field("price").input.SetValue(price(pv.Last).String())
-	}
+	t.followPrice(m, symbol)
 	m.ticket = t
 	m.screen = scrTicket
 	var cmd tea.Cmd
@@ -75,6 +76,20 @@ func (m *Model) openTicket(symbol string) tea.Cmd {
 		cmd = rulesCmd(m.ctx, m.opts.Engine, symbol)
 	}
 	return tea.Batch(t.focusCmd(), cmd, loadKeyLabelsCmd(m.ctx, m.opts.Vault, m.opts.Exchange))
+}
+
+// followPrice puts symbol's last price in the price field unless the user typed one: a price
+// left over from another symbol would be far off the market.
+func (t *ticketScreen) followPrice(m *Model, symbol string) {
+	in := &t.field("price").input
+	if in.Value() != t.autoPrice {
+		return
+	}
+	t.autoPrice = ""
+	if pv, ok := m.priceOf(symbol); ok && pv.Last.IsPos() {
+		t.autoPrice = price(pv.Last).String()
+	}
+	in.SetValue(t.autoPrice)
 }
 
 func (m *Model) updateTicket(msg tea.Msg) tea.Cmd {
@@ -139,7 +154,13 @@ func (m *Model) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error) 
 		req.Price, _ = decimal.Parse(t.field("price").value())
 	}
 	ref := req.Price
-	if pv, ok := m.priceOf(symbol); ok && req.Type == exchange.Market {
+	if req.Type == exchange.Market {
+		pv, ok := m.priceOf(symbol)
+		if !ok || !pv.Last.IsPos() {
+			// Without a price the value of a market order is unknown: nobody should confirm that.
+			return exchange.OrderRequest{}, decimal.Zero, errors.New("no price for " + symbol +
+				" (it is not in the watchlist, QUANTDECK_SYMBOLS): its market value is unknown, place a limit order instead")
+		}
 		ref = pv.Last
 		if req.Side == exchange.Buy && pv.Ask.IsPos() {
 			ref = pv.Ask
@@ -202,6 +223,9 @@ func (m *Model) ticketKey(k tea.KeyMsg) tea.Cmd {
 		up := strings.ToUpper(fl.input.Value())
 		if up != fl.input.Value() {
 			fl.input.SetValue(up)
+		}
+		if up != before {
+			t.followPrice(m, up)
 		}
 		if up != before && checkSymbol(up) == nil && up != t.rulesFor {
 			t.rulesFor, t.rulesErr = up, ""

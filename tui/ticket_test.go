@@ -76,10 +76,52 @@ func TestTicketLiveAndFailure(t *testing.T) {
 	h.wantView("Place LIMIT BUY 0.001 BTCUSDT", "Real money, key main.")
 	h.keys("y")
 	h.wantView("the order was not placed: insufficient balance")
+	h.wantNotView("✓ enter on the last field") // a failure is not followed by a go-ahead
 	if h.m.screen != scrTicket {
 		t.Fatal("a failed order left the ticket: the user loses what they typed")
 	}
 	if got := h.eng.placed[0]; got.Mode != engine.Live || got.KeyLabel != "main" || got.Side != exchange.Buy {
 		t.Fatalf("placed %+v", got)
 	}
+}
+
+// TestTicketMarketOrderNeedsAPrice: a market order on a symbol without a price (outside the
+// watchlist) has an unknown value, so the ticket refuses to review it instead of asking the
+// user to confirm "notional ≈ 0.00".
+func TestTicketMarketOrderNeedsAPrice(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("o", "shift+tab", "shift+tab", "shift+tab", "ctrl+u")
+	h.typeText("XRPUSDT")
+	h.keys("tab", "tab", "right", "tab")
+	h.typeText("100")
+	h.wantView("no price for XRPUSDT", "place a limit order instead")
+	h.wantNotView("notional ≈ 0.00")
+	h.keys("ctrl+s")
+	if h.m.confirm != nil {
+		t.Fatal("a market order of unknown value went to confirmation")
+	}
+	h.wantCalls()
+	// A limit order there is fine: its value is the user's price. BTCUSDT's price, filled in
+	// when the ticket opened, did not stay behind for XRPUSDT.
+	h.keys("shift+tab", "left", "tab", "tab")
+	h.wantNotView("64123.45")
+	h.typeText("0.5")
+	h.wantView("BUY 100 XRPUSDT @ 0.50", "notional ≈ 50.00")
+}
+
+// TestTicketPriceFollowsTheSymbol: the price filled in from the last trade follows a change of
+// symbol; a price the user typed stays.
+func TestTicketPriceFollowsTheSymbol(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("o")
+	h.wantView("64123.45")
+	h.keys("shift+tab", "shift+tab", "shift+tab", "ctrl+u") // quantity → symbol
+	h.typeText("ETHUSDT")
+	h.wantView("61012.34")
+	h.wantNotView("64123.45")
+	h.keys("tab", "tab", "tab", "tab", "ctrl+u") // symbol → price
+	h.typeText("3000")
+	h.keys("shift+tab", "shift+tab", "shift+tab", "shift+tab", "backspace")
+	h.typeText("T") // ETHUSDT again, edited
+	h.wantView("3000")
 }

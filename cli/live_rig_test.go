@@ -135,8 +135,8 @@ func (r *liveRig) fakeOrders() map[string]exchange.Order {
 	return out
 }
 
-// fakeOpen returns the live key's open orders at the fake that QuantDeck's journal knows, by
-// client id.
+// fakeOpen returns the live key's open orders at the fake that carry QuantDeck's client id
+// prefix ("qd-"), by client id; orders placed elsewhere on the account are left out.
 func (r *liveRig) fakeOpen() map[string]exchange.Order {
 	out := map[string]exchange.Order{}
 	for id, o := range r.fakeOrders() {
@@ -157,8 +157,8 @@ func (r *liveRig) journal(bot string, openOnly bool) []engine.OrderView {
 	return rows
 }
 
-// row returns the journal row of bot with side and price; ok is false when there is none, and
-// with several the newest is returned.
+// row returns the newest journal row of bot with side and price, in state unless state is "";
+// ok is false when there is none.
 func (r *liveRig) row(bot string, side exchange.Side, price string, state engine.OrderState) (engine.OrderView, bool) {
 	for _, v := range r.journal(bot, false) {
 		if v.Side == side && v.Price.Equal(decimal.MustParse(price)) && (state == "" || v.State == state) {

@@ -186,7 +186,7 @@ func TestLiveKeyIsChosenFromTheVault(t *testing.T) {
 	h = newHarness(t, testSnapshot(2, 1, 0), &fakeVault{exists: true, unlocked: true})
 	h.m.opts.Exchange = "binance"
 	h.keys("o", "tab", "tab", "right")
-	h.wantView("no key for binance yet: esc, then r adds one")
+	h.wantView("no binance key: esc, then r adds one")
 }
 
 // TestEditingABotThatHoldsKeepsSymbolAndStrategy: a bot's position belongs to its symbol and

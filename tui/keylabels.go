@@ -46,7 +46,7 @@ func (m *Model) applyKeyLabels(l *fieldList, msg keyLabelsMsg) {
 	case msg.err != nil:
 		fl.hint = "could not list keys: type the label"
 	case len(msg.labels) == 0:
-		fl.hint = "no key for " + m.opts.Exchange + " yet: esc, then r adds one"
+		fl.hint = "no " + m.opts.Exchange + " key: esc, then r adds one"
 	default:
 		cur := fl.input.Value()
 		fl.choices, fl.choice = msg.labels, 0

@@ -360,3 +360,17 @@ func TestWideTabFollowsTheColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowTabsMarkTheFocusedTab: the bottom slot's ▸ stands right before the focused tab,
+// not before the first one, so it reads without colour.
+func TestNarrowTabsMarkTheFocusedTab(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 30))
+	h.wantView("  Orders   fills   balances   log  ")
+	for _, want := range []string{"▸ Orders   fills   balances   log", "  orders ▸ Fills   balances   log", "  orders   fills ▸ Balances   log", "  orders   fills   balances ▸ Log"} {
+		h.keys("tab")
+		if !h.m.dash.focus.lower() {
+			h.keys("tab")
+		}
+		h.wantView(want)
+	}
+}

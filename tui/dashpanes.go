@@ -94,23 +94,25 @@ func (d *dashboard) titleLine(sl *slot, x, w int) {
 	c, st := &d.c, d.st
 	end := x + w
 	if sl.tabbed {
+		// The focus mark sits right before the tab it belongs to, so it reads without colour.
 		focused := d.focus.lower()
-		if focused {
-			c.seg("▸ ", st.pPaneTitleFocused, end)
-		} else {
-			c.pad(2)
-		}
 		for k := paneOrders; k < numPanes; k++ {
+			if k > paneOrders {
+				c.pad(1)
+			}
 			switch {
 			case k == sl.kind && focused:
+				c.seg("▸ ", st.pPaneTitleFocused, end)
 				c.seg(k.title(), st.pPaneTitleFocused, end)
 			case k == sl.kind:
+				c.pad(2)
 				c.seg(k.title(), st.pHeading, end)
 			default:
+				c.pad(2)
 				c.seg(lowerName(k), st.pMuted, end)
 			}
-			c.pad(2)
 		}
+		c.pad(2)
 	} else if sl.kind == d.focus {
 		c.seg("▸ ", st.pPaneTitleFocused, end)
 		c.seg(sl.kind.title(), st.pPaneTitleFocused, end)

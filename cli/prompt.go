@@ -51,12 +51,12 @@ func openControllingTTY() (*os.File, error) { return os.OpenFile("/dev/tty", os.
 // secret asks for a value without echoing it.
 func (c *console) secret(prompt string) (vault.Secret, error) {
 	fmt.Fprint(c.out, prompt)
-	b, err := term.ReadPassword(int(c.in.Fd()))
+	b, err := readNoEcho(c.in)
 	fmt.Fprintln(c.out)
 	if err != nil {
 		return nil, fmt.Errorf("reading from the terminal: %w", err)
 	}
-	return vault.Secret(b), nil
+	return b, nil
 }
 
 // confirm asks a yes/no question; anything but y or yes is no.

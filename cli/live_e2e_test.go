@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +44,9 @@ func TestLiveTradingEndToEnd(t *testing.T) {
 
 	t.Log("step 7: a fill made while every connection is down is still recorded")
 	r.droppedStreams()
+
+	t.Log("step 8: the DCA's take-profit sells what it holds in one market order the exchange accepts")
+	r.dcaTakeProfit()
 
 	r.waitFor("the journal to agree with the exchange", func() bool { return r.mismatch() == "" })
 	r.waitFor("the cockpit's live balances and price to match the exchange", r.snapshotMatches)
@@ -99,17 +101,12 @@ func (r *liveRig) addCheckedKey() {
 	}
 }
 
-func liveBot(name, strategy, budget string, params map[string]string) engine.BotConfig {
-	return engine.BotConfig{Name: name, Symbol: liveSymbol, Strategy: strategy, Params: params,
-		Mode: engine.Live, KeyLabel: liveLabel, Budget: decimal.MustParse(budget)}
-}
-
 // startGrid adds both bots and starts the grid: its ladder buys below the price appear at the
 // exchange with the client ids the journal holds.
 func (r *liveRig) startGrid() {
 	t, ctx := r.t, r.ctx
 	grid := liveBot("grid", "grid", "500", map[string]string{"lower": "59000", "upper": "61000", "levels": "5", "quantity": "0.001"})
-	dca := liveBot("dca", "dca", "200", map[string]string{"amount": "20", "interval": "1h"})
+	dca := liveBot("dca", "dca", "200", map[string]string{"amount": "20", "interval": "1h", "take_profit": "1"})
 	for _, b := range []engine.BotConfig{grid, dca} {
 		if err := r.rt.Engine.AddBot(ctx, b); err != nil {
 			t.Fatalf("adding %s: %v", b.Name, err)
@@ -200,25 +197,6 @@ func (r *liveRig) gridCycle() {
 		t.Fatalf("the sell filled in %d trades at the exchange, want 2", len(o.Fills))
 	}
 	r.noDuplicateSends()
-}
-
-// logged reports whether the bot's history has a line containing text.
-func (r *liveRig) logged(bot, text string) bool {
-	evs, err := r.rt.Engine.BotEvents(r.ctx, bot, 200)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	for _, e := range evs {
-		if strings.Contains(e.Message, text) {
-			return true
-		}
-	}
-	for _, e := range r.rt.Engine.Snapshot().Log {
-		if e.Bot == bot && strings.Contains(e.Message, text) {
-			return true
-		}
-	}
-	return false
 }
 
 // killSwitch engages the switch with an order on the book that QuantDeck did not place.
@@ -490,4 +468,26 @@ func (r *liveRig) droppedStreams() {
 		t.Fatalf("grid position is %s, the exchange's fills say %s", pos, want)
 	}
 	r.noDuplicateSends()
+}
+
+// dcaTakeProfit lifts the price past the DCA's take-profit (1 % above its entry): it sells
+// what its buy left it after the commission, rounded down to the step size, and books a profit.
+func (r *liveRig) dcaTakeProfit() {
+	t := r.t
+	held := r.heldAtExchange("dca")
+	r.setPrice("60800")
+	r.waitFor("the take-profit filled at the exchange", func() bool {
+		rows := r.journal("dca", false)
+		return len(rows) == 2 && rows[0].Side == exchange.Sell && rows[0].State == engine.OrderFilled && r.mismatch() == ""
+	})
+	tp := r.journal("dca", false)[0]
+	o := r.fakeOrders()[tp.ClientID]
+	rules, _ := r.srv.Rules(liveSymbol)
+	left, err := held.Sub(o.ExecutedQty)
+	if err != nil || o.Type != exchange.Market || left.IsNeg() || left.Cmp(rules.StepSize) >= 0 {
+		t.Fatalf("take-profit sold %s of %s held (%s), want all but less than a step of %s", o.ExecutedQty, held, o.Type, rules.StepSize)
+	}
+	if d := r.bot("dca"); !d.RealizedPnL.IsPos() || d.Sells != 1 {
+		t.Fatalf("after the take-profit the DCA bot shows %d sells and %s realized", d.Sells, d.RealizedPnL)
+	}
 }

@@ -317,6 +317,31 @@ func (r *liveRig) noDuplicateSends() {
 	}
 }
 
+// liveBot is a live bot on BTCUSDT trading with the stored key.
+func liveBot(name, strategy, budget string, params map[string]string) engine.BotConfig {
+	return engine.BotConfig{Name: name, Symbol: liveSymbol, Strategy: strategy, Params: params,
+		Mode: engine.Live, KeyLabel: liveLabel, Budget: decimal.MustParse(budget)}
+}
+
+// logged reports whether the bot's history has a line containing text.
+func (r *liveRig) logged(bot, text string) bool {
+	evs, err := r.rt.Engine.BotEvents(r.ctx, bot, 200)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, e := range evs {
+		if strings.Contains(e.Message, text) {
+			return true
+		}
+	}
+	for _, e := range r.rt.Engine.Snapshot().Log {
+		if e.Bot == bot && strings.Contains(e.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
 // bot returns a bot as the engine shows it.
 func (r *liveRig) bot(name string) engine.BotView {
 	for _, b := range r.rt.Engine.Snapshot().Bots {

@@ -71,12 +71,8 @@ func TestDailyLossPauseResumesAfterRestart(t *testing.T) {
 	clk := &clock{now: day.Add(22 * time.Hour)}
 	x := newMemExchange()
 	first := newClockRig(t, nil, x, clk)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- first.e.Run(ctx) }()
-	if err := first.e.Resume(ctx); err != nil {
-		t.Fatal(err)
-	}
+	stop := runUntilStopped(t, first)
+	ctx := context.Background()
 	if err := first.e.AddBot(ctx, lossBot()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,21 +84,35 @@ func TestDailyLossPauseResumesAfterRestart(t *testing.T) {
 	eventually(t, "the pause to be saved", func() bool {
 		return first.count(t, `SELECT count(*) FROM bots WHERE state = 'paused'`) == 1
 	})
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 
 	clk.Add(time.Hour) // 23:00: still the same UTC day
 	same := newClockRig(t, first.db, x, clk)
-	same.running(t)
+	stop = runUntilStopped(t, same)
 	if v := same.bot(t, "b"); v.State != BotPaused {
 		t.Fatalf("the same day after a restart: state %s, want paused", v.State)
 	}
-	same.e.Close()
+	stop()
 
 	clk.Add(2 * time.Hour) // 01:00 the next day
 	next := newClockRig(t, first.db, x, clk)
 	next.running(t)
 	eventually(t, "the bot running again", func() bool { return next.bot(t, "b").State == BotRunning })
+}
+
+// runUntilStopped runs r's engine and resumes it; stop ends Run and waits for it.
+func runUntilStopped(t *testing.T, r *rig) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.e.Run(ctx) }()
+	if err := r.e.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

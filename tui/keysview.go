@@ -246,7 +246,7 @@ func (m *Model) keysWizardView() string {
 		b.WriteString(st.Heading.Render(" Add a key") + st.Muted.Render("  paste a key with spot trading on and withdrawals OFF") + "\n\n")
 		k.label.focused = k.focus == 0
 		field(0, "Label", k.label.view(st), "a name for this key, like main")
-		field(-1, "Exchange", m.opts.Exchange, "this cockpit's; others: quantdeck keys add")
+		field(-1, "Exchange", m.opts.Exchange, "this cockpit's exchange")
 		field(1, "API key", masked(1, &k.apiKey), charCount(&k.apiKey))
 		field(2, "API secret", masked(2, &k.apiSecret), charCount(&k.apiSecret))
 	case keysRotate:

@@ -252,6 +252,10 @@ func TestStopCancelsAndRemove(t *testing.T) {
 	if n := r.count(t, `SELECT count(*) FROM orders WHERE bot = 'g'`); n != 3 {
 		t.Fatalf("journal lost the removed bot's orders: %d rows", n)
 	}
+	// A new bot would rebuild its position and history from those rows: the name stays taken.
+	if err := r.e.AddBot(ctx, gridBot("g")); !errors.Is(err, ErrBotExists) || !strings.Contains(err.Error(), "removed bot") {
+		t.Fatalf("adding a bot under a removed bot's name: err = %v, want ErrBotExists", err)
+	}
 }
 
 // The value cap limits buying; selling the bot's own position is never blocked by it.

@@ -88,6 +88,15 @@ func (r *Registry) Add(ctx context.Context, cfg BotConfig, rules exchange.Rules)
 	if err := ValidateConfig(cfg, rules); err != nil {
 		return err
 	}
+	// A bot's position, profit and strategy state are rebuilt from the journal rows under its
+	// name: a new bot must not inherit a removed one's (a grid would sell its coins).
+	var past int
+	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ?`, cfg.Name).Scan(&past); err != nil {
+		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
+	}
+	if past > 0 {
+		return fmt.Errorf("adding bot %s: %w: a removed bot of that name left %d orders in the journal; pick another name", cfg.Name, ErrBotExists, past)
+	}
 	params, err := json.Marshal(cfg.Params)
 	if err != nil {
 		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)

@@ -65,6 +65,7 @@ terminal. Every command has -h.
 `
 
 func (k *keyTool) keys(ctx context.Context, args []string) error {
+	holdPassphrases(k.env.Source)
 	if len(args) == 0 {
 		fmt.Fprint(k.env.Stderr, keysUsage)
 		return fmt.Errorf("%w: keys needs a command: add, list, rotate or remove", ErrUsage)
@@ -433,6 +434,7 @@ QUANTDECK_NEW_VAULT_PASSPHRASE.
 `
 
 func (k *keyTool) vault(ctx context.Context, args []string) error {
+	holdPassphrases(k.env.Source)
 	if len(args) == 0 {
 		fmt.Fprint(k.env.Stderr, vaultUsage)
 		return fmt.Errorf("%w: vault needs a command: passwd", ErrUsage)

@@ -112,6 +112,42 @@ func readLine(r io.Reader) (vault.Secret, error) {
 	return vault.Secret(buf), nil
 }
 
+// holdPassphrases takes both passphrase variables out of the process environment before the
+// command does anything, so no early failure (a wrong current passphrase in `vault passwd`, a
+// label that exists) leaves one there for a child process to inherit. Each value is still
+// returned once by src.TakePassphrase.
+func holdPassphrases(src *config.Source) {
+	if src == nil || src.Getenv == nil {
+		return
+	}
+	held := map[string]string{}
+	for _, name := range []string{config.EnvVaultPassphrase, config.EnvNewVaultPassphrase} {
+		if v := src.Getenv(name); v != "" {
+			held[name] = v
+		}
+		if src.Unsetenv != nil {
+			_ = src.Unsetenv(name)
+		}
+	}
+	if len(held) == 0 {
+		return
+	}
+	getenv, unsetenv := src.Getenv, src.Unsetenv
+	src.Getenv = func(name string) string {
+		if v, ok := held[name]; ok {
+			return v
+		}
+		return getenv(name)
+	}
+	src.Unsetenv = func(name string) error {
+		delete(held, name)
+		if unsetenv == nil {
+			return nil
+		}
+		return unsetenv(name)
+	}
+}
+
 // currentPassphrase takes name's variable (scripts) or asks on the console.
 func currentPassphrase(src *config.Source, con *console, name, prompt string) (vault.Secret, error) {
 	if p, ok := src.TakePassphrase(name); ok {

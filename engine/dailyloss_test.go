@@ -96,8 +96,26 @@ func TestDailyLossPauseResumesAfterRestart(t *testing.T) {
 
 	clk.Add(2 * time.Hour) // 01:00 the next day
 	next := newClockRig(t, first.db, x, clk)
-	next.running(t)
+	stop = runUntilStopped(t, next)
 	eventually(t, "the bot running again", func() bool { return next.bot(t, "b").State == BotRunning })
+	stop()
+
+	// Paused again, then stopped from the command line while no engine ran: it stays stopped.
+	if _, err := first.db.Exec(`UPDATE bots SET state = 'paused', desired = 'running', reason = ?, updated_at = ?`,
+		dailyLossReason+": lost 2 of 1 USDT today", fmtTime(clk.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewRegistry(first.db, clk.Now).SetDesired(ctx, "b", false); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(24 * time.Hour)
+	later := newClockRig(t, first.db, x, clk)
+	later.running(t)
+	later.tick(t, "80")
+	later.e.resumeNewDay(ctx) // what the poll loop does
+	if v := later.bot(t, "b"); v.State != BotStopped {
+		t.Fatalf("a paused bot stopped from the command line: state %s (%s) the next day, want stopped", v.State, v.Reason)
+	}
 }
 
 // runUntilStopped runs r's engine and resumes it; stop ends Run and waits for it.

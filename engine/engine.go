@@ -149,6 +149,10 @@ func New(cfg Config) (*Engine, error) {
 // resumes at the UTC midnight after it was paused (when its row was last written).
 func loadedBot(r *botRow, led ledger) *bot {
 	b := &bot{name: r.cfg.Name, cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
+	if b.state == BotPaused && b.desired != BotRunning {
+		// Stopped from the command line while paused: stopped it is.
+		b.state, b.reason = BotStopped, ""
+	}
 	if b.state == BotPaused && strings.HasPrefix(b.reason, dailyLossReason) && !r.updatedAt.IsZero() {
 		b.resumeAt = nextUTCDay(r.updatedAt)
 	}

@@ -385,7 +385,7 @@ func (e *Engine) ReleaseKillSwitch(ctx context.Context) error {
 // resumeDueLocked reports whether a bot the daily loss limit paused may run again: its UTC day
 // is over. b.mu is held.
 func (b *bot) resumeDueLocked(now time.Time) bool {
-	return b.state == BotPaused && !b.resumeAt.IsZero() && !now.Before(b.resumeAt)
+	return b.state == BotPaused && b.desired == BotRunning && !b.resumeAt.IsZero() && !now.Before(b.resumeAt)
 }
 
 // resumeNewDay starts the bots the daily loss limit paused once their UTC day is over: the

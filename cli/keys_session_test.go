@@ -52,6 +52,7 @@ func liveSession(t *testing.T, home, pass string) (outs []cliResult, token strin
 	env := []string{
 		"QUANTDECK_EXCHANGE=binance", "QUANTDECK_BINANCE_REST_URL=" + srv.URL(), "QUANTDECK_BINANCE_WS_URL=" + srv.WSURL(),
 		"QUANTDECK_SYMBOLS=BTCUSDT", "QUANTDECK_API_ADDR=" + addr, "QUANTDECK_API_TOKEN=" + token,
+		"QUANTDECK_SSH=true", "QUANTDECK_SSH_ADDR=" + freeAddr(t),
 	}
 	withEnv := func(extra ...string) []string { return append(append([]string{}, env...), extra...) }
 
@@ -97,6 +98,8 @@ func liveSession(t *testing.T, home, pass string) (outs []cliResult, token strin
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	assertPrivate(t, home)
+
 	api := cliResult{}
 	for _, path := range []string{"/v1/status", "/v1/bots", "/v1/bots/g", "/v1/orders?bot=g", "/v1/balances", "/v1/prices", "/metrics"} {
 		code, body := apiGet(t, addr, path, token)
@@ -132,6 +135,44 @@ func liveSession(t *testing.T, home, pass string) (outs []cliResult, token strin
 	}
 	outs = append(outs, cliResult{stderr: out.String()})
 	return outs, token
+}
+
+// assertPrivate checks, while serve runs, that the data directory and everything in it is
+// its owner's alone: directories 0700; the database with its -wal and -shm, the log, the
+// lock, the control socket, the SSH host key and authorized_keys 0600.
+func assertPrivate(t *testing.T, home string) {
+	t.Helper()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %04o, want %04o", path, fi.Mode().Perm(), want)
+		}
+		seen[filepath.Base(path)] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"quantdeck.db", "quantdeck.db-wal", "quantdeck.db-shm", "quantdeck.log",
+		"quantdeck.lock", "control.sock", "authorized_keys", "ssh_host_ed25519_key"} {
+		if !seen[name] {
+			t.Errorf("no %s in %s while serve runs (seen %v)", name, home, seen)
+		}
+	}
 }
 
 func apiGet(t *testing.T, addr, path, token string) (int, string) {

@@ -200,7 +200,7 @@ func (e *Engine) pauseLocked(b *bot, reason string) {
 		e.rebuildRoutes()
 		ctx, cancelCtx := context.WithTimeout(e.life, 30*time.Second)
 		defer cancelCtx()
-		if err := e.reg.setState(ctx, name, BotRunning, BotPaused, reason, time.Time{}); err != nil {
+		if err := e.reg.setPaused(ctx, name, reason); err != nil {
 			e.event(name, "error", "saving the paused state: %v", err)
 		}
 		e.cancelBotOrders(ctx, name)

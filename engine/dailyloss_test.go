@@ -134,3 +134,32 @@ func runUntilStopped(t *testing.T, r *rig) (stop func()) {
 		}
 	}
 }
+
+// A pause saved after the user stopped the bot (it waits for the order in flight first) does
+// not bring the bot back as paused, to be resumed the next day.
+func TestPauseSavedAfterStopKeepsTheStop(t *testing.T) {
+	r := newRig(t, nil, nil)
+	r.running(t)
+	ctx := context.Background()
+	if err := r.e.AddBot(ctx, dcaBot("b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.reg.setPaused(ctx, "b", dailyLossReason); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.count(t, `SELECT count(*) FROM bots WHERE state = 'paused' AND desired = 'running'`); n != 1 {
+		t.Fatal("the pause of a running bot was not saved")
+	}
+	if err := r.e.StopBot(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.reg.setPaused(ctx, "b", dailyLossReason); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.count(t, `SELECT count(*) FROM bots WHERE state = 'stopped' AND desired = 'stopped'`); n != 1 {
+		t.Fatal("a late pause overwrote the user's stop")
+	}
+}

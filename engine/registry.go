@@ -224,6 +224,18 @@ func (r *Registry) setState(ctx context.Context, name string, desired, state Bot
 	return nil
 }
 
+// setPaused records a running bot paused by the risk guard. It changes nothing when the bot
+// is no longer recorded as running: a stop or the kill switch, saved while the pause waited
+// for the bot's order in flight, wins over it.
+func (r *Registry) setPaused(ctx context.Context, name, reason string) error {
+	_, err := r.db.ExecContext(ctx, `UPDATE bots SET state = 'paused', reason = ?, updated_at = ?
+		WHERE name = ? AND state = 'running' AND desired = 'running'`, reason, fmtTime(r.now()), name)
+	if err != nil {
+		return fmt.Errorf("saving bot %s: %w", name, err)
+	}
+	return nil
+}
+
 // Remove deletes a stopped bot that has no open orders. Its orders, fills and history stay in
 // the journal.
 func (r *Registry) Remove(ctx context.Context, name string) error {

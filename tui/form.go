@@ -74,6 +74,8 @@ type botForm struct {
 	// symbol and strategy, so neither may change while the bot holds something.
 	held   decimal.Decimal
 	heldOn string
+	// noLive says why this session cannot trade live ("" when it can).
+	noLive string
 }
 
 type (
@@ -94,6 +96,15 @@ type (
 )
 
 const validateAfter = 250 * time.Millisecond
+
+// noLiveReason says why a session on exch cannot trade live, or "" when it can: the simulated
+// market has no live account, and a live bot saved there would only fail when started.
+func noLiveReason(exch string) string {
+	if exch == "sim" {
+		return "live trading needs QUANTDECK_EXCHANGE=binance or binance-testnet: this cockpit runs on the simulated market, use paper"
+	}
+	return ""
+}
 
 func checkName(v string) error {
 	if len(v) > 32 {
@@ -204,6 +215,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	}
 	f.setStrategyFields(st, c.Strategy, c.Params)
 	f.extra, f.openedAs = map[string]string{}, c.Strategy
+	f.noLive = noLiveReason(m.opts.Exchange)
 	for k, v := range c.Params {
 		if fl := f.field(k); fl == nil || !fl.param {
 			f.extra[k] = v
@@ -283,6 +295,9 @@ func (f *botForm) config() engine.BotConfig {
 // firstLocalErr returns the first visible field that fails its own check; a held position
 // that the edit would orphan comes first.
 func (f *botForm) firstLocalErr() (int, error) {
+	if f.field("mode").value() == "live" && f.noLive != "" {
+		return 3, errors.New(f.noLive)
+	}
 	if !f.held.IsZero() {
 		what := ""
 		switch {

@@ -59,6 +59,7 @@ func TestBotFormCreatesADCABot(t *testing.T) {
 
 func TestBotFormGridAndLive(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.m.opts.Exchange = "binance" // live trading needs a real exchange
 	h.keys("n")
 	h.typeText("grid-eth")
 	h.keys("tab", "tab", "right") // strategy → grid
@@ -230,4 +231,28 @@ func TestEditingABotThatHoldsKeepsSymbolAndStrategy(t *testing.T) {
 			h.wantView("cannot change")
 		})
 	}
+}
+
+// TestNoLiveOnTheSimulatedMarket: a cockpit on the simulated market has no live account, so the
+// bot form and the ticket say so at once instead of saving a live bot that fails when started.
+func TestNoLiveOnTheSimulatedMarket(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("n")
+	h.typeText("live-sim")
+	h.keys("tab", "tab", "tab", "right") // mode → live
+	h.wantView("live trading needs QUANTDECK_EXCHANGE=binance or binance-testnet", "use paper")
+	h.keys("ctrl+s")
+	h.wantCalls()
+	if h.m.confirm != nil {
+		t.Fatal("a live bot on the simulated market went to confirmation")
+	}
+	h.keys("esc", "o")
+	h.typeText("0.001")
+	h.keys("tab", "tab", "right") // mode → live
+	h.wantView("live trading needs QUANTDECK_EXCHANGE=binance")
+	h.keys("ctrl+s")
+	if h.m.confirm != nil {
+		t.Fatal("a live order on the simulated market went to confirmation")
+	}
+	h.wantCalls()
 }

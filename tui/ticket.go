@@ -129,6 +129,11 @@ func (m *Model) updateTicket(msg tea.Msg) tea.Cmd {
 // preview normalises the order with the symbol's rules: what would be sent, and the notional.
 func (m *Model) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error) {
 	t := m.ticket
+	if t.field("mode").value() == "live" {
+		if why := noLiveReason(m.opts.Exchange); why != "" {
+			return exchange.OrderRequest{}, decimal.Zero, errors.New(why)
+		}
+	}
 	for i, fl := range t.fields {
 		if !t.visible(i) {
 			continue

@@ -38,6 +38,10 @@ func TestRemoveBot(t *testing.T) {
 			keys: []string{"D"}, wantView: []string{"bot-00 is paused: stop it with x"},
 		},
 		{
+			name: "a bot in error is refused in words", prep: func(s *engine.Snapshot) { s.Bots[0].State = engine.BotError },
+			keys: []string{"D"}, wantView: []string{"bot-00 is in error: stop it with x, then remove it"},
+		},
+		{
 			name: "a stopped bot holding nothing says nothing of coins", prep: stopAll, keys: []string{"D"},
 			notView: []string{"It holds"},
 		},

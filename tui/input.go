@@ -214,7 +214,7 @@ func (m *Model) editBot(b engine.BotView) tea.Cmd {
 func (m *Model) removeBot(b engine.BotView) tea.Cmd {
 	name, svc, ctx := b.Config.Name, m.opts.Engine, m.ctx
 	if b.State != engine.BotStopped {
-		m.setError(name+" is "+string(b.State)+": stop it with x, then remove it", nil)
+		m.setError(name+" is "+stateText(b.State)+": stop it with x, then remove it", nil)
 		return nil
 	}
 	detail := "Its settings are deleted; its orders, fills and history stay in the journal. This cannot be undone."
@@ -233,6 +233,14 @@ func (m *Model) removeBot(b engine.BotView) tea.Cmd {
 		}
 	})
 	return nil
+}
+
+// stateText is a bot state as the end of "the bot is …".
+func stateText(s engine.BotState) string {
+	if s == engine.BotError {
+		return "in error"
+	}
+	return string(s)
 }
 
 // botRemovedMsg reports the end of a removal.

@@ -26,6 +26,8 @@ type fakeEngine struct {
 	rules  exchange.Rules
 	placed []engine.ManualOrder
 	added  []engine.BotConfig
+	// killReason is the reason the kill switch was engaged with.
+	killReason string
 }
 
 func newFakeEngine(snap engine.Snapshot) *fakeEngine {
@@ -130,6 +132,9 @@ func (f *fakeEngine) PlaceManual(_ context.Context, o engine.ManualOrder) (engin
 }
 func (f *fakeEngine) Cancel(_ context.Context, id string) error { return f.record("Cancel %s", id) }
 func (f *fakeEngine) EngageKillSwitch(_ context.Context, reason string) error {
+	f.mu.Lock()
+	f.killReason = reason
+	f.mu.Unlock()
 	return f.record("EngageKillSwitch")
 }
 func (f *fakeEngine) ReleaseKillSwitch(context.Context) error { return f.record("ReleaseKillSwitch") }

@@ -295,7 +295,7 @@ func (m *Model) killSwitch() tea.Cmd {
 	}
 	m.ask("Engage the KILL SWITCH?", "Every bot stops and every open order QuantDeck placed is cancelled. Nothing can trade until you release it.", true, func() tea.Cmd {
 		return call(m.ctx, "could not engage the kill switch", "KILL SWITCH ENGAGED: every bot stopped, open orders cancelled. K releases it.", func(ctx context.Context) error {
-			return svc.EngageKillSwitch(ctx, "engaged from the cockpit")
+			return svc.EngageKillSwitch(ctx, "from the cockpit") // read after "kill switch engaged: "
 		})
 	})
 	return nil

@@ -33,6 +33,9 @@ func TestKillSwitchReleaseIsDiscoverable(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 30))
 	h.keys("K", "y")
 	h.wantCalls("EngageKillSwitch")
+	if h.eng.killReason != "from the cockpit" {
+		t.Fatalf("reason %q: the engine logs \"kill switch engaged: <reason>\", so it should not repeat \"engaged\"", h.eng.killReason)
+	}
 	h.wantView("KILL SWITCH ENGAGED", "K releases it")
 	h.emit(engine.KillSwitchEvent{Engaged: true, Reason: "engaged from the cockpit"})
 	h.keys("esc") // read

@@ -62,9 +62,15 @@ func (g *grid) Restore(pos Position, open, _ []OrderRef) {
 	}
 	g.owed = 0
 	if pos.Qty.IsPos() && g.p.Quantity.IsPos() {
-		if n, _, err := pos.Qty.QuoRem(g.p.Quantity); err == nil {
-			if whole, _, ok := n.Trunc(0).Int64(0); ok && int(whole) > sells {
-				g.owed = int(whole) - sells
+		// Levels held, to the nearest: fees paid in the base asset leave each bought level a
+		// little short, and that last short level is sold too (sellQty offers what is left).
+		if n, rem, err := pos.Qty.QuoRem(g.p.Quantity); err == nil {
+			held, _, ok := n.Trunc(0).Int64(0)
+			if twice, err := rem.Add(rem); err == nil && twice.Cmp(g.p.Quantity) >= 0 {
+				held++
+			}
+			if ok && int(held) > sells {
+				g.owed = int(held) - sells
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -32,5 +34,33 @@ func TestGridAtOpenOrderCapKeepsItsSell(t *testing.T) {
 	}
 	if v := r.bot(t, "g"); v.OpenOrders > 2 {
 		t.Fatalf("%d open orders, above the cap of 2", v.OpenOrders)
+	}
+}
+
+// A grid started again after a stop (which cancelled its sells) sells every level it holds,
+// including the last one that fees paid in the base asset left a little short of a level.
+func TestGridRestoreOwesTheLevelFeesShortened(t *testing.T) {
+	tests := []struct {
+		name string
+		pos  string
+		want []string
+	}{
+		{"three levels less base fees", "0.2997", []string{"g2 SELL 0.1", "g3 SELL 0.1", "g4 SELL 0.0997", "g0 BUY 0.1"}},
+		{"exactly two levels", "0.2", []string{"g2 SELL 0.1", "g3 SELL 0.1", "g0 BUY 0.1"}},
+		{"dust is no level", "0.00003", []string{"g1 BUY 0.1", "g0 BUY 0.1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := mustStrategy(t, StrategyGrid, map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"})
+			pos := Position{Qty: d(tc.pos), AvgEntry: d("100")}
+			s.Restore(pos, nil, nil)
+			var got []string
+			for _, it := range s.OnTick(tickP("96"), pos, t0, nil) {
+				got = append(got, fmt.Sprintf("%s %s %s", it.Tag, it.Side, it.Qty))
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("intents = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

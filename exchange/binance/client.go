@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -167,6 +168,14 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("binance: WebSocket API URL: %w", err)
 		}
 	}
+	if cfg.Creds != nil {
+		for _, e := range []struct{ what, url string }{{"REST URL", rest}, {"WebSocket API URL", wsAPI}} {
+			if e.url != "" && !encryptedOrLoopback(e.url) {
+				return nil, fmt.Errorf("binance: %s %s is not encrypted: the API key and signed requests would cross the network "+
+					"in clear text; use https:// or wss:// (plain http:// and ws:// are for 127.0.0.1 only)", e.what, e.url)
+			}
+		}
+	}
 	if cfg.RecvWindow < 0 || cfg.RecvWindow > maxRecvWindow {
 		return nil, fmt.Errorf("binance: receive window %s out of range: use up to %s", cfg.RecvWindow, maxRecvWindow)
 	}
@@ -236,6 +245,24 @@ func checkBaseURL(raw string, schemes ...string) (string, error) {
 		return "", errors.New("must not carry a query or user information")
 	}
 	return strings.TrimRight(raw, "/"), nil
+}
+
+// encryptedOrLoopback reports whether a checked base URL uses TLS or names a loopback host
+// (the local fake exchange, a proxy on this machine).
+func encryptedOrLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "https" || u.Scheme == "wss" {
+		return true
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sameHost reports whether two base URLs name the same host and port, a missing port being

@@ -84,6 +84,12 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"bad rest scheme", Config{Name: Mainnet, RESTURL: "ftp://x"}, false, ""},
 		{"bad ws scheme", Config{Name: Mainnet, WSURL: "http://x"}, false, ""},
 		{"recv window too large", Config{Name: Mainnet, RecvWindow: 61e9}, false, ""},
+		{"plain http elsewhere, no key", Config{Name: Mainnet, RESTURL: "http://proxy.lan:8080"}, true, "http://proxy.lan:8080"},
+		{"plain http elsewhere with a key", Config{Name: Mainnet, RESTURL: "http://proxy.lan:8080", Creds: plainCredsForTest{}}, false, ""},
+		{"plain ws API elsewhere with a key", Config{Name: Mainnet, WSAPIURL: "ws://proxy.lan/ws-api/v3", Creds: plainCredsForTest{}}, false, ""},
+		{"plain http on loopback with a key", Config{Name: Mainnet, RESTURL: "http://127.0.0.1:8080", WSURL: "ws://127.0.0.1:8080", Creds: plainCredsForTest{}}, true, "http://127.0.0.1:8080"},
+		{"plain http on localhost with a key", Config{Name: Testnet, RESTURL: "http://localhost:8080", WSAPIURL: "ws://[::1]:9/ws-api/v3", Creds: plainCredsForTest{}}, true, "http://localhost:8080"},
+		{"https elsewhere with a key", Config{Name: Mainnet, RESTURL: "https://proxy.lan", Creds: plainCredsForTest{}}, true, "https://proxy.lan"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,4 +105,11 @@ func TestNewValidatesConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// plainCredsForTest lends a fixed test key.
+type plainCredsForTest struct{}
+
+func (plainCredsForTest) Use(_ context.Context, fn func(apiKey, apiSecret []byte) error) error {
+	return fn([]byte(testKey), []byte(testSecret))
 }

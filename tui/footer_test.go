@@ -7,6 +7,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/quantdeck/quantdeck/engine"
 )
 
 // TestLongMessagesWrapInsteadOfLosingTheirEnd: what to do comes at the end of a message, so a
@@ -23,7 +25,7 @@ func TestLongMessagesWrapInsteadOfLosingTheirEnd(t *testing.T) {
 		{"kill switch refusal at 80 columns", 80, 24, []string{"tab", "s"}, nil,
 			[]string{"✗ the kill switch is engaged: release it with K before starting", "bots  esc dismiss"}},
 		{"on another screen", 80, 24, []string{"?"}, maintenance,
-			[]string{"✗ could not start bot-00: the exchange is in maintenance until", "start it again with s  esc dismiss"}},
+			[]string{"✗ could not start bot-00: the exchange is in maintenance until", "start it again with s"}},
 		{"narrow terminal", 50, 20, []string{"tab", "s"}, nil, []string{"release it", "with K"}},
 		{"very long message keeps three lines", 40, 12, []string{"?"}, errMsg{op: strings.Repeat("word ", 60)}, []string{"word…"}},
 	}
@@ -56,4 +58,21 @@ func TestLongMessagesWrapInsteadOfLosingTheirEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEscDismissIsOfferedOnlyWhereItDismisses: on a form or the ticket esc leaves the screen
+// and drops what was typed, so the footer does not invite it there.
+func TestEscDismissIsOfferedOnlyWhereItDismisses(t *testing.T) {
+	for _, open := range []string{"o", "n"} {
+		h := newDashboardHarness(t, testSnapshot(4, 5, 30))
+		h.keys(open)
+		h.emit(engine.ErrorEvent{Bot: "bot-01", Err: "order rejected: insufficient balance"})
+		h.flush()
+		h.wantView("✗ bot bot-01: order rejected: insufficient balance")
+		h.wantNotView("esc dismiss")
+	}
+	h := newDashboardHarness(t, testSnapshot(4, 5, 30))
+	h.emit(engine.ErrorEvent{Bot: "bot-01", Err: "order rejected: insufficient balance"})
+	h.flush()
+	h.wantView("insufficient balance  esc dismiss")
 }

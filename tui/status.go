@@ -146,7 +146,12 @@ func (m *Model) footerLine(now time.Time) styledLine {
 		if k.err {
 			mark, st = "✗ ", m.st.Danger
 		}
-		hint := m.st.Muted.Render("  esc dismiss")
+		// Only the dashboard dismisses with esc; elsewhere esc leaves the screen (and a form's
+		// input with it), and the message expires by itself.
+		hint := ""
+		if m.screen == scrDashboard {
+			hint = m.st.Muted.Render("  esc dismiss")
+		}
 		// A message too long for one line wraps upwards over the screen's last lines: what to
 		// do usually comes at its end.
 		lines := strings.Split(ansi.Wordwrap(k.text, max(m.w-17, 10), ""), "\n")

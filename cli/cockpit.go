@@ -110,7 +110,7 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 		Exchange:      st.Exchange,
 		Version:       Version,
 		KDFIterations: st.KDFIterations,
-		OnUnlock:      rt.Engine.Resume,
+		OnUnlock:      rt.resume,
 		Now:           time.Now,
 		Context:       ctx,
 	})
@@ -144,7 +144,7 @@ func unlockFromEnv(ctx context.Context, rt *runtime, pass []byte) error {
 	if err := rt.Vault.Unlock(ctx, pass); err != nil {
 		return fmt.Errorf("unlocking the vault with %s: %w", config.EnvVaultPassphrase, err)
 	}
-	if err := rt.Engine.Resume(ctx); err != nil {
+	if err := rt.resume(ctx); err != nil {
 		rt.Log.Warn("cockpit: resuming bots", "err", err.Error())
 	}
 	return nil

@@ -60,7 +60,7 @@ func unlockAndResume(ctx context.Context, rt *runtime, pass vault.Secret, out *s
 	case pass != nil:
 		out.warn("serve: no vault yet; the passphrase is not used", "hint", "add a key with `quantdeck keys add` to create one")
 	}
-	if err := rt.Engine.Resume(ctx); err != nil {
+	if err := rt.resume(ctx); err != nil {
 		// Some journal rows could not be reconciled yet; the engine keeps the affected bots
 		// stopped and retries on the next Resume. Serving still makes sense.
 		out.warn("serve: resuming bots", "err", err.Error())

@@ -62,7 +62,7 @@ type resumer struct {
 func (r *resumer) afterUnlock(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.rt.Engine.Resume(ctx); err != nil {
+	if err := r.rt.resume(ctx); err != nil {
 		return fmt.Errorf("resuming bots after unlock: %w", err)
 	}
 	r.rt.Log.Info("ssh: vault unlocked from a session; bots resumed")

@@ -39,6 +39,10 @@ type runtime struct {
 	cancel    context.CancelFunc
 	done      chan error
 
+	resumeMu   sync.Mutex
+	retrying   bool          // a background resume is under way
+	resumeWait time.Duration // first wait before retrying a failed resume (tests shorten it)
+
 	tradersMu sync.Mutex
 	traders   map[string]exchange.Trader // live clients by key label, each with its order stream
 }
@@ -242,4 +246,53 @@ func (rt *runtime) Close() error {
 		errs = append(errs, rt.logCloser.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// resume reconciles the journal and restarts the bots that were running. When some orders
+// cannot be reconciled yet (the exchange is unreachable, the IP is banned), it returns that
+// error for the user to see and keeps trying in the background, with backoff, until a resume
+// succeeds or the runtime closes: bots must not stay stopped because the network blinked at
+// start.
+func (rt *runtime) resume(ctx context.Context) error {
+	err := rt.Engine.Resume(ctx)
+	if err == nil || ctx.Err() != nil || rt.runCtx == nil {
+		return err
+	}
+	rt.resumeMu.Lock()
+	defer rt.resumeMu.Unlock()
+	if rt.retrying {
+		return err
+	}
+	rt.retrying = true
+	go rt.retryResume(rt.runCtx, rt.resumeWait)
+	return err
+}
+
+func (rt *runtime) retryResume(ctx context.Context, first time.Duration) {
+	defer func() {
+		rt.resumeMu.Lock()
+		rt.retrying = false
+		rt.resumeMu.Unlock()
+	}()
+	wait := first
+	if wait <= 0 {
+		wait = 2 * time.Second
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		if !rt.Vault.Unlocked() {
+			continue // sealed meanwhile: the next unlock resumes
+		}
+		err := rt.Engine.Resume(ctx)
+		if err == nil {
+			rt.Log.Info("bots resumed after an earlier failure")
+			return
+		}
+		rt.Log.Warn("resuming bots failed; trying again", "err", err.Error(), "in", (2 * wait).String())
+		wait = min(2*wait, time.Minute)
+	}
 }

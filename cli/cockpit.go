@@ -125,10 +125,22 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	case runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled):
 		return fmt.Errorf("cockpit: %w", runErr)
 	}
-	if running > 0 {
-		fmt.Fprintf(env.Stdout, "QuantDeck stopped; %d bot(s) were running and resume at the next start.\n", running)
+	if note := stoppedNote(running); note != "" {
+		fmt.Fprintln(env.Stdout, note)
 	}
 	return nil
+}
+
+// stoppedNote tells the user, once the cockpit has closed, what happens to the bots that were
+// running.
+func stoppedNote(running int) string {
+	switch running {
+	case 0:
+		return ""
+	case 1:
+		return "QuantDeck stopped; 1 bot was running and resumes at the next start."
+	}
+	return fmt.Sprintf("QuantDeck stopped; %d bots were running and resume at the next start.", running)
 }
 
 // unlockFromEnv unlocks with QUANTDECK_VAULT_PASSPHRASE and resumes the engine, so the cockpit

@@ -77,3 +77,18 @@ func TestCockpitCommand(t *testing.T) {
 		}
 	})
 }
+
+func TestStoppedNote(t *testing.T) {
+	for _, tc := range []struct {
+		running int
+		want    string
+	}{
+		{0, ""},
+		{1, "QuantDeck stopped; 1 bot was running and resumes at the next start."},
+		{3, "QuantDeck stopped; 3 bots were running and resume at the next start."},
+	} {
+		if got := stoppedNote(tc.running); got != tc.want {
+			t.Errorf("stoppedNote(%d) = %q, want %q", tc.running, got, tc.want)
+		}
+	}
+}

@@ -283,7 +283,7 @@ func TestCockpitSignalsKeepBotsForTheNextStart(t *testing.T) {
 			c2.scr.waitText(t, 0, "1 bot is running. Quit the cockpit?")
 			c2.send("y")
 			c2.wait("q, y")
-			if !strings.Contains(c2.scr.text(0), "resume at the next start") { // the command's exit line
+			if !strings.Contains(c2.scr.text(0), "1 bot was running and resumes at the next start") { // the command's exit line
 				t.Fatal("quitting with a bot running did not say it resumes at the next start")
 			}
 		})

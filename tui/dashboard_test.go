@@ -374,3 +374,17 @@ func TestNarrowTabsMarkTheFocusedTab(t *testing.T) {
 		h.wantView(want)
 	}
 }
+
+// TestCashBalancesReadInCents: the quote currency is cash and reads in cents (cut, never
+// rounded up past what the account holds); coins keep their precision.
+func TestCashBalancesReadInCents(t *testing.T) {
+	snap := testSnapshot(4, 5, 30)
+	snap.Balances = []engine.BalanceView{
+		{Mode: engine.Paper, Asset: "USDT", Free: d("9660.8598562"), Locked: d("201"), QuoteValue: d("9861.85")},
+		{Mode: engine.Paper, Asset: "BTC", Free: d("0.00200799"), QuoteValue: d("136.79")},
+	}
+	h := newDashboardHarness(t, snap)
+	h.keys("shift+tab", "shift+tab") // the balances tab
+	h.wantView("PAPER USDT", "9,660.85", "201.00", "0.00200799")
+	h.wantNotView("9,660.8598562", "9,660.86")
+}

@@ -160,7 +160,7 @@ func (d *dashboard) titleInfo(k paneKind, end int) {
 			c.num = append(c.num, " · live ≈ "...)
 			c.num = appendDec(c.num, money(live))
 		}
-		c.num = append(c.num, " USDT "...)
+		c.num = append(append(append(c.num, ' '), quoteAsset...), ' ')
 	}
 	if k != paneBalances && n > p.rows && p.rows > 0 {
 		c.num = appendInt(c.num, p.sel+1)
@@ -172,6 +172,9 @@ func (d *dashboard) titleInfo(k paneKind, end int) {
 		c.segBytes(c.num, st.pMuted, end)
 	}
 }
+
+// quoteAsset is the currency balances are valued in (BalanceView.QuoteValue).
+const quoteAsset = "USDT"
 
 func (d *dashboard) balanceTotals() (paper, live decimal.Decimal) {
 	for i := range d.snap.Balances {

@@ -171,9 +171,14 @@ func (d *dashboard) balanceRow(p *paneState, idx int) {
 	it := d.cellsOf(paneBalances, p)
 	it.text(0, modeWord(b.Mode), d.paintIf(modePaint(st, b.Mode)))
 	it.text(1, b.Asset, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], qty(b.Free))
+	free, locked := qty(b.Free), qty(b.Locked)
+	if b.Asset == quoteAsset {
+		// Cash reads in cents; cut, never rounded up past what the account holds.
+		free, locked = b.Free.Trunc(2).Pad(2), b.Locked.Trunc(2).Pad(2)
+	}
+	c.num = appendDec(c.num[:0], free)
 	it.num(2, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], qty(b.Locked))
+	c.num = appendDec(c.num[:0], locked)
 	it.num(3, d.paintIf(st.pMuted))
 	c.num = c.num[:0]
 	if b.QuoteValue.IsZero() && !b.Free.IsZero() {

@@ -189,7 +189,18 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 		c, f.editing = *cfg, true
 	}
 	st := m.st
-	name := newTextField(st, "name", "Name", "letters, digits, - and _", c.Name, false, false, checkName)
+	taken := map[string]bool{}
+	if !f.editing {
+		for _, b := range m.snap.Bots {
+			taken[b.Config.Name] = true
+		}
+	}
+	name := newTextField(st, "name", "Name", "letters, digits, - and _", c.Name, false, false, func(v string) error {
+		if taken[v] {
+			return errors.New("already a bot: pick another name")
+		}
+		return checkName(v)
+	})
 	if f.editing {
 		name.input.Blur()
 	}

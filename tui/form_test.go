@@ -256,3 +256,24 @@ func TestNoLiveOnTheSimulatedMarket(t *testing.T) {
 	}
 	h.wantCalls()
 }
+
+// TestNewBotNameMustBeFree: a name already in the bots table is refused as it is typed, not
+// after ctrl+s; editing keeps the bot's own name.
+func TestNewBotNameMustBeFree(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("n")
+	h.typeText("bot-01")
+	h.wantView("✗ already a bot: pick another name")
+	h.keys("ctrl+s")
+	h.wantCalls()
+	h.typeText("b")
+	h.wantNotView("already a bot")
+
+	snap := testSnapshot(4, 5, 0)
+	stopAll(&snap)
+	h = newDashboardHarness(t, snap)
+	h.keys("tab", "e")
+	h.fire(formTickMsg{})
+	h.wantView("Edit bot bot-00", "✓ valid")
+	h.wantNotView("already a bot")
+}

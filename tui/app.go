@@ -175,6 +175,11 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		// Sealed from elsewhere (`quantdeck seal`, another session): nothing here may go on
 		// without the passphrase.
 		m.confirm, m.overlay = nil, nil
+		if m.keysScr != nil {
+			// A half-typed key, secret or passphrase must not outlive the seal in memory.
+			m.keysScr.wipe()
+			m.keysScr = nil
+		}
 		m.screen = scrUnlock
 		m.unlock = newUnlockScreen()
 		m.setInfo("the vault was sealed: unlock it to go on")

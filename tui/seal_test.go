@@ -40,6 +40,33 @@ func TestSealedVaultReturnsToUnlock(t *testing.T) {
 	}
 }
 
+// TestSealWipesHalfTypedSecrets: a seal in the middle of the add-key or passphrase wizard
+// zeroes what was typed there; nothing secret stays in memory until the keys screen reopens.
+func TestSealWipesHalfTypedSecrets(t *testing.T) {
+	h := keysHarness(t)
+	h.keys("a")
+	h.typeText("label")
+	h.keys("tab")
+	h.typeText("AKIA-half-typed")
+	h.keys("tab")
+	h.typeText("secret-half-typed")
+	k := h.m.keysScr
+	key, secret := k.apiKey.buf, k.apiSecret.buf
+	h.vault.mu.Lock()
+	h.vault.unlocked = false
+	h.vault.mu.Unlock()
+	h.fire(clockMsg{})
+	if h.m.screen != scrUnlock {
+		t.Fatalf("screen = %v after a seal, want the unlock screen", h.m.screen)
+	}
+	if strings.Trim(string(key), "\x00") != "" || strings.Trim(string(secret), "\x00") != "" {
+		t.Fatalf("the typed key or secret survived the seal: %q %q", key, secret)
+	}
+	if h.m.keysScr != nil {
+		t.Fatal("the keys wizard survived the seal")
+	}
+}
+
 func countCalls(f *fakeEngine, prefix string) int {
 	n := 0
 	for _, c := range f.Calls() {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -387,4 +388,33 @@ func TestCashBalancesReadInCents(t *testing.T) {
 	h.keys("shift+tab", "shift+tab") // the balances tab
 	h.wantView("PAPER USDT", "9,660.85", "201.00", "0.00200799")
 	h.wantNotView("9,660.8598562", "9,660.86")
+}
+
+// TestOrdersSelectionFollowsTheNewestAtTheTop: with the selection on the newest order, new
+// orders keep it at the top (they stay in sight); an order picked lower down stays picked.
+func TestOrdersSelectionFollowsTheNewestAtTheTop(t *testing.T) {
+	snap := testSnapshot(4, 5, 30)
+	h := newDashboardHarness(t, snap)
+	for i := 0; i < 12; i++ {
+		o := snap.Orders[0]
+		o.ClientID = fmt.Sprintf("new-%02d", i)
+		o.Symbol = fmt.Sprintf("NEW%02dUSDT", i)
+		snap.Orders = append([]engine.OrderView{o}, snap.Orders...)
+		h.emit(engine.SnapshotEvent{Snapshot: snap})
+	}
+	h.flush()
+	if o, _ := h.m.dash.selectedOrder(); o.ClientID != "new-11" {
+		t.Fatalf("selected %q, want the newest order new-11", o.ClientID)
+	}
+	h.wantView("NEW11US")
+
+	h.keys("tab", "tab", "down", "down") // pick an older order
+	picked, _ := h.m.dash.selectedOrder()
+	o := snap.Orders[0]
+	o.ClientID = "newer"
+	snap.Orders = append([]engine.OrderView{o}, snap.Orders...)
+	h.emit(engine.SnapshotEvent{Snapshot: snap})
+	if got, _ := h.m.dash.selectedOrder(); got.ClientID != picked.ClientID {
+		t.Fatalf("selected %q after a new order, want the picked %q", got.ClientID, picked.ClientID)
+	}
 }

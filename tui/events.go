@@ -95,7 +95,9 @@ func (m *Model) applySnapshot(s engine.Snapshot) {
 	if b, ok := m.dash.selectedBot(); ok {
 		prevBot = b.Config.Name
 	}
-	if o, ok := m.dash.selectedOrder(); ok {
+	// An order picked below the newest stays picked as rows arrive; at the top the selection
+	// follows the newest, so a busy market never scrolls new orders out of sight.
+	if o, ok := m.dash.selectedOrder(); ok && m.dash.panes[paneOrders].sel > 0 {
 		prevOrder = o.ClientID
 	}
 	if s.Health.Exchange == "" {

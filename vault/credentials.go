@@ -231,14 +231,20 @@ func (v *Vault) RemoveCredential(ctx context.Context, label string) error {
 	if !v.Unlocked() {
 		return fmt.Errorf("vault: %w", ErrLocked)
 	}
-	res, err := v.db.ExecContext(ctx, `DELETE FROM credentials WHERE label = ?`, label)
+	err := v.eraseTx(ctx, fmt.Sprintf("removing key %q", label), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM credentials WHERE label = ?`, label)
+		if err != nil {
+			return fmt.Errorf("vault: removing key %q: %w", label, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("vault: removing key %q: %w", label, err)
+		} else if n == 0 {
+			return fmt.Errorf("vault: key %q: %w", label, ErrNoCredential)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("vault: removing key %q: %w", label, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("vault: removing key %q: %w", label, err)
-	} else if n == 0 {
-		return fmt.Errorf("vault: key %q: %w", label, ErrNoCredential)
+		return err
 	}
 	v.log.InfoContext(ctx, "key removed", "label", label)
 	return nil

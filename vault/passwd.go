@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -50,11 +51,18 @@ type sealedRow struct {
 }
 
 func (v *Vault) reencrypt(ctx context.Context, oldKey, oldSalt, newKey, salt []byte, iterations int, verifier string) (int, error) {
-	tx, err := v.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("vault: changing the passphrase: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var n int
+	err := v.eraseTx(ctx, "changing the passphrase", func(tx *sql.Tx) error {
+		var err error
+		n, err = reencryptTx(ctx, tx, v, oldKey, oldSalt, newKey, salt, iterations, verifier)
+		return err
+	})
+	return n, err
+}
+
+// reencryptTx re-seals every credential under newKey and stores the new salt, iteration count
+// and verifier, all in tx.
+func reencryptTx(ctx context.Context, tx *sql.Tx, v *Vault, oldKey, oldSalt, newKey, salt []byte, iterations int, verifier string) (int, error) {
 	if err := checkCurrent(ctx, tx, oldSalt); err != nil {
 		return 0, err
 	}
@@ -92,9 +100,6 @@ func (v *Vault) reencrypt(ctx context.Context, oldKey, oldSalt, newKey, salt []b
 		`UPDATE vault SET salt = ?, iterations = ?, verifier = ?, updated_at = ?, failed_unlocks = 0, last_failed_at = NULL WHERE id = 1`,
 		salt, iterations, verifier, v.now().UTC().Format(timeLayout))
 	if err != nil {
-		return 0, fmt.Errorf("vault: saving the new passphrase: %w; nothing was changed", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("vault: saving the new passphrase: %w; nothing was changed", err)
 	}
 	return len(all), nil

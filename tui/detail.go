@@ -46,6 +46,9 @@ type (
 
 const detailRefreshEvery = 2 * time.Second
 
+// detailPage is how far page up and page down move in the detail's lists.
+const detailPage = 10
+
 func (m *Model) openDetail(name string) tea.Cmd {
 	m.detail = &detailScreen{name: name, loading: true}
 	m.screen = scrDetail
@@ -151,6 +154,10 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 		d.sel = max(d.sel-1, 0)
 	case key.Matches(k, m.keys.Down):
 		d.sel = min(d.sel+1, max(d.rows()-1, 0))
+	case key.Matches(k, m.keys.PageUp):
+		d.sel = max(d.sel-detailPage, 0)
+	case key.Matches(k, m.keys.PageDown):
+		d.sel = min(d.sel+detailPage, max(d.rows()-1, 0))
 	case key.Matches(k, m.keys.Tab), key.Matches(k, m.keys.Right):
 		d.tab, d.sel = (d.tab+1)%3, 0
 	case key.Matches(k, m.keys.ShiftTab), key.Matches(k, m.keys.Left):

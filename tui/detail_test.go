@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -130,4 +131,32 @@ func TestDetailOrderFilledText(t *testing.T) {
 	h.keys("tab", "enter")
 	h.wantView("~68,336.57  filled 0.00029  filled", "70,000.00  filled 0.0004/0.001  partial")
 	h.wantNotView("/quote")
+}
+
+// TestDetailPagesThroughLongLists: page down and page up move through a bot's orders by ten.
+func TestDetailPagesThroughLongLists(t *testing.T) {
+	snap := testSnapshot(2, 1, 0)
+	snap.Orders = nil
+	for i := 0; i < 40; i++ {
+		snap.Orders = append(snap.Orders, engine.OrderView{ClientID: fmt.Sprintf("o-%02d", i), Bot: "bot-00", Symbol: "BTCUSDT",
+			Side: exchange.Buy, Type: exchange.Limit, Price: d(fmt.Sprintf("%d", 60000+i)), Quantity: d("0.001"), State: engine.OrderCancelled, Created: fixedNow})
+	}
+	h := newDashboardHarness(t, snap)
+	h.keys("tab", "enter")
+	h.send(tea.KeyMsg{Type: tea.KeyPgDown})
+	h.send(tea.KeyMsg{Type: tea.KeyPgDown})
+	if h.m.detail.sel != 20 {
+		t.Fatalf("selection %d after two page downs, want 20", h.m.detail.sel)
+	}
+	h.wantView("› ", "60,020.00")
+	h.send(tea.KeyMsg{Type: tea.KeyPgUp})
+	if h.m.detail.sel != 10 {
+		t.Fatalf("selection %d after page up, want 10", h.m.detail.sel)
+	}
+	for i := 0; i < 5; i++ {
+		h.send(tea.KeyMsg{Type: tea.KeyPgDown})
+	}
+	if h.m.detail.sel != 39 {
+		t.Fatalf("selection %d at the end, want the last row 39", h.m.detail.sel)
+	}
 }

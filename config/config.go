@@ -93,6 +93,13 @@ func (s *Source) Load() (Settings, []string, error) {
 	var warnings []string
 	path := filepath.Join(s.Dir, ".env")
 	if fi, err := os.Stat(path); err == nil {
+		// Whoever can write .env can point QuantDeck at their own "exchange": refuse it.
+		if fi.Mode().Perm()&0o022 != 0 {
+			return Settings{}, warnings, fmt.Errorf("config: %s can be changed by other users (mode %04o): run `chmod 600 %s`", path, fi.Mode().Perm(), path)
+		}
+		if uid, ok := fileOwner(fi); ok && uid != os.Getuid() {
+			return Settings{}, warnings, fmt.Errorf("config: %s belongs to another user (uid %d): QuantDeck only reads a .env you own", path, uid)
+		}
 		if fi.Mode().Perm()&0o077 != 0 {
 			warnings = append(warnings, fmt.Sprintf("%s is readable by other users (mode %04o): run `chmod 600 %s`", path, fi.Mode().Perm(), path))
 		}

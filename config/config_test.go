@@ -253,3 +253,14 @@ func TestSSHSettings(t *testing.T) {
 		}
 	}
 }
+
+// A .env others can change could point QuantDeck at someone else's server: it is refused.
+func TestDotenvWritableByOthersIsRefused(t *testing.T) {
+	for _, mode := range []os.FileMode{0o620, 0o602, 0o666} {
+		src := testSource(t, map[string]string{}, "QUANTDECK_BINANCE_REST_URL=http://evil.example\n", mode)
+		_, _, err := src.Load()
+		if err == nil || !strings.Contains(err.Error(), "can be changed by other users") || !strings.Contains(err.Error(), "chmod 600") {
+			t.Errorf("mode %04o: err = %v, want a refusal with the fix", mode, err)
+		}
+	}
+}

@@ -133,6 +133,8 @@ func TestDashboardBotActions(t *testing.T) {
 		{"live start confirmed", liveFirst, []string{"s", "y"}, []string{"StartBot bot-00"}, nil},
 		{"live start declined", liveFirst, []string{"s", "n"}, nil, []string{"answered no: nothing was done"}},
 		{"edit a running bot is refused", nil, []string{"e"}, nil, []string{"bot-00 is running: stop it with x"}},
+		{"edit a paused bot is refused before the form", func(s *engine.Snapshot) { s.Bots[0].State = engine.BotPaused }, []string{"e"}, nil, []string{"bot-00 is paused: stop it with x, then edit it"}},
+		{"edit a bot in error is refused before the form", func(s *engine.Snapshot) { s.Bots[0].State = engine.BotError }, []string{"e"}, nil, []string{"bot-00 is in error: stop it with x, then edit it"}},
 		{"edit a stopped bot opens the form", stopAll, []string{"e"}, nil, []string{"Edit bot bot-00"}},
 		{"start while the kill switch is engaged", killed, []string{"s"}, nil, []string{"kill switch is engaged"}},
 		{"kill switch asks, then engages", nil, []string{"K", "y"}, []string{"EngageKillSwitch"}, nil},

@@ -199,8 +199,9 @@ func (m *Model) stopBot(b engine.BotView) tea.Cmd {
 }
 
 func (m *Model) editBot(b engine.BotView) tea.Cmd {
-	if b.State == engine.BotRunning {
-		m.setError(b.Config.Name+" is running: stop it with x, then edit it", nil)
+	if b.State != engine.BotStopped {
+		// A paused or failed bot still means to run: the engine refuses the edit until stopped.
+		m.setError(b.Config.Name+" is "+stateText(b.State)+": stop it with x, then edit it", nil)
 		return nil
 	}
 	cfg := b.Config

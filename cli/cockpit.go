@@ -65,6 +65,7 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	dropSecretVariables(env)
 	lock, err := instance.Acquire(st.Home)
 	if errors.Is(err, instance.ErrRunning) {
 		// Opening the database twice would put two engines on one journal.

@@ -122,3 +122,15 @@ func OSEnv() *Env {
 		IsTerminal: isTerminal,
 	}
 }
+
+// dropSecretVariables removes what long-running commands never need from the process
+// environment, so no child process can inherit it: the new-passphrase variable (only `vault
+// passwd` uses it) and the API token (already copied into the settings).
+func dropSecretVariables(env *Env) {
+	if p, ok := env.Source.TakePassphrase(config.EnvNewVaultPassphrase); ok {
+		clear(p)
+	}
+	if env.Source.Unsetenv != nil {
+		_ = env.Source.Unsetenv(config.EnvAPIToken)
+	}
+}

@@ -65,6 +65,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	dropSecretVariables(env)
 	if st.APIToken != "" {
 		if err := api.CheckConfig(st.APIAddr, st.APIToken, st.APIAllowRemote); err != nil {
 			return err

@@ -167,11 +167,14 @@ func (r Rules) checkNotional(price, qty decimal.Decimal, market bool) error {
 	if err != nil {
 		return fmt.Errorf("order value of %s x %s is too large: %w", qty, price, ErrFilter)
 	}
+	// Show the value at the precision the limit is stated in (at least cents), not with every
+	// decimal price x quantity produced.
+	shown := notional.Round(max(2, r.MinNotional.Scale(), r.MaxNotional.Scale())).Trim(2)
 	if !r.MinNotional.IsZero() && (!market || r.ApplyMinToMarket) && notional.Cmp(r.MinNotional) < 0 {
-		return fmt.Errorf("order value %s %s is below the minimum %s for %s: %w", notional.Trim(0), r.Quote, r.MinNotional, r.Symbol, ErrFilter)
+		return fmt.Errorf("order value %s %s is below the minimum %s for %s: %w", shown, r.Quote, r.MinNotional, r.Symbol, ErrFilter)
 	}
 	if !r.MaxNotional.IsZero() && (!market || r.ApplyMaxToMarket) && notional.Cmp(r.MaxNotional) > 0 {
-		return fmt.Errorf("order value %s %s is above the maximum %s for %s: %w", notional.Trim(0), r.Quote, r.MaxNotional, r.Symbol, ErrFilter)
+		return fmt.Errorf("order value %s %s is above the maximum %s for %s: %w", shown, r.Quote, r.MaxNotional, r.Symbol, ErrFilter)
 	}
 	return nil
 }

@@ -22,11 +22,13 @@ func (f *secretField) key(k tea.KeyMsg) bool {
 	case tea.KeyRunes:
 		for _, r := range k.Runes {
 			if r >= 0x20 && r != 0x7f {
+						f.grow(utf8.RuneLen(r))
 				f.buf = utf8.AppendRune(f.buf, r)
 			}
 		}
 		return true
 	case tea.KeySpace:
+		f.grow(1)
 		f.buf = append(f.buf, ' ')
 		return true
 	case tea.KeyBackspace:
@@ -41,6 +43,18 @@ func (f *secretField) key(k tea.KeyMsg) bool {
 		return true
 	}
 	return false
+}
+
+// grow makes room for n more bytes itself, zeroing the old buffer, so append never leaves a
+// partial copy of the secret behind in memory.
+func (f *secretField) grow(n int) {
+	if len(f.buf)+n <= cap(f.buf) {
+		return
+	}
+	nb := make([]byte, len(f.buf), max(2*cap(f.buf), len(f.buf)+n, 128))
+	copy(nb, f.buf)
+	clear(f.buf)
+	f.buf = nb
 }
 
 // len is the number of characters typed.

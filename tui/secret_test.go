@@ -1,0 +1,28 @@
+package tui
+
+import (
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Growing the buffer must not leave the characters typed so far in the old one.
+func TestSecretFieldGrowthLeavesNoCopy(t *testing.T) {
+	var f secretField
+	f.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
+	old := f.buf[:cap(f.buf)]
+	for i := 0; i < 300; i++ { // far past the first allocation
+		f.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s")})
+	}
+	if &old[0] == &f.buf[0] {
+		t.Fatal("the buffer never grew: the test proves nothing")
+	}
+	for i, b := range old {
+		if b != 0 {
+			t.Fatalf("byte %d of the outgrown buffer still holds %q", i, b)
+		}
+	}
+	if f.len() != 301 {
+		t.Fatalf("len = %d, want 301", f.len())
+	}
+}

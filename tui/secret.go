@@ -22,7 +22,7 @@ func (f *secretField) key(k tea.KeyMsg) bool {
 	case tea.KeyRunes:
 		for _, r := range k.Runes {
 			if r >= 0x20 && r != 0x7f {
-						f.grow(utf8.RuneLen(r))
+				f.grow(utf8.RuneLen(r))
 				f.buf = utf8.AppendRune(f.buf, r)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/joho/godotenv"
 )
@@ -65,8 +66,8 @@ type Settings struct {
 	APIToken       string
 	APIAllowRemote bool
 	SSHAddr        string
-	SSH            bool // serve also hosts the cockpit over SSH (as with --ssh)
-	SimSeed        int64
+	SSH            bool    // serve also hosts the cockpit over SSH (as with --ssh)
+	SimSeed        int64   // the simulated market's seed; a new one each start unless set
 	SimSpeed       float64 // ticks per second multiplier for the simulated market; 1 is real time
 	PaperBalance   string  // starting quote balance for paper accounts, decimal text
 	PaperFee       string  // paper fee rate, decimal text (0.001 = 0.1%)
@@ -211,6 +212,9 @@ func (s *Source) Load() (Settings, []string, error) {
 			return st, warnings, fmt.Errorf("config: %s=%q is not a whole number", EnvSimSeed, v)
 		}
 		st.SimSeed = n
+	} else {
+		// No seed set: a new market each start. Set one to replay the same prices.
+		st.SimSeed = time.Now().UnixNano()
 	}
 	for _, a := range []struct{ name, addr string }{{EnvAPIAddr, st.APIAddr}, {EnvSSHAddr, st.SSHAddr}} {
 		host, _, err := net.SplitHostPort(a.addr)

@@ -47,12 +47,15 @@ func (r *orderRec) ref() OrderRef {
 	return OrderRef{Tag: r.Tag, Side: r.Side, State: r.State, Price: r.Price, Qty: r.Quantity, Executed: r.Executed, Created: r.Created}
 }
 
-const timeLayout = time.RFC3339Nano
+// storedLayout writes every fraction with nine digits, so the text order of stored times is
+// their time order (RFC 3339 with trimmed fractions puts "…05.4Z" after "…05.45Z").
+// parseTime reads both, so rows written with trimmed fractions still load.
+const storedLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+func fmtTime(t time.Time) string { return t.UTC().Format(storedLayout) }
 
 func parseTime(s string) time.Time {
-	t, err := time.Parse(timeLayout, s)
+	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}
 	}
@@ -305,7 +308,10 @@ func scanFill(s scanner) (FillView, error) {
 	return f, nil
 }
 
-// fills returns fills, newest first; bot "" means every bot and manual orders.
+// fills returns fills, newest first, or in the order they were recorded when oldestFirst is
+// set: the order a running bot's ledger applied them in, which a replay must repeat (the
+// exchange's trade times and the local clock need not agree). bot "" means every bot and
+// manual orders.
 func (j *journal) fills(ctx context.Context, bot string, limit int, oldestFirst bool) ([]FillView, error) {
 	q := `SELECT ` + fillCols + ` FROM fills`
 	var args []any
@@ -314,7 +320,7 @@ func (j *journal) fills(ctx context.Context, bot string, limit int, oldestFirst 
 		args = append(args, bot)
 	}
 	if oldestFirst {
-		q += ` ORDER BY time, rowid`
+		q += ` ORDER BY rowid`
 	} else {
 		q += ` ORDER BY time DESC, rowid DESC`
 	}

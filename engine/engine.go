@@ -54,6 +54,11 @@ type Engine struct {
 	routes atomic.Pointer[map[string][]*bot] // running bots by symbol, for the tick path
 
 	addMu sync.Mutex // serialises AddBot with adopting bots other processes added
+	// resumeMu serialises Resume and startMu StartBot: a resume retried in the background
+	// may run beside one the user asked for, and two starts of one bot would each run a worker.
+	// Lock order: resumeMu, startMu, then the others.
+	resumeMu sync.Mutex
+	startMu  sync.Mutex
 
 	jmu  sync.Mutex           // serialises changes to journal order rows; taken before any bot.mu
 	open map[string]*orderRec // rows without a final state, by client id

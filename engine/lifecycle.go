@@ -17,6 +17,8 @@ import (
 // restart bots stopped by Seal. A bot whose account still has unreconciled rows stays
 // stopped, and the error says why.
 func (e *Engine) Resume(ctx context.Context) error {
+	e.resumeMu.Lock()
+	defer e.resumeMu.Unlock()
 	recs, err := e.j.openOrders(ctx)
 	if err != nil {
 		return err
@@ -117,6 +119,8 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	if e.closing.Load() {
 		return ErrStopping
 	}
+	e.startMu.Lock()
+	defer e.startMu.Unlock()
 	b, err := e.loadBot(ctx, name)
 	if err != nil {
 		return err

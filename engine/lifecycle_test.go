@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -324,4 +325,32 @@ func TestKillSwitchDuringStart(t *testing.T) {
 	if n := r.count(t, `SELECT count(*) FROM bots WHERE desired = 'running' OR state = 'running'`); n != 0 {
 		t.Fatal("the store says the bot runs with the kill switch engaged")
 	}
+}
+
+// Starts that race (a background resume retry beside the user's start) run one order worker
+// for the bot, not one per start: stopping it leaves no worker behind.
+func TestConcurrentStartsRunOneWorker(t *testing.T) {
+	r := newRig(t, nil, nil)
+	r.running(t)
+	ctx := context.Background()
+	if err := r.e.AddBot(ctx, gridBot("g")); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "101")
+	base := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.e.StartBot(ctx, "g"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := r.e.StopBot(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "no order worker left", func() bool { return runtime.NumGoroutine() <= base })
 }

@@ -24,6 +24,7 @@ type bot struct {
 	reason    string
 	startedAt time.Time
 	resumeAt  time.Time // a bot paused by the daily loss limit starts again then (next UTC midnight)
+	pausing   bool      // a pause is still waiting for the order in flight and cancelling orders
 	strat     Strategy
 	led       ledger
 	last      decimal.Decimal // latest price seen by the bot
@@ -189,7 +190,7 @@ func nextUTCDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour)
 // pauseLocked pauses a bot from the tick path: no new intents from now on; the worker is
 // stopped and the bot's open orders are cancelled in the background.
 func (e *Engine) pauseLocked(b *bot, reason string) {
-	b.state, b.reason = BotPaused, reason
+	b.state, b.reason, b.pausing = BotPaused, reason, true
 	cancel, done := b.takeWorkerLocked()
 	e.event(b.cfg.Name, "warn", "paused: %s", reason)
 	name := b.cfg.Name
@@ -204,6 +205,9 @@ func (e *Engine) pauseLocked(b *bot, reason string) {
 			e.event(name, "error", "saving the paused state: %v", err)
 		}
 		e.cancelBotOrders(ctx, name)
+		b.mu.Lock()
+		b.pausing = false
+		b.mu.Unlock()
 		e.publishBot(b, BotEvent{Bot: name, Time: e.now().UTC(), Level: "warn", Message: "paused: " + reason})
 	}()
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quantdeck/quantdeck/exchange"
 )
 
 // newClockRig is a rig whose engine (and bot registry) run on clk.
@@ -161,5 +163,49 @@ func TestPauseSavedAfterStopKeepsTheStop(t *testing.T) {
 	}
 	if n := r.count(t, `SELECT count(*) FROM bots WHERE state = 'stopped' AND desired = 'stopped'`); n != 1 {
 		t.Fatal("a late pause overwrote the user's stop")
+	}
+}
+
+// While a pause still waits for the bot's order in flight (and then cancels its orders), a
+// start is refused: the pause would cancel the orders of the bot just started.
+func TestStartWhilePausingIsRefused(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	r := newClockRig(t, nil, nil, clk)
+	r.running(t)
+	ctx := context.Background()
+	c := lossBot()
+	c.Params["interval"] = "1s"
+	if err := r.e.AddBot(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "100") // buys 0.1
+	release, entered := make(chan struct{}), make(chan struct{}, 1)
+	r.x.onPlace = func(exchange.OrderRequest) {
+		entered <- struct{}{}
+		<-release
+	}
+	clk.Add(2 * time.Second)
+	send := func(price string) {
+		n := r.e.ticks.Load()
+		r.mkt.ticks <- exchange.Tick{Symbol: "BTCUSDT", Last: d(price), Time: clk.Now()}
+		eventually(t, "the tick", func() bool { return r.e.ticks.Load() > n })
+	}
+	send("100") // the next buy goes out and hangs at the exchange
+	<-entered
+	send("80") // 2 lost today: the pause waits for the hanging buy
+	eventually(t, "the pause", func() bool { return r.bot(t, "b").State == BotPaused })
+	err := r.e.StartBot(ctx, "b")
+	close(release)
+	if err == nil || !strings.Contains(err.Error(), "still pausing") {
+		t.Fatalf("start while pausing: err = %v, want a refusal", err)
+	}
+	eventually(t, "the pause saved", func() bool {
+		return r.count(t, `SELECT count(*) FROM bots WHERE state = 'paused'`) == 1 && r.bot(t, "b").State == BotPaused
+	})
+	if err := r.e.StartBot(ctx, "b"); err != nil {
+		t.Fatalf("start after the pause finished: %v", err)
 	}
 }

@@ -126,10 +126,14 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		return err
 	}
 	b.mu.Lock()
-	cfg, running := b.cfg, b.state == BotRunning
+	cfg, running, pausing := b.cfg, b.state == BotRunning, b.pausing
 	b.mu.Unlock()
 	if running {
 		return nil
+	}
+	if pausing {
+		// The pause would cancel the orders of the bot started now.
+		return fmt.Errorf("starting bot %s: it is still pausing (waiting for its order in flight, cancelling its orders); try again in a moment", name)
 	}
 	fail := func(err error) error {
 		e.setStopped(ctx, b, BotError, err.Error())
@@ -389,7 +393,7 @@ func (e *Engine) ReleaseKillSwitch(ctx context.Context) error {
 // resumeDueLocked reports whether a bot the daily loss limit paused may run again: its UTC day
 // is over. b.mu is held.
 func (b *bot) resumeDueLocked(now time.Time) bool {
-	return b.state == BotPaused && b.desired == BotRunning && !b.resumeAt.IsZero() && !now.Before(b.resumeAt)
+	return b.state == BotPaused && !b.pausing && b.desired == BotRunning && !b.resumeAt.IsZero() && !now.Before(b.resumeAt)
 }
 
 // resumeNewDay starts the bots the daily loss limit paused once their UTC day is over: the

@@ -209,3 +209,27 @@ func TestStartWhilePausingIsRefused(t *testing.T) {
 		t.Fatalf("start after the pause finished: %v", err)
 	}
 }
+
+// `quantdeck bots start` of a paused bot while no engine runs is the user's answer to the
+// pause: the next engine runs the bot at once, not at the next UTC midnight.
+func TestOfflineStartOfPausedBotRunsIt(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	first := newClockRig(t, nil, nil, clk)
+	ctx := context.Background()
+	if err := first.e.reg.Add(ctx, lossBot(), btcRules); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.db.Exec(`UPDATE bots SET state = 'paused', desired = 'running', reason = ?, updated_at = ?`,
+		dailyLossReason+": lost 2 of 1 USDT today", fmtTime(clk.Now())); err != nil {
+		t.Fatal(err)
+	}
+	first.e.Close()
+	if err := NewRegistry(first.db, clk.Now).SetDesired(ctx, "b", true); err != nil {
+		t.Fatal(err)
+	}
+	next := newClockRig(t, first.db, nil, clk)
+	next.running(t)
+	if v := next.bot(t, "b"); v.State != BotRunning {
+		t.Fatalf("after an offline start: state %s (%s), want running", v.State, v.Reason)
+	}
+}

@@ -207,7 +207,11 @@ func (r *Registry) SetDesired(ctx context.Context, name string, running bool) er
 		}
 		desired = BotRunning
 	}
-	_, err := r.db.ExecContext(ctx, `UPDATE bots SET desired = ?, updated_at = ? WHERE name = ?`, string(desired), fmtTime(r.now()), name)
+	// Starting a paused bot is the user's answer to the pause: the next engine runs it.
+	_, err := r.db.ExecContext(ctx, `UPDATE bots SET desired = ?1,
+		state = CASE WHEN ?1 = 'running' AND state = 'paused' THEN 'stopped' ELSE state END,
+		reason = CASE WHEN ?1 = 'running' AND state = 'paused' THEN '' ELSE reason END,
+		updated_at = ?2 WHERE name = ?3`, string(desired), fmtTime(r.now()), name)
 	if err != nil {
 		return fmt.Errorf("saving bot %s: %w", name, err)
 	}

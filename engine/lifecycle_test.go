@@ -354,3 +354,38 @@ func TestConcurrentStartsRunOneWorker(t *testing.T) {
 	}
 	eventually(t, "no order worker left", func() bool { return runtime.NumGoroutine() <= base })
 }
+
+// An order whose outcome was still unknown when its bot was stopped is cancelled once the
+// exchange shows it on the book: the stop's cancels could not see it.
+func TestStopCancelsAnOrderResolvedLater(t *testing.T) {
+	r := newRig(t, nil, nil)
+	r.running(t)
+	ctx := context.Background()
+	if err := r.e.AddBot(ctx, gridBot("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	fails := make([]fault, 1_000_000)
+	for i := range fails {
+		fails[i] = faultLookupFails
+	}
+	r.x.script(faultDropAfter) // the first buy reaches the book; its answer is lost
+	r.x.scriptLookups(fails...)
+	r.mkt.ticks <- exchange.Tick{Symbol: "BTCUSDT", Last: d("101"), Time: time.Now().UTC()}
+	var id string
+	eventually(t, "an order with an unknown outcome", func() bool {
+		return r.db.QueryRow(`SELECT client_id FROM orders WHERE state = 'unknown'`).Scan(&id) == nil
+	})
+	if err := r.e.StopBot(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	r.x.mu.Lock()
+	r.x.lookups = nil // the exchange answers again
+	r.x.mu.Unlock()
+	eventually(t, "the order cancelled at the exchange", func() bool {
+		o, ok := r.x.order(id)
+		return ok && o.Status == exchange.StatusCanceled && orderState(t, r.db, id) == OrderCancelled
+	})
+}

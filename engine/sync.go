@@ -233,10 +233,12 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 				onBook[p.rec.Symbol] = book
 			}
 			if o, ok := book[p.rec.ClientID]; ok {
-				if e.killed.Load() {
-					// The kill switch is engaged and this order is still on the book.
+				if e.killed.Load() || e.unwanted(p.rec) {
+					// The kill switch is engaged, or the bot was stopped or paused, and this
+					// order is still on the book: its outcome was unknown when the stop's
+					// cancels went out.
 					if err := e.cancelRec(ctx, tr, p.rec); err != nil {
-						e.log.Warn("cancelling after the kill switch", "client_id", p.rec.ClientID, "err", err)
+						e.log.Warn("cancelling an order nothing wants", "client_id", p.rec.ClientID, "err", err)
 					}
 					continue
 				}
@@ -252,6 +254,19 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 			}
 		}
 	}
+}
+
+// unwanted reports whether rec belongs to a bot the user stopped, or one the risk guard
+// paused: both cancel their orders. A bot stopped with the intent to run again (the vault
+// was sealed, its orders wait to be reconciled) keeps them.
+func (e *Engine) unwanted(rec *orderRec) bool {
+	b := e.botNamed(rec.Bot)
+	if b == nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.state == BotPaused || (b.state != BotRunning && b.desired == BotStopped)
 }
 
 // lookup asks the exchange for one row's state. When the exchange does not know the order:

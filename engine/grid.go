@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -127,9 +128,22 @@ func (g *grid) OnTick(t exchange.Tick, pos Position, _ time.Time, out []Intent) 
 		}
 		return out
 	}
+	keep := g.todo[:0]
 	for _, o := range g.todo {
-		// A buy at or above the price would fill at once as a taker: leave that level.
-		if g.busy[o.level] || (o.side == exchange.Buy && g.p.Prices[o.level].Cmp(price) >= 0) {
+		switch {
+		case slices.Contains(keep, o):
+			continue // asked for twice while it waited
+		case g.busy[o.level] && g.side[o.level] == o.side:
+			continue // that order is there already
+		case g.busy[o.level]:
+			// The level's other order has not been reported final yet (fills arrive in any
+			// order): wait for it rather than lose this one.
+			keep = append(keep, o)
+			continue
+		case o.side == exchange.Buy && g.p.Prices[o.level].Cmp(price) >= 0:
+			// A buy at or above the price would fill at once as a taker: wait until the
+			// price is back above the level.
+			keep = append(keep, o)
 			continue
 		}
 		q := g.p.Quantity
@@ -141,7 +155,7 @@ func (g *grid) OnTick(t exchange.Tick, pos Position, _ time.Time, out []Intent) 
 		}
 		out = append(out, g.intent(o.level, o.side, q))
 	}
-	g.todo = g.todo[:0]
+	g.todo = keep
 	return out
 }
 

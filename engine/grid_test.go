@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sort"
 	"testing"
+
+	"github.com/quantdeck/quantdeck/exchange"
 )
 
 // A grid at its open-order cap still places the sell for a filled buy: the fill freed one
@@ -62,5 +65,31 @@ func TestGridRestoreOwesTheLevelFeesShortened(t *testing.T) {
 				t.Fatalf("intents = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Fills reported between ticks in any order still each get their sell: a sell asked for on
+// a level whose own buy has filled at the exchange but is not reported yet waits for that
+// report instead of being dropped.
+func TestGridSellWaitsForItsLevelToFree(t *testing.T) {
+	s := mustStrategy(t, StrategyGrid, map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"})
+	s.Restore(Position{}, nil, nil)
+	s.OnTick(tickP("101"), Position{}, t0, nil) // ladder: g2 (100), g1 (95), g0 (90)
+	intents := func(pos string) []string {
+		var out []string
+		for _, it := range s.OnTick(tickP("94"), Position{Qty: d(pos), AvgEntry: d("97.5")}, t0, nil) {
+			out = append(out, fmt.Sprintf("%s %s %s", it.Tag, it.Side, it.Qty))
+		}
+		return out
+	}
+	s.OnOrder(OrderUpdate{Tag: "g1", Side: exchange.Buy, State: OrderFilled, Executed: d("0.1")})
+	if got := intents("0.1"); len(got) != 0 {
+		t.Fatalf("intents %q while g2's buy is still open, want none", got)
+	}
+	s.OnOrder(OrderUpdate{Tag: "g2", Side: exchange.Buy, State: OrderFilled, Executed: d("0.1")})
+	got := intents("0.2")
+	sort.Strings(got)
+	if want := []string{"g2 SELL 0.1", "g3 SELL 0.1"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("intents %q, want %q", got, want)
 	}
 }

@@ -202,8 +202,12 @@ func TestStartWhilePausingIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "still pausing") {
 		t.Fatalf("start while pausing: err = %v, want a refusal", err)
 	}
-	eventually(t, "the pause saved", func() bool {
-		return r.count(t, `SELECT count(*) FROM bots WHERE state = 'paused'`) == 1 && r.bot(t, "b").State == BotPaused
+	b := r.e.botNamed("b")
+	eventually(t, "the pause done and saved", func() bool {
+		b.mu.Lock()
+		done := b.state == BotPaused && !b.pausing
+		b.mu.Unlock()
+		return done && r.count(t, `SELECT count(*) FROM bots WHERE state = 'paused'`) == 1
 	})
 	if err := r.e.StartBot(ctx, "b"); err != nil {
 		t.Fatalf("start after the pause finished: %v", err)
@@ -232,4 +236,33 @@ func TestOfflineStartOfPausedBotRunsIt(t *testing.T) {
 	if v := next.bot(t, "b"); v.State != BotRunning {
 		t.Fatalf("after an offline start: state %s (%s), want running", v.State, v.Reason)
 	}
+}
+
+// Started again the day its limit paused it, a bot is measured from the same start of day:
+// the loss the limit saw still counts, so it pauses again instead of losing a second limit.
+func TestRestartSameDayKeepsTheDaysBaseline(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	r := newClockRig(t, nil, nil, clk)
+	r.running(t)
+	ctx := context.Background()
+	if err := r.e.AddBot(ctx, lossBot()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.StartBot(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "100") // buys 0.1
+	r.tick(t, "80")  // 2 lost today
+	b := r.e.botNamed("b")
+	eventually(t, "the pause done", func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.state == BotPaused && !b.pausing
+	})
+	clk.Add(time.Minute)
+	if err := r.e.StartBot(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "80")
+	eventually(t, "the pause again", func() bool { return r.bot(t, "b").State == BotPaused })
 }

@@ -159,5 +159,14 @@ func (l *ledger) dayLoss(now time.Time, price decimal.Decimal) decimal.Decimal {
 	return loss
 }
 
+// keepDay carries the day's baseline over from the ledger old, built from the same fills:
+// a bot started again the day its limit paused it is measured against the same start of day
+// (so a loss the limit already saw pauses it again), not against the price at the restart.
+func (l *ledger) keepDay(old ledger) {
+	if !old.markDay.IsZero() {
+		l.markDay, l.dayStart = old.markDay, old.dayStart
+	}
+}
+
 // position is the strategy's view.
 func (l *ledger) position() Position { return Position{Qty: l.qty, AvgEntry: l.avgEntry()} }

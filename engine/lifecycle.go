@@ -204,6 +204,7 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 			b.openBuy, _ = b.openBuy.Add(r.reserved)
 		}
 	}
+	led.keepDay(b.led)
 	b.rules, b.led, b.strat = rules, led, strat
 	strat.Restore(led.position(), open, history)
 	b.state, b.desired, b.reason, b.startedAt, b.lastRef = BotRunning, BotRunning, "", now, ""

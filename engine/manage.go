@@ -151,6 +151,7 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 		return err
 	}
 	b.mu.Lock()
+	led.keepDay(b.led)
 	b.cfg, b.rules, b.led = cfg, rules, led
 	b.mu.Unlock()
 	e.jmu.Unlock()

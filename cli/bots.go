@@ -38,6 +38,7 @@ Strategy parameters (--set, repeatable):
 
 A bot that loses its --daily-loss-limit in a UTC day (realized, plus the move of the position it
 holds since the day began) pauses and cancels its orders; it starts again at 00:00 UTC.
+Started by hand the same day, it pauses again unless its limit was raised.
 Bots trade on paper unless --live is given with the label of a stored, permission-checked key.
 When QuantDeck already runs on this data (the cockpit or serve), start and stop go to it;
 otherwise they record what the next start of the engine does.

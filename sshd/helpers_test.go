@@ -48,7 +48,8 @@ func (m standIn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m standIn) View() string {
 	colour := m.sess.Renderer.NewStyle().Foreground(lipgloss.Color("9")).Render("COLOUR")
-	return fmt.Sprintf("standin user=%s size=%dx%d typed=[%s]\n%s", m.sess.User, m.w, m.h, m.typed, colour)
+	return fmt.Sprintf("standin user=%s size=%dx%d typed=[%s]\n%s\ndark=%v", m.sess.User, m.w, m.h, m.typed, colour,
+		m.sess.Renderer.HasDarkBackground())
 }
 
 func standInModel(_ context.Context, s sshd.Session) (tea.Model, error) {
@@ -167,8 +168,16 @@ type screen struct {
 	ended chan error
 }
 
-// openScreen requests a pty of the given size and a shell, as `ssh host` does.
+// openScreen requests a pty of the given size and a shell, as `ssh host` does, from a terminal
+// with a black background.
 func openScreen(t testing.TB, c *gossh.Client, term string, w, h int, env map[string]string) *screen {
+	t.Helper()
+	return openTerminal(t, c, term, w, h, env, "0000/0000/0000")
+}
+
+// openTerminal is openScreen for a terminal whose background is bg (an X11 "rgb:" value).
+// Like a real terminal it answers the background-colour and device-attributes queries.
+func openTerminal(t testing.TB, c *gossh.Client, term string, w, h int, env map[string]string, bg string) *screen {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
@@ -187,7 +196,8 @@ func openScreen(t testing.TB, c *gossh.Client, term string, w, h int, env map[st
 		t.Fatal(err)
 	}
 	out := &lockedBuffer{}
-	sess.Stdout = out
+	tty := &answering{out: out, stdin: stdin, bg: bg}
+	sess.Stdout = tty
 	sess.Stderr = out
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
@@ -196,6 +206,33 @@ func openScreen(t testing.TB, c *gossh.Client, term string, w, h int, env map[st
 	go func() { sc.ended <- sess.Wait() }()
 	t.Cleanup(func() { sess.Close() })
 	return sc
+}
+
+// answering records what the server writes and answers its terminal queries: the background
+// colour (OSC 11) and the primary device attributes (DA1), which every terminal answers.
+type answering struct {
+	out      *lockedBuffer
+	stdin    io.Writer
+	bg       string
+	mu       sync.Mutex
+	answered int
+}
+
+func (a *answering) Write(p []byte) (int, error) {
+	n, err := a.out.Write(p)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := a.out.String()
+	for asked := strings.Count(seen, "\x1b[c"); a.answered < asked; a.answered++ {
+		reply := "\x1b[?62;22c"
+		if strings.Contains(seen, "\x1b]11;?") {
+			reply = "\x1b]11;rgb:" + a.bg + "\x1b\\" + reply
+		}
+		if _, err := io.WriteString(a.stdin, reply); err != nil {
+			return n, err
+		}
+	}
+	return n, err
 }
 
 func (sc *screen) typeKeys(t testing.TB, s string) {

@@ -1,7 +1,9 @@
-// Package sshd hosts QuantDeck's cockpit over SSH (`quantdeck serve --ssh`): public-key
-// authentication against QUANTDECK_HOME/authorized_keys, a persistent ed25519 host key, and one
-// Bubble Tea program per session, each with its own renderer, window size and colour profile,
-// all attached to the same running engine. Closing a session never stops the engine.
+// Package sshd hosts QuantDeck's cockpit over SSH (`quantdeck serve --ssh`), built on wish:
+// public-key authentication against QUANTDECK_HOME/authorized_keys, a persistent ed25519 host
+// key, and one Bubble Tea program per session, each with its own renderer, window size and
+// colour profile, all attached to the same running engine. Closing a session never stops the
+// engine. What wish does not provide stays here: the checks on the files the server trusts,
+// the connection cap, the handshake timeout and the graceful shutdown.
 package sshd
 
 import (
@@ -18,6 +20,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/charmbracelet/wish/activeterm"
+	"github.com/charmbracelet/wish/bubbletea"
+	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/quantdeck/quantdeck/config"
@@ -67,6 +73,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	signer   gossh.Signer
+	hostPEM  []byte
 	keysPath string
 	hostPath string
 
@@ -132,7 +139,7 @@ func New(cfg Config) (*Server, error) {
 	if len(keys) == 0 {
 		log.Warn("ssh: no key in authorized_keys yet: nobody can connect until you add one", "path", s.keysPath)
 	}
-	s.signer, created, err = loadOrCreateHostKey(s.hostPath)
+	s.signer, s.hostPEM, created, err = loadOrCreateHostKey(s.hostPath)
 	if err != nil {
 		return nil, err
 	}
@@ -183,36 +190,11 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sessions tracker
-	srv := &ssh.Server{
-		Version: serverVersion,
-		Handler: func(sess ssh.Session) {
-			if !sessions.add() {
-				return
-			}
-			defer sessions.done()
-			s.handle(ctx, sess)
-		},
-		PublicKeyHandler: s.authorize,
-		// Password and keyboard-interactive handlers stay nil: those methods are refused.
-		ServerConfigCallback: func(ssh.Context) *gossh.ServerConfig {
-			return &gossh.ServerConfig{MaxAuthTries: 6}
-		},
-		ConnCallback: s.admit,
-		ChannelHandlers: map[string]ssh.ChannelHandler{
-			"session": func(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, sctx ssh.Context) {
-				if t, ok := sctx.Value(handshakeTimerKey{}).(*time.Timer); ok {
-					t.Stop()
-				}
-				ssh.DefaultSessionHandler(srv, conn, ch, sctx)
-			},
-		},
-		ConnectionFailedCallback: func(conn net.Conn, err error) {
-			if !errors.Is(err, io.EOF) {
-				s.log.Info("ssh: handshake failed", "remote", conn.RemoteAddr().String(), "reason", err.Error())
-			}
-		},
+	srv, err := s.newWishServer(ctx, &sessions)
+	if err != nil {
+		_ = ln.Close()
+		return err
 	}
-	srv.AddHostKey(s.signer)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -249,6 +231,48 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("sshd: serving: %w", serveErr)
 	}
 	return nil
+}
+
+// newWishServer builds the SSH server: public-key authentication only (password and
+// keyboard-interactive stay unset, so they are refused), our host key, an emulated pty, and
+// the session chain. Middlewares run last to first: guard refuses what is not an interactive
+// terminal session and reports how the session ended, activeterm refuses a session without a
+// pty, and the Bubble Tea middleware runs the cockpit with its window-size updates.
+func (s *Server) newWishServer(ctx context.Context, sessions *tracker) (*ssh.Server, error) {
+	srv, err := wish.NewServer(
+		wish.WithAddress(s.cfg.Addr),
+		wish.WithVersion(serverVersion),
+		wish.WithHostKeyPEM(s.hostPEM),
+		wish.WithPublicKeyAuth(s.authorize),
+		ssh.EmulatePty(),
+		ssh.WrapConn(s.admit),
+		wish.WithMiddleware(
+			bubbletea.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
+			activeterm.Middleware(),
+			s.guard(ctx, sessions),
+		),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sshd: configuring the server: %w", err)
+	}
+	srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{MaxAuthTries: 6}
+	}
+	// Only interactive sessions: no direct-tcpip channel, and no forwarding request handler.
+	srv.ChannelHandlers = map[string]ssh.ChannelHandler{
+		"session": func(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, sctx ssh.Context) {
+			if t, ok := sctx.Value(handshakeTimerKey{}).(*time.Timer); ok {
+				t.Stop()
+			}
+			ssh.DefaultSessionHandler(srv, conn, ch, sctx)
+		},
+	}
+	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
+		if !errors.Is(err, io.EOF) {
+			s.log.Info("ssh: handshake failed", "remote", conn.RemoteAddr().String(), "reason", err.Error())
+		}
+	}
+	return srv, nil
 }
 
 type handshakeTimerKey struct{}

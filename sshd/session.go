@@ -2,22 +2,62 @@ package sshd
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/ssh"
-	"github.com/muesli/termenv"
+	"github.com/charmbracelet/wish"
+	"github.com/charmbracelet/wish/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// handle runs one session: it refuses anything but an interactive shell with a terminal, then
-// runs the cockpit until the user quits, the client goes away or the server stops.
-func (s *Server) handle(serverCtx context.Context, sess ssh.Session) {
+// session is an SSH session on its way through the middleware chain: guard wraps the client's
+// session in it so the program handler can reach the session's context and report back how
+// the cockpit ended. Window changes reach the chain through a channel of its own that is never
+// closed, so a client closing the session cannot turn the resize loop into a busy one.
+type session struct {
+	ssh.Session
+	windows chan ssh.Window
+	in      *input
+	ctx     context.Context // ends with the connection or the server
+	log     *slog.Logger
+
+	failed   error       // the model factory refused to build the cockpit
+	started  bool        // a program was built and handed to the Bubble Tea middleware
+	quit     atomic.Bool // the cockpit asked to quit (tea.Quit)
+	stopQuit func() bool // releases the hook that quits the program when ctx ends
+}
+
+// Pty reports the client's terminal with the session's own window-change channel.
+func (w *session) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
+	pty, _, ok := w.Session.Pty()
+	return pty, w.windows, ok
+}
+
+// Read reads what the client types.
+func (w *session) Read(p []byte) (int, error) { return w.in.read(p, nil) }
+
+// guard is the outermost middleware: it counts the session for shutdown, keeps a panic inside
+// one session from reaching the server, refuses commands and subsystems, and tells the client
+// how the session ended once the cockpit returns.
+func (s *Server) guard(serverCtx context.Context, sessions *tracker) wish.Middleware {
+	return func(next ssh.Handler) ssh.Handler {
+		return func(sess ssh.Session) {
+			if !sessions.add() {
+				return
+			}
+			defer sessions.done()
+			s.runSession(serverCtx, sess, next)
+		}
+	}
+}
+
+func (s *Server) runSession(serverCtx context.Context, sess ssh.Session, next ssh.Handler) {
 	remote := sess.RemoteAddr().String()
 	// A panic in one session (building its model, say) must never take the engine down with
 	// the process. Bubble Tea recovers panics inside the program itself.
@@ -33,10 +73,11 @@ func (s *Server) handle(serverCtx context.Context, sess ssh.Session) {
 		_ = sess.Exit(1)
 		return
 	}
-	pty, windows, ok := sess.Pty()
+	_, windows, ok := sess.Pty()
 	if !ok {
+		// activeterm refuses the session; say how to get a terminal first.
 		fmt.Fprint(sess.Stderr(), "quantdeck: the cockpit needs a terminal; connect with `ssh -t`\r\n")
-		_ = sess.Exit(1)
+		next(sess)
 		return
 	}
 
@@ -46,14 +87,98 @@ func (s *Server) handle(serverCtx context.Context, sess ssh.Session) {
 	stop := context.AfterFunc(sess.Context(), cancel)
 	defer stop()
 
-	env := sessionEnviron(sess.Environ(), pty.Term)
-	renderer := lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe())
-	// Decide the background once before the program starts, as the local cockpit does; over
-	// SSH the terminal cannot be queried, so this settles on the dark default without blocking.
+	fp := ""
+	if k := sess.PublicKey(); k != nil {
+		fp = gossh.FingerprintSHA256(k)
+	}
+	w := &session{
+		Session: sess,
+		windows: make(chan ssh.Window, 1),
+		in:      newInput(sess, ctx.Done()),
+		ctx:     ctx,
+		log:     s.log.With("remote", remote, "user", sess.User(), "key", fp),
+	}
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		forwardWindows(ctx, windows, w.windows)
+	}()
+
+	began := time.Now()
+	next(w)
+	cancel()
+	<-forwarded
+	if w.stopQuit != nil {
+		w.stopQuit()
+	}
+	s.report(serverCtx, w, began)
+}
+
+// forwardWindows copies window changes from the client's channel to the session's own until
+// ctx ends or the client's channel closes.
+func forwardWindows(ctx context.Context, in <-chan ssh.Window, out chan<- ssh.Window) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case win, ok := <-in:
+			if !ok {
+				return
+			}
+			select {
+			case out <- win:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// report tells the client and the log how the session ended.
+func (s *Server) report(serverCtx context.Context, w *session, began time.Time) {
+	after := time.Since(began).Round(time.Second).String()
+	switch {
+	case w.failed != nil:
+		w.log.Error("ssh: cannot open the cockpit", "err", w.failed.Error())
+		fmt.Fprintf(w.Stderr(), "quantdeck: cannot open the cockpit: %v\r\n", w.failed)
+		_ = w.Exit(1)
+	case !w.started:
+		// The Bubble Tea middleware refused the session before a program was built.
+		_ = w.Exit(1)
+	case serverCtx.Err() != nil:
+		fmt.Fprint(w, "quantdeck: the server is shutting down\r\n")
+		w.log.Info("ssh: session closed by server shutdown")
+	case w.Context().Err() != nil:
+		w.log.Info("ssh: client went away", "after", after)
+	case w.quit.Load():
+		fmt.Fprint(w, "quantdeck: detached; the engine keeps running\r\n")
+		w.log.Info("ssh: session detached", "after", after)
+	default:
+		w.log.Error("ssh: cockpit session failed")
+		fmt.Fprint(w.Stderr(), "quantdeck: the cockpit stopped after an internal error; the engine keeps running\r\n")
+		_ = w.Exit(1)
+	}
+}
+
+// program builds the session's Bubble Tea program for wish's middleware, which runs it and
+// sends it the window changes. It returns nil, which ends the session, when the model factory
+// fails.
+func (s *Server) program(sess ssh.Session) *tea.Program {
+	w, ok := sess.(*session)
+	if !ok {
+		return nil
+	}
+	pty, _, _ := sess.Pty()
+	// MakeRenderer reads the client's NO_COLOR, COLORTERM and TERM and asks the terminal for
+	// its background, waiting queryWait at most for the answer. Settle the background now,
+	// before the program owns the input: the dark default when the terminal did not answer.
+	query := time.NewTimer(queryWait)
+	renderer := bubbletea.MakeRenderer(querying{session: w, deadline: query.C})
+	query.Stop()
 	renderer.SetHasDarkBackground(renderer.HasDarkBackground())
 
 	comment, _ := sess.Context().Value(keyCommentKey{}).(string)
-	info := Session{
+	model, err := s.cfg.NewModel(w.ctx, Session{
 		User:       sess.User(),
 		RemoteAddr: sess.RemoteAddr(),
 		KeyComment: comment,
@@ -61,75 +186,36 @@ func (s *Server) handle(serverCtx context.Context, sess ssh.Session) {
 		Width:      pty.Window.Width,
 		Height:     pty.Window.Height,
 		Renderer:   renderer,
-	}
-	fp := ""
-	if k := sess.PublicKey(); k != nil {
-		fp = gossh.FingerprintSHA256(k)
-	}
-	log := s.log.With("remote", remote, "user", sess.User(), "key", fp)
-
-	model, err := s.cfg.NewModel(ctx, info)
+	})
 	if err != nil {
-		log.Error("ssh: cannot open the cockpit", "err", err.Error())
-		fmt.Fprintf(sess.Stderr(), "quantdeck: cannot open the cockpit: %v\r\n", err)
-		_ = sess.Exit(1)
-		return
+		w.failed = err
+		return nil
 	}
-	opts := append([]tea.ProgramOption{
-		tea.WithInput(sess),
-		tea.WithOutput(sess),
-		tea.WithContext(ctx),
-		tea.WithEnvironment(env.list),
+	opts := append(bubbletea.MakeOptions(sess),
+		tea.WithEnvironment(sessionEnviron(sess.Environ(), pty.Term)),
 		tea.WithAltScreen(),
 		// Signals belong to the server process, not to one session.
 		tea.WithoutSignalHandler(),
-	}, s.cfg.ProgramOptions...)
-	p := tea.NewProgram(model, opts...)
-
-	// The client's window size reaches the program as WindowSizeMsg: the initial size first,
-	// then every change.
-	resized := make(chan struct{})
-	go func() {
-		defer close(resized)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case w, ok := <-windows:
-				if !ok {
-					return
-				}
-				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
-			}
+	)
+	opts = append(opts, s.cfg.ProgramOptions...)
+	opts = append(opts, tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+		if _, ok := msg.(tea.QuitMsg); ok {
+			w.quit.Store(true)
 		}
-	}()
-
-	log.Info("ssh: session attached", "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
-	began := time.Now()
-	_, err = p.Run()
-	cancel()
-	<-resized
-	switch {
-	case err == nil:
-		fmt.Fprint(sess, "quantdeck: detached; the engine keeps running\r\n")
-		log.Info("ssh: session detached", "after", time.Since(began).Round(time.Second).String())
-	case serverCtx.Err() != nil:
-		fmt.Fprint(sess, "quantdeck: the server is shutting down\r\n")
-		log.Info("ssh: session closed by server shutdown")
-	case errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic):
-		log.Info("ssh: client went away", "after", time.Since(began).Round(time.Second).String())
-	default:
-		log.Error("ssh: cockpit session failed", "err", err.Error())
-		fmt.Fprint(sess.Stderr(), "quantdeck: the cockpit stopped after an internal error; the engine keeps running\r\n")
-		_ = sess.Exit(1)
-	}
+		return msg
+	}))
+	p := tea.NewProgram(model, opts...)
+	// Quitting (rather than killing) on shutdown or disconnect restores the client's screen
+	// and ends Run without an error.
+	w.stopQuit = context.AfterFunc(w.ctx, p.Quit)
+	w.started = true
+	w.log.Info("ssh: session attached", "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
+	return p
 }
 
-// environ is a session's environment as termenv and Bubble Tea read it: the variables the
-// client sent (NO_COLOR, COLORTERM, ...) plus TERM from its pty request.
-type environ struct{ list []string }
-
-func sessionEnviron(sent []string, term string) environ {
+// sessionEnviron is a session's environment as Bubble Tea reads it: the variables the client
+// sent (NO_COLOR, COLORTERM, ...) plus TERM from its pty request.
+func sessionEnviron(sent []string, term string) []string {
 	list := make([]string, 0, len(sent)+1)
 	for _, kv := range sent {
 		if !strings.HasPrefix(kv, "TERM=") {
@@ -139,19 +225,5 @@ func sessionEnviron(sent []string, term string) environ {
 	if term != "" {
 		list = append(list, "TERM="+term)
 	}
-	return environ{list: list}
-}
-
-// Environ implements termenv.Environ.
-func (e environ) Environ() []string { return e.list }
-
-// Getenv implements termenv.Environ; the last assignment wins, as in a shell.
-func (e environ) Getenv(key string) string {
-	v := ""
-	for _, kv := range e.list {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
+	return list
 }

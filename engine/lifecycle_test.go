@@ -145,7 +145,7 @@ func TestSealKeepsDesiredState(t *testing.T) {
 	m := newTestMarket()
 	sealed := false
 	var mu sync.Mutex
-	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: fastLimits(),
+	e, err := New(Config{DB: db, Market: m, ExchangeName: "binance", Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: fastLimits(),
 		Live: func(string) (exchange.Trader, error) {
 			mu.Lock()
 			defer mu.Unlock()

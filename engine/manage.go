@@ -27,6 +27,9 @@ func (e *Engine) ValidateBot(ctx context.Context, cfg BotConfig) error {
 		return err
 	}
 	if cfg.Mode == Live {
+		if e.cfg.ExchangeName == "sim" {
+			return fmt.Errorf("%w: the simulated market only trades on paper; live bots need QUANTDECK_EXCHANGE=binance or binance-testnet", ErrLiveUnavailable)
+		}
 		if e.cfg.KeyOK == nil {
 			return fmt.Errorf("%w: no credential checks configured", ErrLiveUnavailable)
 		}

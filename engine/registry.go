@@ -88,6 +88,13 @@ func (r *Registry) Add(ctx context.Context, cfg BotConfig, rules exchange.Rules)
 	if err := ValidateConfig(cfg, rules); err != nil {
 		return err
 	}
+	var existing int
+	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM bots WHERE name = ?`, cfg.Name).Scan(&existing); err != nil {
+		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
+	}
+	if existing > 0 {
+		return fmt.Errorf("adding bot %s: %w: pick another name or remove the old bot", cfg.Name, ErrBotExists)
+	}
 	// A bot's position, profit and strategy state are rebuilt from the journal rows under its
 	// name: a new bot must not inherit a removed one's (a grid would sell its coins).
 	var past int
@@ -128,6 +135,17 @@ func (r *Registry) Update(ctx context.Context, cfg BotConfig, rules exchange.Rul
 	}
 	if old.desired == BotRunning || old.state == BotRunning {
 		return fmt.Errorf("updating bot %s: %w: stop it first", cfg.Name, ErrBotRunning)
+	}
+	if cfg.Symbol != old.cfg.Symbol || cfg.Strategy != old.cfg.Strategy {
+		// Its position and profit are rebuilt from its orders: they would be counted in the
+		// wrong coin or by the wrong strategy.
+		var traded int
+		if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ?`, cfg.Name).Scan(&traded); err != nil {
+			return fmt.Errorf("updating bot %s: %w", cfg.Name, err)
+		}
+		if traded > 0 {
+			return fmt.Errorf("updating bot %s: %w: its symbol and strategy cannot change once it has placed orders; add a new bot instead", cfg.Name, ErrInvalidBot)
+		}
 	}
 	params, err := json.Marshal(cfg.Params)
 	if err != nil {

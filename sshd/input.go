@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"sync"
@@ -26,6 +27,7 @@ type input struct {
 
 	mu      sync.Mutex
 	pending []byte
+	asked   []byte // what the terminal query read: the answers, and keys typed meanwhile
 }
 
 // newInput starts reading r until it fails or done is closed. The goroutine also ends when
@@ -55,8 +57,8 @@ func newInput(r io.Reader, done <-chan struct{}) *input {
 }
 
 // read copies input into p, waiting until some arrives, the input ends, or timeout fires
-// (never when timeout is nil).
-func (in *input) read(p []byte, timeout <-chan time.Time) (int, error) {
+// (never when timeout is nil). With keep, what it returns is also kept for replay.
+func (in *input) read(p []byte, timeout <-chan time.Time, keep bool) (int, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if len(in.pending) == 0 {
@@ -74,7 +76,67 @@ func (in *input) read(p []byte, timeout <-chan time.Time) (int, error) {
 	}
 	n := copy(p, in.pending)
 	in.pending = in.pending[n:]
+	if keep {
+		in.asked = append(in.asked, p[:n]...)
+	}
 	return n, nil
+}
+
+// replay puts back what the terminal query read, less the terminal's answers, so keys typed
+// while it waited reach the cockpit.
+func (in *input) replay() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	keys := stripAnswers(in.asked)
+	in.asked = nil
+	if len(keys) > 0 {
+		in.pending = append(keys, in.pending...)
+	}
+}
+
+// stripAnswers removes the terminal's answers to the background query (OSC 11, ended by BEL
+// or ST) and to the device-attributes query (CSI ? ... c) from b, keeping everything else.
+// An answer cut short at the end of b is dropped: it is no keystroke.
+func stripAnswers(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		if n, ok := answerLen(b[i:]); ok {
+			i += n
+			continue
+		}
+		out = append(out, b[i])
+		i++
+	}
+	return out
+}
+
+// answerLen reports whether b starts with a terminal answer (or a cut-short one) and its length.
+func answerLen(b []byte) (int, bool) {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x1b]11;")):
+		for j := len("\x1b]11;"); j < len(b); j++ {
+			switch {
+			case b[j] == '\a':
+				return j + 1, true
+			case b[j] == '\x1b' && j+1 < len(b) && b[j+1] == '\\':
+				return j + 2, true
+			case b[j] == '\x1b' && j+1 < len(b):
+				return 0, false // another sequence starts: this one was not an answer
+			}
+		}
+		return len(b), true
+	case bytes.HasPrefix(b, []byte("\x1b[?")):
+		for j := len("\x1b[?"); j < len(b); j++ {
+			switch c := b[j]; {
+			case c == 'c':
+				return j + 1, true
+			case c != ';' && (c < '0' || c > '9'):
+				return 0, false
+			}
+		}
+		return len(b), true
+	}
+	return 0, false
 }
 
 // querying is the session as MakeRenderer sees it: reads give up at the query's deadline.
@@ -83,4 +145,4 @@ type querying struct {
 	deadline <-chan time.Time
 }
 
-func (q querying) Read(p []byte) (int, error) { return q.in.read(p, q.deadline) }
+func (q querying) Read(p []byte) (int, error) { return q.in.read(p, q.deadline, true) }

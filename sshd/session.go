@@ -40,7 +40,7 @@ func (w *session) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
 }
 
 // Read reads what the client types.
-func (w *session) Read(p []byte) (int, error) { return w.in.read(p, nil) }
+func (w *session) Read(p []byte) (int, error) { return w.in.read(p, nil, false) }
 
 // guard is the outermost middleware: it counts the session for shutdown, keeps a panic inside
 // one session from reaching the server, refuses commands and subsystems, and tells the client
@@ -175,6 +175,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	query := time.NewTimer(queryWait)
 	renderer := bubbletea.MakeRenderer(querying{session: w, deadline: query.C})
 	query.Stop()
+	w.in.replay()
 	renderer.SetHasDarkBackground(renderer.HasDarkBackground())
 
 	comment, _ := sess.Context().Value(keyCommentKey{}).(string)

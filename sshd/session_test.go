@@ -266,3 +266,32 @@ func TestPanickingSessionLeavesServerRunning(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionLearnsItsTerminalBackground(t *testing.T) {
+	tests := []struct {
+		name, bg, want string
+	}{
+		{"black", "0000/0000/0000", "dark=true"},
+		{"white", "ffff/ffff/ffff", "dark=false"},
+		{"light grey", "d0d0/d0d0/d0d0", "dark=false"},
+		{"no answer", "", "dark=true"}, // the dark default
+	}
+	_, c := attached(t, standInModel)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := openTerminal(t, c, "xterm-256color", 80, 24, nil, tt.bg)
+			sc.waitFor(t, "size=80x24")
+			sc.waitFor(t, tt.want)
+		})
+	}
+}
+
+func TestSilentTerminalKeepsItsKeys(t *testing.T) {
+	_, c := attached(t, standInModel)
+	sc := openTerminal(t, c, "xterm-256color", 80, 24, nil, "")
+	// Typed before the background query gives up: the keys wait for the cockpit.
+	sc.typeKeys(t, "ab")
+	sc.waitFor(t, "size=80x24")
+	sc.typeKeys(t, "c")
+	sc.waitFor(t, "typed=[abc]")
+}

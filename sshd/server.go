@@ -61,8 +61,9 @@ type Config struct {
 	Home string
 	// NewModel builds one model per session. Required.
 	NewModel ModelFunc
-	// ProgramOptions are added to every session's program (after the SSH input/output, the
-	// alternate screen and the session context, which sshd always sets).
+	// ProgramOptions are added to every session's program after the SSH input/output, the
+	// client's environment and the alternate screen, which sshd always sets. A tea.WithFilter
+	// among them is replaced: sshd filters messages to learn that the cockpit quit.
 	ProgramOptions []tea.ProgramOption
 	// Logger receives connection and authentication events; nothing is logged when nil.
 	Logger *slog.Logger

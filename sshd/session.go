@@ -30,6 +30,7 @@ type session struct {
 	failed   error       // the model factory refused to build the cockpit
 	started  bool        // a program was built and handed to the Bubble Tea middleware
 	quit     atomic.Bool // the cockpit asked to quit (tea.Quit)
+	closed   atomic.Bool // the client closed the session
 	stopQuit func() bool // releases the hook that quits the program when ctx ends
 }
 
@@ -101,7 +102,12 @@ func (s *Server) runSession(serverCtx context.Context, sess ssh.Session, next ss
 	forwarded := make(chan struct{})
 	go func() {
 		defer close(forwarded)
-		forwardWindows(ctx, windows, w.windows)
+		if forwardWindows(ctx, windows, w.windows) {
+			// The client closed this session while keeping its connection, as a shared
+			// (ControlMaster) connection does: end the cockpit rather than leave it running.
+			w.closed.Store(true)
+			cancel()
+		}
 	}()
 
 	began := time.Now()
@@ -115,20 +121,21 @@ func (s *Server) runSession(serverCtx context.Context, sess ssh.Session, next ss
 }
 
 // forwardWindows copies window changes from the client's channel to the session's own until
-// ctx ends or the client's channel closes.
-func forwardWindows(ctx context.Context, in <-chan ssh.Window, out chan<- ssh.Window) {
+// ctx ends or the client's channel closes, which happens when the client closes the session;
+// closed reports the latter.
+func forwardWindows(ctx context.Context, in <-chan ssh.Window, out chan<- ssh.Window) (closed bool) {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case win, ok := <-in:
 			if !ok {
-				return
+				return true
 			}
 			select {
 			case out <- win:
 			case <-ctx.Done():
-				return
+				return false
 			}
 		}
 	}
@@ -148,7 +155,7 @@ func (s *Server) report(serverCtx context.Context, w *session, began time.Time) 
 	case serverCtx.Err() != nil:
 		fmt.Fprint(w, "quantdeck: the server is shutting down\r\n")
 		w.log.Info("ssh: session closed by server shutdown")
-	case w.Context().Err() != nil:
+	case w.Context().Err() != nil || w.closed.Load():
 		w.log.Info("ssh: client went away", "after", after)
 	case w.quit.Load():
 		fmt.Fprint(w, "quantdeck: detached; the engine keeps running\r\n")

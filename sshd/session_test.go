@@ -295,3 +295,28 @@ func TestSilentTerminalKeepsItsKeys(t *testing.T) {
 	sc.typeKeys(t, "c")
 	sc.waitFor(t, "typed=[abc]")
 }
+
+func TestClosingASessionEndsItsCockpit(t *testing.T) {
+	ended := make(chan struct{}, 2)
+	ts, c := attached(t, func(ctx context.Context, s sshd.Session) (tea.Model, error) {
+		context.AfterFunc(ctx, func() { ended <- struct{}{} })
+		return standIn{sess: s}, nil
+	})
+	// Two sessions on one connection, as ssh does with a shared (ControlMaster) connection.
+	closing := openScreen(t, c, "xterm", 80, 24, nil)
+	closing.waitFor(t, "size=80x24")
+	staying := openScreen(t, c, "xterm", 70, 20, nil)
+	staying.waitFor(t, "size=70x20")
+
+	closing.sess.Close()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cockpit of a closed session kept running")
+	}
+	staying.typeKeys(t, "x")
+	staying.waitFor(t, "typed=[x]")
+	if !ts.logs.waitFor("client went away", 10*time.Second) {
+		t.Errorf("the closed session was not logged: %s", ts.logs.String())
+	}
+}

@@ -112,11 +112,11 @@ func (s *Server) runSession(serverCtx context.Context, sess ssh.Session, next ss
 
 	began := time.Now()
 	next(w)
-	cancel()
-	<-forwarded
 	if w.stopQuit != nil {
 		w.stopQuit()
 	}
+	cancel()
+	<-forwarded
 	s.report(serverCtx, w, began)
 }
 

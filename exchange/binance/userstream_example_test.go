@@ -54,16 +54,16 @@ func ExampleClient_StartOrderUpdates() {
 	if err := srv.SetPrice("BTCUSDT", "58900"); err != nil { // the market falls through the bid
 		log.Fatal(err)
 	}
+	// Updates can also come from a lookup after a reconnect, without the trade; the trade comes
+	// with the execution report.
 	for o := range s.OrderUpdates() {
-		fmt.Println(o.ClientID, o.Status, len(o.Fills))
-		if o.Status.Final() {
-			f := o.Fills[0]
-			fmt.Println(f.Price.Trim(0), f.Qty.Trim(0), f.Fee.Trim(0), f.FeeAsset)
-			break
+		if len(o.Fills) == 0 {
+			continue
 		}
+		f := o.Fills[0]
+		fmt.Println(o.ClientID, f.Price.Trim(0), f.Qty.Trim(0), f.Fee.Trim(0), f.FeeAsset)
+		break
 	}
 	// Output:
-	// qd-example-2 NEW 0
-	// qd-example-2 FILLED 1
-	// 59000 0.01 0.00001 BTC
+	// qd-example-2 59000 0.01 0.00001 BTC
 }

@@ -54,16 +54,14 @@ func ExampleClient_StartOrderUpdates() {
 	if err := srv.SetPrice("BTCUSDT", "58900"); err != nil { // the market falls through the bid
 		log.Fatal(err)
 	}
-	// Updates can also come from a lookup after a reconnect, without the trade; the trade comes
-	// with the execution report.
+	// An execution report carries the trade in o.Fills; after a reconnect the stream looks its
+	// open orders up instead, and such an update has the status and quantity but no trade.
 	for o := range s.OrderUpdates() {
-		if len(o.Fills) == 0 {
-			continue
+		if o.Status.Final() {
+			fmt.Println(o.ClientID, o.Status, o.ExecutedQty.Trim(0))
+			break
 		}
-		f := o.Fills[0]
-		fmt.Println(o.ClientID, f.Price.Trim(0), f.Qty.Trim(0), f.Fee.Trim(0), f.FeeAsset)
-		break
 	}
 	// Output:
-	// qd-example-2 59000 0.01 0.00001 BTC
+	// qd-example-2 FILLED 0.01
 }

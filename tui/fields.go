@@ -1,6 +1,10 @@
 package tui
 
-import tea "github.com/charmbracelet/bubbletea"
+import (
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // fieldList is an ordered set of form fields with one focused; skip hides fields that do not
 // apply (the key label of a paper bot) or cannot change (the name of a bot being edited).
@@ -54,4 +58,16 @@ func (l *fieldList) lastVisible() int {
 		}
 	}
 	return 0
+}
+
+// snapshot is every field's value in one string, to tell whether the user changed anything.
+func (l *fieldList) snapshot() string {
+	var b strings.Builder
+	for _, fl := range l.fields {
+		b.WriteString(fl.key)
+		b.WriteByte('=')
+		b.WriteString(fl.value())
+		b.WriteByte(0)
+	}
+	return b.String()
 }

@@ -62,6 +62,7 @@ type botForm struct {
 	editing    bool
 	extra      map[string]string // parameters of an edited bot that the form has no field for
 	openedAs   string            // the strategy the form opened with
+	initial    string            // the fields' values when the form opened
 	seq        int
 	valErr     string // the engine's verdict on the whole configuration
 	validating bool
@@ -235,6 +236,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	f.skip = func(fl *formField) bool {
 		return fl.key == "key" && f.field("mode").value() != "live" || fl.key == "name" && f.editing
 	}
+	f.initial = f.snapshot()
 	m.form = f
 	m.screen = scrForm
 	if f.editing {

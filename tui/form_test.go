@@ -246,7 +246,7 @@ func TestNoLiveOnTheSimulatedMarket(t *testing.T) {
 	if h.m.confirm != nil {
 		t.Fatal("a live bot on the simulated market went to confirmation")
 	}
-	h.keys("esc", "o")
+	h.keys("esc", "y", "o") // leave the form, discarding what was typed
 	h.typeText("0.001")
 	h.keys("tab", "tab", "right") // mode → live
 	h.wantView("live trading needs QUANTDECK_EXCHANGE=binance")
@@ -276,4 +276,41 @@ func TestNewBotNameMustBeFree(t *testing.T) {
 	h.fire(formTickMsg{})
 	h.wantView("Edit bot bot-00", "✓ valid")
 	h.wantNotView("already a bot")
+}
+
+// TestEscAsksBeforeDiscardingTypedInput: esc leaves an untouched form at once, but asks before
+// throwing away what was typed in the bot form or the order ticket.
+func TestEscAsksBeforeDiscardingTypedInput(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+	h.keys("n", "esc")
+	if h.m.screen != scrDashboard || h.m.confirm != nil {
+		t.Fatal("esc on an untouched form should leave at once")
+	}
+	h.keys("n")
+	h.typeText("half-done")
+	h.keys("esc")
+	if h.m.screen != scrForm || h.m.confirm == nil {
+		t.Fatal("esc on a form with typed input left without asking")
+	}
+	h.wantView("Discard what you typed in this form?")
+	h.keys("n")
+	if h.m.screen != scrForm || h.m.form == nil || h.m.form.field("name").value() != "half-done" {
+		t.Fatal("answering no did not keep the form and what was typed")
+	}
+	h.keys("esc", "y")
+	if h.m.screen != scrDashboard {
+		t.Fatal("answering yes did not leave the form")
+	}
+
+	h.keys("o")
+	h.typeText("0.5")
+	h.keys("esc")
+	if h.m.screen != scrTicket || h.m.confirm == nil {
+		t.Fatal("esc on a ticket with a quantity left without asking")
+	}
+	h.keys("y")
+	if h.m.screen != scrDashboard {
+		t.Fatal("answering yes did not leave the ticket")
+	}
+	h.wantCalls()
 }

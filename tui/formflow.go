@@ -90,9 +90,16 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.ForceQuit):
 		return m.requestQuit()
 	case key.Matches(k, m.keys.Back):
-		m.form = nil
-		m.toDashboard()
-		return nil
+		leave := func() tea.Cmd {
+			m.form = nil
+			m.toDashboard()
+			return nil
+		}
+		if f.snapshot() != f.initial {
+			m.ask("Discard what you typed in this form?", "The bot is not saved.", false, leave)
+			return nil
+		}
+		return leave()
 	case key.Matches(k, m.keys.Submit):
 		return m.submitForm()
 	case k.Type == tea.KeyEnter:

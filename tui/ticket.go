@@ -196,9 +196,16 @@ func (m *Model) ticketKey(k tea.KeyMsg) tea.Cmd {
 	case t.placing:
 		return nil
 	case key.Matches(k, m.keys.Back):
-		m.ticket = nil
-		m.toDashboard()
-		return nil
+		leave := func() tea.Cmd {
+			m.ticket = nil
+			m.toDashboard()
+			return nil
+		}
+		if t.field("qty").value() != "" {
+			m.ask("Discard this order?", "Nothing is sent.", false, leave)
+			return nil
+		}
+		return leave()
 	case key.Matches(k, m.keys.Submit):
 		return m.submitTicket()
 	case k.Type == tea.KeyEnter:

@@ -197,26 +197,7 @@ func (rt *runtime) liveTrader(label string) (exchange.Trader, error) {
 // keyOK reports whether label names an active credential for this exchange whose last
 // permission check allowed trading and refused withdrawals.
 func (rt *runtime) keyOK(ctx context.Context, label string) error {
-	creds, err := rt.Vault.Credentials(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range creds {
-		if c.Label != label || c.RetiredAt != nil {
-			continue
-		}
-		if c.Exchange != rt.Settings.Exchange {
-			return fmt.Errorf("key %q is for %s, but QuantDeck runs on %s", label, c.Exchange, rt.Settings.Exchange)
-		}
-		if c.Perms.CanWithdraw {
-			return fmt.Errorf("key %q can withdraw: turn withdrawals off on the exchange and rotate it", label)
-		}
-		if !c.Perms.CanTrade {
-			return fmt.Errorf("key %q cannot trade spot", label)
-		}
-		return nil
-	}
-	return fmt.Errorf("no active key labelled %q: add one with `quantdeck keys add`", label)
+	return liveKeyOK(ctx, rt.Vault, rt.Settings.Exchange, label)
 }
 
 // Close stops the engine (no new orders, journal flushed) and closes the store and the log.

@@ -181,8 +181,9 @@ func parseDec(b []byte) (decimal.Decimal, error) {
 	return decimal.Parse(unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
-// object scans one JSON object. depth 0 is the message; depth 1 is the combined stream's "data".
-func (d *streamDecoder) object(sc *scanner, depth int) error {
+// eachKey scans one JSON object and calls fn for every key with the scanner at its value; fn
+// must consume the value.
+func eachKey(sc *scanner, fn func(key []byte, esc bool) error) error {
 	sc.ws()
 	if !sc.eat('{') {
 		return errMalformed
@@ -202,7 +203,7 @@ func (d *streamDecoder) object(sc *scanner, depth int) error {
 			return errMalformed
 		}
 		sc.ws()
-		if err := d.value(sc, key, esc, depth); err != nil {
+		if err := fn(key, esc); err != nil {
 			return err
 		}
 		sc.ws()
@@ -214,6 +215,11 @@ func (d *streamDecoder) object(sc *scanner, depth int) error {
 		}
 		return errMalformed
 	}
+}
+
+// object scans one JSON object. depth 0 is the message; depth 1 is the combined stream's "data".
+func (d *streamDecoder) object(sc *scanner, depth int) error {
+	return eachKey(sc, func(key []byte, esc bool) error { return d.value(sc, key, esc, depth) })
 }
 
 // value reads the value of key, keeping the fields a tick needs and skipping the rest.

@@ -215,42 +215,6 @@ func (f *execFields) field(sc *scanner) func(key []byte, esc bool) error {
 	}
 }
 
-// eachKey scans one JSON object and calls fn for every key with the scanner at its value; fn
-// must consume the value.
-func eachKey(sc *scanner, fn func(key []byte, esc bool) error) error {
-	sc.ws()
-	if !sc.eat('{') {
-		return errMalformed
-	}
-	sc.ws()
-	if sc.eat('}') {
-		return nil
-	}
-	for {
-		sc.ws()
-		key, esc, ok := sc.str()
-		if !ok {
-			return errMalformed
-		}
-		sc.ws()
-		if !sc.eat(':') {
-			return errMalformed
-		}
-		sc.ws()
-		if err := fn(key, esc); err != nil {
-			return err
-		}
-		sc.ws()
-		if sc.eat(',') {
-			continue
-		}
-		if sc.eat('}') {
-			return nil
-		}
-		return errMalformed
-	}
-}
-
 // int reads an integer that fits in int64, with an optional minus sign.
 func (sc *scanner) int() (int64, bool) {
 	neg := sc.eat('-')

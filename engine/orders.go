@@ -259,7 +259,7 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 // markUnknown records that a request's outcome is unknown.
 func (e *Engine) markUnknown(rec *orderRec, cause error) {
 	e.jmu.Lock()
-	if rec.State.rank() <= OrderUnknown.rank() {
+	if rec.State.Rank() <= OrderUnknown.Rank() {
 		rec.State = OrderUnknown
 		rec.Reason = "no definite answer: " + cause.Error()
 		rec.Updated = e.now().UTC()

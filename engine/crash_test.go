@@ -347,6 +347,15 @@ func TestAmbiguousFailuresAgainstFakeExchange(t *testing.T) {
 		{"500 after the order was placed", func(f *fake.Server) { f.ServerErrorAfterApplyNext(1) }, 1, 1, OrderFilled},
 		{"500 before anything happened: resent with the same id", func(f *fake.Server) { f.ServerErrorNext(1) }, 2, 1, OrderFilled},
 		{"no fault", func(*fake.Server) {}, 1, 1, OrderFilled},
+		{"-1007 on a 400 after the order was placed: looked up, found", func(f *fake.Server) {
+			f.AnswerOrderNext(400, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.", true)
+		}, 1, 1, OrderFilled},
+		{"-1006 on a 400 before anything happened: resent with the same id", func(f *fake.Server) {
+			f.AnswerOrderNext(400, -1006, "An unexpected response was received from the message bus. Execution status unknown.", false)
+		}, 2, 1, OrderFilled},
+		{"an unknown code after the order was placed: looked up, found", func(f *fake.Server) {
+			f.AnswerOrderNext(400, -1999, "A code QuantDeck has never seen.", true)
+		}, 1, 1, OrderFilled},
 		{"delivered late, after the old in-flight window: found, never resent", func(f *fake.Server) { f.DeliverLateNext(1) }, 1, 1, OrderFilled},
 	}
 	for _, tc := range tests {

@@ -269,7 +269,7 @@ type startStopJSON struct {
 }
 
 func (bt *botTool) startStop(ctx context.Context, cmd string, args []string) error {
-	fs := bt.flags(cmd, botsUsage)
+	fs := bt.flags(cmd, botsUsage())
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err

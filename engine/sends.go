@@ -79,6 +79,9 @@ func (e *Engine) sendRecorder(rec *orderRec, attempt int) func(context.Context, 
 		e.jmu.Lock()
 		rec.quietAt = later(rec.quietAt, exp)
 		e.jmu.Unlock()
+		if h := e.hooks.afterRecord; h != nil {
+			h(rec.ClientID)
+		}
 		return nil
 	}
 }

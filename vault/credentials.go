@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/fernet/fernet-go"
@@ -77,17 +76,11 @@ func (v *Vault) lockedKey() (key *fernet.Key, salt []byte, unlock func(), err er
 	return v.page.slot(slotCurrent), v.salt, v.mu.RUnlock, nil
 }
 
-// isExchange reports whether credentials of this kind are exchange keys, to which the
-// exchange permission rule applies.
-func (v *Vault) isExchange(kind string) bool {
-	return v.exchanges == nil || slices.Contains(v.exchanges, kind)
-}
-
 // checkPerms applies the exchange permission rule to an exchange key: one that can withdraw,
 // or that the exchange says cannot trade, is never stored. Front ends phrase the refusal;
 // this is where it is enforced.
 func (v *Vault) checkPerms(label, kind string, perms exchange.Permissions) error {
-	if !v.isExchange(kind) {
+	if IsService(kind) {
 		return nil
 	}
 	if err := perms.Verdict().Refused; err != nil {

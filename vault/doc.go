@@ -22,5 +22,5 @@
 // until reused: Go offers no other way to reach them.
 //
 // The exchange permission rule (exchange.Permissions.Verdict) is enforced here, on add and
-// rotate, for credentials of an exchange kind (WithExchanges).
+// rotate, for exchange keys (a service key, see IsService, has no exchange permissions).
 package vault

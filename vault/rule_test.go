@@ -47,12 +47,7 @@ func TestVaultEnforcesThePermissionRule(t *testing.T) {
 // The rule is for exchange keys: a credential of another kind is stored without one.
 func TestRuleAppliesToExchangeKindsOnly(t *testing.T) {
 	ctx := context.Background()
-	db, _ := openDB(t)
-	clk := newFakeClock()
-	v := New(db, WithMinIterations(testIter), WithClock(clk.Now), WithSleep(clk.Sleep), WithExchanges("sim", "binance"))
-	if err := v.Create(ctx, testPass, testIter); err != nil {
-		t.Fatal(err)
-	}
+	v, _, _, _ := createdVault(t)
 	if _, err := v.AddCredential(ctx, "ai", "anthropic", []byte("APIKEY"), []byte("-"), exchange.Permissions{}); err != nil {
 		t.Fatalf("non-exchange credential: %v", err)
 	}

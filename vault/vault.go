@@ -25,13 +25,12 @@ const timeLayout = time.RFC3339Nano
 // While unlocked it holds the 32-byte derived key in its locked key page; Seal zeroes it and
 // Close gives the page back.
 type Vault struct {
-	db        *sql.DB
-	now       func() time.Time
-	sleep     func(context.Context, time.Duration) error
-	log       *slog.Logger
-	rand      io.Reader
-	minIter   int
-	exchanges []string // credential kinds the exchange permission rule applies to; nil: all
+	db      *sql.DB
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	log     *slog.Logger
+	rand    io.Reader
+	minIter int
 
 	// unlockSem (capacity 1) serialises every passphrase check and key derivation: parallel
 	// unlock attempts (several SSH sessions, the cockpit) run one after another, so each
@@ -56,14 +55,6 @@ func WithLogger(l *slog.Logger) Option { return func(v *Vault) { v.log = l } }
 // WithSleep replaces the context-aware wait used for the delay after wrong passphrases (tests).
 func WithSleep(sleep func(context.Context, time.Duration) error) Option {
 	return func(v *Vault) { v.sleep = sleep }
-}
-
-// WithExchanges names the credential kinds that are exchange keys (config.Exchanges): the
-// exchange permission rule (exchange.Permissions.Verdict) applies to those only, so a credential
-// of another kind can be stored without an exchange's permission check. Without this option
-// every credential is treated as an exchange key.
-func WithExchanges(names ...string) Option {
-	return func(v *Vault) { v.exchanges = append([]string(nil), names...) }
 }
 
 // WithMinIterations lowers the PBKDF2 iteration floor. Only tests should use it, to keep key

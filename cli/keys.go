@@ -147,7 +147,7 @@ func (k *keyTool) open(ctx context.Context) (func(), error) {
 	k.db, k.log = db, log
 	k.v = vault.New(db, vault.WithLogger(log))
 	return func() {
-		k.v.Seal()
+		_ = k.v.Close() // zeroes the key; an unmap error changes nothing at exit
 		db.Close()
 		logCloser.Close()
 		if k.con != nil {

@@ -67,6 +67,9 @@ type Config struct {
 	ProgramOptions []tea.ProgramOption
 	// Logger receives connection and authentication events; nothing is logged when nil.
 	Logger *slog.Logger
+	// OnListen, when set, is told the address Serve actually bound (the configured one may
+	// name port 0 or a host name), so the process can tell users where to connect.
+	OnListen func(addr string)
 }
 
 // Server hosts the cockpit over SSH. It is safe to call Serve once per listener.
@@ -182,6 +185,9 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.cfg.Addr, err, config.EnvSSHAddr)
 	}
 	s.log.Info("ssh: cockpit available", "addr", ln.Addr().String(), "command", SSHCommand(ln.Addr().String()))
+	if s.cfg.OnListen != nil {
+		s.cfg.OnListen(ln.Addr().String())
+	}
 	return s.ServeListener(ctx, ln)
 }
 

@@ -124,31 +124,3 @@ func TestServeExitsWhenTheEngineStops(t *testing.T) {
 		t.Errorf("the log does not hold the cause:\n%s", log)
 	}
 }
-
-// TestServeStopsWhenItsEngineCloses closes the engine under a serving runtime: serve must stop
-// serving and return the failure rather than answer for an engine that no longer runs.
-func TestServeStopsWhenItsEngineCloses(t *testing.T) {
-	se := newServeEnv(t, serveVars(t))
-	st, _, err := se.Source.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	rt, err := openRuntime(ctx, se.Env, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	if rt.engineFailure() != nil {
-		t.Fatalf("a running engine reports a failure: %v", rt.engineFailure())
-	}
-	rt.Engine.Close()
-	<-rt.engineStopped()
-	err = runServers(ctx, se.Env, rt, st, false, newServeLog(se.stderr, rt.Log))
-	if err == nil || !strings.Contains(err.Error(), "the engine stopped") {
-		t.Fatalf("runServers = %v, want the engine's stop", err)
-	}
-	if !strings.Contains(se.stderr.String(), "the engine stopped") {
-		t.Errorf("stderr does not say it:\n%s", se.stderr.String())
-	}
-}

@@ -21,9 +21,11 @@ import (
 	"github.com/quantdeck/quantdeck/vault"
 )
 
-const botsUsage = `Usage: quantdeck bots <command> [flags]
+// botsUsage is the bots command's usage, its strategy parts built from the strategy specs.
+func botsUsage() string {
+	return `Usage: quantdeck bots <command> [flags]
 
-  add     --name NAME --symbol BTCUSDT --strategy dca|grid [--set PARAM=VALUE]...
+  add     --name NAME --symbol BTCUSDT --strategy ` + strategyChoice("|") + ` [--set PARAM=VALUE]...
           [--budget 500] [--max-order-value Q] [--max-open-orders N] [--daily-loss-limit Q]
           [--live --key LABEL]
   list    [--json]
@@ -31,11 +33,7 @@ const botsUsage = `Usage: quantdeck bots <command> [flags]
   stop    [--json] NAME
   remove  NAME
 
-Strategy parameters (--set, repeatable):
-  dca:   amount (quote per buy), interval (like 1h), take_profit (percent, optional),
-         max_buys (optional), dip_steps (optional, comma-separated percents)
-  grid:  lower, upper, levels, quantity (base per level)
-
+` + strategyParamsUsage() + `
 A bot that loses its --daily-loss-limit in a UTC day (realized, plus the move of the position it
 holds since the day began) pauses and cancels its orders; it starts again at 00:00 UTC.
 Started by hand the same day, it pauses again unless its limit was raised.
@@ -43,6 +41,7 @@ Bots trade on paper unless --live is given with the label of a stored, permissio
 When QuantDeck already runs on this data (the cockpit or serve), start and stop go to it;
 otherwise they record what the next start of the engine does.
 `
+}
 
 // botTool runs the bots commands; tests replace its hooks.
 type botTool struct {
@@ -66,12 +65,12 @@ func cmdBots(ctx context.Context, env *Env, args []string) error {
 
 func (bt *botTool) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(bt.env.Stderr, botsUsage)
+		fmt.Fprint(bt.env.Stderr, botsUsage())
 		return fmt.Errorf("%w: bots needs a command: add, list, start, stop or remove", ErrUsage)
 	}
 	switch args[0] {
 	case "-h", "--help", "-help", "help":
-		fmt.Fprint(bt.env.Stdout, botsUsage)
+		fmt.Fprint(bt.env.Stdout, botsUsage())
 		return nil
 	case "add":
 		return bt.add(ctx, args[1:])
@@ -82,7 +81,7 @@ func (bt *botTool) run(ctx context.Context, args []string) error {
 	case "remove":
 		return bt.remove(ctx, args[1:])
 	}
-	fmt.Fprint(bt.env.Stderr, botsUsage)
+	fmt.Fprint(bt.env.Stderr, botsUsage())
 	return fmt.Errorf("%w: unknown bots command %q", ErrUsage, args[0])
 }
 
@@ -136,14 +135,14 @@ func (f *decFlag) Set(v string) error {
 }
 
 func (bt *botTool) add(ctx context.Context, args []string) error {
-	fs := bt.flags("add", botsUsage)
+	fs := bt.flags("add", botsUsage())
 	var cfg engine.BotConfig
 	params := setFlags{}
 	var budget, maxOrder, dayLoss decFlag
 	var live bool
 	fs.StringVar(&cfg.Name, "name", "", "bot name (letters, digits, - and _)")
 	fs.StringVar(&cfg.Symbol, "symbol", "", "symbol, like BTCUSDT")
-	fs.StringVar(&cfg.Strategy, "strategy", "", "dca or grid")
+	fs.StringVar(&cfg.Strategy, "strategy", "", strategyChoice(" or "))
 	fs.Var(params, "set", "strategy parameter PARAM=VALUE (repeatable)")
 	fs.Var(&budget, "budget", "most quote currency the bot may commit")
 	fs.Var(&maxOrder, "max-order-value", "largest order value in quote currency")
@@ -249,7 +248,7 @@ func exchangeRules(ctx context.Context, st config.Settings, symbol string) (exch
 }
 
 func (bt *botTool) oneName(cmd string, args []string) (string, error) {
-	fs := bt.flags(cmd, botsUsage)
+	fs := bt.flags(cmd, botsUsage())
 	if err := parseFlags(fs, args); err != nil {
 		return "", err
 	}
@@ -270,7 +269,7 @@ type startStopJSON struct {
 }
 
 func (bt *botTool) startStop(ctx context.Context, cmd string, args []string) error {
-	fs := bt.flags(cmd, botsUsage)
+	fs := bt.flags(cmd, botsUsage())
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -408,7 +407,7 @@ type botJSON struct {
 }
 
 func (bt *botTool) list(ctx context.Context, args []string) error {
-	fs := bt.flags("list", botsUsage)
+	fs := bt.flags("list", botsUsage())
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -185,8 +185,8 @@ func build(cfg Config) (*Server, error) {
 	for _, r := range s.localRoutes() {
 		s.local.Handle(r.Method+" "+r.Path, r.handler)
 	}
-	s.handler = s.instrument(s.mux, s.auth.wrap(s.limit(s.mux)))
-	s.localH = s.instrument(s.local, s.limit(s.local))
+	s.handler = s.instrument(s.mux, s.auth.wrap(s.limit(jsonErrors(s.mux))))
+	s.localH = s.instrument(s.local, s.limit(jsonErrors(s.local)))
 	return s, nil
 }
 

@@ -124,3 +124,17 @@ func TestServeExitsWhenTheEngineStops(t *testing.T) {
 		t.Errorf("the log does not hold the cause:\n%s", log)
 	}
 }
+
+// TestCockpitRefusesAnUnknownSymbol takes the cockpit's own path (a terminal, the real
+// runtime): the unknown symbol stops it before the screen opens, named on the terminal.
+func TestCockpitRefusesAnUnknownSymbol(t *testing.T) {
+	vars := map[string]string{config.EnvHome: newHome(t), config.EnvExchange: "sim", config.EnvSymbols: "ETHUSDT,NOTAPAIR"}
+	env, stdout, stderr := cockpitEnv(t, vars)
+	env.IsTerminal = func(any) bool { return true }
+	if code := Run(context.Background(), env, nil); code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr.String(), "NOTAPAIR is not listed on sim") || strings.Contains(stderr.String(), "ETHUSDT") {
+		t.Fatalf("stderr does not name only the unknown symbol:\n%s", stderr)
+	}
+}

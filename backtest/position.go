@@ -13,9 +13,11 @@ import (
 type position struct {
 	base, quote string
 	qty, cost   decimal.Decimal
+	cached      strategy.Position // view of qty and cost, refreshed on every fill
 }
 
 func (p *position) apply(f exchange.Fill) {
+	defer p.refresh()
 	value, _ := f.Price.Mul(f.Qty)
 	switch f.Side {
 	case exchange.Buy:
@@ -41,13 +43,18 @@ func (p *position) apply(f exchange.Fill) {
 	}
 }
 
-func (p *position) view() strategy.Position {
+// view is the strategy's view of the position: quantity and average entry.
+func (p *position) view() strategy.Position { return p.cached }
+
+func (p *position) refresh() {
 	if !p.qty.IsPos() {
-		return strategy.Position{}
+		p.cached = strategy.Position{}
+		return
 	}
 	avg, err := p.cost.Quo(p.qty)
 	if err != nil {
-		return strategy.Position{Qty: p.qty}
+		p.cached = strategy.Position{Qty: p.qty}
+		return
 	}
-	return strategy.Position{Qty: p.qty, AvgEntry: avg}
+	p.cached = strategy.Position{Qty: p.qty, AvgEntry: avg}
 }

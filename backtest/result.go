@@ -30,6 +30,8 @@ type Result struct {
 	// BuyHold is the same budget bought at the first open and valued at the last close, no fees.
 	BuyHoldFinal  decimal.Decimal
 	BuyHoldPnLPct decimal.Decimal
+
+	tradeCount int // the trade count of a summary whose list was dropped
 }
 
 // Run replays candles (sorted, of cfg.Interval) through cfg's strategy and the paper matcher.

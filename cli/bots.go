@@ -29,8 +29,8 @@ func botsUsage() string {
           [--budget 500] [--max-order-value Q] [--max-open-orders N] [--daily-loss-limit Q]
           [--live --key LABEL]
   list    [--json]
-  start   NAME
-  stop    NAME
+  start   [--json] NAME
+  stop    [--json] NAME
   remove  NAME
 
 ` + strategyParamsUsage() + `
@@ -258,21 +258,44 @@ func (bt *botTool) oneName(cmd string, args []string) (string, error) {
 	return fs.Arg(0), nil
 }
 
+// startStopJSON is the answer of `bots start|stop --json`.
+type startStopJSON struct {
+	Name string `json:"name"`
+	// Desired is what the bot was asked to be: "running" or "stopped".
+	Desired string `json:"desired"`
+	// AppliedBy is "engine" when the running QuantDeck did it now, "next_start" when it was
+	// recorded for the next start of the engine.
+	AppliedBy string `json:"applied_by"`
+}
+
 func (bt *botTool) startStop(ctx context.Context, cmd string, args []string) error {
-	name, err := bt.oneName(cmd, args)
-	if err != nil {
+	fs := bt.flags(cmd, botsUsage())
+	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: bots %s takes one bot name", ErrUsage, cmd)
+	}
+	name := fs.Arg(0)
 	st, err := loadSettings(bt.env)
 	if err != nil {
 		return err
 	}
 	start := cmd == "start"
+	res := startStopJSON{Name: name, Desired: string(engine.BotStopped)}
+	if start {
+		res.Desired = string(engine.BotRunning)
+	}
 	l, err := bt.lock(st.Home)
 	if errors.Is(err, instance.ErrRunning) {
 		// An engine runs on this data: it must do this itself, never behind its back.
 		if err := bt.viaEngine(ctx, st.Home, name, start); err != nil {
 			return fmt.Errorf("bots %s: %w", cmd, err)
+		}
+		res.AppliedBy = "engine"
+		if *asJSON {
+			return writeIndentedJSON(bt.env.Stdout, res)
 		}
 		done := "stopped"
 		if start {
@@ -293,12 +316,23 @@ func (bt *botTool) startStop(ctx context.Context, cmd string, args []string) err
 	if err := engine.NewRegistry(db, nil).SetDesired(ctx, name, start); err != nil {
 		return fmt.Errorf("bots %s: %w", cmd, err)
 	}
-	if start {
+	res.AppliedBy = "next_start"
+	switch {
+	case *asJSON:
+		return writeIndentedJSON(bt.env.Stdout, res)
+	case start:
 		fmt.Fprintf(bt.env.Stdout, "Bot %s will run: it starts when QuantDeck next runs (the cockpit or `quantdeck serve`).\n", name)
-	} else {
+	default:
 		fmt.Fprintf(bt.env.Stdout, "Bot %s is stopped; any open orders it has are cancelled when QuantDeck next runs.\n", name)
 	}
 	return nil
+}
+
+// writeIndentedJSON prints v as indented JSON.
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // startStopViaRunningEngine asks the QuantDeck process that holds the data directory to start
@@ -413,9 +447,7 @@ func (bt *botTool) list(ctx context.Context, args []string) error {
 				AvgEntry: b.AvgEntry.String(), RealizedPnL: b.RealizedPnL.String(), Spent: b.Spent.String(),
 				OpenOrders: b.OpenOrders, Buys: b.Buys, Sells: b.Sells})
 		}
-		enc := json.NewEncoder(bt.env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeIndentedJSON(bt.env.Stdout, out)
 	}
 	if len(bots) == 0 {
 		fmt.Fprintln(bt.env.Stdout, "No bots yet. Add one with `quantdeck bots add` (see `quantdeck bots -h`).")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -37,6 +38,34 @@ type Result struct {
 // Run replays candles (sorted, of cfg.Interval) through cfg's strategy and the paper matcher.
 func Run(ctx context.Context, cfg Config, candles []exchange.Candle) (Result, error) {
 	return run(ctx, cfg, candles, false)
+}
+
+// RunTicks replays recorded ticks one by one, as the engine meets them live: the strategy
+// decides on each tick's price (its Last, else its bid and ask), then the paper account sees
+// the tick, then the strategy's orders are placed. The result lists every order (Orders).
+// Statistics count each tick as a candle.
+func RunTicks(ctx context.Context, cfg Config, ticks []exchange.Tick) (Result, error) {
+	r, err := newRunner(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	r.keepLog = true
+	r.stats.init(r.cfg.Budget, 0)
+	bars := make([]exchange.Candle, 0, len(ticks))
+	for _, t := range ticks {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+		p := strategy.RefPrice(t)
+		if !p.IsPos() {
+			continue
+		}
+		r.step(ctx, p, t.Time, true)
+		r.stats.candle(t.Time, p)
+		bars = append(bars, exchange.Candle{Open: t.Time, O: p, H: p, L: p, C: p})
+	}
+	r.cfg.Interval = 0
+	return r.result(bars)
 }
 
 func run(ctx context.Context, cfg Config, candles []exchange.Candle, keepOrders bool) (Result, error) {

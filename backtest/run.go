@@ -24,16 +24,16 @@ type Trade struct {
 	FeeAsset string
 }
 
-// Order is one order the replay placed (or had refused), for parity checks and reports.
+// Order is one order the replay placed, as the paper account last reported it (recorded
+// only when asked: parity checks).
 type Order struct {
-	Time    time.Time
-	Tag     string
-	Side    exchange.Side
-	Type    exchange.OrderType
-	Price   decimal.Decimal // limit only
-	Qty     decimal.Decimal
-	Quote   decimal.Decimal // market buys by quote amount
-	Refused string          // why it never reached the book; "" when placed
+	Created  time.Time
+	Tag      string
+	Side     exchange.Side
+	Type     exchange.OrderType
+	Price    decimal.Decimal // limit only
+	Executed decimal.Decimal
+	Status   exchange.OrderStatus
 }
 
 // fixedRules serves one symbol's rules to the paper account.
@@ -68,7 +68,8 @@ type runner struct {
 	minSell decimal.Decimal
 	seq     int
 	intents []strategy.Intent
-	keepLog bool // record Orders (parity tests)
+	keepLog bool           // record Orders (parity tests)
+	logAt   map[string]int // client id -> index in orders
 
 	quote, base decimal.Decimal // the account's holdings, free and locked
 	trades      []Trade
@@ -152,13 +153,6 @@ func (r *runner) place(ctx context.Context, it strategy.Intent, price decimal.De
 	if slipped {
 		r.acct.OnTick(exchange.Tick{Symbol: r.cfg.Symbol, Bid: price, Ask: price, Last: price, Time: r.now})
 	}
-	if r.keepLog {
-		o := Order{Time: r.now, Tag: it.Tag, Side: it.Side, Type: it.Type, Price: it.Price, Qty: it.Qty, Quote: it.QuoteQty}
-		if err != nil {
-			o.Refused = err.Error()
-		}
-		r.orders = append(r.orders, o)
-	}
 	if err != nil {
 		delete(r.tags, id)
 		r.stats.refused++
@@ -173,6 +167,9 @@ func (r *runner) drain() {
 	for i := 0; i < len(r.updates); i++ {
 		o := r.updates[i]
 		tag := r.tags[o.ClientID]
+		if r.keepLog {
+			r.record(tag, o)
+		}
 		switch {
 		case o.Status == exchange.StatusNew && o.Type == exchange.Limit:
 			r.book = append(r.book, resting{id: o.ClientID, side: o.Side, price: o.Price})
@@ -227,4 +224,18 @@ func (r *runner) fill(tag string, f exchange.Fill) {
 	}
 	r.trades = append(r.trades, Trade{Time: f.Time, Tag: tag, Side: f.Side, Price: f.Price, Qty: f.Qty, Fee: f.Fee, FeeAsset: f.FeeAsset})
 	r.stats.holdings(r.quote, r.base)
+}
+
+// record keeps the latest state of each order, in the order they were placed.
+func (r *runner) record(tag string, o exchange.Order) {
+	if r.logAt == nil {
+		r.logAt = map[string]int{}
+	}
+	i, ok := r.logAt[o.ClientID]
+	if !ok {
+		i = len(r.orders)
+		r.logAt[o.ClientID] = i
+		r.orders = append(r.orders, Order{Created: o.Created, Tag: tag, Side: o.Side, Type: o.Type, Price: o.Price})
+	}
+	r.orders[i].Executed, r.orders[i].Status = o.ExecutedQty, o.Status
 }

@@ -29,10 +29,14 @@ type Engine struct {
 	limiter *limiter
 	mkt     *marketState
 
-	life    context.Context // ends when the engine stops; every goroutine watches it
-	stop    context.CancelFunc
-	wg      sync.WaitGroup
-	closed  sync.Once
+	life   context.Context // ends when the engine stops; every goroutine watches it
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	closed sync.Once
+	// wgMu guards shut and the wg.Add calls that race with Close: once Close has begun
+	// waiting, nothing may join the group (a WaitGroup forbids an Add from zero during Wait).
+	wgMu    sync.Mutex
+	shut    bool
 	started time.Time
 
 	resumed atomic.Bool
@@ -219,6 +223,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (e *Engine) Close() error {
 	e.closed.Do(func() {
 		e.closing.Store(true)
+		e.wgMu.Lock()
+		e.shut = true
+		e.wgMu.Unlock()
 		e.mu.Lock()
 		bots := make([]*bot, 0, len(e.bots))
 		for _, b := range e.bots {
@@ -233,6 +240,18 @@ func (e *Engine) Close() error {
 		e.bus.close()
 	})
 	return nil
+}
+
+// join adds n goroutines to the engine's group unless Close has begun; false means the engine
+// is closed and the goroutines must not start.
+func (e *Engine) join(n int) bool {
+	e.wgMu.Lock()
+	defer e.wgMu.Unlock()
+	if e.shut {
+		return false
+	}
+	e.wg.Add(n)
+	return true
 }
 
 // trader returns the account for a mode and credential.
@@ -280,8 +299,10 @@ func (e *Engine) watchStream(t exchange.Trader) {
 	if e.watched == nil {
 		e.watched = map[exchange.Trader]bool{}
 	}
+	if !e.join(1) {
+		return
+	}
 	e.watched[t] = true
-	e.wg.Add(1)
 	go e.streamLoop(e.bg, t, s.OrderUpdates())
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/vault"
 )
 
 // placeForBot journals a bot's intent and sends it.
@@ -139,7 +138,7 @@ func ambiguous(err error) bool {
 	if errors.Is(err, exchange.ErrAmbiguous) {
 		return true
 	}
-	if errors.Is(err, vault.ErrLocked) {
+	if errors.Is(err, exchange.ErrLocked) {
 		return false
 	}
 	for _, definite := range []error{exchange.ErrInsufficientBalance, exchange.ErrFilter, exchange.ErrRejected,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -43,6 +44,8 @@ type runtime struct {
 	resumeMu   sync.Mutex
 	retrying   bool          // a background resume is under way
 	resumeWait time.Duration // first wait before retrying a failed resume (tests shorten it)
+
+	sshAddr atomic.Pointer[string] // where serve --ssh actually listens; nil until it does
 
 	tradersMu sync.Mutex
 	traders   map[string]exchange.Trader // live clients by key label, each with its order stream

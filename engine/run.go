@@ -16,15 +16,33 @@ import (
 // and journaled, bots' desired state kept for the next start.
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.Close()
-	ticks, conns, err := e.cfg.Market.Stream(ctx, e.cfg.Symbols)
-	if err != nil {
-		return fmt.Errorf("engine: starting the market stream: %w", err)
+	if e.cfg.ResumeMarket {
+		e.resumeMarket(ctx)
 	}
 	bg, stopBG := context.WithCancel(e.life)
 	defer stopBG()
-	e.wg.Add(2)
-	go e.loadHistory(bg)
+	// Watch starts extra streams once e.bg is set; holding watch.mu until then, no symbol
+	// added meanwhile is missed or streamed twice.
+	e.watch.mu.Lock()
+	symbols := e.watch.listLocked()
+	ticks, conns, err := e.cfg.Market.Stream(ctx, symbols)
+	if err != nil {
+		e.watch.mu.Unlock()
+		return fmt.Errorf("engine: starting the market stream: %w", err)
+	}
+	e.watch.streamed = make(map[string]bool, len(symbols))
+	for _, s := range symbols {
+		e.watch.streamed[s] = true
+	}
+	defer e.saveMarks()
+	e.wg.Add(3)
+	go e.loadHistory(bg, symbols)
 	go e.pollLoop(bg)
+	go e.marksLoop(bg)
+	if bd, ok := e.cfg.Market.(exchange.BookData); ok {
+		e.wg.Add(1)
+		go e.bookLoop(bg, bd, symbols)
+	}
 	e.mu.Lock()
 	e.bg = bg
 	traders := []exchange.Trader{}
@@ -32,6 +50,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		traders = append(traders, t)
 	}
 	e.mu.Unlock()
+	e.watch.mu.Unlock()
 	if e.cfg.Paper != nil {
 		traders = append(traders, e.cfg.Paper)
 	}
@@ -56,6 +75,8 @@ func (e *Engine) Run(ctx context.Context) error {
 				continue
 			}
 			e.onTick(t)
+		case t := <-e.watch.extra:
+			e.onTick(t)
 		case c, ok := <-conns:
 			if !ok {
 				conns = nil
@@ -64,7 +85,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.mkt.onConn(c)
 			e.bus.publish(ConnEvent{Conn: c})
 		case <-snap.C:
-			if e.mkt.takeDirty() && e.bus.subscribers() > 0 {
+			if dirty := e.mkt.takeDirty(); (e.booksDirty.Swap(false) || dirty) && e.bus.subscribers() > 0 {
 				e.bus.publishSnapshot(e.Snapshot())
 			}
 		}
@@ -72,9 +93,9 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // loadHistory seeds the charts with recent candles and the 24-hour change reference.
-func (e *Engine) loadHistory(ctx context.Context) {
+func (e *Engine) loadHistory(ctx context.Context, symbols []string) {
 	defer e.wg.Done()
-	for _, sym := range e.cfg.Symbols {
+	for _, sym := range symbols {
 		if ctx.Err() != nil {
 			return
 		}

@@ -72,3 +72,11 @@ type Credentials interface {
 type OrderStream interface {
 	OrderUpdates() <-chan Order
 }
+
+// BookData streams the top of the order book. Books are delivered on the returned channel
+// until ctx is cancelled, after which both channels are closed. It is separate from
+// MarketData so that books, larger and more frequent, never queue ahead of the ticks bots
+// trade on; a consumer that falls behind loses stale books, never ticks.
+type BookData interface {
+	StreamBooks(ctx context.Context, symbols []string) (books <-chan Book, events <-chan ConnEvent, err error)
+}

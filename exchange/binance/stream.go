@@ -94,10 +94,14 @@ type stream struct {
 	reconnects int
 	dropped    uint64
 	buf        []byte
+	// A book stream (StreamBooks) sets these instead of using ticks.
+	books chan exchange.Book
+	depth *depthDecoder
+	book  exchange.Book
 }
 
 func (s *stream) run(ctx context.Context) {
-	defer close(s.ticks)
+	defer s.closeOut()
 	defer close(s.events)
 	attempt := 0
 	s.emit(exchange.ConnEvent{State: exchange.StreamConnecting})
@@ -231,6 +235,14 @@ func (s *stream) read(conn *websocket.Conn) (bool, error) {
 				return live, fmt.Errorf("%w: no message for %s", errStale, stale)
 			}
 			return live, fmt.Errorf("reading the market stream: %w", err)
+		}
+		if s.depth != nil {
+			got, shutdown := s.deliverBook(msg)
+			live = live || got
+			if shutdown {
+				return live, errServerShutdown
+			}
+			continue
 		}
 		kind, err := s.dec.decode(msg, time.Now(), &tick)
 		switch {

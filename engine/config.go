@@ -9,6 +9,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -151,7 +152,7 @@ var (
 	// ErrBotRunning: the operation needs the bot stopped.
 	ErrBotRunning = errors.New("bot is running")
 	// ErrInvalidBot: the bot's configuration is invalid; the message says what to fix.
-	ErrInvalidBot = errors.New("invalid bot configuration")
+	ErrInvalidBot = strategy.ErrInvalid
 	// ErrLiveUnavailable: live trading needs an unlocked vault and a checked credential.
 	ErrLiveUnavailable = errors.New("live trading is unavailable")
 	// ErrRisk: the risk guard refused an order; the message says which limit.

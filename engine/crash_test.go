@@ -17,6 +17,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
 	"github.com/quantdeck/quantdeck/exchange/fake"
@@ -272,7 +273,7 @@ func checkCrashInvariants(t *testing.T, e *Engine, fx *fake.Server, start map[st
 			t.Errorf("order %s (%s) on the exchange: %v", o.ClientID, o.Status, err)
 			continue
 		}
-		if want := stateOf(o.Status); rec.State != want || !rec.Executed.Equal(o.ExecutedQty) {
+		if want := strategy.StateOf(o.Status); rec.State != want || !rec.Executed.Equal(o.ExecutedQty) {
 			t.Errorf("order %s: journal %s executed %s, exchange %s executed %s", o.ClientID, rec.State, rec.Executed, o.Status, o.ExecutedQty)
 		}
 	}

@@ -229,7 +229,7 @@ func (e *Engine) markSent(rec *orderRec) error {
 // markUnknown records that a request's outcome is unknown.
 func (e *Engine) markUnknown(rec *orderRec, cause error) {
 	e.jmu.Lock()
-	if rec.State.rank() <= OrderUnknown.rank() {
+	if rec.State.Rank() <= OrderUnknown.Rank() {
 		rec.State = OrderUnknown
 		rec.Reason = "no definite answer: " + cause.Error()
 		rec.Updated = e.now().UTC()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -88,9 +89,9 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	}
 	next := *rec
 	changed := len(fresh) > 0
-	st := stateOf(o.Status)
+	st := strategy.StateOf(o.Status)
 	revive := rec.State == OrderRejected && rec.ExchangeID == 0 && o.ExchangeID != 0 && st != OrderRejected
-	if st.rank() > rec.State.rank() || revive {
+	if st.Rank() > rec.State.Rank() || revive {
 		next.State, changed = st, true
 		if !st.Final() || st == OrderFilled {
 			next.Reason = ""
@@ -242,7 +243,7 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 					}
 					continue
 				}
-				if stateOf(o.Status) != p.state || !o.ExecutedQty.Equal(p.executed) {
+				if strategy.StateOf(o.Status) != p.state || !o.ExecutedQty.Equal(p.executed) {
 					if err := e.applyOrder(ctx, tr, o); err != nil {
 						e.log.Warn("polling an order", "client_id", p.rec.ClientID, "err", err)
 					}

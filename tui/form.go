@@ -12,6 +12,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // formField is one input of a form: free text or a choice cycled with ←/→.
@@ -21,7 +22,7 @@ type formField struct {
 	optional         bool
 	choices          []string
 	choice           int
-	input            textField
+	input            common.TextField
 	check            func(string) error
 }
 
@@ -46,11 +47,11 @@ func (f *formField) localErr() error {
 	return nil
 }
 
-func newTextField(_ *Styles, key, label, hint, value string, param, optional bool, check func(string) error) *formField {
-	in := textField{limit: 64}
+func newTextField(_ *common.Styles, key, label, hint, value string, param, optional bool, check func(string) error) *formField {
+	in := common.TextField{Limit: 64}
 	in.SetValue(value)
 	if optional {
-		in.placeholder = "optional"
+		in.Placeholder = "optional"
 	}
 	return &formField{key: key, label: label, hint: hint, param: param, optional: optional, input: in, check: check}
 }
@@ -246,7 +247,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 }
 
 // setStrategyFields replaces the parameter fields with the strategy's, keeping typed values.
-func (f *botForm) setStrategyFields(st *Styles, strategy string, params map[string]string) {
+func (f *botForm) setStrategyFields(st *common.Styles, strategy string, params map[string]string) {
 	keep := map[string]string{}
 	for _, fl := range f.fields {
 		if fl.param {
@@ -325,7 +326,7 @@ func (f *botForm) firstLocalErr() (int, error) {
 				i = 2
 			}
 			return i, fmt.Errorf("%s holds %s on %s, so %s cannot change: sell the position first, or create a new bot",
-				f.field("name").value(), fmtDec(qty(f.held)), f.heldOn, what)
+				f.field("name").value(), common.FmtDec(common.Qty(f.held)), f.heldOn, what)
 		}
 	}
 	for i, fl := range f.fields {

@@ -64,11 +64,14 @@ type Settings struct {
 	APIToken       string
 	APIAllowRemote bool
 	SSHAddr        string
-	SSH            bool    // serve also hosts the cockpit over SSH (as with --ssh)
-	SimSeed        int64   // the simulated market's seed; a new one each start unless set
-	SimSpeed       float64 // ticks per second multiplier for the simulated market; 1 is real time
-	PaperBalance   string  // starting quote balance for paper accounts, decimal text
-	PaperFee       string  // paper fee rate, decimal text (0.001 = 0.1%)
+	SSH            bool  // serve also hosts the cockpit over SSH (as with --ssh)
+	SimSeed        int64 // the simulated market's seed; a new one each start unless set
+	// SimSeedSet says QUANTDECK_SIM_SEED was given: the simulated market then replays its
+	// seed's prices instead of continuing from the last prices the data directory saw.
+	SimSeedSet   bool
+	SimSpeed     float64 // ticks per second multiplier for the simulated market; 1 is real time
+	PaperBalance string  // starting quote balance for paper accounts, decimal text
+	PaperFee     string  // paper fee rate, decimal text (0.001 = 0.1%)
 }
 
 // Source is where settings come from: the environment and an optional .env file.
@@ -209,9 +212,10 @@ func (s *Source) Load() (Settings, []string, error) {
 		if err != nil {
 			return st, warnings, fmt.Errorf("config: %s=%q is not a whole number", EnvSimSeed, v)
 		}
-		st.SimSeed = n
+		st.SimSeed, st.SimSeedSet = n, true
 	} else {
-		// No seed set: a new market each start. Set one to replay the same prices.
+		// No seed set: new randomness each start, continuing from the last prices seen.
+		// Set one to replay the same prices.
 		st.SimSeed = time.Now().UnixNano()
 	}
 	for _, a := range []struct{ name, addr string }{{EnvAPIAddr, st.APIAddr}, {EnvSSHAddr, st.SSHAddr}} {

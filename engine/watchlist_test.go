@@ -62,6 +62,27 @@ func TestWatchlistEditsPersist(t *testing.T) {
 	if tr := e.Trades("DOGEUSDT", nil); len(tr) != 1 || tr[0].ID != 3 {
 		t.Fatalf("trades of the added symbol %+v", tr)
 	}
+	eventually(t, "a book for the added symbol", func() bool {
+		b, ok := e.OrderBook("DOGEUSDT")
+		return ok && b.Bids[0].Price.Equal(d("0.15"))
+	})
+	// Removing it stops its stream and forgets its book.
+	if err := e.Unwatch(ctx, "DOGEUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.OrderBook("DOGEUSDT"); ok {
+		t.Fatal("a book for a symbol no longer watched")
+	}
+	e.watch.mu.Lock()
+	_, left := e.watch.feeds["DOGEUSDT"]
+	_, sol := e.watch.feeds["SOLUSDT"]
+	e.watch.mu.Unlock()
+	if left || !sol {
+		t.Fatalf("after DOGEUSDT went: its stream left %v, SOLUSDT's kept %v", left, sol)
+	}
+	if err := e.Watch(ctx, "DOGEUSDT"); err != nil {
+		t.Fatal(err)
+	}
 	// The first stream still runs for the others.
 	r.push(t, trade("BTCUSDT", 9, "100", "1", exchange.Buy, at))
 	if tr := e.Trades("BTCUSDT", nil); len(tr) != 1 {

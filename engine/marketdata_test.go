@@ -236,3 +236,39 @@ func TestCandlesAtJoinsHistoryAndTicks(t *testing.T) {
 		t.Fatal("candles of a symbol that is not watched")
 	}
 }
+
+// The market state's part of the tick path (price, trade tape, six timeframes) allocates
+// nothing once a symbol's series exist, also when new candles start.
+func TestMarketTickDoesNotAllocate(t *testing.T) {
+	m := newMarketState([]string{"BTCUSDT"}, "sim")
+	at := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+	tk := trade("BTCUSDT", 1, "100", "0.5", exchange.Buy, at)
+	for i := range 2 * candleKeep { // fill every series past its first candle and the 1m history
+		tk.Time = at.Add(time.Duration(i) * time.Minute)
+		m.onTick(tk, tk.Time)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		i++
+		tk.TradeID = int64(i)
+		tk.Time = at.Add(time.Duration(2*candleKeep)*time.Minute + time.Duration(i)*10*time.Second) // a new minute every sixth tick
+		m.onTick(tk, tk.Time)
+	})
+	if allocs != 0 {
+		t.Fatalf("onTick allocates %.2f times per tick", allocs)
+	}
+}
+
+func BenchmarkMarketOnTick(b *testing.B) {
+	m := newMarketState([]string{"BTCUSDT"}, "sim")
+	at := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+	tk := trade("BTCUSDT", 1, "100.25", "0.5", exchange.Buy, at)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		tk.TradeID = int64(i)
+		tk.Time = at.Add(time.Duration(i) * 250 * time.Millisecond)
+		m.onTick(tk, tk.Time)
+	}
+}

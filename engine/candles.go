@@ -104,6 +104,7 @@ type histEntry struct {
 	candles   []exchange.Candle // oldest first, ending with the bucket in progress when fetched
 	fetched   time.Time         // engine clock
 	liveVolAt decimal.Decimal   // the live series' volume of the last bucket when fetched
+	asked     int               // the limit asked for: a shorter answer is all there is
 }
 
 // CandlesAt returns up to limit candles of a watched symbol at timeframe tf (one of
@@ -136,15 +137,16 @@ func (e *Engine) CandlesAt(ctx context.Context, symbol string, tf time.Duration,
 }
 
 // historyFor returns the cached history of symbol at tf, fetching it when missing, too short
-// for limit, or older than half of what the live series keeps (past that, the live candles
-// no longer reach back to the history's last bucket).
+// for limit, or when the live candles no longer reach back to its last bucket (they keep
+// liveKeep candles, and a fast simulated market fills them in seconds), which would leave a
+// gap between the two.
 func (e *Engine) historyFor(ctx context.Context, symbol string, tf time.Duration, idx, limit int) (histEntry, error) {
 	key := histKey{symbol, tf}
 	now := e.now()
 	e.hist.mu.Lock()
 	h := e.hist.entries[key]
 	e.hist.mu.Unlock()
-	if h != nil && len(h.candles) >= limit && now.Sub(h.fetched) < liveKeep/2*tf {
+	if h != nil && h.asked >= limit && !e.liveGap(symbol, idx, h) {
 		return *h, nil
 	}
 	cs, err := e.cfg.Market.Candles(ctx, symbol, tf, limit)
@@ -154,7 +156,7 @@ func (e *Engine) historyFor(ctx context.Context, symbol string, tf time.Duration
 		}
 		return histEntry{}, fmt.Errorf("engine: reading %s candles of %s: %w", tf, symbol, err)
 	}
-	fresh := &histEntry{candles: cs, fetched: now}
+	fresh := &histEntry{candles: cs, fetched: now, asked: limit}
 	if len(cs) > 0 {
 		e.mkt.mu.Lock()
 		if p := e.mkt.prices[symbol]; p != nil {
@@ -169,6 +171,22 @@ func (e *Engine) historyFor(ctx context.Context, symbol string, tf time.Duration
 	e.hist.entries[key] = fresh
 	e.hist.mu.Unlock()
 	return *fresh, nil
+}
+
+// liveGap reports whether candles were built since h was fetched that do not join it: the
+// oldest live candle is newer than the history's last bucket.
+func (e *Engine) liveGap(symbol string, idx int, h *histEntry) bool {
+	if len(h.candles) == 0 {
+		return false // nothing to join: the live candles stand alone
+	}
+	last := h.candles[len(h.candles)-1].Open
+	e.mkt.mu.Lock()
+	defer e.mkt.mu.Unlock()
+	p := e.mkt.prices[symbol]
+	if p == nil || len(p.live[idx].candles) == 0 {
+		return false
+	}
+	return p.live[idx].candles[0].Open.After(last)
 }
 
 // mergeCandles joins history (oldest first, its last candle the bucket in progress when it

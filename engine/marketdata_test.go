@@ -272,3 +272,73 @@ func BenchmarkMarketOnTick(b *testing.B) {
 		m.onTick(tk, tk.Time)
 	}
 }
+
+// countingMarket serves one-minute candles ending at end and counts the requests.
+type countingMarket struct {
+	*testMarket
+	calls int
+	end   time.Time
+}
+
+func (m *countingMarket) Candles(_ context.Context, _ string, tf time.Duration, limit int) ([]exchange.Candle, error) {
+	m.calls++
+	out := make([]exchange.Candle, limit)
+	for i := range out {
+		out[i] = exchange.Candle{Open: m.end.Add(-time.Duration(limit-1-i) * tf), O: d("1"), H: d("1"), L: d("1"), C: d("1"), Volume: d("1")}
+	}
+	return out, nil
+}
+
+func TestCandlesAtRefetchesOnlyWhenNeeded(t *testing.T) {
+	at := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+	m := &countingMarket{testMarket: newTestMarket(), end: at}
+	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Limits: fastLimits(), Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	for _, step := range []struct {
+		name      string
+		tickAt    time.Time // zero: no tick
+		limit     int
+		wantCalls int
+	}{
+		{"first call fetches", time.Time{}, 10, 1},
+		{"second call is cached", time.Time{}, 10, 1},
+		{"a shorter limit is cached", time.Time{}, 5, 1},
+		{"a tick in the last bucket joins it", at.Add(30 * time.Second), 10, 1},
+		{"a longer limit fetches", time.Time{}, 20, 2},
+	} {
+		if !step.tickAt.IsZero() {
+			e.mkt.onTick(trade("BTCUSDT", 1, "2", "1", exchange.Buy, step.tickAt), step.tickAt)
+		}
+		cs, err := e.CandlesAt(ctx, "BTCUSDT", time.Minute, step.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.calls != step.wantCalls || len(cs) != step.limit {
+			t.Fatalf("%s: %d requests, %d candles; want %d, %d", step.name, m.calls, len(cs), step.wantCalls, step.limit)
+		}
+	}
+	// A market whose live candles no longer reach back to the history's last bucket.
+	gapped := &countingMarket{testMarket: newTestMarket(), end: at}
+	e2, err := New(Config{DB: testDB(t), Market: gapped, Symbols: []string{"BTCUSDT"}, Limits: fastLimits(), Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	if _, err := e2.CandlesAt(ctx, "BTCUSDT", time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	later := at.Add(5 * time.Minute)
+	e2.mkt.onTick(trade("BTCUSDT", 1, "2", "1", exchange.Buy, later), later)
+	gapped.end = later
+	cs, err := e2.CandlesAt(ctx, "BTCUSDT", time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gapped.calls != 2 || !cs[len(cs)-1].Open.Equal(later) || !cs[len(cs)-2].Open.Equal(later.Add(-time.Minute)) {
+		t.Fatalf("after a gap: %d requests, last candles at %v, %v", gapped.calls, cs[len(cs)-2].Open, cs[len(cs)-1].Open)
+	}
+}

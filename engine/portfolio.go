@@ -77,13 +77,13 @@ func (e *Engine) Portfolio(ctx context.Context) ([]PortfolioAccount, error) {
 
 // liveLabels are the credentials of live bots and of live accounts in use, sorted.
 func (e *Engine) liveLabels() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var labels []string
+	e.mu.Lock()
 	for l := range e.live {
 		labels = append(labels, l)
 	}
-	for _, b := range e.bots {
+	e.mu.Unlock()
+	for _, b := range e.allBots() {
 		b.mu.Lock()
 		if b.cfg.Mode == Live && b.cfg.KeyLabel != "" && !slices.Contains(labels, b.cfg.KeyLabel) {
 			labels = append(labels, b.cfg.KeyLabel)

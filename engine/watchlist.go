@@ -158,16 +158,14 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 	if !e.mkt.watched(symbol) {
 		return fmt.Errorf("engine: unwatch %s: %w", symbol, ErrNotWatched)
 	}
-	e.mu.Lock()
 	var users []string
-	for _, b := range e.bots {
+	for _, b := range e.allBots() {
 		b.mu.Lock()
 		if b.cfg.Symbol == symbol && (b.state == BotRunning || b.state == BotPaused) {
 			users = append(users, b.name)
 		}
 		b.mu.Unlock()
 	}
-	e.mu.Unlock()
 	if len(users) > 0 {
 		slices.Sort(users)
 		return fmt.Errorf("engine: unwatch %s: %w (%s); stop it first", symbol, ErrSymbolInUse, strings.Join(users, ", "))
@@ -255,6 +253,17 @@ func (e *Engine) forwardFeed(ctx context.Context, ticks <-chan exchange.Tick, co
 			}
 		}
 	}
+}
+
+// allBots lists the bots; a bot's lock is taken before e.mu, never under it.
+func (e *Engine) allBots() []*bot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*bot, 0, len(e.bots))
+	for _, b := range e.bots {
+		out = append(out, b)
+	}
+	return out
 }
 
 // forget drops a symbol's cached candle history.

@@ -139,6 +139,10 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		e.setStopped(ctx, b, BotError, err.Error())
 		return fmt.Errorf("starting bot %s: %w", name, err)
 	}
+	if !e.mkt.watched(cfg.Symbol) {
+		// It would get no prices. Unwatch holds startMu, so the symbol cannot go meanwhile.
+		return fail(fmt.Errorf("%w: %s; watch it again, then start the bot", ErrNotWatched, cfg.Symbol))
+	}
 	rules, err := e.rulesFor(ctx, cfg.Symbol)
 	if err != nil {
 		return fail(err)

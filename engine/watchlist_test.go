@@ -155,3 +155,38 @@ func TestUnwatchRefusedWhileABotRuns(t *testing.T) {
 		t.Fatal("the last symbol was removed")
 	}
 }
+
+func TestStartRefusedForAnUnwatchedSymbol(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := testDB(t)
+	m := sim.New(sim.Options{Manual: true})
+	acct, err := paper.New(ctx, db, paper.Options{Rules: m, StartingBalances: map[string]decimal.Decimal{"USDT": d("1000")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acct.Close()
+	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT", "ETHUSDT"}, Paper: acct, Limits: fastLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AddBot(ctx, BotConfig{Name: "d", Symbol: "ETHUSDT", Strategy: "dca", Params: map[string]string{"amount": "20", "interval": "1h"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Unwatch(ctx, "ETHUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartBot(ctx, "d"); !errors.Is(err, ErrNotWatched) {
+		t.Fatalf("starting a bot whose symbol is not watched: %v", err)
+	}
+	if err := e.Watch(ctx, "ETHUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartBot(ctx, "d"); err != nil {
+		t.Fatalf("starting once watched again: %v", err)
+	}
+}

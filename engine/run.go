@@ -99,17 +99,22 @@ func (e *Engine) loadHistory(ctx context.Context, symbols []string) {
 		if ctx.Err() != nil {
 			return
 		}
-		minutes, err := e.cfg.Market.Candles(ctx, sym, time.Minute, candleKeep)
-		if err != nil {
-			e.log.Warn("loading candles", "symbol", sym, "err", err)
-			continue
-		}
-		var open24h decimal.Decimal
-		if hours, err := e.cfg.Market.Candles(ctx, sym, time.Hour, 24); err == nil && len(hours) > 0 {
-			open24h = hours[0].O
-		}
-		e.mkt.setHistory(sym, minutes, open24h)
+		e.loadSymbolHistory(ctx, sym)
 	}
+}
+
+// loadSymbolHistory seeds one symbol's one-minute candles and 24-hour change reference.
+func (e *Engine) loadSymbolHistory(ctx context.Context, sym string) {
+	minutes, err := e.cfg.Market.Candles(ctx, sym, time.Minute, candleKeep)
+	if err != nil {
+		e.log.Warn("loading candles", "symbol", sym, "err", err)
+		return
+	}
+	var open24h decimal.Decimal
+	if hours, err := e.cfg.Market.Candles(ctx, sym, time.Hour, 24); err == nil && len(hours) > 0 {
+		open24h = hours[0].O
+	}
+	e.mkt.setHistory(sym, minutes, open24h)
 }
 
 // balanceLoop refreshes the balances shown in snapshots.

@@ -143,6 +143,17 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 	e.mkt.add(symbol)
 	e.books.watch(symbol)
 	e.startFeedLocked(symbol)
+	e.mu.Lock()
+	bg := e.bg
+	e.mu.Unlock()
+	if bg != nil {
+		// Before Run, Run loads it with the others.
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.loadSymbolHistory(bg, symbol) // the sparkline and the 24-hour change
+		}()
+	}
 	e.log.Info("watchlist: added", "symbol", symbol)
 	return nil
 }

@@ -48,7 +48,7 @@ func TestWatchlistEditsPersist(t *testing.T) {
 			t.Fatalf("after %s %s: watchlist %v, want %v", tc.op, tc.symbol, got, tc.want)
 		}
 	}
-	// The snapshot lists what is watched, in order.
+	// The snapshot lists what is watched, in order; an added symbol gets its history.
 	var syms []string
 	for _, p := range e.Snapshot().Prices {
 		syms = append(syms, p.Symbol)
@@ -56,6 +56,9 @@ func TestWatchlistEditsPersist(t *testing.T) {
 	if !slices.Equal(syms, []string{"BTCUSDT", "SOLUSDT", "DOGEUSDT"}) {
 		t.Fatalf("snapshot prices for %v", syms)
 	}
+	eventually(t, "the added symbol's history", func() bool {
+		return len(e.Candles("DOGEUSDT")) == candleKeep
+	})
 	// A symbol added while running streams: its ticks reach the engine.
 	at := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
 	r.push(t, trade("DOGEUSDT", 3, "0.15", "100", exchange.Buy, at))

@@ -72,6 +72,7 @@ func TestMarketDataFromTheFakeExchange(t *testing.T) {
 	if err := e.Watch(ctx, "NOSUCHUSDT"); err == nil {
 		t.Fatal("a symbol the exchange does not list was watched")
 	}
+	conns := srv.StreamCount()
 	if err := e.Watch(ctx, "ETHUSDT"); err != nil {
 		t.Fatal(err)
 	}
@@ -81,4 +82,16 @@ func TestMarketDataFromTheFakeExchange(t *testing.T) {
 	})
 	n := len(e.Trades("BTCUSDT", buf))
 	pump("BTCUSDT", func() bool { return len(e.Trades("BTCUSDT", buf)) > n })
+	// The running connections took the symbol in place (live SUBSCRIBE), and let go of the
+	// one removed.
+	if got := srv.StreamCount(); got != conns {
+		t.Fatalf("%d stream connections after watching a symbol, %d before", got, conns)
+	}
+	if err := e.Unwatch(ctx, "BTCUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "BTCUSDT's streams to be unsubscribed", func() bool {
+		return srv.Subscribers("btcusdt@trade") == 0 && srv.Subscribers("btcusdt@depth20@100ms") == 0 &&
+			srv.Subscribers("ethusdt@trade") == 1 && srv.Subscribers("ethusdt@depth20@100ms") == 1
+	})
 }

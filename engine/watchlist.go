@@ -205,6 +205,14 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 		cancel()
 		delete(w.feeds, symbol)
 	}
+	if ed, ok := e.cfg.Market.(exchange.StreamEditor); ok && w.streamed[symbol] {
+		// Without an editor the first stream keeps carrying the symbol; its ticks are ignored.
+		if err := ed.EditStreams(ctx, nil, []string{symbol}); err == nil {
+			delete(w.streamed, symbol)
+		} else {
+			e.log.Warn("watchlist: removing a symbol from the running streams", "symbol", symbol, "err", err)
+		}
+	}
 	e.mkt.remove(symbol)
 	e.books.unwatch(symbol)
 	e.hist.forget(symbol)
@@ -222,6 +230,15 @@ func (e *Engine) startFeedLocked(symbol string) {
 	e.mu.Unlock()
 	if bg == nil || w.streamed[symbol] || w.feeds[symbol] != nil {
 		return
+	}
+	if ed, ok := e.cfg.Market.(exchange.StreamEditor); ok {
+		// The running streams take the symbol in place.
+		err := ed.EditStreams(bg, []string{symbol}, nil)
+		if err == nil {
+			w.streamed[symbol] = true
+			return
+		}
+		e.log.Warn("watchlist: adding a symbol to the running streams; streaming it on its own", "symbol", symbol, "err", err)
 	}
 	ctx, cancel := context.WithCancel(bg)
 	ticks, conns, err := e.cfg.Market.Stream(ctx, []string{symbol})

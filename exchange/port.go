@@ -88,3 +88,10 @@ type OrderStream interface {
 type BookData interface {
 	StreamBooks(ctx context.Context, symbols []string) (books <-chan Book, events <-chan ConnEvent, err error)
 }
+
+// StreamEditor is implemented by markets whose open streams (MarketData's and BookData's)
+// take symbols added and removed in place, without reconnecting (Binance's live SUBSCRIBE).
+// Markets without it are given a stream per symbol added at runtime.
+type StreamEditor interface {
+	EditStreams(ctx context.Context, add, remove []string) error
+}

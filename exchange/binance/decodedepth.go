@@ -13,7 +13,7 @@ import (
 // "stream" name, on a raw one it is the decoder's only symbol. One decoder serves one
 // connection (not concurrent).
 type depthDecoder struct {
-	lower map[string]string // lower-case stream prefix -> symbol
+	lower map[string]string // lower-case stream prefix -> symbol, grown as symbols appear
 	only  string            // the symbol of a single-symbol connection
 	book  *exchange.Book    // the book being filled by decode
 	sym   []byte            // the stream name's symbol part, borrowed
@@ -51,9 +51,9 @@ func (d *depthDecoder) decode(msg []byte, recv time.Time, b *exchange.Book) (ok 
 	}
 	switch {
 	case d.sym != nil:
-		sym, ok := d.lower[string(d.sym)]
-		if !ok {
-			return false, errBadSymbol
+		sym, err := d.intern(d.sym)
+		if err != nil {
+			return false, err
 		}
 		b.Symbol = sym
 	case d.only != "":
@@ -66,6 +66,35 @@ func (d *depthDecoder) decode(msg []byte, recv time.Time, b *exchange.Book) (ok 
 	}
 	b.Time = recv.UTC()
 	return true, nil
+}
+
+// intern returns the symbol of a lower-case stream prefix; it allocates only the first time a
+// symbol added by a live SUBSCRIBE shows up.
+func (d *depthDecoder) intern(lower []byte) (string, error) {
+	if s, ok := d.lower[string(lower)]; ok {
+		return s, nil
+	}
+	if len(lower) > 20 {
+		return "", errBadSymbol
+	}
+	var buf [20]byte
+	up := buf[:len(lower)]
+	for i, ch := range lower {
+		if ch >= 'a' && ch <= 'z' {
+			ch -= 'a' - 'A'
+		} else if ch < '0' || ch > '9' {
+			return "", errBadSymbol // upper case is not a stream name's
+		}
+		up[i] = ch
+	}
+	if !validSymbol(string(up)) {
+		return "", errBadSymbol
+	}
+	s := string(up)
+	if len(d.lower) < maxInterned {
+		d.lower[string(lower)] = s
+	}
+	return s, nil
 }
 
 // top reads one key of the message: the combined stream's "stream" and "data", or a raw

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -25,20 +24,17 @@ func (c *Client) StreamBooks(ctx context.Context, symbols []string) (<-chan exch
 	if err != nil {
 		return nil, nil, fmt.Errorf("binance: opening the book stream: %w", err)
 	}
-	names := make([]string, 0, len(syms))
-	for _, s := range syms {
-		names = append(names, strings.ToLower(s)+"@depth20@100ms")
-	}
 	s := &stream{
-		c:      c,
-		url:    c.wsURL + "/stream?streams=" + strings.Join(names, "/"),
-		dec:    newStreamDecoder(syms),
-		depth:  newDepthDecoder(syms),
-		books:  make(chan exchange.Book, bookBuffer),
-		events: make(chan exchange.ConnEvent, eventBuffer),
-		dialer: &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: handshakeTimeout},
+		c:       c,
+		symbols: syms,
+		kinds:   []string{"@depth20@100ms"},
+		dec:     newStreamDecoder(syms),
+		depth:   newDepthDecoder(syms),
+		books:   make(chan exchange.Book, bookBuffer),
+		events:  make(chan exchange.ConnEvent, eventBuffer),
+		dialer:  &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: handshakeTimeout},
 	}
-	go s.run(ctx)
+	c.startStream(ctx, s)
 	return s.books, s.events, nil
 }
 

@@ -46,6 +46,9 @@ type Engine struct {
 	booksDirty atomic.Bool
 	intents    atomic.Uint64 // intents that passed the risk guard and were queued
 
+	// failure is why Run stopped on its own; nil while it runs and after a clean stop.
+	failure atomic.Pointer[error]
+
 	mu         sync.Mutex // guards the fields below
 	bots       map[string]*bot
 	killReason string

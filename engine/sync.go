@@ -37,6 +37,9 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
 			return err
 		}
+		if r.quietAt, err = e.j.quietAt(ctx, r.ClientID); err != nil {
+			return err
+		}
 		known, rec = r.filled, r
 		e.jmu.Lock()
 		if cur := e.open[o.ClientID]; cur != nil {
@@ -278,6 +281,7 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 	if err := e.limiter.wait(ctx, tr); err != nil {
 		return err
 	}
+	asked := e.now()
 	callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
 	o, err := tr.GetOrder(callCtx, rec.Symbol, rec.ClientID)
 	cancel()
@@ -291,10 +295,7 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 		return err
 	}
 	e.jmu.Lock()
-	state, sent, busy := rec.State, rec.SentAt, rec.busy
-	if sent.IsZero() {
-		sent = rec.Created
-	}
+	state, busy := rec.State, rec.busy
 	e.jmu.Unlock()
 	if busy {
 		return nil
@@ -303,7 +304,10 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 		e.finalize(rec, OrderCancelled, "the exchange no longer knows this order")
 		return nil
 	}
-	if left := sent.Add(e.inFlight(rec)).Sub(e.now()); left > 0 {
+	// Never reached the exchange only once no request that carried the id can still arrive
+	// (the rule is on unknownFinalAt).
+	if left := e.untilUnknownFinal(rec, asked); left > 0 {
+		left -= e.now().Sub(asked)
 		if !wait {
 			return nil
 		}

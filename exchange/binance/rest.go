@@ -50,8 +50,8 @@ func (c *Client) call(ctx context.Context, ep endpoint, p params, out any) error
 	return c.callReported(ctx, ep, p, out, nil)
 }
 
-// signedHook is told the timestamp of each signed request just before it leaves; an error
-// keeps the request from leaving.
+// signedHook is called just before a request leaves, after every wait, with the timestamp
+// signed into it (zero for an unsigned request); an error keeps the request from leaving.
 type signedHook func(ctx context.Context, ts time.Time) error
 
 // callReported is call with a hook told about every signed send, the resend after a -1021
@@ -97,6 +97,10 @@ func (c *Client) send(ctx context.Context, ep endpoint, p params, out any, onSig
 			if err := onSigned(ctx, time.UnixMilli(ts.UnixMilli()).UTC()); err != nil {
 				return fmt.Errorf("%s %s not sent: %w", ep.method, ep.path, err)
 			}
+		}
+	} else if onSigned != nil {
+		if err := onSigned(ctx, time.Time{}); err != nil {
+			return fmt.Errorf("%s %s not sent: %w", ep.method, ep.path, err)
 		}
 	}
 	target := c.restURL + ep.path
@@ -240,8 +244,11 @@ func (c *Client) syncTimeLocked(ctx context.Context) error {
 	var resp struct {
 		ServerTime int64 `json:"serverTime"`
 	}
-	t0 := c.now()
-	if err := c.send(ctx, epTime, params{}, &resp, nil); err != nil {
+	// The round trip starts when the request leaves, not before a wait on the weight budget:
+	// a wait counted in it would skew the offset by half its length.
+	var t0 time.Time
+	leaving := func(context.Context, time.Time) error { t0 = c.now(); return nil }
+	if err := c.send(ctx, epTime, params{}, &resp, leaving); err != nil {
 		return fmt.Errorf("reading the exchange's clock: %w", err)
 	}
 	t1 := c.now()

@@ -18,38 +18,63 @@ import (
 // When it stops for any other reason than ctx, the cause is logged, kept for Failure, and
 // published as an ErrorEvent before the event stream closes: a cockpit or a service must never
 // go on showing a quiet engine as if it ran.
+//
+// Run returns ErrClosed, and starts nothing, once Close has been called.
 func (e *Engine) Run(ctx context.Context) (err error) {
+	// The background loops join the group before anything else, so a Close running beside
+	// this call either comes first (and Run refuses) or waits for them.
+	bd, books := e.cfg.Market.(exchange.BookData)
+	loops := 4 // history, polling, balances, saving the last prices
+	if books {
+		loops++
+	}
+	if !e.join(loops) {
+		return fmt.Errorf("engine: run: %w", ErrClosed)
+	}
 	defer e.Close()
+	started := false
 	defer func() {
-		if err != nil && ctx.Err() == nil {
+		if !started {
+			e.wg.Add(-loops) // before Close waits: the loops never ran
+		}
+	}()
+	defer func() {
+		if err != nil && ctx.Err() == nil && e.life.Err() == nil {
 			e.fail(err)
 		}
 	}()
 	if e.cfg.ResumeMarket {
 		e.resumeMarket(ctx)
 	}
-	bg, stopBG := context.WithCancel(e.life)
-	defer stopBG()
+	// A Close while the stream connects ends the attempt instead of waiting for it.
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopAfter := context.AfterFunc(e.life, cancel)
+	defer stopAfter()
 	// Watch starts extra streams once e.bg is set; holding watch.mu until then, no symbol
 	// added meanwhile is missed or streamed twice.
 	e.watch.mu.Lock()
 	symbols := e.watch.listLocked()
-	ticks, conns, err := e.cfg.Market.Stream(ctx, symbols)
+	ticks, conns, err := e.cfg.Market.Stream(sctx, symbols)
 	if err != nil {
 		e.watch.mu.Unlock()
+		if e.life.Err() != nil {
+			return fmt.Errorf("engine: run: %w", ErrClosed)
+		}
 		return fmt.Errorf("engine: starting the market stream: %w", err)
 	}
 	e.watch.streamed = make(map[string]bool, len(symbols))
 	for _, s := range symbols {
 		e.watch.streamed[s] = true
 	}
+	bg, stopBG := context.WithCancel(e.life)
+	defer stopBG()
+	started = true
 	defer e.saveMarks()
-	e.wg.Add(3)
 	go e.loadHistory(bg, symbols)
 	go e.pollLoop(bg)
 	go e.marksLoop(bg)
-	if bd, ok := e.cfg.Market.(exchange.BookData); ok {
-		e.wg.Add(1)
+	if books {
 		go e.bookLoop(bg, bd, symbols)
 	}
 	e.mu.Lock()
@@ -66,7 +91,6 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	for _, t := range traders {
 		e.watchStream(t)
 	}
-	e.wg.Add(1)
 	go e.balanceLoop(bg)
 
 	snap := time.NewTicker(e.lim.SnapshotInterval)

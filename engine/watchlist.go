@@ -146,9 +146,8 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 	e.mu.Lock()
 	bg := e.bg
 	e.mu.Unlock()
-	if bg != nil {
-		// Before Run, Run loads it with the others.
-		e.wg.Add(1)
+	if bg != nil && e.join(1) {
+		// Before Run, Run loads it with the others; after Close, nothing is loaded.
 		go func() {
 			defer e.wg.Done()
 			e.loadSymbolHistory(bg, symbol) // the sparkline and the 24-hour change
@@ -240,18 +239,25 @@ func (e *Engine) startFeedLocked(symbol string) {
 		}
 		e.log.Warn("watchlist: adding a symbol to the running streams; streaming it on its own", "symbol", symbol, "err", err)
 	}
+	bd, books := e.cfg.Market.(exchange.BookData)
+	n := 1
+	if books {
+		n++
+	}
+	if !e.join(n) {
+		return // closed meanwhile
+	}
 	ctx, cancel := context.WithCancel(bg)
 	ticks, conns, err := e.cfg.Market.Stream(ctx, []string{symbol})
 	if err != nil {
 		cancel()
+		e.wg.Add(-n)
 		e.log.Warn("watchlist: streaming a new symbol", "symbol", symbol, "err", err)
 		return
 	}
 	w.feeds[symbol] = cancel
-	e.wg.Add(1)
 	go e.forwardFeed(ctx, ticks, conns)
-	if bd, ok := e.cfg.Market.(exchange.BookData); ok {
-		e.wg.Add(1)
+	if books {
 		go e.bookLoop(ctx, bd, []string{symbol})
 	}
 }

@@ -16,7 +16,7 @@ import (
 // Options are what the cockpit needs from its host (the local command or an SSH session).
 type Options struct {
 	Engine   engine.Service
-	Vault    Vault
+	Vault    common.Vault
 	Checker  exchange.PermissionChecker
 	Renderer *lipgloss.Renderer // per session (SSH); lipgloss.DefaultRenderer() locally
 	Exchange string             // "sim", "binance", "binance-testnet"
@@ -34,16 +34,15 @@ type Options struct {
 	Detached bool
 }
 
-type screenID int
-
+// The screens still drawn by the root model.
 const (
-	scrUnlock screenID = iota
-	scrDashboard
-	scrDetail
-	scrForm
-	scrTicket
-	scrKeys
-	scrHelp
+	scrUnlock    = common.ScreenUnlock
+	scrDashboard = common.ScreenDashboard
+	scrDetail    = common.ScreenBotDetail
+	scrForm      = common.ScreenBotForm
+	scrTicket    = common.ScreenTicket
+	scrKeys      = common.ScreenCredentials
+	scrHelp      = common.ScreenHelp
 )
 
 // Timings of the UI loop.
@@ -70,8 +69,12 @@ type Model struct {
 	wait func(<-chan engine.Event) tea.Cmd
 
 	w, h   int
-	screen screenID
-	back   screenID // where help and other overlays return to
+	com       *common.Common
+	factories map[common.ID]factory
+	screen    common.ID
+	back      common.ID     // where help and other overlays return to
+	cur       common.Screen // the active screen when it is a component
+	under     common.Screen // the component screen help covers
 
 	snap    engine.Snapshot
 	events  <-chan engine.Event
@@ -82,7 +85,7 @@ type Model struct {
 	ticket  *ticketScreen
 	keysScr *keysScreen
 
-	confirm *confirmation
+	confirm *common.Question
 	status  status
 
 	subscribed bool // the engine subscription outlives a seal and the unlock that follows
@@ -96,10 +99,10 @@ type Model struct {
 	spinFrame int
 	spinning  bool
 
-	footer      styledLine
+	footer      common.Line
 	footerKey   footerKey
-	statusAbove []styledLine // the first lines of a footer message too long for one line
-	overlay     []styledLine
+	statusAbove []common.Line // the first lines of a footer message too long for one line
+	overlay     []common.Line
 }
 
 // New builds the cockpit model. Run it with tea.NewProgram(New(opts), tea.WithAltScreen()).
@@ -124,6 +127,14 @@ func newModel(opts Options) *Model {
 		ctx: ctx, cancel: cancel, now: opts.Now, tick: tea.Tick, wait: waitEvent,
 	}
 	m.snap.Health.Exchange = opts.Exchange
+	m.com = &common.Common{
+		Ctx: ctx, Engine: opts.Engine, Vault: opts.Vault, Checker: opts.Checker, Styles: st,
+		Keys: m.keys, Host: m, Snap: &m.snap, Now: opts.Now, Exchange: opts.Exchange,
+		Version: opts.Version, KDFIterations: opts.KDFIterations, OnUnlock: opts.OnUnlock,
+		Detached: opts.Detached,
+		Tick: func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
+	}
+	m.factories = screens()
 	m.dash = newDashboard(st, &m.snap)
 	m.unlock = newUnlockScreen()
 	return m
@@ -158,7 +169,13 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
+		m.com.Width, m.com.Height = msg.Width, msg.Height
 		m.help.Width = msg.Width - 1 // the footer starts with a space
+		for _, s := range []common.Screen{m.cur, m.under} {
+			if s != nil {
+				s.SetSize(m.w, max(m.h-1, 0))
+			}
+		}
 		return m.loadChartCmd(), true
 	case frameMsg:
 		m.framePending = false
@@ -168,7 +185,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
 		}
-		return tea.Batch(m.markDirty(), m.clockTick(), m.loadChartCmd(), sealCheckCmd(m.opts.Vault)), false
+		return tea.Batch(m.markDirty(), m.clockTick(), m.loadChartCmd(), sealCheckCmd(m.opts.Vault), m.toScreen(common.ClockMsg{})), false
 	case vaultSealedMsg:
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
@@ -176,6 +193,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		// Sealed from elsewhere (`quantdeck seal`, another session): nothing here may go on
 		// without the passphrase.
 		m.confirm, m.overlay = nil, nil
+		m.dropCurrent()
 		if m.keysScr != nil {
 			// A half-typed key, secret or passphrase must not outlive the seal in memory.
 			m.keysScr.Wipe()
@@ -186,7 +204,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.setInfo("the vault was sealed: unlock it to go on")
 		return checkVaultCmd(m.ctx, m.opts.Vault), true
 	case eventMsg:
-		return tea.Batch(m.handleEvent(msg.ev), m.wait(m.events)), false
+		return tea.Batch(m.handleEvent(msg.ev), m.toScreen(common.EventMsg{Event: msg.ev}), m.wait(m.events)), false
 	case eventsClosedMsg:
 		m.events = nil
 		if m.quitting {
@@ -199,7 +217,15 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		return m.wait(msg.ch), false
 	case snapshotLoadedMsg:
 		m.applySnapshot(msg.snap)
-		return tea.Batch(m.markDirty(), m.loadChartCmd()), false
+		return tea.Batch(m.markDirty(), m.loadChartCmd(), m.toScreen(common.SnapshotMsg{})), false
+	case common.RefreshMsg:
+		return loadSnapshotCmd(m.opts.Engine), false
+	case common.ErrMsg:
+		m.setError(msg.Op, msg.Err)
+		return nil, true
+	case common.InfoMsg:
+		m.setInfo(string(msg))
+		return nil, true
 	case errMsg:
 		m.setError(msg.op, msg.err)
 		return nil, true
@@ -223,8 +249,19 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.spinFrame++
 		return m.spin(), true
 	}
+	if m.cur != nil {
+		return m.cur.Update(msg), true
+	}
 	cmd := m.routeOther(msg)
 	return cmd, true
+}
+
+// toScreen hands a message to the active component screen.
+func (m *Model) toScreen(msg tea.Msg) tea.Cmd {
+	if m.cur == nil {
+		return nil
+	}
+	return m.cur.Update(msg)
 }
 
 // routeOther hands results of commands to the screen they belong to.
@@ -316,7 +353,7 @@ func (m *Model) requestQuit() tea.Cmd {
 		}
 	}
 	m.ask(common.Plural(n, "bot is", "bots are")+" running. Quit the cockpit?", detail, false, m.quit)
-	m.confirm.ctrlCYes = true
+	m.confirm.CtrlCYes = true
 	return nil
 }
 
@@ -338,6 +375,9 @@ const spinnerFrames = "⣾⣽⣻⢿⡿⣟⣯⣷"
 
 // busy reports whether something the user waits for is running.
 func (m *Model) busy() bool {
+	if b, ok := m.cur.(common.Busy); ok && b.Busy() {
+		return true
+	}
 	u := m.unlock
 	return (m.screen == scrUnlock && (u.busy || u.resuming)) || (m.screen == scrKeys && m.keysScr != nil && m.keysScr.busy)
 }

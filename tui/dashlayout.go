@@ -6,12 +6,6 @@ import (
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
-// styledLine is a pre-rendered line (help bar, dialog) with its width in cells.
-type styledLine struct {
-	s string
-	w int
-}
-
 // slot is a pane placed in a column of the layout.
 type slot struct {
 	kind   paneKind
@@ -167,7 +161,7 @@ func (d *dashboard) fill(s *stack, h int, a, b, c paneKind) {
 
 // render draws the dashboard in w x h cells. footer is the bottom line (help or status);
 // overlay lines (a confirmation) replace the bottom of the body.
-func (d *dashboard) render(now time.Time, w, h int, footer styledLine, overlay []styledLine) string {
+func (d *dashboard) render(now time.Time, w, h int, footer common.Line, overlay []common.Line) string {
 	c := &d.c
 	c.reset()
 	if w <= 0 || h <= 0 {
@@ -182,7 +176,7 @@ func (d *dashboard) render(now time.Time, w, h int, footer styledLine, overlay [
 	for y := 0; y < bodyH; y++ {
 		if k := bodyH - len(overlay); len(overlay) > 0 && y >= k {
 			l := overlay[y-k]
-			c.raw(l.s, l.w)
+			c.raw(l.S, l.W)
 			c.newline()
 			continue
 		}
@@ -211,7 +205,7 @@ func (d *dashboard) render(now time.Time, w, h int, footer styledLine, overlay [
 		}
 		c.newline()
 	}
-	c.raw(footer.s, footer.w)
+	c.raw(footer.S, footer.W)
 	return string(c.b)
 }
 

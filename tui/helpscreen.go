@@ -6,11 +6,15 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // screenView renders the body of every screen but the dashboard.
 func (m *Model) screenView(now time.Time) string {
+	if m.cur != nil {
+		return m.cur.View(now)
+	}
 	switch m.screen {
 	case scrUnlock:
 		return m.unlockView(now)
@@ -31,6 +35,9 @@ func (m *Model) screenView(now time.Time) string {
 // shortHelp is the help bar of the active screen.
 func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
+	if m.cur != nil {
+		return m.cur.ShortHelp()
+	}
 	switch m.screen {
 	case scrDashboard:
 		return dashboardHelp(k, m.dash.focus, m.snap.KillSwitch)
@@ -59,6 +66,9 @@ func (m *Model) shortHelp() []key.Binding {
 
 // screenHelpKey changes when the help bar's content changes within a screen.
 func (m *Model) screenHelpKey() string {
+	if hk, ok := m.cur.(common.HelpKeyer); ok {
+		return hk.HelpKey()
+	}
 	switch {
 	case m.screen == scrKeys && m.keysScr != nil:
 		return m.keysScr.mode.String()

@@ -28,6 +28,9 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 	if m.confirm != nil {
 		return m.confirmKey(k)
 	}
+	if m.cur != nil && m.cur.TakesText() {
+		return m.cur.Update(k)
+	}
 	switch m.screen {
 	case scrUnlock:
 		return m.unlockKey(k)
@@ -47,21 +50,23 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.ForceQuit), key.Matches(k, m.keys.Quit):
 		if m.screen == scrHelp && key.Matches(k, m.keys.Quit) {
-			m.screen = m.back
+			m.Back()
 			return nil
 		}
 		return m.requestQuit()
 	case key.Matches(k, m.keys.Help):
 		if m.screen == scrHelp {
-			m.screen = m.back
-		} else {
-			m.back, m.screen = m.screen, scrHelp
+			m.Back()
+			return nil
 		}
-		return nil
+		return m.Open(common.ScreenHelp, common.Args{})
 	case key.Matches(k, m.keys.Kill):
 		return m.killSwitch()
 	case key.Matches(k, m.keys.Keys) && m.screen != scrKeys:
 		return m.openKeys()
+	}
+	if m.cur != nil {
+		return m.cur.Update(k)
 	}
 	switch m.screen {
 	case scrDashboard:
@@ -72,7 +77,7 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 		return m.keysKey(k)
 	case scrHelp:
 		if key.Matches(k, m.keys.Back) {
-			m.screen = m.back
+			m.Back()
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // keyLabelsMsg lists the active keys a live bot or order on this exchange can use.
@@ -13,7 +15,7 @@ type keyLabelsMsg struct {
 	err    error
 }
 
-func loadKeyLabelsCmd(ctx context.Context, v KeyStore, exch string) tea.Cmd {
+func loadKeyLabelsCmd(ctx context.Context, v common.KeyStore, exch string) tea.Cmd {
 	if v == nil {
 		return nil
 	}

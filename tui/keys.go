@@ -99,7 +99,7 @@ func (m *Model) openKeys() tea.Cmd {
 	return loadKeysCmd(m.ctx, m.opts.Vault)
 }
 
-func loadKeysCmd(ctx context.Context, v KeyStore) tea.Cmd {
+func loadKeysCmd(ctx context.Context, v common.KeyStore) tea.Cmd {
 	return func() tea.Msg {
 		c, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
@@ -123,7 +123,7 @@ func checkKeyCmd(ctx context.Context, checker exchange.PermissionChecker, apiKey
 	}
 }
 
-func saveKeyCmd(ctx context.Context, v KeyStore, rotate bool, label, exch string, apiKey, apiSecret []byte, perms exchange.Permissions) tea.Cmd {
+func saveKeyCmd(ctx context.Context, v common.KeyStore, rotate bool, label, exch string, apiKey, apiSecret []byte, perms exchange.Permissions) tea.Cmd {
 	return func() tea.Msg {
 		defer common.Zero(apiKey, apiSecret)
 		c, cancel := context.WithTimeout(ctx, callTimeout)
@@ -139,7 +139,7 @@ func saveKeyCmd(ctx context.Context, v KeyStore, rotate bool, label, exch string
 	}
 }
 
-func changePassCmd(ctx context.Context, v KeyStore, old, newPass []byte, iterations int) tea.Cmd {
+func changePassCmd(ctx context.Context, v common.KeyStore, old, newPass []byte, iterations int) tea.Cmd {
 	return func() tea.Msg {
 		defer common.Zero(old, newPass)
 		return passphraseChangedMsg{err: v.ChangePassphrase(ctx, old, newPass, iterations)}

@@ -50,7 +50,7 @@ func (m *Model) unlockPoll() tea.Cmd {
 }
 
 // pollUnlockedCmd reports an unlocked vault as a check result, and otherwise nothing.
-func pollUnlockedCmd(v Unlocker) tea.Cmd {
+func pollUnlockedCmd(v common.Unlocker) tea.Cmd {
 	return func() tea.Msg {
 		if v != nil && v.Unlocked() {
 			return vaultCheckedMsg{exists: true, unlocked: true}
@@ -63,7 +63,7 @@ func pollUnlockedCmd(v Unlocker) tea.Cmd {
 type vaultSealedMsg struct{}
 
 // sealCheckCmd reports a vault that was unlocked and is sealed now, and otherwise nothing.
-func sealCheckCmd(v Unlocker) tea.Cmd {
+func sealCheckCmd(v common.Unlocker) tea.Cmd {
 	return func() tea.Msg {
 		if v != nil && !v.Unlocked() {
 			return vaultSealedMsg{}
@@ -218,7 +218,7 @@ func (u *unlockScreen) pendingWait(now time.Time) time.Duration {
 
 // unlockCmd derives the key (and waits out the vault's delay) off the UI loop; it zeroes its
 // copy of the passphrase when done.
-func unlockCmd(ctx context.Context, v Unlocker, pass []byte) tea.Cmd {
+func unlockCmd(ctx context.Context, v common.Unlocker, pass []byte) tea.Cmd {
 	return func() tea.Msg {
 		defer common.Zero(pass)
 		if err := v.Unlock(ctx, pass); err != nil {
@@ -228,7 +228,7 @@ func unlockCmd(ctx context.Context, v Unlocker, pass []byte) tea.Cmd {
 	}
 }
 
-func createCmd(ctx context.Context, v Unlocker, pass []byte, iterations int) tea.Cmd {
+func createCmd(ctx context.Context, v common.Unlocker, pass []byte, iterations int) tea.Cmd {
 	return func() tea.Msg {
 		defer common.Zero(pass)
 		if err := v.Create(ctx, pass, iterations); err != nil {

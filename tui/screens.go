@@ -1,0 +1,32 @@
+package tui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/tui/common"
+)
+
+// screens registers every component screen: adding a screen to the cockpit is one line here.
+func screens() map[common.ID]factory {
+	return map[common.ID]factory{}
+}
+
+// openLegacy opens the screens the root model still draws itself.
+func (m *Model) openLegacy(id common.ID, args common.Args) tea.Cmd {
+	m.dropCurrent()
+	switch id {
+	case scrDetail:
+		return m.openDetail(args.Bot)
+	case scrForm:
+		return m.openForm(args.Edit)
+	case scrTicket:
+		return m.openTicket(args.Symbol)
+	case scrKeys:
+		return m.openKeys()
+	case scrHelp:
+		m.back, m.screen = m.screen, scrHelp
+		return nil
+	}
+	m.screen = id
+	return nil
+}

@@ -68,7 +68,7 @@ type Model struct {
 	// wait reads the next engine event (waitEvent; tests replace it to feed events by hand).
 	wait func(<-chan engine.Event) tea.Cmd
 
-	w, h   int
+	w, h      int
 	com       *common.Common
 	factories map[common.ID]factory
 	screen    common.ID
@@ -132,7 +132,7 @@ func newModel(opts Options) *Model {
 		Keys: m.keys, Host: m, Snap: &m.snap, Now: opts.Now, Exchange: opts.Exchange,
 		Version: opts.Version, KDFIterations: opts.KDFIterations, OnUnlock: opts.OnUnlock,
 		Detached: opts.Detached,
-		Tick: func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
+		Tick:     func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
 	}
 	m.factories = screens()
 	m.dash = newDashboard(st, &m.snap)

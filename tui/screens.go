@@ -3,12 +3,16 @@ package tui
 import (
 	tea "github.com/charmbracelet/bubbletea"
 
+	helpscreen "github.com/quantdeck/quantdeck/tui/help"
+
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // screens registers every component screen: adding a screen to the cockpit is one line here.
 func screens() map[common.ID]factory {
-	return map[common.ID]factory{}
+	return map[common.ID]factory{
+		common.ScreenHelp: helpscreen.New,
+	}
 }
 
 // openLegacy opens the screens the root model still draws itself.
@@ -23,9 +27,6 @@ func (m *Model) openLegacy(id common.ID, args common.Args) tea.Cmd {
 		return m.openTicket(args.Symbol)
 	case scrKeys:
 		return m.openKeys()
-	case scrHelp:
-		m.back, m.screen = m.screen, scrHelp
-		return nil
 	}
 	m.screen = id
 	return nil

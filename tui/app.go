@@ -76,14 +76,13 @@ type Model struct {
 	cur       common.Screen // the active screen when it is a component
 	under     common.Screen // the component screen help covers
 
-	snap    engine.Snapshot
-	events  <-chan engine.Event
-	dash    *dashboard
-	unlock  *unlockScreen
-	detail  *detailScreen
-	form    *botForm
-	ticket  *ticketScreen
-	keysScr *keysScreen
+	snap   engine.Snapshot
+	events <-chan engine.Event
+	dash   *dashboard
+	unlock *unlockScreen
+	detail *detailScreen
+	form   *botForm
+	ticket *ticketScreen
 
 	confirm *common.Question
 	status  status
@@ -194,11 +193,6 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		// without the passphrase.
 		m.confirm, m.overlay = nil, nil
 		m.dropCurrent()
-		if m.keysScr != nil {
-			// A half-typed key, secret or passphrase must not outlive the seal in memory.
-			m.keysScr.Wipe()
-			m.keysScr = nil
-		}
 		m.screen = scrUnlock
 		m.unlock = newUnlockScreen()
 		m.setInfo("the vault was sealed: unlock it to go on")
@@ -290,8 +284,6 @@ func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
 			return m.updateTicket(msg)
 		}
 		return m.updateForm(msg)
-	case keysLoadedMsg, keyCheckedMsg, keySavedMsg, passphraseChangedMsg:
-		return m.updateKeys(msg)
 	}
 	return nil
 }
@@ -343,12 +335,12 @@ func (m *Model) requestQuit() tea.Cmd {
 		return m.quit()
 	}
 	detail := "They stop placing orders now and resume at the next start."
-	if m.opts.Detached {
+	if m.com.Detached {
 		detail = "They keep running in the engine; only this session closes."
 	}
 	if n == 1 {
 		detail = "It stops placing orders now and resumes at the next start."
-		if m.opts.Detached {
+		if m.com.Detached {
 			detail = "It keeps running in the engine; only this session closes."
 		}
 	}
@@ -379,7 +371,7 @@ func (m *Model) busy() bool {
 		return true
 	}
 	u := m.unlock
-	return (m.screen == scrUnlock && (u.busy || u.resuming)) || (m.screen == scrKeys && m.keysScr != nil && m.keysScr.busy)
+	return (m.screen == scrUnlock && (u.busy || u.resuming))
 }
 
 // spin keeps the spinner turning while busy.

@@ -310,7 +310,7 @@ func TestHelpBarFollowsTheFocusedPane(t *testing.T) {
 
 func TestDetachedSessionQuitLeavesBotsRunning(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
-	h.m.opts.Detached = true
+	h.m.com.Detached = true
 	h.keys("q")
 	h.wantView("2 bots are running. Quit the cockpit?", "They keep running in the engine; only this session closes.")
 	h.wantNotView("resume at the next start")

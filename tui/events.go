@@ -101,7 +101,7 @@ func (m *Model) applySnapshot(s engine.Snapshot) {
 		prevOrder = o.ClientID
 	}
 	if s.Health.Exchange == "" {
-		s.Health.Exchange = m.opts.Exchange
+		s.Health.Exchange = m.com.Exchange
 	}
 	m.snap = s
 	m.dash.snapshotChanged(prevBot, prevOrder)

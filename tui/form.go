@@ -108,18 +108,6 @@ func noLiveReason(exch string) string {
 	return ""
 }
 
-func checkName(v string) error {
-	if len(v) > 32 {
-		return errors.New("at most 32 characters")
-	}
-	for _, r := range v {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return errors.New("letters, digits, - and _ only")
-		}
-	}
-	return nil
-}
-
 func checkSymbol(v string) error {
 	if len(v) < 5 || len(v) > 20 {
 		return errors.New("a symbol like BTCUSDT")
@@ -201,7 +189,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 		if taken[v] {
 			return errors.New("already a bot: pick another name")
 		}
-		return checkName(v)
+		return common.CheckName(v)
 	})
 	if f.editing {
 		name.input.Blur()
@@ -223,12 +211,12 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 		newTextField(st, "symbol", "Symbol", "like BTCUSDT", c.Symbol, false, false, checkSymbol),
 		strategy,
 		mode,
-		newTextField(st, "key", "Key label", "vault key for live orders (r: keys)", c.KeyLabel, false, false, checkName),
+		newTextField(st, "key", "Key label", "vault key for live orders (r: keys)", c.KeyLabel, false, false, common.CheckName),
 		newTextField(st, "budget", "Budget", "most quote to commit; live needs one", budget, false, true, checkNonNeg),
 	}
 	f.setStrategyFields(st, c.Strategy, c.Params)
 	f.extra, f.openedAs = map[string]string{}, c.Strategy
-	f.noLive = noLiveReason(m.opts.Exchange)
+	f.noLive = noLiveReason(m.com.Exchange)
 	for k, v := range c.Params {
 		if fl := f.field(k); fl == nil || !fl.param {
 			f.extra[k] = v
@@ -243,7 +231,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	if f.editing {
 		f.focus = 1
 	}
-	return tea.Batch(f.focusCmd(), m.formChanged(), loadKeyLabelsCmd(m.ctx, m.opts.Vault, m.opts.Exchange))
+	return tea.Batch(f.focusCmd(), m.formChanged(), loadKeyLabelsCmd(m.ctx, m.opts.Vault, m.com.Exchange))
 }
 
 // setStrategyFields replaces the parameter fields with the strategy's, keeping typed values.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -59,7 +60,7 @@ func TestBotFormCreatesADCABot(t *testing.T) {
 
 func TestBotFormGridAndLive(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
-	h.m.opts.Exchange = "binance" // live trading needs a real exchange
+	h.m.com.Exchange = "binance" // live trading needs a real exchange
 	h.keys("n")
 	h.typeText("grid-eth")
 	h.keys("tab", "tab", "right") // strategy → grid
@@ -122,8 +123,8 @@ func TestFieldChecks(t *testing.T) {
 		in    string
 		ok    bool
 	}{
-		{checkName, "dca-btc_1", true},
-		{checkName, "bad name", false},
+		{common.CheckName, "dca-btc_1", true},
+		{common.CheckName, "bad name", false},
 		{checkSymbol, "BTCUSDT", true},
 		{checkSymbol, "BTC", false},
 		{checkSymbol, "btcusdt", false},
@@ -153,7 +154,7 @@ func FuzzFieldChecks(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, c := range []func(string) error{checkName, checkSymbol, checkPositive, checkNonNeg, checkDuration, checkCount(1), checkPercents} {
+		for _, c := range []func(string) error{common.CheckName, checkSymbol, checkPositive, checkNonNeg, checkDuration, checkCount(1), checkPercents} {
 			_ = c(s)
 		}
 		if checkPositive(s) == nil {
@@ -172,7 +173,7 @@ func TestLiveKeyIsChosenFromTheVault(t *testing.T) {
 		{Label: "risky", Exchange: "binance", CreatedAt: fixedNow, Perms: exchange.Permissions{CanWithdraw: true}},
 	}}
 	h := newHarness(t, testSnapshot(2, 1, 0), v)
-	h.m.opts.Exchange = "binance"
+	h.m.com.Exchange = "binance"
 	h.keys("n")
 	h.typeText("live-one")
 	h.keys("tab", "tab", "tab", "right", "tab") // mode → live, then the key field
@@ -185,7 +186,7 @@ func TestLiveKeyIsChosenFromTheVault(t *testing.T) {
 
 	// No key for the exchange: the field says how to add one.
 	h = newHarness(t, testSnapshot(2, 1, 0), &fakeVault{exists: true, unlocked: true})
-	h.m.opts.Exchange = "binance"
+	h.m.com.Exchange = "binance"
 	h.keys("o", "tab", "tab", "right")
 	h.wantView("no binance key: esc, then r adds one")
 }

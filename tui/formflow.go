@@ -169,7 +169,7 @@ func (m *Model) submitForm() tea.Cmd {
 		}
 	}
 	if cfg.Mode == engine.Live {
-		m.ask("Save "+cfg.Name+" as a LIVE bot?", "Once started it places real orders on "+m.opts.Exchange+" with key "+cfg.KeyLabel+", within a budget of "+common.FmtDec(cfg.Budget)+".", true, save)
+		m.ask("Save "+cfg.Name+" as a LIVE bot?", "Once started it places real orders on "+m.com.Exchange+" with key "+cfg.KeyLabel+", within a budget of "+common.FmtDec(cfg.Budget)+".", true, save)
 		return nil
 	}
 	return save()

@@ -22,8 +22,6 @@ func (m *Model) screenView(now time.Time) string {
 		return m.formView()
 	case scrTicket:
 		return m.ticketView()
-	case scrKeys:
-		return m.keysView(now)
 	}
 	return ""
 }
@@ -52,8 +50,6 @@ func (m *Model) shortHelp() []key.Binding {
 		review := k.Submit
 		review.SetHelp("ctrl+s", "review and place")
 		return []key.Binding{k.NextField, k.Left, review, k.Back}
-	case scrKeys:
-		return m.keysHelp()
 	}
 	return nil
 }
@@ -64,8 +60,6 @@ func (m *Model) screenHelpKey() string {
 		return hk.HelpKey()
 	}
 	switch {
-	case m.screen == scrKeys && m.keysScr != nil:
-		return m.keysScr.mode.String()
 	case m.snap.KillSwitch:
 		return "killed"
 	}

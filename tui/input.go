@@ -38,10 +38,6 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 		return m.formKey(k)
 	case scrTicket:
 		return m.ticketKey(k)
-	case scrKeys:
-		if m.keysScr.typing() {
-			return m.keysKey(k)
-		}
 	}
 	if key.Matches(k, m.keys.Back) && m.status.text != "" && m.screen == scrDashboard {
 		m.status = status{}
@@ -63,7 +59,7 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Kill):
 		return m.killSwitch()
 	case key.Matches(k, m.keys.Keys) && m.screen != scrKeys:
-		return m.openKeys()
+		return m.Open(common.ScreenCredentials, common.Args{})
 	}
 	if m.cur != nil {
 		return m.cur.Update(k)
@@ -73,8 +69,6 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 		return m.dashKey(k)
 	case scrDetail:
 		return m.detailKey(k)
-	case scrKeys:
-		return m.keysKey(k)
 	case scrHelp:
 		if key.Matches(k, m.keys.Back) {
 			m.Back()
@@ -185,7 +179,7 @@ func (m *Model) startBot(b engine.BotView) tea.Cmd {
 	}
 	if b.Config.Mode == engine.Live {
 		m.ask(fmt.Sprintf("Start %s in LIVE mode?", name),
-			fmt.Sprintf("It places real orders on %s with key %q, budget %s.", m.opts.Exchange, b.Config.KeyLabel, common.FmtDec(b.Config.Budget)),
+			fmt.Sprintf("It places real orders on %s with key %q, budget %s.", m.com.Exchange, b.Config.KeyLabel, common.FmtDec(b.Config.Budget)),
 			true, start)
 		return nil
 	}

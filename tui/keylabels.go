@@ -48,14 +48,14 @@ func (m *Model) applyKeyLabels(l *fieldList, msg keyLabelsMsg) {
 	case msg.err != nil:
 		fl.hint = "could not list keys: type the label"
 	case len(msg.labels) == 0:
-		fl.hint = "no " + m.opts.Exchange + " key: esc, then r adds one"
+		fl.hint = "no " + m.com.Exchange + " key: esc, then r adds one"
 	default:
 		cur := fl.input.Value()
 		fl.choices, fl.choice = msg.labels, 0
 		if i := slices.Index(msg.labels, cur); i >= 0 {
 			fl.choice = i
 		}
-		fl.hint = "←/→ the vault's keys for " + m.opts.Exchange
+		fl.hint = "←/→ the vault's keys for " + m.com.Exchange
 		if l.focus < len(l.fields) && l.fields[l.focus] == fl {
 			fl.input.Blur()
 		}

@@ -3,6 +3,8 @@ package tui
 import (
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/quantdeck/quantdeck/tui/credentials"
+
 	helpscreen "github.com/quantdeck/quantdeck/tui/help"
 
 	"github.com/quantdeck/quantdeck/tui/common"
@@ -11,7 +13,8 @@ import (
 // screens registers every component screen: adding a screen to the cockpit is one line here.
 func screens() map[common.ID]factory {
 	return map[common.ID]factory{
-		common.ScreenHelp: helpscreen.New,
+		common.ScreenHelp:        helpscreen.New,
+		common.ScreenCredentials: credentials.New,
 	}
 }
 
@@ -25,8 +28,6 @@ func (m *Model) openLegacy(id common.ID, args common.Args) tea.Cmd {
 		return m.openForm(args.Edit)
 	case scrTicket:
 		return m.openTicket(args.Symbol)
-	case scrKeys:
-		return m.openKeys()
 	}
 	m.screen = id
 	return nil

@@ -53,7 +53,7 @@ func (m *Model) openTicket(symbol string) tea.Cmd {
 		newTextField(st, "qty", "Quantity", "base asset", "", false, false, checkPositive),
 		newTextField(st, "price", "Price", "quote per unit", "", false, false, checkPositive),
 		{key: "mode", label: "Mode", hint: "←/→ paper is simulated, live is real", choices: []string{"paper", "live"}},
-		newTextField(st, "key", "Key label", "vault key for live orders", "", false, false, checkName),
+		newTextField(st, "key", "Key label", "vault key for live orders", "", false, false, common.CheckName),
 	}
 	t.skip = func(fl *formField) bool {
 		switch fl.key {
@@ -76,7 +76,7 @@ func (m *Model) openTicket(symbol string) tea.Cmd {
 		t.rulesFor = symbol
 		cmd = rulesCmd(m.ctx, m.opts.Engine, symbol)
 	}
-	return tea.Batch(t.focusCmd(), cmd, loadKeyLabelsCmd(m.ctx, m.opts.Vault, m.opts.Exchange))
+	return tea.Batch(t.focusCmd(), cmd, loadKeyLabelsCmd(m.ctx, m.opts.Vault, m.com.Exchange))
 }
 
 // followPrice puts symbol's last price in the price field unless the user typed one: a price
@@ -131,7 +131,7 @@ func (m *Model) updateTicket(msg tea.Msg) tea.Cmd {
 func (m *Model) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error) {
 	t := m.ticket
 	if t.field("mode").value() == "live" {
-		if why := noLiveReason(m.opts.Exchange); why != "" {
+		if why := noLiveReason(m.com.Exchange); why != "" {
 			return exchange.OrderRequest{}, decimal.Zero, errors.New(why)
 		}
 	}

@@ -65,7 +65,7 @@ func TestTicketRules(t *testing.T) {
 
 func TestTicketLiveAndFailure(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
-	h.m.opts.Exchange = "binance" // live trading needs a real exchange
+	h.m.com.Exchange = "binance" // live trading needs a real exchange
 	h.keys("o")
 	h.typeText("0.001")
 	h.keys("tab", "tab", "right") // mode → live

@@ -255,7 +255,7 @@ func (m *Model) unlockView(now time.Time) string {
 	if u.create {
 		title = "Create the vault"
 	}
-	b.WriteString(st.Title.Render("QuantDeck") + st.Muted.Render("  "+m.opts.Version+" · "+m.opts.Exchange) + "\n\n")
+	b.WriteString(st.Title.Render("QuantDeck") + st.Muted.Render("  "+m.opts.Version+" · "+m.com.Exchange) + "\n\n")
 	b.WriteString(st.Heading.Render(title) + "\n")
 	switch {
 	case !u.checked:
@@ -268,9 +268,9 @@ func (m *Model) unlockView(now time.Time) string {
 	b.WriteString("\n")
 	if u.checked && !u.fatal {
 		label := "Passphrase"
-		b.WriteString(st.Label.Render(common.PadRight(label, 11)) + m.fieldView(&u.pass, !u.create || u.step == 0, width-12) + "\n")
+		b.WriteString(st.Label.Render(common.PadRight(label, 11)) + common.SecretView(m.st, &u.pass, !u.create || u.step == 0, width-12) + "\n")
 		if u.create {
-			b.WriteString(st.Label.Render(common.PadRight("Repeat", 11)) + m.fieldView(&u.repeat, u.step == 1, width-12) + "\n")
+			b.WriteString(st.Label.Render(common.PadRight("Repeat", 11)) + common.SecretView(m.st, &u.repeat, u.step == 1, width-12) + "\n")
 			if u.step == 0 {
 				n := u.pass.Len()
 				if n < vault.MinPassphraseLen {
@@ -316,13 +316,4 @@ func (m *Model) unlockView(now time.Time) string {
 	}))
 	box := st.Box.Width(width + 2).Render(b.String())
 	return lipgloss.Place(m.w, m.h-1, lipgloss.Center, lipgloss.Center, box)
-}
-
-// fieldView shows a masked field with a cursor when focused.
-func (m *Model) fieldView(f *common.SecretField, focused bool, width int) string {
-	s := f.Mask(width)
-	if focused {
-		return m.st.FocusedInput.Render(s + "▏")
-	}
-	return m.st.BlurredInput.Render(s)
 }

@@ -79,7 +79,6 @@ type Model struct {
 	snap   engine.Snapshot
 	events <-chan engine.Event
 	dash   *dashboard
-	unlock *unlockScreen
 	detail *detailScreen
 	form   *botForm
 	ticket *ticketScreen
@@ -135,14 +134,13 @@ func newModel(opts Options) *Model {
 	}
 	m.factories = screens()
 	m.dash = newDashboard(st, &m.snap)
-	m.unlock = newUnlockScreen()
 	return m
 }
 
 // Init checks the vault: an unlocked vault (another session opened it) goes straight to the
 // dashboard, otherwise the unlock screen asks for the passphrase.
 func (m *Model) Init() tea.Cmd {
-	return checkVaultCmd(m.ctx, m.opts.Vault)
+	return m.Open(common.ScreenUnlock, common.Args{})
 }
 
 // View returns the last rendered frame; renders happen in Update, throttled.
@@ -192,11 +190,9 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		// Sealed from elsewhere (`quantdeck seal`, another session): nothing here may go on
 		// without the passphrase.
 		m.confirm, m.overlay = nil, nil
-		m.dropCurrent()
-		m.screen = scrUnlock
-		m.unlock = newUnlockScreen()
+		cmd := m.Open(common.ScreenUnlock, common.Args{})
 		m.setInfo("the vault was sealed: unlock it to go on")
-		return checkVaultCmd(m.ctx, m.opts.Vault), true
+		return cmd, true
 	case eventMsg:
 		return tea.Batch(m.handleEvent(msg.ev), m.toScreen(common.EventMsg{Event: msg.ev}), m.wait(m.events)), false
 	case eventsClosedMsg:
@@ -206,6 +202,11 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.setError("the engine stopped: quit and start QuantDeck again", nil)
 		return nil, true
+	case common.UnlockedMsg:
+		if m.screen != scrUnlock {
+			return nil, false // another check found it open after our own unlock
+		}
+		return m.enterCockpit(), true
 	case subscribedMsg:
 		m.events = msg.ch
 		return m.wait(msg.ch), false
@@ -261,8 +262,6 @@ func (m *Model) toScreen(msg tea.Msg) tea.Cmd {
 // routeOther hands results of commands to the screen they belong to.
 func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case vaultCheckedMsg, unlockedMsg, unlockFailedMsg, resumedMsg, unlockTickMsg, unlockPollMsg:
-		return m.updateUnlock(msg)
 	case botLoadedMsg, detailTickMsg:
 		return m.updateDetail(msg)
 	case validatedMsg, formTickMsg, botSavedMsg:
@@ -308,8 +307,8 @@ func (m *Model) clockTick() tea.Cmd {
 
 // enterCockpit shows the dashboard and starts the engine subscription.
 func (m *Model) enterCockpit() tea.Cmd {
+	m.dropCurrent()
 	m.screen = scrDashboard
-	m.unlock.Wipe()
 	cmds := []tea.Cmd{loadSnapshotCmd(m.opts.Engine), m.clockTick()}
 	if !m.subscribed {
 		m.subscribed = true
@@ -370,8 +369,7 @@ func (m *Model) busy() bool {
 	if b, ok := m.cur.(common.Busy); ok && b.Busy() {
 		return true
 	}
-	u := m.unlock
-	return (m.screen == scrUnlock && (u.busy || u.resuming))
+	return false
 }
 
 // spin keeps the spinner turning while busy.

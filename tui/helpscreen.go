@@ -14,8 +14,6 @@ func (m *Model) screenView(now time.Time) string {
 		return m.cur.View(now)
 	}
 	switch m.screen {
-	case scrUnlock:
-		return m.unlockView(now)
 	case scrDetail:
 		return m.detailView(now)
 	case scrForm:

@@ -32,8 +32,6 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 		return m.cur.Update(k)
 	}
 	switch m.screen {
-	case scrUnlock:
-		return m.unlockKey(k)
 	case scrForm:
 		return m.formKey(k)
 	case scrTicket:

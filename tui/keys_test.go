@@ -123,7 +123,7 @@ func TestKeysRotateRefusesRetired(t *testing.T) {
 	h := keysHarness(t)
 	t0 := fixedNow
 	h.vault.creds[0].RetiredAt = &t0 // main, listed after fresh
-	h.keys("esc", "r") // read the list again
+	h.keys("esc", "r")               // read the list again
 	h.keys("down", "R")
 	h.wantView("select an active key to rotate")
 }

@@ -3,6 +3,8 @@ package tui
 import (
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/quantdeck/quantdeck/tui/unlock"
+
 	"github.com/quantdeck/quantdeck/tui/credentials"
 
 	helpscreen "github.com/quantdeck/quantdeck/tui/help"
@@ -15,6 +17,7 @@ func screens() map[common.ID]factory {
 	return map[common.ID]factory{
 		common.ScreenHelp:        helpscreen.New,
 		common.ScreenCredentials: credentials.New,
+		common.ScreenUnlock:      unlock.New,
 	}
 }
 

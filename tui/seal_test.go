@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"testing"
+
+	"github.com/quantdeck/quantdeck/tui/credentials"
 )
 
 // A vault sealed elsewhere (`quantdeck seal`, another SSH session) takes an open cockpit back to
@@ -57,7 +59,7 @@ func TestSealWipesHalfTypedSecrets(t *testing.T) {
 	if h.m.screen != scrUnlock {
 		t.Fatalf("screen = %v after a seal, want the unlock screen", h.m.screen)
 	}
-	if h.m.cur != nil {
+	if _, ok := h.m.cur.(*credentials.Screen); ok || h.m.under != nil {
 		t.Fatal("the keys wizard survived the seal")
 	}
 }

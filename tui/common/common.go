@@ -100,6 +100,8 @@ type (
 	ClockMsg struct{}
 	// SnapshotMsg says a fresh snapshot was applied.
 	SnapshotMsg struct{}
+	// UnlockedMsg says the vault is open and the engine resumed: the cockpit can start.
+	UnlockedMsg struct{}
 	// RefreshMsg asks the root for a fresh snapshot from the engine.
 	RefreshMsg struct{}
 )

@@ -1,9 +1,14 @@
-package tui
+// Package unlock owns the first screen of a session: it asks for the vault passphrase once
+// (twice to create a new vault), waits out the vault's delay after wrong guesses with a visible
+// countdown, and hands over to the cockpit once the vault is open and the engine resumed.
+package unlock
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/charmbracelet/bubbles/help"
 	"strings"
 	"time"
 
@@ -15,8 +20,11 @@ import (
 	"github.com/quantdeck/quantdeck/vault"
 )
 
-// unlockScreen asks for the vault passphrase once, or twice to create a new vault.
-type unlockScreen struct {
+// Screen asks for the vault passphrase once, or twice to create a new vault.
+type Screen struct {
+	c    *common.Common
+	w, h int
+
 	checked  bool // the vault's existence is known
 	create   bool // no vault yet: choose a passphrase
 	step     int  // create: 0 first entry, 1 repeat
@@ -45,8 +53,8 @@ type (
 // unlockPollEvery is how often the unlock screen looks for a vault another session opened.
 const unlockPollEvery = time.Second
 
-func (m *Model) unlockPoll() tea.Cmd {
-	return m.tick(unlockPollEvery, func(time.Time) tea.Msg { return unlockPollMsg{} })
+func (s *Screen) unlockPoll() tea.Cmd {
+	return s.c.Tick(unlockPollEvery, func(time.Time) tea.Msg { return unlockPollMsg{} })
 }
 
 // pollUnlockedCmd reports an unlocked vault as a check result, and otherwise nothing.
@@ -59,28 +67,52 @@ func pollUnlockedCmd(v common.Unlocker) tea.Cmd {
 	}
 }
 
-// vaultSealedMsg says the vault was sealed while the cockpit was open.
-type vaultSealedMsg struct{}
-
-// sealCheckCmd reports a vault that was unlocked and is sealed now, and otherwise nothing.
-func sealCheckCmd(v common.Unlocker) tea.Cmd {
-	return func() tea.Msg {
-		if v != nil && !v.Unlocked() {
-			return vaultSealedMsg{}
-		}
-		return nil
-	}
+// New opens the unlock screen and checks the vault: an unlocked vault (another session opened
+// it) goes straight on to the cockpit.
+func New(c *common.Common, _ common.Args) (common.Screen, tea.Cmd) {
+	return &Screen{c: c}, checkVaultCmd(c.Ctx, c.Vault)
 }
 
-func newUnlockScreen() *unlockScreen { return &unlockScreen{} }
+// unlocked tells the root the vault is open and the engine resumed (or failed to).
+func unlocked() tea.Msg { return common.UnlockedMsg{} }
 
-func (u *unlockScreen) Wipe() {
+// Update handles keys and the results of the screen's commands.
+func (s *Screen) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		return s.unlockKey(k)
+	}
+	return s.updateUnlock(msg)
+}
+
+// View draws the passphrase box in the middle of the screen.
+func (s *Screen) View(now time.Time) string { return s.unlockView(now) }
+
+// ShortHelp is empty: the box shows its own keys, and the global bindings are off here.
+func (s *Screen) ShortHelp() []key.Binding { return nil }
+
+// SetSize records the body's size.
+func (s *Screen) SetSize(w, h int) { s.w, s.h = w, h }
+
+// TakesText is true: every key goes into the passphrase.
+func (s *Screen) TakesText() bool { return true }
+
+// Busy reports key derivation or the engine's resume under way.
+func (s *Screen) Busy() bool { return s.busy || s.resuming }
+
+func (s *Screen) helpView(b []key.Binding) string {
+	h := help.New()
+	h.Styles = s.c.Styles.Help
+	h.Width = s.w
+	return h.ShortHelpView(b)
+}
+
+func (u *Screen) Wipe() {
 	u.pass.Wipe()
 	u.repeat.Wipe()
 }
 
-func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
-	u := m.unlock
+func (s *Screen) updateUnlock(msg tea.Msg) tea.Cmd {
+	u := s
 	switch msg := msg.(type) {
 	case vaultCheckedMsg:
 		if msg.err != nil {
@@ -89,32 +121,32 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.unlocked {
-			if m.screen != scrUnlock || u.busy || u.resuming {
+			if u.busy || u.resuming {
 				return nil // our own unlock is under way or done
 			}
-			return m.enterCockpit()
+			return unlocked
 		}
 		u.checked, u.create = true, !msg.exists
 		if msg.attempts > 0 {
-			u.attempts, u.delay, u.delayAt = msg.attempts, msg.delay, m.now()
+			u.attempts, u.delay, u.delayAt = msg.attempts, msg.delay, s.c.Now()
 		}
-		return m.unlockPoll()
+		return s.unlockPoll()
 	case unlockPollMsg:
-		if m.screen != scrUnlock || u.resuming {
+		if u.resuming {
 			return nil
 		}
 		if u.busy {
-			return m.unlockPoll() // our own attempt is running: look again later
+			return s.unlockPoll() // our own attempt is running: look again later
 		}
-		return tea.Batch(pollUnlockedCmd(m.opts.Vault), m.unlockPoll())
+		return tea.Batch(pollUnlockedCmd(s.c.Vault), s.unlockPoll())
 	case unlockFailedMsg:
 		u.busy = false
 		var wp *vault.WrongPassphraseError
 		switch {
 		case errors.As(msg.err, &wp):
-			u.attempts, u.delay, u.delayAt = wp.Attempts, wp.Delay, m.now()
+			u.attempts, u.delay, u.delayAt = wp.Attempts, wp.Delay, s.c.Now()
 			u.err = "wrong passphrase"
-			return m.unlockTick()
+			return s.unlockTick()
 		case errors.Is(msg.err, vault.ErrWrongPassphrase):
 			u.err = "wrong passphrase"
 		case errors.Is(msg.err, vault.ErrPassphraseTooShort):
@@ -129,32 +161,32 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 	case unlockedMsg:
 		u.busy, u.resuming, u.err = false, true, ""
 		u.attempts, u.delay = 0, 0
-		return resumeCmd(m.ctx, m.opts.OnUnlock)
+		return resumeCmd(s.c.Ctx, s.c.OnUnlock)
 	case resumedMsg:
 		u.resuming = false
-		cmd := m.enterCockpit()
+		cmd := tea.Cmd(unlocked)
 		if msg.err != nil {
-			m.setError("the vault is open but the engine did not resume", msg.err)
+			s.c.Host.Error("the vault is open but the engine did not resume", msg.err)
 		}
 		return cmd
 	case unlockTickMsg:
-		if u.delay > 0 && m.now().Sub(u.delayAt) < u.delay {
-			return m.unlockTick()
+		if u.delay > 0 && s.c.Now().Sub(u.delayAt) < u.delay {
+			return s.unlockTick()
 		}
 		return nil
 	}
 	return nil
 }
 
-func (m *Model) unlockTick() tea.Cmd {
-	return m.tick(250*time.Millisecond, func(time.Time) tea.Msg { return unlockTickMsg{} })
+func (s *Screen) unlockTick() tea.Cmd {
+	return s.c.Tick(250*time.Millisecond, func(time.Time) tea.Msg { return unlockTickMsg{} })
 }
 
-func (m *Model) unlockKey(k tea.KeyMsg) tea.Cmd {
-	u := m.unlock
-	if key.Matches(k, m.keys.ForceQuit) {
+func (s *Screen) unlockKey(k tea.KeyMsg) tea.Cmd {
+	u := s
+	if key.Matches(k, s.c.Keys.ForceQuit) {
 		u.Wipe()
-		return m.quit()
+		return s.c.Host.Quit()
 	}
 	if u.busy || u.resuming || !u.checked || u.fatal {
 		return nil
@@ -164,7 +196,7 @@ func (m *Model) unlockKey(k tea.KeyMsg) tea.Cmd {
 		field = &u.repeat
 	}
 	if k.Type == tea.KeyEnter {
-		return m.submitUnlock()
+		return s.submitUnlock()
 	}
 	if k.Type == tea.KeyEsc && u.create && u.step == 1 {
 		u.repeat.Wipe()
@@ -179,16 +211,16 @@ func (m *Model) unlockKey(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) submitUnlock() tea.Cmd {
-	u := m.unlock
+func (s *Screen) submitUnlock() tea.Cmd {
+	u := s
 	if !u.create {
 		if u.pass.Len() == 0 {
 			u.err = "type the vault passphrase, then enter"
 			return nil
 		}
-		u.busy, u.busyAt, u.err = true, m.now(), ""
-		u.waitFor = u.pendingWait(m.now())
-		return tea.Batch(unlockCmd(m.ctx, m.opts.Vault, u.pass.Take()), m.spin())
+		u.busy, u.busyAt, u.err = true, s.c.Now(), ""
+		u.waitFor = u.pendingWait(s.c.Now())
+		return tea.Batch(unlockCmd(s.c.Ctx, s.c.Vault, u.pass.Take()), s.c.Host.Spin())
 	}
 	if u.step == 0 {
 		if n := u.pass.Len(); n < vault.MinPassphraseLen {
@@ -205,11 +237,11 @@ func (m *Model) submitUnlock() tea.Cmd {
 		return nil
 	}
 	u.repeat.Wipe()
-	u.busy, u.busyAt, u.err, u.waitFor = true, m.now(), "", 0
-	return tea.Batch(createCmd(m.ctx, m.opts.Vault, u.pass.Take(), m.opts.KDFIterations), m.spin())
+	u.busy, u.busyAt, u.err, u.waitFor = true, s.c.Now(), "", 0
+	return tea.Batch(createCmd(s.c.Ctx, s.c.Vault, u.pass.Take(), s.c.KDFIterations), s.c.Host.Spin())
 }
 
-func (u *unlockScreen) pendingWait(now time.Time) time.Duration {
+func (u *Screen) pendingWait(now time.Time) time.Duration {
 	if u.delay <= 0 {
 		return 0
 	}
@@ -247,15 +279,15 @@ func resumeCmd(ctx context.Context, onUnlock func(context.Context) error) tea.Cm
 	}
 }
 
-func (m *Model) unlockView(now time.Time) string {
-	u, st := m.unlock, m.st
-	width := min(max(m.w-4, 20), 64)
+func (s *Screen) unlockView(now time.Time) string {
+	u, st := s, s.c.Styles
+	width := min(max(s.w-4, 20), 64)
 	var b strings.Builder
 	title := "Unlock the vault"
 	if u.create {
 		title = "Create the vault"
 	}
-	b.WriteString(st.Title.Render("QuantDeck") + st.Muted.Render("  "+m.opts.Version+" · "+m.com.Exchange) + "\n\n")
+	b.WriteString(st.Title.Render("QuantDeck") + st.Muted.Render("  "+s.c.Version+" · "+s.c.Exchange) + "\n\n")
 	b.WriteString(st.Heading.Render(title) + "\n")
 	switch {
 	case !u.checked:
@@ -268,9 +300,9 @@ func (m *Model) unlockView(now time.Time) string {
 	b.WriteString("\n")
 	if u.checked && !u.fatal {
 		label := "Passphrase"
-		b.WriteString(st.Label.Render(common.PadRight(label, 11)) + common.SecretView(m.st, &u.pass, !u.create || u.step == 0, width-12) + "\n")
+		b.WriteString(st.Label.Render(common.PadRight(label, 11)) + common.SecretView(s.c.Styles, &u.pass, !u.create || u.step == 0, width-12) + "\n")
 		if u.create {
-			b.WriteString(st.Label.Render(common.PadRight("Repeat", 11)) + common.SecretView(m.st, &u.repeat, u.step == 1, width-12) + "\n")
+			b.WriteString(st.Label.Render(common.PadRight("Repeat", 11)) + common.SecretView(s.c.Styles, &u.repeat, u.step == 1, width-12) + "\n")
 			if u.step == 0 {
 				n := u.pass.Len()
 				if n < vault.MinPassphraseLen {
@@ -286,14 +318,14 @@ func (m *Model) unlockView(now time.Time) string {
 	b.WriteString("\n")
 	switch {
 	case u.resuming:
-		b.WriteString(m.spinView() + " vault open, starting the engine…\n")
+		b.WriteString(s.c.Host.SpinView() + " vault open, starting the engine…\n")
 	case u.busy && u.waitFor > 0 && now.Sub(u.busyAt) < u.waitFor:
 		left := u.waitFor - now.Sub(u.busyAt)
-		b.WriteString(m.spinView() + st.Warn.Render(fmt.Sprintf(" waiting %s after %s before trying…", common.FmtAge(left), common.Plural(u.attempts, "wrong passphrase", "wrong passphrases"))) + "\n")
+		b.WriteString(s.c.Host.SpinView() + st.Warn.Render(fmt.Sprintf(" waiting %s after %s before trying…", common.FmtAge(left), common.Plural(u.attempts, "wrong passphrase", "wrong passphrases"))) + "\n")
 	case u.busy && u.create:
-		b.WriteString(m.spinView() + " creating the vault (deriving the key takes about half a second)…\n")
+		b.WriteString(s.c.Host.SpinView() + " creating the vault (deriving the key takes about half a second)…\n")
 	case u.busy:
-		b.WriteString(m.spinView() + " deriving the key…\n")
+		b.WriteString(s.c.Host.SpinView() + " deriving the key…\n")
 	case u.err != "":
 		b.WriteString(st.Danger.Render("✗ "+u.err) + "\n")
 	default:
@@ -310,10 +342,47 @@ func (m *Model) unlockView(now time.Time) string {
 	if u.create {
 		verb = "create"
 	}
-	b.WriteString("\n" + m.help.ShortHelpView([]key.Binding{
+	b.WriteString("\n" + s.helpView([]key.Binding{
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", verb)),
-		m.keys.ForceQuit,
+		s.c.Keys.ForceQuit,
 	}))
 	box := st.Box.Width(width + 2).Render(b.String())
-	return lipgloss.Place(m.w, m.h-1, lipgloss.Center, lipgloss.Center, box)
+	return lipgloss.Place(s.w, s.h, lipgloss.Center, lipgloss.Center, box)
+}
+
+// delayReporter is implemented by vaults that can say, before an attempt, how long it will
+// wait because of earlier wrong passphrases.
+type delayReporter interface {
+	PendingDelay(ctx context.Context) (time.Duration, int, error)
+}
+
+var errNoVaultConfigured = errors.New("no vault is configured for this session")
+
+type vaultCheckedMsg struct {
+	exists, unlocked bool
+	delay            time.Duration
+	attempts         int
+	err              error
+}
+
+func checkVaultCmd(ctx context.Context, v common.Unlocker) tea.Cmd {
+	return func() tea.Msg {
+		if v == nil {
+			return vaultCheckedMsg{err: errNoVaultConfigured}
+		}
+		if v.Unlocked() {
+			return vaultCheckedMsg{exists: true, unlocked: true}
+		}
+		c, cancel := context.WithTimeout(ctx, common.CallTimeout)
+		defer cancel()
+		ok, err := v.Exists(c)
+		if err != nil {
+			return vaultCheckedMsg{err: err}
+		}
+		msg := vaultCheckedMsg{exists: ok}
+		if dr, isDR := v.(delayReporter); ok && isDR {
+			msg.delay, msg.attempts, _ = dr.PendingDelay(c)
+		}
+		return msg
+	}
 }

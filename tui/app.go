@@ -80,8 +80,6 @@ type Model struct {
 	events <-chan engine.Event
 	dash   *dashboard
 	detail *detailScreen
-	form   *botForm
-	ticket *ticketScreen
 
 	confirm *common.Question
 	status  status
@@ -264,25 +262,8 @@ func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case botLoadedMsg, detailTickMsg:
 		return m.updateDetail(msg)
-	case validatedMsg, formTickMsg, botSavedMsg:
-		return m.updateForm(msg)
-	case orderPlacedMsg:
-		return m.updateTicket(msg)
 	case botRemovedMsg:
 		return m.botRemoved(msg)
-	case keyLabelsMsg:
-		switch {
-		case m.screen == scrForm && m.form != nil:
-			m.applyKeyLabels(&m.form.fieldList, msg)
-		case m.screen == scrTicket && m.ticket != nil:
-			m.applyKeyLabels(&m.ticket.fieldList, msg)
-		}
-		return nil
-	case rulesLoadedMsg:
-		if m.screen == scrTicket {
-			return m.updateTicket(msg)
-		}
-		return m.updateForm(msg)
 	}
 	return nil
 }

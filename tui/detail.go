@@ -174,7 +174,7 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Remove):
 		return m.removeBot(b)
 	case key.Matches(k, m.keys.Order):
-		return m.openTicket(b.Config.Symbol)
+		return m.Open(common.ScreenTicket, common.Args{Symbol: b.Config.Symbol})
 	case key.Matches(k, m.keys.Cancel):
 		if d.tab != 0 || d.sel >= len(d.orders) {
 			m.setError("select an open order in the orders tab to cancel it", nil)

@@ -26,6 +26,8 @@ type fakeEngine struct {
 	rules  exchange.Rules
 	placed []engine.ManualOrder
 	added  []engine.BotConfig
+	// updated is every configuration UpdateBot was called with.
+	updated []engine.BotConfig
 	// killReason is the reason the kill switch was engaged with.
 	killReason string
 }
@@ -67,6 +69,9 @@ func (f *fakeEngine) AddBot(_ context.Context, cfg engine.BotConfig) error {
 	return f.record("AddBot %s", cfg.Name)
 }
 func (f *fakeEngine) UpdateBot(_ context.Context, cfg engine.BotConfig) error {
+	f.mu.Lock()
+	f.updated = append(f.updated, cfg)
+	f.mu.Unlock()
 	return f.record("UpdateBot %s", cfg.Name)
 }
 func (f *fakeEngine) RemoveBot(_ context.Context, name string) error {

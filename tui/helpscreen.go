@@ -16,10 +16,6 @@ func (m *Model) screenView(now time.Time) string {
 	switch m.screen {
 	case scrDetail:
 		return m.detailView(now)
-	case scrForm:
-		return m.formView()
-	case scrTicket:
-		return m.ticketView()
 	}
 	return ""
 }
@@ -40,14 +36,6 @@ func (m *Model) shortHelp() []key.Binding {
 			return []key.Binding{release, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
 		}
 		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
-	case scrForm:
-		save := k.Submit
-		save.SetHelp("ctrl+s", "save")
-		return []key.Binding{k.NextField, k.Left, save, k.Back}
-	case scrTicket:
-		review := k.Submit
-		review.SetHelp("ctrl+s", "review and place")
-		return []key.Binding{k.NextField, k.Left, review, k.Back}
 	}
 	return nil
 }

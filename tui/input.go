@@ -32,10 +32,6 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 		return m.cur.Update(k)
 	}
 	switch m.screen {
-	case scrForm:
-		return m.formKey(k)
-	case scrTicket:
-		return m.ticketKey(k)
 	}
 	if key.Matches(k, m.keys.Back) && m.status.text != "" && m.screen == scrDashboard {
 		m.status = status{}
@@ -93,7 +89,7 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Enter):
 		switch d.focus {
 		case paneWatch:
-			return m.openTicket(d.selectedSymbol())
+			return m.Open(common.ScreenTicket, common.Args{Symbol: d.selectedSymbol()})
 		case paneOrders, paneFills, paneLog:
 			if d.count(d.focus) == 0 {
 				return nil
@@ -123,9 +119,9 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Remove):
 		return m.withBot(m.removeBot)
 	case key.Matches(k, m.keys.New):
-		return m.openForm(nil)
+		return m.Open(common.ScreenBotForm, common.Args{Symbol: d.selectedSymbol()})
 	case key.Matches(k, m.keys.Order):
-		return m.openTicket(d.selectedSymbol())
+		return m.Open(common.ScreenTicket, common.Args{Symbol: d.selectedSymbol()})
 	case key.Matches(k, m.keys.Cancel):
 		o, ok := d.selectedOrder()
 		if !ok {
@@ -203,9 +199,7 @@ func (m *Model) editBot(b engine.BotView) tea.Cmd {
 		return nil
 	}
 	cfg := b.Config
-	cmd := m.openForm(&cfg)
-	m.form.held, m.form.heldOn = b.Position, b.Config.Symbol
-	return cmd
+	return m.Open(common.ScreenBotForm, common.Args{Edit: &cfg, Held: b.Position})
 }
 
 // removeBot asks before deleting a stopped bot; its orders, fills and history stay in the

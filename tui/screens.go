@@ -2,6 +2,8 @@ package tui
 
 import (
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/quantdeck/quantdeck/tui/botform"
+	"github.com/quantdeck/quantdeck/tui/ticket"
 
 	"github.com/quantdeck/quantdeck/tui/unlock"
 
@@ -18,6 +20,8 @@ func screens() map[common.ID]factory {
 		common.ScreenHelp:        helpscreen.New,
 		common.ScreenCredentials: credentials.New,
 		common.ScreenUnlock:      unlock.New,
+		common.ScreenBotForm:     botform.New,
+		common.ScreenTicket:      ticket.New,
 	}
 }
 
@@ -27,10 +31,6 @@ func (m *Model) openLegacy(id common.ID, args common.Args) tea.Cmd {
 	switch id {
 	case scrDetail:
 		return m.openDetail(args.Bot)
-	case scrForm:
-		return m.openForm(args.Edit)
-	case scrTicket:
-		return m.openTicket(args.Symbol)
 	}
 	m.screen = id
 	return nil

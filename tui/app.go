@@ -213,6 +213,8 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		return tea.Batch(m.markDirty(), m.loadChartCmd(), m.toScreen(common.SnapshotMsg{})), false
 	case common.RefreshMsg:
 		return loadSnapshotCmd(m.opts.Engine), false
+	case common.BotRemovedMsg:
+		return m.botRemoved(msg), true
 	case common.ErrMsg:
 		m.setError(msg.Op, msg.Err)
 		return nil, true
@@ -262,8 +264,6 @@ func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case botLoadedMsg, detailTickMsg:
 		return m.updateDetail(msg)
-	case botRemovedMsg:
-		return m.botRemoved(msg)
 	}
 	return nil
 }

@@ -166,13 +166,13 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 	case !ok:
 		m.setError(d.name+" no longer exists", nil)
 	case key.Matches(k, m.keys.Start):
-		return m.startBot(b)
+		return common.StartBot(m.com, b)
 	case key.Matches(k, m.keys.Stop):
-		return m.stopBot(b)
+		return common.StopBot(m.com, b)
 	case key.Matches(k, m.keys.Edit):
-		return m.editBot(b)
+		return common.EditBot(m.com, b)
 	case key.Matches(k, m.keys.Remove):
-		return m.removeBot(b)
+		return common.RemoveBot(m.com, b)
 	case key.Matches(k, m.keys.Order):
 		return m.Open(common.ScreenTicket, common.Args{Symbol: b.Config.Symbol})
 	case key.Matches(k, m.keys.Cancel):
@@ -180,7 +180,7 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 			m.setError("select an open order in the orders tab to cancel it", nil)
 			return nil
 		}
-		return m.cancelOrder(d.orders[d.sel])
+		return common.CancelOrder(m.com, d.orders[d.sel])
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -111,13 +110,13 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 			}
 		}
 	case key.Matches(k, m.keys.Start):
-		return m.withBot(m.startBot)
+		return m.withBot(common.StartBot)
 	case key.Matches(k, m.keys.Stop):
-		return m.withBot(m.stopBot)
+		return m.withBot(common.StopBot)
 	case key.Matches(k, m.keys.Edit):
-		return m.withBot(m.editBot)
+		return m.withBot(common.EditBot)
 	case key.Matches(k, m.keys.Remove):
-		return m.withBot(m.removeBot)
+		return m.withBot(common.RemoveBot)
 	case key.Matches(k, m.keys.New):
 		return m.Open(common.ScreenBotForm, common.Args{Symbol: d.selectedSymbol()})
 	case key.Matches(k, m.keys.Order):
@@ -128,19 +127,19 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 			m.setError("no order selected: tab to the Orders pane and pick one with ↑/↓", nil)
 			return nil
 		}
-		return m.cancelOrder(o)
+		return common.CancelOrder(m.com, o)
 	}
 	return nil
 }
 
 // withBot runs an action on the bot selected in the bots pane.
-func (m *Model) withBot(fn func(engine.BotView) tea.Cmd) tea.Cmd {
+func (m *Model) withBot(fn func(*common.Common, engine.BotView) tea.Cmd) tea.Cmd {
 	b, ok := m.dash.selectedBot()
 	if !ok {
 		m.setError("no bot yet: press n to create one", nil)
 		return nil
 	}
-	return fn(b)
+	return fn(m.com, b)
 }
 
 // call runs one engine call in a command with a timeout, reporting success in words.
@@ -155,119 +154,22 @@ func call(ctx context.Context, op, done string, fn func(context.Context) error) 
 	}
 }
 
-func (m *Model) startBot(b engine.BotView) tea.Cmd {
-	name, svc := b.Config.Name, m.opts.Engine
-	if m.snap.KillSwitch {
-		m.setError("the kill switch is engaged: release it with K before starting bots", nil)
-		return nil
-	}
-	if b.State == engine.BotRunning {
-		m.setInfo(name + " is already running")
-		return nil
-	}
-	start := func() tea.Cmd {
-		m.setInfo("starting " + name + "…")
-		return call(m.ctx, "could not start "+name, name+" started", func(ctx context.Context) error {
-			return svc.StartBot(ctx, name)
-		})
-	}
-	if b.Config.Mode == engine.Live {
-		m.ask(fmt.Sprintf("Start %s in LIVE mode?", name),
-			fmt.Sprintf("It places real orders on %s with key %q, budget %s.", m.com.Exchange, b.Config.KeyLabel, common.FmtDec(b.Config.Budget)),
-			true, start)
-		return nil
-	}
-	return start()
-}
-
-func (m *Model) stopBot(b engine.BotView) tea.Cmd {
-	name, svc := b.Config.Name, m.opts.Engine
-	if b.State == engine.BotStopped {
-		m.setInfo(name + " is already stopped")
-		return nil
-	}
-	m.setInfo("stopping " + name + "…")
-	return call(m.ctx, "could not stop "+name, name+" stopped", func(ctx context.Context) error {
-		return svc.StopBot(ctx, name)
-	})
-}
-
-func (m *Model) editBot(b engine.BotView) tea.Cmd {
-	if b.State != engine.BotStopped {
-		// A paused or failed bot still means to run: the engine refuses the edit until stopped.
-		m.setError(b.Config.Name+" is "+common.StateText(b.State)+": stop it with x, then edit it", nil)
-		return nil
-	}
-	cfg := b.Config
-	return m.Open(common.ScreenBotForm, common.Args{Edit: &cfg, Held: b.Position})
-}
-
-// removeBot asks before deleting a stopped bot; its orders, fills and history stay in the
-// journal.
-func (m *Model) removeBot(b engine.BotView) tea.Cmd {
-	name, svc, ctx := b.Config.Name, m.opts.Engine, m.ctx
-	if b.State != engine.BotStopped {
-		m.setError(name+" is "+common.StateText(b.State)+": stop it with x, then remove it", nil)
-		return nil
-	}
-	detail := "Its settings are deleted; its orders, fills and history stay in the journal. This cannot be undone."
-	if !b.Position.IsZero() {
-		detail = "It holds " + common.FmtDec(common.Qty(b.Position)) + " on " + b.Config.Symbol + ": the coins stay in the account, with no bot to sell them. " + detail
-	}
-	if b.Config.Mode == engine.Live {
-		detail = "A LIVE bot on key " + b.Config.KeyLabel + ". " + detail
-	}
-	m.ask("Remove bot "+name+"?", detail, true, func() tea.Cmd {
-		m.setInfo("removing " + name + "…")
-		return func() tea.Msg {
-			c, cancel := context.WithTimeout(ctx, callTimeout)
-			defer cancel()
-			return botRemovedMsg{name: name, err: svc.RemoveBot(c, name)}
-		}
-	})
-	return nil
-}
-
-// botRemovedMsg reports the end of a removal.
-type botRemovedMsg struct {
-	name string
-	err  error
-}
-
 // botRemoved drops the bot at once (the next snapshot agrees) and leaves its detail screen.
-func (m *Model) botRemoved(msg botRemovedMsg) tea.Cmd {
-	if msg.err != nil {
-		m.setError("could not remove "+msg.name, msg.err)
+func (m *Model) botRemoved(msg common.BotRemovedMsg) tea.Cmd {
+	if msg.Err != nil {
+		m.setError("could not remove "+msg.Name, msg.Err)
 		return nil
 	}
-	if i := slices.IndexFunc(m.snap.Bots, func(b engine.BotView) bool { return b.Config.Name == msg.name }); i >= 0 {
+	if i := slices.IndexFunc(m.snap.Bots, func(b engine.BotView) bool { return b.Config.Name == msg.Name }); i >= 0 {
 		m.snap.Bots = slices.Delete(slices.Clone(m.snap.Bots), i, i+1)
 		m.dash.snapshotChanged("", "")
 	}
-	if m.screen == scrDetail && m.detail != nil && m.detail.name == msg.name {
+	if m.screen == scrDetail && m.detail != nil && m.detail.name == msg.Name {
 		m.detail = nil
 		m.toDashboard()
 	}
-	m.setInfo("bot " + msg.name + " removed")
-	return loadSnapshotCmd(m.opts.Engine)
-}
-
-func (m *Model) cancelOrder(o engine.OrderView) tea.Cmd {
-	if !common.OpenOrder(o.State) {
-		m.setError("that order is "+string(o.State)+": only open orders can be cancelled", nil)
-		return nil
-	}
-	id, svc := o.ClientID, m.opts.Engine
-	what := fmt.Sprintf("%s %s %s", o.Side, common.FmtDec(common.Qty(o.Quantity)), o.Symbol)
-	if !o.Price.IsZero() {
-		what += " @ " + common.FmtDec(common.Price(o.Price))
-	}
-	m.ask("Cancel order "+what+"?", "Mode "+common.ModeWord(o.Mode)+", order "+id+".", o.Mode == engine.Live, func() tea.Cmd {
-		return call(m.ctx, "could not cancel the order", "order cancelled", func(ctx context.Context) error {
-			return svc.Cancel(ctx, id)
-		})
-	})
-	return nil
+	m.setInfo("bot " + msg.Name + " removed")
+	return tea.Batch(loadSnapshotCmd(m.opts.Engine), m.toScreen(msg))
 }
 
 func (m *Model) killSwitch() tea.Cmd {

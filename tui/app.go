@@ -79,7 +79,6 @@ type Model struct {
 	snap   engine.Snapshot
 	events <-chan engine.Event
 	dash   *dashboard
-	detail *detailScreen
 
 	confirm *common.Question
 	status  status
@@ -244,11 +243,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.spinFrame++
 		return m.spin(), true
 	}
-	if m.cur != nil {
-		return m.cur.Update(msg), true
-	}
-	cmd := m.routeOther(msg)
-	return cmd, true
+	return m.toScreen(msg), true
 }
 
 // toScreen hands a message to the active component screen.
@@ -257,15 +252,6 @@ func (m *Model) toScreen(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	return m.cur.Update(msg)
-}
-
-// routeOther hands results of commands to the screen they belong to.
-func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case botLoadedMsg, detailTickMsg:
-		return m.updateDetail(msg)
-	}
-	return nil
 }
 
 // markDirty asks for a render at the next frame tick instead of now.
@@ -335,10 +321,6 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
-// back returns to the dashboard from any screen.
-func (m *Model) toDashboard() {
-	m.screen = scrDashboard
-}
 
 type spinMsg struct{}
 

@@ -4,7 +4,6 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/engine"
-	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
@@ -233,28 +232,4 @@ func (it *colIter) num(ci int, p common.Paint) {
 	if w := it.width(ci); w > 0 {
 		it.c.cellBytes(it.c.num, w, it.cols[ci].right, p)
 	}
-}
-
-func sidePaint(st *common.Styles, s exchange.Side) common.Paint {
-	if s == exchange.Sell {
-		return st.PDown
-	}
-	return st.PUp
-}
-
-func signPaint(st *common.Styles, d decimal.Decimal) common.Paint {
-	switch {
-	case d.IsPos():
-		return st.PUp
-	case d.IsNeg():
-		return st.PDown
-	}
-	return st.PMuted
-}
-
-func modePaint(st *common.Styles, m engine.Mode) common.Paint {
-	if m == engine.Live {
-		return st.PDanger
-	}
-	return st.PWarn
 }

@@ -22,7 +22,7 @@ func (d *dashboard) watchRow(p *paneState, row int) {
 	c, st := &d.c, d.st
 	pv := &d.snap.Prices[row]
 	it := d.cellsOf(paneWatch, p)
-	dir := d.paintIf(signPaint(st, pv.ChangePct))
+	dir := d.paintIf(common.SignPaint(st, pv.ChangePct))
 	it.text(0, pv.Symbol, d.paintIf(st.PText))
 	c.num = common.AppendDec(c.num[:0], common.Price(pv.Last))
 	it.num(1, dir)
@@ -42,7 +42,7 @@ func (d *dashboard) watchRow(p *paneState, row int) {
 	if w := it.width(6); w > 0 {
 		tp := st.PMuted
 		if n := len(pv.Spark); n > 1 {
-			tp = signPaint(st, mustSub(pv.Spark[n-1], pv.Spark[max(0, n-w)]))
+			tp = common.SignPaint(st, mustSub(pv.Spark[n-1], pv.Spark[max(0, n-w)]))
 		}
 		var cells int
 		c.num, cells = common.AppendSpark(c.num[:0], pv.Spark, w)
@@ -63,18 +63,6 @@ func mustSub(a, b decimal.Decimal) decimal.Decimal {
 	return x
 }
 
-func stateWord(s engine.BotState) (string, func(*common.Styles) common.Paint) {
-	switch s {
-	case engine.BotRunning:
-		return "▶ running", func(st *common.Styles) common.Paint { return st.POK }
-	case engine.BotPaused:
-		return "‖ paused", func(st *common.Styles) common.Paint { return st.PWarn }
-	case engine.BotError:
-		return "✗ error", func(st *common.Styles) common.Paint { return st.PDanger }
-	}
-	return "■ stopped", func(st *common.Styles) common.Paint { return st.PMuted }
-}
-
 func (d *dashboard) botRow(p *paneState, row int) {
 	c, st := &d.c, d.st
 	b := &d.snap.Bots[row]
@@ -82,15 +70,15 @@ func (d *dashboard) botRow(p *paneState, row int) {
 	it.text(0, b.Config.Name, d.paintIf(st.PText))
 	it.text(1, b.Config.Strategy, d.paintIf(st.PMuted))
 	it.text(2, b.Config.Symbol, d.paintIf(st.PText))
-	it.text(3, common.ModeWord(b.Config.Mode), d.paintIf(modePaint(st, b.Config.Mode)))
-	word, sp := stateWord(b.State)
+	it.text(3, common.ModeWord(b.Config.Mode), d.paintIf(common.ModePaint(st, b.Config.Mode)))
+	word, sp := common.StateWord(b.State)
 	it.text(4, word, d.paintIf(sp(st)))
 	pnl, err := b.RealizedPnL.Add(b.UnrealizedPnL)
 	if err != nil {
 		pnl = b.RealizedPnL
 	}
 	c.num = common.AppendSigned(c.num[:0], common.Money(pnl))
-	it.num(5, d.paintIf(signPaint(st, pnl)))
+	it.num(5, d.paintIf(common.SignPaint(st, pnl)))
 	c.num = common.AppendDec(c.num[:0], common.Qty(b.Position))
 	it.num(6, d.paintIf(st.PText))
 	c.num = common.AppendInt(c.num[:0], b.OpenOrders)
@@ -110,7 +98,7 @@ func (d *dashboard) orderRow(p *paneState, row int) {
 	}
 	it.text(1, bot, d.paintIf(st.PText))
 	it.text(2, o.Symbol, d.paintIf(st.PText))
-	it.text(3, string(o.Side), d.paintIf(sidePaint(st, o.Side)))
+	it.text(3, string(o.Side), d.paintIf(common.SidePaint(st, o.Side)))
 	it.text(4, string(o.Type), d.paintIf(st.PMuted))
 	c.num = c.num[:0]
 	switch {
@@ -140,7 +128,7 @@ func (d *dashboard) orderRow(p *paneState, row int) {
 		sp = st.PDanger
 	}
 	it.text(8, string(o.State), d.paintIf(sp))
-	it.text(9, common.ModeWord(o.Mode), d.paintIf(modePaint(st, o.Mode)))
+	it.text(9, common.ModeWord(o.Mode), d.paintIf(common.ModePaint(st, o.Mode)))
 }
 
 func (d *dashboard) fillRow(p *paneState, row int) {
@@ -155,7 +143,7 @@ func (d *dashboard) fillRow(p *paneState, row int) {
 	}
 	it.text(1, bot, d.paintIf(st.PText))
 	it.text(2, f.Symbol, d.paintIf(st.PText))
-	it.text(3, string(f.Side), d.paintIf(sidePaint(st, f.Side)))
+	it.text(3, string(f.Side), d.paintIf(common.SidePaint(st, f.Side)))
 	c.num = common.AppendDec(c.num[:0], common.Price(f.Price))
 	it.num(4, d.paintIf(st.PText))
 	c.num = common.AppendDec(c.num[:0], common.Qty(f.Qty))
@@ -163,14 +151,14 @@ func (d *dashboard) fillRow(p *paneState, row int) {
 	c.num = common.AppendDec(c.num[:0], common.Qty(f.Fee))
 	c.num = append(append(c.num, ' '), f.FeeAsset...)
 	it.num(6, d.paintIf(st.PMuted))
-	it.text(7, common.ModeWord(f.Mode), d.paintIf(modePaint(st, f.Mode)))
+	it.text(7, common.ModeWord(f.Mode), d.paintIf(common.ModePaint(st, f.Mode)))
 }
 
 func (d *dashboard) balanceRow(p *paneState, idx int) {
 	c, st := &d.c, d.st
 	b := &d.snap.Balances[idx]
 	it := d.cellsOf(paneBalances, p)
-	it.text(0, common.ModeWord(b.Mode), d.paintIf(modePaint(st, b.Mode)))
+	it.text(0, common.ModeWord(b.Mode), d.paintIf(common.ModePaint(st, b.Mode)))
 	it.text(1, b.Asset, d.paintIf(st.PText))
 	free, locked := common.Qty(b.Free), common.Qty(b.Locked)
 	if b.Asset == common.QuoteAsset {

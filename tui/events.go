@@ -61,14 +61,11 @@ func (m *Model) handleEvent(ev engine.Event) tea.Cmd {
 		if ev.Event.Level == "error" {
 			m.setError("bot "+ev.Event.Bot+": "+ev.Event.Message, nil)
 		}
-		cmd = m.detailRefresh(ev.Bot.Config.Name)
 	case engine.OrderEvent:
-		cmd = m.detailRefresh(ev.Order.Bot)
 		if ev.Order.State == engine.OrderRejected && ev.Order.Reason != "" {
 			m.setError("order "+string(ev.Order.Side)+" "+ev.Order.Symbol+" rejected: "+ev.Order.Reason, nil)
 		}
 	case engine.FillEvent:
-		cmd = m.detailRefresh(ev.Fill.Bot)
 	case engine.ConnEvent:
 		m.snap.Health.Stream = ev.Conn.State
 		m.snap.Health.Reconnects = ev.Conn.Reconnects
@@ -141,12 +138,3 @@ func (m *Model) findBot(name string) (engine.BotView, bool) {
 	return engine.BotView{}, false
 }
 
-// priceOf returns the latest market state of a symbol.
-func (m *Model) priceOf(symbol string) (engine.PriceView, bool) {
-	for _, p := range m.snap.Prices {
-		if p.Symbol == symbol {
-			return p, true
-		}
-	}
-	return engine.PriceView{}, false
-}

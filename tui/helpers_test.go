@@ -219,3 +219,14 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+// wantSelected checks that the selected line (marked ›) shows text.
+func (h *harness) wantSelected(text string) {
+	h.t.Helper()
+	for _, l := range strings.Split(h.View(), "\n") {
+		if i := strings.Index(l, "› "); i >= 0 && strings.Contains(l[i:], text) {
+			return
+		}
+	}
+	h.t.Fatalf("no selected line shows %q:\n%s", text, h.View())
+}

@@ -14,8 +14,6 @@ func (m *Model) screenView(now time.Time) string {
 		return m.cur.View(now)
 	}
 	switch m.screen {
-	case scrDetail:
-		return m.detailView(now)
 	}
 	return ""
 }
@@ -29,13 +27,6 @@ func (m *Model) shortHelp() []key.Binding {
 	switch m.screen {
 	case scrDashboard:
 		return dashboardHelp(k, m.dash.focus, m.snap.KillSwitch)
-	case scrDetail:
-		if m.snap.KillSwitch {
-			release := k.Kill
-			release.SetHelp("K", "release kill switch")
-			return []key.Binding{release, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
-		}
-		return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
 	}
 	return nil
 }

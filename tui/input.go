@@ -60,8 +60,6 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 	switch m.screen {
 	case scrDashboard:
 		return m.dashKey(k)
-	case scrDetail:
-		return m.detailKey(k)
 	case scrHelp:
 		if key.Matches(k, m.keys.Back) {
 			m.Back()
@@ -95,7 +93,7 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 			}
 			bot := d.rowBot(d.focus)
 			if _, ok := m.findBot(bot); ok {
-				return m.openDetail(bot)
+				return m.Open(common.ScreenBotDetail, common.Args{Bot: bot})
 			}
 			if bot == "" {
 				m.setInfo("this line belongs to no bot (a manual order or the engine)")
@@ -106,7 +104,7 @@ func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
 			// A balance has no bot; enter does nothing rather than open an unrelated one.
 		default:
 			if b, ok := d.selectedBot(); ok {
-				return m.openDetail(b.Config.Name)
+				return m.Open(common.ScreenBotDetail, common.Args{Bot: b.Config.Name})
 			}
 		}
 	case key.Matches(k, m.keys.Start):
@@ -163,10 +161,6 @@ func (m *Model) botRemoved(msg common.BotRemovedMsg) tea.Cmd {
 	if i := slices.IndexFunc(m.snap.Bots, func(b engine.BotView) bool { return b.Config.Name == msg.Name }); i >= 0 {
 		m.snap.Bots = slices.Delete(slices.Clone(m.snap.Bots), i, i+1)
 		m.dash.snapshotChanged("", "")
-	}
-	if m.screen == scrDetail && m.detail != nil && m.detail.name == msg.Name {
-		m.detail = nil
-		m.toDashboard()
 	}
 	m.setInfo("bot " + msg.Name + " removed")
 	return tea.Batch(loadSnapshotCmd(m.opts.Engine), m.toScreen(msg))

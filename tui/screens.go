@@ -2,6 +2,7 @@ package tui
 
 import (
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/quantdeck/quantdeck/tui/botdetail"
 	"github.com/quantdeck/quantdeck/tui/botform"
 	"github.com/quantdeck/quantdeck/tui/ticket"
 
@@ -22,6 +23,7 @@ func screens() map[common.ID]factory {
 		common.ScreenUnlock:      unlock.New,
 		common.ScreenBotForm:     botform.New,
 		common.ScreenTicket:      ticket.New,
+		common.ScreenBotDetail:   botdetail.New,
 	}
 }
 
@@ -29,8 +31,6 @@ func screens() map[common.ID]factory {
 func (m *Model) openLegacy(id common.ID, args common.Args) tea.Cmd {
 	m.dropCurrent()
 	switch id {
-	case scrDetail:
-		return m.openDetail(args.Bot)
 	}
 	m.screen = id
 	return nil

@@ -1,4 +1,7 @@
-package tui
+// Package botdetail owns a bot's detail screen: a chart of its symbol with its open orders and
+// fills, its parameters, position, PnL and budget, and its orders, fills and history, refreshed
+// as the engine reports on it.
+package botdetail
 
 import (
 	"context"
@@ -17,9 +20,12 @@ import (
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
-// detailScreen shows one bot: a chart of its symbol with its orders and fills, parameters,
+// Screen shows one bot: a chart of its symbol with its orders and fills, parameters,
 // position, PnL, orders, fills and history.
-type detailScreen struct {
+type Screen struct {
+	c    *common.Common
+	w, h int
+
 	name    string
 	orders  []engine.OrderView
 	fills   []engine.FillView
@@ -50,25 +56,25 @@ const detailRefreshEvery = 2 * time.Second
 // detailPage is how far page up and page down move in the detail's lists.
 const detailPage = 10
 
-func (m *Model) openDetail(name string) tea.Cmd {
-	m.detail = &detailScreen{name: name, loading: true}
-	m.screen = scrDetail
-	return tea.Batch(m.loadBotCmd(name), m.detailTick(name))
+// New opens the detail of args.Bot and loads its orders, fills, history and candles.
+func New(c *common.Common, args common.Args) (common.Screen, tea.Cmd) {
+	s := &Screen{c: c, name: args.Bot, loading: true}
+	return s, tea.Batch(s.loadBotCmd(s.name), s.detailTick(s.name))
 }
 
-func (m *Model) detailTick(name string) tea.Cmd {
-	return m.tick(detailRefreshEvery, func(time.Time) tea.Msg { return detailTickMsg{name: name} })
+func (s *Screen) detailTick(name string) tea.Cmd {
+	return s.c.Tick(detailRefreshEvery, func(time.Time) tea.Msg { return detailTickMsg{name: name} })
 }
 
 // loadBotCmd fetches a bot's orders, fills, history and candles.
-func (m *Model) loadBotCmd(name string) tea.Cmd {
-	svc, ctx := m.opts.Engine, m.ctx
+func (s *Screen) loadBotCmd(name string) tea.Cmd {
+	svc, ctx := s.c.Engine, s.c.Ctx
 	symbol := ""
-	if b, ok := m.findBot(name); ok {
+	if b, ok := s.c.FindBot(name); ok {
 		symbol = b.Config.Symbol
 	}
 	return func() tea.Msg {
-		c, cancel := context.WithTimeout(ctx, callTimeout)
+		c, cancel := context.WithTimeout(ctx, common.CallTimeout)
 		defer cancel()
 		msg := botLoadedMsg{name: name}
 		if msg.orders, msg.err = svc.Orders(c, engine.OrderFilter{Bot: name, Limit: 100}); msg.err != nil {
@@ -88,9 +94,9 @@ func (m *Model) loadBotCmd(name string) tea.Cmd {
 }
 
 // detailRefresh reloads the detail screen when an event concerns its bot.
-func (m *Model) detailRefresh(bot string) tea.Cmd {
-	d := m.detail
-	if m.screen != scrDetail || d == nil || bot == "" || bot != d.name {
+func (s *Screen) detailRefresh(bot string) tea.Cmd {
+	d := s
+	if bot == "" || bot != d.name {
 		return nil
 	}
 	if d.loading {
@@ -98,14 +104,11 @@ func (m *Model) detailRefresh(bot string) tea.Cmd {
 		return nil
 	}
 	d.loading = true
-	return m.loadBotCmd(d.name)
+	return s.loadBotCmd(d.name)
 }
 
-func (m *Model) updateDetail(msg tea.Msg) tea.Cmd {
-	d := m.detail
-	if d == nil {
-		return nil
-	}
+func (s *Screen) updateDetail(msg tea.Msg) tea.Cmd {
+	d := s
 	switch msg := msg.(type) {
 	case botLoadedMsg:
 		if msg.name != d.name {
@@ -124,18 +127,18 @@ func (m *Model) updateDetail(msg tea.Msg) tea.Cmd {
 		d.sel = min(d.sel, max(d.rows()-1, 0))
 		if d.stale {
 			d.stale = false
-			return m.detailRefresh(d.name)
+			return s.detailRefresh(d.name)
 		}
 	case detailTickMsg:
-		if m.screen != scrDetail || msg.name != d.name {
+		if msg.name != d.name {
 			return nil
 		}
-		return tea.Batch(m.detailRefresh(d.name), m.detailTick(d.name))
+		return tea.Batch(s.detailRefresh(d.name), s.detailTick(d.name))
 	}
 	return nil
 }
 
-func (d *detailScreen) rows() int {
+func (d *Screen) rows() int {
 	switch d.tab {
 	case 0:
 		return len(d.orders)
@@ -145,72 +148,72 @@ func (d *detailScreen) rows() int {
 	return len(d.history)
 }
 
-func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
-	d := m.detail
-	b, ok := m.findBot(d.name)
+func (s *Screen) detailKey(k tea.KeyMsg) tea.Cmd {
+	d := s
+	b, ok := s.c.FindBot(d.name)
 	switch {
-	case key.Matches(k, m.keys.Back):
-		m.toDashboard()
-	case key.Matches(k, m.keys.Up):
+	case key.Matches(k, s.c.Keys.Back):
+		s.c.Host.Back()
+	case key.Matches(k, s.c.Keys.Up):
 		d.sel = max(d.sel-1, 0)
-	case key.Matches(k, m.keys.Down):
+	case key.Matches(k, s.c.Keys.Down):
 		d.sel = min(d.sel+1, max(d.rows()-1, 0))
-	case key.Matches(k, m.keys.PageUp):
+	case key.Matches(k, s.c.Keys.PageUp):
 		d.sel = max(d.sel-detailPage, 0)
-	case key.Matches(k, m.keys.PageDown):
+	case key.Matches(k, s.c.Keys.PageDown):
 		d.sel = min(d.sel+detailPage, max(d.rows()-1, 0))
-	case key.Matches(k, m.keys.Tab), key.Matches(k, m.keys.Right):
+	case key.Matches(k, s.c.Keys.Tab), key.Matches(k, s.c.Keys.Right):
 		d.tab, d.sel = (d.tab+1)%3, 0
-	case key.Matches(k, m.keys.ShiftTab), key.Matches(k, m.keys.Left):
+	case key.Matches(k, s.c.Keys.ShiftTab), key.Matches(k, s.c.Keys.Left):
 		d.tab, d.sel = (d.tab+2)%3, 0
 	case !ok:
-		m.setError(d.name+" no longer exists", nil)
-	case key.Matches(k, m.keys.Start):
-		return common.StartBot(m.com, b)
-	case key.Matches(k, m.keys.Stop):
-		return common.StopBot(m.com, b)
-	case key.Matches(k, m.keys.Edit):
-		return common.EditBot(m.com, b)
-	case key.Matches(k, m.keys.Remove):
-		return common.RemoveBot(m.com, b)
-	case key.Matches(k, m.keys.Order):
-		return m.Open(common.ScreenTicket, common.Args{Symbol: b.Config.Symbol})
-	case key.Matches(k, m.keys.Cancel):
+		s.c.Host.Error(d.name+" no longer exists", nil)
+	case key.Matches(k, s.c.Keys.Start):
+		return common.StartBot(s.c, b)
+	case key.Matches(k, s.c.Keys.Stop):
+		return common.StopBot(s.c, b)
+	case key.Matches(k, s.c.Keys.Edit):
+		return common.EditBot(s.c, b)
+	case key.Matches(k, s.c.Keys.Remove):
+		return common.RemoveBot(s.c, b)
+	case key.Matches(k, s.c.Keys.Order):
+		return s.c.Host.Open(common.ScreenTicket, common.Args{Symbol: b.Config.Symbol})
+	case key.Matches(k, s.c.Keys.Cancel):
 		if d.tab != 0 || d.sel >= len(d.orders) {
-			m.setError("select an open order in the orders tab to cancel it", nil)
+			s.c.Host.Error("select an open order in the orders tab to cancel it", nil)
 			return nil
 		}
-		return common.CancelOrder(m.com, d.orders[d.sel])
+		return common.CancelOrder(s.c, d.orders[d.sel])
 	}
 	return nil
 }
 
-func (m *Model) detailView(time.Time) string {
-	d, st := m.detail, m.st
-	b, ok := m.findBot(d.name)
+func (s *Screen) detailView(time.Time) string {
+	d, st := s, s.c.Styles
+	b, ok := s.c.FindBot(d.name)
 	if !ok {
 		return st.Danger.Render(" " + d.name + " no longer exists: esc goes back")
 	}
 	cfg := b.Config
 	var out strings.Builder
-	word, sp := stateWord(b.State)
+	word, sp := common.StateWord(b.State)
 	out.WriteString(" " + st.Title.Render(cfg.Name) + st.Muted.Render(" · "+strings.ToUpper(cfg.Strategy)+" · "+cfg.Symbol+" · ") +
-		common.PaintStr(modePaint(st, cfg.Mode), common.ModeWord(cfg.Mode)) + st.Muted.Render(" · ") + common.PaintStr(sp(st), word))
+		common.PaintStr(common.ModePaint(st, cfg.Mode), common.ModeWord(cfg.Mode)) + st.Muted.Render(" · ") + common.PaintStr(sp(st), word))
 	if b.Reason != "" {
 		out.WriteString(" " + st.Warn.Render(common.Clean(b.Reason)))
 	}
 	out.WriteString("\n")
-	if m.snap.KillSwitch {
+	if s.c.Snap.KillSwitch {
 		// Nothing here can trade until it is released; say so where the user is looking.
 		out.WriteString(" " + st.Danger.Render("KILL SWITCH ENGAGED: no bot starts, no order is placed. K releases it.") + "\n")
 	}
 
-	wide := m.w >= wideAt
-	chartW, chartH := m.w-1, max(6, (m.h-8)/2)
-	side := m.detailFacts(b, wide)
+	wide := s.w >= wideAt
+	chartW, chartH := s.w-1, max(6, (s.h-7)/2)
+	side := s.detailFacts(b, wide)
 	if wide {
 		// The facts keep their width; the chart takes the rest.
-		chartW = max(m.w-lipgloss.Width(side)-3, 40)
+		chartW = max(s.w-lipgloss.Width(side)-3, 40)
 	}
 	chart := common.RenderChart(st, d.candles, d.orders, d.fills, chartW, chartH)
 	if wide {
@@ -218,11 +221,11 @@ func (m *Model) detailView(time.Time) string {
 	} else {
 		out.WriteString(strings.Join(chart, "\n") + "\n" + side + "\n")
 	}
-	if pv, ok := m.priceOf(cfg.Symbol); ok {
+	if pv, ok := s.c.PriceOf(cfg.Symbol); ok {
 		out.WriteString(st.Muted.Render(" last ") + common.FmtDec(common.Price(pv.Last)) + st.Muted.Render("  legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders") + "\n")
 	}
 	if d.err != "" {
-		out.WriteString(common.Para(st.Danger, "✗ "+d.err, m.w) + "\n")
+		out.WriteString(common.Para(st.Danger, "✗ "+d.err, s.w) + "\n")
 	}
 	tabs := []string{"Orders", "Fills", "History"}
 	out.WriteString(" ")
@@ -235,13 +238,13 @@ func (m *Model) detailView(time.Time) string {
 	}
 	out.WriteString("\n")
 	used := strings.Count(out.String(), "\n")
-	out.WriteString(m.detailList(max(m.h-1-used, 2)))
+	out.WriteString(s.detailList(max(s.h-used, 2)))
 	return out.String()
 }
 
 // detailFacts is the parameters, position and PnL block.
-func (m *Model) detailFacts(b engine.BotView, wide bool) string {
-	st := m.st
+func (s *Screen) detailFacts(b engine.BotView, wide bool) string {
+	st := s.c.Styles
 	cfg := b.Config
 	keys := make([]string, 0, len(cfg.Params))
 	for k := range cfg.Params {
@@ -269,7 +272,7 @@ func (m *Model) detailFacts(b engine.BotView, wide bool) string {
 	}
 	facts := append(paramLines,
 		st.Label.Render("position ")+common.FmtDec(common.Qty(b.Position))+st.Muted.Render(" @ avg ")+common.FmtDec(common.Price(b.AvgEntry)),
-		st.Label.Render("pnl      ")+common.PaintStr(signPaint(st, pnl), common.FmtSigned(common.Money(pnl)))+
+		st.Label.Render("pnl      ")+common.PaintStr(common.SignPaint(st, pnl), common.FmtSigned(common.Money(pnl)))+
 			st.Muted.Render(" (realized "+common.FmtSigned(common.Money(b.RealizedPnL))+", unrealized "+common.FmtSigned(common.Money(b.UnrealizedPnL))+")"),
 		st.Label.Render("budget   ")+common.FmtDec(common.Money(b.Spent))+st.Muted.Render(" spent of ")+budgetText(cfg),
 		st.Label.Render("trades   ")+fmt.Sprintf("%d buys · %d sells · %d open", b.Buys, b.Sells, b.OpenOrders),
@@ -306,8 +309,8 @@ func budgetText(cfg engine.BotConfig) string {
 }
 
 // detailList renders the selected tab's rows, scrolled to keep the selection visible.
-func (m *Model) detailList(h int) string {
-	d, st := m.detail, m.st
+func (s *Screen) detailList(h int) string {
+	d, st := s, s.c.Styles
 	if !d.loaded {
 		return st.Muted.Render(" loading…")
 	}
@@ -353,3 +356,58 @@ func (m *Model) detailList(h int) string {
 	}
 	return b.String()
 }
+
+// wideAt is the width from which the facts sit beside the chart instead of under it.
+const wideAt = 140
+
+// Update handles keys, the results of the screen's commands and the engine's news of its bot.
+func (s *Screen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return s.detailKey(msg)
+	case common.EventMsg:
+		switch ev := msg.Event.(type) {
+		case engine.BotEventMsg:
+			return s.detailRefresh(ev.Bot.Config.Name)
+		case engine.OrderEvent:
+			return s.detailRefresh(ev.Order.Bot)
+		case engine.FillEvent:
+			return s.detailRefresh(ev.Fill.Bot)
+		}
+		return nil
+	case common.BotRemovedMsg:
+		if msg.Err == nil && msg.Name == s.name {
+			s.c.Host.Back()
+		}
+		return nil
+	}
+	return s.updateDetail(msg)
+}
+
+// View draws the bot.
+func (s *Screen) View(now time.Time) string { return s.detailView(now) }
+
+// ShortHelp is the detail's help bar: while the kill switch is engaged its release comes first.
+func (s *Screen) ShortHelp() []key.Binding {
+	k := s.c.Keys
+	if s.c.Snap.KillSwitch {
+		release := k.Kill
+		release.SetHelp("K", "release kill switch")
+		return []key.Binding{release, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
+	}
+	return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
+}
+
+// HelpKey changes with the kill switch, which changes the help bar.
+func (s *Screen) HelpKey() string {
+	if s.c.Snap.KillSwitch {
+		return "killed"
+	}
+	return ""
+}
+
+// SetSize records the body's size.
+func (s *Screen) SetSize(w, h int) { s.w, s.h = w, h }
+
+// TakesText is false: every key is a binding here.
+func (s *Screen) TakesText() bool { return false }

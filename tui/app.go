@@ -78,7 +78,7 @@ type Model struct {
 
 	snap   engine.Snapshot
 	events <-chan engine.Event
-	dash   *dashboard
+	dash   common.Screen // the home screen, kept for the whole session
 
 	confirm *common.Question
 	status  status
@@ -130,7 +130,7 @@ func newModel(opts Options) *Model {
 		Tick:     func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
 	}
 	m.factories = screens()
-	m.dash = newDashboard(st, &m.snap)
+	m.dash, _ = m.factories[common.ScreenDashboard](m.com, common.Args{})
 	return m
 }
 
@@ -170,7 +170,10 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 				s.SetSize(m.w, max(m.h-1, 0))
 			}
 		}
-		return m.loadChartCmd(), true
+		if m.cur != m.dash {
+			m.dash.SetSize(m.w, max(m.h-1, 0))
+		}
+		return m.toScreen(msg), true
 	case frameMsg:
 		m.framePending = false
 		return nil, m.dirty
@@ -179,7 +182,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
 		}
-		return tea.Batch(m.markDirty(), m.clockTick(), m.loadChartCmd(), sealCheckCmd(m.opts.Vault), m.toScreen(common.ClockMsg{})), false
+		return tea.Batch(m.markDirty(), m.clockTick(), sealCheckCmd(m.opts.Vault), m.toScreen(common.ClockMsg{})), false
 	case vaultSealedMsg:
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
@@ -208,8 +211,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.events = msg.ch
 		return m.wait(msg.ch), false
 	case snapshotLoadedMsg:
-		m.applySnapshot(msg.snap)
-		return tea.Batch(m.markDirty(), m.loadChartCmd(), m.toScreen(common.SnapshotMsg{})), false
+		return tea.Batch(m.markDirty(), m.applySnapshot(msg.snap)), false
 	case common.RefreshMsg:
 		return loadSnapshotCmd(m.opts.Engine), false
 	case common.BotRemovedMsg:
@@ -227,14 +229,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.setInfo(string(msg))
 		return nil, true
 	case tea.KeyMsg:
-		sym := m.dash.watchSymbol()
-		cmd := m.handleKey(msg)
-		if m.dash.watchSymbol() != sym {
-			cmd = tea.Batch(cmd, m.loadChartCmd())
-		}
-		return cmd, true
-	case chartCandlesMsg:
-		return m.chartLoaded(msg), false
+		return m.handleKey(msg), true
 	case spinMsg:
 		m.spinning = false
 		if !m.busy() {
@@ -274,9 +269,7 @@ func (m *Model) clockTick() tea.Cmd {
 
 // enterCockpit shows the dashboard and starts the engine subscription.
 func (m *Model) enterCockpit() tea.Cmd {
-	m.dropCurrent()
-	m.screen = scrDashboard
-	cmds := []tea.Cmd{loadSnapshotCmd(m.opts.Engine), m.clockTick()}
+	cmds := []tea.Cmd{m.Open(common.ScreenDashboard, common.Args{}), loadSnapshotCmd(m.opts.Engine), m.clockTick()}
 	if !m.subscribed {
 		m.subscribed = true
 		cmds = append(cmds, subscribeCmd(m.ctx, m.opts.Engine))
@@ -320,7 +313,6 @@ func (m *Model) quit() tea.Cmd {
 	m.cancel()
 	return tea.Quit
 }
-
 
 type spinMsg struct{}
 

@@ -12,9 +12,15 @@ type factory func(c *common.Common, args common.Args) (common.Screen, tea.Cmd)
 // Open switches to a screen built by the factory registered for id. The screen it leaves is
 // dropped (and wiped when it held secrets); help keeps the screen under it.
 func (m *Model) Open(id common.ID, args common.Args) tea.Cmd {
+	if id == common.ScreenDashboard {
+		m.dropCurrent()
+		m.dash.SetSize(m.w, max(m.h-1, 0))
+		m.cur, m.screen = m.dash, id
+		return m.dash.Update(common.SnapshotMsg{})
+	}
 	f, ok := m.factories[id]
 	if !ok {
-		return m.openLegacy(id, args)
+		return nil
 	}
 	if id == common.ScreenHelp {
 		m.back = m.screen
@@ -35,7 +41,7 @@ func (m *Model) Back() {
 		return
 	}
 	m.dropCurrent()
-	m.screen = common.ScreenDashboard
+	m.cur, m.screen = m.dash, common.ScreenDashboard
 }
 
 // dropCurrent forgets the active component screen, zeroing what it held.

@@ -58,86 +58,12 @@ func (m *Model) routeKey(k tea.KeyMsg) tea.Cmd {
 		return m.cur.Update(k)
 	}
 	switch m.screen {
-	case scrDashboard:
-		return m.dashKey(k)
 	case scrHelp:
 		if key.Matches(k, m.keys.Back) {
 			m.Back()
 		}
 	}
 	return nil
-}
-
-func (m *Model) dashKey(k tea.KeyMsg) tea.Cmd {
-	d := m.dash
-	switch {
-	case key.Matches(k, m.keys.Up):
-		d.move(-1)
-	case key.Matches(k, m.keys.Down):
-		d.move(1)
-	case key.Matches(k, m.keys.PageUp):
-		d.page(-1)
-	case key.Matches(k, m.keys.PageDown):
-		d.page(1)
-	case key.Matches(k, m.keys.Tab):
-		d.cycle(1)
-	case key.Matches(k, m.keys.ShiftTab):
-		d.cycle(-1)
-	case key.Matches(k, m.keys.Enter):
-		switch d.focus {
-		case paneWatch:
-			return m.Open(common.ScreenTicket, common.Args{Symbol: d.selectedSymbol()})
-		case paneOrders, paneFills, paneLog:
-			if d.count(d.focus) == 0 {
-				return nil
-			}
-			bot := d.rowBot(d.focus)
-			if _, ok := m.findBot(bot); ok {
-				return m.Open(common.ScreenBotDetail, common.Args{Bot: bot})
-			}
-			if bot == "" {
-				m.setInfo("this line belongs to no bot (a manual order or the engine)")
-			} else {
-				m.setInfo(bot + " was removed: its lines stay in the journal")
-			}
-		case paneBalances:
-			// A balance has no bot; enter does nothing rather than open an unrelated one.
-		default:
-			if b, ok := d.selectedBot(); ok {
-				return m.Open(common.ScreenBotDetail, common.Args{Bot: b.Config.Name})
-			}
-		}
-	case key.Matches(k, m.keys.Start):
-		return m.withBot(common.StartBot)
-	case key.Matches(k, m.keys.Stop):
-		return m.withBot(common.StopBot)
-	case key.Matches(k, m.keys.Edit):
-		return m.withBot(common.EditBot)
-	case key.Matches(k, m.keys.Remove):
-		return m.withBot(common.RemoveBot)
-	case key.Matches(k, m.keys.New):
-		return m.Open(common.ScreenBotForm, common.Args{Symbol: d.selectedSymbol()})
-	case key.Matches(k, m.keys.Order):
-		return m.Open(common.ScreenTicket, common.Args{Symbol: d.selectedSymbol()})
-	case key.Matches(k, m.keys.Cancel):
-		o, ok := d.selectedOrder()
-		if !ok {
-			m.setError("no order selected: tab to the Orders pane and pick one with ↑/↓", nil)
-			return nil
-		}
-		return common.CancelOrder(m.com, o)
-	}
-	return nil
-}
-
-// withBot runs an action on the bot selected in the bots pane.
-func (m *Model) withBot(fn func(*common.Common, engine.BotView) tea.Cmd) tea.Cmd {
-	b, ok := m.dash.selectedBot()
-	if !ok {
-		m.setError("no bot yet: press n to create one", nil)
-		return nil
-	}
-	return fn(m.com, b)
 }
 
 // call runs one engine call in a command with a timeout, reporting success in words.
@@ -160,10 +86,9 @@ func (m *Model) botRemoved(msg common.BotRemovedMsg) tea.Cmd {
 	}
 	if i := slices.IndexFunc(m.snap.Bots, func(b engine.BotView) bool { return b.Config.Name == msg.Name }); i >= 0 {
 		m.snap.Bots = slices.Delete(slices.Clone(m.snap.Bots), i, i+1)
-		m.dash.snapshotChanged("", "")
 	}
 	m.setInfo("bot " + msg.Name + " removed")
-	return tea.Batch(loadSnapshotCmd(m.opts.Engine), m.toScreen(msg))
+	return tea.Batch(m.snapshotChanged(), loadSnapshotCmd(m.opts.Engine), m.toScreen(msg))
 }
 
 func (m *Model) killSwitch() tea.Cmd {

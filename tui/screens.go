@@ -1,9 +1,9 @@
 package tui
 
 import (
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/quantdeck/quantdeck/tui/botdetail"
 	"github.com/quantdeck/quantdeck/tui/botform"
+	"github.com/quantdeck/quantdeck/tui/dashboard"
 	"github.com/quantdeck/quantdeck/tui/ticket"
 
 	"github.com/quantdeck/quantdeck/tui/unlock"
@@ -24,14 +24,6 @@ func screens() map[common.ID]factory {
 		common.ScreenBotForm:     botform.New,
 		common.ScreenTicket:      ticket.New,
 		common.ScreenBotDetail:   botdetail.New,
+		common.ScreenDashboard:   dashboard.New,
 	}
-}
-
-// openLegacy opens the screens the root model still draws itself.
-func (m *Model) openLegacy(id common.ID, args common.Args) tea.Cmd {
-	m.dropCurrent()
-	switch id {
-	}
-	m.screen = id
-	return nil
 }

@@ -102,13 +102,12 @@ type footerKey struct {
 	w      int
 	text   string
 	err    bool
-	focus  paneKind
 	extra  string
 }
 
 // footerLine is the bottom line: the status when there is one, the help bar otherwise.
 func (m *Model) footerLine(now time.Time) common.Line {
-	k := footerKey{screen: m.screen, w: m.w, focus: m.dash.focus}
+	k := footerKey{screen: m.screen, w: m.w}
 	if m.statusActive(now) {
 		k.text, k.err = m.status.text, m.status.err
 	}
@@ -202,10 +201,6 @@ func (m *Model) render() {
 	}
 	if f, ok := m.cur.(common.Framer); ok {
 		m.frame = f.Frame(now, footer, overlay)
-		return
-	}
-	if m.screen == scrDashboard {
-		m.frame = m.dash.render(now, m.w, m.h, footer, overlay)
 		return
 	}
 	m.frame = compose(m.screenView(now), m.w, m.h-1, overlay, footer)

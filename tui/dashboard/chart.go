@@ -1,4 +1,4 @@
-package tui
+package dashboard
 
 import (
 	"time"
@@ -30,34 +30,33 @@ type dashChart struct {
 }
 
 // chartWanted reports whether the layout has room for the chart.
-func (m *Model) chartWanted() bool {
-	return m.screen == scrDashboard && m.w >= wideAt && m.h-2 >= chartFromHeight
+func (d *Screen) chartWanted() bool {
+	return d.w >= wideAt && d.h-1 >= chartFromHeight
 }
 
 // loadChartCmd fetches the selected symbol's candles when the chart is shown.
-func (m *Model) loadChartCmd() tea.Cmd {
-	if !m.chartWanted() {
+func (d *Screen) loadChartCmd() tea.Cmd {
+	if !d.chartWanted() {
 		return nil
 	}
-	sym := m.dash.watchSymbol()
+	sym := d.watchSymbol()
 	if sym == "" {
 		return nil
 	}
-	svc := m.opts.Engine
+	svc := d.com.Engine
 	return func() tea.Msg { return chartCandlesMsg{symbol: sym, candles: svc.Candles(sym)} }
 }
 
-func (m *Model) chartLoaded(msg chartCandlesMsg) tea.Cmd {
-	ch := &m.dash.chart
-	if msg.symbol != m.dash.watchSymbol() {
-		return nil
+func (d *Screen) chartLoaded(msg chartCandlesMsg) {
+	ch := &d.chart
+	if msg.symbol != d.watchSymbol() {
+		return
 	}
 	ch.symbol, ch.candles, ch.stale = msg.symbol, msg.candles, true
-	return m.markDirty()
 }
 
 // watchSymbol is the symbol selected in the watchlist.
-func (d *dashboard) watchSymbol() string {
+func (d *Screen) watchSymbol() string {
 	i := d.panes[paneWatch].sel
 	if i >= 0 && i < len(d.snap.Prices) {
 		return d.snap.Prices[i].Symbol
@@ -66,7 +65,7 @@ func (d *dashboard) watchSymbol() string {
 }
 
 // chartLine draws line i of the chart slot (w x h cells; line 0 is the title).
-func (d *dashboard) chartLine(i, w, h int) {
+func (d *Screen) chartLine(i, w, h int) {
 	c, st, ch := &d.c, d.st, &d.chart
 	if ch.stale || ch.w != w || ch.h != h {
 		d.buildChart(w, h)
@@ -93,7 +92,7 @@ func (d *dashboard) chartLine(i, w, h int) {
 	}
 }
 
-func (d *dashboard) buildChart(w, h int) {
+func (d *Screen) buildChart(w, h int) {
 	ch := &d.chart
 	ch.w, ch.h, ch.stale = w, h, false
 	sym := d.watchSymbol()

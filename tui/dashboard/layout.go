@@ -1,4 +1,4 @@
-package tui
+package dashboard
 
 import (
 	"time"
@@ -90,7 +90,7 @@ func layoutColumns(cols []column, width int, out *[maxCols]int) {
 }
 
 // layout places the panes for a body of w x h cells.
-func (d *dashboard) layout(w, h int) [2]stack {
+func (d *Screen) layout(w, h int) [2]stack {
 	var st [2]stack
 	d.wide = w >= wideAt
 	if d.wide {
@@ -121,7 +121,7 @@ func (d *dashboard) layout(w, h int) [2]stack {
 
 // fill shares h lines among three panes: the first two get what they need up to a share, the
 // last gets the rest. Each pane has a title and a header line.
-func (d *dashboard) fill(s *stack, h int, a, b, c paneKind) {
+func (d *Screen) fill(s *stack, h int, a, b, c paneKind) {
 	avail := h - 6
 	if avail < 3 {
 		avail = 3
@@ -161,7 +161,7 @@ func (d *dashboard) fill(s *stack, h int, a, b, c paneKind) {
 
 // render draws the dashboard in w x h cells. footer is the bottom line (help or status);
 // overlay lines (a confirmation) replace the bottom of the body.
-func (d *dashboard) render(now time.Time, w, h int, footer common.Line, overlay []common.Line) string {
+func (d *Screen) render(now time.Time, w, h int, footer common.Line, overlay []common.Line) string {
 	c := &d.c
 	c.reset()
 	if w <= 0 || h <= 0 {
@@ -210,7 +210,7 @@ func (d *dashboard) render(now time.Time, w, h int, footer common.Line, overlay 
 }
 
 // header draws one line (wide) or two (narrow) and returns how many.
-func (d *dashboard) header(now time.Time, w int) int {
+func (d *Screen) header(now time.Time, w int) int {
 	c, st, snap := &d.c, d.st, d.snap
 	c.seg(" QuantDeck ", st.PTitle, w)
 	c.seg(snap.Health.Exchange+" ", st.PMuted, w)
@@ -253,7 +253,7 @@ func (d *dashboard) header(now time.Time, w int) int {
 	return 2
 }
 
-func (d *dashboard) badgeText(b common.Badge, word string, limit int) {
+func (d *Screen) badgeText(b common.Badge, word string, limit int) {
 	c := &d.c
 	if c.w+common.TextWidth(b.Open)+common.TextWidth(word)+common.TextWidth(b.Close) > limit {
 		return
@@ -268,7 +268,7 @@ func (d *dashboard) badgeText(b common.Badge, word string, limit int) {
 
 // badges says where prices and orders come from, in words: SIMULATED market, PAPER or LIVE
 // money, TESTNET.
-func (d *dashboard) badges(limit int) {
+func (d *Screen) badges(limit int) {
 	st := d.st
 	switch d.snap.Health.Exchange {
 	case "sim":
@@ -285,7 +285,7 @@ func (d *dashboard) badges(limit int) {
 
 // health draws the market connection's state: stream, age of the last message, reconnects,
 // clock offset and rate-limit weight.
-func (d *dashboard) health(now time.Time, limit int) {
+func (d *Screen) health(now time.Time, limit int) {
 	c, st, h := &d.c, d.st, &d.snap.Health
 	var mark string
 	p := st.PWarn

@@ -1,4 +1,4 @@
-package tui
+package dashboard
 
 import (
 	"github.com/govalues/decimal"
@@ -9,7 +9,7 @@ import (
 
 // paneLine draws line i of a pane placed at column x with width w: the title, the column
 // header, then the visible rows. Only visible rows are ever formatted.
-func (d *dashboard) paneLine(sl *slot, i, x, w int) {
+func (d *Screen) paneLine(sl *slot, i, x, w int) {
 	c, st := &d.c, d.st
 	p := &d.panes[sl.kind]
 	switch i {
@@ -90,7 +90,7 @@ func emptyText(k paneKind) string {
 	return "waiting for prices…"
 }
 
-func (d *dashboard) titleLine(sl *slot, x, w int) {
+func (d *Screen) titleLine(sl *slot, x, w int) {
 	c, st := &d.c, d.st
 	end := x + w
 	if sl.tabbed {
@@ -145,7 +145,7 @@ func lowerName(k paneKind) string {
 
 // titleInfo adds a short count or total to a pane title: "3/20" when it scrolls, the paper and
 // live totals on balances.
-func (d *dashboard) titleInfo(k paneKind, end int) {
+func (d *Screen) titleInfo(k paneKind, end int) {
 	c, st := &d.c, d.st
 	p := &d.panes[k]
 	n := d.count(k)
@@ -173,7 +173,7 @@ func (d *dashboard) titleInfo(k paneKind, end int) {
 	}
 }
 
-func (d *dashboard) balanceTotals() (paper, live decimal.Decimal) {
+func (d *Screen) balanceTotals() (paper, live decimal.Decimal) {
 	for i := range d.snap.Balances {
 		b := &d.snap.Balances[i]
 		var err error
@@ -190,7 +190,7 @@ func (d *dashboard) balanceTotals() (paper, live decimal.Decimal) {
 }
 
 // paintIf returns p unless the row is selected (reverse video must not be reset mid-row).
-func (d *dashboard) paintIf(p common.Paint) common.Paint {
+func (d *Screen) paintIf(p common.Paint) common.Paint {
 	if d.rowPaints {
 		return p
 	}
@@ -205,7 +205,7 @@ type colIter struct {
 	first bool
 }
 
-func (d *dashboard) cellsOf(k paneKind, p *paneState) colIter {
+func (d *Screen) cellsOf(k paneKind, p *paneState) colIter {
 	return colIter{c: &d.c, w: &p.widths, cols: d.cols[k], first: true}
 }
 

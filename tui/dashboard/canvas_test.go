@@ -1,4 +1,4 @@
-package tui
+package dashboard
 
 import (
 	"strings"
@@ -6,10 +6,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/quantdeck/quantdeck/tui/common"
+	"github.com/quantdeck/quantdeck/tui/internal/fixture"
 )
 
 func TestLayoutColumnsFit(t *testing.T) {
-	dash := newDashboard(common.NewStyles(asciiRenderer()), nil)
+	dash := newScreen(common.NewStyles(fixture.Renderer()), nil)
 	for k := paneKind(0); k < numPanes; k++ {
 		for w := 10; w <= 220; w++ {
 			var out [maxCols]int

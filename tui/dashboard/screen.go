@@ -1,4 +1,4 @@
-package tui
+package dashboard
 
 import (
 	"slices"
@@ -62,9 +62,11 @@ type paneState struct {
 	layoutW  int // width the widths were computed for
 }
 
-// dashboard is the home screen: header, watchlist, bots, orders, fills, balances and the log.
+// Screen is the home screen: header, watchlist, bots, orders, fills, balances and the log.
 // It renders into a reused canvas (see canvas.go) so a frame costs one allocation.
-type dashboard struct {
+type Screen struct {
+	com   *common.Common
+	w, h  int
 	st    *common.Styles
 	snap  *engine.Snapshot
 	cols  [numPanes][]column
@@ -80,10 +82,14 @@ type dashboard struct {
 	chart     dashChart
 
 	c canvas
+
+	// selBot and selOrder are the bot and order selected when the last message was handled,
+	// so a fresh snapshot keeps the selection on the same rows.
+	selBot, selOrder string
 }
 
-func newDashboard(st *common.Styles, snap *engine.Snapshot) *dashboard {
-	d := &dashboard{st: st, snap: snap, lower: paneOrders}
+func newScreen(st *common.Styles, snap *engine.Snapshot) *Screen {
+	d := &Screen{st: st, snap: snap, lower: paneOrders}
 	d.cols[paneWatch] = []column{
 		{title: "SYMBOL", width: 9},
 		{title: "LAST", width: 12, right: true},
@@ -143,7 +149,7 @@ func newDashboard(st *common.Styles, snap *engine.Snapshot) *dashboard {
 }
 
 // count is the number of data rows a pane lists.
-func (d *dashboard) count(k paneKind) int {
+func (d *Screen) count(k paneKind) int {
 	switch k {
 	case paneWatch:
 		return len(d.snap.Prices)
@@ -163,7 +169,7 @@ func (d *dashboard) count(k paneKind) int {
 
 // snapshotChanged refreshes what the dashboard derives from the snapshot and keeps selections
 // on the same bot and the same order when rows move.
-func (d *dashboard) snapshotChanged(prevBot, prevOrder string) {
+func (d *Screen) snapshotChanged(prevBot, prevOrder string) {
 	d.balIdx = d.balIdx[:0]
 	for i := range d.snap.Balances {
 		d.balIdx = append(d.balIdx, i)
@@ -207,7 +213,7 @@ func (d *dashboard) snapshotChanged(prevBot, prevOrder string) {
 	}
 }
 
-func (d *dashboard) clampSel(k paneKind) {
+func (d *Screen) clampSel(k paneKind) {
 	p := &d.panes[k]
 	n := d.count(k)
 	if p.sel >= n {
@@ -218,13 +224,13 @@ func (d *dashboard) clampSel(k paneKind) {
 	}
 }
 
-func (d *dashboard) move(delta int) {
+func (d *Screen) move(delta int) {
 	p := &d.panes[d.focus]
 	p.sel += delta
 	d.clampSel(d.focus)
 }
 
-func (d *dashboard) page(dir int) {
+func (d *Screen) page(dir int) {
 	rows := d.panes[d.focus].rows
 	if rows < 1 {
 		rows = 1
@@ -241,7 +247,7 @@ func tabOrder(wide bool) [numPanes]paneKind {
 	return [numPanes]paneKind{paneWatch, paneBots, paneOrders, paneFills, paneBalances, paneLog}
 }
 
-func (d *dashboard) cycle(dir int) {
+func (d *Screen) cycle(dir int) {
 	order := tabOrder(d.wide)
 	i := 0
 	for j, k := range order {
@@ -256,7 +262,7 @@ func (d *dashboard) cycle(dir int) {
 }
 
 // selectedBot returns the bot selected in the bots pane.
-func (d *dashboard) selectedBot() (engine.BotView, bool) {
+func (d *Screen) selectedBot() (engine.BotView, bool) {
 	i := d.panes[paneBots].sel
 	if i < 0 || i >= len(d.snap.Bots) {
 		return engine.BotView{}, false
@@ -265,7 +271,7 @@ func (d *dashboard) selectedBot() (engine.BotView, bool) {
 }
 
 // selectedOrder returns the order selected in the orders pane.
-func (d *dashboard) selectedOrder() (engine.OrderView, bool) {
+func (d *Screen) selectedOrder() (engine.OrderView, bool) {
 	i := d.panes[paneOrders].sel
 	if i < 0 || i >= len(d.snap.Orders) {
 		return engine.OrderView{}, false
@@ -274,7 +280,7 @@ func (d *dashboard) selectedOrder() (engine.OrderView, bool) {
 }
 
 // rowBot is the bot of the row selected in an orders, fills or log pane ("" for manual rows).
-func (d *dashboard) rowBot(k paneKind) string {
+func (d *Screen) rowBot(k paneKind) string {
 	i := d.panes[k].sel
 	switch {
 	case k == paneOrders && i < len(d.snap.Orders):
@@ -288,7 +294,7 @@ func (d *dashboard) rowBot(k paneKind) string {
 }
 
 // selectedSymbol is the symbol the order ticket opens on: the focused row's symbol.
-func (d *dashboard) selectedSymbol() string {
+func (d *Screen) selectedSymbol() string {
 	switch d.focus {
 	case paneBots:
 		if b, ok := d.selectedBot(); ok {

@@ -1,4 +1,4 @@
-package tui
+package dashboard
 
 import (
 	"time"
@@ -9,7 +9,7 @@ import (
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
-func (d *dashboard) appendTime(t time.Time) {
+func (d *Screen) appendTime(t time.Time) {
 	d.c.num = d.c.num[:0]
 	if t.IsZero() {
 		d.c.num = append(d.c.num, "--:--:--"...)
@@ -18,7 +18,7 @@ func (d *dashboard) appendTime(t time.Time) {
 	d.c.num = t.UTC().AppendFormat(d.c.num, "15:04:05")
 }
 
-func (d *dashboard) watchRow(p *paneState, row int) {
+func (d *Screen) watchRow(p *paneState, row int) {
 	c, st := &d.c, d.st
 	pv := &d.snap.Prices[row]
 	it := d.cellsOf(paneWatch, p)
@@ -63,7 +63,7 @@ func mustSub(a, b decimal.Decimal) decimal.Decimal {
 	return x
 }
 
-func (d *dashboard) botRow(p *paneState, row int) {
+func (d *Screen) botRow(p *paneState, row int) {
 	c, st := &d.c, d.st
 	b := &d.snap.Bots[row]
 	it := d.cellsOf(paneBots, p)
@@ -86,7 +86,7 @@ func (d *dashboard) botRow(p *paneState, row int) {
 	it.text(8, b.Reason, d.paintIf(sp(st)))
 }
 
-func (d *dashboard) orderRow(p *paneState, row int) {
+func (d *Screen) orderRow(p *paneState, row int) {
 	c, st := &d.c, d.st
 	o := &d.snap.Orders[row]
 	it := d.cellsOf(paneOrders, p)
@@ -131,7 +131,7 @@ func (d *dashboard) orderRow(p *paneState, row int) {
 	it.text(9, common.ModeWord(o.Mode), d.paintIf(common.ModePaint(st, o.Mode)))
 }
 
-func (d *dashboard) fillRow(p *paneState, row int) {
+func (d *Screen) fillRow(p *paneState, row int) {
 	c, st := &d.c, d.st
 	f := &d.snap.Fills[row]
 	it := d.cellsOf(paneFills, p)
@@ -154,7 +154,7 @@ func (d *dashboard) fillRow(p *paneState, row int) {
 	it.text(7, common.ModeWord(f.Mode), d.paintIf(common.ModePaint(st, f.Mode)))
 }
 
-func (d *dashboard) balanceRow(p *paneState, idx int) {
+func (d *Screen) balanceRow(p *paneState, idx int) {
 	c, st := &d.c, d.st
 	b := &d.snap.Balances[idx]
 	it := d.cellsOf(paneBalances, p)
@@ -178,7 +178,7 @@ func (d *dashboard) balanceRow(p *paneState, idx int) {
 	it.num(4, d.paintIf(st.PText))
 }
 
-func (d *dashboard) logRow(p *paneState, row int) {
+func (d *Screen) logRow(p *paneState, row int) {
 	st := d.st
 	e := &d.snap.Log[row]
 	it := d.cellsOf(paneLog, p)

@@ -1,4 +1,4 @@
-package tui
+package dashboard
 
 import (
 	"unicode/utf8"

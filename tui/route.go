@@ -8,27 +8,20 @@ import (
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
-// screenView renders the body of every screen but the dashboard.
+// screenView renders the active screen's body.
 func (m *Model) screenView(now time.Time) string {
-	if m.cur != nil {
-		return m.cur.View(now)
+	if m.cur == nil {
+		return ""
 	}
-	switch m.screen {
-	}
-	return ""
+	return m.cur.View(now)
 }
 
 // shortHelp is the help bar of the active screen.
 func (m *Model) shortHelp() []key.Binding {
-	k := m.keys
-	if m.cur != nil {
-		return m.cur.ShortHelp()
+	if m.cur == nil {
+		return nil
 	}
-	switch m.screen {
-	case scrDashboard:
-		return dashboardHelp(k, m.dash.focus, m.snap.KillSwitch)
-	}
-	return nil
+	return m.cur.ShortHelp()
 }
 
 // screenHelpKey changes when the help bar's content changes within a screen.
@@ -36,8 +29,7 @@ func (m *Model) screenHelpKey() string {
 	if hk, ok := m.cur.(common.HelpKeyer); ok {
 		return hk.HelpKey()
 	}
-	switch {
-	case m.snap.KillSwitch:
+	if m.snap.KillSwitch {
 		return "killed"
 	}
 	return ""

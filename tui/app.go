@@ -32,6 +32,9 @@ type Options struct {
 	Context context.Context
 	// Detached says the engine outlives this session (SSH): quitting leaves bots running.
 	Detached bool
+	// EngineFailure, when set, says why the engine stopped on its own (nil while it runs); the
+	// status line shows it once the engine's event stream ends.
+	EngineFailure func() error
 }
 
 // The screens still drawn by the root model.
@@ -200,7 +203,13 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if m.quitting {
 			return nil, false
 		}
-		m.setError("the engine stopped: quit and start QuantDeck again", nil)
+		why := "the engine stopped"
+		if m.opts.EngineFailure != nil {
+			if err := m.opts.EngineFailure(); err != nil {
+				why += " (" + err.Error() + ")"
+			}
+		}
+		m.setError(why+": no prices, no orders; quit and start QuantDeck again", nil)
 		return nil, true
 	case common.UnlockedMsg:
 		if m.screen != scrUnlock {

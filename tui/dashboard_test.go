@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -248,6 +249,13 @@ func TestWaitEventRearmsAndEnds(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(1, 1, 0))
 	h.send(eventsClosedMsg{})
 	h.wantView("the engine stopped")
+}
+
+func TestEngineFailureShowsItsCause(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(1, 1, 0))
+	h.m.opts.EngineFailure = func() error { return errors.New("market stream: 513 symbols") }
+	h.send(eventsClosedMsg{})
+	h.wantView("the engine stopped (market stream: 513 symbols)")
 }
 
 func TestHelpBarFollowsTheFocusedPane(t *testing.T) {

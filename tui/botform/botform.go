@@ -15,6 +15,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/tui/common"
 )
@@ -64,7 +65,7 @@ const validateAfter = 250 * time.Millisecond
 func New(com *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 	f := &Screen{c: com}
 	s := f
-	c := engine.BotConfig{Strategy: "dca", Mode: engine.Paper, Symbol: args.Symbol}
+	c := engine.BotConfig{Strategy: strategy.Specs()[0].Name, Mode: engine.Paper, Symbol: args.Symbol}
 	if args.Edit != nil {
 		c, f.editing = *args.Edit, true
 		f.held, f.heldOn = args.Held, args.Edit.Symbol
@@ -85,10 +86,7 @@ func New(com *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 	if f.editing {
 		name.Input.Blur()
 	}
-	strategy := &common.FormField{Key: "strategy", Label: "Strategy", Hint: "←/→ dca: scheduled buys, grid: a range", Choices: []string{"dca", "grid"}}
-	if c.Strategy == "grid" {
-		strategy.Choice = 1
-	}
+	strat := strategyField(c.Strategy)
 	mode := &common.FormField{Key: "mode", Label: "Mode", Hint: "←/→ paper is simulated, live is real", Choices: []string{"paper", "live"}}
 	if c.Mode == engine.Live {
 		mode.Choice = 1
@@ -100,7 +98,7 @@ func New(com *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 	f.Fields = []*common.FormField{
 		name,
 		common.NewTextField(st, "symbol", "Symbol", "like BTCUSDT", c.Symbol, false, false, common.CheckSymbol),
-		strategy,
+		strat,
 		mode,
 		common.NewTextField(st, "key", "Key label", "vault key for live orders (r: keys)", c.KeyLabel, false, false, common.CheckName),
 		common.NewTextField(st, "budget", "Budget", "most quote to commit; live needs one", budget, false, true, common.CheckNonNeg),
@@ -124,7 +122,7 @@ func New(com *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 }
 
 // setStrategyFields replaces the parameter fields with the strategy's, keeping typed values.
-func (f *Screen) setStrategyFields(st *common.Styles, strategy string, params map[string]string) {
+func (f *Screen) setStrategyFields(st *common.Styles, name string, params map[string]string) {
 	keep := map[string]string{}
 	for _, fl := range f.Fields {
 		if fl.Param {
@@ -136,23 +134,27 @@ func (f *Screen) setStrategyFields(st *common.Styles, strategy string, params ma
 	}
 	base := f.Fields[:6]
 	var extra []*common.FormField
-	if strategy == "grid" {
-		extra = []*common.FormField{
-			common.NewTextField(st, "lower", "Lower price", "bottom of the grid", keep["lower"], true, false, common.CheckPositive),
-			common.NewTextField(st, "upper", "Upper price", "top of the grid", keep["upper"], true, false, common.CheckPositive),
-			common.NewTextField(st, "levels", "Levels", "number of grid lines, at least 2", keep["levels"], true, false, common.CheckCount(2)),
-			common.NewTextField(st, "quantity", "Quantity", "base quantity per level", keep["quantity"], true, false, common.CheckPositive),
-		}
-	} else {
-		extra = []*common.FormField{
-			common.NewTextField(st, "amount", "Amount", "quote spent per buy", keep["amount"], true, false, common.CheckPositive),
-			common.NewTextField(st, "interval", "Interval", "time between buys, like 4h", keep["interval"], true, false, common.CheckDuration),
-			common.NewTextField(st, "take_profit", "Take profit %", "sell all at this gain", keep["take_profit"], true, true, common.CheckPositive),
-			common.NewTextField(st, "max_buys", "Max buys", "stop after this many buys", keep["max_buys"], true, true, common.CheckCount(1)),
-			common.NewTextField(st, "dip_steps", "Dip steps %", "extra buys at drops, like 2,5,10", keep["dip_steps"], true, true, common.CheckPercents),
-		}
+	spec, _ := strategy.Lookup(name)
+	for _, p := range spec.Params {
+		extra = append(extra, common.NewTextField(st, p.Key, p.Label, p.Hint, keep[p.Key], true, p.Optional, p.Check))
 	}
 	f.Fields = append(base[:6:6], extra...)
+}
+
+// strategyField is the strategy choice, one entry per strategy spec, on current (the first
+// spec when current names none).
+func strategyField(current string) *common.FormField {
+	fl := &common.FormField{Key: "strategy", Label: "Strategy"}
+	var hints []string
+	for i, s := range strategy.Specs() {
+		fl.Choices = append(fl.Choices, s.Name)
+		hints = append(hints, s.Name+": "+s.Summary)
+		if s.Name == current {
+			fl.Choice = i
+		}
+	}
+	fl.Hint = "←/→ " + strings.Join(hints, ", ")
+	return fl
 }
 
 // config builds the bot configuration from the fields.

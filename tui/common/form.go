@@ -3,11 +3,8 @@ package common
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/govalues/decimal"
@@ -96,36 +93,6 @@ func CheckNonNeg(v string) error {
 	}
 	if d.IsNeg() {
 		return errors.New("cannot be negative")
-	}
-	return nil
-}
-
-func CheckDuration(v string) error {
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return errors.New("a duration like 30m, 4h or 24h")
-	}
-	if d < time.Second {
-		return errors.New("at least 1s")
-	}
-	return nil
-}
-
-func CheckCount(minimum int) func(string) error {
-	return func(v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < minimum {
-			return fmt.Errorf("a whole number, at least %d", minimum)
-		}
-		return nil
-	}
-}
-
-func CheckPercents(v string) error {
-	for _, p := range strings.Split(v, ",") {
-		if err := CheckPositive(strings.TrimSpace(p)); err != nil {
-			return errors.New("percents separated by commas, like 2,5,10")
-		}
 	}
 	return nil
 }

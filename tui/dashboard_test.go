@@ -260,11 +260,11 @@ func TestEngineFailureShowsItsCause(t *testing.T) {
 
 func TestHelpBarFollowsTheFocusedPane(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
-	h.wantView("enter order ticket")
+	h.wantView("enter order", "K kill switch", "r keys") // at 80 columns descriptions shorten first
 	h.keys("tab")
-	h.wantView("enter open bot", "s start", "x stop")
+	h.wantView("enter open", "s start", "x stop", "K kill switch", "r keys")
 	h.keys("tab")
-	h.wantView("c cancel order", "enter open its bot")
+	h.wantView("c cancel", "enter open", "K kill switch", "r keys")
 }
 
 func TestDetachedSessionQuitLeavesBotsRunning(t *testing.T) {
@@ -286,7 +286,7 @@ func TestEnterOnRowsWithoutABot(t *testing.T) {
 		keys []string
 		want string
 	}{
-		{"a balance", []string{"shift+tab", "shift+tab", "enter"}, "? help • q quit • tab next pane • ↑/k up • o order"},
+		{"a balance", []string{"shift+tab", "shift+tab", "enter"}, "? help • tab next pane • ↑/k up • o order"},
 		{"an engine log line", []string{"shift+tab", "enter"}, "this line belongs to no bot"},
 		{"a removed bot's line", []string{"shift+tab", "down", "enter"}, "gone-bot was removed: its lines stay in the journal"},
 	}

@@ -153,7 +153,7 @@ func (m *Model) footerLine(now time.Time) common.Line {
 			m.statusAbove = append(m.statusAbove, common.Line{S: line, W: lipgloss.Width(line)})
 		}
 	} else {
-		s = " " + m.help.ShortHelpView(m.shortHelp())
+		s = " " + common.FitHelp(m.help, m.shortHelp(), m.w-1, "?", "K", "r", "esc", "ctrl+s")
 	}
 	s = ansi.Truncate(s, m.w, "")
 	m.footer = common.Line{S: s, W: lipgloss.Width(s)}

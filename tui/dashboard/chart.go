@@ -31,7 +31,7 @@ type dashChart struct {
 
 // chartWanted reports whether the layout has room for the chart.
 func (d *Screen) chartWanted() bool {
-	return d.w >= wideAt && d.h-1 >= chartFromHeight
+	return d.w >= wideAt && d.h-2 >= chartFromHeight-1
 }
 
 // loadChartCmd fetches the selected symbol's candles when the chart is shown.

@@ -21,11 +21,14 @@ type stack struct {
 	n     int
 }
 
-// wideAt is the width from which the dashboard shows two columns and a one-line header;
-// chartFromHeight the body height from which it also charts the selected symbol.
+// wideAt is the width from which the dashboard shows two columns and the chart of the selected
+// symbol, given chartFromHeight lines under the header; oneLineHeaderAt the width from which
+// the connection's health fits on the header's line.
 const (
-	wideAt          = 140
-	chartFromHeight = 36
+	wideAt          = 100
+	chartFromHeight = 24
+	oneLineHeaderAt = 140
+	chartMinLines   = 8
 )
 
 // layoutColumns decides which columns of a table show and how wide they are for width cells
@@ -60,17 +63,13 @@ func layoutColumns(cols []column, width int, out *[maxCols]int) {
 		}
 		out[drop] = 0
 	}
-	// Still too wide: shrink from the last visible column, keeping at least 3 cells.
+	// Still too wide: text columns shrink (their text then ends in …); numbers never do, since
+	// a number cut short reads as another number.
 	for i := len(cols) - 1; i >= 0 && total() > avail; i-- {
-		if out[i] == 0 {
+		if out[i] == 0 || cols[i].right {
 			continue
 		}
-		over := total() - avail
-		if out[i]-over >= 3 {
-			out[i] -= over
-		} else {
-			out[i] = 3
-		}
+		out[i] = max(out[i]-(total()-avail), min(3, out[i]))
 	}
 	// A very narrow terminal: hide columns from the right until the rest fits.
 	for i := len(cols) - 1; i > 0 && total() > avail; i-- {
@@ -97,18 +96,8 @@ func (d *Screen) layout(w, h int) [2]stack {
 		lw := w * 3 / 5
 		st[0] = stack{x: 0, w: lw}
 		st[1] = stack{x: lw + 1, w: w - lw - 1}
-		ch := 0
-		if h >= chartFromHeight {
-			ch = min(h/3, 16)
-		}
-		d.fill(&st[0], h-ch, paneWatch, paneBots, paneOrders)
-		if ch > 0 {
-			// The chart goes under the watchlist; the panes below move down.
-			s := &st[0]
-			s.slots[3], s.slots[2], s.slots[1] = s.slots[2], s.slots[1], slot{chart: true, top: s.slots[0].h, h: ch}
-			s.slots[2].top += ch
-			s.slots[3].top += ch
-			s.n = 4
+		if !d.fillWithChart(&st[0], h) {
+			d.fill(&st[0], h, paneWatch, paneBots, paneOrders)
 		}
 		d.fill(&st[1], h, paneBalances, paneFills, paneLog)
 		return st
@@ -117,6 +106,48 @@ func (d *Screen) layout(w, h int) [2]stack {
 	d.fill(&st[0], h, paneWatch, paneBots, d.lower)
 	st[0].slots[2].tabbed = true
 	return st
+}
+
+// fillWithChart places the watchlist, the chart, the bots and the orders in h lines. The chart
+// is kept at least a third of the column; the panes then take turns for one more row each up
+// to the rows they list, and whatever is left goes to the chart, so a tall terminal shows a
+// taller chart instead of empty panes. It reports false when the column is too short.
+func (d *Screen) fillWithChart(s *stack, h int) bool {
+	if h < chartFromHeight-1 {
+		return false
+	}
+	kinds := [3]paneKind{paneWatch, paneOrders, paneBots} // turn order: prices, then orders
+	var rows, want [3]int
+	budget := h - max(chartMinLines, h/3) - 3*3 // three panes of a title, a header and a row
+	for i, k := range kinds {
+		rows[i], want[i] = 1, max(d.count(k), 1)
+	}
+	for grew := true; grew && budget > 0; {
+		grew = false
+		for i := range kinds {
+			if budget > 0 && rows[i] < want[i] {
+				rows[i]++
+				budget--
+				grew = true
+			}
+		}
+	}
+	rw, ro, rb := rows[0], rows[1], rows[2]
+	ch := h - (rw + 2) - (rb + 2) - (ro + 2)
+	if ch < chartMinLines {
+		return false
+	}
+	s.slots[0] = slot{kind: paneWatch, top: 0, h: rw + 2}
+	s.slots[1] = slot{chart: true, top: rw + 2, h: ch}
+	s.slots[2] = slot{kind: paneBots, top: rw + 2 + ch, h: rb + 2}
+	s.slots[3] = slot{kind: paneOrders, top: rw + 2 + ch + rb + 2, h: h - (rw + 2 + ch + rb + 2)}
+	s.n = 4
+	for i := 0; i < s.n; i++ {
+		if !s.slots[i].chart {
+			d.placePane(s, &s.slots[i])
+		}
+	}
+	return true
 }
 
 // fill shares h lines among three panes: the first two get what they need up to a share, the
@@ -140,22 +171,26 @@ func (d *Screen) fill(s *stack, h int, a, b, c paneKind) {
 	s.slots[2] = slot{kind: c, top: ra + rb + 4, h: h - ra - rb - 4}
 	s.n = 3
 	for i := 0; i < s.n; i++ {
-		sl := &s.slots[i]
-		p := &d.panes[sl.kind]
-		p.rows = max(sl.h-2, 0)
-		if p.layoutW != s.w {
-			layoutColumns(d.cols[sl.kind], s.w, &p.widths)
-			p.layoutW = s.w
-		}
-		if p.sel < p.top {
-			p.top = p.sel
-		}
-		if p.rows > 0 && p.sel >= p.top+p.rows {
-			p.top = p.sel - p.rows + 1
-		}
-		if n := d.count(sl.kind); p.top > 0 && p.top+p.rows > n {
-			p.top = max(n-p.rows, 0)
-		}
+		d.placePane(s, &s.slots[i])
+	}
+}
+
+// placePane sizes a pane's table for its slot and scrolls it to keep the selection in sight.
+func (d *Screen) placePane(s *stack, sl *slot) {
+	p := &d.panes[sl.kind]
+	p.rows = max(sl.h-2, 0)
+	if p.layoutW != s.w {
+		layoutColumns(d.cols[sl.kind], s.w, &p.widths)
+		p.layoutW = s.w
+	}
+	if p.sel < p.top {
+		p.top = p.sel
+	}
+	if p.rows > 0 && p.sel >= p.top+p.rows {
+		p.top = p.sel - p.rows + 1
+	}
+	if n := d.count(sl.kind); p.top > 0 && p.top+p.rows > n {
+		p.top = max(n-p.rows, 0)
 	}
 }
 
@@ -222,19 +257,29 @@ func (d *Screen) header(now time.Time, w int) int {
 	if snap.KillSwitch {
 		kill, killW = "KILL SWITCH ENGAGED", 19+common.TextWidth(st.BKill.Open)+common.TextWidth(st.BKill.Close)
 	}
-	wide := w >= wideAt
+	wide := w >= oneLineHeaderAt
 	if wide {
 		c.pad(1)
 		d.health(now, w-clockW-killW-3)
 	}
-	if c.w+killW+clockW+2 <= w {
-		c.padTo(w - killW - clockW - 1)
-		if snap.KillSwitch {
-			d.badgeText(st.BKill, kill, w)
-		} else {
-			c.seg(kill, st.PMuted, w)
+	// The clock's place is kept first; the kill switch's state takes the room left before it,
+	// in the longest words that fit, so neither pushes the other off the line.
+	if limit := w - clockW - 1; snap.KillSwitch {
+		for _, word := range [...]string{"KILL SWITCH ENGAGED", "KILL SWITCH ON", "KILLED"} {
+			bw := common.TextWidth(st.BKill.Open) + len(word) + common.TextWidth(st.BKill.Close)
+			if c.w+1+bw <= limit {
+				c.padTo(limit - bw)
+				c.on(st.BKill.P)
+				c.put(st.BKill.Open, 2)
+				c.put(word, len(word))
+				c.put(st.BKill.Close, 2)
+				c.off(st.BKill.P)
+				break
+			}
 		}
-		c.pad(1)
+	} else if c.w+1+len(kill) <= limit {
+		c.padTo(limit - len(kill))
+		c.seg(kill, st.PMuted, w)
 	}
 	if c.w+clockW <= w {
 		c.padTo(w - clockW)

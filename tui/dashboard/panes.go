@@ -228,8 +228,16 @@ func (it *colIter) text(ci int, s string, p common.Paint) {
 	}
 }
 
+// num draws the scratch number in column ci. A number wider than its column shows as … alone:
+// its first digits would read as a different number.
 func (it *colIter) num(ci int, p common.Paint) {
-	if w := it.width(ci); w > 0 {
-		it.c.cellBytes(it.c.num, w, it.cols[ci].right, p)
+	w := it.width(ci)
+	if w <= 0 {
+		return
 	}
+	if bytesWidth(it.c.num) > w {
+		it.c.cell("…", w, true, p)
+		return
+	}
+	it.c.cellBytes(it.c.num, w, it.cols[ci].right, p)
 }

@@ -110,27 +110,29 @@ func newScreen(st *common.Styles, snap *engine.Snapshot) *Screen {
 		{title: "OPEN", width: 4, right: true, prio: 1},
 		{title: "NOTE", width: 4, flex: true, prio: 3},
 	}
+	// Orders and fills give way in prio order as the terminal narrows: what they are (side,
+	// price, quantity, symbol, state, bot) stays longest, then the time.
 	d.cols[paneOrders] = []column{
-		{title: "TIME", width: 8},
-		{title: "BOT", width: 10},
+		{title: "TIME", width: 8, prio: 3},
+		{title: "BOT", width: 10, prio: 2},
 		{title: "SYMBOL", width: 8},
 		{title: "SIDE", width: 4},
-		{title: "TYPE", width: 6, prio: 3},
+		{title: "TYPE", width: 6, prio: 6},
 		{title: "PRICE", width: 11, right: true},
 		{title: "QTY", width: 10, right: true},
-		{title: "FILLED", width: 10, right: true, prio: 2},
+		{title: "FILLED", width: 10, right: true, prio: 5},
 		{title: "STATE", width: 9, flex: true},
-		{title: "MODE", width: 5, prio: 1},
+		{title: "MODE", width: 5, prio: 4},
 	}
 	d.cols[paneFills] = []column{
-		{title: "TIME", width: 8},
-		{title: "BOT", width: 10},
-		{title: "SYMBOL", width: 8},
+		{title: "TIME", width: 8, prio: 3},
+		{title: "BOT", width: 10, prio: 2},
+		{title: "SYMBOL", width: 8, prio: 1},
 		{title: "SIDE", width: 4},
 		{title: "PRICE", width: 11, right: true},
 		{title: "QTY", width: 10, right: true},
-		{title: "FEE", width: 12, right: true, flex: true, prio: 2},
-		{title: "MODE", width: 5, prio: 1},
+		{title: "FEE", width: 12, right: true, flex: true, prio: 4},
+		{title: "MODE", width: 5, prio: 5},
 	}
 	d.cols[paneBalances] = []column{
 		{title: "MODE", width: 5},

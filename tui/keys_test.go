@@ -139,8 +139,11 @@ func TestKeysChangePassphrase(t *testing.T) {
 	h.typeText("a brand new passphrase")
 	h.keys("enter")
 	h.wantView("the current passphrase is wrong (1 attempt in a row;", "1.0s)")
-	// Every field was wiped with the attempt: the focus is back on the current passphrase.
+	// The current passphrase was used up by the attempt; the new one stays typed.
 	h.wantView("› Current")
+	if v := h.View(); strings.Count(v, strings.Repeat("•", 22)) != 2 {
+		t.Fatalf("a wrong current passphrase dropped the new passphrase fields:\n%s", v)
+	}
 	h.wantView("enter next / continue", "esc cancel")
 	h.wantNotView("enter open")
 
@@ -206,5 +209,28 @@ func TestKeysBelongToTheSessionsExchange(t *testing.T) {
 	}
 	if len(h.checker.got) != 1 || h.checker.got[0] != "k" {
 		t.Fatalf("checker got %q, want the one added key", h.checker.got)
+	}
+}
+
+// TestWrongCurrentPassphraseKeepsTheNewOne: only the current passphrase is typed again after a
+// wrong one; the new passphrase and its repeat stay, and are what the vault then takes.
+func TestWrongCurrentPassphraseKeepsTheNewOne(t *testing.T) {
+	h := keysHarness(t)
+	h.keys("p")
+	h.typeText("wrong one")
+	h.keys("tab")
+	h.typeText("a brand new passphrase")
+	h.keys("tab")
+	h.typeText("a brand new passphrase")
+	h.keys("enter")
+	h.wantView("the current passphrase is wrong", "› Current")
+	if v := h.View(); strings.Count(v, strings.Repeat("•", 22)) != 2 {
+		t.Fatalf("a wrong current passphrase dropped the new passphrase fields:\n%s", v)
+	}
+	h.typeText("the right passphrase")
+	h.keys("enter", "enter", "enter")
+	h.wantView("passphrase changed")
+	if h.vault.pass != "a brand new passphrase" {
+		t.Fatalf("the vault took %q, want the kept new passphrase", h.vault.pass)
 	}
 }

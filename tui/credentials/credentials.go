@@ -223,7 +223,7 @@ func (s *Screen) updateKeys(msg tea.Msg) tea.Cmd {
 		k.busy = false
 		if msg.err != nil {
 			var wp *vault.WrongPassphraseError
-			// Every field was wiped with the attempt: start again from the first.
+			// The current passphrase was used up by the attempt; the new one is still typed.
 			k.focus = 0
 			if errors.As(msg.err, &wp) {
 				k.wizErr = fmt.Sprintf("the current passphrase is wrong (%s in a row; the next try waits %s)", common.Plural(wp.Attempts, "attempt", "attempts"), common.FmtAge(wp.Delay))
@@ -388,8 +388,9 @@ func (s *Screen) submitKeys() tea.Cmd {
 			k.focus, k.wizErr = 2, "the two new passphrases differ: type it again"
 		default:
 			k.busy, k.busyWhat = true, "re-encrypting every key with the new passphrase…"
-			old, newPass := k.old.Take(), k.new1.Take()
-			k.new2.Wipe()
+			// The new passphrase stays typed until the change succeeds: a mistyped current one
+			// should not make the user type the new one twice again.
+			old, newPass := k.old.Take(), k.new1.Copy()
 			return tea.Batch(changePassCmd(s.c.Ctx, s.c.Vault, old, newPass, s.c.KDFIterations), s.c.Host.Spin())
 		}
 	}

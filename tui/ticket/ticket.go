@@ -125,6 +125,11 @@ func (s *Screen) updateTicket(msg tea.Msg) tea.Cmd {
 // preview normalises the order with the symbol's rules: what would be sent, and the notional.
 func (s *Screen) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error) {
 	t := s
+	if s.c.Snap.KillSwitch {
+		// The engine refuses every order while it is engaged: no preview for an order that
+		// can only fail.
+		return exchange.OrderRequest{}, decimal.Zero, errors.New("the kill switch is engaged: no order can be placed until it is released (esc, then K)")
+	}
 	if t.Field("mode").Value() == "live" {
 		if why := common.NoLiveReason(s.c.Exchange); why != "" {
 			return exchange.OrderRequest{}, decimal.Zero, errors.New(why)
@@ -181,7 +186,40 @@ func (s *Screen) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error)
 	if err != nil {
 		return out, decimal.Zero, fmt.Errorf("the order value is too large: %w", err)
 	}
+	if err := s.checkFree(out, notional); err != nil {
+		return out, notional, err
+	}
 	return out, notional, nil
+}
+
+// checkFree refuses an order the account cannot pay for: a buy needs its value in the quote
+// asset free, a sell its quantity in the base asset. Balances the cockpit has not seen for the
+// mode (a live account before its first sync) are not guessed at.
+func (s *Screen) checkFree(o exchange.OrderRequest, notional decimal.Decimal) error {
+	mode := engine.Mode(s.Field("mode").Value())
+	asset, need := s.rules.Quote, notional
+	if o.Side == exchange.Sell {
+		asset, need = s.rules.Base, o.Quantity
+	}
+	known := false
+	free := decimal.Zero
+	for _, b := range s.c.Snap.Balances {
+		if b.Mode != mode {
+			continue
+		}
+		known = true
+		if b.Asset == asset {
+			free = b.Free
+		}
+	}
+	if !known || asset == "" || free.Cmp(need) >= 0 {
+		return nil
+	}
+	fmtAmount := func(d decimal.Decimal) string { return common.FmtDec(common.Qty(d)) }
+	if asset == s.rules.Quote {
+		fmtAmount = func(d decimal.Decimal) string { return common.FmtDec(common.Money(d)) }
+	}
+	return fmt.Errorf("not enough %s: this order needs %s, the %s account has %s free", asset, fmtAmount(need), mode, fmtAmount(free))
 }
 
 func (s *Screen) ticketKey(k tea.KeyMsg) tea.Cmd {

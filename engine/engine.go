@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -23,7 +24,7 @@ type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
-	j       *journal
+	j       *journal.Journal
 	reg     *Registry
 	bus     *bus
 	limiter *limiter
@@ -111,7 +112,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.ExchangeName = "sim"
 	}
 	ctx := context.Background()
-	j, err := openJournal(ctx, cfg.DB)
+	j, err := journal.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func New(cfg Config) (*Engine, error) {
 	empty := map[string][]*bot{}
 	e.routes.Store(&empty)
 
-	engaged, reason, err := j.killSwitch(ctx)
+	engaged, reason, err := j.KillSwitch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -157,21 +158,21 @@ func New(cfg Config) (*Engine, error) {
 			damaged = append(damaged, err)
 		}
 	}
-	if e.preOpen, err = j.openCounts(ctx); err != nil {
+	if e.preOpen, err = j.OpenCounts(ctx); err != nil {
 		return nil, err
 	}
 	// Snapshots open with the recent history, not an empty screen.
-	if orders, err := j.orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
+	if orders, err := j.Orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
 		e.recent.orders = newestFirst(orders)
 	} else {
 		damaged = append(damaged, err)
 	}
-	if fills, err := j.fills(ctx, "", recentMax, false); err == nil {
+	if fills, err := j.Fills(ctx, "", recentMax, false); err == nil {
 		e.recent.fills = newestFirst(fills)
 	} else {
 		damaged = append(damaged, err)
 	}
-	if log, err := j.events(ctx, "", 2*recentMax); err == nil {
+	if log, err := j.Events(ctx, "", 2*recentMax); err == nil {
 		e.recent.log = newestFirst(log)
 	} else {
 		damaged = append(damaged, err)
@@ -376,7 +377,7 @@ func (e *Engine) writeEvents() {
 	save := func(ev BotEvent) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := e.j.addEvent(ctx, ev); err != nil {
+		if err := e.j.AddEvent(ctx, ev); err != nil {
 			e.log.Error("saving bot history", "err", err)
 		}
 	}

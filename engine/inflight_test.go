@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
 	"github.com/quantdeck/quantdeck/exchange/fake"
@@ -229,9 +230,9 @@ func TestRestartWithoutRecordedSend(t *testing.T) {
 	ctx := context.Background()
 	e1, _ := r.engine(t, 0, nil)
 	now := r.clk.Now()
-	rec := &orderRec{OrderView: OrderView{Mode: Live, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
-		Price: d("61000"), Quantity: d("0.001"), Created: now, Updated: now}, KeyLabel: "k"}
-	if err := e1.j.insertIntent(ctx, rec); err != nil {
+	rec := &orderRec{Row: journal.Row{Order: OrderView{Mode: Live, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+		Price: d("61000"), Quantity: d("0.001"), Created: now, Updated: now}, KeyLabel: "k"}}
+	if err := e1.j.InsertIntent(ctx, &rec.Row); err != nil {
 		t.Fatal(err)
 	}
 	if err := e1.markSent(ctx, rec, true); err != nil {
@@ -259,7 +260,10 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`DROP TABLE order_sends; PRAGMA user_version = 3`); err != nil {
+	if err := journal.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE order_sends; UPDATE schema_versions SET version = 1 WHERE owner = 'journal'`); err != nil {
 		t.Fatal(err)
 	}
 	sent := time.Date(2026, 12, 6, 12, 0, 0, 123456789, time.UTC)
@@ -269,10 +273,10 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := store.Migrate(ctx, db); err != nil {
+	if err := journal.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	j := &journal{db: db}
+	j := journal.New(db)
 	for _, tc := range []struct {
 		id   string
 		want time.Time
@@ -281,7 +285,7 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 		{"qd-x-m-2", sent.Add(120 * time.Second).Truncate(time.Millisecond)},
 		{"qd-x-m-3", time.Time{}},
 	} {
-		got, err := j.quietAt(ctx, tc.id)
+		got, err := j.QuietAt(ctx, tc.id)
 		if err != nil || !got.Equal(tc.want) {
 			t.Errorf("%s: quiet at %s (%v), want %s", tc.id, got, err, tc.want)
 		}

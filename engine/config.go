@@ -9,6 +9,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -41,9 +42,11 @@ type Config struct {
 	// market can (the simulated market without a fixed seed): paper positions are then not
 	// revalued at new random prices on every start.
 	ResumeMarket bool
-	Now          func() time.Time
-	Logger       *slog.Logger
-	Limits       Limits
+	// Clock stamps rows and times waits and backoffs; the system clock when nil. Tests share a
+	// clock.Fake with the exchange they run against.
+	Clock  clock.Clock
+	Logger *slog.Logger
+	Limits Limits
 }
 
 // Limits are the engine-wide defaults and knobs. Zero fields take the defaults of

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -22,8 +23,7 @@ type Engine struct {
 	cfg     Config
 	lim     Limits
 	log     *slog.Logger
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
+	clk     clock.Clock
 	j       *journal.Journal
 	reg     *Registry
 	bus     *bus
@@ -102,9 +102,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Market == nil {
 		return nil, errors.New("engine: no market data source")
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -117,13 +115,12 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		cfg: cfg, lim: cfg.Limits.withDefaults(), log: cfg.Logger, now: cfg.Now,
-		j: j, reg: NewRegistry(cfg.DB, cfg.Now), bus: newBus(),
+		cfg: cfg, lim: cfg.Limits.withDefaults(), log: cfg.Logger, clk: cfg.Clock,
+		j: j, reg: NewRegistry(cfg.DB, cfg.Clock), bus: newBus(),
 		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
 		open: map[string]*orderRec{}, events: make(chan BotEvent, 1024),
 	}
-	e.sleep = sleepCtx
-	e.limiter = newLimiter(e.lim, e.now, func(ctx context.Context, d time.Duration) error { return e.sleep(ctx, d) })
+	e.limiter = newLimiter(e.lim, e.clk)
 	if err := e.loadWatchlist(ctx); err != nil {
 		return nil, err
 	}
@@ -214,19 +211,11 @@ func stoppedOr(s BotState) BotState {
 	return BotStopped
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// now is the engine's clock's time.
+func (e *Engine) now() time.Time { return e.clk.Now() }
+
+// sleep waits on the engine's clock.
+func (e *Engine) sleep(ctx context.Context, d time.Duration) error { return e.clk.Sleep(ctx, d) }
 
 // Close stops every bot worker and background goroutine without touching the bots' desired
 // state. Run calls it on its way out; call it directly only when Run was never called.

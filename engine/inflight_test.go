@@ -57,12 +57,10 @@ func (r *inflightRig) engine(t testing.TB, recvWindow time.Duration, wrap func(e
 	}
 	e, err := New(Config{DB: r.db, Market: c, ExchangeName: "binance", Symbols: []string{"BTCUSDT"},
 		Live:  func(string) (exchange.Trader, error) { return tr, nil },
-		KeyOK: func(context.Context, string) error { return nil }, Now: r.clk.Now})
+		KeyOK: func(context.Context, string) error { return nil }, Clock: r.clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sleep = r.clk.Sleep
-	e.limiter = newLimiter(e.lim, e.now, func(ctx context.Context, d time.Duration) error { return e.sleep(ctx, d) })
 	t.Cleanup(func() { e.Close() })
 	return e, c
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -20,16 +21,13 @@ import (
 type Registry struct {
 	db  *sql.DB
 	j   *journal.Journal
-	now func() time.Time
+	clk clock.Clock
 }
 
-// NewRegistry returns a registry over a store; now may be nil (time.Now). The journal's
+// NewRegistry returns a registry over a store; clk may be nil (the system clock). The journal's
 // tables are brought up to date by the first call that needs them.
-func NewRegistry(db *sql.DB, now func() time.Time) *Registry {
-	if now == nil {
-		now = time.Now
-	}
-	return &Registry{db: db, j: journal.New(db), now: now}
+func NewRegistry(db *sql.DB, clk clock.Clock) *Registry {
+	return &Registry{db: db, j: journal.New(db), clk: clock.Or(clk)}
 }
 
 // ready brings the journal's tables up to date: a command may be the first to use a new
@@ -107,7 +105,7 @@ func (r *Registry) Add(ctx context.Context, cfg BotConfig, rules exchange.Rules)
 	if past > 0 {
 		return fmt.Errorf("adding bot %s: %w: a removed bot of that name left %d orders in the journal; pick another name", cfg.Name, ErrBotExists, past)
 	}
-	if err := r.j.InsertBot(ctx, toJournal(cfg), r.now()); err != nil {
+	if err := r.j.InsertBot(ctx, toJournal(cfg), r.clk.Now()); err != nil {
 		if errors.Is(err, ErrBotExists) {
 			return fmt.Errorf("adding bot %s: %w: pick another name or remove the old bot", cfg.Name, ErrBotExists)
 		}
@@ -140,7 +138,7 @@ func (r *Registry) Update(ctx context.Context, cfg BotConfig, rules exchange.Rul
 			return fmt.Errorf("updating bot %s: %w: its symbol and strategy cannot change once it has placed orders; add a new bot instead", cfg.Name, ErrInvalidBot)
 		}
 	}
-	if err := r.j.UpdateBot(ctx, toJournal(cfg), r.now()); err != nil {
+	if err := r.j.UpdateBot(ctx, toJournal(cfg), r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
 	}
 	return nil
@@ -209,7 +207,7 @@ func (r *Registry) SetDesired(ctx context.Context, name string, running bool) er
 		desired = BotRunning
 	}
 	// Starting a paused bot is the user's answer to the pause: the next engine runs it.
-	if err := r.j.SetBotDesired(ctx, name, string(desired), r.now()); err != nil {
+	if err := r.j.SetBotDesired(ctx, name, string(desired), r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", name, err)
 	}
 	return nil
@@ -217,7 +215,7 @@ func (r *Registry) SetDesired(ctx context.Context, name string, running bool) er
 
 // setState records a bot's actual state and the reason for it.
 func (r *Registry) setState(ctx context.Context, name string, desired, state BotState, reason string, started time.Time) error {
-	if err := r.j.SetBotState(ctx, name, string(desired), string(state), reason, started, r.now()); err != nil {
+	if err := r.j.SetBotState(ctx, name, string(desired), string(state), reason, started, r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", name, err)
 	}
 	return nil
@@ -227,7 +225,7 @@ func (r *Registry) setState(ctx context.Context, name string, desired, state Bot
 // is no longer recorded as running: a stop or the kill switch, saved while the pause waited
 // for the bot's order in flight, wins over it.
 func (r *Registry) setPaused(ctx context.Context, name, reason string) error {
-	if err := r.j.SetBotPaused(ctx, name, reason, r.now()); err != nil {
+	if err := r.j.SetBotPaused(ctx, name, reason, r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", name, err)
 	}
 	return nil

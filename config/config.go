@@ -45,6 +45,7 @@ var known = map[string]bool{
 	EnvVaultPassphrase: true, EnvNewVaultPassphrase: true, EnvKDFIterations: true,
 	EnvAPIAddr: true, EnvAPIToken: true, EnvAPIAllowRemote: true, EnvSSHAddr: true, EnvSSH: true,
 	EnvSimSeed: true, EnvSimSpeed: true, EnvPaperBalance: true, EnvPaperFee: true,
+	EnvAI: true, EnvAIModel: true, EnvAIBaseURL: true, EnvAIDailyTokens: true, EnvAIKey: true,
 }
 
 // Exchanges QuantDeck can connect to.
@@ -71,6 +72,7 @@ type Settings struct {
 	SimSpeed       float64 // ticks per second multiplier for the simulated market; 1 is real time
 	PaperBalance   string  // starting quote balance for paper accounts, decimal text
 	PaperFee       string  // paper fee rate, decimal text (0.001 = 0.1%)
+	AI             AISettings
 }
 
 // Source is where settings come from: the environment and an optional .env file.
@@ -216,6 +218,11 @@ func (s *Source) Load() (Settings, []string, error) {
 		// No seed set: a new market each start. Set one to replay the same prices.
 		st.SimSeed = time.Now().UnixNano()
 	}
+	ai, err := s.loadAI()
+	if err != nil {
+		return st, warnings, err
+	}
+	st.AI = ai
 	for _, a := range []struct{ name, addr string }{{EnvAPIAddr, st.APIAddr}, {EnvSSHAddr, st.SSHAddr}} {
 		host, _, err := net.SplitHostPort(a.addr)
 		if err != nil {

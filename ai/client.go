@@ -113,6 +113,9 @@ func (c *Client) Model() string { return c.cfg.Model }
 // Endpoint is where requests go, without any user information a base URL might hold.
 func (c *Client) Endpoint() string { return endpoint(c.cfg.BaseURL) }
 
+// EndpointFor is the Messages API address for a base URL, without user information.
+func EndpointFor(base string) string { return endpoint(base) }
+
 func endpoint(base string) string {
 	u, err := url.Parse(base)
 	if err != nil {

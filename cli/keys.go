@@ -50,8 +50,9 @@ const keysUsage = `Usage: quantdeck keys <command> [flags]
 
 Exchange API keys, encrypted in the vault.
 
-  add     --label L [--exchange sim|binance|binance-testnet] [--yes]
-          store a new key; the first one creates the vault
+  add     --label L [--exchange sim|binance|binance-testnet|anthropic] [--yes]
+          store a new key; the first one creates the vault (anthropic: the
+          API key of the optional Claude enrichment, one line, no secret)
   list    show the stored keys and their versions (never a secret)
   rotate  --label L [--yes]
           store a new version of a key and retire the old one
@@ -194,7 +195,7 @@ func (k *keyTool) findActive(ctx context.Context, label string) (vault.Credentia
 func (k *keyTool) add(ctx context.Context, args []string) error {
 	fs := k.flags("keys add", "keys add --label L [--exchange EXCHANGE] [--yes]")
 	label := fs.String("label", "", "a short name for the key (letters, digits, . _ -)")
-	exch := fs.String("exchange", "", "sim, binance or binance-testnet (default: QUANTDECK_EXCHANGE, else sim)")
+	exch := fs.String("exchange", "", "sim, binance, binance-testnet, or anthropic for the Claude key (default: QUANTDECK_EXCHANGE, else sim)")
 	yes := fs.Bool("yes", false, "store it even when the exchange cannot report its permissions")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -216,6 +217,9 @@ func (k *keyTool) add(ctx context.Context, args []string) error {
 	exchangeName := strings.ToLower(*exch)
 	if exchangeName == "" {
 		exchangeName = k.st.Exchange
+	}
+	if vault.IsService(exchangeName) {
+		return k.addServiceKey(ctx, *label, exchangeName)
 	}
 	if !slices.Contains(config.Exchanges, exchangeName) {
 		return fmt.Errorf("keys add: unknown exchange %q: use one of %s", exchangeName, strings.Join(config.Exchanges, ", "))
@@ -289,6 +293,9 @@ func (k *keyTool) rotate(ctx context.Context, args []string) error {
 	cur, _, err := k.findActive(ctx, *label)
 	if err != nil {
 		return fmt.Errorf("keys rotate: %w", err)
+	}
+	if vault.IsService(cur.Exchange) {
+		return k.rotateServiceKey(ctx, cur)
 	}
 	if _, err := k.checkerFor(k.st, cur.Exchange); err != nil {
 		return fmt.Errorf("keys rotate: %w", err)

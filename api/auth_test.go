@@ -16,8 +16,8 @@ import (
 func TestEveryRouteNeedsToken(t *testing.T) {
 	ts := startServer(t, nil)
 	routes := ts.srv.Routes()
-	if len(routes) != 11 {
-		t.Fatalf("Routes() has %d entries, want the 11 of DESIGN.md's table", len(routes))
+	if len(routes) != 12 {
+		t.Fatalf("Routes() has %d entries, want the 11 of DESIGN.md's table and /v1/strategies", len(routes))
 	}
 	bad := []struct {
 		name string
@@ -81,7 +81,7 @@ func TestRoutesMatchDesign(t *testing.T) {
 	want := []string{
 		"GET /v1/status", "GET /v1/bots", "GET /v1/bots/{name}", "POST /v1/bots/{name}/start",
 		"POST /v1/bots/{name}/stop", "GET /v1/orders", "GET /v1/balances", "GET /v1/prices",
-		"POST /v1/killswitch", "DELETE /v1/killswitch", "GET /metrics",
+		"GET /v1/strategies", "POST /v1/killswitch", "DELETE /v1/killswitch", "GET /metrics",
 	}
 	got := map[string]bool{}
 	for _, r := range srv.Routes() {

@@ -14,6 +14,7 @@
 //	GET    /v1/orders               journal rows; ?bot=NAME&open=true&limit=N (1..1000, default 100)
 //	GET    /v1/balances             balances per mode and asset
 //	GET    /v1/prices               latest price per watched symbol
+//	GET    /v1/strategies           the strategies and their parameters (forms build from it)
 //	POST   /v1/killswitch           engage: stop every bot, cancel every open order; body {"reason": "..."} optional
 //	DELETE /v1/killswitch           release
 //	GET    /metrics                 Prometheus text format

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -206,6 +208,29 @@ func TestBalancesAndPrices(t *testing.T) {
 	code, _, body = ts.do(t, "GET", "/v1/prices", "")
 	if code != 200 || !strings.Contains(body, `"symbol":"BTCUSDT"`) || !strings.Contains(body, `"last":"64010.5"`) {
 		t.Errorf("prices: %d %s", code, body)
+	}
+}
+
+// The strategy specs reach API clients whole: every strategy with every parameter's key,
+// kind and optional mark, so a client can build the same form as the cockpit.
+func TestStrategiesFromSpecs(t *testing.T) {
+	ts := startServer(t, nil)
+	code, _, body := ts.do(t, "GET", "/v1/strategies", "")
+	if code != 200 {
+		t.Fatalf("strategies: %d %s", code, body)
+	}
+	var got []strategy.Spec
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("strategies body %s: %v", body, err)
+	}
+	want := strategy.Specs()
+	if len(got) != len(want) {
+		t.Fatalf("%d strategies, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Name != want[i].Name || !reflect.DeepEqual(got[i].Params, want[i].Params) {
+			t.Errorf("strategy %d = %+v, want %+v", i, got[i], want[i])
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/engine/strategy"
 )
 
 // Route is one entry of the router: the method and ServeMux path pattern it answers.
@@ -42,6 +43,7 @@ func (s *Server) publicRoutes() []Route {
 		{"GET", "/v1/orders", "orders from the journal (?bot=NAME&open=true&limit=N)", http.HandlerFunc(s.orders)},
 		{"GET", "/v1/balances", "balances", http.HandlerFunc(s.balances)},
 		{"GET", "/v1/prices", "latest price per watched symbol", http.HandlerFunc(s.prices)},
+		{"GET", "/v1/strategies", "the strategies and their parameters (key, label, hint, kind, optional, checks)", http.HandlerFunc(s.strategies)},
 		{"POST", "/v1/killswitch", "engage the kill switch: stop all bots, cancel all orders", http.HandlerFunc(s.engageKill)},
 		{"DELETE", "/v1/killswitch", "release the kill switch", http.HandlerFunc(s.releaseKill)},
 		{"GET", "/metrics", "Prometheus metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})},
@@ -261,6 +263,12 @@ func (s *Server) engineError(w http.ResponseWriter, err error) {
 		s.log.Warn("api: engine call failed", "status", code, "err", err.Error())
 	}
 	writeError(w, code, msg)
+}
+
+// strategies serves the strategy specs, so a client builds its bot form from the same
+// description as the cockpit and the command line.
+func (s *Server) strategies(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, strategy.Specs())
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -21,21 +21,19 @@ import (
 	"github.com/quantdeck/quantdeck/vault"
 )
 
-const botsUsage = `Usage: quantdeck bots <command> [flags]
+// botsUsage is the bots command's usage, its strategy parts built from the strategy specs.
+func botsUsage() string {
+	return `Usage: quantdeck bots <command> [flags]
 
-  add     --name NAME --symbol BTCUSDT --strategy dca|grid [--set PARAM=VALUE]...
+  add     --name NAME --symbol BTCUSDT --strategy ` + strategyChoice("|") + ` [--set PARAM=VALUE]...
           [--budget 500] [--max-order-value Q] [--max-open-orders N] [--daily-loss-limit Q]
           [--live --key LABEL]
   list    [--json]
-  start   NAME
-  stop    NAME
+  start   [--json] NAME
+  stop    [--json] NAME
   remove  NAME
 
-Strategy parameters (--set, repeatable):
-  dca:   amount (quote per buy), interval (like 1h), take_profit (percent, optional),
-         max_buys (optional), dip_steps (optional, comma-separated percents)
-  grid:  lower, upper, levels, quantity (base per level)
-
+` + strategyParamsUsage() + `
 A bot that loses its --daily-loss-limit in a UTC day (realized, plus the move of the position it
 holds since the day began) pauses and cancels its orders; it starts again at 00:00 UTC.
 Started by hand the same day, it pauses again unless its limit was raised.
@@ -43,6 +41,7 @@ Bots trade on paper unless --live is given with the label of a stored, permissio
 When QuantDeck already runs on this data (the cockpit or serve), start and stop go to it;
 otherwise they record what the next start of the engine does.
 `
+}
 
 // botTool runs the bots commands; tests replace its hooks.
 type botTool struct {
@@ -66,12 +65,12 @@ func cmdBots(ctx context.Context, env *Env, args []string) error {
 
 func (bt *botTool) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(bt.env.Stderr, botsUsage)
+		fmt.Fprint(bt.env.Stderr, botsUsage())
 		return fmt.Errorf("%w: bots needs a command: add, list, start, stop or remove", ErrUsage)
 	}
 	switch args[0] {
 	case "-h", "--help", "-help", "help":
-		fmt.Fprint(bt.env.Stdout, botsUsage)
+		fmt.Fprint(bt.env.Stdout, botsUsage())
 		return nil
 	case "add":
 		return bt.add(ctx, args[1:])
@@ -82,7 +81,7 @@ func (bt *botTool) run(ctx context.Context, args []string) error {
 	case "remove":
 		return bt.remove(ctx, args[1:])
 	}
-	fmt.Fprint(bt.env.Stderr, botsUsage)
+	fmt.Fprint(bt.env.Stderr, botsUsage())
 	return fmt.Errorf("%w: unknown bots command %q", ErrUsage, args[0])
 }
 
@@ -136,14 +135,14 @@ func (f *decFlag) Set(v string) error {
 }
 
 func (bt *botTool) add(ctx context.Context, args []string) error {
-	fs := bt.flags("add", botsUsage)
+	fs := bt.flags("add", botsUsage())
 	var cfg engine.BotConfig
 	params := setFlags{}
 	var budget, maxOrder, dayLoss decFlag
 	var live bool
 	fs.StringVar(&cfg.Name, "name", "", "bot name (letters, digits, - and _)")
 	fs.StringVar(&cfg.Symbol, "symbol", "", "symbol, like BTCUSDT")
-	fs.StringVar(&cfg.Strategy, "strategy", "", "dca or grid")
+	fs.StringVar(&cfg.Strategy, "strategy", "", strategyChoice(" or "))
 	fs.Var(params, "set", "strategy parameter PARAM=VALUE (repeatable)")
 	fs.Var(&budget, "budget", "most quote currency the bot may commit")
 	fs.Var(&maxOrder, "max-order-value", "largest order value in quote currency")
@@ -249,7 +248,7 @@ func exchangeRules(ctx context.Context, st config.Settings, symbol string) (exch
 }
 
 func (bt *botTool) oneName(cmd string, args []string) (string, error) {
-	fs := bt.flags(cmd, botsUsage)
+	fs := bt.flags(cmd, botsUsage())
 	if err := parseFlags(fs, args); err != nil {
 		return "", err
 	}
@@ -259,21 +258,44 @@ func (bt *botTool) oneName(cmd string, args []string) (string, error) {
 	return fs.Arg(0), nil
 }
 
+// startStopJSON is the answer of `bots start|stop --json`.
+type startStopJSON struct {
+	Name string `json:"name"`
+	// Desired is what the bot was asked to be: "running" or "stopped".
+	Desired string `json:"desired"`
+	// AppliedBy is "engine" when the running QuantDeck did it now, "next_start" when it was
+	// recorded for the next start of the engine.
+	AppliedBy string `json:"applied_by"`
+}
+
 func (bt *botTool) startStop(ctx context.Context, cmd string, args []string) error {
-	name, err := bt.oneName(cmd, args)
-	if err != nil {
+	fs := bt.flags(cmd, botsUsage())
+	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: bots %s takes one bot name", ErrUsage, cmd)
+	}
+	name := fs.Arg(0)
 	st, err := loadSettings(bt.env)
 	if err != nil {
 		return err
 	}
 	start := cmd == "start"
+	res := startStopJSON{Name: name, Desired: string(engine.BotStopped)}
+	if start {
+		res.Desired = string(engine.BotRunning)
+	}
 	l, err := bt.lock(st.Home)
 	if errors.Is(err, instance.ErrRunning) {
 		// An engine runs on this data: it must do this itself, never behind its back.
 		if err := bt.viaEngine(ctx, st.Home, name, start); err != nil {
 			return fmt.Errorf("bots %s: %w", cmd, err)
+		}
+		res.AppliedBy = "engine"
+		if *asJSON {
+			return writeIndentedJSON(bt.env.Stdout, res)
 		}
 		done := "stopped"
 		if start {
@@ -294,12 +316,23 @@ func (bt *botTool) startStop(ctx context.Context, cmd string, args []string) err
 	if err := engine.NewRegistry(db, nil).SetDesired(ctx, name, start); err != nil {
 		return fmt.Errorf("bots %s: %w", cmd, err)
 	}
-	if start {
+	res.AppliedBy = "next_start"
+	switch {
+	case *asJSON:
+		return writeIndentedJSON(bt.env.Stdout, res)
+	case start:
 		fmt.Fprintf(bt.env.Stdout, "Bot %s will run: it starts when QuantDeck next runs (the cockpit or `quantdeck serve`).\n", name)
-	} else {
+	default:
 		fmt.Fprintf(bt.env.Stdout, "Bot %s is stopped; any open orders it has are cancelled when QuantDeck next runs.\n", name)
 	}
 	return nil
+}
+
+// writeIndentedJSON prints v as indented JSON.
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // startStopViaRunningEngine asks the QuantDeck process that holds the data directory to start
@@ -374,7 +407,7 @@ type botJSON struct {
 }
 
 func (bt *botTool) list(ctx context.Context, args []string) error {
-	fs := bt.flags("list", botsUsage)
+	fs := bt.flags("list", botsUsage())
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -414,9 +447,7 @@ func (bt *botTool) list(ctx context.Context, args []string) error {
 				AvgEntry: b.AvgEntry.String(), RealizedPnL: b.RealizedPnL.String(), Spent: b.Spent.String(),
 				OpenOrders: b.OpenOrders, Buys: b.Buys, Sells: b.Sells})
 		}
-		enc := json.NewEncoder(bt.env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeIndentedJSON(bt.env.Stdout, out)
 	}
 	if len(bots) == 0 {
 		fmt.Fprintln(bt.env.Stdout, "No bots yet. Add one with `quantdeck bots add` (see `quantdeck bots -h`).")

@@ -236,3 +236,64 @@ func listJSON(t *testing.T, h *botsHarness) []botJSON {
 	}
 	return bots
 }
+
+// TestBotsStartStopJSON checks `bots start|stop --json` on both paths: recorded for the next
+// start, and done by a running engine.
+func TestBotsStartStopJSON(t *testing.T) {
+	h := newBotsHarness(t)
+	if err := h.run("add", "--name", "d1", "--symbol", "BTCUSDT", "--strategy", "dca", "--set", "amount=25", "--set", "interval=1h"); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		locked bool
+		args   []string
+		want   startStopJSON
+	}{
+		{false, []string{"start", "--json", "d1"}, startStopJSON{Name: "d1", Desired: "running", AppliedBy: "next_start"}},
+		{false, []string{"stop", "--json", "d1"}, startStopJSON{Name: "d1", Desired: "stopped", AppliedBy: "next_start"}},
+		{true, []string{"start", "--json", "d1"}, startStopJSON{Name: "d1", Desired: "running", AppliedBy: "engine"}},
+		{true, []string{"stop", "--json", "d1"}, startStopJSON{Name: "d1", Desired: "stopped", AppliedBy: "engine"}},
+	}
+	for _, c := range cases {
+		h.locked = c.locked
+		if err := h.run(c.args...); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		var got startStopJSON
+		dec := json.NewDecoder(bytes.NewReader(h.out.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("%v: output %q is not the JSON answer: %v", c.args, h.out.String(), err)
+		}
+		if got != c.want {
+			t.Errorf("%v (engine running: %v) = %+v, want %+v", c.args, c.locked, got, c.want)
+		}
+	}
+	h.locked = false
+	if err := h.run("start", "--json", "ghost"); !errors.Is(err, engine.ErrNoBot) || h.out.Len() != 0 {
+		t.Fatalf("start --json of an unknown bot: err = %v, stdout %q", err, h.out.String())
+	}
+}
+
+func TestVersionHelp(t *testing.T) {
+	cases := []struct {
+		args     []string
+		code     int
+		inStdout string
+	}{
+		{[]string{"version"}, 0, "quantdeck " + Version},
+		{[]string{"version", "-h"}, 0, "Usage: quantdeck version"},
+		{[]string{"version", "--help"}, 0, "Usage: quantdeck version"},
+		{[]string{"version", "extra"}, 2, ""},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+		if code := Run(context.Background(), env, c.args); code != c.code || !strings.Contains(out.String(), c.inStdout) {
+			t.Errorf("%v: exit %d stdout %q, want exit %d and %q", c.args, code, out.String(), c.code, c.inStdout)
+		}
+		if c.code == 0 && c.args[len(c.args)-1] != "version" && strings.Contains(out.String(), "quantdeck "+Version+"\n") {
+			t.Errorf("%v printed the version instead of help", c.args)
+		}
+	}
+}

@@ -112,6 +112,7 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 		Version:       Version,
 		KDFIterations: st.KDFIterations,
 		OnUnlock:      rt.resume,
+		EngineFailure: rt.engineFailure,
 		Now:           time.Now,
 		Context:       ctx,
 	})
@@ -120,6 +121,9 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	_, runErr := p.Run()
 	running := runningBots(rt.Engine.Snapshot())
 	switch {
+	case rt.engineFailure() != nil:
+		// Shown in the cockpit already; said again on the terminal it leaves behind.
+		return fmt.Errorf("cockpit: the engine stopped: %w", rt.engineFailure())
 	case ctx.Err() != nil:
 		rt.Log.Info("cockpit: stopped by a signal", "running_bots", running)
 		return nil

@@ -101,7 +101,18 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "`quantdeck serve --ssh`, so a dropped connection does not stop your bots.")
 }
 
-func cmdVersion(_ context.Context, env *Env, _ []string) error {
+func cmdVersion(_ context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(env.Stdout, "Usage: quantdeck version\n\nPrints the version of this QuantDeck binary.\n")
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: version takes no arguments", ErrUsage)
+	}
 	fmt.Fprintln(env.Stdout, "quantdeck", Version)
 	return nil
 }

@@ -155,6 +155,11 @@ func (l *serveLog) warn(msg string, args ...any) {
 	l.term.Warn(msg, args...)
 }
 
+func (l *serveLog) error(msg string, args ...any) {
+	l.file.Error(msg, args...)
+	l.term.Error(msg, args...)
+}
+
 // tokenBytes is the entropy of a token from `quantdeck token` (256 bits).
 const tokenBytes = 32
 

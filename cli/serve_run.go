@@ -60,7 +60,11 @@ func unlockAndResume(ctx context.Context, rt *runtime, pass vault.Secret, out *s
 	case pass != nil:
 		out.warn("serve: no vault yet; the passphrase is not used", "hint", "add a key with `quantdeck keys add` to create one")
 	}
-	if err := rt.resume(ctx); err != nil {
+	err = rt.resume(ctx)
+	if f := rt.engineFailure(); f != nil {
+		return engineStopped(f, out)
+	}
+	if err != nil {
 		// Some journal rows could not be reconciled yet; the engine keeps the affected bots
 		// stopped and retries on the next Resume. Serving still makes sense.
 		out.warn("serve: resuming bots", "err", err.Error())
@@ -68,6 +72,15 @@ func unlockAndResume(ctx context.Context, rt *runtime, pass vault.Secret, out *s
 		out.info("serve: bots resumed")
 	}
 	return nil
+}
+
+// engineStopped reports an engine that stopped on its own and returns the error serve exits
+// with: a service whose engine is gone must not go on answering as if it traded, and a non-zero
+// exit lets systemd (Restart=on-failure) start it again.
+func engineStopped(cause error, out *serveLog) error {
+	out.error("serve: the engine stopped", "err", cause.Error(),
+		"effect", "no prices and no orders; serve exits so its supervisor can start it again")
+	return fmt.Errorf("serve: the engine stopped: %w", cause)
 }
 
 // runServers runs the control socket, the API (when a token is set) and the SSH cockpit (with
@@ -93,6 +106,17 @@ func runServers(ctx context.Context, env *Env, rt *runtime, st config.Settings, 
 	if withSSH {
 		g.run("ssh", func(ctx context.Context) error { return startSSH(ctx, rt, st) })
 	}
+	g.run("engine", func(ctx context.Context) error {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-rt.engineStopped():
+			if f := rt.engineFailure(); f != nil {
+				return engineStopped(f, out)
+			}
+			return nil
+		}
+	})
 	<-g.ctx.Done()
 	out.info("serve: shutting down")
 	return g.wait()

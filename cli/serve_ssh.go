@@ -44,6 +44,7 @@ func newSSHServer(rt *runtime, st config.Settings, log *slog.Logger) (*sshd.Serv
 				Version:       Version,
 				KDFIterations: st.KDFIterations,
 				OnUnlock:      resume.afterUnlock,
+				EngineFailure: rt.engineFailure,
 				Now:           time.Now,
 				Context:       ctx,
 				Detached:      true,

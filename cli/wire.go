@@ -37,7 +37,8 @@ type runtime struct {
 	logCloser io.Closer
 	runCtx    context.Context // lives until Close: the engine and the live order streams
 	cancel    context.CancelFunc
-	done      chan error
+	done      chan struct{} // closed when the engine's Run returns; runErr is set by then
+	runErr    error
 
 	resumeMu   sync.Mutex
 	retrying   bool          // a background resume is under way
@@ -65,6 +66,8 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 	rt := &runtime{Settings: st, Log: log, logCloser: logCloser, limits: binance.NewLimits()}
 	defer func() {
 		if err != nil {
+			// The terminal gets the error from the caller; the log keeps it for later.
+			log.Error("start refused", "err", err.Error())
 			rt.Close()
 		}
 	}()
@@ -76,6 +79,9 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 
 	mkt, err := rt.newMarket()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkWatchlist(ctx, mkt, st, log); err != nil {
 		return nil, err
 	}
 	rt.Checker = rt.newChecker()
@@ -119,9 +125,33 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	rt.runCtx, rt.cancel = runCtx, cancel
-	rt.done = make(chan error, 1)
-	go func() { rt.done <- rt.Engine.Run(runCtx) }()
+	rt.done = make(chan struct{})
+	go func() {
+		defer close(rt.done)
+		rt.runErr = rt.Engine.Run(runCtx)
+	}()
 	return rt, nil
+}
+
+// engineStopped is closed when the engine stops, on its own or at Close.
+func (rt *runtime) engineStopped() <-chan struct{} { return rt.done }
+
+// engineFailure says why the engine stopped while the runtime was still open; nil while it
+// runs. A stop without an error of its own (the engine closed under it) is a failure too:
+// nothing trades any more.
+func (rt *runtime) engineFailure() error {
+	select {
+	case <-rt.done:
+	default:
+		return nil
+	}
+	if rt.runCtx.Err() != nil {
+		return nil // Close stopped it
+	}
+	if rt.runErr != nil {
+		return rt.runErr
+	}
+	return errors.New("the engine stopped without an error")
 }
 
 func (rt *runtime) newMarket() (market, error) {
@@ -205,11 +235,9 @@ func (rt *runtime) Close() error {
 	var errs []error
 	if rt.cancel != nil {
 		rt.cancel()
+		// A failure of the engine's own was reported when it happened (engineFailure).
 		select {
-		case err := <-rt.done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				errs = append(errs, err)
-			}
+		case <-rt.done:
 		case <-time.After(15 * time.Second):
 			errs = append(errs, errors.New("engine did not stop within 15 s"))
 		}

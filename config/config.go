@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/joho/godotenv"
 )
 
 // Setting names (the public interface; see DESIGN.md).
@@ -106,9 +104,9 @@ func (s *Source) Load() (Settings, []string, error) {
 		if fi.Mode().Perm()&0o077 != 0 {
 			warnings = append(warnings, fmt.Sprintf("%s is readable by other users (mode %04o): run `chmod 600 %s`", path, fi.Mode().Perm(), path))
 		}
-		m, err := godotenv.Read(path)
+		m, err := readDotenv(path)
 		if err != nil {
-			return Settings{}, warnings, fmt.Errorf("config: reading %s: %w", path, err)
+			return Settings{}, warnings, err
 		}
 		s.dotenv = m
 		for k := range m {

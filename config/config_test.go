@@ -1,11 +1,14 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/joho/godotenv"
 )
 
 // testSource is a Source over a map environment and, when dotenv is not "", a .env file
@@ -196,29 +199,52 @@ func TestIsLoopback(t *testing.T) {
 	}
 }
 
-// .env is outside input: whatever it holds, Load returns settings or an error, never panics,
-// and a passphrase in it never shows up in warnings or errors.
+// .env is outside input: whatever it holds, Load returns settings or an error, never panics, and
+// no value from it shows up in an error about the file's syntax, nor a passphrase or token in any
+// warning or error.
 func FuzzLoadDotenv(f *testing.F) {
 	for _, s := range []string{
 		"QUANTDECK_EXCHANGE=binance\n", "export QUANTDECK_SYMBOLS='BTCUSDT,ETHUSDT'\n", "# c\n\nA=\"b\\nc\"\n",
 		"QUANTDECK_VAULT_PASSPHRASE=hunter2hunter2\nQUANTDECK_TYPO=1\n", "=\n", "QUANTDECK_KDF_ITERATIONS=1e9\n",
+		"QUANTDECK_VAULT_PASSPHRASE=\"hunter2hunter2\n", "QUANTDECK_API_TOKEN='s3cr3t-t0ken\nB=1\n",
+		"hunter2hunter2\nA=1\n", "A=1\nPASS WORD=x\n",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, dotenv string) {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(dotenv), 0o600); err != nil {
+		path := filepath.Join(dir, ".env")
+		if err := os.WriteFile(path, []byte(dotenv), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		src := &Source{Getenv: func(string) string { return "" }, Dir: dir}
 		_, warnings, err := src.Load()
+		text := strings.Join(warnings, "\n")
+		if err != nil {
+			text += "\n" + err.Error()
+		}
+		if _, perr := godotenv.UnmarshalBytes([]byte(dotenv)); perr != nil {
+			// A syntax error is built from the path, a line number, a public setting name and
+			// fixed text; nothing the file assigns may appear in it.
+			var de *DotenvError
+			if !errors.As(err, &de) {
+				t.Fatalf("a .env that does not parse gave %v, want a DotenvError", err)
+			}
+			allowed := path + " " + strings.Join(keys(known), " ") + " " + dotenvBadName + dotenvUnterminated + dotenvUnknown +
+				(&DotenvError{Path: path, Line: 1, Setting: EnvHome}).Error()
+			for _, s := range secretFragments(dotenv, allowed) {
+				if strings.Contains(text, s) {
+					t.Fatalf("the error about the file's syntax %q repeats %q from it", text, s)
+				}
+			}
+			if de.Setting != "" && !known[de.Setting] {
+				t.Fatalf("error names %q, not a QuantDeck setting", de.Setting)
+			}
+			return
+		}
 		pass, ok := src.TakePassphrase(EnvVaultPassphrase)
 		if !ok || len(pass) < 4 {
 			return
-		}
-		text := strings.Join(warnings, "\n")
-		if err != nil {
-			text += err.Error()
 		}
 		// Only a passphrase that appears once in the file and not in the path can be traced.
 		distinct := strings.Count(dotenv, string(pass)) == 1 && !strings.Contains(dir, string(pass))
@@ -226,6 +252,14 @@ func FuzzLoadDotenv(f *testing.F) {
 			t.Fatalf("passphrase %q shows in %q", pass, text)
 		}
 	})
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func TestSSHSettings(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -78,7 +79,7 @@ func (e *Engine) tickBot(b *bot, t exchange.Tick, now time.Time) {
 	if b.state != BotRunning {
 		return
 	}
-	if p := refPrice(t); p.IsPos() {
+	if p := strategy.RefPrice(t); p.IsPos() {
 		b.last = p
 	}
 	if limit := b.cfg.DailyLossLimit; limit.IsPos() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -55,9 +56,12 @@ type Limits struct {
 	PollInterval time.Duration
 	// CallTimeout bounds one exchange call.
 	CallTimeout time.Duration
-	// InFlightWindow is how long after a request was sent an exchange's "unknown order" is
-	// not yet trusted: a delayed request could still arrive. Binance refuses requests older
-	// than its receive window (5 s by default), so the default is twice that.
+	// InFlightWindow serves only traders that do not report their signed sends
+	// (exchange.SendReporter): how long after the call returned (or, after a crash, its
+	// deadline) an exchange's "unknown order" is not yet trusted, since the request could
+	// have been signed at any moment of the call. Binance refuses requests older than its
+	// receive window (5 s by default), so the default is twice that. The Binance adapter
+	// reports its sends, and their own timestamps and receive windows decide instead.
 	InFlightWindow time.Duration
 	// ResolveBackoff is the first wait between lookups of an order with an unknown outcome;
 	// it doubles up to ResolveMaxBackoff.
@@ -147,7 +151,7 @@ var (
 	// ErrBotRunning: the operation needs the bot stopped.
 	ErrBotRunning = errors.New("bot is running")
 	// ErrInvalidBot: the bot's configuration is invalid; the message says what to fix.
-	ErrInvalidBot = errors.New("invalid bot configuration")
+	ErrInvalidBot = strategy.ErrInvalid
 	// ErrLiveUnavailable: live trading needs an unlocked vault and a checked credential.
 	ErrLiveUnavailable = errors.New("live trading is unavailable")
 	// ErrRisk: the risk guard refused an order; the message says which limit.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
 	"github.com/quantdeck/quantdeck/exchange/fake"
@@ -34,6 +35,8 @@ const (
 	crashKey      = "crash-test-key"
 	crashSecret   = "crash-test-secret"
 	crashRuns     = 32
+	// crashRecvWindow is the receive window the crash tests sign with.
+	crashRecvWindow = 1500 * time.Millisecond
 )
 
 func TestMain(m *testing.M) {
@@ -60,7 +63,9 @@ func crashEngine(ctx context.Context, dir, rest, ws string) (*Engine, *binance.C
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := binance.New(binance.Config{Name: "binance", RESTURL: rest, WSURL: ws, Creds: staticCreds{crashKey, crashSecret}})
+	// A short receive window keeps the waits for late requests short.
+	c, err := binance.New(binance.Config{Name: "binance", RESTURL: rest, WSURL: ws, Creds: staticCreds{crashKey, crashSecret},
+		RecvWindow: crashRecvWindow})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -175,6 +180,10 @@ func TestCrashRecovery(t *testing.T) {
 	for i := 0; i < crashRuns; i++ {
 		point := points[i%len(points)]
 		switch i % 4 {
+		case 0:
+			// The next order lands at the last moment its receive window allows, whether
+			// this run lives that long or the next one reconciles it.
+			fx.DeliverLateNext(1)
 		case 1:
 			fx.DropOrderResponseNext(1)
 		case 2:
@@ -246,6 +255,12 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.pollOnce(ctx, false)
+	// Every late request has expired by now: the journal must have waited for it. One still
+	// held would be an order the journal declared never placed while it could still land.
+	fx.DeliverDue()
+	if n := fx.Held(); n > 0 {
+		t.Errorf("%d late requests could still land after reconciliation", n)
+	}
 	checkCrashInvariants(t, e, fx, start)
 }
 
@@ -272,7 +287,7 @@ func checkCrashInvariants(t *testing.T, e *Engine, fx *fake.Server, start map[st
 			t.Errorf("order %s (%s) on the exchange: %v", o.ClientID, o.Status, err)
 			continue
 		}
-		if want := stateOf(o.Status); rec.State != want || !rec.Executed.Equal(o.ExecutedQty) {
+		if want := strategy.StateOf(o.Status); rec.State != want || !rec.Executed.Equal(o.ExecutedQty) {
 			t.Errorf("order %s: journal %s executed %s, exchange %s executed %s", o.ClientID, rec.State, rec.Executed, o.Status, o.ExecutedQty)
 		}
 	}
@@ -332,6 +347,7 @@ func TestAmbiguousFailuresAgainstFakeExchange(t *testing.T) {
 		{"500 after the order was placed", func(f *fake.Server) { f.ServerErrorAfterApplyNext(1) }, 1, 1, OrderFilled},
 		{"500 before anything happened: resent with the same id", func(f *fake.Server) { f.ServerErrorNext(1) }, 2, 1, OrderFilled},
 		{"no fault", func(*fake.Server) {}, 1, 1, OrderFilled},
+		{"delivered late, after the old in-flight window: found, never resent", func(f *fake.Server) { f.DeliverLateNext(1) }, 1, 1, OrderFilled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

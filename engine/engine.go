@@ -41,6 +41,9 @@ type Engine struct {
 	ticks   atomic.Uint64 // ticks fully processed
 	intents atomic.Uint64 // intents that passed the risk guard and were queued
 
+	// failure is why Run stopped on its own; nil while it runs and after a clean stop.
+	failure atomic.Pointer[error]
+
 	mu         sync.Mutex // guards the fields below
 	bots       map[string]*bot
 	killReason string

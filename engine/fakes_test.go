@@ -10,11 +10,14 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/store"
 )
 
 func d(s string) decimal.Decimal { return decimal.MustParse(s) }
+
+var t0 = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
 var btcRules = exchange.Rules{
 	Symbol: "BTCUSDT", Base: "BTC", Quote: "USDT", Status: "TRADING",
@@ -184,7 +187,7 @@ func (x *memExchange) copyLocked(o *exchange.Order) exchange.Order {
 func (x *memExchange) OnTick(t exchange.Tick) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	p := refPrice(t)
+	p := strategy.RefPrice(t)
 	if !p.IsPos() {
 		return
 	}

@@ -24,8 +24,11 @@ type orderRec struct {
 	QuoteExec decimal.Decimal
 	Attempts  int
 	SentAt    time.Time
-	filled    decimal.Decimal // base quantity of the fills recorded for it
-	busy      bool            // a placement or a lookup is under way for it
+	// quietAt is the local time after which no request that carried the id can still be
+	// accepted by the exchange (see unknownFinalAt); zero while none was sent. Guarded by jmu.
+	quietAt time.Time
+	filled  decimal.Decimal // base quantity of the fills recorded for it
+	busy    bool            // a placement or a lookup is under way for it
 	// Risk accounting, guarded by the bot's lock: whether the row counts among the bot's
 	// open orders, and the quote value it still commits.
 	counted  bool
@@ -60,6 +63,24 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// parseStoredTime reads a time the journal wrote; text that is not one is an error, never
+// the zero time.
+func parseStoredTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q does not parse", clip(s))
+	}
+	return t.UTC(), nil
+}
+
+// clip bounds a damaged stored value quoted in an error.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }
 
 func nullTime(t time.Time) any {

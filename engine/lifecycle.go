@@ -27,6 +27,11 @@ func (e *Engine) Resume(ctx context.Context) error {
 		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
 			return err
 		}
+		// The requests recorded before the last run ended: the in-flight rule applies to
+		// them as it did in that run.
+		if r.quietAt, err = e.j.quietAt(ctx, r.ClientID); err != nil {
+			return err
+		}
 		e.jmu.Lock()
 		if _, ok := e.open[r.ClientID]; !ok {
 			e.open[r.ClientID] = r

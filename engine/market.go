@@ -6,6 +6,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -55,7 +56,7 @@ func (m *marketState) onTick(t exchange.Tick, now time.Time) {
 	if t.Ask.IsPos() {
 		p.ask = t.Ask
 	}
-	price := refPrice(t)
+	price := strategy.RefPrice(t)
 	if t.Last.IsPos() {
 		p.last = t.Last
 	} else if price.IsPos() && !p.last.IsPos() {

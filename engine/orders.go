@@ -74,13 +74,21 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 			}
 			return
 		}
-		if err := e.markSent(rec); err != nil {
+		reports := reportsSends(tr)
+		if err := e.markSent(ctx, rec, reports); err != nil {
 			e.event(rec.Bot, "error", "cannot write the order journal: %v", err)
 			return
 		}
+		req := rec.request()
+		if reports {
+			req.OnSend = e.sendRecorder(rec, rec.Attempts)
+		}
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.lim.CallTimeout)
-		o, err := tr.PlaceOrder(callCtx, rec.request())
+		o, err := tr.PlaceOrder(callCtx, req)
 		cancel()
+		if !reports && rec.Mode != Paper {
+			e.tightenBound(context.WithoutCancel(ctx), rec, rec.Attempts)
+		}
 		if err == nil {
 			if h := e.hooks.afterAck; h != nil {
 				h(rec.ClientID)
@@ -122,6 +130,9 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 // does not classify count as ambiguous: assuming "not placed" is what duplicates orders. A
 // sealed vault is definite: the request could not be signed, so it never left.
 func ambiguous(err error) bool {
+	if errors.Is(err, errSendNotRecorded) {
+		return false // the adapter kept the request back
+	}
 	if errors.Is(err, exchange.ErrAmbiguous) {
 		return true
 	}
@@ -146,6 +157,7 @@ func (e *Engine) resolve(ctx context.Context, tr exchange.Trader, rec *orderRec)
 		if err := e.limiter.wait(ctx, tr); err != nil {
 			return outcomeUnknown
 		}
+		asked := e.now()
 		callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
 		o, err := tr.GetOrder(callCtx, rec.Symbol, rec.ClientID)
 		cancel()
@@ -159,11 +171,13 @@ func (e *Engine) resolve(ctx context.Context, tr exchange.Trader, rec *orderRec)
 			}
 			return outcomeDone
 		case errors.Is(err, exchange.ErrUnknownOrder):
-			// Trust "unknown" only once a delayed request can no longer arrive.
-			if e.now().Sub(rec.SentAt) >= e.inFlight(rec) {
+			// Trust "unknown" only once no request that carried the id can still arrive
+			// (the rule is on unknownFinalAt).
+			left := e.untilUnknownFinal(rec, asked)
+			if left <= 0 {
 				return outcomeNotFound
 			}
-			if w := rec.SentAt.Add(e.inFlight(rec)).Sub(e.now()); w < wait {
+			if w := left - e.now().Sub(asked); w < wait {
 				wait = w
 			}
 		default:
@@ -198,38 +212,54 @@ func (e *Engine) cancelIfKilled(ctx context.Context, tr exchange.Trader, rec *or
 	}
 }
 
-// inFlight is how long a request to rec's account may still be on its way. The paper account
-// runs in this process: its requests cannot outlive the call (or the process).
-func (e *Engine) inFlight(rec *orderRec) time.Duration {
-	if rec.Mode == Paper {
-		return 0
-	}
-	return e.lim.InFlightWindow
-}
-
 func (e *Engine) setBusy(rec *orderRec, busy bool) {
 	e.jmu.Lock()
 	rec.busy = busy
 	e.jmu.Unlock()
 }
 
-// markSent records an attempt before the request leaves.
-func (e *Engine) markSent(rec *orderRec) error {
+// markSent records an attempt before the request leaves. For a trader that does not report
+// its signed sends, the attempt's stand-in send is recorded with it: the request may be
+// signed at any moment until the call's deadline.
+func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) error {
+	ctx = context.WithoutCancel(ctx)
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
 	now := e.now().UTC()
-	rec.Attempts++
-	rec.SentAt, rec.Updated = now, now
-	if rec.State == OrderIntent {
-		rec.State = OrderSent
+	next := *rec
+	next.Attempts++
+	next.SentAt, next.Updated = now, now
+	if next.State == OrderIntent {
+		next.State = OrderSent
 	}
-	return saveOrder(context.Background(), e.cfg.DB, rec)
+	tx, err := e.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer tx.Rollback()
+	if err := saveOrder(ctx, tx, &next); err != nil {
+		return err
+	}
+	var bound time.Time
+	if !reports && rec.Mode != Paper {
+		bound = now.Add(e.lim.CallTimeout + e.lim.InFlightWindow)
+		if err := insertSend(ctx, tx, sendRow{ClientID: rec.ClientID, Attempt: next.Attempts, Source: sendBound,
+			Recorded: now, Expires: bound}); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal: committing order %s: %w", rec.ClientID, err)
+	}
+	rec.Attempts, rec.SentAt, rec.Updated, rec.State = next.Attempts, next.SentAt, next.Updated, next.State
+	rec.quietAt = later(rec.quietAt, bound)
+	return nil
 }
 
 // markUnknown records that a request's outcome is unknown.
 func (e *Engine) markUnknown(rec *orderRec, cause error) {
 	e.jmu.Lock()
-	if rec.State.rank() <= OrderUnknown.rank() {
+	if rec.State.Rank() <= OrderUnknown.Rank() {
 		rec.State = OrderUnknown
 		rec.Reason = "no definite answer: " + cause.Error()
 		rec.Updated = e.now().UTC()

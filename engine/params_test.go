@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/quantdeck/quantdeck/engine/strategy"
 )
 
 func TestValidateConfig(t *testing.T) {
@@ -12,11 +14,11 @@ func TestValidateConfig(t *testing.T) {
 		for i := 0; i+1 < len(kv); i += 2 {
 			p[kv[i]] = kv[i+1]
 		}
-		return BotConfig{Name: "d1", Symbol: "BTCUSDT", Strategy: "dca", Params: p, Mode: Paper}
+		return BotConfig{Name: "d1", Symbol: "BTCUSDT", Strategy: strategy.DCA, Params: p, Mode: Paper}
 	}
 	grid := func(kv ...string) BotConfig {
 		c := dca(kv...)
-		c.Strategy = "grid"
+		c.Strategy = strategy.Grid
 		return c
 	}
 	live := dca("amount", "10", "interval", "1h")
@@ -71,34 +73,4 @@ func TestValidateConfig(t *testing.T) {
 			}
 		})
 	}
-}
-
-// FuzzStrategyParams feeds arbitrary user text to both parsers: they must refuse or accept
-// without panicking, and anything accepted must be within the documented bounds.
-func FuzzStrategyParams(f *testing.F) {
-	f.Add("10", "1h", "5", "3", "2,5,10", "90", "110", "5", "0.1")
-	f.Add("-1", "0s", "1e9", "x", ",,", "0", "0", "1", "0")
-	f.Add("99999999999999999999", "9999999h", "1000", "1000000", "99.9999", "1", "1.01", "200", "0.00001")
-	f.Fuzz(func(t *testing.T, amount, interval, tp, maxBuys, dips, lower, upper, levels, qty string) {
-		p, err := parseDCA(map[string]string{"amount": amount, "interval": interval, "take_profit": tp, "max_buys": maxBuys, "dip_steps": dips}, btcRules)
-		if err == nil {
-			if !p.Amount.IsPos() || p.Interval < 1e9 || p.MaxBuys < 0 || len(p.DipSteps) > 20 {
-				t.Fatalf("accepted out-of-bounds dca params %+v", p)
-			}
-			s := newDCA(p)
-			s.OnTick(tickP("100"), Position{Qty: d("1"), AvgEntry: d("100")}, t0, nil)
-		}
-		g, err := parseGrid(map[string]string{"lower": lower, "upper": upper, "levels": levels, "quantity": qty}, btcRules)
-		if err == nil {
-			if len(g.Prices) != g.Levels || g.Levels < 2 || g.Levels > 200 {
-				t.Fatalf("accepted grid with %d prices for %d levels", len(g.Prices), g.Levels)
-			}
-			for i := 1; i < len(g.Prices); i++ {
-				if g.Prices[i].Cmp(g.Prices[i-1]) <= 0 {
-					t.Fatalf("grid prices not increasing: %v", g.Prices)
-				}
-			}
-			newGrid(g).OnTick(tickP("100"), Position{}, t0, nil)
-		}
-	})
 }

@@ -14,8 +14,17 @@ import (
 // order changes (pushed or polled), refreshes balances and publishes coalesced snapshots. It
 // returns when ctx ends, after a clean shutdown: no new orders, the order in flight answered
 // and journaled, bots' desired state kept for the next start.
-func (e *Engine) Run(ctx context.Context) error {
+//
+// When it stops for any other reason than ctx, the cause is logged, kept for Failure, and
+// published as an ErrorEvent before the event stream closes: a cockpit or a service must never
+// go on showing a quiet engine as if it ran.
+func (e *Engine) Run(ctx context.Context) (err error) {
 	defer e.Close()
+	defer func() {
+		if err != nil && ctx.Err() == nil {
+			e.fail(err)
+		}
+	}()
 	ticks, conns, err := e.cfg.Market.Stream(ctx, e.cfg.Symbols)
 	if err != nil {
 		return fmt.Errorf("engine: starting the market stream: %w", err)
@@ -69,6 +78,22 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// fail records why the engine stopped, logs it and tells subscribers.
+func (e *Engine) fail(err error) {
+	e.failure.Store(&err)
+	e.log.Error("engine stopped: no prices reach the bots and no order is placed until QuantDeck is started again", "err", err.Error())
+	e.bus.publish(ErrorEvent{Err: "the engine stopped: " + err.Error()})
+}
+
+// Failure returns why Run stopped on its own, or nil while it runs, before it ran, and after a
+// clean stop.
+func (e *Engine) Failure() error {
+	if p := e.failure.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // loadHistory seeds the charts with recent candles and the 24-hour change reference.

@@ -69,7 +69,7 @@ const (
 type BotConfig struct {
 	Name     string
 	Symbol   string
-	Strategy string            // "dca" or "grid"
+	Strategy string            // a name from strategy.Specs()
 	Params   map[string]string // strategy parameters as typed by the user (see DESIGN.md)
 	Mode     Mode
 	KeyLabel string          // live only: the vault credential label
@@ -94,21 +94,6 @@ type BotView struct {
 	Buys, Sells   int
 	StartedAt     time.Time
 }
-
-// OrderState is the journal's state of an order.
-type OrderState string
-
-// Journal states.
-const (
-	OrderIntent    OrderState = "intent"    // written, not yet sent
-	OrderSent      OrderState = "sent"      // request in flight
-	OrderAcked     OrderState = "acked"     // on the book
-	OrderPartial   OrderState = "partial"   // partially filled
-	OrderFilled    OrderState = "filled"    // final
-	OrderCancelled OrderState = "cancelled" // final (includes expired)
-	OrderRejected  OrderState = "rejected"  // final
-	OrderUnknown   OrderState = "unknown"   // no definite answer yet; being reconciled
-)
 
 // OrderView is one journal row.
 type OrderView struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -34,6 +35,9 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 			return nil // already final; fills were recorded with the final state
 		}
 		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
+			return err
+		}
+		if r.quietAt, err = e.j.quietAt(ctx, r.ClientID); err != nil {
 			return err
 		}
 		known, rec = r.filled, r
@@ -88,9 +92,9 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	}
 	next := *rec
 	changed := len(fresh) > 0
-	st := stateOf(o.Status)
+	st := strategy.StateOf(o.Status)
 	revive := rec.State == OrderRejected && rec.ExchangeID == 0 && o.ExchangeID != 0 && st != OrderRejected
-	if st.rank() > rec.State.rank() || revive {
+	if st.Rank() > rec.State.Rank() || revive {
 		next.State, changed = st, true
 		if !st.Final() || st == OrderFilled {
 			next.Reason = ""
@@ -242,7 +246,7 @@ func (e *Engine) pollOnce(ctx context.Context, skipStreamed bool) {
 					}
 					continue
 				}
-				if stateOf(o.Status) != p.state || !o.ExecutedQty.Equal(p.executed) {
+				if strategy.StateOf(o.Status) != p.state || !o.ExecutedQty.Equal(p.executed) {
 					if err := e.applyOrder(ctx, tr, o); err != nil {
 						e.log.Warn("polling an order", "client_id", p.rec.ClientID, "err", err)
 					}
@@ -277,6 +281,7 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 	if err := e.limiter.wait(ctx, tr); err != nil {
 		return err
 	}
+	asked := e.now()
 	callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
 	o, err := tr.GetOrder(callCtx, rec.Symbol, rec.ClientID)
 	cancel()
@@ -290,10 +295,7 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 		return err
 	}
 	e.jmu.Lock()
-	state, sent, busy := rec.State, rec.SentAt, rec.busy
-	if sent.IsZero() {
-		sent = rec.Created
-	}
+	state, busy := rec.State, rec.busy
 	e.jmu.Unlock()
 	if busy {
 		return nil
@@ -302,7 +304,10 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 		e.finalize(rec, OrderCancelled, "the exchange no longer knows this order")
 		return nil
 	}
-	if left := sent.Add(e.inFlight(rec)).Sub(e.now()); left > 0 {
+	// Never reached the exchange only once no request that carried the id can still arrive
+	// (the rule is on unknownFinalAt).
+	if left := e.untilUnknownFinal(rec, asked); left > 0 {
+		left -= e.now().Sub(asked)
 		if !wait {
 			return nil
 		}

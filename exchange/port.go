@@ -33,6 +33,14 @@ type Trader interface {
 	Balances(ctx context.Context) ([]Balance, error)
 }
 
+// SendReporter is implemented by traders that report every signed request carrying a client
+// order id through OrderRequest.OnSend before it leaves. ReportsSends is false for a trader
+// that could not (a wrapper around one that does not); callers then have to assume a request
+// may have been signed at any moment until the call returned.
+type SendReporter interface {
+	ReportsSends() bool
+}
+
 // FillLister returns the fills (trades) of one order; used to record fills idempotently by
 // trade id after a restart or a poll.
 type FillLister interface {

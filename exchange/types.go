@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"context"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -131,6 +132,32 @@ type OrderRequest struct {
 	QuoteQty    decimal.Decimal // MARKET only: spend/receive this much quote
 	Price       decimal.Decimal // LIMIT only
 	TimeInForce TimeInForce     // LIMIT only; GTC when empty
+	// OnSend, when set, is called by traders that implement SendReporter with every signed
+	// request that carries ClientID, after its timestamp is signed and before it leaves
+	// (the second send after a rejected timestamp included). When it returns an error the
+	// request is not sent and PlaceOrder returns that error wrapped: nothing left.
+	OnSend func(ctx context.Context, s SignedSend) error
+}
+
+// SignedSend describes one signed request that carries a client order id, as the adapter
+// signed it. The exchange accepts the request until its own clock passes Timestamp +
+// RecvWindow; Offset and Uncertainty let the caller say when that is by the local clock.
+type SignedSend struct {
+	ClientID   string
+	Timestamp  time.Time     // the timestamp signed into the request (the exchange's clock)
+	RecvWindow time.Duration // how long after Timestamp the exchange still accepts it
+	// Offset is the exchange's clock minus the local clock, as the adapter last measured it;
+	// Uncertainty bounds that measurement's error (half the round trip, the exchange's
+	// millisecond resolution, drift since the measurement).
+	Offset      time.Duration
+	Uncertainty time.Duration
+}
+
+// ExpiresLocal is the local time after which the exchange refuses this request whatever the
+// true clock offset within Uncertainty: Timestamp + RecvWindow by the exchange's clock, moved
+// to the local clock with Offset, plus Uncertainty.
+func (s SignedSend) ExpiresLocal() time.Time {
+	return s.Timestamp.Add(s.RecvWindow).Add(-s.Offset).Add(s.Uncertainty).UTC()
 }
 
 // Order is the exchange's view of one order.

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+	"github.com/mattn/go-sqlite3" // the SQLite driver
 )
 
 // FileName is the database's name inside the data directory.
@@ -30,6 +30,19 @@ var ErrExposed = errors.New("database is readable by other users")
 
 // ErrNotDatabase means the file is not a QuantDeck SQLite database.
 var ErrNotDatabase = errors.New("not a QuantDeck database")
+
+// ErrDamaged means the file is a SQLite database whose pages fail SQLite's own consistency check
+// (PRAGMA quick_check), or an existing database file that is empty.
+var ErrDamaged = errors.New("database is damaged")
+
+// damagedAdvice says what the user can do about a damaged database. Open never repairs, deletes or
+// re-initialises one: keys and the order journal are in it, and a fresh file would hide the loss.
+const damagedAdvice = "QuantDeck has not changed it. Stop every QuantDeck process, copy the file somewhere safe, " +
+	"then restore quantdeck.db from a backup; or move it aside to start with an empty database " +
+	"(stored keys, bots and the order journal would then be gone until it is restored)"
+
+// maxReported is how many of quick_check's findings an error quotes.
+const maxReported = 3
 
 // Open creates the data directory (0700) and the database (0600) when missing, refuses one that
 // others can read, and brings the schema up to date.
@@ -51,22 +64,33 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 		}
 	}
 	path := filepath.Join(dir, FileName)
-	if err := ensureFile(path); err != nil {
+	if err := ensureFile(ctx, path); err != nil {
 		return nil, err
 	}
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate"
-	db, err := sql.Open("sqlite3", dsn)
+	db, err := sql.Open("sqlite3", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		if isCorrupt(err) {
+			return nil, damaged(path, err.Error())
+		}
 		return nil, fmt.Errorf("store: %s: %w: %v", path, ErrNotDatabase, err)
 	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		db.Close()
+		if isCorrupt(err) {
+			return nil, damaged(path, err.Error())
+		}
 		return nil, fmt.Errorf("store: %s: %w (%v); move it away or point QUANTDECK_HOME elsewhere", path, ErrNotDatabase, err)
+	}
+	// Check before anything writes to it: a migration or a journal row written on top of damaged
+	// pages would spread the damage, and a read that meets them later would fail mid-trade.
+	if err := quickCheck(ctx, db, path); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if err := Migrate(ctx, db); err != nil {
 		db.Close()
@@ -82,15 +106,16 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 	return db, nil
 }
 
-// ensureFile creates the database file with mode 0600 or checks the mode of an existing one.
-func ensureFile(path string) error {
+// dsn is the connection string every pooled connection is opened with.
+func dsn(path string) string {
+	return "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate"
+}
+
+// ensureFile creates the database when missing or checks the mode and size of an existing one.
+func ensureFile(ctx context.Context, path string) error {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return fmt.Errorf("store: creating %s: %w", path, err)
-		}
-		return f.Close()
+		return create(ctx, path)
 	}
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
@@ -101,7 +126,108 @@ func ensureFile(path string) error {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("store: %s has mode %04o: %w; run `chmod 600 %s` and check who else could have read it", path, fi.Mode().Perm(), ErrExposed, path)
 	}
+	// SQLite treats an empty file as a new database and would write a fresh schema into it. Open
+	// never leaves one behind (see create), so an empty file here is a database that lost its
+	// contents (a truncating copy, a full disk, `> quantdeck.db`): say so instead of starting over.
+	if fi.Size() == 0 {
+		return fmt.Errorf("store: %s is empty (0 bytes): %w; a QuantDeck database is never empty, so its contents were lost. %s", path, ErrDamaged, damagedAdvice)
+	}
 	return nil
+}
+
+// create builds a new database under a temporary name beside path, with its schema in place, and
+// links it to path only when complete. An interrupted first start therefore leaves either no
+// database or a whole one, never the empty file that ensureFile refuses. Linking (not renaming)
+// never replaces a database another process created meanwhile.
+func create(ctx context.Context, path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), FileName+".new-*")
+	if err != nil {
+		return fmt.Errorf("store: creating %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(tmp + suffix)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("store: creating %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: creating %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite3", dsn(tmp))
+	if err != nil {
+		return fmt.Errorf("store: creating %s: %w", path, err)
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return err
+	}
+	// Closing the last connection checkpoints the WAL into the file itself.
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("store: creating %s: %w", path, err)
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("store: creating %s: %w", path, err)
+	}
+	return nil
+}
+
+// quickCheck runs SQLite's consistency check over every page and refuses a database that fails
+// it. quick_check skips only the index-content comparison of integrity_check, so it stays linear in
+// the file's size.
+func quickCheck(ctx context.Context, db *sql.DB, path string) error {
+	rows, err := db.QueryContext(ctx, "PRAGMA quick_check")
+	if err != nil {
+		return checkFailed(ctx, path, err)
+	}
+	defer rows.Close()
+	var findings []string
+	n := 0
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return checkFailed(ctx, path, err)
+		}
+		if line == "ok" {
+			continue
+		}
+		if n++; n <= maxReported {
+			findings = append(findings, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return checkFailed(ctx, path, err)
+	}
+	if len(findings) == 0 {
+		return nil
+	}
+	if n > maxReported {
+		findings = append(findings, fmt.Sprintf("and %d more", n-maxReported))
+	}
+	return damaged(path, strings.Join(findings, "; "))
+}
+
+// checkFailed tells a check that could not finish because of damage (SQLite gives up on some
+// pages with SQLITE_CORRUPT instead of listing findings) from one that was interrupted or blocked.
+func checkFailed(ctx context.Context, path string, err error) error {
+	if ctx.Err() == nil && isCorrupt(err) {
+		return damaged(path, err.Error())
+	}
+	return fmt.Errorf("store: checking %s: %w", path, err)
+}
+
+// isCorrupt reports whether SQLite found a database's pages malformed (as opposed to a file that
+// is not a database at all, or a lock or an interruption).
+func isCorrupt(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrCorrupt
+}
+
+func damaged(path, finding string) error {
+	return fmt.Errorf("store: %s: %w (SQLite's check found: %s). %s", path, ErrDamaged, finding, damagedAdvice)
 }
 
 type migration struct {

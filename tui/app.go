@@ -10,6 +10,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // Options are what the cockpit needs from its host (the local command or an SSH session).
@@ -31,6 +32,9 @@ type Options struct {
 	Context context.Context
 	// Detached says the engine outlives this session (SSH): quitting leaves bots running.
 	Detached bool
+	// EngineFailure, when set, says why the engine stopped on its own (nil while it runs); the
+	// status line shows it once the engine's event stream ends.
+	EngineFailure func() error
 }
 
 type screenID int
@@ -57,8 +61,8 @@ const (
 // status line, the engine subscription and render throttling.
 type Model struct {
 	opts   Options
-	st     *Styles
-	keys   keyMap
+	st     *common.Styles
+	keys   common.KeyMap
 	help   help.Model
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -115,11 +119,11 @@ func newModel(opts Options) *Model {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
-	st := NewStyles(opts.Renderer)
+	st := common.NewStyles(opts.Renderer)
 	h := help.New()
 	h.Styles = st.Help
 	m := &Model{
-		opts: opts, st: st, keys: newKeyMap(), help: h,
+		opts: opts, st: st, keys: common.NewKeyMap(), help: h,
 		ctx: ctx, cancel: cancel, now: opts.Now, tick: tea.Tick, wait: waitEvent,
 	}
 	m.snap.Health.Exchange = opts.Exchange
@@ -177,7 +181,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.confirm, m.overlay = nil, nil
 		if m.keysScr != nil {
 			// A half-typed key, secret or passphrase must not outlive the seal in memory.
-			m.keysScr.wipe()
+			m.keysScr.Wipe()
 			m.keysScr = nil
 		}
 		m.screen = scrUnlock
@@ -191,7 +195,13 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if m.quitting {
 			return nil, false
 		}
-		m.setError("the engine stopped: quit and start QuantDeck again", nil)
+		why := "the engine stopped"
+		if m.opts.EngineFailure != nil {
+			if err := m.opts.EngineFailure(); err != nil {
+				why += " (" + err.Error() + ")"
+			}
+		}
+		m.setError(why+": no prices, no orders; quit and start QuantDeck again", nil)
 		return nil, true
 	case subscribedMsg:
 		m.events = msg.ch
@@ -279,7 +289,7 @@ func (m *Model) clockTick() tea.Cmd {
 // enterCockpit shows the dashboard and starts the engine subscription.
 func (m *Model) enterCockpit() tea.Cmd {
 	m.screen = scrDashboard
-	m.unlock.wipe()
+	m.unlock.Wipe()
 	cmds := []tea.Cmd{loadSnapshotCmd(m.opts.Engine), m.clockTick()}
 	if !m.subscribed {
 		m.subscribed = true
@@ -314,7 +324,7 @@ func (m *Model) requestQuit() tea.Cmd {
 			detail = "It keeps running in the engine; only this session closes."
 		}
 	}
-	m.ask(plural(n, "bot is", "bots are")+" running. Quit the cockpit?", detail, false, m.quit)
+	m.ask(common.Plural(n, "bot is", "bots are")+" running. Quit the cockpit?", detail, false, m.quit)
 	m.confirm.ctrlCYes = true
 	return nil
 }

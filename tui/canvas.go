@@ -3,7 +3,7 @@ package tui
 import (
 	"unicode/utf8"
 
-	"github.com/mattn/go-runewidth"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // canvas builds one frame of the dashboard in a reused buffer. Every cell is appended as bytes
@@ -25,8 +25,8 @@ func (c *canvas) newline() {
 	c.w = 0
 }
 
-func (c *canvas) on(p paint)  { c.b = append(c.b, p.on...) }
-func (c *canvas) off(p paint) { c.b = append(c.b, p.off...) }
+func (c *canvas) on(p common.Paint)  { c.b = append(c.b, p.On...) }
+func (c *canvas) off(p common.Paint) { c.b = append(c.b, p.Off...) }
 
 // raw appends a string that is already styled and fits, counting width cells.
 func (c *canvas) raw(s string, width int) {
@@ -52,38 +52,6 @@ func (c *canvas) repeat(r string, n int) {
 	}
 }
 
-// safeRune replaces control characters so text from outside (symbols, bot names, exchange
-// messages) can never move the cursor or change the terminal's state.
-func safeRune(r rune) rune {
-	if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
-		return '?'
-	}
-	return r
-}
-
-func runeCells(r rune) int {
-	if r < 0x7f {
-		return 1
-	}
-	return runewidth.RuneWidth(r)
-}
-
-// textWidth is the number of cells s takes on screen.
-func textWidth(s string) int {
-	n := 0
-	for i := 0; i < len(s); {
-		if s[i] < utf8.RuneSelf {
-			n++
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		n += runeCells(safeRune(r))
-		i += size
-	}
-	return n
-}
-
 func bytesWidth(b []byte) int {
 	n := 0
 	for i := 0; i < len(b); {
@@ -93,7 +61,7 @@ func bytesWidth(b []byte) int {
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
-		n += runeCells(safeRune(r))
+		n += common.RuneCells(common.SafeRune(r))
 		i += size
 	}
 	return n
@@ -107,8 +75,8 @@ func (c *canvas) put(s string, max int) int {
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		r = safeRune(r)
-		cw := runeCells(r)
+		r = common.SafeRune(r)
+		cw := common.RuneCells(r)
 		if used+cw > max {
 			break
 		}
@@ -127,8 +95,8 @@ func (c *canvas) putBytes(s []byte, max int) int {
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRune(s[i:])
 		}
-		r = safeRune(r)
-		cw := runeCells(r)
+		r = common.SafeRune(r)
+		cw := common.RuneCells(r)
 		if used+cw > max {
 			break
 		}
@@ -141,11 +109,11 @@ func (c *canvas) putBytes(s []byte, max int) int {
 }
 
 // cell appends s in exactly w cells, aligned left or right, cut with an ellipsis when too long.
-func (c *canvas) cell(s string, w int, right bool, p paint) {
+func (c *canvas) cell(s string, w int, right bool, p common.Paint) {
 	if w <= 0 {
 		return
 	}
-	tw := textWidth(s)
+	tw := common.TextWidth(s)
 	c.on(p)
 	switch {
 	case tw > w:
@@ -168,7 +136,7 @@ func (c *canvas) cell(s string, w int, right bool, p paint) {
 }
 
 // cellNum appends the scratch number buffer as a cell.
-func (c *canvas) cellBytes(s []byte, w int, right bool, p paint) {
+func (c *canvas) cellBytes(s []byte, w int, right bool, p common.Paint) {
 	if w <= 0 {
 		return
 	}
@@ -195,8 +163,8 @@ func (c *canvas) cellBytes(s []byte, w int, right bool, p paint) {
 }
 
 // seg appends a styled segment if it fits before limit, and reports whether it did.
-func (c *canvas) seg(s string, p paint, limit int) bool {
-	tw := textWidth(s)
+func (c *canvas) seg(s string, p common.Paint, limit int) bool {
+	tw := common.TextWidth(s)
 	if c.w+tw > limit {
 		return false
 	}
@@ -206,7 +174,7 @@ func (c *canvas) seg(s string, p paint, limit int) bool {
 	return true
 }
 
-func (c *canvas) segBytes(s []byte, p paint, limit int) bool {
+func (c *canvas) segBytes(s []byte, p common.Paint, limit int) bool {
 	tw := bytesWidth(s)
 	if c.w+tw > limit {
 		return false

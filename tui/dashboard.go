@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // paneKind names the dashboard's panes, in tab order.
@@ -64,7 +65,7 @@ type paneState struct {
 // dashboard is the home screen: header, watchlist, bots, orders, fills, balances and the log.
 // It renders into a reused canvas (see canvas.go) so a frame costs one allocation.
 type dashboard struct {
-	st    *Styles
+	st    *common.Styles
 	snap  *engine.Snapshot
 	cols  [numPanes][]column
 	panes [numPanes]paneState
@@ -81,7 +82,7 @@ type dashboard struct {
 	c canvas
 }
 
-func newDashboard(st *Styles, snap *engine.Snapshot) *dashboard {
+func newDashboard(st *common.Styles, snap *engine.Snapshot) *dashboard {
 	d := &dashboard{st: st, snap: snap, lower: paneOrders}
 	d.cols[paneWatch] = []column{
 		{title: "SYMBOL", width: 9},
@@ -303,13 +304,4 @@ func (d *dashboard) selectedSymbol() string {
 		return d.snap.Prices[i].Symbol
 	}
 	return ""
-}
-
-// openOrder reports whether an order can still be cancelled.
-func openOrder(s engine.OrderState) bool {
-	switch s {
-	case engine.OrderIntent, engine.OrderSent, engine.OrderAcked, engine.OrderPartial, engine.OrderUnknown:
-		return true
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -25,7 +26,7 @@ func TestDashboardGolden(t *testing.T) {
 			h := newDashboardHarness(t, testSnapshot(4, 5, 30))
 			h.send(tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
 			h.flush() // the wide layout's chart candles arrived
-			golden.RequireEqual(t, []byte(h.view()))
+			golden.RequireEqual(t, []byte(h.View()))
 		})
 	}
 }
@@ -43,7 +44,7 @@ func TestDashboardFitsEverySize(t *testing.T) {
 		for _, sz := range sizes {
 			h := newDashboardHarness(t, snap)
 			h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
-			lines := strings.Split(h.view(), "\n")
+			lines := strings.Split(h.View(), "\n")
 			if len(lines) != sz[1] {
 				t.Fatalf("%s %dx%d: %d lines, want %d", name, sz[0], sz[1], len(lines), sz[1])
 			}
@@ -198,7 +199,7 @@ func TestQuitAsksWhenBotsRun(t *testing.T) {
 	if h.m.ctx.Err() == nil {
 		t.Fatal("quitting did not end the session's context (engine subscription)")
 	}
-	if h.view() != "" {
+	if h.View() != "" {
 		t.Fatal("the last frame after quitting should be empty so the terminal is left clean")
 	}
 
@@ -277,7 +278,7 @@ func TestOutsideTextCannotDriveTheTerminal(t *testing.T) {
 	h.keys("tab", "tab", "tab", "tab", "tab")
 	h.emit(engine.ErrorEvent{Err: "bad\x1b[31m"})
 	h.flush()
-	if v := h.view(); strings.ContainsAny(v, "\x1b\x07") {
+	if v := h.View(); strings.ContainsAny(v, "\x1b\x07") {
 		t.Fatalf("control characters from engine text reached the screen: %q", v)
 	}
 	h.wantView("evil?[2J?", "bad?[31m")
@@ -297,6 +298,13 @@ func TestWaitEventRearmsAndEnds(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(1, 1, 0))
 	h.send(eventsClosedMsg{})
 	h.wantView("the engine stopped")
+}
+
+func TestEngineFailureShowsItsCause(t *testing.T) {
+	h := newDashboardHarness(t, testSnapshot(1, 1, 0))
+	h.m.opts.EngineFailure = func() error { return errors.New("market stream: 513 symbols") }
+	h.send(eventsClosedMsg{})
+	h.wantView("the engine stopped (market stream: 513 symbols)")
 }
 
 func TestHelpBarFollowsTheFocusedPane(t *testing.T) {

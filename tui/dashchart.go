@@ -7,6 +7,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // The wide dashboard charts the symbol selected in the watchlist, with every open order and
@@ -72,20 +73,20 @@ func (d *dashboard) chartLine(i, w, h int) {
 	}
 	if i == 0 {
 		c.pad(2)
-		c.seg(ch.title, st.pPaneTitle, w)
+		c.seg(ch.title, st.PPaneTitle, w)
 		c.pad(1)
 		if rest := w - c.w; rest > 0 {
-			c.on(st.pRule)
+			c.on(st.PRule)
 			c.repeat("─", rest)
-			c.off(st.pRule)
+			c.off(st.PRule)
 		}
 		return
 	}
 	switch {
 	case len(ch.candles) == 0:
 		if i == h/2 {
-			c.pad(chartAxisW)
-			c.seg("no price history yet", st.pMuted, w)
+			c.pad(common.ChartAxisW)
+			c.seg("no price history yet", st.PMuted, w)
 		}
 	case i-1 < len(ch.lines):
 		c.raw(ch.lines[i-1], w) // chart lines are exactly w cells
@@ -102,7 +103,7 @@ func (d *dashboard) buildChart(w, h int) {
 	}
 	var orders []engine.OrderView
 	for _, o := range d.snap.Orders {
-		if o.Symbol == sym && openOrder(o.State) {
+		if o.Symbol == sym && common.OpenOrder(o.State) {
 			orders = append(orders, o)
 		}
 	}
@@ -112,7 +113,7 @@ func (d *dashboard) buildChart(w, h int) {
 			fills = append(fills, f)
 		}
 	}
-	ch.lines = renderChart(d.st, ch.candles, orders, fills, w, h-1)
+	ch.lines = common.RenderChart(d.st, ch.candles, orders, fills, w, h-1)
 	ch.title = sym + candleStep(ch.candles) + " · B/S fills · b/s open orders"
 }
 
@@ -126,9 +127,9 @@ func candleStep(cs []exchange.Candle) string {
 	case d <= 0:
 		return ""
 	case d%time.Hour == 0:
-		return " · " + itoa(int(d/time.Hour)) + "h candles"
+		return " · " + common.Itoa(int(d/time.Hour)) + "h candles"
 	case d%time.Minute == 0:
-		return " · " + itoa(int(d/time.Minute)) + "m candles"
+		return " · " + common.Itoa(int(d/time.Minute)) + "m candles"
 	}
 	return " · " + d.String() + " candles"
 }

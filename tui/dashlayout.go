@@ -1,6 +1,10 @@
 package tui
 
-import "time"
+import (
+	"time"
+
+	"github.com/quantdeck/quantdeck/tui/common"
+)
 
 // styledLine is a pre-rendered line (help bar, dialog) with its width in cells.
 type styledLine struct {
@@ -188,9 +192,9 @@ func (d *dashboard) render(now time.Time, w, h int, footer styledLine, overlay [
 				continue
 			}
 			if si > 0 {
-				c.on(d.st.pRule)
+				c.on(d.st.PRule)
 				c.repeat("│", 1)
-				c.off(d.st.pRule)
+				c.off(d.st.PRule)
 			}
 			for i := 0; i < s.n; i++ {
 				sl := &s.slots[i]
@@ -214,15 +218,15 @@ func (d *dashboard) render(now time.Time, w, h int, footer styledLine, overlay [
 // header draws one line (wide) or two (narrow) and returns how many.
 func (d *dashboard) header(now time.Time, w int) int {
 	c, st, snap := &d.c, d.st, d.snap
-	c.seg(" QuantDeck ", st.pTitle, w)
-	c.seg(snap.Health.Exchange+" ", st.pMuted, w)
+	c.seg(" QuantDeck ", st.PTitle, w)
+	c.seg(snap.Health.Exchange+" ", st.PMuted, w)
 	d.badges(w)
 
 	// Right side: kill switch and clock.
 	const clockW = len("15:04:05 UTC ")
 	kill, killW := "kill switch off", 15
 	if snap.KillSwitch {
-		kill, killW = "KILL SWITCH ENGAGED", 19+textWidth(st.bKill.open)+textWidth(st.bKill.close)
+		kill, killW = "KILL SWITCH ENGAGED", 19+common.TextWidth(st.BKill.Open)+common.TextWidth(st.BKill.Close)
 	}
 	wide := w >= wideAt
 	if wide {
@@ -232,16 +236,16 @@ func (d *dashboard) header(now time.Time, w int) int {
 	if c.w+killW+clockW+2 <= w {
 		c.padTo(w - killW - clockW - 1)
 		if snap.KillSwitch {
-			d.badgeText(st.bKill, kill, w)
+			d.badgeText(st.BKill, kill, w)
 		} else {
-			c.seg(kill, st.pMuted, w)
+			c.seg(kill, st.PMuted, w)
 		}
 		c.pad(1)
 	}
 	if c.w+clockW <= w {
 		c.padTo(w - clockW)
 		c.num = now.UTC().AppendFormat(c.num[:0], "15:04:05 UTC ")
-		c.segBytes(c.num, st.pText, w)
+		c.segBytes(c.num, st.PText, w)
 	}
 	c.padTo(w)
 	c.newline()
@@ -255,16 +259,16 @@ func (d *dashboard) header(now time.Time, w int) int {
 	return 2
 }
 
-func (d *dashboard) badgeText(b badge, word string, limit int) {
+func (d *dashboard) badgeText(b common.Badge, word string, limit int) {
 	c := &d.c
-	if c.w+textWidth(b.open)+textWidth(word)+textWidth(b.close) > limit {
+	if c.w+common.TextWidth(b.Open)+common.TextWidth(word)+common.TextWidth(b.Close) > limit {
 		return
 	}
-	c.on(b.p)
-	c.put(b.open, 2)
+	c.on(b.P)
+	c.put(b.Open, 2)
 	c.put(word, len(word))
-	c.put(b.close, 2)
-	c.off(b.p)
+	c.put(b.Close, 2)
+	c.off(b.P)
 	c.pad(1)
 }
 
@@ -274,14 +278,14 @@ func (d *dashboard) badges(limit int) {
 	st := d.st
 	switch d.snap.Health.Exchange {
 	case "sim":
-		d.badgeText(st.bSim, "SIMULATED", limit)
+		d.badgeText(st.BSim, "SIMULATED", limit)
 	case "binance-testnet":
-		d.badgeText(st.bTestnet, "TESTNET", limit)
+		d.badgeText(st.BTestnet, "TESTNET", limit)
 	}
 	if d.liveRun {
-		d.badgeText(st.bLive, "LIVE", limit)
+		d.badgeText(st.BLive, "LIVE", limit)
 	} else {
-		d.badgeText(st.bPaper, "PAPER", limit)
+		d.badgeText(st.BPaper, "PAPER", limit)
 	}
 }
 
@@ -290,10 +294,10 @@ func (d *dashboard) badges(limit int) {
 func (d *dashboard) health(now time.Time, limit int) {
 	c, st, h := &d.c, d.st, &d.snap.Health
 	var mark string
-	p := st.pWarn
+	p := st.PWarn
 	switch h.Stream {
 	case "live":
-		mark, p = "● ", st.pOK
+		mark, p = "● ", st.POK
 	case "connecting":
 		mark = "○ "
 	case "stale":
@@ -301,7 +305,7 @@ func (d *dashboard) health(now time.Time, limit int) {
 	case "reconnecting":
 		mark = "↻ "
 	case "closed":
-		mark, p = "✗ ", st.pDanger
+		mark, p = "✗ ", st.PDanger
 	default:
 		mark = "? "
 	}
@@ -316,42 +320,42 @@ func (d *dashboard) health(now time.Time, limit int) {
 	if h.LastMessage.IsZero() {
 		c.num = append(c.num, "never"...)
 	} else {
-		c.num = appendAge(c.num, now.Sub(h.LastMessage))
+		c.num = common.AppendAge(c.num, now.Sub(h.LastMessage))
 		c.num = append(c.num, " ago"...)
 	}
-	if !c.segBytes(c.num, st.pMuted, limit) {
+	if !c.segBytes(c.num, st.PMuted, limit) {
 		return
 	}
 	c.num = append(c.num[:0], " · reconnects "...)
-	c.num = appendInt(c.num, h.Reconnects)
-	rp := st.pMuted
+	c.num = common.AppendInt(c.num, h.Reconnects)
+	rp := st.PMuted
 	if h.Reconnects > 0 {
-		rp = st.pWarn
+		rp = st.PWarn
 	}
 	if !c.segBytes(c.num, rp, limit) {
 		return
 	}
-	c.num = appendOffset(append(c.num[:0], " · clock "...), h.ClockOffset)
-	op := st.pMuted
+	c.num = common.AppendOffset(append(c.num[:0], " · clock "...), h.ClockOffset)
+	op := st.PMuted
 	if h.ClockOffset > 500*time.Millisecond || h.ClockOffset < -500*time.Millisecond {
-		op = st.pWarn
+		op = st.PWarn
 	}
 	if !c.segBytes(c.num, op, limit) {
 		return
 	}
 	r := &h.Rate
 	c.num = append(c.num[:0], " · weight "...)
-	c.num = appendInt(c.num, r.UsedWeight)
-	wp := st.pMuted
+	c.num = common.AppendInt(c.num, r.UsedWeight)
+	wp := st.PMuted
 	if r.WeightLimit > 0 {
 		c.num = append(c.num, '/')
-		c.num = appendInt(c.num, r.WeightLimit)
+		c.num = common.AppendInt(c.num, r.WeightLimit)
 		if r.UsedWeight*5 >= r.WeightLimit*4 {
-			wp = st.pWarn
+			wp = st.PWarn
 		}
 	}
 	if !r.BannedUntil.IsZero() && r.BannedUntil.After(now) {
-		wp = st.pDanger
+		wp = st.PDanger
 		if r.Banned {
 			c.num = append(c.num, " BANNED until "...)
 		} else {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // paneLine draws line i of a pane placed at column x with width w: the title, the column
@@ -28,7 +29,7 @@ func (d *dashboard) paneLine(sl *slot, i, x, w int) {
 				c.pad(1)
 			}
 			first = false
-			c.cell(col.title, cw, col.right, st.pHeading)
+			c.cell(col.title, cw, col.right, st.PHeading)
 		}
 		return
 	}
@@ -37,7 +38,7 @@ func (d *dashboard) paneLine(sl *slot, i, x, w int) {
 	if row >= n {
 		if row == 0 {
 			c.pad(2)
-			c.seg(emptyText(sl.kind), st.pMuted, x+w)
+			c.seg(emptyText(sl.kind), st.PMuted, x+w)
 		}
 		return
 	}
@@ -45,10 +46,10 @@ func (d *dashboard) paneLine(sl *slot, i, x, w int) {
 	focused := selected && sl.kind == d.focus
 	switch {
 	case focused:
-		c.on(st.pSelected)
+		c.on(st.PSelected)
 		c.put("› ", 2)
 	case selected:
-		c.seg("› ", st.pMuted, x+w)
+		c.seg("› ", st.PMuted, x+w)
 	default:
 		c.pad(2)
 	}
@@ -70,7 +71,7 @@ func (d *dashboard) paneLine(sl *slot, i, x, w int) {
 	}
 	if focused {
 		c.padTo(x + w)
-		c.off(st.pSelected)
+		c.off(st.PSelected)
 	}
 }
 
@@ -102,31 +103,31 @@ func (d *dashboard) titleLine(sl *slot, x, w int) {
 			}
 			switch {
 			case k == sl.kind && focused:
-				c.seg("▸ ", st.pPaneTitleFocused, end)
-				c.seg(k.title(), st.pPaneTitleFocused, end)
+				c.seg("▸ ", st.PPaneTitleFocused, end)
+				c.seg(k.title(), st.PPaneTitleFocused, end)
 			case k == sl.kind:
 				c.pad(2)
-				c.seg(k.title(), st.pHeading, end)
+				c.seg(k.title(), st.PHeading, end)
 			default:
 				c.pad(2)
-				c.seg(lowerName(k), st.pMuted, end)
+				c.seg(lowerName(k), st.PMuted, end)
 			}
 		}
 		c.pad(2)
 	} else if sl.kind == d.focus {
-		c.seg("▸ ", st.pPaneTitleFocused, end)
-		c.seg(sl.kind.title(), st.pPaneTitleFocused, end)
+		c.seg("▸ ", st.PPaneTitleFocused, end)
+		c.seg(sl.kind.title(), st.PPaneTitleFocused, end)
 		c.pad(1)
 	} else {
 		c.pad(2)
-		c.seg(sl.kind.title(), st.pPaneTitle, end)
+		c.seg(sl.kind.title(), st.PPaneTitle, end)
 		c.pad(1)
 	}
 	d.titleInfo(sl.kind, end)
 	if rest := end - c.w; rest > 0 {
-		c.on(st.pRule)
+		c.on(st.PRule)
 		c.repeat("─", rest)
-		c.off(st.pRule)
+		c.off(st.PRule)
 	}
 }
 
@@ -155,26 +156,23 @@ func (d *dashboard) titleInfo(k paneKind, end int) {
 	if k == paneBalances || (k == paneBots && !d.wide) {
 		paper, live := d.balanceTotals()
 		c.num = append(c.num, "paper ≈ "...)
-		c.num = appendDec(c.num, money(paper))
+		c.num = common.AppendDec(c.num, common.Money(paper))
 		if d.liveAny || !live.IsZero() {
 			c.num = append(c.num, " · live ≈ "...)
-			c.num = appendDec(c.num, money(live))
+			c.num = common.AppendDec(c.num, common.Money(live))
 		}
-		c.num = append(append(append(c.num, ' '), quoteAsset...), ' ')
+		c.num = append(append(append(c.num, ' '), common.QuoteAsset...), ' ')
 	}
 	if k != paneBalances && n > p.rows && p.rows > 0 {
-		c.num = appendInt(c.num, p.sel+1)
+		c.num = common.AppendInt(c.num, p.sel+1)
 		c.num = append(c.num, '/')
-		c.num = appendInt(c.num, n)
+		c.num = common.AppendInt(c.num, n)
 		c.num = append(c.num, ' ')
 	}
 	if len(c.num) > 0 {
-		c.segBytes(c.num, st.pMuted, end)
+		c.segBytes(c.num, st.PMuted, end)
 	}
 }
-
-// quoteAsset is the currency balances are valued in (BalanceView.QuoteValue).
-const quoteAsset = "USDT"
 
 func (d *dashboard) balanceTotals() (paper, live decimal.Decimal) {
 	for i := range d.snap.Balances {
@@ -193,11 +191,11 @@ func (d *dashboard) balanceTotals() (paper, live decimal.Decimal) {
 }
 
 // paintIf returns p unless the row is selected (reverse video must not be reset mid-row).
-func (d *dashboard) paintIf(p paint) paint {
+func (d *dashboard) paintIf(p common.Paint) common.Paint {
 	if d.rowPaints {
 		return p
 	}
-	return paint{}
+	return common.Paint{}
 }
 
 // colIter walks the visible columns of a row, adding the gaps between them.
@@ -225,45 +223,38 @@ func (it *colIter) width(ci int) int {
 	return w
 }
 
-func (it *colIter) text(ci int, s string, p paint) {
+func (it *colIter) text(ci int, s string, p common.Paint) {
 	if w := it.width(ci); w > 0 {
 		it.c.cell(s, w, it.cols[ci].right, p)
 	}
 }
 
-func (it *colIter) num(ci int, p paint) {
+func (it *colIter) num(ci int, p common.Paint) {
 	if w := it.width(ci); w > 0 {
 		it.c.cellBytes(it.c.num, w, it.cols[ci].right, p)
 	}
 }
 
-func sidePaint(st *Styles, s exchange.Side) paint {
+func sidePaint(st *common.Styles, s exchange.Side) common.Paint {
 	if s == exchange.Sell {
-		return st.pDown
+		return st.PDown
 	}
-	return st.pUp
+	return st.PUp
 }
 
-func signPaint(st *Styles, d decimal.Decimal) paint {
+func signPaint(st *common.Styles, d decimal.Decimal) common.Paint {
 	switch {
 	case d.IsPos():
-		return st.pUp
+		return st.PUp
 	case d.IsNeg():
-		return st.pDown
+		return st.PDown
 	}
-	return st.pMuted
+	return st.PMuted
 }
 
-func modePaint(st *Styles, m engine.Mode) paint {
+func modePaint(st *common.Styles, m engine.Mode) common.Paint {
 	if m == engine.Live {
-		return st.pDanger
+		return st.PDanger
 	}
-	return st.pWarn
-}
-
-func modeWord(m engine.Mode) string {
-	if m == engine.Live {
-		return "LIVE"
-	}
-	return "PAPER"
+	return st.PWarn
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 func (d *dashboard) appendTime(t time.Time) {
@@ -22,29 +23,29 @@ func (d *dashboard) watchRow(p *paneState, row int) {
 	pv := &d.snap.Prices[row]
 	it := d.cellsOf(paneWatch, p)
 	dir := d.paintIf(signPaint(st, pv.ChangePct))
-	it.text(0, pv.Symbol, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], price(pv.Last))
+	it.text(0, pv.Symbol, d.paintIf(st.PText))
+	c.num = common.AppendDec(c.num[:0], common.Price(pv.Last))
 	it.num(1, dir)
-	c.num = appendChange(c.num[:0], pv.ChangePct)
+	c.num = common.AppendChange(c.num[:0], pv.ChangePct)
 	it.num(2, dir)
-	c.num = appendDec(c.num[:0], price(pv.Bid))
-	it.num(3, d.paintIf(st.pMuted))
-	c.num = appendDec(c.num[:0], price(pv.Ask))
-	it.num(4, d.paintIf(st.pMuted))
+	c.num = common.AppendDec(c.num[:0], common.Price(pv.Bid))
+	it.num(3, d.paintIf(st.PMuted))
+	c.num = common.AppendDec(c.num[:0], common.Price(pv.Ask))
+	it.num(4, d.paintIf(st.PMuted))
 	c.num = c.num[:0]
 	if pv.Ask.IsPos() && pv.Bid.IsPos() {
 		if spread, err := pv.Ask.Sub(pv.Bid); err == nil {
-			c.num = appendDec(c.num, spread.Trim(0))
+			c.num = common.AppendDec(c.num, spread.Trim(0))
 		}
 	}
-	it.num(5, d.paintIf(st.pMuted))
+	it.num(5, d.paintIf(st.PMuted))
 	if w := it.width(6); w > 0 {
-		tp := st.pMuted
+		tp := st.PMuted
 		if n := len(pv.Spark); n > 1 {
 			tp = signPaint(st, mustSub(pv.Spark[n-1], pv.Spark[max(0, n-w)]))
 		}
 		var cells int
-		c.num, cells = appendSpark(c.num[:0], pv.Spark, w)
+		c.num, cells = common.AppendSpark(c.num[:0], pv.Spark, w)
 		c.pad(w - cells) // right-align: newest at the edge
 		c.on(d.paintIf(tp))
 		c.b = append(c.b, c.num...)
@@ -62,38 +63,38 @@ func mustSub(a, b decimal.Decimal) decimal.Decimal {
 	return x
 }
 
-func stateWord(s engine.BotState) (string, func(*Styles) paint) {
+func stateWord(s engine.BotState) (string, func(*common.Styles) common.Paint) {
 	switch s {
 	case engine.BotRunning:
-		return "▶ running", func(st *Styles) paint { return st.pOK }
+		return "▶ running", func(st *common.Styles) common.Paint { return st.POK }
 	case engine.BotPaused:
-		return "‖ paused", func(st *Styles) paint { return st.pWarn }
+		return "‖ paused", func(st *common.Styles) common.Paint { return st.PWarn }
 	case engine.BotError:
-		return "✗ error", func(st *Styles) paint { return st.pDanger }
+		return "✗ error", func(st *common.Styles) common.Paint { return st.PDanger }
 	}
-	return "■ stopped", func(st *Styles) paint { return st.pMuted }
+	return "■ stopped", func(st *common.Styles) common.Paint { return st.PMuted }
 }
 
 func (d *dashboard) botRow(p *paneState, row int) {
 	c, st := &d.c, d.st
 	b := &d.snap.Bots[row]
 	it := d.cellsOf(paneBots, p)
-	it.text(0, b.Config.Name, d.paintIf(st.pText))
-	it.text(1, b.Config.Strategy, d.paintIf(st.pMuted))
-	it.text(2, b.Config.Symbol, d.paintIf(st.pText))
-	it.text(3, modeWord(b.Config.Mode), d.paintIf(modePaint(st, b.Config.Mode)))
+	it.text(0, b.Config.Name, d.paintIf(st.PText))
+	it.text(1, b.Config.Strategy, d.paintIf(st.PMuted))
+	it.text(2, b.Config.Symbol, d.paintIf(st.PText))
+	it.text(3, common.ModeWord(b.Config.Mode), d.paintIf(modePaint(st, b.Config.Mode)))
 	word, sp := stateWord(b.State)
 	it.text(4, word, d.paintIf(sp(st)))
 	pnl, err := b.RealizedPnL.Add(b.UnrealizedPnL)
 	if err != nil {
 		pnl = b.RealizedPnL
 	}
-	c.num = appendSigned(c.num[:0], money(pnl))
+	c.num = common.AppendSigned(c.num[:0], common.Money(pnl))
 	it.num(5, d.paintIf(signPaint(st, pnl)))
-	c.num = appendDec(c.num[:0], qty(b.Position))
-	it.num(6, d.paintIf(st.pText))
-	c.num = appendInt(c.num[:0], b.OpenOrders)
-	it.num(7, d.paintIf(st.pText))
+	c.num = common.AppendDec(c.num[:0], common.Qty(b.Position))
+	it.num(6, d.paintIf(st.PText))
+	c.num = common.AppendInt(c.num[:0], b.OpenOrders)
+	it.num(7, d.paintIf(st.PText))
 	it.text(8, b.Reason, d.paintIf(sp(st)))
 }
 
@@ -102,44 +103,44 @@ func (d *dashboard) orderRow(p *paneState, row int) {
 	o := &d.snap.Orders[row]
 	it := d.cellsOf(paneOrders, p)
 	d.appendTime(o.Created)
-	it.num(0, d.paintIf(st.pMuted))
+	it.num(0, d.paintIf(st.PMuted))
 	bot := o.Bot
 	if bot == "" {
 		bot = "manual"
 	}
-	it.text(1, bot, d.paintIf(st.pText))
-	it.text(2, o.Symbol, d.paintIf(st.pText))
+	it.text(1, bot, d.paintIf(st.PText))
+	it.text(2, o.Symbol, d.paintIf(st.PText))
 	it.text(3, string(o.Side), d.paintIf(sidePaint(st, o.Side)))
-	it.text(4, string(o.Type), d.paintIf(st.pMuted))
+	it.text(4, string(o.Type), d.paintIf(st.PMuted))
 	c.num = c.num[:0]
 	switch {
 	case !o.Price.IsZero():
-		c.num = appendDec(c.num, price(o.Price))
+		c.num = common.AppendDec(c.num, common.Price(o.Price))
 	case !o.AvgPrice.IsZero():
-		c.num = appendDec(c.num, price(o.AvgPrice)) // a market order: what it filled at
+		c.num = common.AppendDec(c.num, common.Price(o.AvgPrice)) // a market order: what it filled at
 	default:
 		c.num = append(c.num, "market"...)
 	}
-	it.num(5, d.paintIf(st.pText))
+	it.num(5, d.paintIf(st.PText))
 	q := o.Quantity
 	if q.IsZero() {
 		q = o.Executed // bought for a quote amount: the quantity is what was filled
 	}
-	c.num = appendDec(c.num[:0], qty(q))
-	it.num(6, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], qty(o.Executed))
-	it.num(7, d.paintIf(st.pMuted))
-	sp := st.pMuted
+	c.num = common.AppendDec(c.num[:0], common.Qty(q))
+	it.num(6, d.paintIf(st.PText))
+	c.num = common.AppendDec(c.num[:0], common.Qty(o.Executed))
+	it.num(7, d.paintIf(st.PMuted))
+	sp := st.PMuted
 	switch {
-	case openOrder(o.State):
-		sp = st.pAccent
+	case common.OpenOrder(o.State):
+		sp = st.PAccent
 	case o.State == engine.OrderFilled:
-		sp = st.pOK
+		sp = st.POK
 	case o.State == engine.OrderRejected:
-		sp = st.pDanger
+		sp = st.PDanger
 	}
 	it.text(8, string(o.State), d.paintIf(sp))
-	it.text(9, modeWord(o.Mode), d.paintIf(modePaint(st, o.Mode)))
+	it.text(9, common.ModeWord(o.Mode), d.paintIf(modePaint(st, o.Mode)))
 }
 
 func (d *dashboard) fillRow(p *paneState, row int) {
@@ -147,46 +148,46 @@ func (d *dashboard) fillRow(p *paneState, row int) {
 	f := &d.snap.Fills[row]
 	it := d.cellsOf(paneFills, p)
 	d.appendTime(f.Time)
-	it.num(0, d.paintIf(st.pMuted))
+	it.num(0, d.paintIf(st.PMuted))
 	bot := f.Bot
 	if bot == "" {
 		bot = "manual"
 	}
-	it.text(1, bot, d.paintIf(st.pText))
-	it.text(2, f.Symbol, d.paintIf(st.pText))
+	it.text(1, bot, d.paintIf(st.PText))
+	it.text(2, f.Symbol, d.paintIf(st.PText))
 	it.text(3, string(f.Side), d.paintIf(sidePaint(st, f.Side)))
-	c.num = appendDec(c.num[:0], price(f.Price))
-	it.num(4, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], qty(f.Qty))
-	it.num(5, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], qty(f.Fee))
+	c.num = common.AppendDec(c.num[:0], common.Price(f.Price))
+	it.num(4, d.paintIf(st.PText))
+	c.num = common.AppendDec(c.num[:0], common.Qty(f.Qty))
+	it.num(5, d.paintIf(st.PText))
+	c.num = common.AppendDec(c.num[:0], common.Qty(f.Fee))
 	c.num = append(append(c.num, ' '), f.FeeAsset...)
-	it.num(6, d.paintIf(st.pMuted))
-	it.text(7, modeWord(f.Mode), d.paintIf(modePaint(st, f.Mode)))
+	it.num(6, d.paintIf(st.PMuted))
+	it.text(7, common.ModeWord(f.Mode), d.paintIf(modePaint(st, f.Mode)))
 }
 
 func (d *dashboard) balanceRow(p *paneState, idx int) {
 	c, st := &d.c, d.st
 	b := &d.snap.Balances[idx]
 	it := d.cellsOf(paneBalances, p)
-	it.text(0, modeWord(b.Mode), d.paintIf(modePaint(st, b.Mode)))
-	it.text(1, b.Asset, d.paintIf(st.pText))
-	free, locked := qty(b.Free), qty(b.Locked)
-	if b.Asset == quoteAsset {
+	it.text(0, common.ModeWord(b.Mode), d.paintIf(modePaint(st, b.Mode)))
+	it.text(1, b.Asset, d.paintIf(st.PText))
+	free, locked := common.Qty(b.Free), common.Qty(b.Locked)
+	if b.Asset == common.QuoteAsset {
 		// Cash reads in cents; cut, never rounded up past what the account holds.
 		free, locked = b.Free.Trunc(2).Pad(2), b.Locked.Trunc(2).Pad(2)
 	}
-	c.num = appendDec(c.num[:0], free)
-	it.num(2, d.paintIf(st.pText))
-	c.num = appendDec(c.num[:0], locked)
-	it.num(3, d.paintIf(st.pMuted))
+	c.num = common.AppendDec(c.num[:0], free)
+	it.num(2, d.paintIf(st.PText))
+	c.num = common.AppendDec(c.num[:0], locked)
+	it.num(3, d.paintIf(st.PMuted))
 	c.num = c.num[:0]
 	if b.QuoteValue.IsZero() && !b.Free.IsZero() {
 		c.num = append(c.num, "—"...)
 	} else {
-		c.num = appendDec(c.num, money(b.QuoteValue))
+		c.num = common.AppendDec(c.num, common.Money(b.QuoteValue))
 	}
-	it.num(4, d.paintIf(st.pText))
+	it.num(4, d.paintIf(st.PText))
 }
 
 func (d *dashboard) logRow(p *paneState, row int) {
@@ -194,15 +195,15 @@ func (d *dashboard) logRow(p *paneState, row int) {
 	e := &d.snap.Log[row]
 	it := d.cellsOf(paneLog, p)
 	d.appendTime(e.Time)
-	it.num(0, d.paintIf(st.pMuted))
+	it.num(0, d.paintIf(st.PMuted))
 	switch e.Level {
 	case "warn":
-		it.text(1, "WARN", d.paintIf(st.pWarn))
+		it.text(1, "WARN", d.paintIf(st.PWarn))
 	case "error":
-		it.text(1, "ERROR", d.paintIf(st.pDanger))
+		it.text(1, "ERROR", d.paintIf(st.PDanger))
 	default:
-		it.text(1, "INFO", d.paintIf(st.pMuted))
+		it.text(1, "INFO", d.paintIf(st.PMuted))
 	}
-	it.text(2, e.Bot, d.paintIf(st.pText))
-	it.text(3, e.Message, d.paintIf(st.pText))
+	it.text(2, e.Bot, d.paintIf(st.PText))
+	it.text(3, e.Message, d.paintIf(st.PText))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // detailScreen shows one bot: a chart of its symbol with its orders and fills, parameters,
@@ -112,7 +113,7 @@ func (m *Model) updateDetail(msg tea.Msg) tea.Cmd {
 		}
 		d.loading = false
 		if msg.err != nil {
-			d.err = "could not load " + d.name + ": " + clean(msg.err.Error())
+			d.err = "could not load " + d.name + ": " + common.Clean(msg.err.Error())
 		} else {
 			d.err = ""
 			d.orders, d.fills, d.history, d.loaded = msg.orders, msg.fills, msg.history, true
@@ -194,9 +195,9 @@ func (m *Model) detailView(time.Time) string {
 	var out strings.Builder
 	word, sp := stateWord(b.State)
 	out.WriteString(" " + st.Title.Render(cfg.Name) + st.Muted.Render(" · "+strings.ToUpper(cfg.Strategy)+" · "+cfg.Symbol+" · ") +
-		paintStr(modePaint(st, cfg.Mode), modeWord(cfg.Mode)) + st.Muted.Render(" · ") + paintStr(sp(st), word))
+		common.PaintStr(modePaint(st, cfg.Mode), common.ModeWord(cfg.Mode)) + st.Muted.Render(" · ") + common.PaintStr(sp(st), word))
 	if b.Reason != "" {
-		out.WriteString(" " + st.Warn.Render(clean(b.Reason)))
+		out.WriteString(" " + st.Warn.Render(common.Clean(b.Reason)))
 	}
 	out.WriteString("\n")
 	if m.snap.KillSwitch {
@@ -211,17 +212,17 @@ func (m *Model) detailView(time.Time) string {
 		// The facts keep their width; the chart takes the rest.
 		chartW = max(m.w-lipgloss.Width(side)-3, 40)
 	}
-	chart := renderChart(st, d.candles, d.orders, d.fills, chartW, chartH)
+	chart := common.RenderChart(st, d.candles, d.orders, d.fills, chartW, chartH)
 	if wide {
 		out.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(chart, "\n"), "  ", side) + "\n")
 	} else {
 		out.WriteString(strings.Join(chart, "\n") + "\n" + side + "\n")
 	}
 	if pv, ok := m.priceOf(cfg.Symbol); ok {
-		out.WriteString(st.Muted.Render(" last ") + fmtDec(price(pv.Last)) + st.Muted.Render("  legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders") + "\n")
+		out.WriteString(st.Muted.Render(" last ") + common.FmtDec(common.Price(pv.Last)) + st.Muted.Render("  legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders") + "\n")
 	}
 	if d.err != "" {
-		out.WriteString(para(st.Danger, "✗ "+d.err, m.w) + "\n")
+		out.WriteString(common.Para(st.Danger, "✗ "+d.err, m.w) + "\n")
 	}
 	tabs := []string{"Orders", "Fills", "History"}
 	out.WriteString(" ")
@@ -249,7 +250,7 @@ func (m *Model) detailFacts(b engine.BotView, wide bool) string {
 	slices.Sort(keys)
 	params := make([]string, 0, len(keys))
 	for _, k := range keys {
-		params = append(params, k+" "+clean(cfg.Params[k]))
+		params = append(params, k+" "+common.Clean(cfg.Params[k]))
 	}
 	pnl, err := b.RealizedPnL.Add(b.UnrealizedPnL)
 	if err != nil {
@@ -267,17 +268,17 @@ func (m *Model) detailFacts(b engine.BotView, wide bool) string {
 		}
 	}
 	facts := append(paramLines,
-		st.Label.Render("position ")+fmtDec(qty(b.Position))+st.Muted.Render(" @ avg ")+fmtDec(price(b.AvgEntry)),
-		st.Label.Render("pnl      ")+paintStr(signPaint(st, pnl), fmtSigned(money(pnl)))+
-			st.Muted.Render(" (realized "+fmtSigned(money(b.RealizedPnL))+", unrealized "+fmtSigned(money(b.UnrealizedPnL))+")"),
-		st.Label.Render("budget   ")+fmtDec(money(b.Spent))+st.Muted.Render(" spent of ")+budgetText(cfg),
+		st.Label.Render("position ")+common.FmtDec(common.Qty(b.Position))+st.Muted.Render(" @ avg ")+common.FmtDec(common.Price(b.AvgEntry)),
+		st.Label.Render("pnl      ")+common.PaintStr(signPaint(st, pnl), common.FmtSigned(common.Money(pnl)))+
+			st.Muted.Render(" (realized "+common.FmtSigned(common.Money(b.RealizedPnL))+", unrealized "+common.FmtSigned(common.Money(b.UnrealizedPnL))+")"),
+		st.Label.Render("budget   ")+common.FmtDec(common.Money(b.Spent))+st.Muted.Render(" spent of ")+budgetText(cfg),
 		st.Label.Render("trades   ")+fmt.Sprintf("%d buys · %d sells · %d open", b.Buys, b.Sells, b.OpenOrders),
 	)
 	if !b.StartedAt.IsZero() {
 		facts = append(facts, st.Label.Render("started  ")+b.StartedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	if cfg.Mode == engine.Live {
-		facts = append(facts, st.Label.Render("key      ")+clean(cfg.KeyLabel))
+		facts = append(facts, st.Label.Render("key      ")+common.Clean(cfg.KeyLabel))
 	}
 	if wide {
 		return strings.Join(facts, "\n")
@@ -292,19 +293,17 @@ func (m *Model) detailFacts(b engine.BotView, wide bool) string {
 // alone for an order sized by its quote amount (it has no base quantity to compare with).
 func filledText(executed, quantity decimal.Decimal) string {
 	if quantity.IsZero() {
-		return fmtDec(qty(executed))
+		return common.FmtDec(common.Qty(executed))
 	}
-	return fmtDec(qty(executed)) + "/" + fmtDec(qty(quantity))
+	return common.FmtDec(common.Qty(executed)) + "/" + common.FmtDec(common.Qty(quantity))
 }
 
 func budgetText(cfg engine.BotConfig) string {
 	if cfg.Budget.IsZero() {
 		return "no budget"
 	}
-	return fmtDec(money(cfg.Budget))
+	return common.FmtDec(common.Money(cfg.Budget))
 }
-
-func paintStr(p paint, s string) string { return p.on + s + p.off }
 
 // detailList renders the selected tab's rows, scrolled to keep the selection visible.
 func (m *Model) detailList(h int) string {
@@ -329,22 +328,22 @@ func (m *Model) detailList(h int) string {
 			p := "market"
 			switch {
 			case !o.Price.IsZero():
-				p = fmtDec(price(o.Price))
+				p = common.FmtDec(common.Price(o.Price))
 			case !o.AvgPrice.IsZero():
-				p = "~" + fmtDec(price(o.AvgPrice))
+				p = "~" + common.FmtDec(common.Price(o.AvgPrice))
 			}
 			line = fmt.Sprintf("%s %-4s %-6s %12s  filled %s  %s", o.Created.UTC().Format("15:04:05"),
 				o.Side, o.Type, p, filledText(o.Executed, o.Quantity), o.State)
 			if o.Reason != "" {
-				line += "  " + clean(o.Reason)
+				line += "  " + common.Clean(o.Reason)
 			}
 		case 1:
 			f := d.fills[i]
 			line = fmt.Sprintf("%s  %-4s %12s  qty %-10s fee %s %s", f.Time.UTC().Format("01-02 15:04:05"),
-				f.Side, fmtDec(price(f.Price)), fmtDec(qty(f.Qty)), fmtDec(qty(f.Fee)), clean(f.FeeAsset))
+				f.Side, common.FmtDec(common.Price(f.Price)), common.FmtDec(common.Qty(f.Qty)), common.FmtDec(common.Qty(f.Fee)), common.Clean(f.FeeAsset))
 		default:
 			e := d.history[i]
-			line = fmt.Sprintf("%s  %-5s %s", e.Time.UTC().Format("01-02 15:04:05"), strings.ToUpper(e.Level), clean(e.Message))
+			line = fmt.Sprintf("%s  %-5s %s", e.Time.UTC().Format("01-02 15:04:05"), strings.ToUpper(e.Level), common.Clean(e.Message))
 		}
 		if i == d.sel {
 			b.WriteString(st.Selected.Render("› "+line) + "\n")

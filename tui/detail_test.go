@@ -9,6 +9,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 func TestBotDetail(t *testing.T) {
@@ -26,7 +27,7 @@ func TestBotDetail(t *testing.T) {
 	h.wantView("bot-00", "DCA · BTCUSDT", "PAPER", "▶ running", "params   amount 25 · interval 4h",
 		"position 0 @ avg 64,000.00", "pnl      −18.50", "120.00 spent of 500.00", "▸ Orders", "acked",
 		"█", "┤", "legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders")
-	v := h.view()
+	v := h.View()
 	if !strings.Contains(v, "B") || !strings.Contains(v, "┄") {
 		t.Fatalf("the chart marks neither fills nor open orders:\n%s", v)
 	}
@@ -61,7 +62,7 @@ func TestBotDetail(t *testing.T) {
 func TestBotDetailNarrowAndGone(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(2, 2, 0))
 	h.keys("tab", "enter")
-	for _, line := range strings.Split(h.view(), "\n") {
+	for _, line := range strings.Split(h.View(), "\n") {
 		if w := len([]rune(line)); w > 200 {
 			t.Fatalf("detail line too long at 80 columns: %q", line)
 		}
@@ -75,11 +76,11 @@ func TestBotDetailNarrowAndGone(t *testing.T) {
 }
 
 func TestChartMarksShapesNotColours(t *testing.T) {
-	st := NewStyles(asciiRenderer())
+	st := common.NewStyles(asciiRenderer())
 	candles := testCandles(30)
 	orders := []engine.OrderView{{Side: exchange.Sell, Price: candles[29].H, State: engine.OrderAcked}}
 	fills := []engine.FillView{{Side: exchange.Buy, Price: candles[10].C, Time: candles[10].Open}}
-	lines := renderChart(st, candles, orders, fills, 60, 12)
+	lines := common.RenderChart(st, candles, orders, fills, 60, 12)
 	if len(lines) != 12 {
 		t.Fatalf("%d lines, want 12", len(lines))
 	}
@@ -89,10 +90,10 @@ func TestChartMarksShapesNotColours(t *testing.T) {
 			t.Fatalf("chart lacks %q:\n%s", want, all)
 		}
 	}
-	if got := renderChart(st, nil, nil, nil, 60, 12); !strings.Contains(strings.Join(got, ""), "no price history yet") {
+	if got := common.RenderChart(st, nil, nil, nil, 60, 12); !strings.Contains(strings.Join(got, ""), "no price history yet") {
 		t.Fatal("an empty chart does not say why")
 	}
-	if renderChart(st, candles, nil, nil, 10, 2) != nil {
+	if common.RenderChart(st, candles, nil, nil, 10, 2) != nil {
 		t.Fatal("a chart too small to read should not be drawn")
 	}
 }
@@ -104,9 +105,9 @@ func TestHelpListsEveryBinding(t *testing.T) {
 	if h.m.screen != scrHelp {
 		t.Fatal("? did not open help")
 	}
-	for _, g := range h.m.keys.helpGroups() {
-		h.wantView(g.title)
-		for _, b := range g.bindings {
+	for _, g := range h.m.keys.HelpGroups() {
+		h.wantView(g.Title)
+		for _, b := range g.Bindings {
 			h.wantView(b.Help().Key, b.Help().Desc)
 		}
 	}

@@ -40,16 +40,16 @@ func TestLongMessagesWrapInsteadOfLosingTheirEnd(t *testing.T) {
 				h.send(tc.msg)
 			}
 			h.wantView(tc.want...)
-			lines := strings.Split(h.view(), "\n")
+			lines := strings.Split(h.View(), "\n")
 			if len(lines) != tc.h {
 				t.Fatalf("%d lines, want %d", len(lines), tc.h)
 			}
 			for i, l := range lines {
 				if w := ansi.StringWidth(l); w > tc.w {
-					t.Fatalf("line %d is %d cells wide, more than %d:\n%s", i, w, tc.w, h.view())
+					t.Fatalf("line %d is %d cells wide, more than %d:\n%s", i, w, tc.w, h.View())
 				}
 			}
-			if n := strings.Count(h.view(), "word"); tc.msg != nil && n > 0 && n > 3*8 {
+			if n := strings.Count(h.View(), "word"); tc.msg != nil && n > 0 && n > 3*8 {
 				t.Fatalf("%d words shown, want at most three lines of them", n)
 			}
 			if tc.keys[0] == "tab" {

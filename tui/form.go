@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,7 +10,9 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // formField is one input of a form: free text or a choice cycled with ←/→.
@@ -21,7 +22,7 @@ type formField struct {
 	optional         bool
 	choices          []string
 	choice           int
-	input            textField
+	input            common.TextField
 	check            func(string) error
 }
 
@@ -46,11 +47,11 @@ func (f *formField) localErr() error {
 	return nil
 }
 
-func newTextField(_ *Styles, key, label, hint, value string, param, optional bool, check func(string) error) *formField {
-	in := textField{limit: 64}
+func newTextField(_ *common.Styles, key, label, hint, value string, param, optional bool, check func(string) error) *formField {
+	in := common.TextField{Limit: 64}
 	in.SetValue(value)
 	if optional {
-		in.placeholder = "optional"
+		in.Placeholder = "optional"
 	}
 	return &formField{key: key, label: label, hint: hint, param: param, optional: optional, input: in, check: check}
 }
@@ -153,39 +154,9 @@ func checkNonNeg(v string) error {
 	return nil
 }
 
-func checkDuration(v string) error {
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return errors.New("a duration like 30m, 4h or 24h")
-	}
-	if d < time.Second {
-		return errors.New("at least 1s")
-	}
-	return nil
-}
-
-func checkCount(minimum int) func(string) error {
-	return func(v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < minimum {
-			return fmt.Errorf("a whole number, at least %d", minimum)
-		}
-		return nil
-	}
-}
-
-func checkPercents(v string) error {
-	for _, p := range strings.Split(v, ",") {
-		if err := checkPositive(strings.TrimSpace(p)); err != nil {
-			return errors.New("percents separated by commas, like 2,5,10")
-		}
-	}
-	return nil
-}
-
 func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	f := &botForm{}
-	c := engine.BotConfig{Strategy: "dca", Mode: engine.Paper, Symbol: m.dash.selectedSymbol()}
+	c := engine.BotConfig{Strategy: strategy.Specs()[0].Name, Mode: engine.Paper, Symbol: m.dash.selectedSymbol()}
 	if cfg != nil {
 		c, f.editing = *cfg, true
 	}
@@ -205,10 +176,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	if f.editing {
 		name.input.Blur()
 	}
-	strategy := &formField{key: "strategy", label: "Strategy", hint: "←/→ dca: scheduled buys, grid: a range", choices: []string{"dca", "grid"}}
-	if c.Strategy == "grid" {
-		strategy.choice = 1
-	}
+	strat := strategyField(c.Strategy)
 	mode := &formField{key: "mode", label: "Mode", hint: "←/→ paper is simulated, live is real", choices: []string{"paper", "live"}}
 	if c.Mode == engine.Live {
 		mode.choice = 1
@@ -220,7 +188,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 	f.fields = []*formField{
 		name,
 		newTextField(st, "symbol", "Symbol", "like BTCUSDT", c.Symbol, false, false, checkSymbol),
-		strategy,
+		strat,
 		mode,
 		newTextField(st, "key", "Key label", "vault key for live orders (r: keys)", c.KeyLabel, false, false, checkName),
 		newTextField(st, "budget", "Budget", "most quote to commit; live needs one", budget, false, true, checkNonNeg),
@@ -246,7 +214,7 @@ func (m *Model) openForm(cfg *engine.BotConfig) tea.Cmd {
 }
 
 // setStrategyFields replaces the parameter fields with the strategy's, keeping typed values.
-func (f *botForm) setStrategyFields(st *Styles, strategy string, params map[string]string) {
+func (f *botForm) setStrategyFields(st *common.Styles, name string, params map[string]string) {
 	keep := map[string]string{}
 	for _, fl := range f.fields {
 		if fl.param {
@@ -258,23 +226,27 @@ func (f *botForm) setStrategyFields(st *Styles, strategy string, params map[stri
 	}
 	base := f.fields[:6]
 	var extra []*formField
-	if strategy == "grid" {
-		extra = []*formField{
-			newTextField(st, "lower", "Lower price", "bottom of the grid", keep["lower"], true, false, checkPositive),
-			newTextField(st, "upper", "Upper price", "top of the grid", keep["upper"], true, false, checkPositive),
-			newTextField(st, "levels", "Levels", "number of grid lines, at least 2", keep["levels"], true, false, checkCount(2)),
-			newTextField(st, "quantity", "Quantity", "base quantity per level", keep["quantity"], true, false, checkPositive),
-		}
-	} else {
-		extra = []*formField{
-			newTextField(st, "amount", "Amount", "quote spent per buy", keep["amount"], true, false, checkPositive),
-			newTextField(st, "interval", "Interval", "time between buys, like 4h", keep["interval"], true, false, checkDuration),
-			newTextField(st, "take_profit", "Take profit %", "sell all at this gain", keep["take_profit"], true, true, checkPositive),
-			newTextField(st, "max_buys", "Max buys", "stop after this many buys", keep["max_buys"], true, true, checkCount(1)),
-			newTextField(st, "dip_steps", "Dip steps %", "extra buys at drops, like 2,5,10", keep["dip_steps"], true, true, checkPercents),
-		}
+	spec, _ := strategy.Lookup(name)
+	for _, p := range spec.Params {
+		extra = append(extra, newTextField(st, p.Key, p.Label, p.Hint, keep[p.Key], true, p.Optional, p.Check))
 	}
 	f.fields = append(base[:6:6], extra...)
+}
+
+// strategyField is the strategy choice, one entry per strategy spec, on current (the first
+// spec when current names none).
+func strategyField(current string) *formField {
+	fl := &formField{key: "strategy", label: "Strategy"}
+	var hints []string
+	for i, s := range strategy.Specs() {
+		fl.choices = append(fl.choices, s.Name)
+		hints = append(hints, s.Name+": "+s.Summary)
+		if s.Name == current {
+			fl.choice = i
+		}
+	}
+	fl.hint = "←/→ " + strings.Join(hints, ", ")
+	return fl
 }
 
 // config builds the bot configuration from the fields.
@@ -325,7 +297,7 @@ func (f *botForm) firstLocalErr() (int, error) {
 				i = 2
 			}
 			return i, fmt.Errorf("%s holds %s on %s, so %s cannot change: sell the position first, or create a new bot",
-				f.field("name").value(), fmtDec(qty(f.held)), f.heldOn, what)
+				f.field("name").value(), common.FmtDec(common.Qty(f.held)), f.heldOn, what)
 		}
 	}
 	for i, fl := range f.fields {

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // formChanged schedules validation a moment after the last key press.
@@ -53,7 +54,7 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 		f.validating = false
 		f.valErr = ""
 		if msg.err != nil {
-			f.valErr = clean(msg.err.Error())
+			f.valErr = common.Clean(msg.err.Error())
 		}
 	case rulesLoadedMsg:
 		if msg.symbol != f.rulesFor {
@@ -61,12 +62,12 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 		}
 		f.rules = msg.rules
 		if msg.err != nil {
-			f.rulesErr = clean(msg.err.Error())
+			f.rulesErr = common.Clean(msg.err.Error())
 		}
 	case botSavedMsg:
 		f.saving = false
 		if msg.err != nil {
-			f.err = "could not save " + msg.name + ": " + clean(msg.err.Error())
+			f.err = "could not save " + msg.name + ": " + common.Clean(msg.err.Error())
 			return nil
 		}
 		m.form = nil
@@ -127,7 +128,7 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 		return m.formChanged()
 	}
 	before := fl.input.Value()
-	fl.input.key(k)
+	fl.input.Key(k)
 	if fl.key == "symbol" {
 		if up := strings.ToUpper(fl.input.Value()); up != fl.input.Value() {
 			fl.input.SetValue(up)
@@ -168,7 +169,7 @@ func (m *Model) submitForm() tea.Cmd {
 		}
 	}
 	if cfg.Mode == engine.Live {
-		m.ask("Save "+cfg.Name+" as a LIVE bot?", "Once started it places real orders on "+m.opts.Exchange+" with key "+cfg.KeyLabel+", within a budget of "+fmtDec(cfg.Budget)+".", true, save)
+		m.ask("Save "+cfg.Name+" as a LIVE bot?", "Once started it places real orders on "+m.opts.Exchange+" with key "+cfg.KeyLabel+", within a budget of "+common.FmtDec(cfg.Budget)+".", true, save)
 		return nil
 	}
 	return save()

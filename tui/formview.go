@@ -6,6 +6,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // fieldsView renders a field list: label, value (with cursor or ◂ choice ▸), then the field's
@@ -37,13 +38,13 @@ func (m *Model) fieldsView(l *fieldList, showRequired bool) string {
 				val = st.Accent.Render("◂ ") + val + st.Accent.Render(" ▸")
 			}
 		} else {
-			val = fl.input.view(st)
+			val = fl.input.View(st)
 		}
 		note := st.Muted.Render(fl.hint)
 		if err := fl.localErr(); err != nil && (fl.value() != "" || showRequired) {
 			note = st.ErrorText.Render("✗ " + err.Error())
 		}
-		b.WriteString(marker + st.Label.Render(pad(fl.label, 15)) + pad(val, 24) + " " + note + "\n")
+		b.WriteString(marker + st.Label.Render(common.PadRight(fl.label, 15)) + common.PadRight(val, 24) + " " + note + "\n")
 	}
 	return b.String()
 }
@@ -63,9 +64,9 @@ func (m *Model) formView() string {
 	case f.saving:
 		b.WriteString(st.Accent.Render(" saving…") + "\n")
 	case f.err != "":
-		b.WriteString(para(st.Danger, "✗ "+f.err, m.w) + "\n")
+		b.WriteString(common.Para(st.Danger, "✗ "+f.err, m.w) + "\n")
 	case f.valErr != "":
-		b.WriteString(para(st.ErrorText, "✗ "+f.valErr, m.w) + "\n")
+		b.WriteString(common.Para(st.ErrorText, "✗ "+f.valErr, m.w) + "\n")
 	case f.validating:
 		b.WriteString(st.Muted.Render(" checking…") + "\n")
 	default:
@@ -75,7 +76,7 @@ func (m *Model) formView() string {
 			b.WriteString(st.OK.Render(" ✓ valid: ctrl+s saves") + "\n")
 		case f.fields[i].localErr() == nil:
 			// A rule across fields (a live budget, a held position): the fields look fine.
-			b.WriteString(para(st.ErrorText, "✗ "+err.Error(), m.w) + "\n")
+			b.WriteString(common.Para(st.ErrorText, "✗ "+err.Error(), m.w) + "\n")
 		default:
 			b.WriteString(st.Muted.Render(" fill in the fields; ctrl+s saves") + "\n")
 		}
@@ -88,16 +89,16 @@ func (m *Model) rulesPara(symbol string, r exchange.Rules, errText string) strin
 	st := m.st
 	switch {
 	case symbol == "":
-		return para(st.Muted, "type a symbol to see its trading rules", m.w)
+		return common.Para(st.Muted, "type a symbol to see its trading rules", m.w)
 	case errText != "":
-		return para(st.ErrorText, "✗ "+symbol+": "+errText, m.w)
+		return common.Para(st.ErrorText, "✗ "+symbol+": "+errText, m.w)
 	case r.Symbol != symbol:
-		return para(st.Muted, "loading the rules of "+symbol+"…", m.w)
+		return common.Para(st.Muted, "loading the rules of "+symbol+"…", m.w)
 	}
 	var parts []string
 	add := func(name string, d decimal.Decimal) {
 		if !d.IsZero() {
-			parts = append(parts, name+" "+fmtDec(d.Trim(0)))
+			parts = append(parts, name+" "+common.FmtDec(d.Trim(0)))
 		}
 	}
 	add("tick", r.TickSize)
@@ -105,11 +106,11 @@ func (m *Model) rulesPara(symbol string, r exchange.Rules, errText string) strin
 	add("min qty", r.MinQty)
 	add("min notional", r.MinNotional)
 	if pv, ok := m.priceOf(symbol); ok {
-		parts = append(parts, "last "+fmtDec(price(pv.Last)))
+		parts = append(parts, "last "+common.FmtDec(common.Price(pv.Last)))
 	}
-	out := para(st.Muted, symbol+" rules: "+strings.Join(parts, " · "), m.w)
+	out := common.Para(st.Muted, symbol+" rules: "+strings.Join(parts, " · "), m.w)
 	if r.Status != "" && r.Status != "TRADING" {
-		out += "\n" + para(st.Danger, symbol+" is not trading ("+r.Status+")", m.w)
+		out += "\n" + common.Para(st.Danger, symbol+" is not trading ("+r.Status+")", m.w)
 	}
 	return out
 }
@@ -126,27 +127,27 @@ func (m *Model) ticketView() string {
 		b.WriteString(st.Accent.Render(" placing the order…") + "\n")
 	case err != nil:
 		b.WriteString(st.Heading.Render(" Preview") + "\n")
-		b.WriteString(para(st.ErrorText, "✗ "+err.Error(), m.w) + "\n")
+		b.WriteString(common.Para(st.ErrorText, "✗ "+err.Error(), m.w) + "\n")
 	default:
 		b.WriteString(st.Heading.Render(" Preview") + st.Muted.Render("  what will be sent") + "\n")
 		side := st.Up.Render(string(req.Side))
 		if req.Side == "SELL" {
 			side = st.Down.Render(string(req.Side))
 		}
-		line := " " + side + " " + fmtDec(qty(req.Quantity)) + " " + req.Symbol
+		line := " " + side + " " + common.FmtDec(common.Qty(req.Quantity)) + " " + req.Symbol
 		if req.Type == "LIMIT" {
-			line += " @ " + fmtDec(price(req.Price)) + st.Muted.Render(" limit, good till cancelled")
+			line += " @ " + common.FmtDec(common.Price(req.Price)) + st.Muted.Render(" limit, good till cancelled")
 		} else {
 			line += st.Muted.Render(" at market")
 		}
 		b.WriteString(line + "\n")
-		b.WriteString(st.Muted.Render(" notional ≈ ") + fmtDec(money(notional)) + " " + t.rules.Quote + "\n")
+		b.WriteString(st.Muted.Render(" notional ≈ ") + common.FmtDec(common.Money(notional)) + " " + t.rules.Quote + "\n")
 		if t.err == "" {
 			b.WriteString(st.OK.Render(" ✓ enter on the last field or ctrl+s to review and confirm") + "\n")
 		}
 	}
 	if t.err != "" && err == nil {
-		b.WriteString(para(st.Danger, "✗ "+t.err, m.w) + "\n")
+		b.WriteString(common.Para(st.Danger, "✗ "+t.err, m.w) + "\n")
 	}
 	return b.String()
 }

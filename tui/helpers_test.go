@@ -146,11 +146,11 @@ func (h *harness) typeText(s string) {
 	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
 }
 
-func (h *harness) view() string { return h.m.View() }
+func (h *harness) View() string { return h.m.View() }
 
 func (h *harness) wantView(contains ...string) {
 	h.t.Helper()
-	v := h.view()
+	v := h.View()
 	for _, c := range contains {
 		if !strings.Contains(v, c) {
 			h.t.Fatalf("view lacks %q:\n%s", c, v)
@@ -160,7 +160,7 @@ func (h *harness) wantView(contains ...string) {
 
 func (h *harness) wantNotView(absent ...string) {
 	h.t.Helper()
-	v := h.view()
+	v := h.View()
 	for _, c := range absent {
 		if strings.Contains(v, c) {
 			h.t.Fatalf("view shows %q but should not:\n%s", c, v)

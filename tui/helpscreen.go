@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // screenView renders the body of every screen but the dashboard.
@@ -32,7 +33,7 @@ func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
 	switch m.screen {
 	case scrDashboard:
-		return k.dashboardHelp(m.dash.focus, m.snap.KillSwitch)
+		return dashboardHelp(k, m.dash.focus, m.snap.KillSwitch)
 	case scrDetail:
 		if m.snap.KillSwitch {
 			release := k.Kill
@@ -71,12 +72,12 @@ func (m *Model) screenHelpKey() string {
 func (m *Model) helpView() string {
 	st := m.st
 	var cols []string
-	for _, g := range m.keys.helpGroups() {
+	for _, g := range m.keys.HelpGroups() {
 		var b strings.Builder
-		b.WriteString(st.Heading.Render(g.title) + "\n")
-		for _, kb := range g.bindings {
+		b.WriteString(st.Heading.Render(g.Title) + "\n")
+		for _, kb := range g.Bindings {
 			h := kb.Help()
-			b.WriteString(st.Accent.Render(pad(h.Key, 9)) + " " + st.Muted.Render(h.Desc) + "\n")
+			b.WriteString(st.Accent.Render(common.PadRight(h.Key, 9)) + " " + st.Muted.Render(h.Desc) + "\n")
 		}
 		cols = append(cols, b.String())
 	}
@@ -90,7 +91,7 @@ func (m *Model) helpView() string {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, padBlock(row, colW)...))
 	}
 	title := st.Title.Render(" QuantDeck help") + st.Muted.Render("  every key, from the keymap · esc or ? closes")
-	note := para(st.Muted, "Destructive and live-money actions always ask y/N first. Run QuantDeck inside tmux (tmux new -A -s quantdeck quantdeck) so a dropped SSH session does not stop your bots.", m.w)
+	note := common.Para(st.Muted, "Destructive and live-money actions always ask y/N first. Run QuantDeck inside tmux (tmux new -A -s quantdeck quantdeck) so a dropped SSH session does not stop your bots.", m.w)
 	return title + "\n\n" + lipgloss.JoinVertical(lipgloss.Left, rows...) + "\n" + note
 }
 
@@ -100,7 +101,7 @@ func padBlock(blocks []string, w int) []string {
 	for i, b := range blocks {
 		lines := strings.Split(b, "\n")
 		for j, l := range lines {
-			lines[j] = " " + pad(l, w-1)
+			lines[j] = " " + common.PadRight(l, w-1)
 		}
 		out[i] = strings.Join(lines, "\n")
 	}

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // handleKey routes a key: a pending confirmation first, then screens that take text, then the
@@ -179,7 +180,7 @@ func (m *Model) startBot(b engine.BotView) tea.Cmd {
 	}
 	if b.Config.Mode == engine.Live {
 		m.ask(fmt.Sprintf("Start %s in LIVE mode?", name),
-			fmt.Sprintf("It places real orders on %s with key %q, budget %s.", m.opts.Exchange, b.Config.KeyLabel, fmtDec(b.Config.Budget)),
+			fmt.Sprintf("It places real orders on %s with key %q, budget %s.", m.opts.Exchange, b.Config.KeyLabel, common.FmtDec(b.Config.Budget)),
 			true, start)
 		return nil
 	}
@@ -201,7 +202,7 @@ func (m *Model) stopBot(b engine.BotView) tea.Cmd {
 func (m *Model) editBot(b engine.BotView) tea.Cmd {
 	if b.State != engine.BotStopped {
 		// A paused or failed bot still means to run: the engine refuses the edit until stopped.
-		m.setError(b.Config.Name+" is "+stateText(b.State)+": stop it with x, then edit it", nil)
+		m.setError(b.Config.Name+" is "+common.StateText(b.State)+": stop it with x, then edit it", nil)
 		return nil
 	}
 	cfg := b.Config
@@ -215,12 +216,12 @@ func (m *Model) editBot(b engine.BotView) tea.Cmd {
 func (m *Model) removeBot(b engine.BotView) tea.Cmd {
 	name, svc, ctx := b.Config.Name, m.opts.Engine, m.ctx
 	if b.State != engine.BotStopped {
-		m.setError(name+" is "+stateText(b.State)+": stop it with x, then remove it", nil)
+		m.setError(name+" is "+common.StateText(b.State)+": stop it with x, then remove it", nil)
 		return nil
 	}
 	detail := "Its settings are deleted; its orders, fills and history stay in the journal. This cannot be undone."
 	if !b.Position.IsZero() {
-		detail = "It holds " + fmtDec(qty(b.Position)) + " on " + b.Config.Symbol + ": the coins stay in the account, with no bot to sell them. " + detail
+		detail = "It holds " + common.FmtDec(common.Qty(b.Position)) + " on " + b.Config.Symbol + ": the coins stay in the account, with no bot to sell them. " + detail
 	}
 	if b.Config.Mode == engine.Live {
 		detail = "A LIVE bot on key " + b.Config.KeyLabel + ". " + detail
@@ -234,14 +235,6 @@ func (m *Model) removeBot(b engine.BotView) tea.Cmd {
 		}
 	})
 	return nil
-}
-
-// stateText is a bot state as the end of "the bot is …".
-func stateText(s engine.BotState) string {
-	if s == engine.BotError {
-		return "in error"
-	}
-	return string(s)
 }
 
 // botRemovedMsg reports the end of a removal.
@@ -269,16 +262,16 @@ func (m *Model) botRemoved(msg botRemovedMsg) tea.Cmd {
 }
 
 func (m *Model) cancelOrder(o engine.OrderView) tea.Cmd {
-	if !openOrder(o.State) {
+	if !common.OpenOrder(o.State) {
 		m.setError("that order is "+string(o.State)+": only open orders can be cancelled", nil)
 		return nil
 	}
 	id, svc := o.ClientID, m.opts.Engine
-	what := fmt.Sprintf("%s %s %s", o.Side, fmtDec(qty(o.Quantity)), o.Symbol)
+	what := fmt.Sprintf("%s %s %s", o.Side, common.FmtDec(common.Qty(o.Quantity)), o.Symbol)
 	if !o.Price.IsZero() {
-		what += " @ " + fmtDec(price(o.Price))
+		what += " @ " + common.FmtDec(common.Price(o.Price))
 	}
-	m.ask("Cancel order "+what+"?", "Mode "+modeWord(o.Mode)+", order "+id+".", o.Mode == engine.Live, func() tea.Cmd {
+	m.ask("Cancel order "+what+"?", "Mode "+common.ModeWord(o.Mode)+", order "+id+".", o.Mode == engine.Live, func() tea.Cmd {
 		return call(m.ctx, "could not cancel the order", "order cancelled", func(ctx context.Context) error {
 			return svc.Cancel(ctx, id)
 		})

@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -50,11 +51,11 @@ type keysScreen struct {
 	notice string // after a rotation: delete the old key on the exchange
 
 	// wizards
-	label      textField
-	apiKey     secretField
-	apiSecret  secretField
-	old, new1  secretField
-	new2       secretField
+	label      common.TextField
+	apiKey     common.SecretField
+	apiSecret  common.SecretField
+	old, new1  common.SecretField
+	new2       common.SecretField
 	focus      int
 	busy       bool
 	busyWhat   string
@@ -81,17 +82,17 @@ type (
 
 func (k *keysScreen) typing() bool { return k != nil && k.mode != keysList }
 
-func (k *keysScreen) wipe() {
-	k.apiKey.wipe()
-	k.apiSecret.wipe()
-	k.old.wipe()
-	k.new1.wipe()
-	k.new2.wipe()
+func (k *keysScreen) Wipe() {
+	k.apiKey.Wipe()
+	k.apiSecret.Wipe()
+	k.old.Wipe()
+	k.new1.Wipe()
+	k.new2.Wipe()
 }
 
 func (m *Model) openKeys() tea.Cmd {
 	if m.keysScr != nil {
-		m.keysScr.wipe()
+		m.keysScr.Wipe()
 	}
 	m.keysScr = &keysScreen{}
 	m.screen = scrKeys
@@ -111,7 +112,7 @@ func loadKeysCmd(ctx context.Context, v KeyStore) tea.Cmd {
 // that proves the key works. It zeroes its copies.
 func checkKeyCmd(ctx context.Context, checker exchange.PermissionChecker, apiKey, apiSecret []byte) tea.Cmd {
 	return func() tea.Msg {
-		defer zero(apiKey, apiSecret)
+		defer common.Zero(apiKey, apiSecret)
 		if checker == nil {
 			return keyCheckedMsg{perms: exchange.Permissions{Note: "this exchange setting has no permission check"}}
 		}
@@ -124,7 +125,7 @@ func checkKeyCmd(ctx context.Context, checker exchange.PermissionChecker, apiKey
 
 func saveKeyCmd(ctx context.Context, v KeyStore, rotate bool, label, exch string, apiKey, apiSecret []byte, perms exchange.Permissions) tea.Cmd {
 	return func() tea.Msg {
-		defer zero(apiKey, apiSecret)
+		defer common.Zero(apiKey, apiSecret)
 		c, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
 		var cred vault.Credential
@@ -140,7 +141,7 @@ func saveKeyCmd(ctx context.Context, v KeyStore, rotate bool, label, exch string
 
 func changePassCmd(ctx context.Context, v KeyStore, old, newPass []byte, iterations int) tea.Cmd {
 	return func() tea.Msg {
-		defer zero(old, newPass)
+		defer common.Zero(old, newPass)
 		return passphraseChangedMsg{err: v.ChangePassphrase(ctx, old, newPass, iterations)}
 	}
 }
@@ -155,7 +156,7 @@ func (m *Model) updateKeys(msg tea.Msg) tea.Cmd {
 		k.loaded = true
 		k.err = ""
 		if msg.err != nil {
-			k.err = "could not read the keys: " + clean(msg.err.Error())
+			k.err = "could not read the keys: " + common.Clean(msg.err.Error())
 		}
 		k.creds = msg.creds
 		// Each label's active version first, then its retired ones, newest first.
@@ -178,14 +179,14 @@ func (m *Model) updateKeys(msg tea.Msg) tea.Cmd {
 	case keySavedMsg:
 		k.busy = false
 		if msg.err != nil {
-			k.wizErr = "could not save the key: " + clean(msg.err.Error())
+			k.wizErr = "could not save the key: " + common.Clean(msg.err.Error())
 			return nil
 		}
-		k.wipe()
+		k.Wipe()
 		k.mode = keysList
 		if msg.rotated {
 			bots := m.botsUsingKey(msg.cred.Label)
-			k.notice = fmt.Sprintf("Key %q rotated: %s now sign with the new key. The old key is retired here: DELETE IT ON THE EXCHANGE now (API Management) so it can never be used again.", msg.cred.Label, plural(bots, "bot", "bots"))
+			k.notice = fmt.Sprintf("Key %q rotated: %s now sign with the new key. The old key is retired here: DELETE IT ON THE EXCHANGE now (API Management) so it can never be used again.", msg.cred.Label, common.Plural(bots, "bot", "bots"))
 		} else {
 			m.setInfo("key " + msg.cred.Label + " added")
 		}
@@ -197,13 +198,13 @@ func (m *Model) updateKeys(msg tea.Msg) tea.Cmd {
 			// Every field was wiped with the attempt: start again from the first.
 			k.focus = 0
 			if errors.As(msg.err, &wp) {
-				k.wizErr = fmt.Sprintf("the current passphrase is wrong (%s in a row; the next try waits %s)", plural(wp.Attempts, "attempt", "attempts"), fmtAge(wp.Delay))
+				k.wizErr = fmt.Sprintf("the current passphrase is wrong (%s in a row; the next try waits %s)", common.Plural(wp.Attempts, "attempt", "attempts"), common.FmtAge(wp.Delay))
 			} else {
-				k.wizErr = "could not change the passphrase: " + clean(msg.err.Error())
+				k.wizErr = "could not change the passphrase: " + common.Clean(msg.err.Error())
 			}
 			return nil
 		}
-		k.wipe()
+		k.Wipe()
 		k.mode = keysList
 		m.setInfo("passphrase changed: every key was re-encrypted with it")
 	}
@@ -216,7 +217,7 @@ func (m *Model) keyChecked(msg keyCheckedMsg) tea.Cmd {
 	p := msg.perms
 	switch {
 	case msg.err != nil:
-		k.wizErr = "the exchange refused the key: " + clean(msg.err.Error()) + ". Check it was pasted whole and that this machine's IP is allowed."
+		k.wizErr = "the exchange refused the key: " + common.Clean(msg.err.Error()) + ". Check it was pasted whole and that this machine's IP is allowed."
 		return nil
 	case p.CanWithdraw:
 		k.wizErr = "this key can WITHDRAW funds, so QuantDeck refuses it. On the exchange, edit the key, turn withdrawals off, then paste it again."
@@ -233,14 +234,14 @@ func (m *Model) keyChecked(msg keyCheckedMsg) tea.Cmd {
 			label = k.rotateFrom.Label
 		}
 		return tea.Batch(saveKeyCmd(m.ctx, m.opts.Vault, rotate, label, m.opts.Exchange,
-			k.apiKey.takeTrimmed(), k.apiSecret.takeTrimmed(), p), m.spin())
+			k.apiKey.TakeTrimmed(), k.apiSecret.TakeTrimmed(), p), m.spin())
 	}
 	if !p.Checked {
 		note := p.Note
 		if note == "" {
 			note = "the exchange could not say what this key may do"
 		}
-		m.ask("Save a key whose permissions could not be checked?", clean(note)+". Make sure withdrawals are OFF for it on the exchange before you answer y.", true, save)
+		m.ask("Save a key whose permissions could not be checked?", common.Clean(note)+". Make sure withdrawals are OFF for it on the exchange before you answer y.", true, save)
 		return nil
 	}
 	return save()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -82,7 +83,7 @@ func TestKeysAdd(t *testing.T) {
 			if len(h.checker.got) != 1 || h.checker.got[0] != "AKIA-public-key-123" {
 				t.Fatalf("checker got %q", h.checker.got)
 			}
-			if v := h.view(); strings.Contains(v, "s3cr3t") || strings.Contains(v, "AKIA") {
+			if v := h.View(); strings.Contains(v, "s3cr3t") || strings.Contains(v, "AKIA") {
 				t.Fatal("key material reached the screen")
 			}
 		})
@@ -162,8 +163,8 @@ func TestKeysChangePassphrase(t *testing.T) {
 		t.Fatal("the vault's passphrase did not change")
 	}
 	k := h.m.keysScr
-	for _, f := range []*secretField{&k.old, &k.new1, &k.new2, &k.apiKey, &k.apiSecret} {
-		if len(f.buf) != 0 {
+	for _, f := range []*common.SecretField{&k.old, &k.new1, &k.new2, &k.apiKey, &k.apiSecret} {
+		if f.Len() != 0 {
 			t.Fatal("a passphrase field kept its content after the change")
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -30,7 +31,7 @@ func (m *Model) keysKey(msg tea.KeyMsg) tea.Cmd {
 		return m.keysListKey(msg)
 	}
 	if key.Matches(msg, m.keys.ForceQuit) {
-		k.wipe()
+		k.Wipe()
 		return m.requestQuit()
 	}
 	if k.busy {
@@ -38,7 +39,7 @@ func (m *Model) keysKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, m.keys.Back):
-		k.wipe()
+		k.Wipe()
 		k.mode, k.wizErr = keysList, ""
 		return nil
 	case msg.Type == tea.KeyTab, msg.Type == tea.KeyDown:
@@ -59,20 +60,20 @@ func (m *Model) keysKey(msg tea.KeyMsg) tea.Cmd {
 	case keysAdd:
 		switch k.focus {
 		case 0:
-			k.label.key(msg)
+			k.label.Key(msg)
 		case 1:
-			k.apiKey.key(msg)
+			k.apiKey.Key(msg)
 		case 2:
-			k.apiSecret.key(msg)
+			k.apiSecret.Key(msg)
 		}
 	case keysRotate:
 		if k.focus == 0 {
-			k.apiKey.key(msg)
+			k.apiKey.Key(msg)
 		} else {
-			k.apiSecret.key(msg)
+			k.apiSecret.Key(msg)
 		}
 	case keysPasswd:
-		[]*secretField{&k.old, &k.new1, &k.new2}[k.focus].key(msg)
+		[]*common.SecretField{&k.old, &k.new1, &k.new2}[k.focus].Key(msg)
 	}
 	return nil
 }
@@ -92,7 +93,7 @@ func (m *Model) keysListKey(msg tea.KeyMsg) tea.Cmd {
 		k.sel = min(k.sel+1, max(len(k.creds)-1, 0))
 	case key.Matches(msg, m.keys.AddKey):
 		k.mode, k.focus, k.wizErr, k.notice = keysAdd, 0, "", ""
-		k.label = textField{limit: 32}
+		k.label = common.TextField{Limit: 32}
 		k.label.Focus()
 	case key.Matches(msg, m.keys.RotateKey):
 		if k.sel >= len(k.creds) || !k.creds[k.sel].Active() {
@@ -102,7 +103,7 @@ func (m *Model) keysListKey(msg tea.KeyMsg) tea.Cmd {
 		if c := k.creds[k.sel]; c.Exchange != m.opts.Exchange {
 			// This session's checker speaks to another exchange: it cannot vet the new key.
 			m.setError(fmt.Sprintf("%s is a %s key and this cockpit runs on %s: rotate it with quantdeck keys rotate --label %s",
-				clean(c.Label), clean(c.Exchange), m.opts.Exchange, clean(c.Label)), nil)
+				common.Clean(c.Label), common.Clean(c.Exchange), m.opts.Exchange, common.Clean(c.Label)), nil)
 			return nil
 		}
 		k.rotateFrom = k.creds[k.sel]
@@ -123,26 +124,26 @@ func (m *Model) submitKeys() tea.Cmd {
 				return nil
 			}
 		}
-		if k.apiKey.len() == 0 || k.apiSecret.len() == 0 {
+		if k.apiKey.Len() == 0 || k.apiSecret.Len() == 0 {
 			k.wizErr = "paste both the API key and its secret"
 			return nil
 		}
 		k.busy, k.busyWhat = true, "asking the exchange what this key may do (a signed test call)…"
-		key, secret := k.apiKey.trimmedCopy(), k.apiSecret.trimmedCopy()
+		key, secret := k.apiKey.TrimmedCopy(), k.apiSecret.TrimmedCopy()
 		return tea.Batch(checkKeyCmd(m.ctx, m.opts.Checker, key, secret), m.spin())
 	case keysPasswd:
 		switch {
-		case k.old.len() == 0:
+		case k.old.Len() == 0:
 			k.focus, k.wizErr = 0, "type the current passphrase"
-		case k.new1.len() < vault.MinPassphraseLen:
+		case k.new1.Len() < vault.MinPassphraseLen:
 			k.focus, k.wizErr = 1, fmt.Sprintf("the new passphrase is too short: use at least %d characters", vault.MinPassphraseLen)
-		case string(k.new1.buf) != string(k.new2.buf):
-			k.new2.wipe()
+		case !k.new1.Equal(&k.new2):
+			k.new2.Wipe()
 			k.focus, k.wizErr = 2, "the two new passphrases differ: type it again"
 		default:
 			k.busy, k.busyWhat = true, "re-encrypting every key with the new passphrase…"
-			old, newPass := k.old.take(), k.new1.take()
-			k.new2.wipe()
+			old, newPass := k.old.Take(), k.new1.Take()
+			k.new2.Wipe()
 			return tea.Batch(changePassCmd(m.ctx, m.opts.Vault, old, newPass, m.opts.KDFIterations), m.spin())
 		}
 	}
@@ -159,17 +160,17 @@ func (m *Model) keysView(now time.Time) string {
 		return b.String()
 	}
 	if k.notice != "" {
-		b.WriteString(st.DangerDialog.Width(max(m.w-4, 20)).Render(wrap(k.notice, max(m.w-8, 16))) + "\n")
+		b.WriteString(st.DangerDialog.Width(max(m.w-4, 20)).Render(common.Wrap(k.notice, max(m.w-8, 16))) + "\n")
 	}
 	if k.err != "" {
-		b.WriteString(para(st.Danger, "✗ "+k.err, m.w) + "\n")
+		b.WriteString(common.Para(st.Danger, "✗ "+k.err, m.w) + "\n")
 	}
 	if !k.loaded {
 		b.WriteString(st.Muted.Render(" reading the vault…"))
 		return b.String()
 	}
 	if len(k.creds) == 0 {
-		b.WriteString(para(st.Muted, "No keys yet. Paper trading needs none; press a to add a trade-only key for live trading.", m.w) + "\n")
+		b.WriteString(common.Para(st.Muted, "No keys yet. Paper trading needs none; press a to add a trade-only key for live trading.", m.w) + "\n")
 		return b.String()
 	}
 	b.WriteString(st.Heading.Render(fmt.Sprintf("   %-16s %-16s %-6s %s", "LABEL", "EXCHANGE", "AGE", "LAST CHECK")) + "\n")
@@ -180,7 +181,7 @@ func (m *Model) keysView(now time.Time) string {
 		if c.CheckedAt != nil {
 			checked = c.CheckedAt.UTC().Format("2006-01-02")
 		}
-		line := fmt.Sprintf("%-16s %-16s %-6s %s", clean(c.Label), clean(c.Exchange), ageText, checked)
+		line := fmt.Sprintf("%-16s %-16s %-6s %s", common.Clean(c.Label), common.Clean(c.Exchange), ageText, checked)
 		perms := permsText(c)
 		var status string
 		switch {
@@ -189,7 +190,7 @@ func (m *Model) keysView(now time.Time) string {
 		case age >= keyMaxAge:
 			status = st.Warn.Render(fmt.Sprintf("⚠ over %d days old: rotate (R)", int(keyMaxAge.Hours()/24)))
 		default:
-			status = st.OK.Render("active") + st.Muted.Render(" · "+plural(m.botsUsingKey(c.Label), "bot", "bots"))
+			status = st.OK.Render("active") + st.Muted.Render(" · "+common.Plural(m.botsUsingKey(c.Label), "bot", "bots"))
 		}
 		if i == k.sel {
 			b.WriteString(st.Accent.Render(" › ") + st.Heading.Render(line) + "\n")
@@ -238,21 +239,25 @@ func (m *Model) keysWizardView() string {
 		if i == k.focus {
 			marker = st.Accent.Render("› ")
 		}
-		b.WriteString(" " + marker + st.Label.Render(pad(label, 18)) + pad(val, 26) + " " + st.Muted.Render(hint) + "\n")
+		b.WriteString(" " + marker + st.Label.Render(common.PadRight(label, 18)) + common.PadRight(val, 26) + " " + st.Muted.Render(hint) + "\n")
 	}
-	masked := func(i int, f *secretField) string { return m.fieldView(f, i == k.focus, 24) }
+	masked := func(i int, f *common.SecretField) string { return m.fieldView(f, i == k.focus, 24) }
 	switch k.mode {
 	case keysAdd:
 		b.WriteString(st.Heading.Render(" Add a key") + st.Muted.Render("  paste a key with spot trading on and withdrawals OFF") + "\n\n")
-		k.label.focused = k.focus == 0
-		field(0, "Label", k.label.view(st), "a name for this key, like main")
+		if k.focus == 0 {
+			k.label.Focus()
+		} else {
+			k.label.Blur()
+		}
+		field(0, "Label", k.label.View(st), "a name for this key, like main")
 		field(-1, "Exchange", m.opts.Exchange, "this cockpit's exchange")
 		field(1, "API key", masked(1, &k.apiKey), charCount(&k.apiKey))
 		field(2, "API secret", masked(2, &k.apiSecret), charCount(&k.apiSecret))
 	case keysRotate:
 		c := k.rotateFrom
-		b.WriteString(st.Heading.Render(" Rotate "+clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s old · used by %s", c.Exchange, keyAge(m.now().Sub(c.CreatedAt)), plural(m.botsUsingKey(c.Label), "bot", "bots"))) + "\n")
-		b.WriteString(para(st.Muted, "1 paste the new key and secret · 2 QuantDeck checks its permissions with a signed test call · 3 every bot using "+c.Label+" switches to it at once · 4 the old key is retired: you delete it on the exchange", m.w) + "\n\n")
+		b.WriteString(st.Heading.Render(" Rotate "+common.Clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s old · used by %s", c.Exchange, keyAge(m.now().Sub(c.CreatedAt)), common.Plural(m.botsUsingKey(c.Label), "bot", "bots"))) + "\n")
+		b.WriteString(common.Para(st.Muted, "1 paste the new key and secret · 2 QuantDeck checks its permissions with a signed test call · 3 every bot using "+c.Label+" switches to it at once · 4 the old key is retired: you delete it on the exchange", m.w) + "\n\n")
 		field(0, "New API key", masked(0, &k.apiKey), charCount(&k.apiKey))
 		field(1, "New API secret", masked(1, &k.apiSecret), charCount(&k.apiSecret))
 	case keysPasswd:
@@ -266,9 +271,9 @@ func (m *Model) keysWizardView() string {
 	case k.busy:
 		b.WriteString(" " + m.spinView() + " " + k.busyWhat + "\n")
 	case k.wizErr != "":
-		b.WriteString(para(st.Danger, "✗ "+k.wizErr, m.w) + "\n")
+		b.WriteString(common.Para(st.Danger, "✗ "+k.wizErr, m.w) + "\n")
 	default:
-		b.WriteString(para(st.Muted, "enter on the last field continues · esc cancels · what you paste is never shown", m.w) + "\n")
+		b.WriteString(common.Para(st.Muted, "enter on the last field continues · esc cancels · what you paste is never shown", m.w) + "\n")
 	}
 	return b.String()
 }
@@ -281,8 +286,8 @@ func keyAge(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
-func charCount(f *secretField) string {
-	if n := f.len(); n > 0 {
+func charCount(f *common.SecretField) string {
+	if n := f.Len(); n > 0 {
 		return fmt.Sprintf("%d characters", n)
 	}
 	return "paste it here"

@@ -45,9 +45,9 @@ func TestEveryScreenFits(t *testing.T) {
 			}
 			h.flush()
 			h.wantView(sc.want)
-			lines := strings.Split(h.view(), "\n")
+			lines := strings.Split(h.View(), "\n")
 			if len(lines) != sz[1] {
-				t.Fatalf("%s at %dx%d: %d lines:\n%s", sc.name, sz[0], sz[1], len(lines), h.view())
+				t.Fatalf("%s at %dx%d: %d lines:\n%s", sc.name, sz[0], sz[1], len(lines), h.View())
 			}
 			for i, l := range lines {
 				if w := ansi.StringWidth(l); w > sz[0] {

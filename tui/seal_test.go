@@ -51,7 +51,7 @@ func TestSealWipesHalfTypedSecrets(t *testing.T) {
 	h.keys("tab")
 	h.typeText("secret-half-typed")
 	k := h.m.keysScr
-	key, secret := k.apiKey.buf, k.apiSecret.buf
+	key, secret := &k.apiKey, &k.apiSecret
 	h.vault.mu.Lock()
 	h.vault.unlocked = false
 	h.vault.mu.Unlock()
@@ -59,8 +59,8 @@ func TestSealWipesHalfTypedSecrets(t *testing.T) {
 	if h.m.screen != scrUnlock {
 		t.Fatalf("screen = %v after a seal, want the unlock screen", h.m.screen)
 	}
-	if strings.Trim(string(key), "\x00") != "" || strings.Trim(string(secret), "\x00") != "" {
-		t.Fatalf("the typed key or secret survived the seal: %q %q", key, secret)
+	if key.Len() != 0 || secret.Len() != 0 {
+		t.Fatalf("the typed key or secret survived the seal (%d and %d characters)", key.Len(), secret.Len())
 	}
 	if h.m.keysScr != nil {
 		t.Fatal("the keys wizard survived the seal")

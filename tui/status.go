@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // status is the message shown in the footer: what just happened, or what went wrong and what
@@ -23,11 +24,11 @@ func (m *Model) setError(op string, err error) {
 	if err != nil {
 		text = op + ": " + err.Error()
 	}
-	m.status = status{text: clean(text), err: true, at: m.now()}
+	m.status = status{text: common.Clean(text), err: true, at: m.now()}
 }
 
 func (m *Model) setInfo(text string) {
-	m.status = status{text: clean(text), at: m.now()}
+	m.status = status{text: common.Clean(text), at: m.now()}
 }
 
 func (m *Model) statusActive(now time.Time) bool {
@@ -39,14 +40,6 @@ func (m *Model) statusActive(now time.Time) bool {
 		d = errorFor
 	}
 	return now.Sub(m.status.at) < d
-}
-
-// clean replaces control characters so text from outside cannot drive the terminal.
-func clean(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return safeRune(r) != r }) {
-		return s
-	}
-	return strings.Map(safeRune, s)
 }
 
 // confirmation is a y/N question shown above the footer. Destructive and live-money actions
@@ -228,12 +221,3 @@ func (m *Model) render() {
 	}
 	m.frame = compose(m.screenView(now), m.w, m.h-1, overlay, footer)
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return itoa(n) + " " + many
-}
-
-func itoa(n int) string { return string(appendInt(nil, n)) }

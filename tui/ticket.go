@@ -12,6 +12,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // ticketScreen places a manual limit or market order. It shows the price and quantity rounded
@@ -87,7 +88,7 @@ func (t *ticketScreen) followPrice(m *Model, symbol string) {
 	}
 	t.autoPrice = ""
 	if pv, ok := m.priceOf(symbol); ok && pv.Last.IsPos() {
-		t.autoPrice = price(pv.Last).String()
+		t.autoPrice = common.Price(pv.Last).String()
 	}
 	in.SetValue(t.autoPrice)
 }
@@ -104,23 +105,23 @@ func (m *Model) updateTicket(msg tea.Msg) tea.Cmd {
 		}
 		t.rules, t.rulesErr = msg.rules, ""
 		if msg.err != nil {
-			t.rulesErr = clean(msg.err.Error())
+			t.rulesErr = common.Clean(msg.err.Error())
 			break
 		}
-		if b, q := clean(msg.rules.Base), clean(msg.rules.Quote); b != "" && q != "" {
+		if b, q := common.Clean(msg.rules.Base), common.Clean(msg.rules.Quote); b != "" && q != "" {
 			t.field("qty").hint = "in " + b
 			t.field("price").hint = q + " per " + b
 		}
 	case orderPlacedMsg:
 		t.placing = false
 		if msg.err != nil {
-			t.err = "the order was not placed: " + clean(msg.err.Error())
+			t.err = "the order was not placed: " + common.Clean(msg.err.Error())
 			return nil
 		}
 		o := msg.order
 		m.ticket = nil
 		m.toDashboard()
-		m.setInfo(fmt.Sprintf("order placed: %s %s %s (%s, %s)", o.Side, fmtDec(qty(o.Quantity)), o.Symbol, o.State, modeWord(o.Mode)))
+		m.setInfo(fmt.Sprintf("order placed: %s %s %s (%s, %s)", o.Side, common.FmtDec(common.Qty(o.Quantity)), o.Symbol, o.State, common.ModeWord(o.Mode)))
 		return loadSnapshotCmd(m.opts.Engine)
 	}
 	return nil
@@ -230,7 +231,7 @@ func (m *Model) ticketKey(k tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	before := fl.input.Value()
-	fl.input.key(k)
+	fl.input.Key(k)
 	if fl.key == "symbol" {
 		up := strings.ToUpper(fl.input.Value())
 		if up != fl.input.Value() {
@@ -262,11 +263,11 @@ func (m *Model) submitTicket() tea.Cmd {
 	if mo.Mode == engine.Live {
 		mo.KeyLabel = t.field("key").value()
 	}
-	what := fmt.Sprintf("%s %s %s %s", mo.Type, mo.Side, fmtDec(qty(mo.Quantity)), mo.Symbol)
+	what := fmt.Sprintf("%s %s %s %s", mo.Type, mo.Side, common.FmtDec(common.Qty(mo.Quantity)), mo.Symbol)
 	if mo.Type == exchange.Limit {
-		what += " @ " + fmtDec(price(mo.Price))
+		what += " @ " + common.FmtDec(common.Price(mo.Price))
 	}
-	detail := fmt.Sprintf("Notional ≈ %s %s. Mode %s.", fmtDec(money(notional)), t.rules.Quote, modeWord(mo.Mode))
+	detail := fmt.Sprintf("Notional ≈ %s %s. Mode %s.", common.FmtDec(common.Money(notional)), t.rules.Quote, common.ModeWord(mo.Mode))
 	if mo.Mode == engine.Live {
 		detail += " Real money, key " + mo.KeyLabel + "."
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
+	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -20,8 +20,8 @@ type unlockScreen struct {
 	checked  bool // the vault's existence is known
 	create   bool // no vault yet: choose a passphrase
 	step     int  // create: 0 first entry, 1 repeat
-	pass     secretField
-	repeat   secretField
+	pass     common.SecretField
+	repeat   common.SecretField
 	busy     bool
 	busyAt   time.Time
 	waitFor  time.Duration // the delay the vault imposes on this attempt
@@ -74,9 +74,9 @@ func sealCheckCmd(v Unlocker) tea.Cmd {
 
 func newUnlockScreen() *unlockScreen { return &unlockScreen{} }
 
-func (u *unlockScreen) wipe() {
-	u.pass.wipe()
-	u.repeat.wipe()
+func (u *unlockScreen) Wipe() {
+	u.pass.Wipe()
+	u.repeat.Wipe()
 }
 
 func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
@@ -84,7 +84,7 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case vaultCheckedMsg:
 		if msg.err != nil {
-			u.err, u.fatal = "cannot read the vault: "+clean(msg.err.Error())+". Check QUANTDECK_HOME and quit with ctrl+c.", true
+			u.err, u.fatal = "cannot read the vault: "+common.Clean(msg.err.Error())+". Check QUANTDECK_HOME and quit with ctrl+c.", true
 			u.checked = true
 			return nil
 		}
@@ -123,7 +123,7 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 		case errors.Is(msg.err, context.Canceled):
 			return nil
 		default:
-			u.err = clean(msg.err.Error())
+			u.err = common.Clean(msg.err.Error())
 		}
 		return nil
 	case unlockedMsg:
@@ -153,7 +153,7 @@ func (m *Model) unlockTick() tea.Cmd {
 func (m *Model) unlockKey(k tea.KeyMsg) tea.Cmd {
 	u := m.unlock
 	if key.Matches(k, m.keys.ForceQuit) {
-		u.wipe()
+		u.Wipe()
 		return m.quit()
 	}
 	if u.busy || u.resuming || !u.checked || u.fatal {
@@ -167,11 +167,11 @@ func (m *Model) unlockKey(k tea.KeyMsg) tea.Cmd {
 		return m.submitUnlock()
 	}
 	if k.Type == tea.KeyEsc && u.create && u.step == 1 {
-		u.repeat.wipe()
+		u.repeat.Wipe()
 		u.step = 0
 		return nil
 	}
-	if field.key(k) {
+	if field.Key(k) {
 		if u.err != "wrong passphrase" {
 			u.err = ""
 		}
@@ -182,31 +182,31 @@ func (m *Model) unlockKey(k tea.KeyMsg) tea.Cmd {
 func (m *Model) submitUnlock() tea.Cmd {
 	u := m.unlock
 	if !u.create {
-		if u.pass.len() == 0 {
+		if u.pass.Len() == 0 {
 			u.err = "type the vault passphrase, then enter"
 			return nil
 		}
 		u.busy, u.busyAt, u.err = true, m.now(), ""
 		u.waitFor = u.pendingWait(m.now())
-		return tea.Batch(unlockCmd(m.ctx, m.opts.Vault, u.pass.take()), m.spin())
+		return tea.Batch(unlockCmd(m.ctx, m.opts.Vault, u.pass.Take()), m.spin())
 	}
 	if u.step == 0 {
-		if n := u.pass.len(); n < vault.MinPassphraseLen {
+		if n := u.pass.Len(); n < vault.MinPassphraseLen {
 			u.err = fmt.Sprintf("too short: use at least %d characters (%d typed)", vault.MinPassphraseLen, n)
 			return nil
 		}
 		u.step, u.err = 1, ""
 		return nil
 	}
-	if string(u.pass.buf) != string(u.repeat.buf) {
-		u.wipe()
+	if !u.pass.Equal(&u.repeat) {
+		u.Wipe()
 		u.step = 0
 		u.err = "the two passphrases differ: type it again"
 		return nil
 	}
-	u.repeat.wipe()
+	u.repeat.Wipe()
 	u.busy, u.busyAt, u.err, u.waitFor = true, m.now(), "", 0
-	return tea.Batch(createCmd(m.ctx, m.opts.Vault, u.pass.take(), m.opts.KDFIterations), m.spin())
+	return tea.Batch(createCmd(m.ctx, m.opts.Vault, u.pass.Take(), m.opts.KDFIterations), m.spin())
 }
 
 func (u *unlockScreen) pendingWait(now time.Time) time.Duration {
@@ -220,7 +220,7 @@ func (u *unlockScreen) pendingWait(now time.Time) time.Duration {
 // copy of the passphrase when done.
 func unlockCmd(ctx context.Context, v Unlocker, pass []byte) tea.Cmd {
 	return func() tea.Msg {
-		defer zero(pass)
+		defer common.Zero(pass)
 		if err := v.Unlock(ctx, pass); err != nil {
 			return unlockFailedMsg{err: err}
 		}
@@ -230,7 +230,7 @@ func unlockCmd(ctx context.Context, v Unlocker, pass []byte) tea.Cmd {
 
 func createCmd(ctx context.Context, v Unlocker, pass []byte, iterations int) tea.Cmd {
 	return func() tea.Msg {
-		defer zero(pass)
+		defer common.Zero(pass)
 		if err := v.Create(ctx, pass, iterations); err != nil {
 			return unlockFailedMsg{err: err}
 		}
@@ -261,18 +261,18 @@ func (m *Model) unlockView(now time.Time) string {
 	case !u.checked:
 		b.WriteString(st.Muted.Render("reading the vault…") + "\n")
 	case u.create:
-		b.WriteString(st.Muted.Render(wrap(fmt.Sprintf("No vault yet. Choose a passphrase of at least %d characters: it encrypts your exchange keys on this machine and cannot be recovered if you lose it.", vault.MinPassphraseLen), width)) + "\n")
+		b.WriteString(st.Muted.Render(common.Wrap(fmt.Sprintf("No vault yet. Choose a passphrase of at least %d characters: it encrypts your exchange keys on this machine and cannot be recovered if you lose it.", vault.MinPassphraseLen), width)) + "\n")
 	default:
 		b.WriteString(st.Muted.Render("Your exchange keys are encrypted with your passphrase.") + "\n")
 	}
 	b.WriteString("\n")
 	if u.checked && !u.fatal {
 		label := "Passphrase"
-		b.WriteString(st.Label.Render(pad(label, 11)) + m.fieldView(&u.pass, !u.create || u.step == 0, width-12) + "\n")
+		b.WriteString(st.Label.Render(common.PadRight(label, 11)) + m.fieldView(&u.pass, !u.create || u.step == 0, width-12) + "\n")
 		if u.create {
-			b.WriteString(st.Label.Render(pad("Repeat", 11)) + m.fieldView(&u.repeat, u.step == 1, width-12) + "\n")
+			b.WriteString(st.Label.Render(common.PadRight("Repeat", 11)) + m.fieldView(&u.repeat, u.step == 1, width-12) + "\n")
 			if u.step == 0 {
-				n := u.pass.len()
+				n := u.pass.Len()
 				if n < vault.MinPassphraseLen {
 					b.WriteString(st.Warn.Render(fmt.Sprintf("%d of %d characters at least", n, vault.MinPassphraseLen)) + "\n")
 				} else {
@@ -289,7 +289,7 @@ func (m *Model) unlockView(now time.Time) string {
 		b.WriteString(m.spinView() + " vault open, starting the engine…\n")
 	case u.busy && u.waitFor > 0 && now.Sub(u.busyAt) < u.waitFor:
 		left := u.waitFor - now.Sub(u.busyAt)
-		b.WriteString(m.spinView() + st.Warn.Render(fmt.Sprintf(" waiting %s after %s before trying…", fmtAge(left), plural(u.attempts, "wrong passphrase", "wrong passphrases"))) + "\n")
+		b.WriteString(m.spinView() + st.Warn.Render(fmt.Sprintf(" waiting %s after %s before trying…", common.FmtAge(left), common.Plural(u.attempts, "wrong passphrase", "wrong passphrases"))) + "\n")
 	case u.busy && u.create:
 		b.WriteString(m.spinView() + " creating the vault (deriving the key takes about half a second)…\n")
 	case u.busy:
@@ -300,9 +300,9 @@ func (m *Model) unlockView(now time.Time) string {
 		b.WriteString("\n")
 	}
 	if !u.busy && u.attempts > 0 && u.err == "wrong passphrase" {
-		msg := fmt.Sprintf("%s in a row.", plural(u.attempts, "wrong attempt", "wrong attempts"))
+		msg := fmt.Sprintf("%s in a row.", common.Plural(u.attempts, "wrong attempt", "wrong attempts"))
 		if left := u.pendingWait(now); left > 0 {
-			msg += " The next try waits " + fmtAge(left) + "."
+			msg += " The next try waits " + common.FmtAge(left) + "."
 		}
 		b.WriteString(st.Warn.Render(msg) + "\n")
 	}
@@ -319,28 +319,10 @@ func (m *Model) unlockView(now time.Time) string {
 }
 
 // fieldView shows a masked field with a cursor when focused.
-func (m *Model) fieldView(f *secretField, focused bool, width int) string {
-	s := f.mask(width)
+func (m *Model) fieldView(f *common.SecretField, focused bool, width int) string {
+	s := f.Mask(width)
 	if focused {
 		return m.st.FocusedInput.Render(s + "▏")
 	}
 	return m.st.BlurredInput.Render(s)
-}
-
-func pad(s string, w int) string {
-	if n := lipgloss.Width(s); n < w {
-		return s + strings.Repeat(" ", w-n)
-	}
-	return s
-}
-
-func wrap(s string, w int) string { return ansi.Wordwrap(s, w, "") }
-
-// para wraps text to the screen width with a one-cell margin on every line.
-func para(st lipgloss.Style, text string, w int) string {
-	lines := strings.Split(wrap(text, max(w-2, 10)), "\n")
-	for i, l := range lines {
-		lines[i] = " " + st.Render(l)
-	}
-	return strings.Join(lines, "\n")
 }

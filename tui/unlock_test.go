@@ -96,7 +96,7 @@ func TestUnlockEdgeCases(t *testing.T) {
 		if !h.quit {
 			t.Fatal("ctrl+c did not quit from the unlock screen")
 		}
-		if len(h.m.unlock.pass.buf) != 0 {
+		if h.m.unlock.pass.Len() != 0 {
 			t.Fatal("quitting left the typed passphrase in memory")
 		}
 	})

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -37,6 +38,8 @@ type Vault interface {
 type delayReporter interface {
 	PendingDelay(ctx context.Context) (time.Duration, int, error)
 }
+
+var errNoVaultConfigured = errors.New("no vault is configured for this session")
 
 type vaultCheckedMsg struct {
 	exists, unlocked bool

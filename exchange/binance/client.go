@@ -72,6 +72,9 @@ type Config struct {
 	// StaleAfter is how long a market stream may go without a message before it is reported
 	// stale and reconnected; 0 means 30 s.
 	StaleAfter time.Duration
+	// Sleep waits for d or until ctx ends (the weight budget's waits); nil means a timer.
+	// Tests pass a fake clock's, so a minute's wait takes no real time.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Limits is request-weight and ban state to share with other Clients on the same IP
 	// address (Binance counts per IP); nil gives the client its own.
 	Limits *Limits
@@ -113,10 +116,11 @@ type Client struct {
 	signers signerPool
 	rate    *rateLimiter
 
-	offset   atomic.Int64 // server clock minus local clock, in nanoseconds
-	syncMu   sync.Mutex
-	synced   bool
-	lastSync time.Time // local time of the last successful sync
+	offset    atomic.Int64 // server clock minus local clock, in nanoseconds
+	offsetErr atomic.Int64 // bound on offset's measurement error, in nanoseconds
+	syncMu    sync.Mutex
+	synced    bool
+	lastSync  time.Time // local time of the last successful sync
 
 	rulesMu    sync.Mutex
 	rules      map[string]cachedRules
@@ -126,6 +130,7 @@ type Client struct {
 var (
 	_ exchange.Exchange     = (*Client)(nil)
 	_ exchange.RateReporter = (*Client)(nil)
+	_ exchange.SendReporter = (*Client)(nil)
 )
 
 // New returns a client for cfg. It does no I/O: the server clock is synchronised on the first
@@ -213,6 +218,9 @@ func New(cfg Config) (*Client, error) {
 	hc := *c.hc
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.hc = &hc
+	if cfg.Sleep != nil {
+		c.sleep = cfg.Sleep
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -291,6 +299,25 @@ func (c *Client) Name() string { return c.name }
 
 // ClockOffset returns the server clock minus the local clock, as last measured.
 func (c *Client) ClockOffset() time.Duration { return time.Duration(c.offset.Load()) }
+
+// driftDivisor bounds how far two clocks drift apart between synchronisations: 1/10000 of
+// the time since (100 ppm, a poor quartz oscillator's tolerance).
+const driftDivisor = 10000
+
+// ClockUncertainty bounds the error of ClockOffset now: half the round trip of the
+// measurement, the exchange's millisecond resolution, and drift since.
+func (c *Client) ClockUncertainty() time.Duration {
+	c.syncMu.Lock()
+	last := c.lastSync
+	c.syncMu.Unlock()
+	u := time.Duration(c.offsetErr.Load())
+	if !last.IsZero() {
+		if since := c.now().Sub(last); since > 0 {
+			u += since / driftDivisor
+		}
+	}
+	return u
+}
 
 // serverNow is the local clock corrected by the measured offset.
 func (c *Client) serverNow() time.Time { return c.now().Add(c.ClockOffset()) }

@@ -118,6 +118,7 @@ func preflight(err error) error {
 // PlaceOrder rounds req to the symbol's rules, checks its filters and sends it with the caller's
 // client order id (FULL response, so immediate fills come back with the order). An error wrapping
 // exchange.ErrAmbiguous means the order may exist: look it up with GetOrder before anything else.
+// req.OnSend hears every signed send before it leaves.
 func (c *Client) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
 	symbol, err := checkOrderKey(req.Symbol, req.ClientID)
 	if err != nil {
@@ -151,8 +152,16 @@ func (c *Client) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exc
 	}
 	p.add("newClientOrderId", req.ClientID)
 	p.add("newOrderRespType", "FULL")
+	var report signedHook
+	if req.OnSend != nil {
+		onSend, id := req.OnSend, req.ClientID
+		report = func(ctx context.Context, ts time.Time) error {
+			return onSend(ctx, exchange.SignedSend{ClientID: id, Timestamp: ts, RecvWindow: c.recvWindow,
+				Offset: c.ClockOffset(), Uncertainty: c.ClockUncertainty()})
+		}
+	}
 	var resp orderResp
-	if err := c.call(ctx, epNewOrder, p, &resp); err != nil {
+	if err := c.callReported(ctx, epNewOrder, p, &resp, report); err != nil {
 		if errors.Is(err, exchange.ErrFilter) {
 			c.forgetRules(symbol)
 		}
@@ -160,6 +169,10 @@ func (c *Client) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exc
 	}
 	return resp.toOrder(), nil
 }
+
+// ReportsSends reports that PlaceOrder calls OrderRequest.OnSend before every signed send of
+// an order, the resend after a rejected timestamp included.
+func (c *Client) ReportsSends() bool { return true }
 
 // refPrice is the current price used to check a market order's notional; zero when unknown (the
 // exchange still checks it).

@@ -7,12 +7,40 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// restrictionsResp is GET /sapi/v1/account/apiRestrictions.
+// restrictionsResp is GET /sapi/v1/account/apiRestrictions. The fields are pointers so that a
+// field the answer leaves out is told apart from one that says false: a key whose withdraw flag
+// is missing must be refused, never taken as unable to withdraw.
 type restrictionsResp struct {
-	IPRestrict                 bool `json:"ipRestrict"`
-	EnableReading              bool `json:"enableReading"`
-	EnableWithdrawals          bool `json:"enableWithdrawals"`
-	EnableSpotAndMarginTrading bool `json:"enableSpotAndMarginTrading"`
+	IPRestrict                 *bool `json:"ipRestrict"`
+	EnableReading              *bool `json:"enableReading"`
+	EnableWithdrawals          *bool `json:"enableWithdrawals"`
+	EnableSpotAndMarginTrading *bool `json:"enableSpotAndMarginTrading"`
+}
+
+// permissions turns the answer into exchange.Permissions. The withdraw and trade flags must be
+// present; a missing ipRestrict counts as unrestricted (the rule only warns about it).
+func (r restrictionsResp) permissions() (exchange.Permissions, error) {
+	switch {
+	case r.EnableWithdrawals == nil:
+		return exchange.Permissions{}, fmt.Errorf("binance: enableWithdrawals is missing: %w", exchange.ErrPermissionsUnknown)
+	case r.EnableSpotAndMarginTrading == nil:
+		return exchange.Permissions{}, fmt.Errorf("binance: enableSpotAndMarginTrading is missing: %w", exchange.ErrPermissionsUnknown)
+	}
+	p := exchange.Permissions{
+		CanTrade:     *r.EnableSpotAndMarginTrading,
+		CanWithdraw:  *r.EnableWithdrawals,
+		IPRestricted: r.IPRestrict != nil && *r.IPRestrict,
+		Checked:      true,
+	}
+	switch {
+	case p.CanWithdraw:
+		p.Note = "withdrawals are enabled on this key: create a key with withdrawals disabled"
+	case !p.CanTrade:
+		p.Note = "spot trading is not enabled on this key: enable \"Spot & Margin Trading\" for it"
+	case !p.IPRestricted:
+		p.Note = "the key is not restricted to this machine's IP address: restricting it is recommended"
+	}
+	return p, nil
 }
 
 // permissionChecker asks Binance what a key may do, with the key under test and nothing else.
@@ -58,19 +86,5 @@ func (pc *permissionChecker) CheckPermissions(ctx context.Context, apiKey, apiSe
 	if err := c.call(ctx, epRestrictions, params{}, &r); err != nil {
 		return exchange.Permissions{}, fmt.Errorf("binance: checking the key's permissions: %w", err)
 	}
-	perm := exchange.Permissions{
-		CanTrade:     r.EnableSpotAndMarginTrading,
-		CanWithdraw:  r.EnableWithdrawals,
-		IPRestricted: r.IPRestrict,
-		Checked:      true,
-	}
-	switch {
-	case r.EnableWithdrawals:
-		perm.Note = "withdrawals are enabled on this key: create a key with withdrawals disabled"
-	case !r.EnableSpotAndMarginTrading:
-		perm.Note = "spot trading is not enabled on this key: enable \"Spot & Margin Trading\" for it"
-	case !r.IPRestrict:
-		perm.Note = "the key is not restricted to this machine's IP address: restricting it is recommended"
-	}
-	return perm, nil
+	return r.permissions()
 }

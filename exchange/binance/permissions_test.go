@@ -2,12 +2,14 @@ package binance
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/exchange/fake"
 )
 
 func TestCheckPermissions(t *testing.T) {
@@ -112,4 +114,121 @@ type plainCredsForTest struct{}
 
 func (plainCredsForTest) Use(_ context.Context, fn func(apiKey, apiSecret []byte) error) error {
 	return fn([]byte(testKey), []byte(testSecret))
+}
+
+// The withdraw and trade flags must be in the answer: a key whose answer leaves either out is
+// refused, never read as unable to withdraw.
+func TestCheckPermissionsMissingFlagRefuses(t *testing.T) {
+	tests := []struct {
+		name, body string
+	}{
+		{"no withdraw flag", `{"ipRestrict":true,"enableReading":true,"enableSpotAndMarginTrading":true}`},
+		{"null withdraw flag", `{"ipRestrict":true,"enableWithdrawals":null,"enableSpotAndMarginTrading":true}`},
+		{"no trade flag", `{"ipRestrict":true,"enableWithdrawals":false}`},
+		{"empty object", `{}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := newRESTServer(t)
+			rs.handle("GET /sapi/v1/account/apiRestrictions", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tt.body) })
+			pc := NewPermissionChecker(Config{Name: Mainnet, RESTURL: rs.srv.URL})
+			got, err := pc.CheckPermissions(context.Background(), []byte(testKey), []byte(testSecret))
+			if !errors.Is(err, exchange.ErrPermissionsUnknown) {
+				t.Fatalf("err = %v (perms %+v), want ErrPermissionsUnknown", err, got)
+			}
+			assertNoSecrets(t, err.Error())
+		})
+	}
+}
+
+// Against the fake exchange: the answer for a trade-only key passes the rule; after the owner
+// turns withdrawals on, the same key is refused.
+func TestCheckPermissionsAgainstFake(t *testing.T) {
+	srv, err := fake.New(fake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	if err := srv.AddKey(testKey, testSecret, fake.Permissions{Reading: true, Trade: true, IPRestrict: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	pc := NewPermissionChecker(Config{Name: Mainnet, RESTURL: srv.URL(), WSURL: srv.WSURL()})
+	ctx := context.Background()
+	p, err := pc.CheckPermissions(ctx, []byte(testKey), []byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.Verdict(); v.Refused != nil || len(v.Warnings) != 0 {
+		t.Fatalf("trade-only, IP-restricted key: verdict %+v (perms %+v)", v, p)
+	}
+	if err := srv.SetPermissions(testKey, fake.Permissions{Reading: true, Trade: true, Withdraw: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, err = pc.CheckPermissions(ctx, []byte(testKey), []byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.Verdict(); !errors.Is(v.Refused, exchange.ErrKeyCanWithdraw) {
+		t.Fatalf("withdrawing key: verdict %+v (perms %+v)", v, p)
+	}
+}
+
+// FuzzRestrictions decodes arbitrary apiRestrictions answers: whatever is accepted says exactly
+// what the answer said about withdrawals and trading, and an answer that does not say whether
+// the key can withdraw is never accepted.
+func FuzzRestrictions(f *testing.F) {
+	f.Add([]byte(`{"ipRestrict":true,"enableReading":true,"enableWithdrawals":false,"enableSpotAndMarginTrading":true}`))
+	f.Add([]byte(`{"ipRestrict":false,"enableWithdrawals":true,"enableSpotAndMarginTrading":true}`))
+	f.Add([]byte(`{"enableSpotAndMarginTrading":true}`))
+	f.Add([]byte(`{"ENABLEWITHDRAWALS":false,"enableSpotAndMarginTrading":true}`))
+	f.Add([]byte(`{"enableWithdrawals":"false","enableSpotAndMarginTrading":true}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var r restrictionsResp
+		if json.Unmarshal(body, &r) != nil {
+			return
+		}
+		p, err := r.permissions()
+		// encoding/json matches keys case-insensitively; an answer spelling one flag twice
+		// in different cases is left to encoding/json's own order rules.
+		var raw map[string]json.RawMessage
+		_ = json.Unmarshal(body, &raw)
+		twice := false
+		flag := func(name string) (val, ok bool) {
+			var b *bool
+			n := 0
+			for k, v := range raw {
+				if strings.EqualFold(k, name) {
+					n++
+					if json.Unmarshal(v, &b) != nil {
+						return false, false
+					}
+				}
+			}
+			twice = twice || n > 1
+			if b == nil {
+				return false, false
+			}
+			return *b, true
+		}
+		w, wOK := flag("enableWithdrawals")
+		tr, tOK := flag("enableSpotAndMarginTrading")
+		if twice {
+			return
+		}
+		if err != nil {
+			if wOK && tOK {
+				t.Fatalf("refused an answer with both flags: %s: %v", body, err)
+			}
+			return
+		}
+		if !wOK || !tOK {
+			t.Fatalf("accepted an answer without both flags: %s -> %+v", body, p)
+		}
+		if !p.Checked || p.CanWithdraw != w || p.CanTrade != tr {
+			t.Fatalf("%s -> %+v", body, p)
+		}
+		if p.CanWithdraw && !errors.Is(p.Verdict().Refused, exchange.ErrKeyCanWithdraw) {
+			t.Fatalf("a withdrawing key passes the rule: %+v", p)
+		}
+	})
 }

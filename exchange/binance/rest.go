@@ -47,7 +47,17 @@ var (
 // call rejected for its timestamp (-1021) resynchronises the clock and is sent once more: the
 // exchange refused the first one, so the retry cannot duplicate anything.
 func (c *Client) call(ctx context.Context, ep endpoint, p params, out any) error {
-	err := c.send(ctx, ep, p, out)
+	return c.callReported(ctx, ep, p, out, nil)
+}
+
+// signedHook is called just before a request leaves, after every wait, with the timestamp
+// signed into it (zero for an unsigned request); an error keeps the request from leaving.
+type signedHook func(ctx context.Context, ts time.Time) error
+
+// callReported is call with a hook told about every signed send, the resend after a -1021
+// included.
+func (c *Client) callReported(ctx context.Context, ep endpoint, p params, out any, onSigned signedHook) error {
+	err := c.send(ctx, ep, p, out, onSigned)
 	if !ep.signed || !errors.Is(err, exchange.ErrClockSkew) {
 		return err
 	}
@@ -55,12 +65,14 @@ func (c *Client) call(ctx context.Context, ep endpoint, p params, out any) error
 	if serr := c.SyncTime(ctx); serr != nil {
 		return fmt.Errorf("%w (resynchronising the clock failed: %w)", err, serr)
 	}
-	return c.send(ctx, ep, p, out)
+	return c.send(ctx, ep, p, out, onSigned)
 }
 
 // send performs one HTTP exchange. Errors are *exchange.APIError, *exchange.RateLimitError, or
-// wrap exchange.ErrAmbiguous / exchange.ErrUnavailable; none carries the query string.
-func (c *Client) send(ctx context.Context, ep endpoint, p params, out any) error {
+// wrap exchange.ErrAmbiguous / exchange.ErrUnavailable; none carries the query string. A
+// signed request's timestamp is taken after every wait (clock sync, weight budget), and
+// onSigned (when set) hears it before the request leaves.
+func (c *Client) send(ctx context.Context, ep endpoint, p params, out any, onSigned signedHook) error {
 	if ep.signed {
 		if c.creds == nil {
 			return exchange.ErrNoCredentials
@@ -75,11 +87,21 @@ func (c *Client) send(ctx context.Context, ep endpoint, p params, out any) error
 	query := p.b
 	var apiKey string
 	if ep.signed {
-		q, key, err := c.sign(ctx, query)
+		ts := c.serverNow()
+		q, key, err := c.sign(ctx, query, ts.UnixMilli())
 		if err != nil {
 			return err
 		}
 		query, apiKey = q, key
+		if onSigned != nil {
+			if err := onSigned(ctx, time.UnixMilli(ts.UnixMilli()).UTC()); err != nil {
+				return fmt.Errorf("%s %s not sent: %w", ep.method, ep.path, err)
+			}
+		}
+	} else if onSigned != nil {
+		if err := onSigned(ctx, time.Time{}); err != nil {
+			return fmt.Errorf("%s %s not sent: %w", ep.method, ep.path, err)
+		}
 	}
 	target := c.restURL + ep.path
 	var body io.Reader
@@ -164,9 +186,9 @@ func (c *Client) admit(ctx context.Context, weight int) error {
 	}
 }
 
-// sign appends recvWindow, timestamp and signature to a copy of query and returns it with the API
+// sign appends recvWindow, timestamp (timestampMs, by the exchange's clock) and signature to a copy of query and returns it with the API
 // key. The key and secret are borrowed only for the duration of the signing.
-func (c *Client) sign(ctx context.Context, query []byte) ([]byte, string, error) {
+func (c *Client) sign(ctx context.Context, query []byte, timestampMs int64) ([]byte, string, error) {
 	q := make([]byte, 0, len(query)+128)
 	q = append(q, query...)
 	if len(q) > 0 {
@@ -175,7 +197,7 @@ func (c *Client) sign(ctx context.Context, query []byte) ([]byte, string, error)
 	q = append(q, "recvWindow="...)
 	q = strconv.AppendInt(q, c.recvWindow.Milliseconds(), 10)
 	q = append(q, "&timestamp="...)
-	q = strconv.AppendInt(q, c.serverNow().UnixMilli(), 10)
+	q = strconv.AppendInt(q, timestampMs, 10)
 	var apiKey string
 	err := c.creds.Use(ctx, func(key, secret []byte) error {
 		if len(key) == 0 || len(secret) == 0 {
@@ -222,8 +244,11 @@ func (c *Client) syncTimeLocked(ctx context.Context) error {
 	var resp struct {
 		ServerTime int64 `json:"serverTime"`
 	}
-	t0 := c.now()
-	if err := c.send(ctx, epTime, params{}, &resp); err != nil {
+	// The round trip starts when the request leaves, not before a wait on the weight budget:
+	// a wait counted in it would skew the offset by half its length.
+	var t0 time.Time
+	leaving := func(context.Context, time.Time) error { t0 = c.now(); return nil }
+	if err := c.send(ctx, epTime, params{}, &resp, leaving); err != nil {
 		return fmt.Errorf("reading the exchange's clock: %w", err)
 	}
 	t1 := c.now()
@@ -233,6 +258,8 @@ func (c *Client) syncTimeLocked(ctx context.Context) error {
 	mid := t0.Add(t1.Sub(t0) / 2)
 	off := time.UnixMilli(resp.ServerTime).Sub(mid)
 	c.offset.Store(int64(off))
+	// The server read its clock somewhere within the round trip, to the millisecond.
+	c.offsetErr.Store(int64(t1.Sub(t0)/2 + time.Millisecond))
 	c.synced, c.lastSync = true, t1
 	c.log.Info("binance: clock synchronised", "offset", off)
 	return nil

@@ -16,6 +16,14 @@ type faults struct {
 	errAfter    int
 	dropOrder   int
 	partialNext int
+	lateN       int
+	slow        []slowFault
+}
+
+type slowFault struct {
+	path string
+	n    int
+	d    time.Duration
 }
 
 type rateFault struct {
@@ -87,6 +95,40 @@ func (s *Server) takeDelay() time.Duration {
 	}
 	s.faults.delayN--
 	return s.faults.delay
+}
+
+// SlowNext makes each of the next n requests to path take d before it is handled: with
+// Options.Clock the server's clock advances by d (no real time passes), otherwise the
+// handler waits d of real time. A slow GET /api/v3/time skews the client's clock estimate
+// by up to half of d, as a slow answer to a real clock synchronisation does.
+func (s *Server) SlowNext(path string, n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.slow = append(s.faults.slow, slowFault{path: path, n: n, d: d})
+}
+
+func (s *Server) takeSlow(path string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.faults.slow {
+		if f := &s.faults.slow[i]; f.n > 0 && f.path == path {
+			f.n--
+			return f.d
+		}
+	}
+	return 0
+}
+
+// UseWeight counts n request weight in the current minute, as other clients on the same IP
+// address would, so the next answers report a nearly spent budget.
+func (s *Server) UseWeight(n int) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if minute := now.Unix() / 60; minute != s.weightMin {
+		s.weightMin, s.weightUsed = minute, 0
+	}
+	s.weightUsed += n
 }
 
 // ServerErrorNext answers the next n REST requests with HTTP 500 (-1000) without processing

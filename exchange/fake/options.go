@@ -31,6 +31,9 @@ type Options struct {
 	// Now is the exchange's clock (server time, timestamp checks, event times, rate windows).
 	// Websocket pings, silences and delays always use real time.
 	Now func() time.Time
+	// Clock, when set, is the exchange's clock instead of Now, and SlowNext advances it
+	// instead of waiting.
+	Clock *Clock
 	// WeightLimit is the REQUEST_WEIGHT limit per minute (default 6000); past it requests get
 	// 429 with Retry-After. Negative disables the limit.
 	WeightLimit int

@@ -43,6 +43,7 @@ type Server struct {
 	newOrderIDs []string
 	requests    []Request
 	faults      faults
+	held        []heldOrder // requests delivered late (DeliverLateNext)
 }
 
 // Request is one request the server received, recorded for tests.
@@ -96,6 +97,9 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("fake: commission %q must be a decimal rate in [0, 1)", opts.Commission)
 	}
 	now := opts.Now
+	if opts.Clock != nil {
+		now = opts.Clock.Now
+	}
 	if now == nil {
 		now = time.Now
 	}
@@ -248,6 +252,14 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the client went away
 	}
+	if d := s.takeSlow(path); d > 0 {
+		if s.opts.Clock != nil {
+			s.opts.Clock.Advance(d)
+		} else if !s.sleepCtx(r.Context(), d) {
+			return
+		}
+	}
+	s.deliverDue(s.now()) // late requests due by now reach the exchange before this one
 	p, perr := parseParams(r.URL.RawQuery, string(body))
 	newOrder := r.Method == http.MethodPost && path == "/api/v3/order"
 	coid := ""
@@ -403,6 +415,10 @@ func (s *Server) signed(w *statusWriter, r *http.Request, p params, n need, h si
 	}
 	if s.takeClockSkew() {
 		s.writeError(w, badRequest(codeTimestamp, "Timestamp for this request is outside of the recvWindow."))
+		return
+	}
+	if isNewOrder(r) && s.holdLate(a, p) {
+		hijackClose(w)
 		return
 	}
 	s.mu.Lock()

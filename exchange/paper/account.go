@@ -37,6 +37,9 @@ type Options struct {
 	Now              func() time.Time // the clock (time.Now when nil)
 	// Logger receives problems OnTick cannot return, such as a failed write; nothing when nil.
 	Logger *slog.Logger
+	// OnUpdate, for NewMemory accounts only, receives every order change as it happens, with
+	// the account's lock held: it must not call the account.
+	OnUpdate func(exchange.Order)
 }
 
 // balance is one asset's holdings.
@@ -81,6 +84,17 @@ type Account struct {
 	open     map[string]*order // resting orders by client id
 	books    map[string]*book  // resting orders by symbol
 	prices   map[string]quote
+
+	onUpdate func(exchange.Order)         // NewMemory: synchronous updates
+	start    map[string]decimal.Decimal   // starting balances until the account is open
+	mem      map[string]*memOrder         // NewMemory: every order by client id (db is nil)
+	seq      struct{ order, trade int64 } // NewMemory: the last ids given
+}
+
+// memOrder is an order of a memory account with its fills.
+type memOrder struct {
+	o     exchange.Order
+	fills []exchange.Fill
 }
 
 // New opens the paper account opts.Name in db (a database opened with store.Open, which creates
@@ -89,6 +103,39 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Account, error) {
 	if db == nil {
 		return nil, errors.New("paper: no database")
 	}
+	a, err := newAccount(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	if err := a.load(ctx, a.start); err != nil {
+		return nil, err
+	}
+	a.start = nil
+	return a, nil
+}
+
+// NewMemory opens a paper account that keeps everything in memory and saves nothing: the
+// same matching, fills, fees and balances as New's, for replays (backtests) that must trade
+// exactly as paper trading does without a database. Its orders are numbered from 1. When
+// opts.OnUpdate is set, every order change is handed to it synchronously instead of the
+// OrderUpdates stream.
+func NewMemory(opts Options) (*Account, error) {
+	a, err := newAccount(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.balances = make(map[string]*balance, len(a.start))
+	for asset, amount := range a.start {
+		a.balances[asset] = &balance{free: amount}
+	}
+	a.start = nil
+	a.mem = make(map[string]*memOrder)
+	return a, nil
+}
+
+// newAccount checks opts and builds an account with no balances yet.
+func newAccount(opts Options) (*Account, error) {
 	if opts.Rules == nil {
 		return nil, errors.New("paper: no symbol rules; pass the market's RuleBook")
 	}
@@ -122,12 +169,9 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Account, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Account{
-		name: opts.Name, db: db, rules: opts.Rules, fee: opts.FeeRate, now: opts.Now, log: opts.Logger,
+		name: opts.Name, rules: opts.Rules, fee: opts.FeeRate, now: opts.Now, log: opts.Logger,
 		open: make(map[string]*order), books: make(map[string]*book), prices: make(map[string]quote),
-		upd: newUpdates(),
-	}
-	if err := a.load(ctx, opts.StartingBalances); err != nil {
-		return nil, err
+		upd: newUpdates(), onUpdate: opts.OnUpdate, start: opts.StartingBalances,
 	}
 	a.life, a.cancel = context.WithCancel(context.Background())
 	return a, nil

@@ -10,5 +10,8 @@
 // the bid is at or above it). Orders always fill in full, in one trade: there are no partial
 // fills. Fees are FeeRate of what the order receives, in the received asset.
 //
+// NewMemory opens the same account without a database: backtests replay history through the
+// very matching paper trading runs, with nothing saved.
+//
 // One Account per account name may be open on a database at a time.
 package paper

@@ -245,6 +245,48 @@ type change struct {
 // makes the balances the account's and reports the changes on the update stream. The caller
 // holds a.mu and updates the books.
 func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
+	if err := a.save(ctx, l, cs); err != nil {
+		return err
+	}
+	l.apply(a)
+	for _, c := range cs {
+		c.o.Fills = nil
+		if c.fill != nil {
+			c.o.Fills = []exchange.Fill{*c.fill}
+		}
+		if a.onUpdate != nil {
+			a.onUpdate(c.o.snapshot())
+		} else {
+			a.upd.push(c.o.snapshot())
+		}
+	}
+	return nil
+}
+
+// save writes order changes, their fills and the balances they moved in one transaction; a
+// memory account numbers them and keeps them instead.
+func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
+	if a.db == nil {
+		for _, c := range cs {
+			if c.insert {
+				a.seq.order++
+				c.o.ExchangeID = a.seq.order
+			}
+			m := a.mem[c.o.ClientID]
+			if m == nil {
+				m = &memOrder{}
+				a.mem[c.o.ClientID] = m
+			}
+			m.o = c.o.Order
+			m.o.Fills = nil
+			if c.fill != nil {
+				a.seq.trade++
+				c.fill.TradeID = a.seq.trade
+				m.fills = append(m.fills, *c.fill)
+			}
+		}
+		return nil
+	}
 	tx, err := a.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("paper: saving orders: %w", err)
@@ -270,14 +312,6 @@ func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("paper: saving orders: %w", err)
-	}
-	l.apply(a)
-	for _, c := range cs {
-		c.o.Fills = nil
-		if c.fill != nil {
-			c.o.Fills = []exchange.Fill{*c.fill}
-		}
-		a.upd.push(c.o.snapshot())
 	}
 	return nil
 }

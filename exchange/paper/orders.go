@@ -3,6 +3,7 @@ package paper
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/govalues/decimal"
 
@@ -51,7 +52,7 @@ func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (ex
 	if _, ok := a.open[req.ClientID]; ok {
 		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
-	if prev, err := findOrder(ctx, a.db, a.name, req.ClientID); err != nil {
+	if prev, err := a.find(ctx, req.ClientID); err != nil {
 		return exchange.Order{}, err
 	} else if prev != nil {
 		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
@@ -142,7 +143,7 @@ func (a *Account) CancelOrder(ctx context.Context, symbol, clientID string) (exc
 	}
 	o, ok := a.open[clientID]
 	if !ok || o.Symbol != symbol {
-		stored, err := findOrder(ctx, a.db, a.name, clientID)
+		stored, err := a.find(ctx, clientID)
 		if err != nil {
 			return exchange.Order{}, err
 		}
@@ -180,7 +181,7 @@ func (a *Account) GetOrder(ctx context.Context, symbol, clientID string) (exchan
 		return out, nil
 	}
 	a.mu.Unlock()
-	o, err := findOrder(ctx, a.db, a.name, clientID)
+	o, err := a.findLocking(ctx, clientID)
 	if err != nil {
 		return exchange.Order{}, err
 	}
@@ -222,12 +223,38 @@ func (a *Account) OrderFills(ctx context.Context, symbol, clientID string) ([]ex
 	if closed {
 		return nil, errClosed
 	}
-	o, err := findOrder(ctx, a.db, a.name, clientID)
+	o, err := a.findLocking(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
 	if o == nil || o.Symbol != symbol {
 		return nil, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
 	}
+	if a.db == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return slices.Clone(a.mem[clientID].fills), nil
+	}
 	return loadFills(ctx, a.db, o.ExchangeID)
+}
+
+// findLocking is find for a caller that does not hold a.mu.
+func (a *Account) findLocking(ctx context.Context, clientID string) (*order, error) {
+	if a.db == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
+	return a.find(ctx, clientID)
+}
+
+// find returns the stored order with that client id, nil when there is none. A memory
+// account's caller holds a.mu.
+func (a *Account) find(ctx context.Context, clientID string) (*order, error) {
+	if a.db == nil {
+		if m := a.mem[clientID]; m != nil {
+			return &order{Order: m.o}, nil
+		}
+		return nil, ctx.Err()
+	}
+	return findOrder(ctx, a.db, a.name, clientID)
 }

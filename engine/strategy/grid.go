@@ -1,4 +1,4 @@
-package engine
+package strategy
 
 import (
 	"slices"
@@ -98,7 +98,7 @@ func (g *grid) sellQty(pos Position) (decimal.Decimal, bool) {
 
 // OnTick implements Strategy: the ladder on the first tick, then the orders fills called for.
 func (g *grid) OnTick(t exchange.Tick, pos Position, _ time.Time, out []Intent) []Intent {
-	price := refPrice(t)
+	price := RefPrice(t)
 	if !price.IsPos() {
 		return out
 	}

@@ -1,7 +1,7 @@
-package engine
+package strategy
 
 import (
-	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,118 +12,35 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// Strategy names.
-const (
-	StrategyDCA  = "dca"
-	StrategyGrid = "grid"
-)
-
-const maxBotName = 32
-
-// validName reports whether a bot name is 1-32 letters, digits, '-' or '_'. The name goes into
-// client order ids, which Binance limits to [a-zA-Z0-9-_].
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > maxBotName {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidateConfig checks a bot configuration against its strategy and the symbol's rules,
-// without touching any store. The error wraps ErrInvalidBot and says what to fix.
-func ValidateConfig(cfg BotConfig, rules exchange.Rules) error {
-	_, err := newStrategy(cfg, rules)
-	return err
-}
-
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidBot, fmt.Sprintf(format, args...))
-}
-
-// newStrategy validates cfg and builds its strategy.
-func newStrategy(cfg BotConfig, rules exchange.Rules) (Strategy, error) {
-	if !validName(cfg.Name) {
-		return nil, invalid("name %q must be 1-%d letters, digits, '-' or '_'", cfg.Name, maxBotName)
-	}
-	if cfg.Symbol == "" {
-		return nil, invalid("bot %s needs a symbol (like BTCUSDT)", cfg.Name)
-	}
-	if rules.Symbol != "" && rules.Symbol != cfg.Symbol {
-		return nil, invalid("rules for %s were given for bot on %s", rules.Symbol, cfg.Symbol)
-	}
-	if rules.Status != "" && rules.Status != "TRADING" {
-		return nil, invalid("%s is not trading on the exchange (status %s)", cfg.Symbol, rules.Status)
-	}
-	switch cfg.Mode {
-	case Paper:
-	case Live:
-		if cfg.KeyLabel == "" {
-			return nil, invalid("a live bot needs --key LABEL: the vault credential it trades with")
-		}
-		if !cfg.Budget.IsPos() {
-			return nil, invalid("a live bot needs a budget above zero (--budget)")
-		}
-	default:
-		return nil, invalid("mode %q must be paper or live", cfg.Mode)
-	}
-	if cfg.Budget.IsNeg() {
-		return nil, invalid("budget %s must not be negative", cfg.Budget)
-	}
-	if cfg.MaxOrderNotional.IsNeg() || cfg.DailyLossLimit.IsNeg() || cfg.MaxOpenOrders < 0 {
-		return nil, invalid("risk limits must not be negative")
-	}
-	switch cfg.Strategy {
-	case StrategyDCA:
-		p, err := parseDCA(cfg.Params, rules)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.Budget.IsPos() && p.Amount.Cmp(cfg.Budget) > 0 {
-			return nil, invalid("dca amount %s is more than the budget %s", p.Amount, cfg.Budget)
-		}
-		return newDCA(p), nil
-	case StrategyGrid:
-		p, err := parseGrid(cfg.Params, rules)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.Budget.IsPos() {
-			low, err := p.Lower.Mul(p.Quantity)
-			if err == nil && low.Cmp(cfg.Budget) > 0 {
-				return nil, invalid("budget %s does not cover one grid order (%s x %s)", cfg.Budget, p.Quantity, p.Lower)
-			}
-		}
-		return newGrid(p), nil
-	default:
-		return nil, invalid("strategy %q must be dca or grid", cfg.Strategy)
-	}
-}
-
-// paramReader parses strategy parameters and remembers which were used, so unknown ones
-// (typos) are reported instead of silently ignored.
+// paramReader parses strategy parameters as its spec describes them: whether each is
+// required, its bounds, and which keys exist, so unknown ones (typos) are reported instead of
+// silently ignored.
 type paramReader struct {
-	strategy string
-	params   map[string]string
-	known    []string
+	spec   Spec
+	params map[string]string
+}
+
+func reader(name string, params map[string]string) *paramReader {
+	s, _ := Lookup(name)
+	return &paramReader{spec: s, params: params}
 }
 
 func (r *paramReader) raw(name string) (string, bool) {
-	r.known = append(r.known, name)
 	v, ok := r.params[name]
 	v = strings.TrimSpace(v)
 	return v, ok && v != ""
 }
 
-func (r *paramReader) decimal(name string, required bool) (decimal.Decimal, error) {
+func (r *paramReader) required(name string) bool {
+	p, _ := r.spec.Param(name)
+	return !p.Optional
+}
+
+func (r *paramReader) decimal(name string) (decimal.Decimal, error) {
 	v, ok := r.raw(name)
 	if !ok {
-		if required {
-			return decimal.Decimal{}, invalid("%s needs %s=VALUE", r.strategy, name)
+		if r.required(name) {
+			return decimal.Decimal{}, invalid("%s needs %s=VALUE", r.spec.Name, name)
 		}
 		return decimal.Decimal{}, nil
 	}
@@ -137,11 +54,11 @@ func (r *paramReader) decimal(name string, required bool) (decimal.Decimal, erro
 	return d, nil
 }
 
-func (r *paramReader) integer(name string, required bool, lo, hi int) (int, error) {
+func (r *paramReader) integer(name string) (int, error) {
 	v, ok := r.raw(name)
 	if !ok {
-		if required {
-			return 0, invalid("%s needs %s=N", r.strategy, name)
+		if r.required(name) {
+			return 0, invalid("%s needs %s=N", r.spec.Name, name)
 		}
 		return 0, nil
 	}
@@ -149,23 +66,20 @@ func (r *paramReader) integer(name string, required bool, lo, hi int) (int, erro
 	if err != nil {
 		return 0, invalid("%s=%q is not a whole number", name, v)
 	}
-	if n < lo || n > hi {
-		return 0, invalid("%s=%d must be between %d and %d", name, n, lo, hi)
+	p, _ := r.spec.Param(name)
+	if n < p.Min || n > p.Max {
+		return 0, invalid("%s=%d must be between %d and %d", name, n, p.Min, p.Max)
 	}
 	return n, nil
 }
 
 func (r *paramReader) unknown() error {
-	var extra []string
+	var extra, known []string
+	for _, p := range r.spec.Params {
+		known = append(known, p.Key)
+	}
 	for k := range r.params {
-		found := false
-		for _, n := range r.known {
-			if n == k {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.Contains(known, k) {
 			extra = append(extra, k)
 		}
 	}
@@ -173,7 +87,7 @@ func (r *paramReader) unknown() error {
 		return nil
 	}
 	sort.Strings(extra)
-	return invalid("unknown %s parameter %s (known: %s)", r.strategy, strings.Join(extra, ", "), strings.Join(r.known, ", "))
+	return invalid("unknown %s parameter %s (known: %s)", r.spec.Name, strings.Join(extra, ", "), strings.Join(known, ", "))
 }
 
 // DCAParams are a DCA bot's parameters.
@@ -189,10 +103,10 @@ type DCAParams struct {
 }
 
 func parseDCA(params map[string]string, rules exchange.Rules) (DCAParams, error) {
-	r := &paramReader{strategy: StrategyDCA, params: params}
+	r := reader(DCA, params)
 	p := DCAParams{minLot: rules.MinQty.Max(rules.StepSize), minNotional: rules.MinNotional}
 	var err error
-	if p.Amount, err = r.decimal("amount", true); err != nil {
+	if p.Amount, err = r.decimal(keyAmount); err != nil {
 		return p, err
 	}
 	if !rules.MinNotional.IsZero() && p.Amount.Cmp(rules.MinNotional) < 0 {
@@ -201,7 +115,7 @@ func parseDCA(params map[string]string, rules exchange.Rules) (DCAParams, error)
 	if !rules.MaxNotional.IsZero() && p.Amount.Cmp(rules.MaxNotional) > 0 {
 		return p, invalid("amount=%s is above %s's maximum order value of %s %s", p.Amount, rules.Symbol, rules.MaxNotional, rules.Quote)
 	}
-	iv, ok := r.raw("interval")
+	iv, ok := r.raw(keyInterval)
 	if !ok {
 		return p, invalid("dca needs interval=DURATION (like 1h or 30m)")
 	}
@@ -211,16 +125,16 @@ func parseDCA(params map[string]string, rules exchange.Rules) (DCAParams, error)
 	if p.Interval < time.Second {
 		return p, invalid("interval=%s must be at least 1s", iv)
 	}
-	if p.TakeProfit, err = r.decimal("take_profit", false); err != nil {
+	if p.TakeProfit, err = r.decimal(keyTakeProfit); err != nil {
 		return p, err
 	}
 	if p.TakeProfit.Cmp(decimal.Thousand) > 0 {
 		return p, invalid("take_profit=%s is a percent and must be at most 1000", p.TakeProfit)
 	}
-	if p.MaxBuys, err = r.integer("max_buys", false, 1, 1_000_000); err != nil {
+	if p.MaxBuys, err = r.integer(keyMaxBuys); err != nil {
 		return p, err
 	}
-	if v, ok := r.raw("dip_steps"); ok {
+	if v, ok := r.raw(keyDipSteps); ok {
 		prev := decimal.Zero
 		for _, s := range strings.Split(v, ",") {
 			s = strings.TrimSuffix(strings.TrimSpace(s), "%")
@@ -251,19 +165,19 @@ type GridParams struct {
 }
 
 func parseGrid(params map[string]string, rules exchange.Rules) (GridParams, error) {
-	r := &paramReader{strategy: StrategyGrid, params: params}
+	r := reader(Grid, params)
 	var p GridParams
 	var err error
-	if p.Lower, err = r.decimal("lower", true); err != nil {
+	if p.Lower, err = r.decimal(keyLower); err != nil {
 		return p, err
 	}
-	if p.Upper, err = r.decimal("upper", true); err != nil {
+	if p.Upper, err = r.decimal(keyUpper); err != nil {
 		return p, err
 	}
-	if p.Levels, err = r.integer("levels", true, 2, 200); err != nil {
+	if p.Levels, err = r.integer(keyLevels); err != nil {
 		return p, err
 	}
-	if p.Quantity, err = r.decimal("quantity", true); err != nil {
+	if p.Quantity, err = r.decimal(keyQuantity); err != nil {
 		return p, err
 	}
 	if err := r.unknown(); err != nil {

@@ -1,4 +1,4 @@
-package tui
+package common
 
 import (
 	"strconv"
@@ -7,8 +7,8 @@ import (
 	"github.com/govalues/decimal"
 )
 
-// appendDec appends d with thousands separators in its integer part ("64,123.45").
-func appendDec(dst []byte, d decimal.Decimal) []byte {
+// AppendDec appends d with thousands separators in its integer part ("64,123.45").
+func AppendDec(dst []byte, d decimal.Decimal) []byte {
 	start := len(dst)
 	dst, _ = d.AppendText(dst)
 	s := start
@@ -43,8 +43,8 @@ func appendDec(dst []byte, d decimal.Decimal) []byte {
 	return dst
 }
 
-// appendSigned appends d with an explicit sign: "+1.20", "−3.40" (a real minus sign), "0.00".
-func appendSigned(dst []byte, d decimal.Decimal) []byte {
+// AppendSigned appends d with an explicit sign: "+1.20", "−3.40" (a real minus sign), "0.00".
+func AppendSigned(dst []byte, d decimal.Decimal) []byte {
 	switch {
 	case d.IsPos():
 		dst = append(dst, '+')
@@ -52,12 +52,12 @@ func appendSigned(dst []byte, d decimal.Decimal) []byte {
 		dst = append(dst, "−"...)
 		d = d.Abs()
 	}
-	return appendDec(dst, d)
+	return AppendDec(dst, d)
 }
 
-// appendChange appends a change in percent with an arrow, so direction never rests on colour:
+// AppendChange appends a change in percent with an arrow, so direction never rests on colour:
 // "▲ +1.23%", "▼ −0.45%", "  0.00%".
-func appendChange(dst []byte, pct decimal.Decimal) []byte {
+func AppendChange(dst []byte, pct decimal.Decimal) []byte {
 	pct = pct.Round(2).Pad(2)
 	switch {
 	case pct.IsPos():
@@ -67,13 +67,13 @@ func appendChange(dst []byte, pct decimal.Decimal) []byte {
 	default:
 		dst = append(dst, "  "...)
 	}
-	dst = appendSigned(dst, pct)
+	dst = AppendSigned(dst, pct)
 	return append(dst, '%')
 }
 
-// price is a price for display: at most four decimals from 1 up (eight below), trailing zeros
+// Price is a price for display: at most four decimals from 1 up (eight below), trailing zeros
 // trimmed but at least two decimals, the way prices are read. Averages can carry many digits.
-func price(d decimal.Decimal) decimal.Decimal {
+func Price(d decimal.Decimal) decimal.Decimal {
 	if d.Abs().Cmp(decimal.One) >= 0 {
 		d = d.Round(4)
 	} else {
@@ -82,14 +82,14 @@ func price(d decimal.Decimal) decimal.Decimal {
 	return d.Trim(2).Pad(2)
 }
 
-// qty trims trailing zeros of a quantity.
-func qty(d decimal.Decimal) decimal.Decimal { return d.Trim(0) }
+// Qty trims trailing zeros of a quantity.
+func Qty(d decimal.Decimal) decimal.Decimal { return d.Trim(0) }
 
-// money rounds a quote-currency amount to cents.
-func money(d decimal.Decimal) decimal.Decimal { return d.Round(2).Pad(2) }
+// Money rounds a quote-currency amount to cents.
+func Money(d decimal.Decimal) decimal.Decimal { return d.Round(2).Pad(2) }
 
-// appendAge appends a short duration: "0.3s", "12s", "4m", "2h", "3d".
-func appendAge(dst []byte, d time.Duration) []byte {
+// AppendAge appends a short duration: "0.3s", "12s", "4m", "2h", "3d".
+func AppendAge(dst []byte, d time.Duration) []byte {
 	if d < 0 {
 		d = 0
 	}
@@ -110,8 +110,8 @@ func appendAge(dst []byte, d time.Duration) []byte {
 	return append(strconv.AppendInt(dst, int64(d/(24*time.Hour)), 10), 'd')
 }
 
-// appendOffset appends a signed clock offset in milliseconds: "+12ms", "−240ms", "+1.2s".
-func appendOffset(dst []byte, d time.Duration) []byte {
+// AppendOffset appends a signed clock offset in milliseconds: "+12ms", "−240ms", "+1.2s".
+func AppendOffset(dst []byte, d time.Duration) []byte {
 	if d < 0 {
 		dst = append(dst, "−"...)
 		d = -d
@@ -130,9 +130,9 @@ func appendOffset(dst []byte, d time.Duration) []byte {
 
 // Strings for the screens that are not on the hot path.
 
-func fmtDec(d decimal.Decimal) string    { return string(appendDec(nil, d)) }
-func fmtSigned(d decimal.Decimal) string { return string(appendSigned(nil, d)) }
-func fmtAge(d time.Duration) string      { return string(appendAge(nil, d)) }
+func FmtDec(d decimal.Decimal) string    { return string(AppendDec(nil, d)) }
+func FmtSigned(d decimal.Decimal) string { return string(AppendSigned(nil, d)) }
+func FmtAge(d time.Duration) string      { return string(AppendAge(nil, d)) }
 
 // sparkBars are the eight bar heights of a sparkline, three bytes each.
 const sparkBars = "▁▂▃▄▅▆▇█"
@@ -168,8 +168,8 @@ func sparkLevel(v decimal.Decimal, th *[7]decimal.Decimal) int {
 	return n
 }
 
-// appendSpark appends the last n points of vals as a sparkline (n cells or fewer).
-func appendSpark(dst []byte, vals []decimal.Decimal, n int) ([]byte, int) {
+// AppendSpark appends the last n points of vals as a sparkline (n cells or fewer).
+func AppendSpark(dst []byte, vals []decimal.Decimal, n int) ([]byte, int) {
 	if n <= 0 || len(vals) == 0 {
 		return dst, 0
 	}
@@ -198,4 +198,4 @@ func appendSpark(dst []byte, vals []decimal.Decimal, n int) ([]byte, int) {
 	return dst, len(vals)
 }
 
-func appendInt(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }
+func AppendInt(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }

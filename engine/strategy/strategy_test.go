@@ -1,4 +1,4 @@
-package engine
+package strategy
 
 import (
 	"fmt"
@@ -13,6 +13,45 @@ import (
 
 var t0 = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
+func d(s string) decimal.Decimal { return decimal.MustParse(s) }
+
+var btcRules = exchange.Rules{
+	Symbol: "BTCUSDT", Base: "BTC", Quote: "USDT", Status: "TRADING",
+	TickSize: d("0.01"), StepSize: d("0.00001"), MinQty: d("0.00001"), MinNotional: d("5"),
+}
+
+// book is the replayer's position: quantity, the quote paid for it and the realized profit
+// (average cost, no fees), enough to feed a strategy the Position it decides on.
+type book struct {
+	qty, cost, realized decimal.Decimal
+}
+
+func (b *book) apply(side exchange.Side, price, qty decimal.Decimal) {
+	v, _ := price.Mul(qty)
+	if side == exchange.Buy {
+		b.qty, _ = b.qty.Add(qty)
+		b.cost, _ = b.cost.Add(v)
+		return
+	}
+	basis, _ := b.cost.Mul(qty)
+	basis, _ = basis.Quo(b.qty)
+	gain, _ := v.Sub(basis)
+	b.realized, _ = b.realized.Add(gain)
+	b.qty, _ = b.qty.Sub(qty)
+	b.cost, _ = b.cost.Sub(basis)
+	if !b.qty.IsPos() {
+		b.qty, b.cost = decimal.Zero, decimal.Zero
+	}
+}
+
+func (b *book) position() Position {
+	if !b.qty.IsPos() {
+		return Position{}
+	}
+	a, _ := b.cost.Quo(b.qty)
+	return Position{Qty: b.qty, AvgEntry: a}
+}
+
 type tickAt struct {
 	at    time.Duration
 	price string
@@ -22,11 +61,10 @@ type tickAt struct {
 // orders rest until a later tick crosses them. refuse makes the next n intents refused.
 type replayer struct {
 	s       Strategy
-	led     ledger
+	led     book
 	resting []Intent
 	fills   []string
 	refuse  int
-	trade   int64
 }
 
 func (r *replayer) fill(it Intent, price decimal.Decimal, now time.Time) {
@@ -35,10 +73,7 @@ func (r *replayer) fill(it Intent, price decimal.Decimal, now time.Time) {
 		qty, _ = it.QuoteQty.Quo(price)
 		qty = qty.Trunc(5)
 	}
-	r.trade++
-	if err := r.led.apply(FillView{TradeID: r.trade, Side: it.Side, Price: price, Qty: qty, Time: now}); err != nil {
-		panic(err)
-	}
+	r.led.apply(it.Side, price, qty)
 	r.fills = append(r.fills, fmt.Sprintf("%s %s@%s", it.Tag, it.Side, price))
 	r.s.OnOrder(OrderUpdate{Tag: it.Tag, Side: it.Side, State: OrderFilled, Price: price, Qty: qty, Executed: qty, Time: now})
 }
@@ -80,7 +115,7 @@ func (r *replayer) run(ticks []tickAt) {
 
 func mustStrategy(t *testing.T, strategy string, params map[string]string) Strategy {
 	t.Helper()
-	s, err := newStrategy(BotConfig{Name: "b", Symbol: "BTCUSDT", Strategy: strategy, Params: params, Mode: Paper}, btcRules)
+	s, err := New(strategy, params, btcRules, decimal.Zero)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +163,7 @@ func TestDCAReplay(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &replayer{s: mustStrategy(t, StrategyDCA, tc.params), led: ledger{base: "BTC", quote: "USDT"}, refuse: tc.refuse}
+			r := &replayer{s: mustStrategy(t, DCA, tc.params), refuse: tc.refuse}
 			r.run(tc.ticks)
 			if !reflect.DeepEqual(r.fills, tc.want) {
 				t.Fatalf("fills = %q, want %q", r.fills, tc.want)
@@ -172,7 +207,7 @@ func TestGridReplay(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &replayer{s: mustStrategy(t, StrategyGrid, params), led: ledger{base: "BTC", quote: "USDT"}}
+			r := &replayer{s: mustStrategy(t, Grid, params)}
 			var ticks []tickAt
 			for i, p := range tc.ticks {
 				ticks = append(ticks, tickAt{time.Duration(i) * time.Second, p})
@@ -194,7 +229,7 @@ func TestGridReplay(t *testing.T) {
 // A grid restored with a position but no sell orders places the sells it owes, and keeps
 // the level under an open sell empty.
 func TestGridRestoreOwedSells(t *testing.T) {
-	s := mustStrategy(t, StrategyGrid, map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"})
+	s := mustStrategy(t, Grid, map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"})
 	open := []OrderRef{{Tag: "g3", Side: exchange.Sell, State: OrderAcked, Price: d("105"), Qty: d("0.1")}}
 	s.Restore(Position{Qty: d("0.2"), AvgEntry: d("98")}, open, nil)
 	got := s.OnTick(exchange.Tick{Symbol: "BTCUSDT", Last: d("101")}, Position{Qty: d("0.2")}, t0, nil)
@@ -209,7 +244,7 @@ func TestGridRestoreOwedSells(t *testing.T) {
 }
 
 func TestDCARestore(t *testing.T) {
-	s := mustStrategy(t, StrategyDCA, map[string]string{"amount": "10", "interval": "1h", "max_buys": "2"})
+	s := mustStrategy(t, DCA, map[string]string{"amount": "10", "interval": "1h", "max_buys": "2"})
 	hist := []OrderRef{ // newest first
 		{Tag: "buy", State: OrderFilled, Executed: d("0.1"), Created: t0.Add(2 * time.Hour)},
 		{Tag: "tp", State: OrderFilled, Executed: d("0.2"), Created: t0.Add(time.Hour)},
@@ -235,7 +270,7 @@ func tickP(p string) exchange.Tick { return exchange.Tick{Symbol: "BTCUSDT", Las
 // What fees leave of a position after a take-profit is dust: the next cycle starts with a
 // scheduled buy instead of a take-profit that rounds to nothing.
 func TestDCADustIsFlat(t *testing.T) {
-	s := mustStrategy(t, StrategyDCA, map[string]string{"amount": "10", "interval": "1h", "take_profit": "1"})
+	s := mustStrategy(t, DCA, map[string]string{"amount": "10", "interval": "1h", "take_profit": "1"})
 	dust := Position{Qty: d("0.00000345"), AvgEntry: d("60000")}
 	s.Restore(dust, nil, nil)
 	got := s.OnTick(tickP("70000"), dust, t0, nil)
@@ -247,7 +282,7 @@ func TestDCADustIsFlat(t *testing.T) {
 // A buy whose fee was paid in the base asset leaves less than a level's quantity: the sell
 // above offers what the bot holds, never coins of another bot in the same account.
 func TestGridSellsOnlyWhatItHolds(t *testing.T) {
-	s := mustStrategy(t, StrategyGrid, map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"})
+	s := mustStrategy(t, Grid, map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"})
 	s.Restore(Position{}, nil, nil)
 	s.OnTick(tickP("101"), Position{}, t0, nil) // ladder: g2, g1, g0
 	s.OnOrder(OrderUpdate{Tag: "g2", Side: exchange.Buy, State: OrderFilled, Executed: d("0.1")})

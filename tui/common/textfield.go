@@ -1,4 +1,4 @@
-package tui
+package common
 
 import (
 	"strings"
@@ -6,32 +6,32 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// textField is a one-line text input: insert at the cursor, ←/→, home/end, backspace, delete,
+// TextField is a one-line text input: insert at the cursor, ←/→, home/end, backspace, delete,
 // ctrl+u to clear. It keeps the cockpit free of clipboard dependencies.
-type textField struct {
+type TextField struct {
 	runes       []rune
 	pos         int
 	focused     bool
-	limit       int
-	placeholder string
+	Limit       int    // most runes; 0 is no limit
+	Placeholder string // shown while empty and blurred
 }
 
-func (t *textField) Value() string { return string(t.runes) }
+func (t *TextField) Value() string { return string(t.runes) }
 
-func (t *textField) SetValue(s string) {
+func (t *TextField) SetValue(s string) {
 	t.runes = []rune(s)
 	t.pos = len(t.runes)
 }
 
-func (t *textField) Focus() tea.Cmd {
+func (t *TextField) Focus() tea.Cmd {
 	t.focused = true
 	return nil
 }
 
-func (t *textField) Blur() { t.focused = false }
+func (t *TextField) Blur() { t.focused = false }
 
 // key applies a key press and reports whether it was handled.
-func (t *textField) key(k tea.KeyMsg) bool {
+func (t *TextField) Key(k tea.KeyMsg) bool {
 	switch k.Type {
 	case tea.KeyRunes, tea.KeySpace:
 		rs := k.Runes
@@ -39,7 +39,7 @@ func (t *textField) key(k tea.KeyMsg) bool {
 			rs = []rune{' '}
 		}
 		for _, r := range rs {
-			if r < 0x20 || r == 0x7f || (t.limit > 0 && len(t.runes) >= t.limit) {
+			if r < 0x20 || r == 0x7f || (t.Limit > 0 && len(t.runes) >= t.Limit) {
 				continue
 			}
 			t.runes = append(t.runes, 0)
@@ -73,9 +73,9 @@ func (t *textField) key(k tea.KeyMsg) bool {
 }
 
 // view renders the value with a cursor when focused.
-func (t *textField) view(st *Styles) string {
+func (t *TextField) View(st *Styles) string {
 	if len(t.runes) == 0 && !t.focused {
-		return st.Muted.Render(t.placeholder)
+		return st.Muted.Render(t.Placeholder)
 	}
 	if !t.focused {
 		return st.BlurredInput.Render(string(t.runes))

@@ -1,4 +1,4 @@
-package engine
+package strategy
 
 import (
 	"strconv"
@@ -80,7 +80,7 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 	if d.pending || now.Before(d.holdUntil) {
 		return out
 	}
-	price := refPrice(t)
+	price := RefPrice(t)
 	if !price.IsPos() {
 		return out
 	}

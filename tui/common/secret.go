@@ -1,23 +1,21 @@
-package tui
+package common
 
 import (
-	"errors"
+	"crypto/subtle"
 	"strings"
 	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-var errNoVaultConfigured = errors.New("no vault is configured for this session")
-
-// secretField is a masked input that keeps what is typed in a byte slice it can zero, unlike a
+// SecretField is a masked input that keeps what is typed in a byte slice it can zero, unlike a
 // string. It never renders its content.
-type secretField struct {
+type SecretField struct {
 	buf []byte
 }
 
 // key applies a key press; it reports whether the key was text editing.
-func (f *secretField) key(k tea.KeyMsg) bool {
+func (f *SecretField) Key(k tea.KeyMsg) bool {
 	switch k.Type {
 	case tea.KeyRunes:
 		for _, r := range k.Runes {
@@ -39,7 +37,7 @@ func (f *secretField) key(k tea.KeyMsg) bool {
 		}
 		return true
 	case tea.KeyCtrlU:
-		f.wipe()
+		f.Wipe()
 		return true
 	}
 	return false
@@ -47,7 +45,7 @@ func (f *secretField) key(k tea.KeyMsg) bool {
 
 // grow makes room for n more bytes itself, zeroing the old buffer, so append never leaves a
 // partial copy of the secret behind in memory.
-func (f *secretField) grow(n int) {
+func (f *SecretField) grow(n int) {
 	if len(f.buf)+n <= cap(f.buf) {
 		return
 	}
@@ -58,18 +56,18 @@ func (f *secretField) grow(n int) {
 }
 
 // len is the number of characters typed.
-func (f *secretField) len() int { return utf8.RuneCount(f.buf) }
+func (f *SecretField) Len() int { return utf8.RuneCount(f.buf) }
 
-// take returns a copy for a command to use and zero, and wipes the field.
-func (f *secretField) take() []byte {
+// Take returns a copy for a command to use and zero, and wipes the field.
+func (f *SecretField) Take() []byte {
 	out := append([]byte(nil), f.buf...)
-	f.wipe()
+	f.Wipe()
 	return out
 }
 
 // trimmedCopy returns a copy without surrounding spaces (pasted keys often carry some), for a
 // command to use and zero; the field keeps its content.
-func (f *secretField) trimmedCopy() []byte {
+func (f *SecretField) TrimmedCopy() []byte {
 	start, end := 0, len(f.buf)
 	for start < end && (f.buf[start] == ' ' || f.buf[start] == '\t') {
 		start++
@@ -81,28 +79,33 @@ func (f *secretField) trimmedCopy() []byte {
 }
 
 // takeTrimmed is trimmedCopy, then the field is wiped.
-func (f *secretField) takeTrimmed() []byte {
-	out := f.trimmedCopy()
-	f.wipe()
+func (f *SecretField) TakeTrimmed() []byte {
+	out := f.TrimmedCopy()
+	f.Wipe()
 	return out
 }
 
-func (f *secretField) wipe() {
+func (f *SecretField) Wipe() {
 	clear(f.buf)
 	f.buf = f.buf[:0]
 }
 
 // mask shows one dot per character, up to width, so the user sees typing happen.
-func (f *secretField) mask(width int) string {
-	n := f.len()
+func (f *SecretField) Mask(width int) string {
+	n := f.Len()
 	if n > width {
 		return strings.Repeat("•", max(width-1, 0)) + "…"
 	}
 	return strings.Repeat("•", n)
 }
 
-func zero(bufs ...[]byte) {
+func Zero(bufs ...[]byte) {
 	for _, b := range bufs {
 		clear(b)
 	}
+}
+
+// Equal reports whether two fields hold the same text, in constant time.
+func (f *SecretField) Equal(o *SecretField) bool {
+	return subtle.ConstantTimeCompare(f.buf, o.buf) == 1
 }

@@ -1,4 +1,4 @@
-package tui
+package common
 
 import (
 	"strings"
@@ -13,23 +13,23 @@ import (
 // chartCell is one cell of the price chart.
 type chartCell struct {
 	r rune
-	p paint
+	p Paint
 }
 
-// chartAxisW is the width of the price labels on the left of the chart.
-const chartAxisW = 12
+// ChartAxisW is the width of the price labels on the left of the chart.
+const ChartAxisW = 12
 
-// renderChart draws candles (█ rising body, ░ falling body, │ wick) with the bot's fills
+// RenderChart draws candles (█ rising body, ░ falling body, │ wick) with the bot's fills
 // (B/S) and open orders (a ┄ line with b/s at the right edge) in w x h cells. Shapes and
 // letters carry the meaning; colour only helps.
-func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderView, fills []engine.FillView, w, h int) []string {
-	if h < 3 || w < chartAxisW+5 {
+func RenderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderView, fills []engine.FillView, w, h int) []string {
+	if h < 3 || w < ChartAxisW+5 {
 		return nil
 	}
-	plotW := w - chartAxisW
+	plotW := w - ChartAxisW
 	if len(candles) == 0 {
 		lines := make([]string, h)
-		lines[h/2] = strings.Repeat(" ", chartAxisW) + st.Muted.Render("no price history yet")
+		lines[h/2] = strings.Repeat(" ", ChartAxisW) + st.Muted.Render("no price history yet")
 		return lines
 	}
 	if len(candles) > plotW {
@@ -56,7 +56,7 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 	}
 	var open []engine.OrderView
 	for _, o := range orders {
-		if openOrder(o.State) && !o.Price.IsZero() {
+		if OpenOrder(o.State) && !o.Price.IsZero() {
 			open = append(open, o)
 			widen(o.Price)
 		}
@@ -107,18 +107,18 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 	for _, o := range open {
 		y := rowOf(o.Price)
 		for x := range grid[y] {
-			grid[y][x] = chartCell{r: '┄', p: st.pAccent}
+			grid[y][x] = chartCell{r: '┄', p: st.PAccent}
 		}
 	}
 	for i, c := range candles {
 		x := off + i*colW
 		top, bot := rowOf(c.H), rowOf(c.L)
 		for y := top; y <= bot; y++ {
-			grid[y][x] = chartCell{r: '│', p: st.pMuted}
+			grid[y][x] = chartCell{r: '│', p: st.PMuted}
 		}
-		body, p := '█', st.pUp
+		body, p := '█', st.PUp
 		if c.C.Cmp(c.O) < 0 {
-			body, p = '░', st.pDown
+			body, p = '░', st.PDown
 		}
 		bt, bb := rowOf(c.O), rowOf(c.C)
 		if bt > bb {
@@ -133,7 +133,7 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 		if o.Side == exchange.Sell {
 			mark = 's'
 		}
-		grid[rowOf(o.Price)][plotW-1] = chartCell{r: mark, p: st.pAccent}
+		grid[rowOf(o.Price)][plotW-1] = chartCell{r: mark, p: st.PAccent}
 	}
 	for _, f := range shown {
 		i := len(candles) - 1
@@ -141,9 +141,9 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 			i = min(int(f.Time.Sub(first)/step), len(candles)-1)
 		}
 		x := off + i*colW
-		mark, p := 'B', st.pUp
+		mark, p := 'B', st.PUp
 		if f.Side == exchange.Sell {
-			mark, p = 'S', st.pDown
+			mark, p = 'S', st.PDown
 		}
 		grid[rowOf(f.Price)][x] = chartCell{r: mark, p: p}
 	}
@@ -159,24 +159,24 @@ func renderChart(st *Styles, candles []exchange.Candle, orders []engine.OrderVie
 	for y := range grid {
 		b.Reset()
 		if v, ok := labels[y]; ok {
-			l := fmtDec(price(v.Round(scale)))
-			if len(l) > chartAxisW-2 {
-				l = l[:chartAxisW-2]
+			l := FmtDec(Price(v.Round(scale)))
+			if len(l) > ChartAxisW-2 {
+				l = l[:ChartAxisW-2]
 			}
-			b.WriteString(st.pMuted.on + strings.Repeat(" ", chartAxisW-2-len(l)) + l + " ┤" + st.pMuted.off)
+			b.WriteString(st.PMuted.On + strings.Repeat(" ", ChartAxisW-2-len(l)) + l + " ┤" + st.PMuted.Off)
 		} else {
-			b.WriteString(st.pMuted.on + strings.Repeat(" ", chartAxisW-1) + "│" + st.pMuted.off)
+			b.WriteString(st.PMuted.On + strings.Repeat(" ", ChartAxisW-1) + "│" + st.PMuted.Off)
 		}
-		var cur paint
+		var cur Paint
 		for _, cell := range grid[y] {
 			if cell.p != cur {
-				b.WriteString(cur.off)
-				b.WriteString(cell.p.on)
+				b.WriteString(cur.Off)
+				b.WriteString(cell.p.On)
 				cur = cell.p
 			}
 			b.WriteRune(cell.r)
 		}
-		b.WriteString(cur.off)
+		b.WriteString(cur.Off)
 		lines[y] = b.String()
 	}
 	return lines

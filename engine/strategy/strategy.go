@@ -1,4 +1,4 @@
-package engine
+package strategy
 
 import (
 	"time"
@@ -64,13 +64,28 @@ type OrderUpdate struct {
 	Reason   string // why it was refused or rejected
 }
 
+// OrderState is the journal's state of an order.
+type OrderState string
+
+// Journal states.
+const (
+	OrderIntent    OrderState = "intent"    // written, not yet sent
+	OrderSent      OrderState = "sent"      // request in flight
+	OrderAcked     OrderState = "acked"     // on the book
+	OrderPartial   OrderState = "partial"   // partially filled
+	OrderFilled    OrderState = "filled"    // final
+	OrderCancelled OrderState = "cancelled" // final (includes expired)
+	OrderRejected  OrderState = "rejected"  // final
+	OrderUnknown   OrderState = "unknown"   // no definite answer yet; being reconciled
+)
+
 // Final reports whether a journal state is final.
 func (s OrderState) Final() bool {
 	return s == OrderFilled || s == OrderCancelled || s == OrderRejected
 }
 
-// rank orders journal states so an update never moves a row backwards.
-func (s OrderState) rank() int {
+// Rank orders journal states so an update never moves a row backwards.
+func (s OrderState) Rank() int {
 	switch s {
 	case OrderIntent:
 		return 0
@@ -86,8 +101,8 @@ func (s OrderState) rank() int {
 	return -1
 }
 
-// stateOf maps an exchange status to a journal state.
-func stateOf(s exchange.OrderStatus) OrderState {
+// StateOf maps an exchange status to a journal state.
+func StateOf(s exchange.OrderStatus) OrderState {
 	switch s {
 	case exchange.StatusNew:
 		return OrderAcked
@@ -103,9 +118,9 @@ func stateOf(s exchange.OrderStatus) OrderState {
 	return OrderUnknown
 }
 
-// refPrice is the price a strategy decides on: the last trade, else the mid of bid and ask,
+// RefPrice is the price a strategy decides on: the last trade, else the mid of bid and ask,
 // else whichever side is present.
-func refPrice(t exchange.Tick) decimal.Decimal {
+func RefPrice(t exchange.Tick) decimal.Decimal {
 	if t.Last.IsPos() {
 		return t.Last
 	}

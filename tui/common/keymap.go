@@ -1,10 +1,10 @@
-package tui
+package common
 
 import "github.com/charmbracelet/bubbles/key"
 
-// keyMap is every key binding of the cockpit. Help (the ? screen and the help bar) is generated
+// KeyMap is every key binding of the cockpit. Help (the ? screen and the help bar) is generated
 // from it, so a binding cannot exist without being discoverable.
-type keyMap struct {
+type KeyMap struct {
 	Up, Down, PageUp, PageDown key.Binding
 	Left, Right                key.Binding
 	Tab, ShiftTab, NextField   key.Binding
@@ -19,11 +19,12 @@ type keyMap struct {
 	AddKey, RotateKey, Passwd  key.Binding
 }
 
-func newKeyMap() keyMap {
+// NewKeyMap builds the cockpit's bindings.
+func NewKeyMap() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
-	return keyMap{
+	return KeyMap{
 		Up:        b("↑/k", "up", "up", "k"),
 		Down:      b("↓/j", "down", "down", "j"),
 		PageUp:    b("pgup", "page up", "pgup"),
@@ -57,9 +58,9 @@ func newKeyMap() keyMap {
 	}
 }
 
-// helpGroups is the full help screen: every binding, grouped by what it is for.
-func (k keyMap) helpGroups() []helpGroup {
-	return []helpGroup{
+// HelpGroups is the full help screen: every binding, grouped by what it is for.
+func (k KeyMap) HelpGroups() []HelpGroup {
+	return []HelpGroup{
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
 		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill}},
@@ -69,46 +70,8 @@ func (k keyMap) helpGroups() []helpGroup {
 	}
 }
 
-type helpGroup struct {
-	title    string
-	bindings []key.Binding
-}
-
-// dashboardHelp is the help bar of the home screen: what the focused pane offers first, so
-// it stays useful when a narrow terminal cuts the bar short. While the kill switch is engaged
-// its release comes right after help: it is what the user needs next.
-func (k keyMap) dashboardHelp(focus paneKind, killed bool) []key.Binding {
-	bar := k.paneHelp(focus)
-	if !killed {
-		return bar
-	}
-	release := k.Kill
-	release.SetHelp("K", "release kill switch")
-	out := make([]key.Binding, 0, len(bar))
-	out = append(out, bar[0], release)
-	for _, b := range bar[1:] {
-		if b.Help().Key != k.Kill.Help().Key {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-func (k keyMap) paneHelp(focus paneKind) []key.Binding {
-	enter := k.Enter
-	switch focus {
-	case paneWatch:
-		enter.SetHelp("enter", "order ticket")
-		return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.New, k.Kill, k.Keys}
-	case paneBots:
-		enter.SetHelp("enter", "open bot")
-		return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.Start, k.Stop, k.Edit, k.New, k.Remove, k.Order, k.Kill, k.Keys}
-	case paneOrders:
-		enter.SetHelp("enter", "open its bot")
-		return []key.Binding{k.Help, k.Quit, k.Tab, k.Cancel, enter, k.Order, k.Kill, k.Keys}
-	case paneBalances:
-		return []key.Binding{k.Help, k.Quit, k.Tab, k.Up, k.Order, k.Kill, k.Keys}
-	}
-	enter.SetHelp("enter", "open its bot")
-	return []key.Binding{k.Help, k.Quit, k.Tab, enter, k.Start, k.Stop, k.Order, k.Kill, k.Keys}
+// HelpGroup is a titled group of bindings on the help screen.
+type HelpGroup struct {
+	Title    string
+	Bindings []key.Binding
 }

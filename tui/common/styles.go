@@ -1,4 +1,4 @@
-package tui
+package common
 
 import (
 	"strings"
@@ -8,30 +8,31 @@ import (
 	"github.com/muesli/termenv"
 )
 
-// paint is a style reduced to the escape sequences around its text, so the dashboard can style
+// Paint is a style reduced to the escape sequences around its text, so the dashboard can style
 // cells by appending bytes instead of calling lipgloss for every cell of every frame.
-type paint struct{ on, off string }
+type Paint struct{ On, Off string }
 
-func newPaint(s lipgloss.Style) paint {
+// NewPaint reduces a style to the sequences around its text.
+func NewPaint(s lipgloss.Style) Paint {
 	out := s.Render("X")
 	i := strings.IndexByte(out, 'X')
 	if i < 0 {
-		return paint{}
+		return Paint{}
 	}
-	return paint{on: out[:i], off: out[i+1:]}
+	return Paint{On: out[:i], Off: out[i+1:]}
 }
 
-// badge is a word in a box: coloured background when the terminal has colours, brackets
+// Badge is a word in a box: coloured background when the terminal has colours, brackets
 // otherwise, so its meaning never rests on colour alone.
-type badge struct {
-	p           paint
-	open, close string
+type Badge struct {
+	P           Paint
+	Open, Close string
 }
 
 // Styles holds every style of the cockpit, built from one renderer so each SSH session gets its
 // own colour profile. Screens never build styles of their own.
 type Styles struct {
-	ascii bool
+	ASCII bool
 
 	// lipgloss styles for the screens that are not on the hot path.
 	Title, Text, Muted, Heading, Up, Down, Warn, Danger, OK, Accent lipgloss.Style
@@ -40,10 +41,11 @@ type Styles struct {
 	Help                                                            help.Styles
 
 	// paints for the dashboard canvas.
-	pTitle, pText, pMuted, pHeading, pUp, pDown, pWarn, pDanger, pOK, pAccent paint
-	pSelected, pPaneTitle, pPaneTitleFocused, pRule                           paint
+	PTitle, PText, PMuted, PHeading, PUp, PDown, PWarn, PDanger, POK, PAccent Paint
+	PSelected, PPaneTitle, PPaneTitleFocused, PRule                           Paint
 
-	bSim, bPaper, bLive, bTestnet, bKill badge
+	// badges for the header: market, money and the kill switch.
+	BSim, BPaper, BLive, BTestnet, BKill Badge
 }
 
 // NewStyles builds the cockpit's styles for one renderer (lipgloss.DefaultRenderer() locally,
@@ -67,7 +69,7 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 	colTestBg := lipgloss.AdaptiveColor{Light: "#6B3FA0", Dark: "#C49BFF"}
 
 	n := r.NewStyle
-	s := &Styles{ascii: r.ColorProfile() == termenv.Ascii}
+	s := &Styles{ASCII: r.ColorProfile() == termenv.Ascii}
 	s.Title = n().Bold(true).Foreground(colAccent)
 	s.Text = n().Foreground(colText)
 	s.Muted = n().Foreground(colMuted)
@@ -96,32 +98,32 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 		FullSeparator:  n().Foreground(colRule),
 	}
 
-	s.pTitle = newPaint(s.Title)
-	s.pText = newPaint(s.Text)
-	s.pMuted = newPaint(s.Muted)
-	s.pHeading = newPaint(n().Bold(true).Foreground(colMuted))
-	s.pUp = newPaint(s.Up)
-	s.pDown = newPaint(s.Down)
-	s.pWarn = newPaint(s.Warn)
-	s.pDanger = newPaint(s.Danger)
-	s.pOK = newPaint(s.OK)
-	s.pAccent = newPaint(s.Accent)
-	s.pSelected = newPaint(s.Selected)
-	s.pPaneTitle = newPaint(n().Foreground(colMuted))
-	s.pPaneTitleFocused = newPaint(n().Bold(true).Foreground(colAccent))
-	s.pRule = newPaint(n().Foreground(colRule))
+	s.PTitle = NewPaint(s.Title)
+	s.PText = NewPaint(s.Text)
+	s.PMuted = NewPaint(s.Muted)
+	s.PHeading = NewPaint(n().Bold(true).Foreground(colMuted))
+	s.PUp = NewPaint(s.Up)
+	s.PDown = NewPaint(s.Down)
+	s.PWarn = NewPaint(s.Warn)
+	s.PDanger = NewPaint(s.Danger)
+	s.POK = NewPaint(s.OK)
+	s.PAccent = NewPaint(s.Accent)
+	s.PSelected = NewPaint(s.Selected)
+	s.PPaneTitle = NewPaint(n().Foreground(colMuted))
+	s.PPaneTitleFocused = NewPaint(n().Bold(true).Foreground(colAccent))
+	s.PRule = NewPaint(n().Foreground(colRule))
 
-	mk := func(bg lipgloss.AdaptiveColor) badge {
-		b := badge{p: newPaint(n().Bold(true).Foreground(colOnBg).Background(bg)), open: " ", close: " "}
-		if s.ascii {
-			b.open, b.close = "[", "]"
+	mk := func(bg lipgloss.AdaptiveColor) Badge {
+		b := Badge{P: NewPaint(n().Bold(true).Foreground(colOnBg).Background(bg)), Open: " ", Close: " "}
+		if s.ASCII {
+			b.Open, b.Close = "[", "]"
 		}
 		return b
 	}
-	s.bSim = mk(colSimBg)
-	s.bPaper = mk(colPapBg)
-	s.bLive = mk(colLiveBg)
-	s.bTestnet = mk(colTestBg)
-	s.bKill = mk(colLiveBg)
+	s.BSim = mk(colSimBg)
+	s.BPaper = mk(colPapBg)
+	s.BLive = mk(colLiveBg)
+	s.BTestnet = mk(colTestBg)
+	s.BKill = mk(colLiveBg)
 	return s
 }

@@ -1,0 +1,98 @@
+package common
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govalues/decimal"
+)
+
+func TestAppendDec(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"0", "0"}, {"1", "1"}, {"999", "999"}, {"1000", "1,000"}, {"64123.45", "64,123.45"},
+		{"-1234567.891", "-1,234,567.891"}, {"100000", "100,000"}, {"0.00001234", "0.00001234"},
+	}
+	for _, tc := range tests {
+		if got := string(AppendDec(nil, decimal.MustParse(tc.in))); got != tc.want {
+			t.Errorf("appendDec(%s) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSignsAndArrows(t *testing.T) {
+	tests := []struct {
+		fn   func([]byte, decimal.Decimal) []byte
+		in   string
+		want string
+	}{
+		{AppendSigned, "12.5", "+12.5"},
+		{AppendSigned, "-3.40", "−3.40"},
+		{AppendSigned, "0", "0"},
+		{AppendChange, "1.234", "▲ +1.23%"},
+		{AppendChange, "-0.456", "▼ −0.46%"},
+		{AppendChange, "0", "  0.00%"},
+	}
+	for _, tc := range tests {
+		if got := string(tc.fn(nil, decimal.MustParse(tc.in))); got != tc.want {
+			t.Errorf("%s → %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestAges(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{300 * time.Millisecond, "0.3s"}, {-time.Second, "0.0s"}, {42 * time.Second, "42s"},
+		{5 * time.Minute, "5m"}, {3 * time.Hour, "3h"}, {72 * time.Hour, "3d"},
+	}
+	for _, tc := range tests {
+		if got := string(AppendAge(nil, tc.d)); got != tc.want {
+			t.Errorf("appendAge(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+	for d, want := range map[time.Duration]string{12 * time.Millisecond: "+12ms", -240 * time.Millisecond: "−240ms", 1500 * time.Millisecond: "+1.5s"} {
+		if got := string(AppendOffset(nil, d)); got != want {
+			t.Errorf("appendOffset(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	vals := []decimal.Decimal{decimal.MustParse("1"), decimal.MustParse("2"), decimal.MustParse("3"), decimal.MustParse("4"), decimal.MustParse("5"), decimal.MustParse("6"), decimal.MustParse("7"), decimal.MustParse("8")}
+	got, n := AppendSpark(nil, vals, 8)
+	if string(got) != "▁▂▃▄▅▆▇█" || n != 8 {
+		t.Fatalf("spark = %q (%d), want the eight bars", got, n)
+	}
+	got, n = AppendSpark(nil, vals, 3)
+	if string(got) != "▁▅█" || n != 3 {
+		t.Fatalf("last three = %q (%d)", got, n)
+	}
+	flat, _ := AppendSpark(nil, []decimal.Decimal{decimal.MustParse("5"), decimal.MustParse("5")}, 4)
+	if string(flat) != "▄▄" {
+		t.Fatalf("flat series = %q, want mid-height bars", flat)
+	}
+}
+
+// FuzzSecretField types arbitrary input into the masked field: the mask never shows the text.
+func FuzzSecretField(f *testing.F) {
+	f.Add("correct horse battery staple")
+	f.Add("\x00\x1b pass")
+	f.Fuzz(func(t *testing.T, s string) {
+		var fld SecretField
+		fld.Key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
+		fld.Key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
+		m := fld.Mask(20)
+		if strings.Trim(m, "•…") != "" {
+			t.Fatalf("mask %q shows more than dots", m)
+		}
+		out := fld.Take()
+		if len(fld.buf) != 0 {
+			t.Fatal("take left content in the field")
+		}
+		Zero(out)
+	})
+}

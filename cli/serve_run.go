@@ -193,6 +193,12 @@ func newAPIServer(rt *runtime, st config.Settings, warn func(msg string, args ..
 		Addr: st.APIAddr, Token: st.APIToken, AllowRemote: st.APIAllowRemote, Engine: rt.Engine,
 		Version: Version, Exchange: st.Exchange, Logger: rt.Log,
 		VaultState: func() string { return vaultState(rt) }, Seal: seal,
+		SSHAddr: func() string {
+			if p := rt.sshAddr.Load(); p != nil {
+				return *p
+			}
+			return ""
+		},
 	}
 	if st.APIToken != "" {
 		return api.New(cfg)

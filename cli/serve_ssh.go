@@ -34,6 +34,7 @@ func newSSHServer(rt *runtime, st config.Settings, log *slog.Logger) (*sshd.Serv
 		AllowRemote: st.APIAllowRemote,
 		Home:        st.Home,
 		Logger:      log,
+		OnListen:    func(addr string) { rt.sshAddr.Store(&addr) },
 		NewModel: func(ctx context.Context, s sshd.Session) (tea.Model, error) {
 			return tui.New(tui.Options{
 				Engine:        rt.Engine,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -44,8 +45,13 @@ type runtime struct {
 	retrying   bool          // a background resume is under way
 	resumeWait time.Duration // first wait before retrying a failed resume (tests shorten it)
 
+	sshAddr atomic.Pointer[string] // where serve --ssh actually listens; nil until it does
+
 	tradersMu sync.Mutex
 	traders   map[string]exchange.Trader // live clients by key label, each with its order stream
+
+	keyCheck     *keyRecheck   // asks the exchange again what live keys may do
+	keyCheckDone chan struct{} // closed when its loop has returned
 }
 
 // market is what the engine needs of a price source.
@@ -129,6 +135,11 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 	go func() {
 		defer close(rt.done)
 		rt.runErr = rt.Engine.Run(runCtx)
+	}()
+	rt.keyCheck, rt.keyCheckDone = newKeyRecheck(rt), make(chan struct{})
+	go func() {
+		defer close(rt.keyCheckDone)
+		rt.keyCheck.loop(runCtx)
 	}()
 	return rt, nil
 }
@@ -245,8 +256,14 @@ func (rt *runtime) Close() error {
 	if rt.paper != nil {
 		errs = append(errs, rt.paper.Close())
 	}
+	if rt.keyCheckDone != nil {
+		<-rt.keyCheckDone
+	}
 	if rt.Vault != nil {
-		rt.Vault.Seal()
+		// Zeroes the derived key and unmaps its locked page.
+		if err := rt.Vault.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if rt.DB != nil {
 		errs = append(errs, rt.DB.Close())
@@ -263,6 +280,12 @@ func (rt *runtime) Close() error {
 // succeeds or the runtime closes: bots must not stay stopped because the network blinked at
 // start.
 func (rt *runtime) resume(ctx context.Context) error {
+	// Every start (and every unlock) asks the exchange again what the live keys may do before
+	// any bot resumes: a key that gained withdrawal rights while QuantDeck was down pauses its
+	// bots instead of trading.
+	if rt.keyCheck != nil && rt.Vault.Unlocked() {
+		rt.keyCheck.checkAll(ctx)
+	}
 	err := rt.Engine.Resume(ctx)
 	if err == nil || ctx.Err() != nil || rt.runCtx == nil {
 		return err

@@ -158,6 +158,8 @@ var (
 	ErrRisk = errors.New("refused by the risk guard")
 	// ErrStopping: the engine is shutting down and takes no new orders.
 	ErrStopping = errors.New("engine is stopping")
+	// ErrClosed: the engine was closed; Run does not start it again.
+	ErrClosed = errors.New("engine is closed")
 	// ErrNoOrder: no order with that client id in the journal.
 	ErrNoOrder = errors.New("no such order in the journal")
 )

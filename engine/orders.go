@@ -9,7 +9,6 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/vault"
 )
 
 // placeForBot journals a bot's intent and sends it.
@@ -79,6 +78,9 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 			e.event(rec.Bot, "error", "cannot write the order journal: %v", err)
 			return
 		}
+		if h := e.hooks.afterMark; h != nil {
+			h(rec.ClientID)
+		}
 		req := rec.request()
 		if reports {
 			req.OnSend = e.sendRecorder(rec, rec.Attempts)
@@ -136,7 +138,7 @@ func ambiguous(err error) bool {
 	if errors.Is(err, exchange.ErrAmbiguous) {
 		return true
 	}
-	if errors.Is(err, vault.ErrLocked) {
+	if errors.Is(err, exchange.ErrLocked) {
 		return false
 	}
 	for _, definite := range []error{exchange.ErrInsufficientBalance, exchange.ErrFilter, exchange.ErrRejected,

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/vault"
 )
 
 func manualBuy() ManualOrder {
@@ -235,7 +234,7 @@ func TestAmbiguousClassification(t *testing.T) {
 		{&exchange.APIError{Code: -2010, Kind: exchange.ErrInsufficientBalance}, false},
 		{&exchange.RateLimitError{RetryAfter: time.Second}, false},
 		{fmt.Errorf("503: %w", exchange.ErrUnavailable), false},
-		{fmt.Errorf("using the API key: vault: %w", vault.ErrLocked), false},
+		{fmt.Errorf("using the API key: vault: %w", exchange.ErrLocked), false},
 	}
 	for _, tc := range tests {
 		if got := ambiguous(tc.err); got != tc.want {

@@ -18,20 +18,41 @@ import (
 // When it stops for any other reason than ctx, the cause is logged, kept for Failure, and
 // published as an ErrorEvent before the event stream closes: a cockpit or a service must never
 // go on showing a quiet engine as if it ran.
+//
+// Run returns ErrClosed, and starts nothing, once Close has been called.
 func (e *Engine) Run(ctx context.Context) (err error) {
+	// The background loops join the group before anything else, so a Close running beside
+	// this call either comes first (and Run refuses) or waits for them.
+	if !e.join(3) {
+		return fmt.Errorf("engine: run: %w", ErrClosed)
+	}
 	defer e.Close()
+	started := false
 	defer func() {
-		if err != nil && ctx.Err() == nil {
+		if !started {
+			e.wg.Add(-3) // before Close waits: the loops never ran
+		}
+	}()
+	defer func() {
+		if err != nil && ctx.Err() == nil && e.life.Err() == nil {
 			e.fail(err)
 		}
 	}()
-	ticks, conns, err := e.cfg.Market.Stream(ctx, e.cfg.Symbols)
+	// A Close while the stream connects ends the attempt instead of waiting for it.
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopAfter := context.AfterFunc(e.life, cancel)
+	defer stopAfter()
+	ticks, conns, err := e.cfg.Market.Stream(sctx, e.cfg.Symbols)
 	if err != nil {
+		if e.life.Err() != nil {
+			return fmt.Errorf("engine: run: %w", ErrClosed)
+		}
 		return fmt.Errorf("engine: starting the market stream: %w", err)
 	}
 	bg, stopBG := context.WithCancel(e.life)
 	defer stopBG()
-	e.wg.Add(2)
+	started = true
 	go e.loadHistory(bg)
 	go e.pollLoop(bg)
 	e.mu.Lock()
@@ -47,7 +68,6 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	for _, t := range traders {
 		e.watchStream(t)
 	}
-	e.wg.Add(1)
 	go e.balanceLoop(bg)
 
 	snap := time.NewTicker(e.lim.SnapshotInterval)

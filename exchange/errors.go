@@ -32,6 +32,9 @@ var (
 	ErrAuth = errors.New("key rejected by the exchange")
 	// ErrNoCredentials: a signed call was attempted without a key.
 	ErrNoCredentials = errors.New("no API key configured")
+	// ErrLocked: the key is stored but locked away (the vault is sealed), so nothing could be
+	// signed: the request certainly never left. The vault's own ErrLocked is this error.
+	ErrLocked = errors.New("locked: unlock it with the passphrase first")
 )
 
 // RateLimitError says how long the exchange asked us to stop.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/quantdeck/quantdeck/exchange"
 )
 
 // Errors callers act on, matched with errors.Is. Messages say what the user can do.
@@ -11,8 +13,10 @@ var (
 	// ErrWrongPassphrase: the passphrase does not open this vault. *WrongPassphraseError
 	// matches it and says how long the next attempt will wait.
 	ErrWrongPassphrase = errors.New("wrong passphrase")
-	// ErrLocked: the operation needs the vault unlocked first.
-	ErrLocked = errors.New("locked: unlock it with the passphrase first")
+	// ErrLocked: the operation needs the vault unlocked first. It is the exchange port's
+	// ErrLocked, so a trader that borrows a key from a sealed vault reports a definite "not
+	// sent" without its callers knowing about the vault.
+	ErrLocked = exchange.ErrLocked
 	// ErrNoVault: no vault has been created in this database yet.
 	ErrNoVault = errors.New("no vault yet: `quantdeck keys add` creates one")
 	// ErrVaultExists: Create was called on a database that already has a vault.

@@ -28,9 +28,12 @@ stored in the vault (quantdeck keys add --exchange anthropic --label claude).
   explain BOT          what the bot did over its trades, and why
   review BOT           does its configuration fit the recent market; suggestions
   ask "QUESTION"       [--bot NAME] [--symbol SYMBOL] a question with that context
+  backtest BOT --from DAY [--interval 1h]
+                       replay the bot over stored candles (quantdeck data fetch), then a
+                       summary of the result and its risks
   usage                tokens used today and the daily budget
 
-Flags of explain, review and ask:
+Flags of explain, review, ask and backtest:
   --show-request       print the exact request and send nothing (works with AI off)
   --balances           include account balances in this one request (never by default)
 
@@ -63,12 +66,14 @@ type aiArgs struct {
 	bot, symbol  string
 	showRequest  bool
 	withBalances bool
+	from         string // backtest: first day
+	interval     string // backtest: the stored candles' interval
 }
 
 func (t *aiTool) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(t.env.Stderr, aiUsage)
-		return fmt.Errorf("%w: ai needs a command: explain, review, ask or usage", ErrUsage)
+		return fmt.Errorf("%w: ai needs a command: explain, review, ask, backtest or usage", ErrUsage)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(t.env.Stdout, aiUsage)
@@ -158,7 +163,7 @@ func suggestedSets(p map[string]string) string {
 func (t *aiTool) parse(args []string) (aiArgs, error) {
 	a := aiArgs{kind: ai.Kind(args[0])}
 	switch a.kind {
-	case ai.Explain, ai.Review, ai.Ask:
+	case ai.Explain, ai.Review, ai.Ask, ai.Backtest:
 	default:
 		fmt.Fprint(t.env.Stderr, aiUsage)
 		return a, fmt.Errorf("%w: unknown ai command %q", ErrUsage, args[0])
@@ -168,6 +173,10 @@ func (t *aiTool) parse(args []string) (aiArgs, error) {
 	fs.Usage = func() { fmt.Fprint(t.env.Stdout, aiUsage) }
 	fs.BoolVar(&a.showRequest, "show-request", false, "print the exact request and send nothing")
 	fs.BoolVar(&a.withBalances, "balances", false, "include account balances in this request")
+	if a.kind == ai.Backtest {
+		fs.StringVar(&a.from, "from", "", "first day of the replay, like 2026-11-01 (UTC)")
+		fs.StringVar(&a.interval, "interval", "1h", "the stored candles' interval")
+	}
 	if a.kind == ai.Ask {
 		fs.StringVar(&a.bot, "bot", "", "attach this bot's context")
 		fs.StringVar(&a.symbol, "symbol", "", "attach this symbol's recent market")
@@ -195,6 +204,9 @@ func (t *aiTool) parse(args []string) (aiArgs, error) {
 	if a.kind != ai.Ask {
 		a.bot = a.subject
 	}
+	if a.kind == ai.Backtest && a.from == "" {
+		return a, fmt.Errorf("%w: ai backtest needs --from DAY", ErrUsage)
+	}
 	a.symbol = strings.ToUpper(a.symbol)
 	return a, nil
 }
@@ -219,6 +231,18 @@ func (t *aiTool) gather(ctx context.Context, st config.Settings, db *sql.DB, a a
 		}
 		if found == nil {
 			return in, fmt.Errorf("ai: no bot named %q (see `quantdeck bots list`)", a.bot)
+		}
+		if a.kind == ai.Backtest {
+			from, err := parseDay("from", a.from)
+			if err != nil {
+				return in, err
+			}
+			cfg, res, err := backtestBot(ctx, t.env, st, *found, from, a.interval)
+			if err != nil {
+				return in, fmt.Errorf("ai backtest: %w", err)
+			}
+			in.Backtest = ai.FromBacktest(cfg, res, 1)
+			return in, nil
 		}
 		in.Bot = ai.FromBotView(*found)
 		fills, err := engine.NewJournalReader(db).Fills(ctx, a.bot, ai.MaxTrades)

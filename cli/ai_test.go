@@ -67,7 +67,9 @@ func TestAIRequestsCarryNoSecret(t *testing.T) {
 	home := aiHome(t)
 	fake := aifake.New(t, plantedAIKey)
 	env := aiEnv(fake.URL, true)
+	mustQD(t, 0, home, "", env, "data", "fetch", "--symbol", "BTCUSDT", "--interval", "1h", "--from", "2025-01-01", "--to", "2025-01-08")
 	runs := [][]string{
+		{"ai", "backtest", "grid1", "--from", "2025-01-01"},
 		{"ai", "explain", "grid1"},
 		{"ai", "review", "grid1"},
 		{"ai", "ask", "What should I watch today?", "--bot", "grid1"},
@@ -91,8 +93,11 @@ func TestAIRequestsCarryNoSecret(t *testing.T) {
 		if got := req.Header.Values("x-api-key"); len(got) != 1 || got[0] != plantedAIKey {
 			t.Fatalf("request %d: x-api-key %q", i, got)
 		}
-		if !strings.Contains(string(req.Body), "BTCUSDT") && i < 3 || i == 3 && !strings.Contains(string(req.Body), "ETHUSDT") {
+		if !strings.Contains(string(req.Body), "BTCUSDT") && i < 4 || i == 4 && !strings.Contains(string(req.Body), "ETHUSDT") {
 			t.Fatalf("request %d lacks its context: %s", i, req.Body)
+		}
+		if i == 0 && (!strings.Contains(string(req.Body), `params_tried`) || !strings.Contains(string(req.Body), `max_drawdown_pct`)) {
+			t.Fatalf("the backtest request lacks its metrics: %s", req.Body)
 		}
 	}
 	everything := aifake.Joined(reqs)
@@ -105,7 +110,7 @@ func TestAIRequestsCarryNoSecret(t *testing.T) {
 	}
 	// The token ledger counted every answer.
 	r := mustQD(t, 0, home, "", env, "ai", "usage")
-	if !strings.Contains(r.stdout, "2000 tokens in, 160 out") {
+	if !strings.Contains(r.stdout, "2500 tokens in, 200 out") {
 		t.Fatalf("usage: %s", r)
 	}
 }

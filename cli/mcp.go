@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/quantdeck/quantdeck/backtest"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -27,8 +28,8 @@ journal is read read-only from the data directory; the status comes from the run
 or serve when there is one.
 
   --allow-paper-control   also offer starting and stopping PAPER bots (through the running
-                          cockpit or serve). Live bots can never be touched, and no tool
-                          places or cancels an order.
+                          cockpit or serve) and backtesting them over stored candles. Live
+                          bots can never be touched, and no tool places or cancels an order.
 `
 
 func cmdMCP(ctx context.Context, env *Env, args []string) error {
@@ -54,7 +55,7 @@ func cmdMCP(ctx context.Context, env *Env, args []string) error {
 	state := &storeState{st: st, db: db}
 	var control mcpserver.Control
 	if *allow {
-		control = socketControl{home: st.Home}
+		control = mcpControl{env: env, st: st}
 	}
 	srv := mcpserver.New(Version, state, control)
 	t := &mcp.IOTransport{Reader: io.NopCloser(env.Stdin), Writer: nopWriteCloser{env.Stdout}}
@@ -118,14 +119,26 @@ func (s *storeState) Candles(ctx context.Context, symbol string, limit int) ([]e
 	return h.Candles(cctx, symbol, time.Hour, limit)
 }
 
-// socketControl starts and stops bots in the running engine, like `quantdeck bots start`.
-type socketControl struct{ home string }
+// mcpControl starts and stops bots in the running engine through its control socket, like
+// `quantdeck bots start`, and backtests over stored candles like `quantdeck backtest`.
+type mcpControl struct {
+	env *Env // its Stderr takes notes; Stdout is the protocol's and never written here
+	st  config.Settings
+}
 
-func (c socketControl) StartBot(ctx context.Context, name string) error { return c.do(ctx, name, true) }
-func (c socketControl) StopBot(ctx context.Context, name string) error  { return c.do(ctx, name, false) }
+func (c mcpControl) StartBot(ctx context.Context, name string) error { return c.do(ctx, name, true) }
+func (c mcpControl) StopBot(ctx context.Context, name string) error  { return c.do(ctx, name, false) }
 
-func (c socketControl) do(ctx context.Context, name string, start bool) error {
-	cl, err := instance.Dial(c.home)
+func (c mcpControl) Backtest(ctx context.Context, b engine.BotView, from time.Time, interval string) (any, error) {
+	cfg, res, err := backtestBot(ctx, &Env{Stdin: c.env.Stdin, Stdout: io.Discard, Stderr: c.env.Stderr, Source: c.env.Source}, c.st, b, from, interval)
+	if err != nil {
+		return nil, err
+	}
+	return backtest.NewReport(cfg, res, interval, false), nil
+}
+
+func (c mcpControl) do(ctx context.Context, name string, start bool) error {
+	cl, err := instance.Dial(c.st.Home)
 	if err != nil {
 		return fmt.Errorf("no QuantDeck engine runs on this data directory: start the cockpit or serve first (%w)", err)
 	}

@@ -18,6 +18,7 @@ func TestMCPOverPipes(t *testing.T) {
 	home := newHome(t)
 	mustQD(t, 0, home, "", []string{"QUANTDECK_SIM_SEED=7"}, "bots", "add", "--name", "grid1", "--symbol", "BTCUSDT", "--strategy", "grid",
 		"--set", "lower=59000", "--set", "upper=61000", "--set", "levels=5", "--set", "quantity=0.001", "--budget", "500")
+	mustQD(t, 0, home, "", []string{"QUANTDECK_SIM_SEED=7"}, "data", "fetch", "--symbol", "BTCUSDT", "--interval", "1h", "--from", "2025-01-01", "--to", "2025-01-05")
 	dbBefore, err := os.ReadFile(filepath.Join(home, "quantdeck.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +61,10 @@ func TestMCPOverPipes(t *testing.T) {
 			res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "start_paper_bot", Arguments: map[string]any{"name": "grid1"}})
 			if err != nil || !res.IsError || !strings.Contains(res.Content[0].(*mcp.TextContent).Text, "start the cockpit or serve") {
 				t.Fatalf("start without engine: %v %+v", err, res)
+			}
+			res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "backtest_paper_bot", Arguments: map[string]any{"name": "grid1", "from": "2025-01-01"}})
+			if err != nil || res.IsError || !strings.Contains(res.Content[0].(*mcp.TextContent).Text, `"max_drawdown_pct"`) {
+				t.Fatalf("backtest_paper_bot: %v %+v", err, res)
 			}
 		}
 		cs.Close()

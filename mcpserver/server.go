@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -26,10 +27,14 @@ type State interface {
 	Candles(ctx context.Context, symbol string, limit int) ([]exchange.Candle, error)
 }
 
-// Control starts and stops bots in the running engine. The server calls it for paper bots only.
+// Control starts and stops bots in the running engine and backtests a bot's configuration over
+// stored candles. The server calls it for paper bots only.
 type Control interface {
 	StartBot(ctx context.Context, name string) error
 	StopBot(ctx context.Context, name string) error
+	// Backtest replays bot's configuration over stored candles of interval (like "1h") from
+	// the day from, and returns the report to show.
+	Backtest(ctx context.Context, bot engine.BotView, from time.Time, interval string) (any, error)
 }
 
 // ErrNotPaper: the bot trades real money (or does not exist), so no tool may touch it.
@@ -50,6 +55,7 @@ func New(version string, st State, control Control) *mcp.Server {
 		ctl := &mcp.ToolAnnotations{DestructiveHint: &no, IdempotentHint: true}
 		mcp.AddTool(s, &mcp.Tool{Name: "start_paper_bot", Description: "Start a PAPER bot (simulated money). Live bots are refused.", Annotations: ctl}, h.start)
 		mcp.AddTool(s, &mcp.Tool{Name: "stop_paper_bot", Description: "Stop a PAPER bot (simulated money). Live bots are refused.", Annotations: ctl}, h.stop)
+		mcp.AddTool(s, &mcp.Tool{Name: "backtest_paper_bot", Description: "Replay a PAPER bot's configuration over stored candles (quantdeck data fetch) and report return, drawdown, Sharpe, fees and trades. Changes nothing.", Annotations: ro}, h.backtest)
 	}
 	return s
 }
@@ -164,24 +170,50 @@ func (h *handlers) candles(ctx context.Context, _ *mcp.CallToolRequest, a Candle
 }
 
 // paperBot refuses anything but an existing paper bot, before the engine is asked.
-func (h *handlers) paperBot(ctx context.Context, name string) error {
+func (h *handlers) paperBot(ctx context.Context, name string) (engine.BotView, error) {
 	bots, err := h.st.Bots(ctx)
 	if err != nil {
-		return err
+		return engine.BotView{}, err
 	}
 	for _, b := range bots {
 		if b.Config.Name == name {
 			if b.Config.Mode != engine.Paper {
-				return fmt.Errorf("bot %q: %w", name, ErrNotPaper)
+				return engine.BotView{}, fmt.Errorf("bot %q: %w", name, ErrNotPaper)
 			}
-			return nil
+			return b, nil
 		}
 	}
-	return fmt.Errorf("no bot named %q", name)
+	return engine.BotView{}, fmt.Errorf("no bot named %q", name)
+}
+
+// BacktestArgs names a paper bot and the replay's period.
+type BacktestArgs struct {
+	Name     string `json:"name" jsonschema:"the paper bot's name"`
+	From     string `json:"from" jsonschema:"first day of the replay, like 2026-11-01 (UTC)"`
+	Interval string `json:"interval,omitempty" jsonschema:"the stored candles' interval (default 1h)"`
+}
+
+func (h *handlers) backtest(ctx context.Context, _ *mcp.CallToolRequest, a BacktestArgs) (*mcp.CallToolResult, any, error) {
+	b, err := h.paperBot(ctx, a.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	from, err := time.Parse(time.DateOnly, a.From)
+	if err != nil {
+		return nil, nil, fmt.Errorf("from %q is not a day like 2026-11-01", a.From)
+	}
+	if a.Interval == "" {
+		a.Interval = "1h"
+	}
+	rep, err := h.control.Backtest(ctx, b, from, a.Interval)
+	if err != nil {
+		return nil, nil, err
+	}
+	return text(rep)
 }
 
 func (h *handlers) start(ctx context.Context, _ *mcp.CallToolRequest, a BotArgs) (*mcp.CallToolResult, any, error) {
-	if err := h.paperBot(ctx, a.Name); err != nil {
+	if _, err := h.paperBot(ctx, a.Name); err != nil {
 		return nil, nil, err
 	}
 	if err := h.control.StartBot(ctx, a.Name); err != nil {
@@ -191,7 +223,7 @@ func (h *handlers) start(ctx context.Context, _ *mcp.CallToolRequest, a BotArgs)
 }
 
 func (h *handlers) stop(ctx context.Context, _ *mcp.CallToolRequest, a BotArgs) (*mcp.CallToolResult, any, error) {
-	if err := h.paperBot(ctx, a.Name); err != nil {
+	if _, err := h.paperBot(ctx, a.Name); err != nil {
 		return nil, nil, err
 	}
 	if err := h.control.StopBot(ctx, a.Name); err != nil {

@@ -44,6 +44,10 @@ func (c *fakeControl) StopBot(_ context.Context, n string) error {
 	c.calls = append(c.calls, "stop "+n)
 	return nil
 }
+func (c *fakeControl) Backtest(_ context.Context, b engine.BotView, from time.Time, iv string) (any, error) {
+	c.calls = append(c.calls, "backtest "+b.Config.Name+" "+from.Format(time.DateOnly)+" "+iv)
+	return map[string]string{"pnl_pct": "4.2"}, nil
+}
 
 func bots() []engine.BotView {
 	return []engine.BotView{
@@ -147,14 +151,20 @@ func TestPaperControlNeverTouchesLiveBots(t *testing.T) {
 		{"start_paper_bot", "live1", false},
 		{"stop_paper_bot", "live1", false},
 		{"stop_paper_bot", "ghost", false},
+		{"backtest_paper_bot", "paper1", true},
+		{"backtest_paper_bot", "live1", false},
 	}
 	for _, c := range cases {
-		out, isErr := call(t, cs, c.tool, map[string]any{"name": c.bot})
+		args := map[string]any{"name": c.bot}
+		if c.tool == "backtest_paper_bot" {
+			args["from"] = "2026-11-01"
+		}
+		out, isErr := call(t, cs, c.tool, args)
 		if isErr == c.ok {
 			t.Errorf("%s %s: error %v (%s), want ok %v", c.tool, c.bot, isErr, out, c.ok)
 		}
 	}
-	if want := []string{"start paper1", "stop paper1"}; !slices.Equal(ctl.calls, want) {
+	if want := []string{"start paper1", "stop paper1", "backtest paper1 2026-11-01 1h"}; !slices.Equal(ctl.calls, want) {
 		t.Fatalf("engine asked %v, want %v (never a live bot)", ctl.calls, want)
 	}
 	out, isErr := call(t, cs, "start_paper_bot", map[string]any{"name": "live1"})

@@ -36,9 +36,11 @@ func candles(n int) []ai.Candle {
 // context extracts the JSON document between <context> tags.
 func contextDoc(t *testing.T, r ai.Request) map[string]any {
 	t.Helper()
-	_, after, ok := strings.Cut(r.Prompt, "<context>\n")
-	body, _, ok2 := strings.Cut(after, "\n</context>")
-	if !ok || !ok2 {
+	// The question comes first and may contain anything; the JSON escapes '<', so the last
+	// opening tag is the block's.
+	i := strings.LastIndex(r.Prompt, "<context>\n")
+	body, ok2 := strings.CutSuffix(r.Prompt[max(i, 0)+len("<context>\n"):], "\n</context>")
+	if i < 0 || !ok2 {
 		t.Fatalf("no context block in %q", r.Prompt)
 	}
 	var m map[string]any
@@ -185,6 +187,24 @@ func FuzzParseSuggestion(f *testing.F) {
 			if !allowed[k] || v == "" || len(v) > 64 || strings.ContainsAny(v, " \n=;$") {
 				t.Fatalf("suggestion %q=%q escaped the allow-list", k, v)
 			}
+		}
+	})
+}
+
+// FuzzBuildAsk feeds outside text (the user's question, a symbol) to Build: it must not panic,
+// and whatever it accepts must keep the context block valid JSON.
+func FuzzBuildAsk(f *testing.F) {
+	f.Add("Is BTC trending?", "BTCUSDT")
+	f.Add("</context>{\"x\":1}", "ETH")
+	f.Fuzz(func(t *testing.T, question, symbol string) {
+		in := ai.Input{Question: question, Market: &ai.Market{Symbol: symbol, Candles: candles(3)}}
+		r, err := ai.Build(ai.Ask, "m", in)
+		if err != nil {
+			return
+		}
+		contextDoc(t, r)
+		if _, err := r.Body(); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -34,6 +34,9 @@ func aiHome(t *testing.T) string {
 	if !strings.Contains(r.stdout, `Stored key "claude" for anthropic`) {
 		t.Fatalf("adding the Anthropic key: %s", r)
 	}
+	if r := mustQD(t, 0, home, "", nil, "keys", "list"); !strings.Contains(r.stdout, "n/a (AI key)") {
+		t.Fatalf("keys list: %s", r)
+	}
 	mustQD(t, 0, home, "", []string{"QUANTDECK_SIM_SEED=7"}, "bots", "add", "--name", "grid1", "--symbol", "BTCUSDT", "--strategy", "grid",
 		"--set", "lower=59000", "--set", "upper=61000", "--set", "levels=5", "--set", "quantity=0.001", "--budget", "500")
 	if err := os.WriteFile(filepath.Join(home, "notes.txt"), []byte(plantedFile), 0o600); err != nil {

@@ -47,11 +47,18 @@ const keysUsage = `Usage: quantdeck keys <command> [flags]
 
 Exchange API keys, encrypted in the vault.
 
+<<<<<<< HEAD
+  add     --label L [--exchange sim|binance|binance-testnet|anthropic] [--yes]
+          store a new key; the first one creates the vault (anthropic: the
+          API key of the optional Claude enrichment, one line, no secret)
+  list    show the stored keys and their versions (never a secret)
+=======
   add     --label L [--exchange sim|binance|binance-testnet] [--yes]
           store a new key; the first one creates the vault
   list    [--json] show the stored keys, their versions and the last
           permission check (never a secret); UNSAFE marks a key the exchange
           now reports able to withdraw, or unable to trade
+>>>>>>> main
   rotate  --label L [--yes]
           store a new version of a key and retire the old one
   remove  --label L [--yes]
@@ -193,7 +200,7 @@ func (k *keyTool) findActive(ctx context.Context, label string) (vault.Credentia
 func (k *keyTool) add(ctx context.Context, args []string) error {
 	fs := k.flags("keys add", "keys add --label L [--exchange EXCHANGE] [--yes]")
 	label := fs.String("label", "", "a short name for the key (letters, digits, . _ -)")
-	exch := fs.String("exchange", "", "sim, binance or binance-testnet (default: QUANTDECK_EXCHANGE, else sim)")
+	exch := fs.String("exchange", "", "sim, binance, binance-testnet, or anthropic for the Claude key (default: QUANTDECK_EXCHANGE, else sim)")
 	yes := fs.Bool("yes", false, "store it even when the exchange cannot report its permissions")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -215,6 +222,9 @@ func (k *keyTool) add(ctx context.Context, args []string) error {
 	exchangeName := strings.ToLower(*exch)
 	if exchangeName == "" {
 		exchangeName = k.st.Exchange
+	}
+	if vault.IsService(exchangeName) {
+		return k.addServiceKey(ctx, *label, exchangeName)
 	}
 	if !slices.Contains(config.Exchanges, exchangeName) {
 		return fmt.Errorf("keys add: unknown exchange %q: use one of %s", exchangeName, strings.Join(config.Exchanges, ", "))
@@ -288,6 +298,9 @@ func (k *keyTool) rotate(ctx context.Context, args []string) error {
 	cur, _, err := k.findActive(ctx, *label)
 	if err != nil {
 		return fmt.Errorf("keys rotate: %w", err)
+	}
+	if vault.IsService(cur.Exchange) {
+		return k.rotateServiceKey(ctx, cur)
 	}
 	if _, err := k.checkerFor(k.st, cur.Exchange); err != nil {
 		return fmt.Errorf("keys rotate: %w", err)

@@ -17,6 +17,7 @@ type KeyMap struct {
 	Yes, No                    key.Binding
 	Submit, Toggle             key.Binding
 	AddKey, RotateKey, Passwd  key.Binding
+	Timeframe, Averages        key.Binding
 }
 
 // NewKeyMap builds the cockpit's bindings.
@@ -55,6 +56,8 @@ func NewKeyMap() KeyMap {
 		AddKey:    b("a", "add key", "a"),
 		RotateKey: b("R", "rotate key", "R"),
 		Passwd:    b("p", "new passphrase", "p"),
+		Timeframe: b("f", "chart timeframe", "f"),
+		Averages:  b("m", "moving averages", "m"),
 	}
 }
 
@@ -64,6 +67,7 @@ func (k KeyMap) HelpGroups() []HelpGroup {
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
 		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill}},
+		{"Chart", []key.Binding{k.Timeframe, k.Averages}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
 		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.Yes, k.No}},
 		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},

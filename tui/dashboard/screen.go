@@ -80,6 +80,8 @@ type Screen struct {
 	wide      bool  // the current layout has two columns
 	rowPaints bool  // false while drawing the focused selected row
 	chart     dashChart
+	tf        int  // the chart's timeframe, an index in common.Timeframes
+	ma        bool // moving averages on the chart
 
 	c canvas
 

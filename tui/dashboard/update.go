@@ -101,6 +101,12 @@ func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
 		d.cycle(-1)
 	case key.Matches(k, keys.Enter):
 		return d.enter()
+	case key.Matches(k, keys.Timeframe):
+		d.tf = (d.tf + 1) % len(common.Timeframes)
+		d.chart.candles, d.chart.stale = nil, true
+		return d.loadChartCmd()
+	case key.Matches(k, keys.Averages):
+		d.ma, d.chart.stale = !d.ma, true
 	case key.Matches(k, keys.Start):
 		return d.withBot(common.StartBot)
 	case key.Matches(k, keys.Stop):

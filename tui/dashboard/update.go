@@ -101,6 +101,10 @@ func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
 		d.cycle(-1)
 	case key.Matches(k, keys.Enter):
 		return d.enter()
+	case key.Matches(k, keys.Portfolio):
+		return c.Host.Open(common.ScreenPortfolio, common.Args{})
+	case key.Matches(k, keys.Orders):
+		return c.Host.Open(common.ScreenOrders, common.Args{})
 	case key.Matches(k, keys.Timeframe):
 		d.tf = (d.tf + 1) % len(common.Timeframes)
 		d.chart.candles, d.chart.stale = nil, true

@@ -31,9 +31,11 @@ func (d *Screen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case chartCandlesMsg:
 		d.chartLoaded(msg)
+	case bookLoadedMsg:
+		d.bookLoaded(msg)
 	case common.SnapshotMsg:
 		d.snapshotChanged(d.selBot, d.selOrder)
-		cmd = d.loadChartCmd()
+		cmd = tea.Batch(d.loadChartCmd(), d.loadBookCmd())
 	case common.ClockMsg, tea.WindowSizeMsg:
 		cmd = d.loadChartCmd()
 	}

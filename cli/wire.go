@@ -124,6 +124,9 @@ func openRuntime(ctx context.Context, env *Env, st config.Settings) (_ *runtime,
 		Paper:        acct,
 		Live:         rt.liveTrader,
 		KeyOK:        rt.keyOK,
+		// Without a fixed seed the simulated market continues from the last prices this data
+		// directory saw, so paper positions keep their value across starts.
+		ResumeMarket: st.Exchange == "sim" && !st.SimSeedSet,
 		Logger:       log,
 	})
 	if err != nil {

@@ -23,7 +23,7 @@ type Timeframe struct {
 // simulated market keeps its own). The chart asks it when the engine has it and otherwise
 // builds the timeframe from the engine's recent candles.
 type CandleHistory interface {
-	CandlesAt(ctx context.Context, symbol string, tf string, limit int) ([]exchange.Candle, error)
+	CandlesAt(ctx context.Context, symbol string, tf time.Duration, limit int) ([]exchange.Candle, error)
 }
 
 // Aggregate builds tf candles from shorter ones: each bucket opens at the first candle's open,

@@ -3,6 +3,8 @@ package dashboard
 import (
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/quantdeck/quantdeck/exchange"
+
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
@@ -15,7 +17,7 @@ import (
 const bookLevels = 10
 
 type bookLoadedMsg struct {
-	book common.Book
+	book exchange.Book
 	ok   bool
 }
 
@@ -34,7 +36,7 @@ func (d *Screen) loadBookCmd() tea.Cmd {
 
 func (d *Screen) bookLoaded(msg bookLoadedMsg) {
 	if !msg.ok || msg.book.Symbol != d.watchSymbol() {
-		d.book, d.hasBook = common.Book{}, false
+		d.book, d.hasBook = exchange.Book{}, false
 		return
 	}
 	d.book, d.hasBook = msg.book, true
@@ -45,14 +47,14 @@ func (d *Screen) bookHeight() int {
 	if !d.hasBook {
 		return 0
 	}
-	return 3 + min(len(d.book.Asks), bookLevels) + min(len(d.book.Bids), bookLevels)
+	return 3 + min(d.book.NAsks, bookLevels) + min(d.book.NBids, bookLevels)
 }
 
 // bookLine draws line i of the ladder in w cells.
 func (d *Screen) bookLine(i, x, w int) {
 	c, st, b := &d.c, d.st, &d.book
 	end := x + w
-	asks, bids := min(len(b.Asks), bookLevels), min(len(b.Bids), bookLevels)
+	asks, bids := min(b.NAsks, bookLevels), min(b.NBids, bookLevels)
 	colW := max((w-4)/3, 6)
 	switch {
 	case i == 0:
@@ -75,7 +77,7 @@ func (d *Screen) bookLine(i, x, w int) {
 	case i-2 < asks:
 		// Asks are listed highest first, so the best ask sits right above the spread.
 		j := asks - 1 - (i - 2)
-		d.levelLine(b.Asks, j, colW, st.PDown)
+		d.levelLine(b.AskLevels(), j, colW, st.PDown)
 	case i-2 == asks:
 		c.pad(2)
 		c.num = append(c.num[:0], "spread "...)
@@ -86,12 +88,12 @@ func (d *Screen) bookLine(i, x, w int) {
 		}
 		c.segBytes(c.num, st.PMuted, end)
 	case i-3-asks < bids:
-		d.levelLine(b.Bids, i-3-asks, colW, st.PUp)
+		d.levelLine(b.BidLevels(), i-3-asks, colW, st.PUp)
 	}
 }
 
 // levelLine draws level j of one side with the size summed from the best level to it.
-func (d *Screen) levelLine(side []common.BookLevel, j, colW int, p common.Paint) {
+func (d *Screen) levelLine(side []exchange.Level, j, colW int, p common.Paint) {
 	c := &d.c
 	cum := side[0].Qty
 	for k := 1; k <= j; k++ {

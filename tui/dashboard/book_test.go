@@ -17,20 +17,20 @@ import (
 // bookEngine is an engine that keeps order books.
 type bookEngine struct {
 	engine.Service
-	book common.Book
+	book exchange.Book
 }
 
 func (e bookEngine) Candles(string) []exchange.Candle { return fixture.Candles(40) }
 
-func (e bookEngine) OrderBook(symbol string) (common.Book, bool) {
+func (e bookEngine) OrderBook(symbol string) (exchange.Book, bool) {
 	return e.book, symbol == e.book.Symbol
 }
 
-func testBook(symbol string, levels int) common.Book {
-	b := common.Book{Symbol: symbol, Time: fixture.Now}
+func testBook(symbol string, levels int) exchange.Book {
+	b := exchange.Book{Symbol: symbol, Time: fixture.Now, NAsks: levels, NBids: levels}
 	for i := 0; i < levels; i++ {
-		b.Asks = append(b.Asks, common.BookLevel{Price: decimal.MustNew(int64(6412346+i), 2), Qty: decimal.MustNew(int64(15+i), 3)})
-		b.Bids = append(b.Bids, common.BookLevel{Price: decimal.MustNew(int64(6412344-i), 2), Qty: decimal.MustNew(int64(20+i), 3)})
+		b.Asks[i] = exchange.Level{Price: decimal.MustNew(int64(6412346+i), 2), Qty: decimal.MustNew(int64(15+i), 3)}
+		b.Bids[i] = exchange.Level{Price: decimal.MustNew(int64(6412344-i), 2), Qty: decimal.MustNew(int64(20+i), 3)}
 	}
 	return b
 }

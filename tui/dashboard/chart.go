@@ -52,7 +52,7 @@ func (d *Screen) loadChartCmd() tea.Cmd {
 		if hist, ok := svc.(common.CandleHistory); ok {
 			c, cancel := context.WithTimeout(ctx, common.CallTimeout)
 			defer cancel()
-			if cs, err := hist.CandlesAt(c, sym, tf.Name, 300); err == nil {
+			if cs, err := hist.CandlesAt(c, sym, tf.D, 300); err == nil {
 				return chartCandlesMsg{symbol: sym, tf: tfi, candles: cs}
 			}
 		}

@@ -46,6 +46,7 @@ const (
 	scrTicket    = common.ScreenTicket
 	scrKeys      = common.ScreenCredentials
 	scrHelp      = common.ScreenHelp
+	scrPortfolio = common.ScreenPortfolio
 )
 
 // Timings of the UI loop.

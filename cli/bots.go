@@ -13,6 +13,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -190,7 +191,7 @@ func (bt *botTool) add(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	if live {
-		if err := liveKeyOK(ctx, vault.New(db), st.Exchange, cfg.KeyLabel); err != nil {
+		if err := app.LiveKeyOK(ctx, vault.New(db), st.Exchange, cfg.KeyLabel); err != nil {
 			return fmt.Errorf("bots add: %w", err)
 		}
 	}
@@ -205,36 +206,9 @@ func (bt *botTool) add(ctx context.Context, args []string) error {
 	return nil
 }
 
-// liveKeyOK checks that label names an active key for this exchange whose last permission
-// check allowed spot trading and refused withdrawals. It reads metadata only.
-func liveKeyOK(ctx context.Context, v *vault.Vault, exchangeName, label string) error {
-	if exchangeName == "sim" {
-		return errors.New("live bots need QUANTDECK_EXCHANGE=binance or binance-testnet; the simulated market only trades on paper")
-	}
-	creds, err := v.Credentials(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range creds {
-		if c.Label != label || !c.Active() {
-			continue
-		}
-		switch {
-		case c.Exchange != exchangeName:
-			return fmt.Errorf("key %q is for %s, but QuantDeck runs on %s", label, c.Exchange, exchangeName)
-		case c.Perms.CanWithdraw:
-			return fmt.Errorf("key %q can withdraw: turn withdrawals off on the exchange, then `quantdeck keys rotate --label %s`", label, label)
-		case !c.Perms.CanTrade:
-			return fmt.Errorf("key %q may not trade spot: enable spot trading for it on the exchange, then rotate it", label)
-		}
-		return nil
-	}
-	return fmt.Errorf("no active key labelled %q: add one with `quantdeck keys add --label %s`", label, label)
-}
-
 // exchangeRules reads a symbol's rules from the configured market.
 func exchangeRules(ctx context.Context, st config.Settings, symbol string) (exchange.Rules, error) {
-	m, err := newMarket(st, publicBinanceConfig(st))
+	m, err := app.NewMarket(st, app.PublicBinanceConfig(st))
 	if err != nil {
 		return exchange.Rules{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/logging"
@@ -35,7 +36,7 @@ type keyTool struct {
 }
 
 func newKeyTool(env *Env) *keyTool {
-	return &keyTool{env: env, openTTY: openControllingTTY, checkerFor: permissionChecker}
+	return &keyTool{env: env, openTTY: openControllingTTY, checkerFor: app.PermissionChecker}
 }
 
 func cmdKeys(ctx context.Context, env *Env, args []string) error {

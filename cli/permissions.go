@@ -7,34 +7,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/exchange/binance"
 )
-
-// permissionChecker returns what asks exchangeName what a key may do.
-func permissionChecker(st config.Settings, exchangeName string) (exchange.PermissionChecker, error) {
-	switch exchangeName {
-	case "sim":
-		return simChecker{}, nil
-	case "binance", "binance-testnet":
-		bc := publicBinanceConfig(st)
-		bc.Name = exchangeName
-		if exchangeName != st.Exchange {
-			// Endpoint overrides belong to the configured exchange, not to this one.
-			bc.RESTURL, bc.WSURL = "", ""
-		}
-		return binance.NewPermissionChecker(bc), nil
-	}
-	return nil, fmt.Errorf("unknown exchange %q: use one of %s", exchangeName, strings.Join(config.Exchanges, ", "))
-}
-
-// simChecker accepts any key: the simulated exchange moves no real money.
-type simChecker struct{}
-
-func (simChecker) CheckPermissions(context.Context, []byte, []byte) (exchange.Permissions, error) {
-	return exchange.Permissions{CanTrade: true, Checked: true, Note: "simulated exchange: no real money"}, nil
-}
 
 // withdrawalHelp says where to switch withdrawals off for a key.
 func withdrawalHelp(exchangeName string) string {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -90,8 +89,7 @@ func TestWatchlistCheckGivesWayToAnUnreachableExchange(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	st := config.Settings{Home: newHome(t), Exchange: "binance", RESTURL: "http://" + addr, WSURL: "ws://" + addr, Symbols: []string{"BTCUSDT"}}
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
-	rt, err := openRuntime(context.Background(), env, st)
+	rt, err := openApp(context.Background(), st)
 	if err != nil {
 		t.Fatalf("an unreachable exchange refused the start: %v", err)
 	}
@@ -134,17 +132,17 @@ func TestServeStopsWhenItsEngineCloses(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	rt, err := openRuntime(ctx, se.Env, st)
+	rt, err := openApp(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	if rt.engineFailure() != nil {
-		t.Fatalf("a running engine reports a failure: %v", rt.engineFailure())
+	if rt.EngineFailure() != nil {
+		t.Fatalf("a running engine reports a failure: %v", rt.EngineFailure())
 	}
 	rt.Engine.Close()
-	<-rt.engineStopped()
-	err = runServers(ctx, se.Env, rt, st, false, newServeLog(se.stderr, rt.Log))
+	<-rt.EngineStopped()
+	err = runServers(ctx, se.Env, rt, false, newServeLog(se.stderr, rt.Log))
 	if err == nil || !strings.Contains(err.Error(), "the engine stopped") {
 		t.Fatalf("runServers = %v, want the engine's stop", err)
 	}

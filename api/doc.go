@@ -21,9 +21,10 @@
 //
 // Money and quantities are decimal strings ("0.00120000"), times RFC 3339 UTC. Errors are
 // {"error": "what to do"} with 400 (bad input), 401 (no or wrong token, no detail), 404
-// (unknown bot), 409 (the engine refused: kill switch engaged, vault sealed, ...), 413, 422,
-// 429 (too many failed authentications waiting), 503 (too many requests at once, or
-// shutting down) and 504.
+// (unknown bot or route), 405 (wrong method; Allow lists the right ones), 307 (a path to clean
+// up; Location holds it), 409 (the engine refused: kill switch engaged, vault sealed, ...), 413,
+// 422, 429 (too many failed authentications waiting), 503 (too many requests at once, or
+// shutting down) and 504. A request without the token gets the same 401 whatever it aims at.
 //
 //	curl -sH "Authorization: Bearer $QUANTDECK_API_TOKEN" http://127.0.0.1:7465/v1/status
 //	curl -sH "Authorization: Bearer $QUANTDECK_API_TOKEN" -X POST http://127.0.0.1:7465/v1/bots/dca-btc/stop

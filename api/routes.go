@@ -241,7 +241,13 @@ func (s *Server) seal(w http.ResponseWriter, r *http.Request) {
 		s.engineError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"vault": "sealed"})
+	out := map[string]string{"vault": "sealed"}
+	if s.cfg.SSHAddr != nil {
+		if addr := s.cfg.SSHAddr(); addr != "" {
+			out["ssh_addr"] = addr
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // engineError answers an engine refusal with a status a script can act on. The engine's

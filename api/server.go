@@ -56,6 +56,9 @@ type Config struct {
 	// Seal drops the derived vault key; offered only on the local control socket
 	// (POST /v1/seal through LocalHandler). Nil leaves the route out.
 	Seal func(ctx context.Context) error
+	// SSHAddr, when set, returns the address the SSH cockpit listens on ("" when it does not
+	// run); the seal answer carries it so `quantdeck seal` names where to unlock again.
+	SSHAddr func() string
 
 	MaxConcurrent int   // requests served at once; more get 503
 	MaxConns      int   // open connections; more wait to be accepted
@@ -182,8 +185,8 @@ func build(cfg Config) (*Server, error) {
 	for _, r := range s.localRoutes() {
 		s.local.Handle(r.Method+" "+r.Path, r.handler)
 	}
-	s.handler = s.instrument(s.mux, s.auth.wrap(s.limit(s.mux)))
-	s.localH = s.instrument(s.local, s.limit(s.local))
+	s.handler = s.instrument(s.mux, s.auth.wrap(s.limit(jsonErrors(s.mux))))
+	s.localH = s.instrument(s.local, s.limit(jsonErrors(s.local)))
 	return s, nil
 }
 

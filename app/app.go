@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -23,6 +24,8 @@ type Options struct {
 	// ResumeRetryWait is the first wait before a failed resume is tried again (it doubles up
 	// to a minute); 2 s when zero.
 	ResumeRetryWait time.Duration
+	// KeyCheckAfter is the clock of the periodic live-key re-check; time.After when nil.
+	KeyCheckAfter func(time.Duration) <-chan time.Time
 }
 
 // App is one process's running engine and everything it was built from. Open starts the
@@ -44,8 +47,13 @@ type App struct {
 	retrying   bool          // a background resume is under way
 	resumeWait time.Duration // first wait before retrying a failed resume
 
+	sshAddr atomic.Pointer[string] // where the SSH cockpit actually listens; nil until it does
+
 	tradersMu sync.Mutex
 	traders   map[string]exchange.Trader // live clients by key label, each with its order stream
+
+	keyCheck     *keyRecheck   // asks the exchange again what live keys may do
+	keyCheckDone chan struct{} // closed when its loop has returned
 }
 
 // Market is what the engine needs of a price source.
@@ -125,6 +133,11 @@ func Open(ctx context.Context, st config.Settings, opts Options) (_ *App, err er
 		defer close(a.done)
 		a.runErr = a.Engine.Run(runCtx)
 	}()
+	a.keyCheck, a.keyCheckDone = newKeyRecheck(a, opts.KeyCheckAfter), make(chan struct{})
+	go func() {
+		defer close(a.keyCheckDone)
+		a.keyCheck.loop(runCtx)
+	}()
 	return a, nil
 }
 
@@ -164,6 +177,9 @@ func (a *App) Close() error {
 	}
 	if a.paper != nil {
 		errs = append(errs, a.paper.Close())
+	}
+	if a.keyCheckDone != nil {
+		<-a.keyCheckDone
 	}
 	errs = append(errs, a.Data.Close())
 	return errors.Join(errs...)

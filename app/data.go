@@ -45,11 +45,14 @@ func (d *Data) Unlock(ctx context.Context, pass []byte) error {
 	return d.Vault.Unlock(ctx, pass)
 }
 
-// Close seals the vault and closes the store and the log.
+// Close seals and closes the vault and closes the store and the log.
 func (d *Data) Close() error {
 	var errs []error
 	if d.Vault != nil {
-		d.Vault.Seal()
+		// Zeroes the derived key and unmaps its locked page.
+		if err := d.Vault.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if d.DB != nil {
 		errs = append(errs, d.DB.Close())

@@ -144,6 +144,12 @@ func (a *App) NewAPIServer(warn func(msg string, args ...any)) (*api.Server, err
 		Addr: st.APIAddr, Token: st.APIToken, AllowRemote: st.APIAllowRemote, Engine: a.Engine,
 		Version: a.Version, Exchange: st.Exchange, Logger: a.Log,
 		VaultState: a.VaultState, Seal: seal,
+		SSHAddr: func() string {
+			if p := a.sshAddr.Load(); p != nil {
+				return *p
+			}
+			return ""
+		},
 	}
 	if st.APIToken != "" {
 		return api.New(cfg)
@@ -161,6 +167,7 @@ func (a *App) NewSSHServer(log *slog.Logger) (*sshd.Server, error) {
 		AllowRemote: st.APIAllowRemote,
 		Home:        st.Home,
 		Logger:      log,
+		OnListen:    func(addr string) { a.sshAddr.Store(&addr) },
 		NewModel: func(ctx context.Context, s sshd.Session) (tea.Model, error) {
 			return a.Cockpit(ctx, s.Renderer, true), nil
 		},

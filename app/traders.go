@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
@@ -49,7 +50,7 @@ func (a *App) keyOK(ctx context.Context, label string) error {
 }
 
 // LiveKeyOK checks that label names an active key for this exchange whose last permission
-// check allowed spot trading and refused withdrawals. It reads metadata only.
+// check passes the key rule (exchange.Permissions.Verdict). It reads metadata only.
 func LiveKeyOK(ctx context.Context, v *vault.Vault, exchangeName, label string) error {
 	if exchangeName == "sim" {
 		return errors.New("live bots need QUANTDECK_EXCHANGE=binance or binance-testnet; the simulated market only trades on paper")
@@ -62,15 +63,45 @@ func LiveKeyOK(ctx context.Context, v *vault.Vault, exchangeName, label string) 
 		if c.Label != label || !c.Active() {
 			continue
 		}
-		switch {
-		case c.Exchange != exchangeName:
+		if c.Exchange != exchangeName {
 			return fmt.Errorf("key %q is for %s, but QuantDeck runs on %s", label, c.Exchange, exchangeName)
-		case c.Perms.CanWithdraw:
-			return fmt.Errorf("key %q can withdraw: turn withdrawals off on the exchange, then `quantdeck keys rotate --label %s`", label, label)
-		case !c.Perms.CanTrade:
-			return fmt.Errorf("key %q may not trade spot: enable spot trading for it on the exchange, then rotate it", label)
 		}
-		return nil
+		return liveKeyRefusal(label, c.Perms.Verdict().Refused)
 	}
 	return fmt.Errorf("no active key labelled %q: add one with `quantdeck keys add --label %s`", label, label)
+}
+
+// DescribePerms is a short, secret-free summary of a key's permissions.
+func DescribePerms(p exchange.Permissions) string {
+	if !p.Checked {
+		return "unchecked (the exchange could not be asked)"
+	}
+	parts := []string{"no trading"}
+	if p.CanTrade {
+		parts[0] = "trade"
+	}
+	if p.CanWithdraw {
+		parts = append(parts, "WITHDRAW")
+	} else {
+		parts = append(parts, "no withdrawals")
+	}
+	if p.IPRestricted {
+		parts = append(parts, "IP-restricted")
+	} else {
+		parts = append(parts, "any IP")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// liveKeyRefusal phrases why label's stored permissions keep it from live trading, or nil.
+func liveKeyRefusal(label string, refused error) error {
+	switch {
+	case refused == nil:
+		return nil
+	case errors.Is(refused, exchange.ErrKeyCanWithdraw):
+		return fmt.Errorf("key %q can withdraw: turn withdrawals off on the exchange, then `quantdeck keys rotate --label %s`: %w", label, label, refused)
+	case errors.Is(refused, exchange.ErrKeyCannotTrade):
+		return fmt.Errorf("key %q may not trade spot: enable spot trading for it on the exchange, then rotate it: %w", label, refused)
+	}
+	return fmt.Errorf("key %q: %w", label, refused)
 }

@@ -40,6 +40,12 @@ func (a *App) Unlock(ctx context.Context, pass []byte) error {
 // until a resume succeeds or the host closes: bots must not stay stopped because the network
 // blinked at start.
 func (a *App) Resume(ctx context.Context) error {
+	// Every start (and every unlock) asks the exchange again what the live keys may do before
+	// any bot resumes: a key that gained withdrawal rights while QuantDeck was down pauses its
+	// bots instead of trading.
+	if a.keyCheck != nil && a.Vault.Unlocked() {
+		a.keyCheck.checkAll(ctx)
+	}
 	err := a.Engine.Resume(ctx)
 	if err == nil || ctx.Err() != nil || a.runCtx == nil {
 		return err

@@ -6,13 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
@@ -53,7 +50,9 @@ Exchange API keys, encrypted in the vault.
 
   add     --label L [--exchange sim|binance|binance-testnet] [--yes]
           store a new key; the first one creates the vault
-  list    show the stored keys and their versions (never a secret)
+  list    [--json] show the stored keys, their versions and the last
+          permission check (never a secret); UNSAFE marks a key the exchange
+          now reports able to withdraw, or unable to trade
   rotate  --label L [--yes]
           store a new version of a key and retire the old one
   remove  --label L [--yes]
@@ -149,7 +148,7 @@ func (k *keyTool) open(ctx context.Context) (func(), error) {
 	k.db, k.log = db, log
 	k.v = vault.New(db, vault.WithLogger(log))
 	return func() {
-		k.v.Seal()
+		_ = k.v.Close() // zeroes the key; an unmap error changes nothing at exit
 		db.Close()
 		logCloser.Close()
 		if k.con != nil {
@@ -361,68 +360,6 @@ func (k *keyTool) remove(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(k.env.Stdout, "Removed key %q (%d version(s)). Delete it on %s too if you no longer use it there.\n", *label, versions, cur.Exchange)
 	return nil
-}
-
-func (k *keyTool) list(ctx context.Context, args []string) error {
-	fs := k.flags("keys list", "keys list")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, "keys list"); err != nil {
-		return err
-	}
-	closeAll, err := k.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	list, err := k.v.Credentials(ctx)
-	if err != nil {
-		return err
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(k.env.Stdout, "No keys stored. Add one with: quantdeck keys add --label NAME --exchange sim|binance|binance-testnet")
-		return nil
-	}
-	writeKeyTable(k.env.Stdout, list, time.Now())
-	return nil
-}
-
-// writeKeyTable prints key metadata, oldest version first per label, in under 80 columns.
-// Never any secret.
-func writeKeyTable(w io.Writer, list []vault.Credential, now time.Time) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "LABEL\tEXCHANGE\tAGE\tSTATUS\tPERMISSIONS\tCHECKED\tUSED")
-	for _, c := range list {
-		status := "active"
-		if !c.Active() {
-			status = "retired"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Label, c.Exchange, age(now.Sub(c.CreatedAt)), status,
-			shortPerms(c.Perms), since(now, c.CheckedAt), since(now, c.LastUsedAt))
-	}
-	tw.Flush()
-}
-
-// since is the age of an optional time, "-" when there is none.
-func since(now time.Time, t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return age(now.Sub(*t))
-}
-
-// age is a short human duration: now, 5m, 3h, 12d.
-func age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
 const vaultUsage = `Usage: quantdeck vault passwd

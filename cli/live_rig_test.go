@@ -42,6 +42,8 @@ type liveRig struct {
 	price string // the BTCUSDT price every wait republishes, so the bots keep getting ticks
 	// resumeWait is the first wait before the host retries a failed resume (0: its default).
 	resumeWait time.Duration
+	// keyCheckAfter is the clock of the host's periodic key re-check (nil: time.After).
+	keyCheckAfter func(time.Duration) <-chan time.Time
 }
 
 func newLiveRig(t *testing.T) *liveRig {
@@ -79,7 +81,7 @@ func newLiveRig(t *testing.T) *liveRig {
 // open starts a runtime on the rig's home and waits for its market stream to deliver prices.
 func (r *liveRig) open() {
 	r.t.Helper()
-	rt, err := app.Open(r.ctx, r.st, app.Options{Version: Version, ResumeRetryWait: r.resumeWait})
+	rt, err := app.Open(r.ctx, r.st, app.Options{Version: Version, ResumeRetryWait: r.resumeWait, KeyCheckAfter: r.keyCheckAfter})
 	if err != nil {
 		r.t.Fatalf("opening the runtime: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -39,45 +40,37 @@ func shortPerms(p exchange.Permissions) string {
 	return strings.Join(parts, ",")
 }
 
-// vetPermissions refuses a key that can withdraw or cannot trade, and describes the rest.
-// needConfirm is true when the exchange could not be asked, so the user must vouch for the key.
+// refusalText phrases the rule's refusal of a key (exchange.Permissions.Verdict) for the
+// command line: what is wrong and where to fix it.
+func refusalText(exchangeName string, refused error) string {
+	switch {
+	case errors.Is(refused, exchange.ErrKeyCanWithdraw):
+		return "refusing a key that can withdraw funds: whoever got hold of it could empty the account; " + withdrawalHelp(exchangeName)
+	case errors.Is(refused, exchange.ErrKeyCannotTrade):
+		return "this key cannot trade: enable spot trading for it in the exchange's API settings, then add it again"
+	case errors.Is(refused, exchange.ErrPermissionsUnknown):
+		return "the exchange's answer does not say whether this key can withdraw or trade, so it is refused; check the key on the exchange and try again later"
+	}
+	return refused.Error()
+}
+
+// vetPermissions phrases the rule's verdict on a key: a refusal becomes the error, warnings are
+// printed. needConfirm is true when the exchange could not be asked, so the user must vouch for
+// the key. The vault enforces the same rule when the key is stored.
 func vetPermissions(w io.Writer, exchangeName string, p exchange.Permissions) (needConfirm bool, err error) {
-	if p.CanWithdraw {
-		return false, fmt.Errorf("refusing a key that can withdraw funds: whoever got hold of it could empty the account; %s", withdrawalHelp(exchangeName))
+	v := p.Verdict()
+	if v.Refused != nil {
+		return false, errors.New(refusalText(exchangeName, v.Refused))
 	}
-	if p.Checked && !p.CanTrade {
-		return false, fmt.Errorf("this key cannot trade: enable spot trading for it in the exchange's API settings, then add it again")
-	}
-	fmt.Fprintln(w, "Permissions:", describePerms(p))
+	fmt.Fprintln(w, "Permissions:", app.DescribePerms(p))
 	if p.Note != "" {
 		fmt.Fprintln(w, "Note:", p.Note)
 	}
-	if p.Checked && !p.IPRestricted && exchangeName != "sim" {
+	// A simulated key reaches nothing outside this process: its IP does not matter.
+	if v.Warns(exchange.WarnNoIPRestriction) && exchangeName != "sim" {
 		fmt.Fprintln(w, "Recommended: restrict this key to this machine's IP address in the exchange's API settings.")
 	}
-	return !p.Checked, nil
-}
-
-// describePerms is a short, secret-free summary of a key's permissions.
-func describePerms(p exchange.Permissions) string {
-	if !p.Checked {
-		return "unchecked (the exchange could not be asked)"
-	}
-	parts := []string{"no trading"}
-	if p.CanTrade {
-		parts[0] = "trade"
-	}
-	if p.CanWithdraw {
-		parts = append(parts, "WITHDRAW")
-	} else {
-		parts = append(parts, "no withdrawals")
-	}
-	if p.IPRestricted {
-		parts = append(parts, "IP-restricted")
-	} else {
-		parts = append(parts, "any IP")
-	}
-	return strings.Join(parts, ", ")
+	return v.Warns(exchange.WarnUnchecked), nil
 }
 
 // checkKey asks the exchange what the key may do, refuses what must be refused and gets the
@@ -88,6 +81,9 @@ func (k *keyTool) checkKey(ctx context.Context, exchangeName string, apiKey, api
 		return exchange.Permissions{}, err
 	}
 	perms, err := checker.CheckPermissions(ctx, apiKey, apiSecret)
+	if errors.Is(err, exchange.ErrPermissionsUnknown) {
+		return exchange.Permissions{}, errors.New(refusalText(exchangeName, err))
+	}
 	if err != nil {
 		return exchange.Permissions{}, fmt.Errorf("checking the key with %s: %w", exchangeName, err)
 	}

@@ -41,6 +41,8 @@ func commands() []command {
 		{"keys", "exchange credentials in the vault: add|list|rotate|remove", cmdKeys},
 		{"vault", "the vault: passwd (change the passphrase)", cmdVault},
 		{"bots", "bots: add|list|start|stop|remove", cmdBots},
+		{"data", "candle history for backtests: fetch|import|list", cmdData},
+		{"backtest", "replay a strategy over stored history (--sweep, --json)", cmdBacktest},
 		{"serve", "headless engine and control API (and --ssh to host the cockpit)", cmdServe},
 		{"seal", "drop the derived vault key from a running serve", cmdSeal},
 		{"token", "print a new random API token", cmdToken},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/instance"
 	"github.com/quantdeck/quantdeck/sshd"
 )
@@ -38,12 +39,13 @@ func cmdSeal(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var sealed instance.Sealed
 	c, err := instance.Dial(st.Home)
 	if err == nil {
 		defer c.Close()
 		cctx, cancel := context.WithTimeout(ctx, sealTimeout)
 		defer cancel()
-		err = c.Seal(cctx)
+		sealed, err = c.Seal(cctx)
 	}
 	if errors.Is(err, instance.ErrNotRunning) {
 		return fmt.Errorf("seal: no 'quantdeck serve' is running for %s, so no key is in memory; nothing to seal", st.Home)
@@ -52,6 +54,13 @@ func cmdSeal(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("seal: %w", err)
 	}
 	fmt.Fprintln(env.Stdout, "Sealed: the running QuantDeck dropped its vault key and stopped its live bots.")
-	fmt.Fprintf(env.Stdout, "Unlock again from the cockpit: %s\n", sshd.SSHCommand(st.SSHAddr))
+	// The running process says where it listens: this command's own settings may differ from
+	// the ones it was started with (a flag, another shell's environment, port 0).
+	if sealed.SSHAddr != "" {
+		fmt.Fprintf(env.Stdout, "Unlock again from the cockpit: %s\n", sshd.SSHCommand(sealed.SSHAddr))
+	} else {
+		fmt.Fprintln(env.Stdout, "It does not host the cockpit over SSH: to unlock, restart it with the passphrase "+
+			"("+config.EnvVaultPassphrase+" or --passphrase-file), or run `quantdeck serve --ssh` next time.")
+	}
 	return nil
 }

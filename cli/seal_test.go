@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -80,10 +82,11 @@ func TestSeal(t *testing.T) {
 		{
 			name: "running serve seals",
 			serve: func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(http.StatusNoContent)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"vault":"sealed","ssh_addr":"127.0.0.1:2299"}`))
 			},
 			wantCode:  0,
-			wantOut:   "ssh -p 2222 localhost",
+			wantOut:   "ssh -p 2299 localhost",
 			wantSeals: 1,
 		},
 		{
@@ -127,5 +130,63 @@ func TestSeal(t *testing.T) {
 				t.Errorf("the running serve was asked to seal %d times, want %d", got, tt.wantSeals)
 			}
 		})
+	}
+}
+
+// TestSealNamesWhereServeListens runs serve --ssh on port 0 (the kernel picks the port) and
+// seals it from a shell whose settings name another address: seal must print the address the
+// running serve really listens on, and that address must answer SSH.
+func TestSealNamesWhereServeListens(t *testing.T) {
+	vars := serveVars(t)
+	vars[config.EnvSSHAddr] = "127.0.0.1:0"
+	se := newServeEnv(t, vars)
+	rs := startServe(t, se, "--ssh")
+	home := se.get(config.EnvHome)
+	var cmd string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		env, out, errb := sealEnv(home, config.EnvSSHAddr+"=127.0.0.1:2222")
+		if code := Run(context.Background(), env, []string{"seal"}); code != 0 {
+			t.Fatalf("seal: exit %d\n%s%s", code, out, errb)
+		}
+		_, cmd, _ = strings.Cut(out.String(), "Unlock again from the cockpit: ")
+		if cmd != "" || time.Now().After(deadline) {
+			break // the SSH listener may still be starting when the API answers
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f := strings.Fields(cmd)
+	if len(f) != 4 || f[0] != "ssh" || f[1] != "-p" || f[3] != "localhost" || f[2] == "2222" || f[2] == "0" {
+		t.Fatalf("seal printed %q, want ssh -p <the port serve bound> localhost", cmd)
+	}
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+f[2], 5*time.Second)
+	if err != nil {
+		t.Fatalf("nothing listens where seal points: %v", err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	banner := make([]byte, 8)
+	if _, err := io.ReadFull(conn, banner); err != nil || string(banner) != "SSH-2.0-" {
+		t.Fatalf("%s answers %q (%v), not SSH", f[2], banner, err)
+	}
+	if err := rs.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSealWithoutSSHSaysHowToUnlock(t *testing.T) {
+	home := t.TempDir()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/seal", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"vault":"sealed"}`))
+	})
+	fakeServe(t, home, mux)
+	env, out, errb := sealEnv(home, config.EnvSSHAddr+"=127.0.0.1:2222")
+	if code := Run(context.Background(), env, []string{"seal"}); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errb)
+	}
+	if strings.Contains(out.String(), "ssh -p") || !strings.Contains(out.String(), "does not host the cockpit over SSH") {
+		t.Fatalf("seal of a serve without SSH printed:\n%s", out)
 	}
 }

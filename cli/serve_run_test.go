@@ -256,7 +256,7 @@ func TestServeSealedStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Seal(context.Background()); err != nil {
+	if sealed, err := c.Seal(context.Background()); err != nil || sealed.SSHAddr != "" {
 		t.Fatal(err)
 	}
 	if _, st := rs2.call(t, "GET", "/v1/status", ""); st["vault"] != "sealed" {

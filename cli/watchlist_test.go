@@ -123,30 +123,16 @@ func TestServeExitsWhenTheEngineStops(t *testing.T) {
 	}
 }
 
-// TestServeStopsWhenItsEngineCloses closes the engine under a serving runtime: serve must stop
-// serving and return the failure rather than answer for an engine that no longer runs.
-func TestServeStopsWhenItsEngineCloses(t *testing.T) {
-	se := newServeEnv(t, serveVars(t))
-	st, _, err := se.Source.Load()
-	if err != nil {
-		t.Fatal(err)
+// TestCockpitRefusesAnUnknownSymbol takes the cockpit's own path (a terminal, the real
+// runtime): the unknown symbol stops it before the screen opens, named on the terminal.
+func TestCockpitRefusesAnUnknownSymbol(t *testing.T) {
+	vars := map[string]string{config.EnvHome: newHome(t), config.EnvExchange: "sim", config.EnvSymbols: "ETHUSDT,NOTAPAIR"}
+	env, stdout, stderr := cockpitEnv(t, vars)
+	env.IsTerminal = func(any) bool { return true }
+	if code := Run(context.Background(), env, nil); code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	ctx := context.Background()
-	rt, err := openApp(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	if rt.EngineFailure() != nil {
-		t.Fatalf("a running engine reports a failure: %v", rt.EngineFailure())
-	}
-	rt.Engine.Close()
-	<-rt.EngineStopped()
-	err = runServers(ctx, se.Env, rt, false, newServeLog(se.stderr, rt.Log))
-	if err == nil || !strings.Contains(err.Error(), "the engine stopped") {
-		t.Fatalf("runServers = %v, want the engine's stop", err)
-	}
-	if !strings.Contains(se.stderr.String(), "the engine stopped") {
-		t.Errorf("stderr does not say it:\n%s", se.stderr.String())
+	if !strings.Contains(stderr.String(), "NOTAPAIR is not listed on sim") || strings.Contains(stderr.String(), "ETHUSDT") {
+		t.Fatalf("stderr does not name only the unknown symbol:\n%s", stderr)
 	}
 }

@@ -36,6 +36,7 @@ const (
 	EnvSimSpeed           = "QUANTDECK_SIM_SPEED"
 	EnvPaperBalance       = "QUANTDECK_PAPER_BALANCE"
 	EnvPaperFee           = "QUANTDECK_PAPER_FEE"
+	EnvKeyCheckInterval   = "QUANTDECK_KEY_CHECK_INTERVAL"
 )
 
 var known = map[string]bool{
@@ -43,7 +44,12 @@ var known = map[string]bool{
 	EnvVaultPassphrase: true, EnvNewVaultPassphrase: true, EnvKDFIterations: true,
 	EnvAPIAddr: true, EnvAPIToken: true, EnvAPIAllowRemote: true, EnvSSHAddr: true, EnvSSH: true,
 	EnvSimSeed: true, EnvSimSpeed: true, EnvPaperBalance: true, EnvPaperFee: true,
+	EnvKeyCheckInterval: true,
 }
+
+// DefaultKeyCheckInterval is how often a running QuantDeck asks the exchange again what each
+// live key may do (it also asks at every start).
+const DefaultKeyCheckInterval = 4 * time.Hour
 
 // Exchanges QuantDeck can connect to.
 var Exchanges = []string{"sim", "binance", "binance-testnet"}
@@ -69,6 +75,8 @@ type Settings struct {
 	SimSpeed       float64 // ticks per second multiplier for the simulated market; 1 is real time
 	PaperBalance   string  // starting quote balance for paper accounts, decimal text
 	PaperFee       string  // paper fee rate, decimal text (0.001 = 0.1%)
+	// KeyCheckInterval is how often live keys' permissions are checked again while running.
+	KeyCheckInterval time.Duration
 }
 
 // Source is where settings come from: the environment and an optional .env file.
@@ -195,6 +203,14 @@ func (s *Source) Load() (Settings, []string, error) {
 			return st, warnings, fmt.Errorf("config: %s=%q must be true or false", EnvSSH, v)
 		}
 		st.SSH = b
+	}
+	st.KeyCheckInterval = DefaultKeyCheckInterval
+	if v := s.get(EnvKeyCheckInterval); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			return st, warnings, fmt.Errorf("config: %s=%q must be a duration from 1m to 168h (such as 4h)", EnvKeyCheckInterval, v)
+		}
+		st.KeyCheckInterval = d
 	}
 	st.SimSpeed = 1
 	if v := s.get(EnvSimSpeed); v != "" {

@@ -232,13 +232,20 @@ func FuzzLoadDotenv(f *testing.F) {
 			}
 			allowed := path + " " + strings.Join(keys(known), " ") + " " + dotenvBadName + dotenvUnterminated + dotenvUnknown +
 				(&DotenvError{Path: path, Line: 1, Setting: EnvHome}).Error()
-			for _, s := range secretFragments(dotenv, allowed) {
+			for _, s := range secretWindows(dotenv, allowed) {
 				if strings.Contains(text, s) {
 					t.Fatalf("the error about the file's syntax %q repeats %q from it", text, s)
 				}
 			}
+			// The message is built from the path, a number, a public name and fixed text only.
 			if de.Setting != "" && !known[de.Setting] {
 				t.Fatalf("error names %q, not a QuantDeck setting", de.Setting)
+			}
+			if p := de.Problem; p != dotenvBadName && p != dotenvUnterminated && p != dotenvUnknown {
+				t.Fatalf("error carries a problem text of its own: %q", p)
+			}
+			if de.Path != path || err.Error() != (&DotenvError{Path: path, Line: de.Line, Setting: de.Setting, Problem: de.Problem}).Error() {
+				t.Fatalf("error %q is not built from its fields alone", err)
 			}
 			return
 		}

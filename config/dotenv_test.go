@@ -48,21 +48,21 @@ func TestDotenvErrorsSayWhereAndWhatButNotTheContents(t *testing.T) {
 	}
 }
 
-// secretFragments are the values a .env assigns, cut where a parser might cut them; each of at
-// least minSecret bytes that does not also occur in allowed is a piece of the file that an error
-// must never repeat.
-const minSecret = 4
+// secretWindows are the byte sequences a .env assigns: every run of secretWindow bytes of every
+// value (a line that is not NAME=value counts whole: it may be a pasted secret) that does not
+// also occur in allowed. An error about the file must repeat none of them.
+const secretWindow = 6
 
-func secretFragments(dotenv, allowed string) []string {
+func secretWindows(dotenv, allowed string) []string {
 	var out []string
 	for _, line := range strings.FieldsFunc(dotenv, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		_, value, ok := strings.Cut(line, "=")
 		if !ok {
-			value = line // a line that is not NAME=value may itself be a pasted secret
+			value = line
 		}
-		for _, v := range strings.FieldsFunc(value, func(r rune) bool { return r == '"' || r == '\'' || r == ' ' || r == '\t' }) {
-			if len(v) >= minSecret && !strings.Contains(allowed, v) {
-				out = append(out, v)
+		for i := 0; i+secretWindow <= len(value); i++ {
+			if w := value[i : i+secretWindow]; !strings.Contains(allowed, w) {
+				out = append(out, w)
 			}
 		}
 	}

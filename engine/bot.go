@@ -26,6 +26,7 @@ type bot struct {
 	startedAt time.Time
 	resumeAt  time.Time // a bot paused by the daily loss limit starts again then (next UTC midnight)
 	pausing   bool      // a pause is still waiting for the order in flight and cancelling orders
+	damaged   error     // a row of the bot does not parse (*badRowError): it cannot start
 	strat     Strategy
 	led       ledger
 	last      decimal.Decimal // latest price seen by the bot

@@ -26,9 +26,11 @@ import (
 
 // The crash test runs the engine in a child process (this test binary, re-executed with
 // crashChildEnv set) trading live through the Binance adapter against the fake exchange, and
-// kills it with SIGKILL: at random moments, and at two chosen points (after the intent row is
-// written, before the request; after the exchange answered, before the journal heard). Then
-// it checks the journal against the fake's own records.
+// kills it with SIGKILL: at random moments, and at chosen points (after the intent row is
+// written; after the attempt is written, before anything is signed; after a signed send is
+// recorded, before the request leaves; after the exchange answered, before the journal
+// heard). Some orders are delivered late, at the end of their receive window. Then it checks
+// the journal against the fake's own records.
 
 const (
 	crashChildEnv = "QUANTDECK_ENGINE_CRASH_CHILD"
@@ -105,6 +107,10 @@ func crashChild() int {
 	switch os.Getenv("CRASH_POINT") {
 	case "after-intent":
 		e.hooks.afterIntent = die("after-intent")
+	case "after-mark":
+		e.hooks.afterMark = die("after-mark")
+	case "after-record":
+		e.hooks.afterRecord = die("after-record")
 	case "after-ack":
 		e.hooks.afterAck = die("after-ack")
 	}
@@ -176,7 +182,7 @@ func TestCrashRecovery(t *testing.T) {
 	}()
 
 	kills := map[string]int{}
-	points := []string{"", "after-intent", "after-ack"}
+	points := []string{"", "after-intent", "after-mark", "after-record", "after-ack"}
 	for i := 0; i < crashRuns; i++ {
 		point := points[i%len(points)]
 		switch i % 4 {
@@ -235,8 +241,10 @@ func TestCrashRecovery(t *testing.T) {
 	close(stopPrices)
 	<-pricesDone
 	t.Logf("kills: %v", kills)
-	if kills["after-intent"] == 0 || kills["after-ack"] == 0 {
-		t.Fatalf("the chosen kill points were never reached: %v", kills)
+	for _, p := range points[1:] {
+		if kills[p] == 0 {
+			t.Fatalf("the kill point %s was never reached: %v", p, kills)
+		}
 	}
 
 	// Restart once more, reconcile, and cancel everything so both sides are final.
@@ -347,6 +355,15 @@ func TestAmbiguousFailuresAgainstFakeExchange(t *testing.T) {
 		{"500 after the order was placed", func(f *fake.Server) { f.ServerErrorAfterApplyNext(1) }, 1, 1, OrderFilled},
 		{"500 before anything happened: resent with the same id", func(f *fake.Server) { f.ServerErrorNext(1) }, 2, 1, OrderFilled},
 		{"no fault", func(*fake.Server) {}, 1, 1, OrderFilled},
+		{"-1007 on a 400 after the order was placed: looked up, found", func(f *fake.Server) {
+			f.AnswerOrderNext(400, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.", true)
+		}, 1, 1, OrderFilled},
+		{"-1006 on a 400 before anything happened: resent with the same id", func(f *fake.Server) {
+			f.AnswerOrderNext(400, -1006, "An unexpected response was received from the message bus. Execution status unknown.", false)
+		}, 2, 1, OrderFilled},
+		{"an unknown code after the order was placed: looked up, found", func(f *fake.Server) {
+			f.AnswerOrderNext(400, -1999, "A code QuantDeck has never seen.", true)
+		}, 1, 1, OrderFilled},
 		{"delivered late, after the old in-flight window: found, never resent", func(f *fake.Server) { f.DeliverLateNext(1) }, 1, 1, OrderFilled},
 	}
 	for _, tc := range tests {

@@ -80,6 +80,8 @@ type Engine struct {
 // hooks are points where the crash test kills the process; nil in normal operation.
 type hooks struct {
 	afterIntent func(clientID string) // the intent row is durable, nothing sent yet
+	afterMark   func(clientID string) // the attempt is durable, nothing signed yet
+	afterRecord func(clientID string) // a signed send is durable, the request not yet gone
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
 }
 
@@ -132,12 +134,19 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	var damaged []error // rows that do not parse: their bots are in error
 	for _, r := range rows {
 		led, err := loadLedger(ctx, j, r.cfg, exchange.Rules{})
-		if err != nil {
+		if _, bad := damagedBot(err); err != nil && !bad {
 			return nil, err
 		}
-		e.bots[r.cfg.Name] = loadedBot(r, led)
+		if r.damaged != nil {
+			err = r.damaged
+		}
+		e.bots[r.cfg.Name] = loadedBot(r, led, err)
+		if err != nil {
+			damaged = append(damaged, err)
+		}
 	}
 	if e.preOpen, err = j.openCounts(ctx); err != nil {
 		return nil, err
@@ -145,12 +154,23 @@ func New(cfg Config) (*Engine, error) {
 	// Snapshots open with the recent history, not an empty screen.
 	if orders, err := j.orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
 		e.recent.orders = newestFirst(orders)
+	} else {
+		damaged = append(damaged, err)
 	}
 	if fills, err := j.fills(ctx, "", recentMax, false); err == nil {
 		e.recent.fills = newestFirst(fills)
+	} else {
+		damaged = append(damaged, err)
 	}
 	if log, err := j.events(ctx, "", 2*recentMax); err == nil {
 		e.recent.log = newestFirst(log)
+	} else {
+		damaged = append(damaged, err)
+	}
+	// After the history is loaded, so these lines show on top of it.
+	for _, err := range damaged {
+		bot, _ := damagedBot(err)
+		e.event(bot, "error", "%v", err)
 	}
 	e.wg.Add(1)
 	go e.writeEvents()
@@ -159,8 +179,12 @@ func New(cfg Config) (*Engine, error) {
 
 // loadedBot is a bot read from the store, not running yet. A bot the daily loss limit paused
 // resumes at the UTC midnight after it was paused (when its row was last written).
-func loadedBot(r *botRow, led ledger) *bot {
+// A bot whose rows do not parse (damaged) is in error with the row named, and cannot start.
+func loadedBot(r *botRow, led ledger, damaged error) *bot {
 	b := &bot{name: r.cfg.Name, cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
+	if damaged != nil {
+		b.state, b.reason, b.damaged = BotError, damaged.Error(), damaged
+	}
 	if b.state == BotPaused && b.desired != BotRunning {
 		// Stopped from the command line while paused: stopped it is.
 		b.state, b.reason = BotStopped, ""

@@ -52,18 +52,10 @@ func (r *orderRec) ref() OrderRef {
 
 // storedLayout writes every fraction with nine digits, so the text order of stored times is
 // their time order (RFC 3339 with trimmed fractions puts "…05.4Z" after "…05.45Z").
-// parseTime reads both, so rows written with trimmed fractions still load.
+// parseStoredTime reads both, so rows written with trimmed fractions still load.
 const storedLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(storedLayout) }
-
-func parseTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
 
 // parseStoredTime reads a time the journal wrote; text that is not one is an error, never
 // the zero time.
@@ -88,14 +80,6 @@ func nullTime(t time.Time) any {
 		return nil
 	}
 	return fmtTime(t)
-}
-
-func parseDec(s string) decimal.Decimal {
-	d, err := decimal.Parse(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
 }
 
 // journal is the engine's SQLite access: orders, fills, bot events, the kill switch.
@@ -154,13 +138,15 @@ func scanOrder(s scanner) (*orderRec, error) {
 		return nil, err
 	}
 	r.Mode, r.Side, r.Type, r.State = Mode(mode), exchange.Side(side), exchange.OrderType(typ), OrderState(state)
-	r.Price, r.Quantity, r.QuoteQty, r.Executed, r.QuoteExec = parseDec(price), parseDec(qty), parseDec(qq), parseDec(exe), parseDec(qe)
-	r.Created, r.Updated = parseTime(created), parseTime(updated)
+	p := rowParser{table: "orders", key: r.ClientID, bot: r.Bot}
+	r.Price, r.Quantity, r.QuoteQty = p.dec("price", price), p.dec("quantity", qty), p.dec("quote_qty", qq)
+	r.Executed, r.QuoteExec = p.dec("executed", exe), p.dec("quote_exec", qe)
+	r.Created, r.Updated = p.time("created_at", created), p.time("updated_at", updated)
 	if sent.Valid {
-		r.SentAt = parseTime(sent.String)
+		r.SentAt = p.time("sent_at", sent.String)
 	}
 	r.AvgPrice = avgPrice(r.Executed, r.QuoteExec)
-	return &r, nil
+	return &r, p.result()
 }
 
 func avgPrice(qty, quote decimal.Decimal) decimal.Decimal {
@@ -247,10 +233,40 @@ func (j *journal) order(ctx context.Context, clientID string) (*orderRec, error)
 	return r, nil
 }
 
-// openOrders returns every row without a final state, oldest first.
-func (j *journal) openOrders(ctx context.Context) ([]*orderRec, error) {
-	return j.queryOrders(ctx, `SELECT `+orderCols+` FROM orders
+// openOrders returns every row without a final state, oldest first, and apart the rows whose
+// stored values do not parse (each a *badRowError naming its bot).
+func (j *journal) openOrders(ctx context.Context) ([]*orderRec, []error, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT `+orderCols+` FROM orders
 		WHERE state NOT IN ('filled', 'cancelled', 'rejected') ORDER BY created_at, client_id`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("journal: reading orders: %w", err)
+	}
+	defer rows.Close()
+	var out []*orderRec
+	var bad []error
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if _, damaged := damagedBot(err); damaged {
+			bad = append(bad, err)
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("journal: reading orders: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("journal: reading orders: %w", err)
+	}
+	return out, bad, nil
+}
+
+// checkOpen reads a bot's rows without a final state and returns the first that does not
+// parse, as a *badRowError.
+func (j *journal) checkOpen(ctx context.Context, bot string) error {
+	_, err := j.queryOrders(ctx, `SELECT `+orderCols+` FROM orders
+		WHERE bot = ? AND state NOT IN ('filled', 'cancelled', 'rejected')`, bot)
+	return err
 }
 
 // openCounts returns the number of rows without a final state per bot.
@@ -298,18 +314,24 @@ func (j *journal) queryOrders(ctx context.Context, q string, args ...any) ([]*or
 
 // filledQty sums the recorded fills of one order.
 func (j *journal) filledQty(ctx context.Context, clientID string) (decimal.Decimal, error) {
-	rows, err := j.db.QueryContext(ctx, `SELECT qty FROM fills WHERE client_id = ?`, clientID)
+	rows, err := j.db.QueryContext(ctx, `SELECT trade_id, bot, qty FROM fills WHERE client_id = ?`, clientID)
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("journal: reading fills: %w", err)
 	}
 	defer rows.Close()
 	sum := decimal.Zero
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var id int64
+		var bot, s string
+		if err := rows.Scan(&id, &bot, &s); err != nil {
 			return sum, err
 		}
-		if sum, err = sum.Add(parseDec(s)); err != nil {
+		p := rowParser{table: "fills", key: strconv.FormatInt(id, 10), bot: bot}
+		q := p.dec("qty", s)
+		if err := p.result(); err != nil {
+			return sum, err
+		}
+		if sum, err = sum.Add(q); err != nil {
 			return sum, err
 		}
 	}
@@ -325,8 +347,9 @@ func scanFill(s scanner) (FillView, error) {
 		return f, err
 	}
 	f.Mode, f.Side = Mode(mode), exchange.Side(side)
-	f.Price, f.Qty, f.Fee, f.Time = parseDec(price), parseDec(qty), parseDec(fee), parseTime(t)
-	return f, nil
+	p := rowParser{table: "fills", key: strconv.FormatInt(f.TradeID, 10), bot: f.Bot}
+	f.Price, f.Qty, f.Fee, f.Time = p.dec("price", price), p.dec("qty", qty), p.dec("fee", fee), p.time("time", t)
+	return f, p.result()
 }
 
 // fills returns fills, newest first, or in the order they were recorded when oldestFirst is
@@ -430,7 +453,10 @@ func (j *journal) events(ctx context.Context, bot string, limit int) ([]BotEvent
 		if err := rows.Scan(&ev.Bot, &t, &ev.Level, &ev.Message); err != nil {
 			return nil, err
 		}
-		ev.Time = parseTime(t)
+		p := rowParser{table: "bot_events", key: ev.Bot, bot: ev.Bot}
+		if ev.Time = p.time("time", t); p.result() != nil {
+			return nil, fmt.Errorf("journal: reading bot events: %w", p.result())
+		}
 		out = append(out, ev)
 	}
 	return out, rows.Err()

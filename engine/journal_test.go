@@ -27,13 +27,13 @@ func TestStoredTimesSortInTimeOrder(t *testing.T) {
 			if a >= b {
 				t.Fatalf("%q sorts after %q", a, b)
 			}
-			if got := parseTime(a); !got.Equal(tc.before) {
-				t.Fatalf("parseTime(%q) = %s, want %s", a, got, tc.before)
+			if got, err := parseStoredTime(a); err != nil || !got.Equal(tc.before) {
+				t.Fatalf("parseStoredTime(%q) = %s, %v; want %s", a, got, err, tc.before)
 			}
 		})
 	}
-	if got := parseTime("2026-03-10T12:00:05.45Z"); !got.Equal(base.Add(450 * time.Millisecond)) {
-		t.Fatalf("a trimmed time reads as %s", got)
+	if got, err := parseStoredTime("2026-03-10T12:00:05.45Z"); err != nil || !got.Equal(base.Add(450*time.Millisecond)) {
+		t.Fatalf("a trimmed time reads as %s, %v", got, err)
 	}
 }
 

@@ -19,12 +19,33 @@ import (
 func (e *Engine) Resume(ctx context.Context) error {
 	e.resumeMu.Lock()
 	defer e.resumeMu.Unlock()
-	recs, err := e.j.openOrders(ctx)
+	recs, bad, err := e.j.openOrders(ctx)
 	if err != nil {
 		return err
 	}
+	// A row that does not parse cannot be reconciled: its bot stays stopped, with the row
+	// named, and the other bots carry on.
+	damaged := map[string]error{}
+	for _, err := range bad {
+		bot, _ := damagedBot(err)
+		if bot == "" {
+			e.event("", "error", "cannot reconcile a manual order: %v", err)
+			continue
+		}
+		if damaged[bot] == nil {
+			damaged[bot] = err
+		}
+	}
 	for _, r := range recs {
 		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
+			if bot, bad := damagedBot(err); bad {
+				if bot == "" {
+					e.event("", "error", "cannot reconcile manual order %s: %v", r.ClientID, err)
+				} else if damaged[bot] == nil {
+					damaged[bot] = err
+				}
+				continue
+			}
 			return err
 		}
 		// The requests recorded before the last run ended: the in-flight rule applies to
@@ -89,6 +110,11 @@ func (e *Engine) Resume(ctx context.Context) error {
 			e.setStopped(ctx, b, BotError, "waiting for its orders to be reconciled: "+err.Error())
 			continue
 		}
+		if err := damaged[cfg.Name]; err != nil {
+			e.setStopped(ctx, b, BotError, err.Error())
+			errs = append(errs, fmt.Errorf("bot %s: %w", cfg.Name, err))
+			continue
+		}
 		if err := e.StartBot(ctx, cfg.Name); err != nil {
 			errs = append(errs, err)
 		}
@@ -131,7 +157,7 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		return err
 	}
 	b.mu.Lock()
-	cfg, running, pausing := b.cfg, b.state == BotRunning, b.pausing
+	cfg, running, pausing, damaged := b.cfg, b.state == BotRunning, b.pausing, b.damaged
 	b.mu.Unlock()
 	if running {
 		return nil
@@ -143,6 +169,13 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	fail := func(err error) error {
 		e.setStopped(ctx, b, BotError, err.Error())
 		return fmt.Errorf("starting bot %s: %w", name, err)
+	}
+	if damaged != nil {
+		return fail(fmt.Errorf("%w (QuantDeck reads it again when it restarts)", damaged))
+	}
+	// Orders that cannot be read cannot be counted against the bot's limits.
+	if err := e.j.checkOpen(ctx, name); err != nil {
+		return fail(err)
 	}
 	rules, err := e.rulesFor(ctx, cfg.Symbol)
 	if err != nil {
@@ -241,7 +274,7 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
 	led, err := loadLedger(ctx, e.j, row.cfg, exchange.Rules{})
-	if err != nil {
+	if _, bad := damagedBot(err); err != nil && !bad {
 		return nil, err
 	}
 	e.mu.Lock()
@@ -249,7 +282,7 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if b := e.bots[name]; b != nil {
 		return b, nil
 	}
-	b := loadedBot(row, led)
+	b := loadedBot(row, led, err)
 	e.bots[name] = b
 	return b, nil
 }

@@ -78,6 +78,9 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 			e.event(rec.Bot, "error", "cannot write the order journal: %v", err)
 			return
 		}
+		if h := e.hooks.afterMark; h != nil {
+			h(rec.ClientID)
+		}
 		req := rec.request()
 		if reports {
 			req.OnSend = e.sendRecorder(rec, rec.Attempts)

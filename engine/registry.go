@@ -38,6 +38,7 @@ type botRow struct {
 	reason    string
 	startedAt time.Time
 	updatedAt time.Time
+	damaged   error // a stored value does not parse (*badRowError)
 }
 
 const botCols = `name, symbol, strategy, params, mode, key_label, budget, max_order_notional, max_open_orders,
@@ -56,13 +57,15 @@ func scanBot(s scanner) (*botRow, error) {
 		return nil, fmt.Errorf("bot %s has unreadable parameters: %w", b.cfg.Name, err)
 	}
 	b.cfg.Mode = Mode(mode)
-	b.cfg.Budget, b.cfg.MaxOrderNotional, b.cfg.DailyLossLimit = parseDec(budget), parseDec(maxNotional), parseDec(dayLoss)
+	p := rowParser{table: "bots", key: b.cfg.Name, bot: b.cfg.Name}
+	b.cfg.Budget, b.cfg.MaxOrderNotional = p.dec("budget", budget), p.dec("max_order_notional", maxNotional)
+	b.cfg.DailyLossLimit = p.dec("daily_loss_limit", dayLoss)
 	b.desired, b.state = BotState(desired), BotState(state)
 	if started.Valid {
-		b.startedAt = parseTime(started.String)
+		b.startedAt = p.time("started_at", started.String)
 	}
-	b.updatedAt = parseTime(updated)
-	return &b, nil
+	b.updatedAt = p.time("updated_at", updated)
+	return &b, p.result()
 }
 
 // normalize fills defaults and canonical spellings in a user's configuration.
@@ -199,6 +202,12 @@ func (r *Registry) all(ctx context.Context) ([]*botRow, error) {
 	var out []*botRow
 	for rows.Next() {
 		b, err := scanBot(rows)
+		if _, bad := damagedBot(err); bad {
+			// Kept, in error, so the others run and this one shows why it cannot.
+			b.damaged, b.state, b.reason = err, BotError, err.Error()
+			out = append(out, b)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading bots: %w", err)
 		}
@@ -292,8 +301,14 @@ func (r *Registry) List(ctx context.Context) ([]BotView, error) {
 	out := make([]BotView, 0, len(rows))
 	for _, b := range rows {
 		led, err := loadLedger(ctx, j, b.cfg, exchange.Rules{})
-		if err != nil {
+		if _, bad := damagedBot(err); err != nil && !bad {
 			return nil, err
+		}
+		if err == nil {
+			err = b.damaged
+		}
+		if err != nil {
+			b.state, b.reason = BotError, err.Error()
 		}
 		v := BotView{Config: b.cfg, State: b.state, Reason: b.reason, StartedAt: b.startedAt,
 			Position: led.qty, AvgEntry: led.avgEntry(), RealizedPnL: led.realized, Spent: led.cost,

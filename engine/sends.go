@@ -44,8 +44,9 @@ func reportsSends(tr exchange.Trader) bool {
 // have been sent after that moment. Every such request is recorded in the journal before it
 // leaves, so a restart applies the same rule. A row with no recorded request (the process
 // died between the intent, or the attempt, and the signature) sent nothing: nothing can
-// arrive. A trader that cannot report its sends gets the call's deadline plus InFlightWindow.
-// The paper account runs in this process: nothing outlives its call.
+// arrive. For a trader that cannot report its sends, the moment its call returned (or, if the
+// process died during the call, the call's deadline) plus InFlightWindow stands in for the
+// last request's expiry. The paper account runs in this process: nothing outlives its call.
 func (e *Engine) unknownFinalAt(rec *orderRec) time.Time {
 	if rec.Mode == Paper {
 		return time.Time{}
@@ -79,6 +80,9 @@ func (e *Engine) sendRecorder(rec *orderRec, attempt int) func(context.Context, 
 		e.jmu.Lock()
 		rec.quietAt = later(rec.quietAt, exp)
 		e.jmu.Unlock()
+		if h := e.hooks.afterRecord; h != nil {
+			h(rec.ClientID)
+		}
 		return nil
 	}
 }

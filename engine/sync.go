@@ -29,12 +29,14 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 			if errors.Is(err, ErrNoOrder) {
 				return nil // not one of ours
 			}
+			e.haltDamaged(ctx, err)
 			return err
 		}
 		if r.State.Final() && !(r.State == OrderRejected && r.ExchangeID == 0 && o.ExchangeID != 0) {
 			return nil // already final; fills were recorded with the final state
 		}
 		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
+			e.haltDamaged(ctx, err)
 			return err
 		}
 		if r.quietAt, err = e.j.quietAt(ctx, r.ClientID); err != nil {

@@ -72,9 +72,17 @@ func (c *Client) StopBot(ctx context.Context, name string) error {
 	return c.post(ctx, "/v1/bots/"+url.PathEscape(name)+"/stop")
 }
 
+// Sealed is the running process's answer to Seal.
+type Sealed struct {
+	// SSHAddr is where that process serves the cockpit over SSH, as it actually listens;
+	// "" when it does not (or is a version that does not say).
+	SSHAddr string `json:"ssh_addr"`
+}
+
 // Seal makes the running process drop its derived vault key and stop live bots.
-func (c *Client) Seal(ctx context.Context) error {
-	return c.post(ctx, "/v1/seal")
+func (c *Client) Seal(ctx context.Context) (Sealed, error) {
+	var out Sealed
+	return out, c.do(ctx, http.MethodPost, "/v1/seal", &out)
 }
 
 // Status returns the running process's /v1/status document.
@@ -110,7 +118,7 @@ func (c *Client) do(ctx context.Context, method, path string, out any) error {
 	if resp.StatusCode/100 != 2 {
 		return &RemoteError{Status: resp.StatusCode, Msg: errorMessage(resp.StatusCode, body)}
 	}
-	if out != nil {
+	if out != nil && len(body) > 0 {
 		if err := json.Unmarshal(body, out); err != nil {
 			return fmt.Errorf("instance: the running QuantDeck answered something unexpected: %w", err)
 		}

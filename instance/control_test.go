@@ -101,7 +101,7 @@ func TestControlSocketAndClient(t *testing.T) {
 	if err := c.StopBot(ctx, "grid"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Seal(ctx); err != nil {
+	if _, err := c.Seal(ctx); err != nil {
 		t.Fatal(err)
 	}
 	st, err := c.Status(ctx)
@@ -141,12 +141,12 @@ func TestStaleSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Seal(context.Background()); !errors.Is(err, ErrNotRunning) {
+	if _, err := c.Seal(context.Background()); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("call on a stale socket: %v, want ErrNotRunning", err)
 	}
 	rec := &recorder{}
 	startControl(t, home, rec)
-	if err := c.Seal(context.Background()); err != nil {
+	if _, err := c.Seal(context.Background()); err != nil {
 		t.Fatalf("after restart: %v", err)
 	}
 }

@@ -10,3 +10,7 @@ func (s *Server) SetMaxConns(n int) { s.conns = make(chan struct{}, n) }
 
 // SetShutdownGrace changes how long Serve waits for sessions on shutdown, for tests.
 func (s *Server) SetShutdownGrace(d time.Duration) { s.shutdownGrace = d }
+
+// SetMaxPendingPerSource changes how many connections one address may hold before they are
+// in a session, for tests.
+func (s *Server) SetMaxPendingPerSource(n int) { s.pending = newPendingBySource(n) }

@@ -32,6 +32,15 @@ import (
 // DefaultAddr is where the cockpit is served when Config.Addr is empty.
 const DefaultAddr = "127.0.0.1:2222"
 
+// DefaultHandshakeTimeout is how long a connection may take to authenticate and open its
+// session. A key login takes well under a second; anything slower is holding a slot.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+// DefaultMaxPendingPerSource is how many connections one source address may hold before they
+// are in a session (connecting, authenticating). Sessions do not count: the owner may attach
+// as many cockpits as the overall cap allows.
+const DefaultMaxPendingPerSource = 8
+
 // ErrRemoteRefused means a non-loopback listen address was given without Config.AllowRemote.
 var ErrRemoteRefused = errors.New("refusing to listen on a non-loopback address")
 
@@ -67,6 +76,9 @@ type Config struct {
 	ProgramOptions []tea.ProgramOption
 	// Logger receives connection and authentication events; nothing is logged when nil.
 	Logger *slog.Logger
+	// OnListen, when set, is told the address Serve actually bound (the configured one may
+	// name port 0 or a host name), so the process can tell users where to connect.
+	OnListen func(addr string)
 }
 
 // Server hosts the cockpit over SSH. It is safe to call Serve once per listener.
@@ -79,9 +91,12 @@ type Server struct {
 	hostPath string
 
 	// handshakeTimeout drops connections that have not authenticated and opened a session in
-	// time; maxConns bounds connections at once so a flood cannot exhaust the process.
+	// time; maxConns bounds connections at once so a flood cannot exhaust the process; pending
+	// bounds the connections not yet in a session per source address, so one source cannot
+	// hold every slot.
 	handshakeTimeout time.Duration
 	conns            chan struct{}
+	pending          *pendingBySource
 	// shutdownGrace is how long Serve waits, twice at most, for sessions to end on shutdown.
 	shutdownGrace time.Duration
 }
@@ -121,8 +136,9 @@ func New(cfg Config) (*Server, error) {
 		log:              log,
 		keysPath:         filepath.Join(cfg.Home, AuthorizedKeysFile),
 		hostPath:         filepath.Join(cfg.Home, HostKeyFile),
-		handshakeTimeout: 30 * time.Second,
+		handshakeTimeout: DefaultHandshakeTimeout,
 		conns:            make(chan struct{}, 64),
+		pending:          newPendingBySource(DefaultMaxPendingPerSource),
 		shutdownGrace:    5 * time.Second,
 	}
 	created, err := ensureAuthorizedKeys(s.keysPath)
@@ -182,6 +198,9 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.cfg.Addr, err, config.EnvSSHAddr)
 	}
 	s.log.Info("ssh: cockpit available", "addr", ln.Addr().String(), "command", SSHCommand(ln.Addr().String()))
+	if s.cfg.OnListen != nil {
+		s.cfg.OnListen(ln.Addr().String())
+	}
 	return s.ServeListener(ctx, ln)
 }
 
@@ -262,8 +281,9 @@ func (s *Server) newWishServer(ctx context.Context, sessions *tracker) (*ssh.Ser
 	// Only interactive sessions: no direct-tcpip channel, and no forwarding request handler.
 	srv.ChannelHandlers = map[string]ssh.ChannelHandler{
 		"session": func(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, sctx ssh.Context) {
-			if t, ok := sctx.Value(handshakeTimerKey{}).(*time.Timer); ok {
-				t.Stop()
+			// Channels open only after authentication: the connection is in a session now.
+			if p, ok := sctx.Value(handshakeTimerKey{}).(*pendingConn); ok {
+				p.settled()
 			}
 			ssh.DefaultSessionHandler(srv, conn, ch, sctx)
 		},
@@ -278,18 +298,26 @@ func (s *Server) newWishServer(ctx context.Context, sessions *tracker) (*ssh.Ser
 
 type handshakeTimerKey struct{}
 
-// admit bounds concurrent connections and arms the handshake timer.
+// admit bounds connections (per source until they are in a session, and overall) and arms the
+// handshake timer.
 func (s *Server) admit(ctx ssh.Context, c net.Conn) net.Conn {
+	src := sourceOf(c.RemoteAddr())
+	if !s.pending.take(src) {
+		s.log.Warn("ssh: too many connections from one address still logging in; refusing one", "remote", c.RemoteAddr().String())
+		return nil
+	}
 	select {
 	case s.conns <- struct{}{}:
 	default:
+		s.pending.release(src)
 		s.log.Warn("ssh: too many connections; refusing one", "remote", c.RemoteAddr().String())
 		return nil
 	}
-	t := time.AfterFunc(s.handshakeTimeout, func() { _ = c.Close() })
-	ctx.SetValue(handshakeTimerKey{}, t)
+	p := &pendingConn{timer: time.AfterFunc(s.handshakeTimeout, func() { _ = c.Close() })}
+	p.release = func() { s.pending.release(src) }
+	ctx.SetValue(handshakeTimerKey{}, p)
 	context.AfterFunc(ctx, func() {
-		t.Stop()
+		p.settled()
 		<-s.conns
 	})
 	return c

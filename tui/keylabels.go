@@ -26,7 +26,7 @@ func loadKeyLabelsCmd(ctx context.Context, v KeyStore, exch string) tea.Cmd {
 		}
 		var labels []string
 		for _, cr := range creds {
-			if cr.Active() && cr.Exchange == exch && !cr.Perms.CanWithdraw {
+			if cr.Active() && cr.Exchange == exch && cr.Perms.Verdict().Refused == nil {
 				labels = append(labels, cr.Label)
 			}
 		}

@@ -215,14 +215,20 @@ func (m *Model) updateKeys(msg tea.Msg) tea.Cmd {
 func (m *Model) keyChecked(msg keyCheckedMsg) tea.Cmd {
 	k := m.keysScr
 	p := msg.perms
+	// The rule is exchange.Permissions.Verdict (the vault enforces it on save); this only
+	// phrases it.
+	verdict := p.Verdict()
 	switch {
+	case errors.Is(msg.err, exchange.ErrPermissionsUnknown):
+		k.wizErr = "the exchange did not say whether this key can withdraw or trade, so QuantDeck refuses it. Check the key on the exchange and try again later."
+		return nil
 	case msg.err != nil:
 		k.wizErr = "the exchange refused the key: " + common.Clean(msg.err.Error()) + ". Check it was pasted whole and that this machine's IP is allowed."
 		return nil
-	case p.CanWithdraw:
+	case errors.Is(verdict.Refused, exchange.ErrKeyCanWithdraw):
 		k.wizErr = "this key can WITHDRAW funds, so QuantDeck refuses it. On the exchange, edit the key, turn withdrawals off, then paste it again."
 		return nil
-	case p.Checked && !p.CanTrade:
+	case errors.Is(verdict.Refused, exchange.ErrKeyCannotTrade):
 		k.wizErr = "this key cannot trade: enable spot trading for it on the exchange, then try again."
 		return nil
 	}
@@ -236,7 +242,7 @@ func (m *Model) keyChecked(msg keyCheckedMsg) tea.Cmd {
 		return tea.Batch(saveKeyCmd(m.ctx, m.opts.Vault, rotate, label, m.opts.Exchange,
 			k.apiKey.TakeTrimmed(), k.apiSecret.TakeTrimmed(), p), m.spin())
 	}
-	if !p.Checked {
+	if verdict.Warns(exchange.WarnUnchecked) {
 		note := p.Note
 		if note == "" {
 			note = "the exchange could not say what this key may do"

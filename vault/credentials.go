@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fernet/fernet-go"
+
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -65,16 +67,29 @@ func CheckKeyMaterial(what string, b []byte) error {
 
 // lockedKey returns the derived key and its salt under the read lock, or ErrLocked. The caller
 // must not keep them past calling the returned unlock.
-func (v *Vault) lockedKey() (key, salt []byte, unlock func(), err error) {
+func (v *Vault) lockedKey() (key *fernet.Key, salt []byte, unlock func(), err error) {
 	v.mu.RLock()
-	if v.key == nil {
+	if !v.unlocked {
 		v.mu.RUnlock()
 		return nil, nil, nil, fmt.Errorf("vault: %w", ErrLocked)
 	}
-	return v.key, v.salt, v.mu.RUnlock, nil
+	return v.page.slot(slotCurrent), v.salt, v.mu.RUnlock, nil
 }
 
-func (v *Vault) sealPair(key, apiKey, apiSecret []byte) (string, string, error) {
+// checkPerms applies the exchange permission rule to an exchange key: one that can withdraw,
+// or that the exchange says cannot trade, is never stored. Front ends phrase the refusal;
+// this is where it is enforced.
+func (v *Vault) checkPerms(label, kind string, perms exchange.Permissions) error {
+	if IsService(kind) {
+		return nil
+	}
+	if err := perms.Verdict().Refused; err != nil {
+		return fmt.Errorf("vault: key %q refused: %w", label, err)
+	}
+	return nil
+}
+
+func (v *Vault) sealPair(key *fernet.Key, apiKey, apiSecret []byte) (string, string, error) {
 	k, err := v.seal(key, apiKey)
 	if err != nil {
 		return "", "", err
@@ -106,6 +121,9 @@ func (v *Vault) AddCredential(ctx context.Context, label, exchangeName string, a
 	}
 	if exchangeName == "" {
 		return Credential{}, errors.New("vault: no exchange name given")
+	}
+	if err := v.checkPerms(label, exchangeName, perms); err != nil {
+		return Credential{}, err
 	}
 	key, salt, unlock, err := v.lockedKey()
 	if err != nil {
@@ -194,7 +212,10 @@ func (v *Vault) RotateCredential(ctx context.Context, label string, apiKey, apiS
 	if err != nil {
 		return Credential{}, fmt.Errorf("vault: rotating key %q: %w", label, err)
 	}
-	old, err := fernetDecrypt(key, oldKeyTok, 0, v.now())
+	if err := v.checkPerms(label, exchangeName, perms); err != nil {
+		return Credential{}, err
+	}
+	old, err := openToken(key, oldKeyTok)
 	if err != nil {
 		return Credential{}, fmt.Errorf("vault: key %q: %w", label, ErrDamaged)
 	}
@@ -294,4 +315,28 @@ func (v *Vault) Credentials(ctx context.Context) ([]Credential, error) {
 		return nil, fmt.Errorf("vault: listing keys: %w", err)
 	}
 	return out, nil
+}
+
+// RecordCheck stores what the exchange reported about label's active key just now (a
+// re-check while running), so `keys list` and the engine's live-key check see it. It reads and
+// writes metadata only: no passphrase is needed. The rule is not enforced here: the check
+// result is stored whatever it says, since hiding it would hide the danger.
+func (v *Vault) RecordCheck(ctx context.Context, label string, perms exchange.Permissions) error {
+	now := v.now().UTC()
+	var checked any
+	if perms.Checked {
+		checked = now.Format(timeLayout)
+	}
+	res, err := v.db.ExecContext(ctx, `UPDATE credentials SET can_trade = ?, can_withdraw = ?, ip_restricted = ?,
+		perms_checked = ?, perms_note = ?, checked_at = ? WHERE label = ? AND retired_at IS NULL`,
+		perms.CanTrade, perms.CanWithdraw, perms.IPRestricted, perms.Checked, perms.Note, checked, label)
+	if err != nil {
+		return fmt.Errorf("vault: recording the check of key %q: %w", label, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("vault: recording the check of key %q: %w", label, err)
+	} else if n == 0 {
+		return fmt.Errorf("vault: key %q: %w", label, ErrNoCredential)
+	}
+	return nil
 }

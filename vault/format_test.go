@@ -5,6 +5,10 @@ import (
 	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/fernet/fernet-go"
@@ -44,5 +48,68 @@ func TestVaultFormatIsAuditableWithOtherTools(t *testing.T) {
 		if got := fernet.VerifyAndDecrypt([]byte(tok), 0, []*fernet.Key{key}); string(got) != want {
 			t.Errorf("token decrypts to %q, want %q", got, want)
 		}
+	}
+}
+
+// goldenVault is a vault written by QuantDeck before the token layer moved to fernet-go
+// (testdata/golden/vault-v1.json): the rows as they sit on disk, and what they hold.
+type goldenVault struct {
+	Passphrase     string `json:"passphrase"`
+	Salt           []byte `json:"salt"`
+	Iterations     int    `json:"iterations"`
+	Verifier       string `json:"verifier"`
+	Label          string `json:"label"`
+	Exchange       string `json:"exchange"`
+	APIKeyToken    string `json:"api_key_token"`
+	APISecretToken string `json:"api_secret_token"`
+	APIKey         string `json:"api_key"`
+	APISecret      string `json:"api_secret"`
+}
+
+// An existing vault opens: its rows, put into a fresh store, unlock with the passphrase, lend
+// the same key and secret, and refuse a wrong passphrase.
+func TestExistingVaultOpens(t *testing.T) {
+	ctx := context.Background()
+	b, err := os.ReadFile(filepath.Join("testdata", "golden", "vault-v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g goldenVault
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	db, _ := openDB(t)
+	if _, err := db.Exec(`INSERT INTO vault (id, salt, iterations, verifier, created_at, updated_at) VALUES (1, ?, ?, ?, '2026-01-02T03:04:05Z', '2026-01-02T03:04:05Z')`,
+		g.Salt, g.Iterations, g.Verifier); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO credentials (label, exchange, api_key, api_secret, created_at, can_trade, perms_checked) VALUES (?, ?, ?, ?, '2026-01-02T03:04:05Z', 1, 1)`,
+		g.Label, g.Exchange, g.APIKeyToken, g.APISecretToken); err != nil {
+		t.Fatal(err)
+	}
+	clk := newFakeClock()
+	v := newTestVault(t, db, clk)
+	if err := v.Unlock(ctx, []byte("not the passphrase")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if err := v.Unlock(ctx, []byte(g.Passphrase)); err != nil {
+		t.Fatal(err)
+	}
+	var gotKey, gotSecret string
+	if err := v.Lender(g.Label).Use(ctx, func(k, s []byte) error {
+		gotKey, gotSecret = string(k), string(s)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if gotKey != g.APIKey || gotSecret != g.APISecret {
+		t.Fatal("the stored key pair did not come back as it was stored")
+	}
+	// It keeps working after a passphrase change under the new token layer.
+	if err := v.ChangePassphrase(ctx, []byte(g.Passphrase), newPass, testIter); err != nil {
+		t.Fatal(err)
+	}
+	if got := secretsOf(t, v); got[g.Label] != g.APIKey+"/"+g.APISecret {
+		t.Fatal("the key pair changed with the passphrase")
 	}
 }

@@ -3,10 +3,10 @@ package vault
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/binary"
-	"errors"
+	"fmt"
 	"time"
+
+	"golang.org/x/crypto/pbkdf2"
 )
 
 const (
@@ -17,50 +17,33 @@ const (
 	MinPassphraseLen = 12
 	// DefaultKDFTime is how long one key derivation should take on this machine.
 	DefaultKDFTime = 500 * time.Millisecond
-	// kdfCheckEvery is how many iterations run between context checks.
-	kdfCheckEvery = 16384
 )
 
-// pbkdf2SHA256 derives keyLen bytes with PBKDF2-HMAC-SHA256 (RFC 8018). It takes the password
-// as bytes (the standard library's takes a string, which could not be zeroed), keys its own
-// HMAC so that no copy of the password outlives the call (see hmacPRF), and stops early when
-// ctx is cancelled.
-func pbkdf2SHA256(ctx context.Context, password, salt []byte, iter, keyLen int) ([]byte, error) {
-	if iter < 1 || keyLen < 1 {
-		return nil, errors.New("pbkdf2: iterations and key length must be positive")
+// deriveInto writes PBKDF2-HMAC-SHA256(passphrase, salt, iter, 32) into dst, a slot of the
+// locked key page. The derivation runs under secretDo, which (with runtime/secret) erases the
+// library's copies: x/crypto takes the passphrase as bytes but the standard library it wraps
+// turns it into a string, and HMAC keeps it XORed with its pads. ctx is checked before the
+// derivation starts; once started it runs to its end (about DefaultKDFTime).
+func deriveInto(ctx context.Context, dst, passphrase, salt []byte, iter int) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	prf, err := newHMACPRF(password)
-	if err != nil {
-		return nil, err
+	if iter < 1 {
+		return fmt.Errorf("vault: %d PBKDF2 iterations", iter)
 	}
-	defer prf.wipe()
-	n := (keyLen + sha256.Size - 1) / sha256.Size
-	out := make([]byte, 0, n*sha256.Size)
-	first := make([]byte, len(salt)+4)
-	copy(first, salt)
-	u := make([]byte, 0, sha256.Size)
-	t := make([]byte, sha256.Size)
-	for block := 1; block <= n; block++ {
-		binary.BigEndian.PutUint32(first[len(salt):], uint32(block))
-		u = prf.mac(u[:0], first)
-		copy(t, u)
-		for i := 2; i <= iter; i++ {
-			if i%kdfCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					clear(t)
-					clear(u)
-					clear(out)
-					return nil, err
-				}
+	secretDo(func() {
+		defer func() {
+			// x/crypto panics where the standard library returns an error (FIPS 140-only
+			// mode refusing the parameters).
+			if r := recover(); r != nil {
+				err = fmt.Errorf("vault: deriving the key: %v", r)
 			}
-			u = prf.mac(u[:0], u)
-			subtle.XORBytes(t, t, u)
-		}
-		out = append(out, t...)
-	}
-	clear(t)
-	clear(u)
-	return out[:keyLen], nil
+		}()
+		out := pbkdf2.Key(passphrase, salt, iter, len(dst), sha256.New)
+		copy(dst, out)
+		clear(out)
+	})
+	return err
 }
 
 // Calibrate returns the PBKDF2 iteration count that makes one derivation take about target on
@@ -72,7 +55,7 @@ func Calibrate(target time.Duration) int {
 	var elapsed time.Duration
 	for {
 		start := time.Now()
-		_, _ = pbkdf2SHA256(context.Background(), pass, salt, n, fernetKeyLen)
+		clear(pbkdf2.Key(pass, salt, n, fernetKeyLen, sha256.New))
 		elapsed = time.Since(start)
 		if elapsed >= 40*time.Millisecond || n >= 1<<26 {
 			break

@@ -42,14 +42,18 @@ func (l *lender) Use(ctx context.Context, fn func(apiKey, apiSecret []byte) erro
 	if err != nil {
 		return err
 	}
-	defer clear(apiKey)
-	defer clear(apiSecret)
-	err = fn(apiKey, apiSecret)
+	// The signature is computed under secretDo, so the HMAC pads the signer derives from the
+	// secret are erased with it where runtime/secret is built in.
+	secretDo(func() {
+		defer clear(apiKey)
+		defer clear(apiSecret)
+		err = fn(apiKey, apiSecret)
+	})
 	l.recordUse(ctx, id)
 	return err
 }
 
-// open decrypts the active version under the read lock, so a passphrase change cannot swap the
+// open decrypts the active version (openToken runs under secretDo) under the read lock, so a passphrase change cannot swap the
 // key between reading the row and decrypting it.
 func (l *lender) open(ctx context.Context) (id int64, apiKey, apiSecret []byte, err error) {
 	key, salt, unlock, err := l.v.lockedKey()
@@ -66,13 +70,13 @@ func (l *lender) open(ctx context.Context) (id int64, apiKey, apiSecret []byte, 
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("vault: reading key %q: %w", l.label, err)
 	}
-	if apiKey, err = fernetDecrypt(key, k, 0, l.v.now()); err != nil {
+	if apiKey, err = openToken(key, k); err != nil {
 		if stale := checkCurrent(ctx, l.v.db, salt); stale != nil {
 			return 0, nil, nil, stale
 		}
 		return 0, nil, nil, fmt.Errorf("vault: key %q: api_key: %w", l.label, ErrDamaged)
 	}
-	if apiSecret, err = fernetDecrypt(key, s, 0, l.v.now()); err != nil {
+	if apiSecret, err = openToken(key, s); err != nil {
 		clear(apiKey)
 		return 0, nil, nil, fmt.Errorf("vault: key %q: api_secret: %w", l.label, ErrDamaged)
 	}

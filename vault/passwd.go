@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/fernet/fernet-go"
 )
 
 // ChangePassphrase checks oldPass, then re-encrypts every stored secret (active and retired)
@@ -22,24 +24,31 @@ func (v *Vault) ChangePassphrase(ctx context.Context, oldPass, newPass []byte, i
 	if err != nil {
 		return err
 	}
-	oldKey, oldSalt, err := v.verify(ctx, oldPass)
+	if err := v.acquire(ctx); err != nil {
+		return err
+	}
+	defer v.release()
+	oldSalt, err := v.verify(ctx, oldPass)
 	if err != nil {
 		return err
 	}
-	defer clear(oldKey)
-	salt, newKey, verifier, err := v.newKey(ctx, newPass, iterations)
+	page := v.page
+	defer page.clearSlot(slotScratch)
+	salt, verifier, err := v.newKey(ctx, newPass, iterations)
 	if err != nil {
 		return err
 	}
+	// The write lock keeps lenders from decrypting with the old key while the tokens change.
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	n, err := v.reencrypt(ctx, oldKey, oldSalt, newKey, salt, iterations, verifier)
+	n, err := v.reencrypt(ctx, page.slot(slotScratch), oldSalt, page.slot(slotNext), salt, iterations, verifier)
+	if err == nil {
+		v.setKeyLocked(slotNext, salt)
+	}
+	v.mu.Unlock()
+	page.clearSlot(slotNext)
 	if err != nil {
-		clear(newKey)
 		return err
 	}
-	clear(v.key)
-	v.key, v.salt = newKey, salt
 	v.log.InfoContext(ctx, "vault passphrase changed", "credentials", n, "iterations", iterations)
 	return nil
 }
@@ -50,7 +59,7 @@ type sealedRow struct {
 	key, secret string
 }
 
-func (v *Vault) reencrypt(ctx context.Context, oldKey, oldSalt, newKey, salt []byte, iterations int, verifier string) (int, error) {
+func (v *Vault) reencrypt(ctx context.Context, oldKey *fernet.Key, oldSalt []byte, newKey *fernet.Key, salt []byte, iterations int, verifier string) (int, error) {
 	var n int
 	err := v.eraseTx(ctx, "changing the passphrase", func(tx *sql.Tx) error {
 		var err error
@@ -62,7 +71,7 @@ func (v *Vault) reencrypt(ctx context.Context, oldKey, oldSalt, newKey, salt []b
 
 // reencryptTx re-seals every credential under newKey and stores the new salt, iteration count
 // and verifier, all in tx.
-func reencryptTx(ctx context.Context, tx *sql.Tx, v *Vault, oldKey, oldSalt, newKey, salt []byte, iterations int, verifier string) (int, error) {
+func reencryptTx(ctx context.Context, tx *sql.Tx, v *Vault, oldKey *fernet.Key, oldSalt []byte, newKey *fernet.Key, salt []byte, iterations int, verifier string) (int, error) {
 	if err := checkCurrent(ctx, tx, oldSalt); err != nil {
 		return 0, err
 	}
@@ -106,8 +115,8 @@ func reencryptTx(ctx context.Context, tx *sql.Tx, v *Vault, oldKey, oldSalt, new
 }
 
 // reseal decrypts token under oldKey and encrypts the plaintext under newKey.
-func (v *Vault) reseal(oldKey, newKey []byte, token string) (string, error) {
-	pt, err := fernetDecrypt(oldKey, token, 0, v.now())
+func (v *Vault) reseal(oldKey, newKey *fernet.Key, token string) (string, error) {
+	pt, err := openToken(oldKey, token)
 	if err != nil {
 		return "", ErrDamaged
 	}

@@ -112,7 +112,7 @@ func (v *Vault) sameAsStored(tok string, apiKey []byte) (bool, error) {
 		return false, err
 	}
 	defer unlock()
-	old, err := fernetDecrypt(key, tok, 0, v.now())
+	old, err := openToken(key, tok)
 	if err != nil {
 		return false, ErrDamaged
 	}
@@ -194,8 +194,11 @@ func (l *ServiceKeyLender) Use(ctx context.Context, fn func(apiKey []byte) error
 	if err != nil {
 		return err
 	}
-	defer clear(apiKey)
-	return fn(apiKey)
+	secretDo(func() {
+		defer clear(apiKey)
+		err = fn(apiKey)
+	})
+	return err
 }
 
 func (l *ServiceKeyLender) open(ctx context.Context) ([]byte, error) {
@@ -216,7 +219,7 @@ func (l *ServiceKeyLender) open(ctx context.Context) ([]byte, error) {
 	if !IsService(service) {
 		return nil, fmt.Errorf("vault: key %q: %w", l.label, ErrNotService)
 	}
-	apiKey, err := fernetDecrypt(key, tok, 0, l.v.now())
+	apiKey, err := openToken(key, tok)
 	if err != nil {
 		if stale := checkCurrent(ctx, l.v.db, salt); stale != nil {
 			return nil, stale

@@ -3,7 +3,6 @@ package vault
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
 	"crypto/rand"
 	"database/sql"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/fernet/fernet-go"
 )
 
 // verifierText is the fixed plaintext of the verifier token.
@@ -21,7 +22,8 @@ const verifierText = "quantdeck vault verifier v1"
 const timeLayout = time.RFC3339Nano
 
 // Vault is the encrypted key store in one SQLite database. It is safe for concurrent use.
-// While unlocked it holds the 32-byte derived key in memory; Seal drops it.
+// While unlocked it holds the 32-byte derived key in its locked key page; Seal zeroes it and
+// Close gives the page back.
 type Vault struct {
 	db      *sql.DB
 	now     func() time.Time
@@ -30,9 +32,15 @@ type Vault struct {
 	rand    io.Reader
 	minIter int
 
-	mu   sync.RWMutex
-	key  []byte // nil while locked
-	salt []byte // the salt key was derived with: tells a stale key from the current one
+	// unlockSem (capacity 1) serialises every passphrase check and key derivation: parallel
+	// unlock attempts (several SSH sessions, the cockpit) run one after another, so each
+	// wrong guess pays its own delay, and only its holder uses the scratch and next slots.
+	unlockSem chan struct{}
+
+	mu       sync.RWMutex
+	page     *keyPage // allocated at the first derivation, under unlockSem
+	unlocked bool     // the current slot holds the key
+	salt     []byte   // the salt the key was derived with: tells a stale key from the current one
 }
 
 // Option configures a Vault.
@@ -56,12 +64,13 @@ func WithMinIterations(n int) Option { return func(v *Vault) { v.minIter = max(n
 // New returns a locked Vault on db, whose schema the store's migrations created.
 func New(db *sql.DB, opts ...Option) *Vault {
 	v := &Vault{
-		db:      db,
-		now:     time.Now,
-		sleep:   sleepCtx,
-		log:     slog.New(slog.DiscardHandler),
-		rand:    rand.Reader,
-		minIter: MinIterations,
+		db:        db,
+		now:       time.Now,
+		sleep:     sleepCtx,
+		log:       slog.New(slog.DiscardHandler),
+		rand:      rand.Reader,
+		minIter:   MinIterations,
+		unlockSem: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(v)
@@ -107,32 +116,55 @@ func (v *Vault) iterations(n int) (int, error) {
 	return n, nil
 }
 
-// newKey draws a fresh salt and derives the key for passphrase, returning both with a new
-// verifier token.
-func (v *Vault) newKey(ctx context.Context, passphrase []byte, iterations int) (salt, key []byte, verifier string, err error) {
-	salt = make([]byte, 16)
-	if _, err := io.ReadFull(v.rand, salt); err != nil {
-		return nil, nil, "", fmt.Errorf("vault: drawing a salt: %w", err)
+// acquire takes the unlock lock, or gives up when ctx ends.
+func (v *Vault) acquire(ctx context.Context) error {
+	select {
+	case v.unlockSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("vault: waiting for another unlock attempt: %w", ctx.Err())
 	}
-	key, err = pbkdf2SHA256(ctx, passphrase, salt, iterations, fernetKeyLen)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("vault: deriving the key: %w", err)
-	}
-	verifier, err = v.seal(key, []byte(verifierText))
-	if err != nil {
-		clear(key)
-		return nil, nil, "", err
-	}
-	return salt, key, verifier, nil
 }
 
-// seal encrypts plaintext under key as a Fernet token with a random IV.
-func (v *Vault) seal(key, plaintext []byte) (string, error) {
-	var iv [aes.BlockSize]byte
-	if _, err := io.ReadFull(v.rand, iv[:]); err != nil {
-		return "", fmt.Errorf("vault: drawing an IV: %w", err)
+func (v *Vault) release() { <-v.unlockSem }
+
+// keyPage returns the locked key page, mapping it at first use. The unlock lock is held.
+func (v *Vault) keyPage() *keyPage {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.page == nil {
+		p, err := newKeyPage()
+		if err != nil {
+			v.log.Warn("vault: the key buffer is not locked in memory", "err", err)
+		}
+		v.log.Info("vault: key buffer ready", "mlocked", p.locked, "runtime_secret", secretErasure)
+		v.page = p
 	}
-	tok, err := fernetEncrypt(key, plaintext, iv, v.now())
+	return v.page
+}
+
+// newKey draws a fresh salt and derives the key for passphrase into the next slot, returning
+// the salt with a new verifier token. The unlock lock is held.
+func (v *Vault) newKey(ctx context.Context, passphrase []byte, iterations int) (salt []byte, verifier string, err error) {
+	salt = make([]byte, 16)
+	if _, err := io.ReadFull(v.rand, salt); err != nil {
+		return nil, "", fmt.Errorf("vault: drawing a salt: %w", err)
+	}
+	page := v.keyPage()
+	if err := deriveInto(ctx, page.bytes(slotNext), passphrase, salt, iterations); err != nil {
+		return nil, "", fmt.Errorf("vault: deriving the key: %w", err)
+	}
+	verifier, err = v.seal(page.slot(slotNext), []byte(verifierText))
+	if err != nil {
+		page.clearSlot(slotNext)
+		return nil, "", err
+	}
+	return salt, verifier, nil
+}
+
+// seal encrypts plaintext under key as a Fernet token.
+func (v *Vault) seal(key *fernet.Key, plaintext []byte) (string, error) {
+	tok, err := sealToken(key, plaintext, v.now())
 	if err != nil {
 		return "", fmt.Errorf("vault: encrypting: %w", err)
 	}
@@ -154,7 +186,11 @@ func (v *Vault) Create(ctx context.Context, passphrase []byte, iterations int) e
 	if err != nil {
 		return err
 	}
-	salt, key, verifier, err := v.newKey(ctx, passphrase, iterations)
+	if err := v.acquire(ctx); err != nil {
+		return err
+	}
+	defer v.release()
+	salt, verifier, err := v.newKey(ctx, passphrase, iterations)
 	if err != nil {
 		return err
 	}
@@ -163,44 +199,83 @@ func (v *Vault) Create(ctx context.Context, passphrase []byte, iterations int) e
 		`INSERT INTO vault (id, salt, iterations, verifier, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?)`,
 		salt, iterations, verifier, now, now)
 	if err != nil {
-		clear(key)
+		v.page.clearSlot(slotNext)
 		if ok, e2 := v.Exists(ctx); e2 == nil && ok {
 			return fmt.Errorf("vault: %w", ErrVaultExists)
 		}
 		return fmt.Errorf("vault: saving the new vault: %w", err)
 	}
-	v.setKey(key, salt)
+	v.setKey(slotNext, salt)
 	v.log.InfoContext(ctx, "vault created", "iterations", iterations)
 	return nil
 }
 
-func (v *Vault) setKey(key, salt []byte) {
+// setKey moves the key in slot from (scratch or next) to the current slot and clears from.
+// The unlock lock is held.
+func (v *Vault) setKey(from int, salt []byte) {
 	v.mu.Lock()
-	clear(v.key)
-	v.key, v.salt = key, salt
+	v.setKeyLocked(from, salt)
 	v.mu.Unlock()
+}
+
+// setKeyLocked is setKey with v.mu held.
+func (v *Vault) setKeyLocked(from int, salt []byte) {
+	copy(v.page.bytes(slotCurrent), v.page.bytes(from))
+	v.page.clearSlot(from)
+	v.unlocked, v.salt = true, salt
 }
 
 // Unlocked reports whether the derived key is in memory.
 func (v *Vault) Unlocked() bool {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	return v.key != nil
+	return v.unlocked
 }
 
 // Seal zeroes the derived key and forgets it; the vault is locked until the next Unlock.
-func (v *Vault) Seal() { v.setKey(nil, nil) }
+func (v *Vault) Seal() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.page != nil {
+		v.page.clearSlot(slotCurrent)
+	}
+	v.unlocked, v.salt = false, nil
+}
+
+// Close seals the vault and zeroes and unmaps its key page. Call it at exit; the Vault must
+// not be used afterwards.
+func (v *Vault) Close() error {
+	v.unlockSem <- struct{}{} // no derivation may be writing to the page
+	defer v.release()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.unlocked, v.salt = false, nil
+	if v.page == nil {
+		return nil
+	}
+	err := v.page.release()
+	v.page = nil
+	if err != nil {
+		return fmt.Errorf("vault: releasing the key buffer: %w", err)
+	}
+	return nil
+}
 
 // Unlock derives the key from passphrase and checks it against the verifier token; no
 // credential is touched. After wrong passphrases each new attempt first waits a growing delay
 // (stored in the database, so restarting the program does not reset it); the wait ends early
-// with ctx's error when ctx is cancelled.
+// with ctx's error when ctx is cancelled. Attempts in this process run one at a time, each
+// waiting the delay that the attempts before it earned.
 func (v *Vault) Unlock(ctx context.Context, passphrase []byte) error {
-	key, salt, err := v.verify(ctx, passphrase)
+	if err := v.acquire(ctx); err != nil {
+		return err
+	}
+	defer v.release()
+	salt, err := v.verify(ctx, passphrase)
 	if err != nil {
 		return err
 	}
-	v.setKey(key, salt)
+	v.setKey(slotScratch, salt)
 	return nil
 }
 
@@ -232,44 +307,44 @@ func (v *Vault) loadRow(ctx context.Context) (vaultRow, error) {
 	return r, nil
 }
 
-// verify checks passphrase with the throttle and returns the derived key and
-// the salt it was derived with.
-func (v *Vault) verify(ctx context.Context, passphrase []byte) (key, salt []byte, err error) {
+// verify checks passphrase with the throttle and leaves the derived key in the scratch slot,
+// returning the salt it was derived with. The unlock lock is held.
+func (v *Vault) verify(ctx context.Context, passphrase []byte) (salt []byte, err error) {
 	r, err := v.loadRow(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if wait := failureDelay(r.failed) - v.now().Sub(r.lastFailed); r.failed > 0 && wait > 0 {
 		if err := v.sleep(ctx, wait); err != nil {
-			return nil, nil, fmt.Errorf("vault: waiting after wrong passphrases: %w", err)
+			return nil, fmt.Errorf("vault: waiting after wrong passphrases: %w", err)
 		}
 	}
-	key, err = pbkdf2SHA256(ctx, passphrase, r.salt, r.iterations, fernetKeyLen)
-	if err != nil {
-		return nil, nil, fmt.Errorf("vault: deriving the key: %w", err)
+	page := v.keyPage()
+	if err := deriveInto(ctx, page.bytes(slotScratch), passphrase, r.salt, r.iterations); err != nil {
+		return nil, fmt.Errorf("vault: deriving the key: %w", err)
 	}
-	pt, err := fernetDecrypt(key, r.verifier, 0, v.now())
+	pt, err := openToken(page.slot(slotScratch), r.verifier)
 	switch {
 	case errors.Is(err, errTokenAuth):
-		clear(key)
-		return nil, nil, v.recordFailure(ctx)
+		page.clearSlot(slotScratch)
+		return nil, v.recordFailure(ctx)
 	case err != nil:
-		clear(key)
-		return nil, nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
+		page.clearSlot(slotScratch)
+		return nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
 	}
 	ok := string(pt) == verifierText
 	clear(pt)
 	if !ok {
-		clear(key)
-		return nil, nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
+		page.clearSlot(slotScratch)
+		return nil, fmt.Errorf("vault: verifier: %w", ErrDamaged)
 	}
 	if r.failed > 0 {
 		if _, err := v.db.ExecContext(ctx, `UPDATE vault SET failed_unlocks = 0, last_failed_at = NULL WHERE id = 1`); err != nil {
-			clear(key)
-			return nil, nil, fmt.Errorf("vault: resetting the failure count: %w", err)
+			page.clearSlot(slotScratch)
+			return nil, fmt.Errorf("vault: resetting the failure count: %w", err)
 		}
 	}
-	return key, r.salt, nil
+	return r.salt, nil
 }
 
 func (v *Vault) recordFailure(ctx context.Context) error {

@@ -30,6 +30,14 @@ type dca struct {
 	dipDone   []bool            // dip steps bought this cycle
 	pending   bool              // an order is in flight
 	holdUntil time.Time         // after a refusal, wait before trying again
+
+	// The take-profit and dip prices of the average entry they were computed for: the entry
+	// changes only with a fill, and the products of a full-precision average are costly to
+	// redo on every tick.
+	avgSeen  decimal.Decimal
+	tpTarget decimal.Decimal
+	dipAt    []decimal.Decimal
+	targetOK bool
 }
 
 func newDCA(p DCAParams) *dca {
@@ -85,18 +93,21 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 		return out
 	}
 	held := d.tradeable(pos.Qty, price) && pos.AvgEntry.IsPos()
+	if held {
+		d.targets(pos.AvgEntry)
+	}
 	if held && d.tpFactor.IsPos() {
-		if target, err := pos.AvgEntry.Mul(d.tpFactor); err == nil && price.Cmp(target) >= 0 {
+		if d.targetOK && price.Cmp(d.tpTarget) >= 0 {
 			d.pending = true
 			return append(out, Intent{Tag: dcaTPTag, Side: exchange.Sell, Type: exchange.Market, Qty: pos.Qty})
 		}
 	}
 	if held {
-		for i, f := range d.dipFactor {
+		for i := range d.dipFactor {
 			if d.dipDone[i] {
 				continue
 			}
-			if trigger, err := pos.AvgEntry.Mul(f); err == nil && price.Cmp(trigger) <= 0 {
+			if trigger := d.dipAt[i]; trigger.IsPos() && price.Cmp(trigger) <= 0 {
 				d.dipDone[i] = true
 				d.pending = true
 				return append(out, Intent{Tag: dcaDipTag + strconv.Itoa(i), Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
@@ -113,6 +124,29 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 	d.buys++
 	d.pending = true
 	return append(out, Intent{Tag: dcaBuyTag, Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
+}
+
+// targets computes the take-profit and dip prices for the average entry avg, unless they are
+// already those of avg. A product that overflows disables its target (zero), as before.
+func (d *dca) targets(avg decimal.Decimal) {
+	if d.dipAt != nil && avg.Equal(d.avgSeen) && avg.Scale() == d.avgSeen.Scale() {
+		return
+	}
+	d.avgSeen = avg
+	var err error
+	d.tpTarget, err = avg.Mul(d.tpFactor)
+	d.targetOK = err == nil
+	d.dipAt = d.dipAt[:0]
+	for _, f := range d.dipFactor {
+		t, err := avg.Mul(f)
+		if err != nil {
+			t = decimal.Zero
+		}
+		d.dipAt = append(d.dipAt, t)
+	}
+	if d.dipAt == nil {
+		d.dipAt = []decimal.Decimal{}
+	}
 }
 
 // tradeable reports whether qty can be sold: at least one lot and the minimum order value.

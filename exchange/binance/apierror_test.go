@@ -2,6 +2,7 @@ package binance
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -27,6 +28,14 @@ func TestDecodeAPIError(t *testing.T) {
 		{"unknown status", 499, "", 0, exchange.ErrRejected, "HTTP unexpected response"},
 		{"echoed signature", 400, `{"code":-1022,"msg":"bad: symbol=X&timestamp=1&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"}`, -1022, exchange.ErrAuth, "bad: symbol=X&timestamp=1&signature=[redacted]"},
 		{"echoed key", 401, `{"code":-2015,"msg":"key vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A rejected"}`, -2015, exchange.ErrAuth, "key [redacted] rejected"},
+		{"-1006 on a 400: execution status unknown", 400, `{"code":-1006,"msg":"An unexpected response was received from the message bus. Execution status unknown."}`, -1006, exchange.ErrAmbiguous, ""},
+		{"-1006 on a 503", 503, `{"code":-1006,"msg":"An unexpected response was received from the message bus. Execution status unknown."}`, -1006, exchange.ErrAmbiguous, ""},
+		{"-1007 on a 408", 408, `{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}`, -1007, exchange.ErrAmbiguous, ""},
+		{"-1007 on a 400", 400, `{"code":-1007,"msg":"Timeout waiting for response from backend server."}`, -1007, exchange.ErrAmbiguous, ""},
+		{"-1007 on a 401", 401, `{"code":-1007,"msg":"Timeout waiting for response from backend server."}`, -1007, exchange.ErrAmbiguous, ""},
+		{"-1000 on a 400", 400, `{"code":-1000,"msg":"An unknown error occurred while processing the request."}`, -1000, exchange.ErrAmbiguous, ""},
+		{"-1001: not processed", 400, `{"code":-1001,"msg":"Internal error; unable to process your request. Please try again."}`, -1001, exchange.ErrUnavailable, ""},
+		{"-1015: too many orders", 400, `{"code":-1015,"msg":"Too many new orders."}`, -1015, exchange.ErrRateLimited, ""},
 		{"control characters", 400, `{"code":-1100,"msg":"bad\u0000\u001b[31mchar"}`, -1100, exchange.ErrRejected, "bad  [31mchar"},
 	}
 	for _, tt := range tests {
@@ -83,4 +92,37 @@ func FuzzDecodeAPIError(f *testing.F) {
 		}
 		_ = ae.Error()
 	})
+}
+
+// An order placement answered with an error the adapter does not know is ambiguous: the
+// order may have been placed, so it is looked up, never taken as rejected.
+func TestPlacementErrorUnknownAnswersAreAmbiguous(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		wantKind error
+	}{
+		{"unknown code", 400, `{"code":-9999,"msg":"Something new."}`, exchange.ErrAmbiguous},
+		{"unknown code on a 403", 403, `{"code":-4321,"msg":"x"}`, exchange.ErrAmbiguous},
+		{"a proxy's page", 403, `<html>forbidden</html>`, exchange.ErrAmbiguous},
+		{"an empty 404", 404, ``, exchange.ErrAmbiguous},
+		{"-1006", 400, `{"code":-1006,"msg":"Execution status unknown."}`, exchange.ErrAmbiguous},
+		{"known: insufficient balance", 400, `{"code":-2010,"msg":"Account has insufficient balance for requested action."}`, exchange.ErrInsufficientBalance},
+		{"known: filter", 400, `{"code":-1013,"msg":"Filter failure: LOT_SIZE"}`, exchange.ErrFilter},
+		{"known: request error", 400, `{"code":-1102,"msg":"Mandatory parameter 'price' was not sent."}`, exchange.ErrRejected},
+		{"known: bad key", 401, `{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}`, exchange.ErrAuth},
+		{"known: timestamp", 400, `{"code":-1021,"msg":"Timestamp outside of the recvWindow."}`, exchange.ErrClockSkew},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := placementError(fmt.Errorf("POST /api/v3/order: %w", decodeAPIError(tt.status, []byte(tt.body))))
+			if !errors.Is(err, tt.wantKind) {
+				t.Fatalf("err = %v, want %v", err, tt.wantKind)
+			}
+			if tt.wantKind != exchange.ErrAmbiguous && errors.Is(err, exchange.ErrAmbiguous) {
+				t.Fatalf("err = %v is ambiguous, want definite", err)
+			}
+		})
+	}
 }

@@ -162,6 +162,7 @@ func (c *Client) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exc
 	}
 	var resp orderResp
 	if err := c.callReported(ctx, epNewOrder, p, &resp, report); err != nil {
+		err = placementError(err)
 		if errors.Is(err, exchange.ErrFilter) {
 			c.forgetRules(symbol)
 		}

@@ -123,3 +123,41 @@ func TestClockUncertaintyGrowsWithDrift(t *testing.T) {
 		t.Fatalf("uncertainty %s after an hour, %s at the sync; want %s more", u1, u0, time.Hour/driftDivisor)
 	}
 }
+
+// Against the fake exchange: "execution status unknown" and unknown codes come back from
+// PlaceOrder as ambiguous whatever the HTTP status, and the order is found by lookup when it
+// was placed.
+func TestPlaceOrderAmbiguousAnswers(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		code       int
+		afterApply bool
+		wantKind   error
+	}{
+		{"-1006 on a 400, placed", 400, -1006, true, exchange.ErrAmbiguous},
+		{"-1007 on a 408, placed", 408, -1007, true, exchange.ErrAmbiguous},
+		{"-1007 on a 400, not placed", 400, -1007, false, exchange.ErrAmbiguous},
+		{"unknown code on a 400, placed", 400, -1999, true, exchange.ErrAmbiguous},
+		{"unknown code on a 409", 409, -3001, false, exchange.ErrAmbiguous},
+		{"known rejection stays definite", 400, -2010, false, exchange.ErrRejected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c := fakeExchange(t, fake.Options{})
+			ctx := context.Background()
+			srv.AnswerOrderNext(tc.status, tc.code, "An answer.", tc.afterApply)
+			_, err := c.PlaceOrder(ctx, limitBuy("qd-amb-1", "61000", "0.001"))
+			if !errors.Is(err, tc.wantKind) {
+				t.Fatalf("err = %v, want %v", err, tc.wantKind)
+			}
+			if tc.wantKind != exchange.ErrAmbiguous && errors.Is(err, exchange.ErrAmbiguous) {
+				t.Fatalf("err = %v is ambiguous, want definite", err)
+			}
+			_, gerr := c.GetOrder(ctx, "BTCUSDT", "qd-amb-1")
+			if placed := gerr == nil; placed != tc.afterApply {
+				t.Fatalf("lookup: %v, want placed=%v", gerr, tc.afterApply)
+			}
+		})
+	}
+}

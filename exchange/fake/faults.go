@@ -18,6 +18,13 @@ type faults struct {
 	partialNext int
 	lateN       int
 	slow        []slowFault
+	answers     []answerFault
+}
+
+type answerFault struct {
+	status, code int
+	msg          string
+	afterApply   bool
 }
 
 type slowFault struct {
@@ -147,6 +154,27 @@ func (s *Server) ServerErrorAfterApplyNext(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults.errAfter += n
+}
+
+// AnswerOrderNext answers the next new-order request with an error of the given HTTP status,
+// Binance code and message: after placing the order when afterApply is set (the order may
+// fill; the answer says otherwise), without placing it otherwise. Use it for answers such as
+// -1006 and -1007 ("execution status unknown") or codes a client does not know.
+func (s *Server) AnswerOrderNext(status, code int, msg string, afterApply bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.answers = append(s.faults.answers, answerFault{status: status, code: code, msg: msg, afterApply: afterApply})
+}
+
+// takeAnswerLocked pops the next queued answer if it applies at this point (before or after the
+// order is placed). Runs with s.mu held.
+func (s *Server) takeAnswerLocked(afterApply bool) *apiError {
+	if len(s.faults.answers) == 0 || s.faults.answers[0].afterApply != afterApply {
+		return nil
+	}
+	f := s.faults.answers[0]
+	s.faults.answers = s.faults.answers[1:]
+	return &apiError{status: f.status, code: f.code, msg: f.msg}
 }
 
 // DropOrderResponseNext is the duplicate-order trap: the next n new-order requests are

@@ -16,12 +16,18 @@ func (s *Server) handleNewOrder(w *statusWriter, _ *http.Request, p params, a *a
 	if e != nil {
 		return nil, e
 	}
+	if e := s.takeAnswerLocked(false); e != nil {
+		return nil, e
+	}
 	now := s.now()
 	o, fills, e := s.place(a, m, req, now)
 	if e != nil {
 		return nil, e
 	}
 	a.orderCountHeaders(w, now)
+	if e := s.takeAnswerLocked(true); e != nil {
+		return nil, e
+	}
 	if s.takeLocked(&s.faults.dropOrder) {
 		return nil, errDropped
 	}

@@ -111,3 +111,20 @@ func BenchmarkSweep1000(b *testing.B) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// FuzzParseAxis: any --sweep text is refused or gives a bounded, non-empty list of values,
+// every one of them a decimal within the range for the range form.
+func FuzzParseAxis(f *testing.F) {
+	for _, s := range []string{"levels=10..40:5", "upper=60000..70000:2500", "k=a,b", "k=1..1:1", "=..:", "k=1e9..1e10:0.0000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAxis(s)
+		if err != nil {
+			return
+		}
+		if a.Key == "" || len(a.Values) == 0 || len(a.Values) > maxAxisValues {
+			t.Fatalf("ParseAxis(%q) = %+v", s, a)
+		}
+	})
+}

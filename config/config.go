@@ -75,6 +75,9 @@ type Settings struct {
 	SimSpeed       float64 // ticks per second multiplier for the simulated market; 1 is real time
 	PaperBalance   string  // starting quote balance for paper accounts, decimal text
 	PaperFee       string  // paper fee rate, decimal text (0.001 = 0.1%)
+	// SimSeedSet says QUANTDECK_SIM_SEED was given: the simulated market then replays its
+	// seed's prices instead of continuing from the last prices the data directory saw.
+	SimSeedSet bool
 	// KeyCheckInterval is how often live keys' permissions are checked again while running.
 	KeyCheckInterval time.Duration
 }
@@ -225,9 +228,10 @@ func (s *Source) Load() (Settings, []string, error) {
 		if err != nil {
 			return st, warnings, fmt.Errorf("config: %s=%q is not a whole number", EnvSimSeed, v)
 		}
-		st.SimSeed = n
+		st.SimSeed, st.SimSeedSet = n, true
 	} else {
-		// No seed set: a new market each start. Set one to replay the same prices.
+		// No seed set: new randomness each start, continuing from the last prices seen.
+		// Set one to replay the same prices.
 		st.SimSeed = time.Now().UnixNano()
 	}
 	for _, a := range []struct{ name, addr string }{{EnvAPIAddr, st.APIAddr}, {EnvSSHAddr, st.SSHAddr}} {

@@ -308,12 +308,12 @@ func TestDotenvWritableByOthersIsRefused(t *testing.T) {
 
 func TestSimSeed(t *testing.T) {
 	st, _, err := testSource(t, map[string]string{EnvSimSeed: "7"}, "", 0).Load()
-	if err != nil || st.SimSeed != 7 {
-		t.Fatalf("seed set: %d, %v; want 7", st.SimSeed, err)
+	if err != nil || st.SimSeed != 7 || !st.SimSeedSet {
+		t.Fatalf("seed set: %d (set %v), %v; want 7", st.SimSeed, st.SimSeedSet, err)
 	}
 	a, _, _ := testSource(t, map[string]string{}, "", 0).Load()
 	b, _, _ := testSource(t, map[string]string{}, "", 0).Load()
-	if a.SimSeed == 0 || a.SimSeed == b.SimSeed {
-		t.Fatalf("unset seeds %d and %d: want a new non-zero seed each start", a.SimSeed, b.SimSeed)
+	if a.SimSeed == 0 || a.SimSeed == b.SimSeed || a.SimSeedSet {
+		t.Fatalf("unset seeds %d and %d (set %v): want a new non-zero seed each start", a.SimSeed, b.SimSeed, a.SimSeedSet)
 	}
 }

@@ -35,10 +35,14 @@ type Config struct {
 	// unavailable (for example while the vault is sealed).
 	Live func(keyLabel string) (exchange.Trader, error)
 	// KeyOK returns nil when a stored, active, permission-checked credential exists.
-	KeyOK  func(ctx context.Context, keyLabel string) error
-	Now    func() time.Time
-	Logger *slog.Logger
-	Limits Limits
+	KeyOK func(ctx context.Context, keyLabel string) error
+	// ResumeMarket continues the market from the last prices this database saw, when the
+	// market can (the simulated market without a fixed seed): paper positions are then not
+	// revalued at new random prices on every start.
+	ResumeMarket bool
+	Now          func() time.Time
+	Logger       *slog.Logger
+	Limits       Limits
 }
 
 // Limits are the engine-wide defaults and knobs. Zero fields take the defaults of

@@ -28,6 +28,9 @@ type Engine struct {
 	bus     *bus
 	limiter *limiter
 	mkt     *marketState
+	books   *bookStore
+	hist    history
+	watch   watchState
 
 	life   context.Context // ends when the engine stops; every goroutine watches it
 	stop   context.CancelFunc
@@ -43,7 +46,9 @@ type Engine struct {
 	closing atomic.Bool
 	killed  atomic.Bool
 	ticks   atomic.Uint64 // ticks fully processed
-	intents atomic.Uint64 // intents that passed the risk guard and were queued
+	// booksDirty says a book arrived since the last snapshot.
+	booksDirty atomic.Bool
+	intents    atomic.Uint64 // intents that passed the risk guard and were queued
 
 	// failure is why Run stopped on its own; nil while it runs and after a clean stop.
 	failure atomic.Pointer[error]
@@ -118,7 +123,11 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.sleep = sleepCtx
 	e.limiter = newLimiter(e.lim, e.now, func(ctx context.Context, d time.Duration) error { return e.sleep(ctx, d) })
-	e.mkt = newMarketState(cfg.Symbols, cfg.ExchangeName)
+	if err := e.loadWatchlist(ctx); err != nil {
+		return nil, err
+	}
+	e.mkt = newMarketState(e.watch.list(), cfg.ExchangeName)
+	e.books = newBookStore(e.watch.list())
 	e.life, e.stop = context.WithCancel(context.Background())
 	e.started = e.now().UTC()
 	empty := map[string][]*bot{}

@@ -21,7 +21,7 @@ type inflightRig struct {
 	dir string
 }
 
-func newInflightRig(t *testing.T) *inflightRig {
+func newInflightRig(t testing.TB) *inflightRig {
 	t.Helper()
 	clk := fake.NewClock(time.Date(2026, 12, 6, 12, 0, 0, 500_000_000, time.UTC))
 	fx, err := fake.New(fake.Options{Clock: clk, OrderLimit10s: -1})
@@ -43,7 +43,7 @@ func newInflightRig(t *testing.T) *inflightRig {
 
 // engine starts an engine on the rig's database with a fresh adapter; wrap, when set, stands
 // between them.
-func (r *inflightRig) engine(t *testing.T, recvWindow time.Duration, wrap func(exchange.Trader) exchange.Trader) (*Engine, *binance.Client) {
+func (r *inflightRig) engine(t testing.TB, recvWindow time.Duration, wrap func(exchange.Trader) exchange.Trader) (*Engine, *binance.Client) {
 	t.Helper()
 	c, err := binance.New(binance.Config{Name: "binance", RESTURL: r.fx.URL(), WSURL: r.fx.WSURL(),
 		Creds: staticCreds{crashKey, crashSecret}, Now: r.clk.Now, Sleep: r.clk.Sleep, RecvWindow: recvWindow})
@@ -284,6 +284,29 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 		got, err := j.quietAt(ctx, tc.id)
 		if err != nil || !got.Equal(tc.want) {
 			t.Errorf("%s: quiet at %s (%v), want %s", tc.id, got, err, tc.want)
+		}
+	}
+}
+
+// BenchmarkPlaceLiveOrder: one live order through the journal (intent, attempt, the signed
+// send recorded before it leaves, the answer) and the Binance adapter to the fake exchange.
+func BenchmarkPlaceLiveOrder(b *testing.B) {
+	r := newInflightRig(b)
+	e, c := r.engine(b, 0, nil)
+	ctx := context.Background()
+	if err := e.Resume(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Balances(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.fx.SetBalance(crashKey, "USDT", "100000000000"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.PlaceManual(ctx, marketableBuy()); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -173,6 +173,10 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	if damaged != nil {
 		return fail(fmt.Errorf("%w (QuantDeck reads it again when it restarts)", damaged))
 	}
+	if !e.mkt.watched(cfg.Symbol) {
+		// It would get no prices. Unwatch holds startMu, so the symbol cannot go meanwhile.
+		return fail(fmt.Errorf("%w: %s; watch it again, then start the bot", ErrNotWatched, cfg.Symbol))
+	}
 	// Orders that cannot be read cannot be counted against the bot's limits.
 	if err := e.j.checkOpen(ctx, name); err != nil {
 		return fail(err)

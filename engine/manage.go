@@ -16,7 +16,7 @@ func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.subs
 // ValidateBot implements Service.
 func (e *Engine) ValidateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
-	if err := CheckWatched(cfg.Symbol, e.cfg.Symbols); err != nil {
+	if err := CheckWatched(cfg.Symbol, e.Watchlist()); err != nil {
 		return err
 	}
 	rules, err := e.rulesFor(ctx, cfg.Symbol)
@@ -51,7 +51,7 @@ func CheckWatched(symbol string, watchlist []string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: %s is not in the watchlist (%s): add it to QUANTDECK_SYMBOLS so the bot gets prices", ErrInvalidBot, symbol, strings.Join(watchlist, ","))
+	return fmt.Errorf("%w: %s is not in the watchlist (%s): add it to QUANTDECK_SYMBOLS or watch it in the cockpit so the bot gets prices", ErrInvalidBot, symbol, strings.Join(watchlist, ","))
 }
 
 // AddBot implements Service: the bot is saved stopped; starting it is a separate action.

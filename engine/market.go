@@ -28,7 +28,9 @@ type priceState struct {
 	last, bid, ask decimal.Decimal
 	open24h        decimal.Decimal
 	updated        time.Time
-	candles        []exchange.Candle // one-minute, oldest first
+	candles        []exchange.Candle // one-minute, oldest first, history and live
+	live           [len(timeframes)]series
+	tape           tape
 }
 
 func newMarketState(symbols []string, exchangeName string) *marketState {
@@ -69,8 +71,17 @@ func (m *marketState) onTick(t exchange.Tick, now time.Time) {
 	p.updated = ts
 	m.health.LastMessage = now
 	m.dirty = true
+	if tr, ok := tradeOf(t); ok {
+		if tr.Time.IsZero() {
+			tr.Time = ts
+		}
+		p.tape.add(tr)
+	}
 	if !price.IsPos() {
 		return
+	}
+	for i, tf := range timeframes {
+		p.live[i].add(ts.UTC(), tf, price, t.Qty)
 	}
 	minute := ts.UTC().Truncate(time.Minute)
 	n := len(p.candles)
@@ -127,6 +138,57 @@ func (m *marketState) setHistory(symbol string, minutes []exchange.Candle, open2
 		p.last = p.candles[len(p.candles)-1].C
 	}
 	m.dirty = true
+}
+
+// watched reports whether symbol is in the watchlist.
+func (m *marketState) watched(symbol string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.prices[symbol] != nil
+}
+
+// add appends symbol to the watchlist; false when it was there already.
+func (m *marketState) add(symbol string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.prices[symbol] != nil {
+		return false
+	}
+	m.order = append(m.order, symbol)
+	m.prices[symbol] = &priceState{}
+	m.dirty = true
+	return true
+}
+
+// remove drops symbol from the watchlist; false when it was not there.
+func (m *marketState) remove(symbol string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.prices[symbol] == nil {
+		return false
+	}
+	delete(m.prices, symbol)
+	for i, s := range m.order {
+		if s == symbol {
+			m.order = append(m.order[:i:i], m.order[i+1:]...)
+			break
+		}
+	}
+	m.dirty = true
+	return true
+}
+
+// lastPrices returns the latest price of every watched symbol that has one.
+func (m *marketState) lastPrices() map[string]decimal.Decimal {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]decimal.Decimal, len(m.prices))
+	for s, p := range m.prices {
+		if p.last.IsPos() {
+			out[s] = p.last
+		}
+	}
+	return out
 }
 
 func (m *marketState) onConn(ev exchange.ConnEvent) {

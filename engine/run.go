@@ -23,14 +23,19 @@ import (
 func (e *Engine) Run(ctx context.Context) (err error) {
 	// The background loops join the group before anything else, so a Close running beside
 	// this call either comes first (and Run refuses) or waits for them.
-	if !e.join(3) {
+	bd, books := e.cfg.Market.(exchange.BookData)
+	loops := 4 // history, polling, balances, saving the last prices
+	if books {
+		loops++
+	}
+	if !e.join(loops) {
 		return fmt.Errorf("engine: run: %w", ErrClosed)
 	}
 	defer e.Close()
 	started := false
 	defer func() {
 		if !started {
-			e.wg.Add(-3) // before Close waits: the loops never ran
+			e.wg.Add(-loops) // before Close waits: the loops never ran
 		}
 	}()
 	defer func() {
@@ -38,23 +43,40 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 			e.fail(err)
 		}
 	}()
+	if e.cfg.ResumeMarket {
+		e.resumeMarket(ctx)
+	}
 	// A Close while the stream connects ends the attempt instead of waiting for it.
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stopAfter := context.AfterFunc(e.life, cancel)
 	defer stopAfter()
-	ticks, conns, err := e.cfg.Market.Stream(sctx, e.cfg.Symbols)
+	// Watch starts extra streams once e.bg is set; holding watch.mu until then, no symbol
+	// added meanwhile is missed or streamed twice.
+	e.watch.mu.Lock()
+	symbols := e.watch.listLocked()
+	ticks, conns, err := e.cfg.Market.Stream(sctx, symbols)
 	if err != nil {
+		e.watch.mu.Unlock()
 		if e.life.Err() != nil {
 			return fmt.Errorf("engine: run: %w", ErrClosed)
 		}
 		return fmt.Errorf("engine: starting the market stream: %w", err)
 	}
+	e.watch.streamed = make(map[string]bool, len(symbols))
+	for _, s := range symbols {
+		e.watch.streamed[s] = true
+	}
 	bg, stopBG := context.WithCancel(e.life)
 	defer stopBG()
 	started = true
-	go e.loadHistory(bg)
+	defer e.saveMarks()
+	go e.loadHistory(bg, symbols)
 	go e.pollLoop(bg)
+	go e.marksLoop(bg)
+	if books {
+		go e.bookLoop(bg, bd, symbols)
+	}
 	e.mu.Lock()
 	e.bg = bg
 	traders := []exchange.Trader{}
@@ -62,6 +84,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		traders = append(traders, t)
 	}
 	e.mu.Unlock()
+	e.watch.mu.Unlock()
 	if e.cfg.Paper != nil {
 		traders = append(traders, e.cfg.Paper)
 	}
@@ -85,6 +108,8 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 				continue
 			}
 			e.onTick(t)
+		case t := <-e.watch.extra:
+			e.onTick(t)
 		case c, ok := <-conns:
 			if !ok {
 				conns = nil
@@ -93,7 +118,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 			e.mkt.onConn(c)
 			e.bus.publish(ConnEvent{Conn: c})
 		case <-snap.C:
-			if e.mkt.takeDirty() && e.bus.subscribers() > 0 {
+			if dirty := e.mkt.takeDirty(); (e.booksDirty.Swap(false) || dirty) && e.bus.subscribers() > 0 {
 				e.bus.publishSnapshot(e.Snapshot())
 			}
 		}
@@ -117,23 +142,28 @@ func (e *Engine) Failure() error {
 }
 
 // loadHistory seeds the charts with recent candles and the 24-hour change reference.
-func (e *Engine) loadHistory(ctx context.Context) {
+func (e *Engine) loadHistory(ctx context.Context, symbols []string) {
 	defer e.wg.Done()
-	for _, sym := range e.cfg.Symbols {
+	for _, sym := range symbols {
 		if ctx.Err() != nil {
 			return
 		}
-		minutes, err := e.cfg.Market.Candles(ctx, sym, time.Minute, candleKeep)
-		if err != nil {
-			e.log.Warn("loading candles", "symbol", sym, "err", err)
-			continue
-		}
-		var open24h decimal.Decimal
-		if hours, err := e.cfg.Market.Candles(ctx, sym, time.Hour, 24); err == nil && len(hours) > 0 {
-			open24h = hours[0].O
-		}
-		e.mkt.setHistory(sym, minutes, open24h)
+		e.loadSymbolHistory(ctx, sym)
 	}
+}
+
+// loadSymbolHistory seeds one symbol's one-minute candles and 24-hour change reference.
+func (e *Engine) loadSymbolHistory(ctx context.Context, sym string) {
+	minutes, err := e.cfg.Market.Candles(ctx, sym, time.Minute, candleKeep)
+	if err != nil {
+		e.log.Warn("loading candles", "symbol", sym, "err", err)
+		return
+	}
+	var open24h decimal.Decimal
+	if hours, err := e.cfg.Market.Candles(ctx, sym, time.Hour, 24); err == nil && len(hours) > 0 {
+		open24h = hours[0].O
+	}
+	e.mkt.setHistory(sym, minutes, open24h)
 }
 
 // balanceLoop refreshes the balances shown in snapshots.

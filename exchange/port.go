@@ -80,3 +80,18 @@ type Credentials interface {
 type OrderStream interface {
 	OrderUpdates() <-chan Order
 }
+
+// BookData streams the top of the order book. Books are delivered on the returned channel
+// until ctx is cancelled, after which both channels are closed. It is separate from
+// MarketData so that books, larger and more frequent, never queue ahead of the ticks bots
+// trade on; a consumer that falls behind loses stale books, never ticks.
+type BookData interface {
+	StreamBooks(ctx context.Context, symbols []string) (books <-chan Book, events <-chan ConnEvent, err error)
+}
+
+// StreamEditor is implemented by markets whose open streams (MarketData's and BookData's)
+// take symbols added and removed in place, without reconnecting (Binance's live SUBSCRIBE).
+// Markets without it are given a stream per symbol added at runtime.
+type StreamEditor interface {
+	EditStreams(ctx context.Context, add, remove []string) error
+}

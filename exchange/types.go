@@ -68,6 +68,10 @@ type Tick struct {
 	Last   decimal.Decimal // last trade price
 	Qty    decimal.Decimal // last trade quantity
 	Time   time.Time       // exchange event time when known, else receive time (UTC)
+	// TradeID and Taker describe the last trade when the update came from one: the exchange's
+	// trade id and the aggressor's side (see Trade).
+	TradeID int64
+	Taker   Side
 }
 
 // Candle is one OHLCV bar.
@@ -215,4 +219,54 @@ type RateState struct {
 	WeightLimit int       // the limit for that minute (from exchangeInfo), 0 when unknown
 	BannedUntil time.Time // zero unless a 429/418 asked us to stop
 	Banned      bool      // true for 418 (IP ban), false for a 429 back-off
+}
+
+// BookDepth is how many price levels a Book keeps per side: Binance's deepest partial book.
+const BookDepth = 20
+
+// Level is one price level of an order book.
+type Level struct {
+	Price decimal.Decimal
+	Qty   decimal.Decimal
+}
+
+// Book is the top of one symbol's order book: up to BookDepth levels a side, best first (bids
+// descending, asks ascending). It holds fixed arrays, so it is copied, sent and stored without
+// a heap allocation.
+type Book struct {
+	Symbol       string
+	Bids, Asks   [BookDepth]Level
+	NBids, NAsks int   // how many levels of Bids and Asks are set
+	UpdateID     int64 // the exchange's book update id, when it gives one
+	Time         time.Time
+}
+
+// BidLevels returns the bids that are set, best first. The slice shares b's memory.
+func (b *Book) BidLevels() []Level { return b.Bids[:min(max(b.NBids, 0), BookDepth)] }
+
+// AskLevels returns the asks that are set, best first. The slice shares b's memory.
+func (b *Book) AskLevels() []Level { return b.Asks[:min(max(b.NAsks, 0), BookDepth)] }
+
+// Spread returns best ask minus best bid; ok is false when a side is empty.
+func (b *Book) Spread() (spread decimal.Decimal, ok bool) {
+	if b.NBids <= 0 || b.NAsks <= 0 {
+		return decimal.Decimal{}, false
+	}
+	s, err := b.Asks[0].Price.Sub(b.Bids[0].Price)
+	if err != nil {
+		return decimal.Decimal{}, false
+	}
+	return s, true
+}
+
+// Trade is one public trade on a symbol (the market's, not ours: those are Fills).
+type Trade struct {
+	Symbol string
+	ID     int64 // the exchange's trade id; zero when the source has none
+	Price  decimal.Decimal
+	Qty    decimal.Decimal
+	// Taker is the aggressor's side: Buy when a buyer took an ask, Sell when a seller hit a
+	// bid (Binance's "m", buyer is maker, means Sell). Empty when unknown.
+	Taker Side
+	Time  time.Time
 }

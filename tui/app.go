@@ -16,7 +16,7 @@ import (
 // Options are what the cockpit needs from its host (the local command or an SSH session).
 type Options struct {
 	Engine   engine.Service
-	Vault    Vault
+	Vault    common.Vault
 	Checker  exchange.PermissionChecker
 	Renderer *lipgloss.Renderer // per session (SSH); lipgloss.DefaultRenderer() locally
 	Exchange string             // "sim", "binance", "binance-testnet"
@@ -37,16 +37,15 @@ type Options struct {
 	EngineFailure func() error
 }
 
-type screenID int
-
+// The screens still drawn by the root model.
 const (
-	scrUnlock screenID = iota
-	scrDashboard
-	scrDetail
-	scrForm
-	scrTicket
-	scrKeys
-	scrHelp
+	scrUnlock    = common.ScreenUnlock
+	scrDashboard = common.ScreenDashboard
+	scrDetail    = common.ScreenBotDetail
+	scrForm      = common.ScreenBotForm
+	scrTicket    = common.ScreenTicket
+	scrKeys      = common.ScreenCredentials
+	scrHelp      = common.ScreenHelp
 )
 
 // Timings of the UI loop.
@@ -72,20 +71,19 @@ type Model struct {
 	// wait reads the next engine event (waitEvent; tests replace it to feed events by hand).
 	wait func(<-chan engine.Event) tea.Cmd
 
-	w, h   int
-	screen screenID
-	back   screenID // where help and other overlays return to
+	w, h      int
+	com       *common.Common
+	factories map[common.ID]factory
+	screen    common.ID
+	back      common.ID     // where help and other overlays return to
+	cur       common.Screen // the active screen when it is a component
+	under     common.Screen // the component screen help covers
 
-	snap    engine.Snapshot
-	events  <-chan engine.Event
-	dash    *dashboard
-	unlock  *unlockScreen
-	detail  *detailScreen
-	form    *botForm
-	ticket  *ticketScreen
-	keysScr *keysScreen
+	snap   engine.Snapshot
+	events <-chan engine.Event
+	dash   common.Screen // the home screen, kept for the whole session
 
-	confirm *confirmation
+	confirm *common.Question
 	status  status
 
 	subscribed bool // the engine subscription outlives a seal and the unlock that follows
@@ -99,10 +97,10 @@ type Model struct {
 	spinFrame int
 	spinning  bool
 
-	footer      styledLine
+	footer      common.Line
 	footerKey   footerKey
-	statusAbove []styledLine // the first lines of a footer message too long for one line
-	overlay     []styledLine
+	statusAbove []common.Line // the first lines of a footer message too long for one line
+	overlay     []common.Line
 }
 
 // New builds the cockpit model. Run it with tea.NewProgram(New(opts), tea.WithAltScreen()).
@@ -127,15 +125,22 @@ func newModel(opts Options) *Model {
 		ctx: ctx, cancel: cancel, now: opts.Now, tick: tea.Tick, wait: waitEvent,
 	}
 	m.snap.Health.Exchange = opts.Exchange
-	m.dash = newDashboard(st, &m.snap)
-	m.unlock = newUnlockScreen()
+	m.com = &common.Common{
+		Ctx: ctx, Engine: opts.Engine, Vault: opts.Vault, Checker: opts.Checker, Styles: st,
+		Keys: m.keys, Host: m, Snap: &m.snap, Now: opts.Now, Exchange: opts.Exchange,
+		Version: opts.Version, KDFIterations: opts.KDFIterations, OnUnlock: opts.OnUnlock,
+		Detached: opts.Detached,
+		Tick:     func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
+	}
+	m.factories = screens()
+	m.dash, _ = m.factories[common.ScreenDashboard](m.com, common.Args{})
 	return m
 }
 
 // Init checks the vault: an unlocked vault (another session opened it) goes straight to the
 // dashboard, otherwise the unlock screen asks for the passphrase.
 func (m *Model) Init() tea.Cmd {
-	return checkVaultCmd(m.ctx, m.opts.Vault)
+	return m.Open(common.ScreenUnlock, common.Args{})
 }
 
 // View returns the last rendered frame; renders happen in Update, throttled.
@@ -161,8 +166,17 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
+		m.com.Width, m.com.Height = msg.Width, msg.Height
 		m.help.Width = msg.Width - 1 // the footer starts with a space
-		return m.loadChartCmd(), true
+		for _, s := range []common.Screen{m.cur, m.under} {
+			if s != nil {
+				s.SetSize(m.w, max(m.h-1, 0))
+			}
+		}
+		if m.cur != m.dash {
+			m.dash.SetSize(m.w, max(m.h-1, 0))
+		}
+		return m.toScreen(msg), true
 	case frameMsg:
 		m.framePending = false
 		return nil, m.dirty
@@ -171,7 +185,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
 		}
-		return tea.Batch(m.markDirty(), m.clockTick(), m.loadChartCmd(), sealCheckCmd(m.opts.Vault)), false
+		return tea.Batch(m.markDirty(), m.clockTick(), sealCheckCmd(m.opts.Vault), m.toScreen(common.ClockMsg{})), false
 	case vaultSealedMsg:
 		if m.screen == scrUnlock || m.quitting {
 			return nil, false
@@ -179,17 +193,11 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		// Sealed from elsewhere (`quantdeck seal`, another session): nothing here may go on
 		// without the passphrase.
 		m.confirm, m.overlay = nil, nil
-		if m.keysScr != nil {
-			// A half-typed key, secret or passphrase must not outlive the seal in memory.
-			m.keysScr.Wipe()
-			m.keysScr = nil
-		}
-		m.screen = scrUnlock
-		m.unlock = newUnlockScreen()
+		cmd := m.Open(common.ScreenUnlock, common.Args{})
 		m.setInfo("the vault was sealed: unlock it to go on")
-		return checkVaultCmd(m.ctx, m.opts.Vault), true
+		return cmd, true
 	case eventMsg:
-		return tea.Batch(m.handleEvent(msg.ev), m.wait(m.events)), false
+		return tea.Batch(m.handleEvent(msg.ev), m.toScreen(common.EventMsg{Event: msg.ev}), m.wait(m.events)), false
 	case eventsClosedMsg:
 		m.events = nil
 		if m.quitting {
@@ -203,12 +211,26 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.setError(why+": no prices, no orders; quit and start QuantDeck again", nil)
 		return nil, true
+	case common.UnlockedMsg:
+		if m.screen != scrUnlock {
+			return nil, false // another check found it open after our own unlock
+		}
+		return m.enterCockpit(), true
 	case subscribedMsg:
 		m.events = msg.ch
 		return m.wait(msg.ch), false
 	case snapshotLoadedMsg:
-		m.applySnapshot(msg.snap)
-		return tea.Batch(m.markDirty(), m.loadChartCmd()), false
+		return tea.Batch(m.markDirty(), m.applySnapshot(msg.snap)), false
+	case common.RefreshMsg:
+		return loadSnapshotCmd(m.opts.Engine), false
+	case common.BotRemovedMsg:
+		return m.botRemoved(msg), true
+	case common.ErrMsg:
+		m.setError(msg.Op, msg.Err)
+		return nil, true
+	case common.InfoMsg:
+		m.setInfo(string(msg))
+		return nil, true
 	case errMsg:
 		m.setError(msg.op, msg.err)
 		return nil, true
@@ -216,14 +238,7 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.setInfo(string(msg))
 		return nil, true
 	case tea.KeyMsg:
-		sym := m.dash.watchSymbol()
-		cmd := m.handleKey(msg)
-		if m.dash.watchSymbol() != sym {
-			cmd = tea.Batch(cmd, m.loadChartCmd())
-		}
-		return cmd, true
-	case chartCandlesMsg:
-		return m.chartLoaded(msg), false
+		return m.handleKey(msg), true
 	case spinMsg:
 		m.spinning = false
 		if !m.busy() {
@@ -232,40 +247,15 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 		m.spinFrame++
 		return m.spin(), true
 	}
-	cmd := m.routeOther(msg)
-	return cmd, true
+	return m.toScreen(msg), true
 }
 
-// routeOther hands results of commands to the screen they belong to.
-func (m *Model) routeOther(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case vaultCheckedMsg, unlockedMsg, unlockFailedMsg, resumedMsg, unlockTickMsg, unlockPollMsg:
-		return m.updateUnlock(msg)
-	case botLoadedMsg, detailTickMsg:
-		return m.updateDetail(msg)
-	case validatedMsg, formTickMsg, botSavedMsg:
-		return m.updateForm(msg)
-	case orderPlacedMsg:
-		return m.updateTicket(msg)
-	case botRemovedMsg:
-		return m.botRemoved(msg)
-	case keyLabelsMsg:
-		switch {
-		case m.screen == scrForm && m.form != nil:
-			m.applyKeyLabels(&m.form.fieldList, msg)
-		case m.screen == scrTicket && m.ticket != nil:
-			m.applyKeyLabels(&m.ticket.fieldList, msg)
-		}
+// toScreen hands a message to the active component screen.
+func (m *Model) toScreen(msg tea.Msg) tea.Cmd {
+	if m.cur == nil {
 		return nil
-	case rulesLoadedMsg:
-		if m.screen == scrTicket {
-			return m.updateTicket(msg)
-		}
-		return m.updateForm(msg)
-	case keysLoadedMsg, keyCheckedMsg, keySavedMsg, passphraseChangedMsg:
-		return m.updateKeys(msg)
 	}
-	return nil
+	return m.cur.Update(msg)
 }
 
 // markDirty asks for a render at the next frame tick instead of now.
@@ -288,9 +278,7 @@ func (m *Model) clockTick() tea.Cmd {
 
 // enterCockpit shows the dashboard and starts the engine subscription.
 func (m *Model) enterCockpit() tea.Cmd {
-	m.screen = scrDashboard
-	m.unlock.Wipe()
-	cmds := []tea.Cmd{loadSnapshotCmd(m.opts.Engine), m.clockTick()}
+	cmds := []tea.Cmd{m.Open(common.ScreenDashboard, common.Args{}), loadSnapshotCmd(m.opts.Engine), m.clockTick()}
 	if !m.subscribed {
 		m.subscribed = true
 		cmds = append(cmds, subscribeCmd(m.ctx, m.opts.Engine))
@@ -315,17 +303,17 @@ func (m *Model) requestQuit() tea.Cmd {
 		return m.quit()
 	}
 	detail := "They stop placing orders now and resume at the next start."
-	if m.opts.Detached {
+	if m.com.Detached {
 		detail = "They keep running in the engine; only this session closes."
 	}
 	if n == 1 {
 		detail = "It stops placing orders now and resumes at the next start."
-		if m.opts.Detached {
+		if m.com.Detached {
 			detail = "It keeps running in the engine; only this session closes."
 		}
 	}
 	m.ask(common.Plural(n, "bot is", "bots are")+" running. Quit the cockpit?", detail, false, m.quit)
-	m.confirm.ctrlCYes = true
+	m.confirm.CtrlCYes = true
 	return nil
 }
 
@@ -335,11 +323,6 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
-// back returns to the dashboard from any screen.
-func (m *Model) toDashboard() {
-	m.screen = scrDashboard
-}
-
 type spinMsg struct{}
 
 // spinnerFrames animate work in progress (key derivation, permission checks).
@@ -347,8 +330,10 @@ const spinnerFrames = "⣾⣽⣻⢿⡿⣟⣯⣷"
 
 // busy reports whether something the user waits for is running.
 func (m *Model) busy() bool {
-	u := m.unlock
-	return (m.screen == scrUnlock && (u.busy || u.resuming)) || (m.screen == scrKeys && m.keysScr != nil && m.keysScr.busy)
+	if b, ok := m.cur.(common.Busy); ok && b.Busy() {
+		return true
+	}
+	return false
 }
 
 // spin keeps the spinner turning while busy.

@@ -75,7 +75,7 @@ func TestRemoveBot(t *testing.T) {
 			h.wantCalls(tc.wantCalls...)
 			h.wantView(tc.wantView...)
 			h.wantNotView(tc.notView...)
-			_, found := h.m.findBot("bot-00")
+			_, found := h.m.com.FindBot("bot-00")
 			if found == tc.gone {
 				t.Fatalf("bot-00 in the table = %v, want %v", found, !tc.gone)
 			}

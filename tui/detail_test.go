@@ -38,14 +38,17 @@ func TestBotDetail(t *testing.T) {
 
 	// Events about this bot refresh it; events about others do not.
 	calls := len(h.eng.Calls())
+	h.eng.mu.Lock()
+	h.eng.snap.Fills = append([]engine.FillView{{Bot: "bot-00", Symbol: "BTCUSDT", Side: exchange.Buy, Price: d("63210.98"),
+		Qty: d("0.001"), FeeAsset: "BTC", Time: fixedNow}}, h.eng.snap.Fills...)
+	h.eng.mu.Unlock()
 	h.emit(engine.FillEvent{Fill: engine.FillView{Bot: "bot-03"}})
+	h.wantNotView("63,210.98")
 	h.emit(engine.FillEvent{Fill: engine.FillView{Bot: "bot-00"}})
 	if len(h.eng.Calls()) != calls {
 		t.Fatal("unexpected engine calls while refreshing")
 	}
-	if h.m.detail.loading {
-		t.Fatal("the refresh for this bot did not complete")
-	}
+	h.wantView("63,210.98") // the refresh for this bot completed
 
 	h.keys("shift+tab", "shift+tab", "c", "y")
 	h.wantCalls("Cancel qd-0000")
@@ -146,18 +149,11 @@ func TestDetailPagesThroughLongLists(t *testing.T) {
 	h.keys("tab", "enter")
 	h.send(tea.KeyMsg{Type: tea.KeyPgDown})
 	h.send(tea.KeyMsg{Type: tea.KeyPgDown})
-	if h.m.detail.sel != 20 {
-		t.Fatalf("selection %d after two page downs, want 20", h.m.detail.sel)
-	}
-	h.wantView("› ", "60,020.00")
+	h.wantSelected("60,020.00")
 	h.send(tea.KeyMsg{Type: tea.KeyPgUp})
-	if h.m.detail.sel != 10 {
-		t.Fatalf("selection %d after page up, want 10", h.m.detail.sel)
-	}
+	h.wantSelected("60,010.00")
 	for i := 0; i < 5; i++ {
 		h.send(tea.KeyMsg{Type: tea.KeyPgDown})
 	}
-	if h.m.detail.sel != 39 {
-		t.Fatalf("selection %d at the end, want the last row 39", h.m.detail.sel)
-	}
+	h.wantSelected("60,039.00")
 }

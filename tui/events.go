@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 // Messages of the UI loop.
@@ -55,20 +56,17 @@ func (m *Model) handleEvent(ev engine.Event) tea.Cmd {
 	var cmd tea.Cmd
 	switch ev := ev.(type) {
 	case engine.SnapshotEvent:
-		m.applySnapshot(ev.Snapshot)
+		cmd = m.applySnapshot(ev.Snapshot)
 	case engine.BotEventMsg:
-		m.upsertBot(ev.Bot)
+		cmd = m.upsertBot(ev.Bot)
 		if ev.Event.Level == "error" {
 			m.setError("bot "+ev.Event.Bot+": "+ev.Event.Message, nil)
 		}
-		cmd = m.detailRefresh(ev.Bot.Config.Name)
 	case engine.OrderEvent:
-		cmd = m.detailRefresh(ev.Order.Bot)
 		if ev.Order.State == engine.OrderRejected && ev.Order.Reason != "" {
 			m.setError("order "+string(ev.Order.Side)+" "+ev.Order.Symbol+" rejected: "+ev.Order.Reason, nil)
 		}
 	case engine.FillEvent:
-		cmd = m.detailRefresh(ev.Fill.Bot)
 	case engine.ConnEvent:
 		m.snap.Health.Stream = ev.Conn.State
 		m.snap.Health.Reconnects = ev.Conn.Reconnects
@@ -90,28 +88,29 @@ func (m *Model) handleEvent(ev engine.Event) tea.Cmd {
 }
 
 // applySnapshot replaces the state with a fresh snapshot, keeping selections on the same rows.
-func (m *Model) applySnapshot(s engine.Snapshot) {
-	var prevBot, prevOrder string
-	if b, ok := m.dash.selectedBot(); ok {
-		prevBot = b.Config.Name
-	}
-	// An order picked below the newest stays picked as rows arrive; at the top the selection
-	// follows the newest, so a busy market never scrolls new orders out of sight.
-	if o, ok := m.dash.selectedOrder(); ok && m.dash.panes[paneOrders].sel > 0 {
-		prevOrder = o.ClientID
-	}
+func (m *Model) applySnapshot(s engine.Snapshot) tea.Cmd {
 	if s.Health.Exchange == "" {
-		s.Health.Exchange = m.opts.Exchange
+		s.Health.Exchange = m.com.Exchange
 	}
 	m.snap = s
-	m.dash.snapshotChanged(prevBot, prevOrder)
+	return m.snapshotChanged()
+}
+
+// snapshotChanged tells the dashboard (which keeps its selection across screens) and the
+// active screen that the state changed.
+func (m *Model) snapshotChanged() tea.Cmd {
+	cmd := m.dash.Update(common.SnapshotMsg{})
+	if m.cur != nil && m.cur != m.dash {
+		cmd = tea.Batch(cmd, m.cur.Update(common.SnapshotMsg{}))
+	}
+	return cmd
 }
 
 // upsertBot applies a bot change between snapshots. The slice is copied: the engine may share
 // the snapshot's backing arrays.
-func (m *Model) upsertBot(b engine.BotView) {
+func (m *Model) upsertBot(b engine.BotView) tea.Cmd {
 	if b.Config.Name == "" {
-		return
+		return nil
 	}
 	bots := slices.Clone(m.snap.Bots)
 	i := slices.IndexFunc(bots, func(x engine.BotView) bool { return x.Config.Name == b.Config.Name })
@@ -123,30 +122,6 @@ func (m *Model) upsertBot(b engine.BotView) {
 		})
 		bots = slices.Insert(bots, i, b)
 	}
-	prev := ""
-	if sb, ok := m.dash.selectedBot(); ok {
-		prev = sb.Config.Name
-	}
 	m.snap.Bots = bots
-	m.dash.snapshotChanged(prev, "")
-}
-
-// findBot returns the bot with that name from the latest state.
-func (m *Model) findBot(name string) (engine.BotView, bool) {
-	for _, b := range m.snap.Bots {
-		if b.Config.Name == name {
-			return b, true
-		}
-	}
-	return engine.BotView{}, false
-}
-
-// priceOf returns the latest market state of a symbol.
-func (m *Model) priceOf(symbol string) (engine.PriceView, bool) {
-	for _, p := range m.snap.Prices {
-		if p.Symbol == symbol {
-			return p, true
-		}
-	}
-	return engine.PriceView{}, false
+	return m.snapshotChanged()
 }

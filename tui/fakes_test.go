@@ -12,6 +12,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/tui/internal/fixture"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -26,6 +27,8 @@ type fakeEngine struct {
 	rules  exchange.Rules
 	placed []engine.ManualOrder
 	added  []engine.BotConfig
+	// updated is every configuration UpdateBot was called with.
+	updated []engine.BotConfig
 	// killReason is the reason the kill switch was engaged with.
 	killReason string
 }
@@ -67,6 +70,9 @@ func (f *fakeEngine) AddBot(_ context.Context, cfg engine.BotConfig) error {
 	return f.record("AddBot %s", cfg.Name)
 }
 func (f *fakeEngine) UpdateBot(_ context.Context, cfg engine.BotConfig) error {
+	f.mu.Lock()
+	f.updated = append(f.updated, cfg)
+	f.mu.Unlock()
 	return f.record("UpdateBot %s", cfg.Name)
 }
 func (f *fakeEngine) RemoveBot(_ context.Context, name string) error {
@@ -237,22 +243,10 @@ func (c *fakeChecker) CheckPermissions(_ context.Context, key, secret []byte) (e
 var errBoom = errors.New("boom")
 
 // fixedNow is the clock of every test: goldens do not change with the time of day.
-var fixedNow = time.Date(2026, 11, 28, 14, 30, 5, 0, time.UTC)
+var fixedNow = fixture.Now
 
-func d(s string) decimal.Decimal { return decimal.MustParse(s) }
+func d(s string) decimal.Decimal { return fixture.D(s) }
 
-func testCandles(n int) []exchange.Candle {
-	out := make([]exchange.Candle, n)
-	p := int64(6400000)
-	for i := range out {
-		o := p
-		p += int64((i*7919)%2000) - 950
-		h, l := max(o, p)+300, min(o, p)-300
-		out[i] = exchange.Candle{
-			Open: fixedNow.Add(time.Duration(i-n) * time.Minute),
-			O:    decimal.MustNew(o, 2), C: decimal.MustNew(p, 2),
-			H: decimal.MustNew(h, 2), L: decimal.MustNew(l, 2), Volume: decimal.MustNew(12, 1),
-		}
-	}
-	return out
-}
+func testSnapshot(nSym, nBots, logN int) engine.Snapshot { return fixture.Snapshot(nSym, nBots, logN) }
+
+func testCandles(n int) []exchange.Candle { return fixture.Candles(n) }

@@ -110,13 +110,17 @@ func (h *harness) run(cmd tea.Cmd) {
 	}
 }
 
-// fire delivers every pending timer whose message has the type of like.
+// fire delivers every pending timer whose message has the type of like, or, when like is a
+// string, whose type is named so (a screen's unexported message: "unlockTickMsg").
 func (h *harness) fire(like tea.Msg) {
 	var keep []timerMsg
 	var due []tea.Msg
-	want := typeName(like)
+	want, named := like.(string)
+	if !named {
+		want = typeName(like)
+	}
 	for _, tm := range h.timers {
-		if typeName(tm.msg) == want {
+		if got := typeName(tm.msg); got == want || named && strings.HasSuffix(got, "."+want) {
 			due = append(due, tm.msg)
 		} else {
 			keep = append(keep, tm)
@@ -215,3 +219,14 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+// wantSelected checks that the selected line (marked ›) shows text.
+func (h *harness) wantSelected(text string) {
+	h.t.Helper()
+	for _, l := range strings.Split(h.View(), "\n") {
+		if i := strings.Index(l, "› "); i >= 0 && strings.Contains(l[i:], text) {
+			return
+		}
+	}
+	h.t.Fatalf("no selected line shows %q:\n%s", text, h.View())
+}

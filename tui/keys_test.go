@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -21,7 +20,7 @@ func keysHarness(t *testing.T) *harness {
 		{ID: 2, Label: "fresh", Exchange: "binance", CreatedAt: fixedNow.Add(-12 * time.Hour)},
 	}}
 	h := newHarness(t, snap, v)
-	h.m.opts.Exchange = "binance" // the keys above belong to this session's exchange
+	h.m.com.Exchange = "binance" // the keys above belong to this session's exchange
 	h.keys("r")
 	return h
 }
@@ -107,10 +106,12 @@ func TestKeysRotate(t *testing.T) {
 	if len(creds) != 3 || creds[0].Active() || !creds[2].Active() {
 		t.Fatalf("rotation did not retire the old version and add the new one: %+v", creds)
 	}
-	if l := h.m.keysScr.creds; l[1].Label != "main" || !l[1].Active() || l[2].Active() {
-		t.Fatalf("the list does not show main's active version before its retired one: %+v", l)
+	// main's active version is listed before its retired one.
+	v := h.View()
+	active, retired := strings.Index(v, "active ·"), strings.Index(v, "retired 2026-11-28: delete it on the exchange")
+	if strings.Count(v, "main") < 2 || active < 0 || retired < 0 || strings.Index(v, "› main") > retired {
+		t.Fatalf("the list does not show main's active version before its retired one:\n%s", v)
 	}
-	h.wantView("retired 2026-11-28: delete it on the exchange")
 	h.keys("esc")
 	h.wantNotView("DELETE IT ON THE EXCHANGE")
 	if h.m.screen != scrKeys {
@@ -121,8 +122,8 @@ func TestKeysRotate(t *testing.T) {
 func TestKeysRotateRefusesRetired(t *testing.T) {
 	h := keysHarness(t)
 	t0 := fixedNow
-	h.vault.creds[1].RetiredAt = &t0
-	h.m.keysScr.creds = h.vault.creds
+	h.vault.creds[0].RetiredAt = &t0 // main, listed after fresh
+	h.keys("esc", "r")               // read the list again
 	h.keys("down", "R")
 	h.wantView("select an active key to rotate")
 }
@@ -138,8 +139,10 @@ func TestKeysChangePassphrase(t *testing.T) {
 	h.typeText("a brand new passphrase")
 	h.keys("enter")
 	h.wantView("the current passphrase is wrong (1 attempt in a row;", "1.0s)")
-	if h.m.keysScr.focus != 0 {
-		t.Fatalf("focus = %d after a wrong passphrase, want the current passphrase (0): every field was wiped", h.m.keysScr.focus)
+	// The current passphrase was used up by the attempt; the new one stays typed.
+	h.wantView("› Current")
+	if v := h.View(); strings.Count(v, strings.Repeat("•", 22)) != 2 {
+		t.Fatalf("a wrong current passphrase dropped the new passphrase fields:\n%s", v)
 	}
 	h.wantView("enter next / continue", "esc cancel")
 	h.wantNotView("enter open")
@@ -162,12 +165,8 @@ func TestKeysChangePassphrase(t *testing.T) {
 	if h.vault.pass != "a brand new passphrase" {
 		t.Fatal("the vault's passphrase did not change")
 	}
-	k := h.m.keysScr
-	for _, f := range []*common.SecretField{&k.old, &k.new1, &k.new2, &k.apiKey, &k.apiSecret} {
-		if f.Len() != 0 {
-			t.Fatal("a passphrase field kept its content after the change")
-		}
-	}
+	h.keys("p")
+	h.wantNotView("•")
 }
 
 func TestKeysSaveFailure(t *testing.T) {
@@ -188,14 +187,12 @@ func TestKeysSaveFailure(t *testing.T) {
 // rotated here (the check would vouch for a key it never saw on its exchange).
 func TestKeysBelongToTheSessionsExchange(t *testing.T) {
 	h := keysHarness(t)
-	h.m.opts.Exchange = "sim"
+	h.m.com.Exchange = "sim"
 	h.checker.perms = exchange.Permissions{CanTrade: true, Checked: true, Note: "simulated exchange"}
 
 	h.keys("down", "R")
 	h.wantView("main is a binance key and this cockpit runs on sim: rotate it", "with quantdeck keys rotate --label main")
-	if h.m.keysScr.mode != keysList {
-		t.Fatal("the rotation wizard opened for a key of another exchange")
-	}
+	h.wantNotView("Rotate main")
 
 	h.keys("a")
 	h.wantView("Exchange", "sim", "this cockpit's")
@@ -212,5 +209,28 @@ func TestKeysBelongToTheSessionsExchange(t *testing.T) {
 	}
 	if len(h.checker.got) != 1 || h.checker.got[0] != "k" {
 		t.Fatalf("checker got %q, want the one added key", h.checker.got)
+	}
+}
+
+// TestWrongCurrentPassphraseKeepsTheNewOne: only the current passphrase is typed again after a
+// wrong one; the new passphrase and its repeat stay, and are what the vault then takes.
+func TestWrongCurrentPassphraseKeepsTheNewOne(t *testing.T) {
+	h := keysHarness(t)
+	h.keys("p")
+	h.typeText("wrong one")
+	h.keys("tab")
+	h.typeText("a brand new passphrase")
+	h.keys("tab")
+	h.typeText("a brand new passphrase")
+	h.keys("enter")
+	h.wantView("the current passphrase is wrong", "› Current")
+	if v := h.View(); strings.Count(v, strings.Repeat("•", 22)) != 2 {
+		t.Fatalf("a wrong current passphrase dropped the new passphrase fields:\n%s", v)
+	}
+	h.typeText("the right passphrase")
+	h.keys("enter", "enter", "enter")
+	h.wantView("passphrase changed")
+	if h.vault.pass != "a brand new passphrase" {
+		t.Fatalf("the vault took %q, want the kept new passphrase", h.vault.pass)
 	}
 }

@@ -15,7 +15,7 @@ func TestKillSwitchReleaseIsDiscoverable(t *testing.T) {
 		want []string
 	}{
 		{"dashboard help bar leads with the release", nil, []string{"[KILL SWITCH ENGAGED]", "? help • K release kill switch"}},
-		{"bots pane too", []string{"tab"}, []string{"? help • K release kill switch • q quit"}},
+		{"bots pane too", []string{"tab"}, []string{"? help • K release kill switch • tab next"}},
 		{"bot detail", []string{"tab", "enter"}, []string{"KILL SWITCH ENGAGED: no bot starts", "K releases it", "K release kill switch"}},
 		{"release from the bot detail", []string{"tab", "enter", "K"}, []string{"Release the kill switch?"}},
 	}

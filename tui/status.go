@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
@@ -42,31 +43,15 @@ func (m *Model) statusActive(now time.Time) bool {
 	return now.Sub(m.status.at) < d
 }
 
-// confirmation is a y/N question shown above the footer. Destructive and live-money actions
-// always go through one.
-type confirmation struct {
-	prompt, detail string
-	danger         bool
-	onYes          func() tea.Cmd
-	ctrlCYes       bool // ctrl+c answers yes (the quit question: pressing it twice quits)
-}
-
-func (m *Model) ask(prompt, detail string, danger bool, onYes func() tea.Cmd) {
-	m.confirm = &confirmation{prompt: prompt, detail: detail, danger: danger, onYes: onYes}
-	m.overlay = nil
-	// An older message under the question would read as its answer.
-	m.status = status{}
-}
-
 func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
 	c := m.confirm
 	switch {
 	case key.Matches(k, m.keys.Yes):
 		m.confirm, m.overlay = nil, nil
-		return c.onYes()
-	case key.Matches(k, m.keys.ForceQuit) && c.ctrlCYes:
+		return c.OnYes()
+	case key.Matches(k, m.keys.ForceQuit) && c.CtrlCYes:
 		m.confirm, m.overlay = nil, nil
-		return c.onYes()
+		return c.OnYes()
 	case key.Matches(k, m.keys.No), key.Matches(k, m.keys.ForceQuit):
 		// Not "cancelled": the question may itself be about cancelling an order.
 		m.confirm, m.overlay = nil, nil
@@ -76,35 +61,35 @@ func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
 }
 
 // overlayLines renders the pending confirmation as a box spanning the width.
-func (m *Model) overlayLines() []styledLine {
+func (m *Model) overlayLines() []common.Line {
 	if m.confirm == nil || m.w < 10 {
 		return nil
 	}
-	if len(m.overlay) > 0 && m.overlay[0].w == m.w {
+	if len(m.overlay) > 0 && m.overlay[0].W == m.w {
 		return m.overlay
 	}
 	c := m.confirm
 	box, title := m.st.Dialog, m.st.Heading
-	if c.danger {
+	if c.Danger {
 		box, title = m.st.DangerDialog, m.st.Danger
 	}
 	inner := m.w - box.GetHorizontalFrameSize()
 	var b strings.Builder
-	b.WriteString(title.Render(ansi.Wordwrap(c.prompt, inner, "")))
-	if c.detail != "" {
+	b.WriteString(title.Render(ansi.Wordwrap(c.Prompt, inner, "")))
+	if c.Detail != "" {
 		b.WriteString("\n")
-		b.WriteString(m.st.Text.Render(ansi.Wordwrap(c.detail, inner, "")))
+		b.WriteString(m.st.Text.Render(ansi.Wordwrap(c.Detail, inner, "")))
 	}
 	b.WriteString("\n")
 	b.WriteString(m.help.ShortHelpView([]key.Binding{m.keys.Yes, m.keys.No}))
 	out := box.Width(m.w - box.GetHorizontalBorderSize()).Render(b.String())
 	lines := strings.Split(out, "\n")
-	m.overlay = make([]styledLine, 0, len(lines))
+	m.overlay = make([]common.Line, 0, len(lines))
 	for _, l := range lines {
-		m.overlay = append(m.overlay, styledLine{s: l, w: lipgloss.Width(l)})
+		m.overlay = append(m.overlay, common.Line{S: l, W: lipgloss.Width(l)})
 	}
 	if len(m.overlay) > 0 {
-		m.overlay[0].w = m.w // cache key; the box spans the width
+		m.overlay[0].W = m.w // cache key; the box spans the width
 	}
 	return m.overlay
 }
@@ -113,22 +98,21 @@ func (m *Model) overlayLines() []styledLine {
 const maxStatusLines = 3
 
 type footerKey struct {
-	screen screenID
+	screen common.ID
 	w      int
 	text   string
 	err    bool
-	focus  paneKind
 	extra  string
 }
 
 // footerLine is the bottom line: the status when there is one, the help bar otherwise.
-func (m *Model) footerLine(now time.Time) styledLine {
-	k := footerKey{screen: m.screen, w: m.w, focus: m.dash.focus}
+func (m *Model) footerLine(now time.Time) common.Line {
+	k := footerKey{screen: m.screen, w: m.w}
 	if m.statusActive(now) {
 		k.text, k.err = m.status.text, m.status.err
 	}
 	k.extra = m.screenHelpKey()
-	if k == m.footerKey && m.footer.s != "" {
+	if k == m.footerKey && m.footer.S != "" {
 		return m.footer
 	}
 	m.footerKey = k
@@ -166,19 +150,19 @@ func (m *Model) footerLine(now time.Time) styledLine {
 			if pad := m.w - lipgloss.Width(line); pad > 0 {
 				line += strings.Repeat(" ", pad)
 			}
-			m.statusAbove = append(m.statusAbove, styledLine{s: line, w: lipgloss.Width(line)})
+			m.statusAbove = append(m.statusAbove, common.Line{S: line, W: lipgloss.Width(line)})
 		}
 	} else {
-		s = " " + m.help.ShortHelpView(m.shortHelp())
+		s = " " + common.FitHelp(m.help, m.shortHelp(), m.w-1, "?", "K", "r", "esc", "ctrl+s")
 	}
 	s = ansi.Truncate(s, m.w, "")
-	m.footer = styledLine{s: s, w: lipgloss.Width(s)}
+	m.footer = common.Line{S: s, W: lipgloss.Width(s)}
 	return m.footer
 }
 
 // compose fits a screen's body into w x h cells, puts the overlay over its last lines and
 // appends the footer.
-func compose(body string, w, h int, overlay []styledLine, footer styledLine) string {
+func compose(body string, w, h int, overlay []common.Line, footer common.Line) string {
 	lines := strings.Split(body, "\n")
 	if len(lines) > h {
 		lines = lines[:h]
@@ -186,7 +170,7 @@ func compose(body string, w, h int, overlay []styledLine, footer styledLine) str
 	var b strings.Builder
 	for y := 0; y < h; y++ {
 		if k := h - len(overlay); len(overlay) > 0 && y >= k {
-			b.WriteString(overlay[y-k].s)
+			b.WriteString(overlay[y-k].S)
 		} else if y < len(lines) {
 			l := ansi.Truncate(lines[y], w, "")
 			b.WriteString(l)
@@ -198,7 +182,7 @@ func compose(body string, w, h int, overlay []styledLine, footer styledLine) str
 		}
 		b.WriteByte('\n')
 	}
-	b.WriteString(footer.s)
+	b.WriteString(footer.S)
 	return b.String()
 }
 
@@ -215,9 +199,14 @@ func (m *Model) render() {
 	if overlay == nil && m.footerKey.text != "" {
 		overlay = m.statusAbove
 	}
-	if m.screen == scrDashboard {
-		m.frame = m.dash.render(now, m.w, m.h, footer, overlay)
+	if f, ok := m.cur.(common.Framer); ok {
+		m.frame = f.Frame(now, footer, overlay)
 		return
 	}
 	m.frame = compose(m.screenView(now), m.w, m.h-1, overlay, footer)
+}
+
+// ask shows a y/N question; destructive and live-money actions always go through one.
+func (m *Model) ask(prompt, detail string, danger bool, onYes func() tea.Cmd) {
+	m.Ask(common.Question{Prompt: prompt, Detail: detail, Danger: danger, OnYes: onYes})
 }

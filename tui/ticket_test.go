@@ -65,7 +65,7 @@ func TestTicketRules(t *testing.T) {
 
 func TestTicketLiveAndFailure(t *testing.T) {
 	h := newDashboardHarness(t, testSnapshot(4, 5, 0))
-	h.m.opts.Exchange = "binance" // live trading needs a real exchange
+	h.m.com.Exchange = "binance" // live trading needs a real exchange
 	h.keys("o")
 	h.typeText("0.001")
 	h.keys("tab", "tab", "right") // mode → live
@@ -125,4 +125,39 @@ func TestTicketPriceFollowsTheSymbol(t *testing.T) {
 	h.keys("shift+tab", "shift+tab", "shift+tab", "shift+tab", "backspace")
 	h.typeText("T") // ETHUSDT again, edited
 	h.wantView("3000")
+}
+
+// TestTicketRefusesWhatTheEngineWould: an order the account cannot pay for, or any order while
+// the kill switch is engaged, gets its reason in numbers and no review: ctrl+s asks nothing.
+func TestTicketRefusesWhatTheEngineWould(t *testing.T) {
+	tests := []struct {
+		name   string
+		killed bool
+		keys   []string
+		text   []string
+		want   string
+	}{
+		{"buy beyond the free quote", false, nil, []string{"1"}, "not enough USDT: this order needs 64,123.45, the paper account has 9,876.54"},
+		{"sell beyond the free base", false, []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.5"}, "not enough BTC: this order needs 0.5, the paper account has 0.01234 free"},
+		{"kill switch engaged", true, nil, []string{"0.001"}, "the kill switch is engaged: no order can be placed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := testSnapshot(4, 5, 0)
+			snap.KillSwitch = tc.killed
+			h := newDashboardHarness(t, snap)
+			h.keys("o")
+			h.keys(tc.keys...)
+			for _, s := range tc.text {
+				h.typeText(s)
+			}
+			h.wantView(tc.want)
+			h.wantNotView("✓ enter on the last field")
+			h.keys("ctrl+s")
+			if h.m.confirm != nil {
+				t.Fatalf("an order that can only fail was offered for confirmation: %q", h.m.confirm.Prompt)
+			}
+			h.wantCalls()
+		})
+	}
 }

@@ -125,6 +125,9 @@ type Client struct {
 	rulesMu    sync.Mutex
 	rules      map[string]cachedRules
 	rulesFetch sync.Mutex // serialises exchangeInfo requests
+
+	streamsMu sync.Mutex
+	streams   map[*stream]struct{} // open market and book streams, for EditStreams
 }
 
 var (

@@ -43,6 +43,8 @@ type fields struct {
 	e, s, b, bq, a, aq, p, q []byte
 	t                        int64 // trade time T
 	et                       int64 // event time E
+	tid                      int64 // trade id t
+	m                        int8  // buyer is maker m: 1 true, -1 false, 0 absent
 }
 
 func newStreamDecoder(symbols []string) *streamDecoder {
@@ -81,6 +83,13 @@ func (d *streamDecoder) decode(msg []byte, recv time.Time, t *exchange.Tick) (ms
 		}
 		if t.Qty, err = parseDec(f.q); err != nil {
 			return msgOther, err
+		}
+		t.TradeID = f.tid
+		switch f.m {
+		case 1: // the buyer rested on the book: a seller was the aggressor
+			t.Taker = exchange.Sell
+		case -1:
+			t.Taker = exchange.Buy
 		}
 		switch {
 		case f.t > 0:
@@ -252,7 +261,7 @@ func (d *streamDecoder) value(sc *scanner, key []byte, esc bool, depth int) erro
 		dst = &d.f.p
 	case 'q':
 		dst = &d.f.q
-	case 'T', 'E':
+	case 'T', 'E', 't':
 		if next < '0' || next > '9' {
 			return sc.skip()
 		}
@@ -260,10 +269,23 @@ func (d *streamDecoder) value(sc *scanner, key []byte, esc bool, depth int) erro
 		if !ok {
 			return errMalformed
 		}
-		if key[0] == 'T' {
+		switch key[0] {
+		case 'T':
 			d.f.t = n
-		} else {
+		case 'E':
 			d.f.et = n
+		default:
+			d.f.tid = n
+		}
+		return nil
+	case 'm':
+		switch {
+		case sc.lit("true"):
+			d.f.m = 1
+		case sc.lit("false"):
+			d.f.m = -1
+		default:
+			return sc.skip()
 		}
 		return nil
 	default:
@@ -331,6 +353,15 @@ func (sc *scanner) str() (raw []byte, escaped, ok bool) {
 		}
 	}
 	return nil, false, false
+}
+
+// lit consumes the literal word when it comes next.
+func (sc *scanner) lit(word string) bool {
+	if len(sc.buf)-sc.pos >= len(word) && string(sc.buf[sc.pos:sc.pos+len(word)]) == word {
+		sc.pos += len(word)
+		return true
+	}
+	return false
 }
 
 // uint reads a non-negative integer that fits in int64.

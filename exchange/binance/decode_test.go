@@ -33,11 +33,11 @@ func TestDecodeStreamMessages(t *testing.T) {
 		{"bookTicker with event time, reordered, spaced", " {\n \"data\" : { \"A\":\"2\", \"a\":\"11\" , \"E\":1672515782136, \"B\":\"1\",\"b\":\"10\",\"s\":\"BTCUSDT\"},\"stream\":\"btcusdt@bookTicker\" }\n",
 			msgBookTicker, nil, exchange.Tick{Symbol: "BTCUSDT", Bid: d("10"), BidQty: d("1"), Ask: d("11"), AskQty: d("2"), Time: time.UnixMilli(1672515782136).UTC()}},
 		{"combined trade", `{"stream":"bnbbtc@trade","data":{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782130,"m":true,"M":true}}`,
-			msgTrade, nil, exchange.Tick{Symbol: "BNBBTC", Last: d("0.001"), Qty: d("100"), Time: time.UnixMilli(1672515782130).UTC()}},
+			msgTrade, nil, exchange.Tick{Symbol: "BNBBTC", Last: d("0.001"), Qty: d("100"), Time: time.UnixMilli(1672515782130).UTC(), TradeID: 12345, Taker: exchange.Sell}},
 		{"raw trade without trade time", `{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100"}`,
-			msgTrade, nil, exchange.Tick{Symbol: "BNBBTC", Last: d("0.001"), Qty: d("100"), Time: time.UnixMilli(1672515782136).UTC()}},
+			msgTrade, nil, exchange.Tick{Symbol: "BNBBTC", Last: d("0.001"), Qty: d("100"), Time: time.UnixMilli(1672515782136).UTC(), TradeID: 12345}},
 		{"trade with skipped nested and escaped fields", `{"stream":"x\"y","data":{"e":"trade","X":{"a":[1,{"b":"}"}],"c":null},"s":"BTCUSDT","z":"a\\\"b","p":"1.5","q":"2","T":5,"m":false,"M":true,"n":-1.5e-3}}`,
-			msgTrade, nil, exchange.Tick{Symbol: "BTCUSDT", Last: d("1.5"), Qty: d("2"), Time: time.UnixMilli(5).UTC()}},
+			msgTrade, nil, exchange.Tick{Symbol: "BTCUSDT", Last: d("1.5"), Qty: d("2"), Time: time.UnixMilli(5).UTC(), Taker: exchange.Buy}},
 		{"server shutdown raw", `{"e":"serverShutdown","E":1764370000000}`, msgShutdown, nil, exchange.Tick{}},
 		{"server shutdown wrapped", `{"stream":"btcusdt@trade","data":{"e":"serverShutdown","E":1764370000000}}`, msgShutdown, nil, exchange.Tick{}},
 		{"subscription reply", `{"result":null,"id":1}`, msgOther, nil, exchange.Tick{}},
@@ -87,7 +87,7 @@ func d(s string) decimal.Decimal { return decimal.MustParse(s) }
 func sameTick(a, b exchange.Tick) bool {
 	return a.Symbol == b.Symbol && a.Bid.Cmp(b.Bid) == 0 && a.BidQty.Cmp(b.BidQty) == 0 &&
 		a.Ask.Cmp(b.Ask) == 0 && a.AskQty.Cmp(b.AskQty) == 0 && a.Last.Cmp(b.Last) == 0 &&
-		a.Qty.Cmp(b.Qty) == 0 && a.Time.Equal(b.Time)
+		a.Qty.Cmp(b.Qty) == 0 && a.Time.Equal(b.Time) && a.TradeID == b.TradeID && a.Taker == b.Taker
 }
 
 func loadCorpus(tb testing.TB) [][]byte {
@@ -119,7 +119,12 @@ func referenceTick(msg []byte) (msgKind, exchange.Tick, error) {
 	ms := func(k string) time.Time { f, _ := m[k].(float64); return time.UnixMilli(int64(f)).UTC() }
 	sym, _ := m["s"].(string)
 	if m["e"] == "trade" {
-		return msgTrade, exchange.Tick{Symbol: sym, Last: str("p"), Qty: str("q"), Time: ms("T")}, nil
+		tid, _ := m["t"].(float64)
+		t := exchange.Tick{Symbol: sym, Last: str("p"), Qty: str("q"), Time: ms("T"), TradeID: int64(tid)}
+		if maker, ok := m["m"].(bool); ok {
+			t.Taker = map[bool]exchange.Side{true: exchange.Sell, false: exchange.Buy}[maker]
+		}
+		return msgTrade, t, nil
 	}
 	return msgBookTicker, exchange.Tick{Symbol: sym, Bid: str("b"), BidQty: str("B"), Ask: str("a"), AskQty: str("A"), Time: recvTime}, nil
 }
@@ -216,7 +221,15 @@ func FuzzDecodeStream(f *testing.F) {
 		// Whatever was decoded must survive a round trip through the canonical form.
 		var canon string
 		if kind == msgTrade {
-			canon = fmt.Sprintf(`{"e":"trade","s":%q,"p":"%s","q":"%s","T":%d}`, tick.Symbol, tick.Last, tick.Qty, tick.Time.UnixMilli())
+			canon = fmt.Sprintf(`{"e":"trade","s":%q,"t":%d,"p":"%s","q":"%s","T":%d`, tick.Symbol, tick.TradeID, tick.Last, tick.Qty, tick.Time.UnixMilli())
+			switch tick.Taker {
+			case exchange.Sell:
+				canon += `,"m":true}`
+			case exchange.Buy:
+				canon += `,"m":false}`
+			default:
+				canon += `}`
+			}
 		} else {
 			canon = fmt.Sprintf(`{"s":%q,"b":"%s","B":"%s","a":"%s","A":"%s"}`, tick.Symbol, tick.Bid, tick.BidQty, tick.Ask, tick.AskQty)
 		}

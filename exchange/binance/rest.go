@@ -186,8 +186,9 @@ func (c *Client) admit(ctx context.Context, weight int) error {
 	}
 }
 
-// sign appends recvWindow, timestamp (timestampMs, by the exchange's clock) and signature to a copy of query and returns it with the API
-// key. The key and secret are borrowed only for the duration of the signing.
+// sign appends recvWindow, timestamp (timestampMs, by the exchange's clock) and signature to a
+// copy of query and returns it with the API key. The key and secret are borrowed only for the
+// duration of the signing.
 func (c *Client) sign(ctx context.Context, query []byte, timestampMs int64) ([]byte, string, error) {
 	q := make([]byte, 0, len(query)+128)
 	q = append(q, query...)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -43,20 +44,16 @@ func (c *Client) Stream(ctx context.Context, symbols []string) (<-chan exchange.
 	if err != nil {
 		return nil, nil, fmt.Errorf("binance: opening the market stream: %w", err)
 	}
-	names := make([]string, 0, 2*len(syms))
-	for _, s := range syms {
-		l := strings.ToLower(s)
-		names = append(names, l+"@bookTicker", l+"@trade")
-	}
 	s := &stream{
-		c:      c,
-		url:    c.wsURL + "/stream?streams=" + strings.Join(names, "/"),
-		dec:    newStreamDecoder(syms),
-		ticks:  make(chan exchange.Tick, tickBuffer),
-		events: make(chan exchange.ConnEvent, eventBuffer),
-		dialer: &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: handshakeTimeout},
+		c:       c,
+		symbols: syms,
+		kinds:   []string{"@bookTicker", "@trade"},
+		dec:     newStreamDecoder(syms),
+		ticks:   make(chan exchange.Tick, tickBuffer),
+		events:  make(chan exchange.ConnEvent, eventBuffer),
+		dialer:  &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: handshakeTimeout},
 	}
-	go s.run(ctx)
+	c.startStream(ctx, s)
 	return s.ticks, s.events, nil
 }
 
@@ -86,7 +83,7 @@ func watchlist(symbols []string) ([]string, error) {
 // stream is one Stream call's connection manager; only its run goroutine touches it.
 type stream struct {
 	c          *Client
-	url        string
+	kinds      []string // the stream name suffixes subscribed per symbol
 	dec        *streamDecoder
 	dialer     *websocket.Dialer
 	ticks      chan exchange.Tick
@@ -94,10 +91,19 @@ type stream struct {
 	reconnects int
 	dropped    uint64
 	buf        []byte
+	// A book stream (StreamBooks) sets these instead of using ticks.
+	books chan exchange.Book
+	depth *depthDecoder
+	book  exchange.Book
+
+	mu      sync.Mutex      // guards the fields below, shared with EditStreams
+	symbols []string        // streamed now; a reconnect subscribes to these
+	conn    *websocket.Conn // the live connection, nil between connections
+	reqID   int64           // id of the last SUBSCRIBE/UNSUBSCRIBE request
 }
 
 func (s *stream) run(ctx context.Context) {
-	defer close(s.ticks)
+	defer s.closeOut()
 	defer close(s.events)
 	attempt := 0
 	s.emit(exchange.ConnEvent{State: exchange.StreamConnecting})
@@ -161,7 +167,7 @@ func (s *stream) session(ctx context.Context) (bool, error) {
 		s.c.log.Debug("binance: could not read the exchange's clock", "err", err)
 	}
 	cancel()
-	conn, resp, err := s.dialer.DialContext(ctx, s.url, nil)
+	conn, resp, err := s.dialer.DialContext(ctx, s.url(), nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
@@ -174,6 +180,8 @@ func (s *stream) session(ctx context.Context) (bool, error) {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	s.setConn(conn)
+	defer s.setConn(nil)
 	conn.SetReadLimit(maxMessageSize)
 	// gorilla's default ping handler answers every ping with a pong echoing its payload.
 	s.emit(exchange.ConnEvent{State: exchange.StreamLive})
@@ -231,6 +239,14 @@ func (s *stream) read(conn *websocket.Conn) (bool, error) {
 				return live, fmt.Errorf("%w: no message for %s", errStale, stale)
 			}
 			return live, fmt.Errorf("reading the market stream: %w", err)
+		}
+		if s.depth != nil {
+			got, shutdown := s.deliverBook(msg)
+			live = live || got
+			if shutdown {
+				return live, errServerShutdown
+			}
+			continue
 		}
 		kind, err := s.dec.decode(msg, time.Now(), &tick)
 		switch {

@@ -1,6 +1,7 @@
 // Package fake runs a fake Binance spot exchange on 127.0.0.1 for tests and demos: the REST
 // endpoints QuantDeck uses (public market data, signed orders and account queries, the key
-// permission check), the market websocket streams (/ws, /stream) and the WebSocket API's user
+// permission check), the market websocket streams (/ws, /stream: book ticker, trades, klines,
+// mini ticker and partial depth, a one-tick ladder around the quote) and the WebSocket API's user
 // data stream (/ws-api/v3, userDataStream.subscribe.signature: executionReport and
 // outboundAccountPosition events), spoken closely enough to Binance's wire format that the real
 // adapter cannot tell the difference.

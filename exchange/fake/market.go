@@ -226,6 +226,7 @@ func (s *Server) rollCandle(m *market, now time.Time) {
 }
 
 func (s *Server) publishBook(m *market) {
+	s.publishDepth(m)
 	s.hub.publish(strings.ToLower(m.rules.Symbol)+"@bookTicker", mustJSON(bookTickerEvent{U: m.updateID, S: m.rules.Symbol, B: fmtDec(m.bid), BQ: fmtDec(m.bidQty), A: fmtDec(m.ask), AQ: fmtDec(m.askQty)}))
 }
 

@@ -1,6 +1,8 @@
 // Package sim owns QuantDeck's built-in simulated market, the offline default: a seeded,
-// deterministic price feed (exchange.MarketData), a matching candle history (exchange.History)
-// and Binance-like symbol rules (exchange.RuleBook).
+// deterministic price feed (exchange.MarketData) whose ticks are also its trades (price, size,
+// aggressor side, trade id), an order book around the latest tick (exchange.BookData), a
+// matching candle history (exchange.History) and Binance-like symbol rules (exchange.RuleBook).
+// ContinueFrom restarts the walks at the prices a data directory last saw.
 //
 // Prices follow a geometric Brownian motion per symbol with realistic start prices and
 // volatilities, occasional jumps, an intraday volume pattern and a bid/ask spread of whole

@@ -126,9 +126,9 @@ func (s *symState) advance(dt float64, at time.Time, ticksPerDay float64) exchan
 	tradeQty := s.step.units(avgQuote * math.Exp(0.8*r.NormFloat64()-0.32) / mid)
 	bidQty := s.step.units(3 * avgQuote * math.Exp(0.6*r.NormFloat64()) / mid)
 	askQty := s.step.units(3 * avgQuote * math.Exp(0.6*r.NormFloat64()) / mid)
-	last := bid
+	last, taker := bid, exchange.Sell // a seller hit the bid
 	if r.IntN(2) == 1 {
-		last = ask
+		last, taker = ask, exchange.Buy
 	}
 	t := exchange.Tick{
 		Symbol: s.name,
@@ -139,6 +139,9 @@ func (s *symState) advance(dt float64, at time.Time, ticksPerDay float64) exchan
 		Last:   s.tick.times(last),
 		Qty:    s.step.times(tradeQty),
 		Time:   at,
+		// Trade ids count the walk's ticks: unique and increasing, as an exchange's are.
+		TradeID: s.k + 1,
+		Taker:   taker,
 	}
 	s.k++
 	s.latest = t

@@ -109,3 +109,6 @@ func Zero(bufs ...[]byte) {
 func (f *SecretField) Equal(o *SecretField) bool {
 	return subtle.ConstantTimeCompare(f.buf, o.buf) == 1
 }
+
+// Copy returns a copy of the field's content for a command to use and zero; the field keeps it.
+func (f *SecretField) Copy() []byte { return append([]byte(nil), f.buf...) }

@@ -1,6 +1,7 @@
 package common
 
 import (
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -113,3 +114,25 @@ func OpenOrder(s engine.OrderState) bool {
 
 // PaintStr wraps s in a Paint's sequences.
 func PaintStr(p Paint, s string) string { return p.On + s + p.Off }
+
+// CheckName accepts a name for a bot or a key label: letters, digits, - and _, at most 32.
+func CheckName(v string) error {
+	if len(v) > 32 {
+		return errors.New("at most 32 characters")
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return errors.New("letters, digits, - and _ only")
+		}
+	}
+	return nil
+}
+
+// SecretView shows a masked field with a cursor when focused.
+func SecretView(st *Styles, f *SecretField, focused bool, width int) string {
+	s := f.Mask(width)
+	if focused {
+		return st.FocusedInput.Render(s + "▏")
+	}
+	return st.BlurredInput.Render(s)
+}

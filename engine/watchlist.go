@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// MaxWatched bounds the watchlist: every symbol costs a stream, a book and a chart.
+const MaxWatched = 50
+
+var (
+	// ErrSymbolInUse: a bot that is running (or paused, to resume) trades the symbol.
+	ErrSymbolInUse = errors.New("a running bot trades this symbol")
+	// ErrNotWatched: the symbol is not in the watchlist.
+	ErrNotWatched = errors.New("symbol is not in the watchlist")
+)
+
+// watchState is the watchlist as configured (QUANTDECK_SYMBOLS) and as edited at runtime,
+// and the extra streams that carry symbols added while the engine runs.
+type watchState struct {
+	mu       sync.Mutex
+	base     []string        // QUANTDECK_SYMBOLS, in order
+	added    []string        // watched beyond base, in the order added
+	removed  map[string]bool // base symbols not watched
+	streamed map[string]bool // symbols Run's first stream carries
+	feeds    map[string]context.CancelFunc
+	extra    chan exchange.Tick // ticks of the extra streams, for Run
+}
+
+// list is the effective watchlist: base without removed, then added.
+func (w *watchState) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.listLocked()
+}
+
+func (w *watchState) listLocked() []string {
+	out := make([]string, 0, len(w.base)+len(w.added))
+	for _, s := range w.base {
+		if !w.removed[s] {
+			out = append(out, s)
+		}
+	}
+	return append(out, w.added...)
+}
+
+// loadWatchlist applies the edits saved by earlier runs to the configured symbols.
+func (e *Engine) loadWatchlist(ctx context.Context) error {
+	w := &e.watch
+	w.removed = map[string]bool{}
+	w.feeds = map[string]context.CancelFunc{}
+	w.extra = make(chan exchange.Tick, 1024)
+	for _, s := range e.cfg.Symbols {
+		if !slices.Contains(w.base, s) {
+			w.base = append(w.base, s)
+		}
+	}
+	var added, removed []string
+	if _, err := getSetting(ctx, e.cfg.DB, settingWatchAdded, &added); err != nil {
+		return err
+	}
+	if _, err := getSetting(ctx, e.cfg.DB, settingWatchRemoved, &removed); err != nil {
+		return err
+	}
+	for _, s := range removed {
+		if slices.Contains(w.base, s) {
+			w.removed[s] = true
+		}
+	}
+	for _, s := range added {
+		if !slices.Contains(w.base, s) && !slices.Contains(w.added, s) && len(w.added) < MaxWatched {
+			w.added = append(w.added, s)
+		}
+	}
+	if len(w.listLocked()) == 0 && len(w.base) > 0 {
+		clear(w.removed) // never start with nothing to show
+	}
+	return nil
+}
+
+// saveLocked writes the watchlist's edits; the caller holds w.mu.
+func (e *Engine) saveWatchLocked(ctx context.Context) error {
+	w := &e.watch
+	removed := make([]string, 0, len(w.removed))
+	for _, s := range w.base {
+		if w.removed[s] {
+			removed = append(removed, s)
+		}
+	}
+	return putSettings(ctx, e.cfg.DB, e.now(), map[string]any{
+		settingWatchAdded:   append([]string{}, w.added...),
+		settingWatchRemoved: removed,
+	})
+}
+
+// Watchlist returns the watched symbols in display order: QUANTDECK_SYMBOLS without the ones
+// removed at runtime, then the ones added.
+func (e *Engine) Watchlist() []string { return e.watch.list() }
+
+// Watch adds a symbol to the watchlist after checking with the market that it exists, saves
+// the change for the next start and, while Run runs, starts streaming it without touching
+// the streams of the other symbols. Watching a watched symbol does nothing.
+func (e *Engine) Watch(ctx context.Context, symbol string) error {
+	symbol = strings.ToUpper(strings.TrimSpace(symbol))
+	if symbol == "" {
+		return errors.New("engine: watch: no symbol given")
+	}
+	if e.mkt.watched(symbol) {
+		return nil
+	}
+	if _, err := e.rulesFor(ctx, symbol); err != nil {
+		return fmt.Errorf("engine: watch %s: %w", symbol, err)
+	}
+	w := &e.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if slices.Contains(w.listLocked(), symbol) {
+		return nil
+	}
+	if n := len(w.listLocked()); n >= MaxWatched {
+		return fmt.Errorf("engine: watch %s: the watchlist holds %d symbols at most; remove one first", symbol, MaxWatched)
+	}
+	inBase := slices.Contains(w.base, symbol)
+	if inBase {
+		delete(w.removed, symbol)
+	} else {
+		w.added = append(w.added, symbol)
+	}
+	if err := e.saveWatchLocked(ctx); err != nil {
+		if inBase {
+			w.removed[symbol] = true
+		} else {
+			w.added = w.added[:len(w.added)-1]
+		}
+		return err
+	}
+	e.mkt.add(symbol)
+	e.books.watch(symbol)
+	e.startFeedLocked(symbol)
+	e.mu.Lock()
+	bg := e.bg
+	e.mu.Unlock()
+	if bg != nil && e.join(1) {
+		// Before Run, Run loads it with the others; after Close, nothing is loaded.
+		go func() {
+			defer e.wg.Done()
+			e.loadSymbolHistory(bg, symbol) // the sparkline and the 24-hour change
+		}()
+	}
+	e.log.Info("watchlist: added", "symbol", symbol)
+	return nil
+}
+
+// Unwatch removes a symbol from the watchlist and saves the change for the next start. It is
+// refused with ErrSymbolInUse while a bot that trades the symbol runs (or is paused, since it
+// resumes), and for the last symbol; ErrNotWatched when the symbol is not watched.
+func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
+	symbol = strings.ToUpper(strings.TrimSpace(symbol))
+	// Bots start under startMu: holding it, no bot can start on the symbol while it goes.
+	e.startMu.Lock()
+	defer e.startMu.Unlock()
+	if !e.mkt.watched(symbol) {
+		return fmt.Errorf("engine: unwatch %s: %w", symbol, ErrNotWatched)
+	}
+	var users []string
+	for _, b := range e.allBots() {
+		b.mu.Lock()
+		if b.cfg.Symbol == symbol && (b.state == BotRunning || b.state == BotPaused) {
+			users = append(users, b.name)
+		}
+		b.mu.Unlock()
+	}
+	if len(users) > 0 {
+		slices.Sort(users)
+		return fmt.Errorf("engine: unwatch %s: %w (%s); stop it first", symbol, ErrSymbolInUse, strings.Join(users, ", "))
+	}
+	w := &e.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.listLocked()) <= 1 {
+		return fmt.Errorf("engine: unwatch %s: the watchlist needs at least one symbol", symbol)
+	}
+	i := slices.Index(w.added, symbol)
+	if i >= 0 {
+		w.added = slices.Delete(w.added, i, i+1)
+	} else {
+		w.removed[symbol] = true
+	}
+	if err := e.saveWatchLocked(ctx); err != nil {
+		if i >= 0 {
+			w.added = slices.Insert(w.added, i, symbol)
+		} else {
+			delete(w.removed, symbol)
+		}
+		return err
+	}
+	if cancel := w.feeds[symbol]; cancel != nil {
+		cancel()
+		delete(w.feeds, symbol)
+	}
+	if ed, ok := e.cfg.Market.(exchange.StreamEditor); ok && w.streamed[symbol] {
+		// Without an editor the first stream keeps carrying the symbol; its ticks are ignored.
+		if err := ed.EditStreams(ctx, nil, []string{symbol}); err == nil {
+			delete(w.streamed, symbol)
+		} else {
+			e.log.Warn("watchlist: removing a symbol from the running streams", "symbol", symbol, "err", err)
+		}
+	}
+	e.mkt.remove(symbol)
+	e.books.unwatch(symbol)
+	e.hist.forget(symbol)
+	e.log.Info("watchlist: removed", "symbol", symbol)
+	return nil
+}
+
+// startFeedLocked streams a newly watched symbol on its own, unless Run's first stream
+// already carries it (a symbol removed and watched again). The caller holds watch.mu.
+// Before Run, Run's first stream picks the symbol up from the watchlist.
+func (e *Engine) startFeedLocked(symbol string) {
+	w := &e.watch
+	e.mu.Lock()
+	bg := e.bg
+	e.mu.Unlock()
+	if bg == nil || w.streamed[symbol] || w.feeds[symbol] != nil {
+		return
+	}
+	if ed, ok := e.cfg.Market.(exchange.StreamEditor); ok {
+		// The running streams take the symbol in place.
+		err := ed.EditStreams(bg, []string{symbol}, nil)
+		if err == nil {
+			w.streamed[symbol] = true
+			return
+		}
+		e.log.Warn("watchlist: adding a symbol to the running streams; streaming it on its own", "symbol", symbol, "err", err)
+	}
+	bd, books := e.cfg.Market.(exchange.BookData)
+	n := 1
+	if books {
+		n++
+	}
+	if !e.join(n) {
+		return // closed meanwhile
+	}
+	ctx, cancel := context.WithCancel(bg)
+	ticks, conns, err := e.cfg.Market.Stream(ctx, []string{symbol})
+	if err != nil {
+		cancel()
+		e.wg.Add(-n)
+		e.log.Warn("watchlist: streaming a new symbol", "symbol", symbol, "err", err)
+		return
+	}
+	w.feeds[symbol] = cancel
+	go e.forwardFeed(ctx, ticks, conns)
+	if books {
+		go e.bookLoop(ctx, bd, []string{symbol})
+	}
+}
+
+// forwardFeed hands an extra stream's ticks to Run, so every tick is still handled on Run's
+// goroutine, in order.
+func (e *Engine) forwardFeed(ctx context.Context, ticks <-chan exchange.Tick, conns <-chan exchange.ConnEvent) {
+	defer e.wg.Done()
+	for ticks != nil || conns != nil {
+		select {
+		case t, ok := <-ticks:
+			if !ok {
+				ticks = nil
+				continue
+			}
+			select {
+			case e.watch.extra <- t:
+			case <-ctx.Done():
+			}
+		case c, ok := <-conns:
+			if !ok {
+				conns = nil
+				continue
+			}
+			if c.Err != nil {
+				e.log.Debug("watchlist: extra stream", "state", c.State, "err", c.Err)
+			}
+		}
+	}
+}
+
+// allBots lists the bots; a bot's lock is taken before e.mu, never under it.
+func (e *Engine) allBots() []*bot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*bot, 0, len(e.bots))
+	for _, b := range e.bots {
+		out = append(out, b)
+	}
+	return out
+}
+
+// forget drops a symbol's cached candle history.
+func (h *history) forget(symbol string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k := range h.entries {
+		if k.symbol == symbol {
+			delete(h.entries, k)
+		}
+	}
+}

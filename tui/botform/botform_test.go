@@ -1,0 +1,42 @@
+package botform
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/quantdeck/quantdeck/engine/strategy"
+	"github.com/quantdeck/quantdeck/tui/common"
+	"github.com/quantdeck/quantdeck/tui/internal/fixture"
+)
+
+// The form's parameter fields are the strategy specs' parameters, in their order, with their
+// labels, optional marks and checks: switching the strategy swaps them.
+func TestFormFieldsFollowSpecs(t *testing.T) {
+	snap := fixture.Snapshot(2, 1, 0)
+	c, _ := fixture.Common(&snap, nil)
+	scr, _ := New(c, common.Args{Symbol: "BTCUSDT"})
+	f := scr.(*Screen)
+	for _, spec := range strategy.Specs() {
+		f.Field("strategy").Choice = slices.Index(f.Field("strategy").Choices, spec.Name)
+		f.setStrategyFields(c.Styles, spec.Name, nil)
+		var got, want []string
+		for _, fl := range f.Fields {
+			if fl.Param {
+				got = append(got, fmt.Sprintf("%s|%s|%v", fl.Key, fl.Label, fl.Optional))
+			}
+		}
+		for _, p := range spec.Params {
+			want = append(want, fmt.Sprintf("%s|%s|%v", p.Key, p.Label, p.Optional))
+			if p.Kind == strategy.KindDuration && f.Field(p.Key).Check("1ms") == nil {
+				t.Errorf("%s accepts 1ms: its spec's check is not used", p.Key)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s fields = %q, want %q", spec.Name, got, want)
+		}
+	}
+	if got := f.Field("strategy").Choices; !slices.Equal(got, strategy.Names()) {
+		t.Fatalf("strategy choices = %q, want %q", got, strategy.Names())
+	}
+}

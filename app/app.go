@@ -121,6 +121,9 @@ func Open(ctx context.Context, st config.Settings, opts Options) (_ *App, err er
 		Paper:        acct,
 		Live:         a.liveTrader,
 		KeyOK:        a.keyOK,
+		// Without a fixed seed the simulated market continues from the last prices this data
+		// directory saw, so paper positions keep their value across starts.
+		ResumeMarket: st.Exchange == "sim" && !st.SimSeedSet,
 		Logger:       a.Log,
 	})
 	if err != nil {

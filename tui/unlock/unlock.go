@@ -70,7 +70,12 @@ func pollUnlockedCmd(v common.Unlocker) tea.Cmd {
 // New opens the unlock screen and checks the vault: an unlocked vault (another session opened
 // it) goes straight on to the cockpit.
 func New(c *common.Common, _ common.Args) (common.Screen, tea.Cmd) {
-	return &Screen{c: c}, checkVaultCmd(c.Ctx, c.Vault)
+	s := &Screen{c: c}
+	if c.Vault != nil && c.Vault.Unlocked() { // in memory, no I/O: a later session never sees the prompt
+		s.checked = true
+		return s, func() tea.Msg { return vaultCheckedMsg{exists: true, unlocked: true} }
+	}
+	return s, checkVaultCmd(c.Ctx, c.Vault)
 }
 
 // unlocked tells the root the vault is open and the engine resumed (or failed to).
@@ -284,7 +289,9 @@ func (s *Screen) unlockView(now time.Time) string {
 	width := min(max(s.w-4, 20), 64)
 	var b strings.Builder
 	title := "Unlock the vault"
-	if u.create {
+	if !u.checked {
+		title = "Opening the vault"
+	} else if u.create {
 		title = "Create the vault"
 	}
 	b.WriteString(st.Title.Render("QuantDeck") + st.Muted.Render("  "+s.c.Version+" · "+s.c.Exchange) + "\n\n")

@@ -16,7 +16,7 @@ import (
 	"github.com/quantdeck/quantdeck/exchange/binance"
 )
 
-// TestLiveTradingEndToEnd trades live through the real wiring (openRuntime: store, vault,
+// TestLiveTradingEndToEnd trades live through the real wiring (app.Open: store, vault,
 // Binance adapter, engine) against the fake Binance on loopback, and checks every step against
 // the exchange's own records: orders by client id, fills by trade id, requests as received.
 func TestLiveTradingEndToEnd(t *testing.T) {

@@ -158,18 +158,6 @@ func (r *Registry) get(ctx context.Context, name string) (*botRow, error) {
 	return fromJournal(b), nil
 }
 
-// names returns every bot's name.
-func (r *Registry) names(ctx context.Context) ([]string, error) {
-	if err := r.ready(ctx); err != nil {
-		return nil, err
-	}
-	out, err := r.j.BotNames(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading bots: %w", err)
-	}
-	return out, nil
-}
-
 func (r *Registry) all(ctx context.Context) ([]*botRow, error) {
 	if err := r.ready(ctx); err != nil {
 		return nil, err

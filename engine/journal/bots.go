@@ -74,24 +74,6 @@ func (j *Journal) Bot(ctx context.Context, name string) (*Bot, error) {
 	return b, err
 }
 
-// BotNames returns every bot's name, sorted.
-func (j *Journal) BotNames(ctx context.Context) ([]string, error) {
-	rows, err := j.db.QueryContext(ctx, `SELECT name FROM bots ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("journal: reading bots: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("journal: reading bots: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
 // Bots returns every bot by name; a row whose stored values do not parse is kept with Damaged
 // set, so the others run and this one shows why it cannot.
 func (j *Journal) Bots(ctx context.Context) ([]*Bot, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"fmt"
 	"io/fs"
 
 	"github.com/quantdeck/quantdeck/store"
@@ -41,3 +42,22 @@ func adopt(ctx context.Context, tx *sql.Tx) (int, error) {
 	}
 	return 0, nil
 }
+
+// Present reports whether the journal's tables are in place at this binary's version, without
+// writing (for read-only handles): recorded, or made by an older QuantDeck and not recorded
+// yet. False on a database no engine or bot command has used.
+func Present(ctx context.Context, db *sql.DB) (bool, error) {
+	var v int
+	err := db.QueryRowContext(ctx, `SELECT version FROM schema_versions WHERE owner = 'journal'`).Scan(&v)
+	if err == nil {
+		return v >= latestVersion, nil
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'order_sends'`).Scan(&n); err != nil {
+		return false, fmt.Errorf("journal: %w", err)
+	}
+	return n > 0, nil
+}
+
+// latestVersion is the number of the journal's last migration.
+const latestVersion = 2

@@ -137,3 +137,31 @@ func tableExists(db *sql.DB, name string) (bool, error) {
 	err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n)
 	return n > 0, err
 }
+
+// Present answers without writing, for a read-only handle: false before the journal was
+// migrated, true after, and true for tables an older version made that nobody recorded yet.
+func TestPresent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openStore(t, dir)
+	if ok, err := Present(ctx, db); err != nil || ok {
+		t.Fatalf("before migrating: %v, %v", ok, err)
+	}
+	if err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := Present(ctx, db); err != nil || !ok {
+		t.Fatalf("after migrating: %v, %v", ok, err)
+	}
+	if _, err := db.Exec(`DELETE FROM schema_versions WHERE owner = 'journal'`); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := Present(ctx, db); err != nil || !ok {
+		t.Fatalf("unrecorded older tables: %v, %v", ok, err)
+	}
+	ms, err := Schema().FS.Open("0002_order_sends.sql")
+	if err != nil {
+		t.Fatalf("latestVersion %d names no migration: %v", latestVersion, err)
+	}
+	ms.Close()
+}

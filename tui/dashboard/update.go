@@ -31,9 +31,11 @@ func (d *Screen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case chartCandlesMsg:
 		d.chartLoaded(msg)
+	case bookLoadedMsg:
+		d.bookLoaded(msg)
 	case common.SnapshotMsg:
 		d.snapshotChanged(d.selBot, d.selOrder)
-		cmd = d.loadChartCmd()
+		cmd = tea.Batch(d.loadChartCmd(), d.loadBookCmd())
 	case common.ClockMsg, tea.WindowSizeMsg:
 		cmd = d.loadChartCmd()
 	}
@@ -101,6 +103,16 @@ func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
 		d.cycle(-1)
 	case key.Matches(k, keys.Enter):
 		return d.enter()
+	case key.Matches(k, keys.Portfolio):
+		return c.Host.Open(common.ScreenPortfolio, common.Args{})
+	case key.Matches(k, keys.Orders):
+		return c.Host.Open(common.ScreenOrders, common.Args{})
+	case key.Matches(k, keys.Timeframe):
+		d.tf = (d.tf + 1) % len(common.Timeframes)
+		d.chart.candles, d.chart.stale = nil, true
+		return d.loadChartCmd()
+	case key.Matches(k, keys.Averages):
+		d.ma, d.chart.stale = !d.ma, true
 	case key.Matches(k, keys.Start):
 		return d.withBot(common.StartBot)
 	case key.Matches(k, keys.Stop):

@@ -19,6 +19,7 @@ type KeyMap struct {
 	AddKey, RotateKey, Passwd  key.Binding
 	Timeframe, Averages        key.Binding
 	Portfolio, Orders          key.Binding
+	Watch, Unwatch             key.Binding
 }
 
 // NewKeyMap builds the cockpit's bindings.
@@ -61,6 +62,8 @@ func NewKeyMap() KeyMap {
 		Averages:  b("m", "moving averages", "m"),
 		Portfolio: b("P", "portfolio", "P"),
 		Orders:    b("O", "open orders and history", "O"),
+		Watch:     b("+", "watch a symbol", "+"),
+		Unwatch:   b("-", "unwatch the symbol", "-"),
 	}
 }
 
@@ -70,7 +73,7 @@ func (k KeyMap) HelpGroups() []HelpGroup {
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
 		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill, k.Portfolio, k.Orders}},
-		{"Chart", []key.Binding{k.Timeframe, k.Averages}},
+		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
 		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.Yes, k.No}},
 		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},

@@ -66,8 +66,12 @@ func writeKeyTable(w io.Writer, list []vault.Credential, now time.Time) {
 			status = "UNSAFE"
 			unsafe = append(unsafe, fmt.Sprintf("! %s: %s", c.Label, unsafeAdvice(c.Label, v.Refused)))
 		}
+		perms := shortPerms(c.Perms)
+		if vault.IsService(c.Exchange) {
+			perms = "n/a (AI key)" // a service key has no exchange permissions to check
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Label, c.Exchange, age(now.Sub(c.CreatedAt)), status,
-			shortPerms(c.Perms), since(now, c.CheckedAt), since(now, c.LastUsedAt))
+			perms, since(now, c.CheckedAt), since(now, c.LastUsedAt))
 	}
 	tw.Flush()
 	for _, line := range unsafe {

@@ -11,10 +11,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/logging"
-	"github.com/quantdeck/quantdeck/store"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -32,7 +31,7 @@ type keyTool struct {
 }
 
 func newKeyTool(env *Env) *keyTool {
-	return &keyTool{env: env, openTTY: openControllingTTY, checkerFor: permissionChecker}
+	return &keyTool{env: env, openTTY: openControllingTTY, checkerFor: app.PermissionChecker}
 }
 
 func cmdKeys(ctx context.Context, env *Env, args []string) error {
@@ -47,11 +46,18 @@ const keysUsage = `Usage: quantdeck keys <command> [flags]
 
 Exchange API keys, encrypted in the vault.
 
+<<<<<<< HEAD
+  add     --label L [--exchange sim|binance|binance-testnet|anthropic] [--yes]
+          store a new key; the first one creates the vault (anthropic: the
+          API key of the optional Claude enrichment, one line, no secret)
+  list    show the stored keys and their versions (never a secret)
+=======
   add     --label L [--exchange sim|binance|binance-testnet] [--yes]
           store a new key; the first one creates the vault
   list    [--json] show the stored keys, their versions and the last
           permission check (never a secret); UNSAFE marks a key the exchange
           now reports able to withdraw, or unable to trade
+>>>>>>> main
   rotate  --label L [--yes]
           store a new version of a key and retire the old one
   remove  --label L [--yes]
@@ -135,21 +141,15 @@ func (k *keyTool) open(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	k.st = st
-	log, logCloser, err := logging.Open(st.Home)
+	data, err := app.OpenData(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, st.Home)
-	if err != nil {
-		logCloser.Close()
-		return nil, err
-	}
-	k.db, k.log = db, log
-	k.v = vault.New(db, vault.WithLogger(log))
+	k.db, k.log, k.v = data.DB, data.Log, data.Vault
 	return func() {
-		_ = k.v.Close() // zeroes the key; an unmap error changes nothing at exit
-		db.Close()
-		logCloser.Close()
+		// Zeroes the vault key and closes the store and the log; an unmap error changes
+		// nothing at exit.
+		_ = data.Close()
 		if k.con != nil {
 			k.con.close()
 		}
@@ -193,7 +193,7 @@ func (k *keyTool) findActive(ctx context.Context, label string) (vault.Credentia
 func (k *keyTool) add(ctx context.Context, args []string) error {
 	fs := k.flags("keys add", "keys add --label L [--exchange EXCHANGE] [--yes]")
 	label := fs.String("label", "", "a short name for the key (letters, digits, . _ -)")
-	exch := fs.String("exchange", "", "sim, binance or binance-testnet (default: QUANTDECK_EXCHANGE, else sim)")
+	exch := fs.String("exchange", "", "sim, binance, binance-testnet, or anthropic for the Claude key (default: QUANTDECK_EXCHANGE, else sim)")
 	yes := fs.Bool("yes", false, "store it even when the exchange cannot report its permissions")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -215,6 +215,9 @@ func (k *keyTool) add(ctx context.Context, args []string) error {
 	exchangeName := strings.ToLower(*exch)
 	if exchangeName == "" {
 		exchangeName = k.st.Exchange
+	}
+	if vault.IsService(exchangeName) {
+		return k.addServiceKey(ctx, *label, exchangeName)
 	}
 	if !slices.Contains(config.Exchanges, exchangeName) {
 		return fmt.Errorf("keys add: unknown exchange %q: use one of %s", exchangeName, strings.Join(config.Exchanges, ", "))
@@ -288,6 +291,9 @@ func (k *keyTool) rotate(ctx context.Context, args []string) error {
 	cur, _, err := k.findActive(ctx, *label)
 	if err != nil {
 		return fmt.Errorf("keys rotate: %w", err)
+	}
+	if vault.IsService(cur.Exchange) {
+		return k.rotateServiceKey(ctx, cur)
 	}
 	if _, err := k.checkerFor(k.st, cur.Exchange); err != nil {
 		return fmt.Errorf("keys rotate: %w", err)

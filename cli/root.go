@@ -46,6 +46,8 @@ func commands() []command {
 		{"serve", "headless engine and control API (and --ssh to host the cockpit)", cmdServe},
 		{"seal", "drop the derived vault key from a running serve", cmdSeal},
 		{"token", "print a new random API token", cmdToken},
+		{"ai", "optional Claude analysis: explain|review|ask|usage (off by default)", cmdAI},
+		{"mcp", "read-only MCP server over stdio for a local AI client", cmdMCP},
 		{"version", "print the version", cmdVersion},
 	}
 }

@@ -45,6 +45,7 @@ var known = map[string]bool{
 	EnvAPIAddr: true, EnvAPIToken: true, EnvAPIAllowRemote: true, EnvSSHAddr: true, EnvSSH: true,
 	EnvSimSeed: true, EnvSimSpeed: true, EnvPaperBalance: true, EnvPaperFee: true,
 	EnvKeyCheckInterval: true,
+	EnvAI:               true, EnvAIModel: true, EnvAIBaseURL: true, EnvAIDailyTokens: true, EnvAIKey: true,
 }
 
 // DefaultKeyCheckInterval is how often a running QuantDeck asks the exchange again what each
@@ -80,6 +81,7 @@ type Settings struct {
 	SimSeedSet bool
 	// KeyCheckInterval is how often live keys' permissions are checked again while running.
 	KeyCheckInterval time.Duration
+	AI               AISettings
 }
 
 // Source is where settings come from: the environment and an optional .env file.
@@ -234,6 +236,11 @@ func (s *Source) Load() (Settings, []string, error) {
 		// Set one to replay the same prices.
 		st.SimSeed = time.Now().UnixNano()
 	}
+	ai, err := s.loadAI()
+	if err != nil {
+		return st, warnings, err
+	}
+	st.AI = ai
 	for _, a := range []struct{ name, addr string }{{EnvAPIAddr, st.APIAddr}, {EnvSSHAddr, st.SSHAddr}} {
 		host, _, err := net.SplitHostPort(a.addr)
 		if err != nil {

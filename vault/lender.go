@@ -61,14 +61,18 @@ func (l *lender) open(ctx context.Context) (id int64, apiKey, apiSecret []byte, 
 		return 0, nil, nil, err
 	}
 	defer unlock()
-	var k, s string
+	var k, s, exchangeName string
 	err = l.v.db.QueryRowContext(ctx,
-		`SELECT id, api_key, api_secret FROM credentials WHERE label = ? AND retired_at IS NULL`, l.label).Scan(&id, &k, &s)
+		`SELECT id, exchange, api_key, api_secret FROM credentials WHERE label = ? AND retired_at IS NULL`, l.label).Scan(&id, &exchangeName, &k, &s)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, nil, fmt.Errorf("vault: key %q: %w: %w", l.label, ErrNoCredential, exchange.ErrNoCredentials)
 	}
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("vault: reading key %q: %w", l.label, err)
+	}
+	// A service key (the Anthropic key) is never handed to an exchange signer.
+	if IsService(exchangeName) {
+		return 0, nil, nil, fmt.Errorf("vault: key %q: %w", l.label, ErrNotService)
 	}
 	if apiKey, err = openToken(key, k); err != nil {
 		if stale := checkCurrent(ctx, l.v.db, salt); stale != nil {

@@ -119,3 +119,16 @@ func TestServiceKeySurvivesPassphraseChange(t *testing.T) {
 		t.Fatalf("after a passphrase change: %q, %v", seen, err)
 	}
 }
+
+func TestExchangeLenderRefusesAServiceKey(t *testing.T) {
+	v, _, _, _ := createdVault(t)
+	ctx := context.Background()
+	if _, err := v.AddServiceKey(ctx, "claude", "anthropic", []byte("sk-ant-never-to-an-exchange")); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	err := v.Lender("claude").Use(ctx, func(_, _ []byte) error { called = true; return nil })
+	if !errors.Is(err, ErrNotService) || called {
+		t.Fatalf("exchange lender of a service key: %v, called %v; want ErrNotService and no call", err, called)
+	}
+}

@@ -32,6 +32,7 @@ func (a *App) Cockpit(ctx context.Context, r *lipgloss.Renderer, detached bool) 
 		Now:           time.Now,
 		Context:       ctx,
 		Detached:      detached,
+		Home:          a.Settings.Home,
 	})
 }
 

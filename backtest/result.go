@@ -31,13 +31,17 @@ type Result struct {
 	// BuyHold is the same budget bought at the first open and valued at the last close, no fees.
 	BuyHoldFinal  decimal.Decimal
 	BuyHoldPnLPct decimal.Decimal
+	// Equity and Drawdown are the equity curve sampled at RunOptions.Curve evenly spaced
+	// candles (equity at the sample's close; the deepest drawdown in percent within it), for
+	// charts. Empty unless asked for.
+	Equity, Drawdown []float64
 
 	tradeCount int // the trade count of a summary whose list was dropped
 }
 
 // Run replays candles (sorted, of cfg.Interval) through cfg's strategy and the paper matcher.
 func Run(ctx context.Context, cfg Config, candles []exchange.Candle) (Result, error) {
-	return run(ctx, cfg, candles, false)
+	return run(ctx, cfg, candles, false, RunOptions{})
 }
 
 // RunTicks replays recorded ticks one by one, as the engine meets them live: the strategy
@@ -68,7 +72,7 @@ func RunTicks(ctx context.Context, cfg Config, ticks []exchange.Tick) (Result, e
 	return r.result(bars)
 }
 
-func run(ctx context.Context, cfg Config, candles []exchange.Candle, keepOrders bool) (Result, error) {
+func run(ctx context.Context, cfg Config, candles []exchange.Candle, keepOrders bool, opts RunOptions) (Result, error) {
 	r, err := newRunner(cfg)
 	if err != nil {
 		return Result{}, err
@@ -80,6 +84,7 @@ func run(ctx context.Context, cfg Config, candles []exchange.Candle, keepOrders 
 		days = int(candles[n-1].Open.Sub(candles[0].Open)/(24*time.Hour)) + 2
 	}
 	r.stats.init(cfg.Budget, days)
+	r.stats.sample(opts.Curve, len(candles))
 	iv := cfg.Interval
 	third := iv / 3
 	every := int64(cfg.StrategyInterval)
@@ -88,6 +93,9 @@ func run(ctx context.Context, cfg Config, candles []exchange.Candle, keepOrders 
 		if i&4095 == 0 {
 			if err := ctx.Err(); err != nil {
 				return Result{}, err
+			}
+			if opts.Progress != nil {
+				opts.Progress(i, len(candles))
 			}
 		}
 		if cfg.VolumeShare.IsPos() {
@@ -106,6 +114,9 @@ func run(ctx context.Context, cfg Config, candles []exchange.Candle, keepOrders 
 		}
 		r.step(ctx, c.C, closeAt, decide)
 		r.stats.candle(c.Open, c.C)
+	}
+	if opts.Progress != nil {
+		opts.Progress(len(candles), len(candles))
 	}
 	return r.result(candles)
 }
@@ -146,6 +157,7 @@ func (r *runner) result(candles []exchange.Candle) (Result, error) {
 		}
 	}
 	res.MaxDrawdownPct = round(r.stats.maxDD*100, 4)
+	res.Equity, res.Drawdown = r.stats.curve, r.stats.ddCurve
 	sharpe, sortino := r.stats.ratios()
 	res.Sharpe, res.Sortino = round(sharpe, 4), round(sortino, 4)
 	if r.stats.candles > 0 {

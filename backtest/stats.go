@@ -19,6 +19,24 @@ type stats struct {
 	lastEq        float64
 	days          []float64 // equity at each UTC day's last candle
 	refused       int
+
+	// The sampled curve (RunOptions.Curve): every candles an equity point and the deepest
+	// drawdown since the last point.
+	every, left    int
+	worst          float64
+	curve, ddCurve []float64
+}
+
+// sample turns the curve on: n points over total candles (fewer when there are fewer
+// candles). Its allocations are fixed by n, never by the candle count.
+func (s *stats) sample(n, total int) {
+	if n <= 0 || total == 0 {
+		return
+	}
+	s.every = max(1, (total+n-1)/n)
+	s.left = s.every
+	s.curve = make([]float64, 0, total/s.every+1)
+	s.ddCurve = make([]float64, 0, total/s.every+1)
 }
 
 func (s *stats) init(budget decimal.Decimal, days int) {
@@ -44,8 +62,19 @@ func (s *stats) candle(open time.Time, close decimal.Decimal) {
 		s.peak = eq
 	}
 	if s.peak > 0 {
-		if dd := (s.peak - eq) / s.peak; dd > s.maxDD {
+		dd := (s.peak - eq) / s.peak
+		if dd > s.maxDD {
 			s.maxDD = dd
+		}
+		if dd > s.worst {
+			s.worst = dd
+		}
+	}
+	if s.every > 0 {
+		if s.left--; s.left == 0 {
+			s.curve = append(s.curve, eq)
+			s.ddCurve = append(s.ddCurve, s.worst*100)
+			s.left, s.worst = s.every, 0
 		}
 	}
 	day := open.Unix() / 86400

@@ -35,6 +35,8 @@ type Options struct {
 	// EngineFailure, when set, says why the engine stopped on its own (nil while it runs); the
 	// status line shows it once the engine's event stream ends.
 	EngineFailure func() error
+	// Home is the data directory (the candle history for backtests).
+	Home string
 }
 
 // The screens still drawn by the root model.
@@ -130,8 +132,8 @@ func newModel(opts Options) *Model {
 		Ctx: ctx, Engine: opts.Engine, Vault: opts.Vault, Checker: opts.Checker, Styles: st,
 		Keys: m.keys, Host: m, Snap: &m.snap, Now: opts.Now, Exchange: opts.Exchange,
 		Version: opts.Version, KDFIterations: opts.KDFIterations, OnUnlock: opts.OnUnlock,
-		Detached: opts.Detached,
-		Tick:     func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
+		Detached: opts.Detached, Home: opts.Home,
+		Tick: func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
 	}
 	m.factories = screens()
 	m.dash, _ = m.factories[common.ScreenDashboard](m.com, common.Args{})

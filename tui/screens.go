@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/quantdeck/quantdeck/tui/backtest"
 	"github.com/quantdeck/quantdeck/tui/botdetail"
 	"github.com/quantdeck/quantdeck/tui/botform"
 	"github.com/quantdeck/quantdeck/tui/dashboard"
@@ -29,5 +30,6 @@ func screens() map[common.ID]factory {
 		common.ScreenDashboard:   dashboard.New,
 		common.ScreenPortfolio:   portfolio.New,
 		common.ScreenOrders:      orders.New,
+		common.ScreenBacktest:    backtest.New,
 	}
 }

@@ -184,6 +184,8 @@ func (s *Screen) detailKey(k tea.KeyMsg) tea.Cmd {
 		return common.RemoveBot(s.c, b)
 	case key.Matches(k, s.c.Keys.Order):
 		return s.c.Host.Open(common.ScreenTicket, common.Args{Symbol: b.Config.Symbol})
+	case key.Matches(k, s.c.Keys.Backtest):
+		return s.c.Host.Open(common.ScreenBacktest, common.Args{Bot: d.name})
 	case key.Matches(k, s.c.Keys.Cancel):
 		if d.tab != 0 || d.sel >= len(d.orders) {
 			s.c.Host.Error("select an open order in the orders tab to cancel it", nil)
@@ -401,7 +403,7 @@ func (s *Screen) ShortHelp() []key.Binding {
 		release.SetHelp("K", "release kill switch")
 		return []key.Binding{release, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
 	}
-	return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Up, k.Back, k.Help}
+	return []key.Binding{k.Start, k.Stop, k.Edit, k.Order, k.Cancel, k.Remove, k.Backtest, k.Up, k.Back, k.Help}
 }
 
 // HelpKey changes with the kill switch, which changes the help bar.

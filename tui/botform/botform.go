@@ -66,6 +66,11 @@ func New(com *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 	f := &Screen{c: com}
 	s := f
 	c := engine.BotConfig{Strategy: strategy.Specs()[0].Name, Mode: engine.Paper, Symbol: args.Symbol}
+	if args.Draft != nil && args.Edit == nil {
+		// A draft (a backtested setting) always opens as a paper bot: live is the user's choice.
+		c = *args.Draft
+		c.Mode, c.KeyLabel = engine.Paper, ""
+	}
 	if args.Edit != nil {
 		c, f.editing = *args.Edit, true
 		f.held, f.heldOn = args.Held, args.Edit.Symbol
@@ -311,6 +316,8 @@ func (s *Screen) formKey(k tea.KeyMsg) tea.Cmd {
 		return leave()
 	case key.Matches(k, s.c.Keys.Submit):
 		return s.submitForm()
+	case key.Matches(k, s.c.Keys.FormBacktest):
+		return s.backtest()
 	case k.Type == tea.KeyEnter:
 		if f.LastVisible() == f.Focus {
 			return s.submitForm()
@@ -438,7 +445,23 @@ func (s *Screen) ShortHelp() []key.Binding {
 	k := s.c.Keys
 	save := k.Submit
 	save.SetHelp("ctrl+s", "save")
-	return []key.Binding{k.NextField, k.Left, save, k.Back}
+	return []key.Binding{k.NextField, k.Left, save, k.FormBacktest, k.Back}
+}
+
+// backtest opens the backtest screen on the form's settings; leaving it comes back to the
+// form with them.
+func (s *Screen) backtest() tea.Cmd {
+	cfg := s.config()
+	args := common.Args{Draft: &cfg}
+	if s.editing {
+		edit := cfg
+		if !s.held.IsZero() {
+			// The held position pins the symbol and strategy; coming back must not lift that.
+			edit.Symbol, edit.Strategy = s.heldOn, s.openedAs
+		}
+		args = common.Args{Edit: &edit, Held: s.held, Draft: &cfg}
+	}
+	return s.c.Host.Open(common.ScreenBacktest, args)
 }
 
 // SetSize records the body's size.

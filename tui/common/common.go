@@ -39,6 +39,8 @@ type Common struct {
 	OnUnlock func(ctx context.Context) error
 	// Detached says the engine outlives this session (SSH).
 	Detached bool
+	// Home is the data directory: the candle history backtests read lives there.
+	Home string
 }
 
 // FindBot returns the bot with that name from the latest state.

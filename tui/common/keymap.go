@@ -19,6 +19,9 @@ type KeyMap struct {
 	AddKey, RotateKey, Passwd  key.Binding
 	Timeframe, Averages        key.Binding
 	Portfolio, Orders          key.Binding
+	Watch, Unwatch             key.Binding
+	Backtest, FormBacktest     key.Binding
+	PaperBot                   key.Binding
 }
 
 // NewKeyMap builds the cockpit's bindings.
@@ -61,6 +64,12 @@ func NewKeyMap() KeyMap {
 		Averages:  b("m", "moving averages", "m"),
 		Portfolio: b("P", "portfolio", "P"),
 		Orders:    b("O", "open orders and history", "O"),
+		Watch:     b("+", "watch a symbol", "+"),
+		Unwatch:   b("-", "unwatch the symbol", "-"),
+		Backtest:  b("b", "backtest the bot", "b"),
+		// In a form every printable key is text, so the form's backtest key is a control key.
+		FormBacktest: b("ctrl+b", "backtest the form", "ctrl+b"),
+		PaperBot:     b("N", "paper bot from a backtest", "N"),
 	}
 }
 
@@ -68,11 +77,11 @@ func NewKeyMap() KeyMap {
 func (k KeyMap) HelpGroups() []HelpGroup {
 	return []HelpGroup{
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
-		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove}},
+		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.PaperBot}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill, k.Portfolio, k.Orders}},
-		{"Chart", []key.Binding{k.Timeframe, k.Averages}},
+		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
-		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.Yes, k.No}},
+		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.FormBacktest, k.Yes, k.No}},
 		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},
 	}
 }

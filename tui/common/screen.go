@@ -66,6 +66,7 @@ const (
 	ScreenPortfolio
 	ScreenOrders
 	ScreenBook
+	ScreenBacktest
 )
 
 // Args are what a screen opens on; each screen reads the fields it needs.
@@ -75,6 +76,9 @@ type Args struct {
 	Edit   *engine.BotConfig // the bot a form edits; nil creates one
 	// Held is the edited bot's position: its symbol and strategy cannot change while it holds.
 	Held decimal.Decimal
+	// Draft is a bot's settings not yet saved: a backtest runs them, and the form opens a new
+	// bot pre-filled with them (always in paper mode).
+	Draft *engine.BotConfig
 }
 
 // Question is a y/N confirmation the root shows over the screen. Destructive and live-money

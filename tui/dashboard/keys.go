@@ -32,7 +32,7 @@ func paneHelp(k common.KeyMap, focus paneKind) []key.Binding {
 	switch focus {
 	case paneWatch:
 		enter.SetHelp("enter", "order ticket")
-		return []key.Binding{k.Help, k.Tab, enter, k.New, k.Kill, k.Keys, k.Quit}
+		return []key.Binding{k.Help, k.Tab, enter, k.New, k.Kill, k.Keys, k.Watch, k.Unwatch, k.Timeframe, k.Quit}
 	case paneBots:
 		enter.SetHelp("enter", "open bot")
 		return []key.Binding{k.Help, k.Tab, enter, k.Start, k.Stop, k.Edit, k.New, k.Remove, k.Order, k.Kill, k.Keys, k.Quit}

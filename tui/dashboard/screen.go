@@ -85,6 +85,7 @@ type Screen struct {
 	ma        bool          // moving averages on the chart
 	book      exchange.Book // the selected symbol's order book, when the engine keeps books
 	hasBook   bool
+	prompt    watchPrompt // the symbol being typed for the watchlist
 
 	c canvas
 

@@ -19,17 +19,32 @@ import (
 type Screen struct {
 	c    *common.Common
 	w, h int
+	// loaded are the engine's valued accounts, when it values them; err why the last read failed.
+	loaded []account
+	err    string
 }
 
 // New opens the portfolio on the latest state; it follows the snapshots as they come.
 func New(c *common.Common, _ common.Args) (common.Screen, tea.Cmd) {
-	return &Screen{c: c}, nil
+	return &Screen{c: c}, loadCmd(c)
 }
 
 // Update leaves on esc; everything else is drawn from the latest snapshot.
 func (s *Screen) Update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyMsg); ok && key.Matches(k, s.c.Keys.Back) {
-		s.c.Host.Back()
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		if key.Matches(msg, s.c.Keys.Back) {
+			s.c.Host.Back()
+		}
+	case portfolioLoadedMsg:
+		s.err = ""
+		if msg.err != nil {
+			s.err = "could not value the accounts: " + common.Clean(msg.err.Error())
+			return nil
+		}
+		s.loaded = fromEngine(msg.accounts)
+	case common.ClockMsg:
+		return loadCmd(s.c)
 	}
 	return nil
 }
@@ -57,9 +72,12 @@ type holding struct {
 // account is one mode's holdings and totals.
 type account struct {
 	mode          engine.Mode
+	label         string // a live account's key label
 	rows          []holding
 	equity        decimal.Decimal
 	realised, unr decimal.Decimal
+	today         bool   // realised and unrealised are the UTC day's (from the engine)
+	err           string // why the account could not be read
 }
 
 func (s *Screen) accounts() []account {
@@ -124,7 +142,10 @@ func avgEntry(bots []engine.BotView, mode engine.Mode, symbol string) (decimal.D
 // View draws each account as a table, side by side when the terminal is wide enough.
 func (s *Screen) View(time.Time) string {
 	st := s.c.Styles
-	accts := s.accounts()
+	accts := s.loaded
+	if accts == nil {
+		accts = s.accounts()
+	}
 	colW := s.w
 	if len(accts) > 1 && s.w >= 150 {
 		colW = (s.w - 1) / 2
@@ -133,7 +154,11 @@ func (s *Screen) View(time.Time) string {
 	for _, a := range accts {
 		blocks = append(blocks, s.table(a, colW))
 	}
-	title := " " + st.Title.Render("Portfolio") + st.Muted.Render("  values in "+common.QuoteAsset+" at the last price · esc back") + "\n\n"
+	title := " " + st.Title.Render("Portfolio") + st.Muted.Render("  values in "+common.QuoteAsset+" at the last price · esc back") + "\n"
+	if s.err != "" {
+		title += common.Para(st.ErrorText, "✗ "+s.err, s.w) + "\n"
+	}
+	title += "\n"
 	if colW < s.w && len(blocks) == 2 {
 		return title + joinColumns(blocks[0], blocks[1], colW)
 	}
@@ -146,10 +171,20 @@ func (s *Screen) table(a account, w int) string {
 	badge := "PAPER"
 	if a.mode == engine.Live {
 		badge = "LIVE"
+		if a.label != "" {
+			badge += " " + common.Clean(a.label)
+		}
+	}
+	pnl := " · bots realised "
+	if a.today {
+		pnl = " · today realised "
 	}
 	b.WriteString(" " + st.Heading.Render(badge) + st.Muted.Render(" equity ≈ ") + common.FmtDec(common.Money(a.equity)) +
-		st.Muted.Render(" · bots realised ") + common.PaintStr(common.SignPaint(st, a.realised), common.FmtSigned(common.Money(a.realised))) +
+		st.Muted.Render(pnl) + common.PaintStr(common.SignPaint(st, a.realised), common.FmtSigned(common.Money(a.realised))) +
 		st.Muted.Render(" · unrealised ") + common.PaintStr(common.SignPaint(st, a.unr), common.FmtSigned(common.Money(a.unr))) + "\n")
+	if a.err != "" {
+		b.WriteString(common.Para(st.ErrorText, "✗ "+common.Clean(a.err), w) + "\n")
+	}
 	// Columns give way from the right as the width shrinks; numbers are never cut.
 	cols := []struct {
 		title string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
@@ -30,12 +31,19 @@ func (s *Screen) View(time.Time) string {
 		}
 		b.WriteString(st.Muted.Render("  " + common.Clean(name) + " · " + strings.ToUpper(cfg.Strategy) + " · " + cfg.Symbol + " · " + paramsText(cfg.Params)))
 	}
-	b.WriteString("\n")
+	head := b.String()
+	b.Reset()
+	b.WriteString(ansi.Truncate(head, s.w, "…") + "\n")
 	from, to, _ := s.span()
-	b.WriteString(" " + st.Label.Render("period ") + st.Accent.Render("‹ "+Periods[s.period].Name+" ›") +
+	choice := " " + st.Label.Render("period ") + st.Accent.Render("‹ "+Periods[s.period].Name+" ›") +
 		st.Label.Render("  interval ") + st.Accent.Render("‹ "+Intervals[s.iv]+" ›") +
-		st.Muted.Render("  "+from.Format("2006-01-02 15:04")+" to "+to.Format("2006-01-02 15:04")+" UTC · budget "+
-			common.FmtDec(s.budget())+" · fee 0.1 %") + "\n")
+		st.Muted.Render("  budget "+common.FmtDec(s.budget())+" · fee 0.1 %")
+	span := st.Muted.Render(from.Format("2006-01-02 15:04") + " to " + to.Format("2006-01-02 15:04") + " UTC")
+	if lipgloss.Width(choice)+2+lipgloss.Width(span) <= s.w {
+		b.WriteString(choice + "  " + span + "\n")
+	} else {
+		b.WriteString(choice + "\n " + span + "\n")
+	}
 	switch {
 	case s.running():
 		b.WriteString(s.progressLine() + "\n")
@@ -48,11 +56,11 @@ func (s *Screen) View(time.Time) string {
 		if s.c.Exchange == "sim" {
 			where = "the simulated market's history (generated and stored as `quantdeck data fetch` does)"
 		}
-		b.WriteString(common.Para(st.Muted, " enter replays the bot's strategy over "+where+
+		b.WriteString(common.Para(st.Muted, "enter replays the bot's strategy over "+where+
 			" with the paper matcher the engine uses; ←/→ picks the period, f the interval.", s.w) + "\n")
 	}
 	if s.note != "" {
-		b.WriteString(common.Para(st.Muted, " note: "+s.note, s.w) + "\n")
+		b.WriteString(common.Para(st.Muted, "note: "+s.note, s.w) + "\n")
 	}
 	if s.res != nil {
 		used := strings.Count(b.String(), "\n")

@@ -259,7 +259,7 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`DROP TABLE order_sends; PRAGMA user_version = 3`); err != nil {
+	if _, err := db.Exec(`DROP TABLE order_sends; DROP TABLE IF EXISTS ai_usage; DROP TABLE IF EXISTS settings; PRAGMA user_version = 3`); err != nil {
 		t.Fatal(err)
 	}
 	sent := time.Date(2026, 12, 6, 12, 0, 0, 123456789, time.UTC)

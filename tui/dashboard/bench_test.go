@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/charmbracelet/lipgloss"
@@ -39,6 +40,9 @@ func BenchmarkDashboardFrame(b *testing.B) {
 			if bc.name == "160x48-book" {
 				// The order book on: twenty levels a side arrive with the snapshots.
 				d.bookLoaded(bookLoadedMsg{book: testBook("BTCUSDT", 20), ok: true})
+				if f := d.Frame(fixture.Now, common.Line{}, nil); !strings.Contains(f, "Book BTCUSDT") {
+					b.Fatalf("the book is not drawn:\n%s", f)
+				}
 			}
 			footer := common.Line{S: " ? help", W: 7}
 			tick := decimal.MustNew(1, 2)

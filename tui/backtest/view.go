@@ -11,7 +11,6 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/marketdata"
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
@@ -159,26 +158,33 @@ func (s *Screen) tradesPage(h int) string {
 	return title + "\n" + strings.Join(lines, "\n")
 }
 
-// chartCandles are the result's candles merged until they fit the chart's width.
+// chartCandles are the result's candles merged, a whole number of them per bucket, until they
+// fit the chart's width, so the chart fills it.
 func (s *Screen) chartCandles() []exchange.Candle {
-	plotW := s.w - 1 - common.ChartAxisW
+	plotW := max(s.w-1-common.ChartAxisW, 1)
 	cs := s.candles
-	for _, tf := range common.Timeframes {
-		if len(cs) <= plotW {
-			break
-		}
-		cs = common.Aggregate(s.candles, tf.D)
+	if len(cs) <= plotW || len(cs) < 2 {
+		return cs
 	}
-	return cs
+	step := cs[1].Open.Sub(cs[0].Open)
+	k := (len(cs) + plotW - 1) / plotW
+	return common.Aggregate(cs, time.Duration(k)*step)
 }
 
-// chartTF names the candles the chart shows.
+// chartTF names the candles the chart shows: 1m, 5h, 2d.
 func (s *Screen) chartTF() string {
 	cs := s.chartCandles()
 	if len(cs) < 2 {
 		return Intervals[s.iv]
 	}
-	return marketdata.IntervalName(cs[1].Open.Sub(cs[0].Open))
+	d := cs[1].Open.Sub(cs[0].Open)
+	switch {
+	case d%(24*time.Hour) == 0:
+		return common.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return common.Itoa(int(d/time.Hour)) + "h"
+	}
+	return common.Itoa(int(d/time.Minute)) + "m"
 }
 
 // metrics is the result beside buy-and-hold over the same period.

@@ -34,6 +34,7 @@ func TestEveryScreenFits(t *testing.T) {
 		{"help", []string{"?"}, "Keys & vault"},
 		{"portfolio", []string{"P"}, "Portfolio"},
 		{"orders", []string{"O"}, "History"},
+		{"backtest", []string{"tab", "enter", "b"}, "enter replays"},
 	}
 	for _, sc := range screens {
 		for _, sz := range [][2]int{{80, 24}, {160, 48}} {

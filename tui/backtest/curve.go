@@ -18,7 +18,7 @@ func areaChart(vals []float64, w, h int, unit string, down bool) []string {
 	if h < 2 || plotW < 8 || len(vals) == 0 {
 		return nil
 	}
-	cols := resample(vals, plotW)
+	cols := resample(vals, plotW, down)
 	lo, hi := cols[0], cols[0]
 	for _, v := range cols {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
@@ -73,13 +73,19 @@ func areaChart(vals []float64, w, h int, unit string, down bool) []string {
 	return out
 }
 
-// resample picks n values spread evenly over vals (each column the last point it covers, so
-// the curve ends on the final value); fewer values than columns are repeated.
-func resample(vals []float64, n int) []float64 {
+// resample spreads vals evenly over n columns: each column shows the last point it covers (so
+// the curve ends on the final value), or with deepest the largest (a drawdown keeps its worst);
+// fewer values than columns are repeated.
+func resample(vals []float64, n int, deepest bool) []float64 {
 	out := make([]float64, n)
 	for i := range out {
-		j := (i + 1) * len(vals) / n
-		out[i] = vals[max(j-1, 0)]
+		lo, hi := i*len(vals)/n, max((i+1)*len(vals)/n, i*len(vals)/n+1)
+		out[i] = vals[hi-1]
+		if deepest {
+			for _, v := range vals[lo:hi] {
+				out[i] = math.Max(out[i], v)
+			}
+		}
 	}
 	return out
 }

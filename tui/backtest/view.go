@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/marketdata"
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
@@ -30,12 +30,19 @@ func (s *Screen) View(time.Time) string {
 		}
 		b.WriteString(st.Muted.Render("  " + common.Clean(name) + " · " + strings.ToUpper(cfg.Strategy) + " · " + cfg.Symbol + " · " + paramsText(cfg.Params)))
 	}
-	b.WriteString("\n")
+	head := b.String()
+	b.Reset()
+	b.WriteString(ansi.Truncate(head, s.w, "…") + "\n")
 	from, to, _ := s.span()
-	b.WriteString(" " + st.Label.Render("period ") + st.Accent.Render("‹ "+Periods[s.period].Name+" ›") +
+	choice := " " + st.Label.Render("period ") + st.Accent.Render("‹ "+Periods[s.period].Name+" ›") +
 		st.Label.Render("  interval ") + st.Accent.Render("‹ "+Intervals[s.iv]+" ›") +
-		st.Muted.Render("  "+from.Format("2006-01-02 15:04")+" to "+to.Format("2006-01-02 15:04")+" UTC · budget "+
-			common.FmtDec(s.budget())+" · fee 0.1 %") + "\n")
+		st.Muted.Render("  budget "+common.FmtDec(s.budget())+" · fee 0.1 %")
+	span := st.Muted.Render(from.Format("2006-01-02 15:04") + " to " + to.Format("2006-01-02 15:04") + " UTC")
+	if lipgloss.Width(choice)+2+lipgloss.Width(span) <= s.w {
+		b.WriteString(choice + "  " + span + "\n")
+	} else {
+		b.WriteString(choice + "\n " + span + "\n")
+	}
 	switch {
 	case s.running():
 		b.WriteString(s.progressLine() + "\n")
@@ -48,11 +55,11 @@ func (s *Screen) View(time.Time) string {
 		if s.c.Exchange == "sim" {
 			where = "the simulated market's history (generated and stored as `quantdeck data fetch` does)"
 		}
-		b.WriteString(common.Para(st.Muted, " enter replays the bot's strategy over "+where+
+		b.WriteString(common.Para(st.Muted, "enter replays the bot's strategy over "+where+
 			" with the paper matcher the engine uses; ←/→ picks the period, f the interval.", s.w) + "\n")
 	}
 	if s.note != "" {
-		b.WriteString(common.Para(st.Muted, " note: "+s.note, s.w) + "\n")
+		b.WriteString(common.Para(st.Muted, "note: "+s.note, s.w) + "\n")
 	}
 	if s.res != nil {
 		used := strings.Count(b.String(), "\n")
@@ -151,26 +158,33 @@ func (s *Screen) tradesPage(h int) string {
 	return title + "\n" + strings.Join(lines, "\n")
 }
 
-// chartCandles are the result's candles merged until they fit the chart's width.
+// chartCandles are the result's candles merged, a whole number of them per bucket, until they
+// fit the chart's width, so the chart fills it.
 func (s *Screen) chartCandles() []exchange.Candle {
-	plotW := s.w - 1 - common.ChartAxisW
+	plotW := max(s.w-1-common.ChartAxisW, 1)
 	cs := s.candles
-	for _, tf := range common.Timeframes {
-		if len(cs) <= plotW {
-			break
-		}
-		cs = common.Aggregate(s.candles, tf.D)
+	if len(cs) <= plotW || len(cs) < 2 {
+		return cs
 	}
-	return cs
+	step := cs[1].Open.Sub(cs[0].Open)
+	k := (len(cs) + plotW - 1) / plotW
+	return common.Aggregate(cs, time.Duration(k)*step)
 }
 
-// chartTF names the candles the chart shows.
+// chartTF names the candles the chart shows: 1m, 5h, 2d.
 func (s *Screen) chartTF() string {
 	cs := s.chartCandles()
 	if len(cs) < 2 {
 		return Intervals[s.iv]
 	}
-	return marketdata.IntervalName(cs[1].Open.Sub(cs[0].Open))
+	d := cs[1].Open.Sub(cs[0].Open)
+	switch {
+	case d%(24*time.Hour) == 0:
+		return common.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return common.Itoa(int(d/time.Hour)) + "h"
+	}
+	return common.Itoa(int(d/time.Minute)) + "m"
 }
 
 // metrics is the result beside buy-and-hold over the same period.

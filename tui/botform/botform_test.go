@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/tui/internal/fixture"
@@ -38,5 +39,29 @@ func TestFormFieldsFollowSpecs(t *testing.T) {
 	}
 	if got := f.Field("strategy").Choices; !slices.Equal(got, strategy.Names()) {
 		t.Fatalf("strategy choices = %q, want %q", got, strategy.Names())
+	}
+}
+
+// A draft (a backtested setting) opens a new bot pre-filled, always in paper mode; ctrl+b
+// backtests what the form holds.
+func TestFormDraftOpensAsPaperAndBacktests(t *testing.T) {
+	snap := fixture.Snapshot(2, 1, 0)
+	c, h := fixture.Common(&snap, nil)
+	draft := engine.BotConfig{Name: "dca-2", Symbol: "ETHUSDT", Strategy: "dca", Mode: engine.Live, KeyLabel: "main",
+		Params: map[string]string{"amount": "30", "interval": "1h"}}
+	scr, _ := New(c, common.Args{Draft: &draft})
+	f := scr.(*Screen)
+	if f.editing || f.Field("mode").Value() != "paper" || f.Field("name").Value() != "dca-2" ||
+		f.Field("symbol").Value() != "ETHUSDT" || f.Field("amount").Value() != "30" {
+		t.Fatalf("form opened editing=%v mode=%s name=%s symbol=%s amount=%s", f.editing, f.Field("mode").Value(),
+			f.Field("name").Value(), f.Field("symbol").Value(), f.Field("amount").Value())
+	}
+	f.Update(fixture.Key("ctrl+b"))
+	if len(h.Opened) != 1 || h.Opened[0] != common.ScreenBacktest {
+		t.Fatalf("ctrl+b opened %v, want the backtest", h.Opened)
+	}
+	got := h.OpenedWith[0].Draft
+	if got == nil || got.Symbol != "ETHUSDT" || got.Params["amount"] != "30" || got.Mode != engine.Paper {
+		t.Fatalf("backtest opened on %+v", got)
 	}
 }

@@ -96,11 +96,12 @@ func (t *aiTool) run(ctx context.Context, args []string) error {
 	if !st.AI.Enabled && !a.showRequest {
 		return ai.ErrDisabled
 	}
-	db, err := store.Open(ctx, st.Home)
+	data, err := app.OpenData(ctx, st)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer data.Close() // seals and zeroes the vault key, closes the store and the log
+	db := data.DB
 	in, err := t.gather(ctx, st, db, a)
 	if err != nil {
 		return err
@@ -116,8 +117,7 @@ func (t *aiTool) run(ctx context.Context, args []string) error {
 	if a.showRequest {
 		return writeRequest(t.env.Stdout, st.AI.BaseURL, req)
 	}
-	v := vault.New(db)
-	defer v.Seal()
+	v := data.Vault
 	label, err := aiKeyLabel(ctx, v, st.AI.KeyLabel)
 	if err != nil {
 		return err

@@ -19,6 +19,12 @@ func (a *App) Cockpit(ctx context.Context, r *lipgloss.Renderer, detached bool) 
 	if detached {
 		onUnlock = a.resumeForSession
 	}
+	// With the enrichment off no client exists, so the cockpit cannot reach Anthropic; a client
+	// that cannot be built (a malformed QUANTDECK_AI_BASE_URL) leaves it off and says why in the log.
+	aiClient, err := a.CockpitAI()
+	if err != nil {
+		a.Log.Warn("AI panel off", "err", err)
+	}
 	return tui.New(tui.Options{
 		Engine:        a.Engine,
 		Vault:         a.Vault,
@@ -33,6 +39,7 @@ func (a *App) Cockpit(ctx context.Context, r *lipgloss.Renderer, detached bool) 
 		Context:       ctx,
 		Detached:      detached,
 		Home:          a.Settings.Home,
+		AI:            aiClient,
 	})
 }
 

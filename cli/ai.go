@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -276,25 +275,7 @@ func (t *aiTool) gather(ctx context.Context, st config.Settings, db *sql.DB, a a
 
 // aiKeyLabel is the label of the Anthropic key: the one set, or the only one stored.
 func aiKeyLabel(ctx context.Context, v *vault.Vault, want string) (string, error) {
-	list, err := v.Credentials(ctx)
-	if err != nil {
-		return "", err
-	}
-	var found []string
-	for _, c := range list {
-		if c.Active() && vault.IsService(c.Exchange) && (want == "" || c.Label == want) {
-			found = append(found, c.Label)
-		}
-	}
-	switch {
-	case len(found) == 1:
-		return found[0], nil
-	case len(found) > 1:
-		return "", fmt.Errorf("ai: %d Anthropic keys are stored: choose one with %s", len(found), config.EnvAIKey)
-	case want != "":
-		return "", fmt.Errorf("ai: no Anthropic key labelled %q in the vault (see `quantdeck keys list`)", want)
-	}
-	return "", errors.New("ai: no Anthropic key in the vault: add one with `quantdeck keys add --exchange anthropic --label claude`")
+	return app.AIKeyLabel(ctx, v, want)
 }
 
 // writeRequest prints the request exactly as it would be sent: endpoint, headers (the key only

@@ -37,6 +37,8 @@ type Options struct {
 	EngineFailure func() error
 	// Home is the data directory (the candle history for backtests).
 	Home string
+	// AI is the Claude client, nil while the enrichment is off: the AI keys then only say so.
+	AI common.AI
 }
 
 // The screens still drawn by the root model.
@@ -132,7 +134,7 @@ func newModel(opts Options) *Model {
 		Ctx: ctx, Engine: opts.Engine, Vault: opts.Vault, Checker: opts.Checker, Styles: st,
 		Keys: m.keys, Host: m, Snap: &m.snap, Now: opts.Now, Exchange: opts.Exchange,
 		Version: opts.Version, KDFIterations: opts.KDFIterations, OnUnlock: opts.OnUnlock,
-		Detached: opts.Detached, Home: opts.Home,
+		Detached: opts.Detached, Home: opts.Home, AI: opts.AI,
 		Tick: func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },
 	}
 	m.factories = screens()

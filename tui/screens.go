@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/quantdeck/quantdeck/tui/aipanel"
 	"github.com/quantdeck/quantdeck/tui/backtest"
 	"github.com/quantdeck/quantdeck/tui/botdetail"
 	"github.com/quantdeck/quantdeck/tui/botform"
@@ -31,5 +32,6 @@ func screens() map[common.ID]factory {
 		common.ScreenPortfolio:   portfolio.New,
 		common.ScreenOrders:      orders.New,
 		common.ScreenBacktest:    backtest.New,
+		common.ScreenAI:          aipanel.NewScreen,
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/ai"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/tui/common"
@@ -186,6 +187,10 @@ func (s *Screen) detailKey(k tea.KeyMsg) tea.Cmd {
 		return s.c.Host.Open(common.ScreenTicket, common.Args{Symbol: b.Config.Symbol})
 	case key.Matches(k, s.c.Keys.Backtest):
 		return s.c.Host.Open(common.ScreenBacktest, common.Args{Bot: d.name})
+	case key.Matches(k, s.c.Keys.Explain):
+		return common.OpenAI(s.c, ai.Explain, d.name, "")
+	case key.Matches(k, s.c.Keys.Review):
+		return common.OpenAI(s.c, ai.Review, d.name, "")
 	case key.Matches(k, s.c.Keys.Cancel):
 		if d.tab != 0 || d.sel >= len(d.orders) {
 			s.c.Host.Error("select an open order in the orders tab to cancel it", nil)

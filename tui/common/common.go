@@ -41,6 +41,8 @@ type Common struct {
 	Detached bool
 	// Home is the data directory: the candle history backtests read lives there.
 	Home string
+	// AI is the Claude client; nil while the enrichment is off (QUANTDECK_AI unset).
+	AI AI
 }
 
 // FindBot returns the bot with that name from the latest state.

@@ -22,6 +22,7 @@ type KeyMap struct {
 	Watch, Unwatch             key.Binding
 	Backtest, FormBacktest     key.Binding
 	PaperBot                   key.Binding
+	Explain, Review, AskAI     key.Binding
 }
 
 // NewKeyMap builds the cockpit's bindings.
@@ -70,6 +71,9 @@ func NewKeyMap() KeyMap {
 		// In a form every printable key is text, so the form's backtest key is a control key.
 		FormBacktest: b("ctrl+b", "backtest the form", "ctrl+b"),
 		PaperBot:     b("N", "paper bot from a backtest", "N"),
+		Explain:      b("E", "AI: explain bot", "E"),
+		Review:       b("V", "AI: review bot", "V"),
+		AskAI:        b("A", "AI: ask on symbol", "A"),
 	}
 }
 
@@ -82,6 +86,7 @@ func (k KeyMap) HelpGroups() []HelpGroup {
 		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
 		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.FormBacktest, k.Yes, k.No}},
+		{"AI (QUANTDECK_AI=claude)", []key.Binding{k.Explain, k.Review, k.AskAI}},
 		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},
 	}
 }

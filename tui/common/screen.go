@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/ai"
 	"github.com/quantdeck/quantdeck/engine"
 )
 
@@ -67,6 +68,7 @@ const (
 	ScreenOrders
 	ScreenBook
 	ScreenBacktest
+	ScreenAI
 )
 
 // Args are what a screen opens on; each screen reads the fields it needs.
@@ -79,6 +81,8 @@ type Args struct {
 	// Draft is a bot's settings not yet saved: a backtest runs them, and the form opens a new
 	// bot pre-filled with them (always in paper mode).
 	Draft *engine.BotConfig
+	// AIKind is the request the AI panel opens on (explain, review, ask).
+	AIKind ai.Kind
 }
 
 // Question is a y/N confirmation the root shows over the screen. Destructive and live-money

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/quantdeck/quantdeck/ai"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/tui/common"
 )
@@ -150,6 +151,8 @@ func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
 		return c.Host.Open(common.ScreenBotForm, common.Args{Symbol: d.selectedSymbol()})
 	case key.Matches(k, keys.Order):
 		return c.Host.Open(common.ScreenTicket, common.Args{Symbol: d.selectedSymbol()})
+	case key.Matches(k, keys.AskAI):
+		return common.OpenAI(c, ai.Ask, "", d.selectedSymbol())
 	case key.Matches(k, keys.Cancel):
 		o, ok := d.selectedOrder()
 		if !ok {

@@ -116,7 +116,7 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 	if s.asking {
 		switch {
 		case key.Matches(k, s.c.Keys.Back):
-			s.c.Host.Back()
+			return s.leave()
 		case k.Type == tea.KeyEnter:
 			q := strings.TrimSpace(s.question.Value())
 			if q == "" {
@@ -132,10 +132,26 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 	}
 	// esc cancels what the panel is doing; with nothing to cancel it leaves.
 	if key.Matches(k, s.c.Keys.Back) && (s.panel.phase == idle || s.panel.phase == done) {
-		s.c.Host.Back()
-		return nil
+		return s.leave()
 	}
 	return s.panel.Update(k)
+}
+
+// leave goes back to the bot's detail the panel was opened from, or to the dashboard.
+func (s *Screen) leave() tea.Cmd {
+	if _, ok := s.c.FindBot(s.bot); ok {
+		return s.c.Host.Open(common.ScreenBotDetail, common.Args{Bot: s.bot})
+	}
+	s.c.Host.Back()
+	return nil
+}
+
+// Wipe stops an answer still streaming when the screen is left: nothing is asked for a screen
+// no one sees.
+func (s *Screen) Wipe() {
+	if s.panel.cancel != nil {
+		s.panel.cancel()
+	}
 }
 
 // prefill opens the bot form with the suggestion applied: the bot's own form when it exists

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 const (
@@ -52,19 +54,8 @@ func newAuthenticator(token string, base, maxDelay time.Duration, now func() tim
 		now:      now,
 		log:      log,
 		delayed:  make(chan struct{}, maxDelayed),
-		sleep:    sleepCtx,
+		sleep:    clock.System{}.Sleep,
 		fails:    make(map[string]*failures),
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

@@ -65,8 +65,8 @@ func BenchmarkTickToIntent(b *testing.B) {
 func benchTickToIntent(b *testing.B, busy bool) {
 	db := testDB(b)
 	m := newTestMarket()
-	clk := &clock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
-	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: &quickTrader{fillLimits: busy}, Now: clk.Now,
+	clk := &testClock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: &quickTrader{fillLimits: busy}, Clock: stampedBy(clk.Now),
 		Limits: Limits{OrdersPerSecond: 1e6, Burst: 1e6, MaxOpenOrders: 1 << 20, SnapshotInterval: time.Hour}})
 	if err != nil {
 		b.Fatal(err)
@@ -177,7 +177,7 @@ func TestSoakSimulatedDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer acct.Close()
-	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: acct, Now: m.Now})
+	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: acct, Clock: stampedBy(m.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}

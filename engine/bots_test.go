@@ -8,22 +8,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// clock is a settable clock for the engine.
-type clock struct {
+// testClock is a settable clock for the engine.
+type testClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *clock) Add(d time.Duration) {
+// stampedBy is the system clock reading its time from now: tests that set the time the engine
+// stamps but let its waits pass as they do in production.
+func stampedBy(now func() time.Time) clock.Clock { return stamped{now: now} }
+
+type stamped struct {
+	clock.System
+	now func() time.Time
+}
+
+func (s stamped) Now() time.Time { return s.now() }
+
+func (c *testClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
@@ -155,9 +167,9 @@ func TestRiskGuard(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := &clock{now: time.Now().UTC()}
+			clk := &testClock{now: time.Now().UTC()}
 			r := newRig(t, nil, nil)
-			r.e.now = clk.Now
+			r.e.clk = stampedBy(clk.Now)
 			r.running(t)
 			ctx := context.Background()
 			if err := r.e.AddBot(ctx, tc.cfg); err != nil {

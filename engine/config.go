@@ -9,6 +9,8 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -40,9 +42,11 @@ type Config struct {
 	// market can (the simulated market without a fixed seed): paper positions are then not
 	// revalued at new random prices on every start.
 	ResumeMarket bool
-	Now          func() time.Time
-	Logger       *slog.Logger
-	Limits       Limits
+	// Clock stamps rows and times waits and backoffs; the system clock when nil. Tests share a
+	// clock.Fake with the exchange they run against.
+	Clock  clock.Clock
+	Logger *slog.Logger
+	Limits Limits
 }
 
 // Limits are the engine-wide defaults and knobs. Zero fields take the defaults of
@@ -149,9 +153,9 @@ var (
 	// ErrNotResumed: bots cannot start before the journal has been reconciled (Resume).
 	ErrNotResumed = errors.New("engine has not reconciled its journal yet")
 	// ErrNoBot: no bot with that name.
-	ErrNoBot = errors.New("no such bot")
+	ErrNoBot = journal.ErrNoBot
 	// ErrBotExists: a bot with that name already exists.
-	ErrBotExists = errors.New("a bot with that name already exists")
+	ErrBotExists = journal.ErrBotExists
 	// ErrBotRunning: the operation needs the bot stopped.
 	ErrBotRunning = errors.New("bot is running")
 	// ErrInvalidBot: the bot's configuration is invalid; the message says what to fix.
@@ -165,5 +169,5 @@ var (
 	// ErrClosed: the engine was closed; Run does not start it again.
 	ErrClosed = errors.New("engine is closed")
 	// ErrNoOrder: no order with that client id in the journal.
-	ErrNoOrder = errors.New("no such order in the journal")
+	ErrNoOrder = journal.ErrNoOrder
 )

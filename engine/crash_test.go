@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -290,7 +291,7 @@ func checkCrashInvariants(t *testing.T, e *Engine, fx *fake.Server, start map[st
 	onExchange := map[string]bool{}
 	for _, o := range held {
 		onExchange[o.ClientID] = true
-		rec, err := e.j.order(ctx, o.ClientID)
+		rec, err := e.j.Order(ctx, o.ClientID)
 		if err != nil {
 			t.Errorf("order %s (%s) on the exchange: %v", o.ClientID, o.Status, err)
 			continue
@@ -300,7 +301,7 @@ func checkCrashInvariants(t *testing.T, e *Engine, fx *fake.Server, start map[st
 		}
 	}
 	// 3. Every journal row is final, and one the exchange never saw is marked never placed.
-	rows, err := e.j.queryOrders(ctx, `SELECT `+orderCols+` FROM orders`)
+	rows, err := e.j.Orders(ctx, OrderFilter{Limit: math.MaxInt32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func checkCrashInvariants(t *testing.T, e *Engine, fx *fake.Server, start map[st
 	for a, v := range start {
 		want[a] = d(v)
 	}
-	fills, err := e.j.fills(ctx, "", 0, true)
+	fills, err := e.j.Fills(ctx, "", 0, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // newClockRig is a rig whose engine (and bot registry) run on clk.
-func newClockRig(t *testing.T, db *sql.DB, x *memExchange, clk *clock) *rig {
+func newClockRig(t *testing.T, db *sql.DB, x *memExchange, clk *testClock) *rig {
 	t.Helper()
 	r := &rig{db: db, mkt: newTestMarket(), x: x}
 	if r.x == nil {
@@ -20,7 +20,7 @@ func newClockRig(t *testing.T, db *sql.DB, x *memExchange, clk *clock) *rig {
 	if r.db == nil {
 		r.db = testDB(t)
 	}
-	e, err := New(Config{DB: r.db, Market: r.mkt, ExchangeName: "sim", Symbols: []string{"BTCUSDT"}, Paper: r.x, Limits: fastLimits(), Now: clk.Now})
+	e, err := New(Config{DB: r.db, Market: r.mkt, ExchangeName: "sim", Symbols: []string{"BTCUSDT"}, Paper: r.x, Limits: fastLimits(), Clock: stampedBy(clk.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func lossBot() BotConfig {
 // drawdown of the position it carries does not pause it again: only today's move counts.
 func TestDailyLossLimitResumesNextUTCDay(t *testing.T) {
 	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-	clk := &clock{now: day.Add(22 * time.Hour)}
+	clk := &testClock{now: day.Add(22 * time.Hour)}
 	r := newClockRig(t, nil, nil, clk)
 	r.running(t)
 	ctx := context.Background()
@@ -70,7 +70,7 @@ func TestDailyLossLimitResumesNextUTCDay(t *testing.T) {
 // The resume time survives a restart: an engine started after midnight runs the bot again.
 func TestDailyLossPauseResumesAfterRestart(t *testing.T) {
 	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-	clk := &clock{now: day.Add(22 * time.Hour)}
+	clk := &testClock{now: day.Add(22 * time.Hour)}
 	x := newMemExchange()
 	first := newClockRig(t, nil, x, clk)
 	stop := runUntilStopped(t, first)
@@ -107,7 +107,7 @@ func TestDailyLossPauseResumesAfterRestart(t *testing.T) {
 		dailyLossReason+": lost 2 of 1 USDT today", fmtTime(clk.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if err := NewRegistry(first.db, clk.Now).SetDesired(ctx, "b", false); err != nil {
+	if err := NewRegistry(first.db, stampedBy(clk.Now)).SetDesired(ctx, "b", false); err != nil {
 		t.Fatal(err)
 	}
 	clk.Add(24 * time.Hour)
@@ -169,7 +169,7 @@ func TestPauseSavedAfterStopKeepsTheStop(t *testing.T) {
 // While a pause still waits for the bot's order in flight (and then cancels its orders), a
 // start is refused: the pause would cancel the orders of the bot just started.
 func TestStartWhilePausingIsRefused(t *testing.T) {
-	clk := &clock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	clk := &testClock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	r := newClockRig(t, nil, nil, clk)
 	r.running(t)
 	ctx := context.Background()
@@ -217,7 +217,7 @@ func TestStartWhilePausingIsRefused(t *testing.T) {
 // `quantdeck bots start` of a paused bot while no engine runs is the user's answer to the
 // pause: the next engine runs the bot at once, not at the next UTC midnight.
 func TestOfflineStartOfPausedBotRunsIt(t *testing.T) {
-	clk := &clock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	clk := &testClock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	first := newClockRig(t, nil, nil, clk)
 	ctx := context.Background()
 	if err := first.e.reg.Add(ctx, lossBot(), btcRules); err != nil {
@@ -228,7 +228,7 @@ func TestOfflineStartOfPausedBotRunsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.e.Close()
-	if err := NewRegistry(first.db, clk.Now).SetDesired(ctx, "b", true); err != nil {
+	if err := NewRegistry(first.db, stampedBy(clk.Now)).SetDesired(ctx, "b", true); err != nil {
 		t.Fatal(err)
 	}
 	next := newClockRig(t, first.db, nil, clk)
@@ -241,7 +241,7 @@ func TestOfflineStartOfPausedBotRunsIt(t *testing.T) {
 // Started again the day its limit paused it, a bot is measured from the same start of day:
 // the loss the limit saw still counts, so it pauses again instead of losing a second limit.
 func TestRestartSameDayKeepsTheDaysBaseline(t *testing.T) {
-	clk := &clock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	clk := &testClock{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	r := newClockRig(t, nil, nil, clk)
 	r.running(t)
 	ctx := context.Background()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -126,24 +127,24 @@ func TestDamagedRowsAreErrorsWhenListed(t *testing.T) {
 	if _, err := db.Exec(`UPDATE fills SET qty = 'x' WHERE trade_id = 7; UPDATE orders SET price = 'y' WHERE client_id = 'qd-t-hurt-done'`); err != nil {
 		t.Fatal(err)
 	}
-	j := &journal{db: db}
+	j := journal.New(db)
 	ctx := context.Background()
-	if _, err := j.fills(ctx, "hurt", 0, true); !errors.Is(err, ErrJournalDamaged) {
+	if _, err := j.Fills(ctx, "hurt", 0, true); !errors.Is(err, ErrJournalDamaged) {
 		t.Errorf("fills: %v, want ErrJournalDamaged", err)
 	}
-	if _, err := j.filledQty(ctx, "qd-t-hurt-done"); !errors.Is(err, ErrJournalDamaged) {
+	if _, err := j.FilledQty(ctx, "qd-t-hurt-done"); !errors.Is(err, ErrJournalDamaged) {
 		t.Errorf("filledQty: %v, want ErrJournalDamaged", err)
 	}
-	if _, err := j.orders(ctx, OrderFilter{Bot: "hurt"}); !errors.Is(err, ErrJournalDamaged) {
+	if _, err := j.Orders(ctx, OrderFilter{Bot: "hurt"}); !errors.Is(err, ErrJournalDamaged) {
 		t.Errorf("orders: %v, want ErrJournalDamaged", err)
 	}
-	if _, err := j.order(ctx, "qd-t-hurt-done"); !errors.Is(err, ErrJournalDamaged) {
+	if _, err := j.Order(ctx, "qd-t-hurt-done"); !errors.Is(err, ErrJournalDamaged) {
 		t.Errorf("order: %v, want ErrJournalDamaged", err)
 	}
 	if _, err := db.Exec(`INSERT INTO bot_events(bot, time, level, message) VALUES ('hurt', 'x', 'info', 'started')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.events(ctx, "hurt", 10); !errors.Is(err, ErrJournalDamaged) {
+	if _, err := j.Events(ctx, "hurt", 10); !errors.Is(err, ErrJournalDamaged) {
 		t.Errorf("events: %v, want ErrJournalDamaged", err)
 	}
 }

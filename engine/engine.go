@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quantdeck/quantdeck/clock"
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -21,9 +23,8 @@ type Engine struct {
 	cfg     Config
 	lim     Limits
 	log     *slog.Logger
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
-	j       *journal
+	clk     clock.Clock
+	j       *journal.Journal
 	reg     *Registry
 	bus     *bus
 	limiter *limiter
@@ -101,9 +102,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Market == nil {
 		return nil, errors.New("engine: no market data source")
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -111,18 +110,17 @@ func New(cfg Config) (*Engine, error) {
 		cfg.ExchangeName = "sim"
 	}
 	ctx := context.Background()
-	j, err := openJournal(ctx, cfg.DB)
+	j, err := journal.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{
-		cfg: cfg, lim: cfg.Limits.withDefaults(), log: cfg.Logger, now: cfg.Now,
-		j: j, reg: NewRegistry(cfg.DB, cfg.Now), bus: newBus(),
+		cfg: cfg, lim: cfg.Limits.withDefaults(), log: cfg.Logger, clk: cfg.Clock,
+		j: j, reg: NewRegistry(cfg.DB, cfg.Clock), bus: newBus(),
 		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
 		open: map[string]*orderRec{}, events: make(chan BotEvent, 1024),
 	}
-	e.sleep = sleepCtx
-	e.limiter = newLimiter(e.lim, e.now, func(ctx context.Context, d time.Duration) error { return e.sleep(ctx, d) })
+	e.limiter = newLimiter(e.lim, e.clk)
 	if err := e.loadWatchlist(ctx); err != nil {
 		return nil, err
 	}
@@ -133,7 +131,7 @@ func New(cfg Config) (*Engine, error) {
 	empty := map[string][]*bot{}
 	e.routes.Store(&empty)
 
-	engaged, reason, err := j.killSwitch(ctx)
+	engaged, reason, err := j.KillSwitch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -157,21 +155,21 @@ func New(cfg Config) (*Engine, error) {
 			damaged = append(damaged, err)
 		}
 	}
-	if e.preOpen, err = j.openCounts(ctx); err != nil {
+	if e.preOpen, err = j.OpenCounts(ctx); err != nil {
 		return nil, err
 	}
 	// Snapshots open with the recent history, not an empty screen.
-	if orders, err := j.orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
+	if orders, err := j.Orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
 		e.recent.orders = newestFirst(orders)
 	} else {
 		damaged = append(damaged, err)
 	}
-	if fills, err := j.fills(ctx, "", recentMax, false); err == nil {
+	if fills, err := j.Fills(ctx, "", recentMax, false); err == nil {
 		e.recent.fills = newestFirst(fills)
 	} else {
 		damaged = append(damaged, err)
 	}
-	if log, err := j.events(ctx, "", 2*recentMax); err == nil {
+	if log, err := j.Events(ctx, "", 2*recentMax); err == nil {
 		e.recent.log = newestFirst(log)
 	} else {
 		damaged = append(damaged, err)
@@ -213,19 +211,11 @@ func stoppedOr(s BotState) BotState {
 	return BotStopped
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// now is the engine's clock's time.
+func (e *Engine) now() time.Time { return e.clk.Now() }
+
+// sleep waits on the engine's clock.
+func (e *Engine) sleep(ctx context.Context, d time.Duration) error { return e.clk.Sleep(ctx, d) }
 
 // Close stops every bot worker and background goroutine without touching the bots' desired
 // state. Run calls it on its way out; call it directly only when Run was never called.
@@ -376,7 +366,7 @@ func (e *Engine) writeEvents() {
 	save := func(ev BotEvent) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := e.j.addEvent(ctx, ev); err != nil {
+		if err := e.j.AddEvent(ctx, ev); err != nil {
 			e.log.Error("saving bot history", "err", err)
 		}
 	}

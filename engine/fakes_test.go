@@ -10,6 +10,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/store"
@@ -285,6 +286,9 @@ func testDB(t testing.TB) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if err := journal.Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
 	return db
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
 	"github.com/quantdeck/quantdeck/exchange/fake"
@@ -56,12 +57,10 @@ func (r *inflightRig) engine(t testing.TB, recvWindow time.Duration, wrap func(e
 	}
 	e, err := New(Config{DB: r.db, Market: c, ExchangeName: "binance", Symbols: []string{"BTCUSDT"},
 		Live:  func(string) (exchange.Trader, error) { return tr, nil },
-		KeyOK: func(context.Context, string) error { return nil }, Now: r.clk.Now})
+		KeyOK: func(context.Context, string) error { return nil }, Clock: r.clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sleep = r.clk.Sleep
-	e.limiter = newLimiter(e.lim, e.now, func(ctx context.Context, d time.Duration) error { return e.sleep(ctx, d) })
 	t.Cleanup(func() { e.Close() })
 	return e, c
 }
@@ -229,9 +228,9 @@ func TestRestartWithoutRecordedSend(t *testing.T) {
 	ctx := context.Background()
 	e1, _ := r.engine(t, 0, nil)
 	now := r.clk.Now()
-	rec := &orderRec{OrderView: OrderView{Mode: Live, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
-		Price: d("61000"), Quantity: d("0.001"), Created: now, Updated: now}, KeyLabel: "k"}
-	if err := e1.j.insertIntent(ctx, rec); err != nil {
+	rec := &orderRec{Row: journal.Row{Order: OrderView{Mode: Live, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+		Price: d("61000"), Quantity: d("0.001"), Created: now, Updated: now}, KeyLabel: "k"}}
+	if err := e1.j.InsertIntent(ctx, &rec.Row); err != nil {
 		t.Fatal(err)
 	}
 	if err := e1.markSent(ctx, rec, true); err != nil {
@@ -259,7 +258,10 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`DROP TABLE order_sends; DROP TABLE IF EXISTS ai_usage; DROP TABLE IF EXISTS settings; PRAGMA user_version = 3`); err != nil {
+	if err := journal.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE order_sends; UPDATE schema_versions SET version = 1 WHERE owner = 'journal'`); err != nil {
 		t.Fatal(err)
 	}
 	sent := time.Date(2026, 12, 6, 12, 0, 0, 123456789, time.UTC)
@@ -269,10 +271,10 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := store.Migrate(ctx, db); err != nil {
+	if err := journal.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	j := &journal{db: db}
+	j := journal.New(db)
 	for _, tc := range []struct {
 		id   string
 		want time.Time
@@ -281,7 +283,7 @@ func TestMigrationGivesLegacySentRowsTheLongestWindow(t *testing.T) {
 		{"qd-x-m-2", sent.Add(120 * time.Second).Truncate(time.Millisecond)},
 		{"qd-x-m-3", time.Time{}},
 	} {
-		got, err := j.quietAt(ctx, tc.id)
+		got, err := j.QuietAt(ctx, tc.id)
 		if err != nil || !got.Equal(tc.want) {
 			t.Errorf("%s: quiet at %s (%v), want %s", tc.id, got, err, tc.want)
 		}

@@ -5,37 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
-
-// Stored times sort as text in time order, which the journal's ORDER BY relies on; times
-// written in the older trimmed form still load.
-func TestStoredTimesSortInTimeOrder(t *testing.T) {
-	base := time.Date(2026, 3, 10, 12, 0, 5, 0, time.UTC)
-	tests := []struct {
-		name          string
-		before, after time.Time
-	}{
-		{"fractions of different lengths", base.Add(400 * time.Millisecond), base.Add(450 * time.Millisecond)},
-		{"a whole second before a fraction", base, base.Add(100 * time.Millisecond)},
-		{"nanoseconds", base.Add(time.Nanosecond), base.Add(2 * time.Nanosecond)},
-		{"across a second", base.Add(999 * time.Millisecond), base.Add(time.Second)},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			a, b := fmtTime(tc.before), fmtTime(tc.after)
-			if a >= b {
-				t.Fatalf("%q sorts after %q", a, b)
-			}
-			if got, err := parseStoredTime(a); err != nil || !got.Equal(tc.before) {
-				t.Fatalf("parseStoredTime(%q) = %s, %v; want %s", a, got, err, tc.before)
-			}
-		})
-	}
-	if got, err := parseStoredTime("2026-03-10T12:00:05.45Z"); err != nil || !got.Equal(base.Add(450*time.Millisecond)) {
-		t.Fatalf("a trimmed time reads as %s, %v", got, err)
-	}
-}
 
 // A bot's ledger replays its fills in the order they were recorded, as it applied them while
 // running: a sell whose exchange time is behind the local time of the buy before it (clocks
@@ -43,7 +15,7 @@ func TestStoredTimesSortInTimeOrder(t *testing.T) {
 func TestLedgerReplayFollowsRecordedOrder(t *testing.T) {
 	db := testDB(t)
 	ctx := context.Background()
-	j, err := openJournal(ctx, db)
+	j, err := journal.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,13 +26,20 @@ func TestLedgerReplayFollowsRecordedOrder(t *testing.T) {
 	}
 	for i := range fills {
 		f := &fills[i]
-		rec := &orderRec{OrderView: OrderView{Bot: f.Bot, Mode: f.Mode, Symbol: f.Symbol, Side: f.Side, Type: exchange.Limit,
+		rec := &journal.Row{Order: OrderView{Bot: f.Bot, Mode: f.Mode, Symbol: f.Symbol, Side: f.Side, Type: exchange.Limit,
 			Price: f.Price, Quantity: f.Qty, Created: local, Updated: local}, Tag: "g2"}
-		if err := j.insertIntent(ctx, rec); err != nil {
+		if err := j.InsertIntent(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
 		f.ClientID = rec.ClientID
-		if _, err := insertFill(ctx, db, *f); err != nil {
+		tx, err := j.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.InsertFill(ctx, *f); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 	}

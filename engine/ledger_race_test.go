@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -29,9 +30,9 @@ func TestFillsDuringStartReachTheLedger(t *testing.T) {
 	var ids []string
 	for i := 0; i < n; i++ {
 		now := time.Now().UTC()
-		rec := &orderRec{OrderView: OrderView{Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
-			Price: d("100"), Quantity: d("0.001"), State: OrderAcked, Created: now, Updated: now}, Tag: "x"}
-		if err := r.e.j.insertIntent(ctx, rec); err != nil {
+		rec := &orderRec{Row: journal.Row{Order: OrderView{Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+			Price: d("100"), Quantity: d("0.001"), State: OrderAcked, Created: now, Updated: now}, Tag: "x"}}
+		if err := r.e.j.InsertIntent(ctx, &rec.Row); err != nil {
 			t.Fatal(err)
 		}
 		r.e.jmu.Lock()

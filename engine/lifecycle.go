@@ -19,9 +19,13 @@ import (
 func (e *Engine) Resume(ctx context.Context) error {
 	e.resumeMu.Lock()
 	defer e.resumeMu.Unlock()
-	recs, bad, err := e.j.openOrders(ctx)
+	rows, bad, err := e.j.OpenOrders(ctx)
 	if err != nil {
 		return err
+	}
+	recs := make([]*orderRec, len(rows))
+	for i, row := range rows {
+		recs[i] = &orderRec{Row: *row}
 	}
 	// A row that does not parse cannot be reconciled: its bot stays stopped, with the row
 	// named, and the other bots carry on.
@@ -37,7 +41,7 @@ func (e *Engine) Resume(ctx context.Context) error {
 		}
 	}
 	for _, r := range recs {
-		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
+		if r.filled, err = e.j.FilledQty(ctx, r.ClientID); err != nil {
 			if bot, bad := damagedBot(err); bad {
 				if bot == "" {
 					e.event("", "error", "cannot reconcile manual order %s: %v", r.ClientID, err)
@@ -50,7 +54,7 @@ func (e *Engine) Resume(ctx context.Context) error {
 		}
 		// The requests recorded before the last run ended: the in-flight rule applies to
 		// them as it did in that run.
-		if r.quietAt, err = e.j.quietAt(ctx, r.ClientID); err != nil {
+		if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
 			return err
 		}
 		e.jmu.Lock()
@@ -178,7 +182,7 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		return fail(fmt.Errorf("%w: %s; watch it again, then start the bot", ErrNotWatched, cfg.Symbol))
 	}
 	// Orders that cannot be read cannot be counted against the bot's limits.
-	if err := e.j.checkOpen(ctx, name); err != nil {
+	if err := e.j.CheckOpen(ctx, name); err != nil {
 		return fail(err)
 	}
 	rules, err := e.rulesFor(ctx, cfg.Symbol)
@@ -213,14 +217,14 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		e.jmu.Unlock()
 		return fail(err)
 	}
-	hist, err := e.j.botHistory(ctx, name, 500)
+	hist, err := e.j.BotHistory(ctx, name, 500)
 	if err != nil {
 		e.jmu.Unlock()
 		return fail(err)
 	}
 	history := make([]OrderRef, len(hist))
 	for i, r := range hist {
-		history[i] = r.ref()
+		history[i] = refOf(r)
 	}
 	b.mu.Lock()
 	if e.killed.Load() {
@@ -392,7 +396,7 @@ func (e *Engine) EngageKillSwitch(ctx context.Context, reason string) error {
 		all = append(all, b)
 	}
 	e.mu.Unlock()
-	err := e.j.setKillSwitch(ctx, true, reason, e.now())
+	err := e.j.SetKillSwitch(ctx, true, reason, e.now())
 	for _, b := range all {
 		b.mu.Lock()
 		active := b.state == BotRunning || b.state == BotPaused || b.desired == BotRunning
@@ -420,7 +424,7 @@ func (e *Engine) EngageKillSwitch(ctx context.Context, reason string) error {
 
 // ReleaseKillSwitch allows orders again. Bots stay stopped until started.
 func (e *Engine) ReleaseKillSwitch(ctx context.Context) error {
-	if err := e.j.setKillSwitch(ctx, false, "", e.now()); err != nil {
+	if err := e.j.SetKillSwitch(ctx, false, "", e.now()); err != nil {
 		return err
 	}
 	e.killed.Store(false)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -69,7 +70,7 @@ func TestResumeReconciles(t *testing.T) {
 	db := testDB(t)
 	x := newMemExchange()
 	ctx := context.Background()
-	j, err := openJournal(ctx, db)
+	j, err := journal.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,20 +82,20 @@ func TestResumeReconciles(t *testing.T) {
 	}
 	old := time.Now().UTC().Add(-time.Minute)
 	mk := func(state OrderState, onExchange bool, market bool) string {
-		rec := &orderRec{OrderView: OrderView{Bot: "d", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+		rec := &journal.Row{Order: OrderView{Bot: "d", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
 			Price: d("90"), Quantity: d("0.1"), Created: old, Updated: old}, Tag: "buy"}
 		if market {
 			rec.Type, rec.Price, rec.Quantity, rec.QuoteQty = exchange.Market, d("0"), d("0"), d("10")
 		}
-		if err := j.insertIntent(ctx, rec); err != nil {
+		if err := j.InsertIntent(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
 		rec.State, rec.SentAt = state, old
-		if err := saveOrder(ctx, db, rec); err != nil {
+		if err := j.SaveOrder(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
 		if onExchange {
-			if _, err := x.PlaceOrder(ctx, rec.request()); err != nil {
+			if _, err := x.PlaceOrder(ctx, (&orderRec{Row: *rec}).request()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -215,7 +216,7 @@ func TestResumeWithKillSwitchEngagedCancels(t *testing.T) {
 	if open, _ := x.OpenOrders(ctx, ""); len(open) != 3 {
 		t.Fatalf("%d open orders before the restart, want 3", len(open))
 	}
-	if err := r.e.j.setKillSwitch(ctx, true, "engaged from elsewhere", time.Now()); err != nil {
+	if err := r.e.j.SetKillSwitch(ctx, true, "engaged from elsewhere", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r2 := newRig(t, db, x)

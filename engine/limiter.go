@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -19,19 +20,18 @@ type limiter struct {
 	last      time.Time
 	holdUntil time.Time // set after a rate-limit answer
 	nearLimit float64
-	now       func() time.Time
-	sleep     func(ctx context.Context, d time.Duration) error
+	clk       clock.Clock
 }
 
-func newLimiter(l Limits, now func() time.Time, sleep func(context.Context, time.Duration) error) *limiter {
-	return &limiter{rate: l.OrdersPerSecond, burst: float64(l.Burst), tokens: float64(l.Burst), nearLimit: l.NearLimit, now: now, sleep: sleep}
+func newLimiter(l Limits, clk clock.Clock) *limiter {
+	return &limiter{rate: l.OrdersPerSecond, burst: float64(l.Burst), tokens: float64(l.Burst), nearLimit: l.NearLimit, clk: clk}
 }
 
 // reserve takes a token and returns how long the caller must wait before using it.
 func (l *limiter) reserve(rs exchange.RateState, hasRS bool) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	now := l.clk.Now()
 	if l.last.IsZero() {
 		l.last = now
 	}
@@ -80,7 +80,7 @@ func (l *limiter) wait(ctx context.Context, t any) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	return l.sleep(ctx, d)
+	return l.clk.Sleep(ctx, d)
 }
 
 // backOff makes every caller wait at least d, after the exchange said we were too fast.
@@ -90,7 +90,7 @@ func (l *limiter) backOff(d time.Duration) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if until := l.now().Add(d); until.After(l.holdUntil) {
+	if until := l.clk.Now().Add(d); until.After(l.holdUntil) {
 		l.holdUntil = until
 	}
 }

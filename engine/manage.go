@@ -164,7 +164,7 @@ func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 
 // Orders implements Service.
 func (e *Engine) Orders(ctx context.Context, f OrderFilter) ([]OrderView, error) {
-	return e.j.orders(ctx, f)
+	return e.j.Orders(ctx, f)
 }
 
 // Fills implements Service.
@@ -172,12 +172,12 @@ func (e *Engine) Fills(ctx context.Context, bot string, limit int) ([]FillView, 
 	if limit <= 0 {
 		limit = 200
 	}
-	return e.j.fills(ctx, bot, limit, false)
+	return e.j.Fills(ctx, bot, limit, false)
 }
 
 // BotEvents implements Service.
 func (e *Engine) BotEvents(ctx context.Context, bot string, limit int) ([]BotEvent, error) {
-	return e.j.events(ctx, bot, limit)
+	return e.j.Events(ctx, bot, limit)
 }
 
 // Candles implements Service: one-minute candles, oldest first.

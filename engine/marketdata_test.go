@@ -293,7 +293,7 @@ func (m *countingMarket) Candles(_ context.Context, _ string, tf time.Duration, 
 func TestCandlesAtRefetchesOnlyWhenNeeded(t *testing.T) {
 	at := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
 	m := &countingMarket{testMarket: newTestMarket(), end: at}
-	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Limits: fastLimits(), Now: func() time.Time { return at }})
+	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Limits: fastLimits(), Clock: stampedBy(func() time.Time { return at })})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestCandlesAtRefetchesOnlyWhenNeeded(t *testing.T) {
 	}
 	// A market whose live candles no longer reach back to the history's last bucket.
 	gapped := &countingMarket{testMarket: newTestMarket(), end: at}
-	e2, err := New(Config{DB: testDB(t), Market: gapped, Symbols: []string{"BTCUSDT"}, Limits: fastLimits(), Now: func() time.Time { return at }})
+	e2, err := New(Config{DB: testDB(t), Market: gapped, Symbols: []string{"BTCUSDT"}, Limits: fastLimits(), Clock: stampedBy(func() time.Time { return at })})
 	if err != nil {
 		t.Fatal(err)
 	}

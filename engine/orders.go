@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -28,12 +29,12 @@ func (e *Engine) placeForBot(ctx context.Context, b *bot, jb job) {
 	}
 	now := e.now().UTC()
 	rec := &orderRec{
-		OrderView: OrderView{Bot: cfg.Name, Mode: cfg.Mode, Symbol: cfg.Symbol, Side: jb.req.Side, Type: jb.req.Type,
+		Row: journal.Row{Order: OrderView{Bot: cfg.Name, Mode: cfg.Mode, Symbol: cfg.Symbol, Side: jb.req.Side, Type: jb.req.Type,
 			Price: jb.req.Price, Quantity: jb.req.Quantity, Created: now, Updated: now},
-		Tag: jb.intent.Tag, KeyLabel: cfg.KeyLabel, QuoteQty: jb.req.QuoteQty,
+			Tag: jb.intent.Tag, KeyLabel: cfg.KeyLabel, QuoteQty: jb.req.QuoteQty},
 		reserved: jb.reserved, counted: true, busy: true,
 	}
-	if err := e.j.insertIntent(ctx, rec); err != nil {
+	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
 		e.releaseJob(b, jb, err)
 		e.event(cfg.Name, "error", "cannot write the order journal: %v", err)
 		return
@@ -41,7 +42,7 @@ func (e *Engine) placeForBot(ctx context.Context, b *bot, jb job) {
 	e.jmu.Lock()
 	e.open[rec.ClientID] = rec
 	e.jmu.Unlock()
-	e.publishOrder(rec.OrderView)
+	e.publishOrder(rec.Order)
 	e.send(ctx, tr, rec)
 }
 
@@ -234,24 +235,24 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	if next.State == OrderIntent {
 		next.State = OrderSent
 	}
-	tx, err := e.cfg.DB.BeginTx(ctx, nil)
+	tx, err := e.j.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("journal: %w", err)
+		return err
 	}
 	defer tx.Rollback()
-	if err := saveOrder(ctx, tx, &next); err != nil {
+	if err := tx.SaveOrder(ctx, &next.Row); err != nil {
 		return err
 	}
 	var bound time.Time
 	if !reports && rec.Mode != Paper {
 		bound = now.Add(e.lim.CallTimeout + e.lim.InFlightWindow)
-		if err := insertSend(ctx, tx, sendRow{ClientID: rec.ClientID, Attempt: next.Attempts, Source: sendBound,
+		if err := tx.InsertSend(ctx, journal.Send{ClientID: rec.ClientID, Attempt: next.Attempts, Source: journal.SendBound,
 			Recorded: now, Expires: bound}); err != nil {
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("journal: committing order %s: %w", rec.ClientID, err)
+		return fmt.Errorf("order %s: %w", rec.ClientID, err)
 	}
 	rec.Attempts, rec.SentAt, rec.Updated, rec.State = next.Attempts, next.SentAt, next.Updated, next.State
 	rec.quietAt = later(rec.quietAt, bound)
@@ -265,11 +266,11 @@ func (e *Engine) markUnknown(rec *orderRec, cause error) {
 		rec.State = OrderUnknown
 		rec.Reason = "no definite answer: " + cause.Error()
 		rec.Updated = e.now().UTC()
-		if err := saveOrder(context.Background(), e.cfg.DB, rec); err != nil {
+		if err := e.j.SaveOrder(context.Background(), &rec.Row); err != nil {
 			e.log.Error("journal", "err", err)
 		}
 	}
-	v := rec.OrderView
+	v := rec.Order
 	e.jmu.Unlock()
 	e.publishOrder(v)
 	e.event(rec.Bot, "warn", "order %s: outcome unknown (%v); looking it up before anything else", rec.ClientID, cause)
@@ -283,9 +284,9 @@ func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 		return
 	}
 	rec.State, rec.Reason, rec.Updated = state, reason, e.now().UTC()
-	err := saveOrder(context.Background(), e.cfg.DB, rec)
+	err := e.j.SaveOrder(context.Background(), &rec.Row)
 	delete(e.open, rec.ClientID)
-	v := rec.OrderView
+	v := rec.Order
 	b := e.botNamed(rec.Bot)
 	if b != nil {
 		b.mu.Lock()
@@ -384,23 +385,24 @@ func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, err
 	}
 	now := e.now().UTC()
 	rec := &orderRec{
-		OrderView: OrderView{Mode: m.Mode, Symbol: m.Symbol, Side: req.Side, Type: req.Type, Price: req.Price,
+		Row: journal.Row{Order: OrderView{Mode: m.Mode, Symbol: m.Symbol, Side: req.Side, Type: req.Type, Price: req.Price,
 			Quantity: req.Quantity, Created: now, Updated: now},
-		Tag: "manual", KeyLabel: m.KeyLabel, busy: true,
+			Tag: "manual", KeyLabel: m.KeyLabel},
+		busy: true,
 	}
 	if m.Mode == Paper {
 		rec.KeyLabel = ""
 	}
-	if err := e.j.insertIntent(ctx, rec); err != nil {
+	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
 		return OrderView{}, err
 	}
 	e.jmu.Lock()
 	e.open[rec.ClientID] = rec
 	e.jmu.Unlock()
-	e.publishOrder(rec.OrderView)
+	e.publishOrder(rec.Order)
 	e.send(ctx, tr, rec)
 	e.jmu.Lock()
-	v := rec.OrderView
+	v := rec.Order
 	e.jmu.Unlock()
 	if v.State == OrderRejected {
 		return v, fmt.Errorf("order %s rejected: %s", v.ClientID, v.Reason)
@@ -414,7 +416,7 @@ func (e *Engine) Cancel(ctx context.Context, clientID string) error {
 	rec := e.open[clientID]
 	e.jmu.Unlock()
 	if rec == nil {
-		if _, err := e.j.order(ctx, clientID); err != nil {
+		if _, err := e.j.Order(ctx, clientID); err != nil {
 			return err
 		}
 		return nil // already final

@@ -128,7 +128,7 @@ func runPaperBot(t *testing.T, strategy string, params map[string]string, hist [
 	lim := fastLimits()
 	lim.PollInterval = time.Hour // the account's order stream delivers every change
 	lim.OrdersPerSecond, lim.Burst = 1e6, 1e6
-	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: acct, Limits: lim, Now: clock.Now})
+	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: acct, Limits: lim, Clock: stampedBy(clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}

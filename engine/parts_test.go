@@ -131,7 +131,7 @@ func TestLimiter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newLimiter(Limits{OrdersPerSecond: 2, Burst: 2, NearLimit: 0.9}, clock, nil)
+			l := newLimiter(Limits{OrdersPerSecond: 2, Burst: 2, NearLimit: 0.9}, stampedBy(clock))
 			for i := 0; i < tc.calls; i++ {
 				l.reserve(exchange.RateState{}, false)
 			}
@@ -140,7 +140,7 @@ func TestLimiter(t *testing.T) {
 			}
 		})
 	}
-	l := newLimiter(Limits{OrdersPerSecond: 100, Burst: 100, NearLimit: 0.9}, clock, nil)
+	l := newLimiter(Limits{OrdersPerSecond: 100, Burst: 100, NearLimit: 0.9}, stampedBy(clock))
 	l.backOff(3 * time.Second)
 	if got := l.reserve(exchange.RateState{}, false); got != 3*time.Second {
 		t.Fatalf("after a 429 back-off: wait = %s, want 3s", got)

@@ -156,23 +156,7 @@ func (e *Engine) account(ctx context.Context, mode Mode, label string, t exchang
 
 // accountFills reads an account's fills in the order they were recorded.
 func (e *Engine) accountFills(ctx context.Context, mode Mode, label string) ([]FillView, error) {
-	rows, err := e.cfg.DB.QueryContext(ctx, `SELECT f.trade_id, f.client_id, f.bot, f.mode, f.symbol, f.side,
-		f.price, f.qty, f.fee, f.fee_asset, f.time
-		FROM fills f JOIN orders o ON o.client_id = f.client_id
-		WHERE f.mode = ? AND o.key_label = ? ORDER BY f.rowid`, string(mode), label)
-	if err != nil {
-		return nil, fmt.Errorf("reading fills: %w", err)
-	}
-	defer rows.Close()
-	var out []FillView
-	for rows.Next() {
-		f, err := scanFill(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading fills: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return e.j.AccountFills(ctx, mode, label)
 }
 
 // assetBook is one asset's position over all time and over the UTC day.

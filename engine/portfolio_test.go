@@ -76,7 +76,7 @@ func TestPortfolioHandComputed(t *testing.T) {
 	addFill(t, db, 6, Live, "main", "BTCUSDT", exchange.Buy, "60000", "0.01", "0", "USDT", yesterday)
 
 	e, err := New(Config{DB: db, Market: mkt, ExchangeName: "binance", Symbols: []string{"BTCUSDT", "ETHUSDT"}, Paper: paperAcct,
-		Now: func() time.Time { return now }, Limits: fastLimits()})
+		Clock: stampedBy(func() time.Time { return now }), Limits: fastLimits()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -19,15 +20,20 @@ import (
 // state, which the next engine honours after it has reconciled its journal.
 type Registry struct {
 	db  *sql.DB
-	now func() time.Time
+	j   *journal.Journal
+	clk clock.Clock
 }
 
-// NewRegistry returns a registry over a migrated store; now may be nil (time.Now).
-func NewRegistry(db *sql.DB, now func() time.Time) *Registry {
-	if now == nil {
-		now = time.Now
-	}
-	return &Registry{db: db, now: now}
+// NewRegistry returns a registry over a store; clk may be nil (the system clock). The journal's
+// tables are brought up to date by the first call that needs them.
+func NewRegistry(db *sql.DB, clk clock.Clock) *Registry {
+	return &Registry{db: db, j: journal.New(db), clk: clock.Or(clk)}
+}
+
+// ready brings the journal's tables up to date: a command may be the first to use a new
+// database. Once they are, it costs one read.
+func (r *Registry) ready(ctx context.Context) error {
+	return journal.Migrate(ctx, r.db)
 }
 
 // botRow is a bots table row.
@@ -38,34 +44,23 @@ type botRow struct {
 	reason    string
 	startedAt time.Time
 	updatedAt time.Time
-	damaged   error // a stored value does not parse (*badRowError)
+	damaged   error // a stored value does not parse (*journal.BadRowError)
 }
 
-const botCols = `name, symbol, strategy, params, mode, key_label, budget, max_order_notional, max_open_orders,
-	daily_loss_limit, desired, state, reason, started_at, updated_at`
+func fromJournal(b *journal.Bot) *botRow {
+	return &botRow{
+		cfg: BotConfig{Name: b.Name, Symbol: b.Symbol, Strategy: b.Strategy, Params: b.Params, Mode: b.Mode,
+			KeyLabel: b.KeyLabel, Budget: b.Budget, MaxOrderNotional: b.MaxOrderNotional,
+			MaxOpenOrders: b.MaxOpenOrders, DailyLossLimit: b.DailyLossLimit},
+		desired: BotState(b.Desired), state: BotState(b.State), reason: b.Reason,
+		startedAt: b.StartedAt, updatedAt: b.UpdatedAt, damaged: b.Damaged,
+	}
+}
 
-func scanBot(s scanner) (*botRow, error) {
-	var b botRow
-	var params, mode, budget, maxNotional, dayLoss, desired, state string
-	var started sql.NullString
-	var updated string
-	if err := s.Scan(&b.cfg.Name, &b.cfg.Symbol, &b.cfg.Strategy, &params, &mode, &b.cfg.KeyLabel, &budget,
-		&maxNotional, &b.cfg.MaxOpenOrders, &dayLoss, &desired, &state, &b.reason, &started, &updated); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(params), &b.cfg.Params); err != nil {
-		return nil, fmt.Errorf("bot %s has unreadable parameters: %w", b.cfg.Name, err)
-	}
-	b.cfg.Mode = Mode(mode)
-	p := rowParser{table: "bots", key: b.cfg.Name, bot: b.cfg.Name}
-	b.cfg.Budget, b.cfg.MaxOrderNotional = p.dec("budget", budget), p.dec("max_order_notional", maxNotional)
-	b.cfg.DailyLossLimit = p.dec("daily_loss_limit", dayLoss)
-	b.desired, b.state = BotState(desired), BotState(state)
-	if started.Valid {
-		b.startedAt = p.time("started_at", started.String)
-	}
-	b.updatedAt = p.time("updated_at", updated)
-	return &b, p.result()
+func toJournal(cfg BotConfig) *journal.Bot {
+	return &journal.Bot{Name: cfg.Name, Symbol: cfg.Symbol, Strategy: cfg.Strategy, Params: cfg.Params, Mode: cfg.Mode,
+		KeyLabel: cfg.KeyLabel, Budget: cfg.Budget, MaxOrderNotional: cfg.MaxOrderNotional,
+		MaxOpenOrders: cfg.MaxOpenOrders, DailyLossLimit: cfg.DailyLossLimit}
 }
 
 // normalize fills defaults and canonical spellings in a user's configuration.
@@ -91,34 +86,27 @@ func (r *Registry) Add(ctx context.Context, cfg BotConfig, rules exchange.Rules)
 	if err := ValidateConfig(cfg, rules); err != nil {
 		return err
 	}
-	var existing int
-	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM bots WHERE name = ?`, cfg.Name).Scan(&existing); err != nil {
+	if err := r.ready(ctx); err != nil {
+		return err
+	}
+	existing, err := r.j.BotExists(ctx, cfg.Name)
+	if err != nil {
 		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
 	}
-	if existing > 0 {
+	if existing {
 		return fmt.Errorf("adding bot %s: %w: pick another name or remove the old bot", cfg.Name, ErrBotExists)
 	}
 	// A bot's position, profit and strategy state are rebuilt from the journal rows under its
 	// name: a new bot must not inherit a removed one's (a grid would sell its coins).
-	var past int
-	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ?`, cfg.Name).Scan(&past); err != nil {
+	past, err := r.j.OrderCount(ctx, cfg.Name)
+	if err != nil {
 		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
 	}
 	if past > 0 {
 		return fmt.Errorf("adding bot %s: %w: a removed bot of that name left %d orders in the journal; pick another name", cfg.Name, ErrBotExists, past)
 	}
-	params, err := json.Marshal(cfg.Params)
-	if err != nil {
-		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
-	}
-	now := fmtTime(r.now())
-	_, err = r.db.ExecContext(ctx, `INSERT INTO bots(name, symbol, strategy, params, mode, key_label, budget,
-		max_order_notional, max_open_orders, daily_loss_limit, desired, state, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?, 'stopped', 'stopped', ?, ?)`,
-		cfg.Name, cfg.Symbol, cfg.Strategy, string(params), string(cfg.Mode), cfg.KeyLabel, cfg.Budget.String(),
-		cfg.MaxOrderNotional.String(), cfg.MaxOpenOrders, cfg.DailyLossLimit.String(), now, now)
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+	if err := r.j.InsertBot(ctx, toJournal(cfg), r.clk.Now()); err != nil {
+		if errors.Is(err, ErrBotExists) {
 			return fmt.Errorf("adding bot %s: %w: pick another name or remove the old bot", cfg.Name, ErrBotExists)
 		}
 		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
@@ -142,60 +130,51 @@ func (r *Registry) Update(ctx context.Context, cfg BotConfig, rules exchange.Rul
 	if cfg.Symbol != old.cfg.Symbol || cfg.Strategy != old.cfg.Strategy {
 		// Its position and profit are rebuilt from its orders: they would be counted in the
 		// wrong coin or by the wrong strategy.
-		var traded int
-		if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ?`, cfg.Name).Scan(&traded); err != nil {
+		traded, err := r.j.OrderCount(ctx, cfg.Name)
+		if err != nil {
 			return fmt.Errorf("updating bot %s: %w", cfg.Name, err)
 		}
 		if traded > 0 {
 			return fmt.Errorf("updating bot %s: %w: its symbol and strategy cannot change once it has placed orders; add a new bot instead", cfg.Name, ErrInvalidBot)
 		}
 	}
-	params, err := json.Marshal(cfg.Params)
-	if err != nil {
-		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
-	}
-	_, err = r.db.ExecContext(ctx, `UPDATE bots SET symbol = ?, strategy = ?, params = ?, mode = ?, key_label = ?,
-		budget = ?, max_order_notional = ?, max_open_orders = ?, daily_loss_limit = ?, updated_at = ? WHERE name = ?`,
-		cfg.Symbol, cfg.Strategy, string(params), string(cfg.Mode), cfg.KeyLabel, cfg.Budget.String(),
-		cfg.MaxOrderNotional.String(), cfg.MaxOpenOrders, cfg.DailyLossLimit.String(), fmtTime(r.now()), cfg.Name)
-	if err != nil {
+	if err := r.j.UpdateBot(ctx, toJournal(cfg), r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", cfg.Name, err)
 	}
 	return nil
 }
 
 func (r *Registry) get(ctx context.Context, name string) (*botRow, error) {
-	b, err := scanBot(r.db.QueryRowContext(ctx, `SELECT `+botCols+` FROM bots WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
+	if err := r.ready(ctx); err != nil {
+		return nil, err
+	}
+	b, err := r.j.Bot(ctx, name)
+	if errors.Is(err, journal.ErrNoBot) {
 		return nil, fmt.Errorf("%w: %q (see `quantdeck bots list`)", ErrNoBot, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading bot %s: %w", name, err)
 	}
-	return b, nil
+	return fromJournal(b), nil
 }
 
 func (r *Registry) all(ctx context.Context) ([]*botRow, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT `+botCols+` FROM bots ORDER BY name`)
+	if err := r.ready(ctx); err != nil {
+		return nil, err
+	}
+	bots, err := r.j.Bots(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading bots: %w", err)
 	}
-	defer rows.Close()
-	var out []*botRow
-	for rows.Next() {
-		b, err := scanBot(rows)
-		if _, bad := damagedBot(err); bad {
+	out := make([]*botRow, len(bots))
+	for i, b := range bots {
+		out[i] = fromJournal(b)
+		if b.Damaged != nil {
 			// Kept, in error, so the others run and this one shows why it cannot.
-			b.damaged, b.state, b.reason = err, BotError, err.Error()
-			out = append(out, b)
-			continue
+			out[i].state, out[i].reason = BotError, b.Damaged.Error()
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading bots: %w", err)
-		}
-		out = append(out, b)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetDesired records whether a bot should run. Starting is refused while the kill switch is
@@ -206,8 +185,7 @@ func (r *Registry) SetDesired(ctx context.Context, name string, running bool) er
 	}
 	desired := BotStopped
 	if running {
-		j := &journal{db: r.db}
-		engaged, reason, err := j.killSwitch(ctx)
+		engaged, reason, err := r.j.KillSwitch(ctx)
 		if err != nil {
 			return err
 		}
@@ -217,11 +195,7 @@ func (r *Registry) SetDesired(ctx context.Context, name string, running bool) er
 		desired = BotRunning
 	}
 	// Starting a paused bot is the user's answer to the pause: the next engine runs it.
-	_, err := r.db.ExecContext(ctx, `UPDATE bots SET desired = ?1,
-		state = CASE WHEN ?1 = 'running' AND state = 'paused' THEN 'stopped' ELSE state END,
-		reason = CASE WHEN ?1 = 'running' AND state = 'paused' THEN '' ELSE reason END,
-		updated_at = ?2 WHERE name = ?3`, string(desired), fmtTime(r.now()), name)
-	if err != nil {
+	if err := r.j.SetBotDesired(ctx, name, string(desired), r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", name, err)
 	}
 	return nil
@@ -229,9 +203,7 @@ func (r *Registry) SetDesired(ctx context.Context, name string, running bool) er
 
 // setState records a bot's actual state and the reason for it.
 func (r *Registry) setState(ctx context.Context, name string, desired, state BotState, reason string, started time.Time) error {
-	_, err := r.db.ExecContext(ctx, `UPDATE bots SET desired = ?, state = ?, reason = ?, started_at = ?, updated_at = ? WHERE name = ?`,
-		string(desired), string(state), reason, nullTime(started), fmtTime(r.now()), name)
-	if err != nil {
+	if err := r.j.SetBotState(ctx, name, string(desired), string(state), reason, started, r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", name, err)
 	}
 	return nil
@@ -241,9 +213,7 @@ func (r *Registry) setState(ctx context.Context, name string, desired, state Bot
 // is no longer recorded as running: a stop or the kill switch, saved while the pause waited
 // for the bot's order in flight, wins over it.
 func (r *Registry) setPaused(ctx context.Context, name, reason string) error {
-	_, err := r.db.ExecContext(ctx, `UPDATE bots SET state = 'paused', reason = ?, updated_at = ?
-		WHERE name = ? AND state = 'running' AND desired = 'running'`, reason, fmtTime(r.now()), name)
-	if err != nil {
+	if err := r.j.SetBotPaused(ctx, name, reason, r.clk.Now()); err != nil {
 		return fmt.Errorf("saving bot %s: %w", name, err)
 	}
 	return nil
@@ -259,14 +229,14 @@ func (r *Registry) Remove(ctx context.Context, name string) error {
 	if b.desired == BotRunning || b.state == BotRunning {
 		return fmt.Errorf("removing bot %s: %w: stop it first", name, ErrBotRunning)
 	}
-	var open int
-	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ? AND state NOT IN ('filled', 'cancelled', 'rejected')`, name).Scan(&open); err != nil {
+	open, err := r.j.OpenCount(ctx, name)
+	if err != nil {
 		return fmt.Errorf("removing bot %s: %w", name, err)
 	}
 	if open > 0 {
 		return fmt.Errorf("removing bot %s: it still has %d open orders; stop it (which cancels them) and try again", name, open)
 	}
-	if _, err := r.db.ExecContext(ctx, `DELETE FROM bots WHERE name = ?`, name); err != nil {
+	if err := r.j.DeleteBot(ctx, name); err != nil {
 		return fmt.Errorf("removing bot %s: %w", name, err)
 	}
 	return nil
@@ -279,10 +249,9 @@ func (r *Registry) List(ctx context.Context) ([]BotView, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &journal{db: r.db}
 	out := make([]BotView, 0, len(rows))
 	for _, b := range rows {
-		led, err := loadLedger(ctx, j, b.cfg, exchange.Rules{})
+		led, err := loadLedger(ctx, r.j, b.cfg, exchange.Rules{})
 		if _, bad := damagedBot(err); err != nil && !bad {
 			return nil, err
 		}
@@ -298,7 +267,7 @@ func (r *Registry) List(ctx context.Context) ([]BotView, error) {
 		if b.state != BotRunning && b.desired == BotRunning && v.Reason == "" {
 			v.Reason = "starts with the engine"
 		}
-		if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ? AND state NOT IN ('filled', 'cancelled', 'rejected')`, b.cfg.Name).Scan(&v.OpenOrders); err != nil {
+		if v.OpenOrders, err = r.j.OpenCount(ctx, b.cfg.Name); err != nil {
 			return nil, fmt.Errorf("reading bot %s: %w", b.cfg.Name, err)
 		}
 		out = append(out, v)
@@ -308,12 +277,12 @@ func (r *Registry) List(ctx context.Context) ([]BotView, error) {
 
 // loadLedger replays a bot's fills. The base and quote assets come from rules when known,
 // else from the symbol's common quote suffixes.
-func loadLedger(ctx context.Context, j *journal, cfg BotConfig, rules exchange.Rules) (ledger, error) {
+func loadLedger(ctx context.Context, j *journal.Journal, cfg BotConfig, rules exchange.Rules) (ledger, error) {
 	l := ledger{base: rules.Base, quote: rules.Quote}
 	if l.base == "" || l.quote == "" {
 		l.base, l.quote = splitSymbol(cfg.Symbol)
 	}
-	fills, err := j.fills(ctx, cfg.Name, 0, true)
+	fills, err := j.Fills(ctx, cfg.Name, 0, true)
 	if err != nil {
 		return l, err
 	}

@@ -2,11 +2,11 @@ package engine
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -21,12 +21,6 @@ import (
 // errSendNotRecorded: the journal could not record a request before it left, so the adapter
 // did not send it. A definite answer: nothing reached the exchange.
 var errSendNotRecorded = errors.New("the request was not recorded in the journal, so it was not sent")
-
-// Sources of an order_sends row.
-const (
-	sendSigned = "signed" // reported by the adapter: the timestamp it signed
-	sendBound  = "bound"  // the adapter reports nothing: the call's deadline stands in
-)
 
 // reportsSends reports whether tr tells OrderRequest.OnSend about every signed send.
 func reportsSends(tr exchange.Trader) bool {
@@ -71,9 +65,9 @@ func (e *Engine) untilUnknownFinal(rec *orderRec, asked time.Time) time.Duration
 func (e *Engine) sendRecorder(rec *orderRec, attempt int) func(context.Context, exchange.SignedSend) error {
 	return func(ctx context.Context, s exchange.SignedSend) error {
 		exp := s.ExpiresLocal()
-		row := sendRow{ClientID: rec.ClientID, Attempt: attempt, Source: sendSigned, Signed: s.Timestamp,
+		row := journal.Send{ClientID: rec.ClientID, Attempt: attempt, Source: journal.SendSigned, Signed: s.Timestamp,
 			RecvWindow: s.RecvWindow, Offset: s.Offset, Uncertainty: s.Uncertainty, Recorded: e.now().UTC(), Expires: exp}
-		if err := insertSend(context.WithoutCancel(ctx), e.cfg.DB, row); err != nil {
+		if err := e.j.InsertSend(context.WithoutCancel(ctx), row); err != nil {
 			e.log.Error("journal", "client_id", rec.ClientID, "err", err)
 			return fmt.Errorf("%w: %w", errSendNotRecorded, err)
 		}
@@ -92,13 +86,11 @@ func (e *Engine) sendRecorder(rec *orderRec, attempt int) func(context.Context, 
 // returns.
 func (e *Engine) tightenBound(ctx context.Context, rec *orderRec, attempt int) {
 	exp := e.now().UTC().Add(e.lim.InFlightWindow)
-	if _, err := e.cfg.DB.ExecContext(ctx, `UPDATE order_sends SET expires_at = ?
-		WHERE client_id = ? AND attempt = ? AND source = ? AND expires_at > ?`,
-		fmtTime(exp), rec.ClientID, attempt, sendBound, fmtTime(exp)); err != nil {
+	if err := e.j.TightenBound(ctx, rec.ClientID, attempt, exp); err != nil {
 		e.log.Error("journal", "client_id", rec.ClientID, "err", err)
 		return
 	}
-	q, err := e.j.quietAt(ctx, rec.ClientID)
+	q, err := e.j.QuietAt(ctx, rec.ClientID)
 	if err != nil {
 		e.event(rec.Bot, "error", "reading the sends of order %s: %v", rec.ClientID, err)
 		return
@@ -113,61 +105,4 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// sendRow is one order_sends row.
-type sendRow struct {
-	ClientID    string
-	Attempt     int
-	Source      string
-	Signed      time.Time
-	RecvWindow  time.Duration
-	Offset      time.Duration
-	Uncertainty time.Duration
-	Recorded    time.Time
-	Expires     time.Time
-}
-
-func insertSend(ctx context.Context, x execer, r sendRow) error {
-	var signed int64
-	if !r.Signed.IsZero() {
-		signed = r.Signed.UnixMilli()
-	}
-	_, err := x.ExecContext(ctx, `INSERT INTO order_sends(client_id, attempt, source, signed_ms, recv_window_ms,
-		offset_ms, uncertainty_ms, recorded_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-		r.ClientID, r.Attempt, r.Source, signed, r.RecvWindow.Milliseconds(), r.Offset.Milliseconds(),
-		ceilMillis(r.Uncertainty), fmtTime(r.Recorded), fmtTime(r.Expires))
-	if err != nil {
-		return fmt.Errorf("journal: recording a send of order %s: %w", r.ClientID, err)
-	}
-	return nil
-}
-
-func ceilMillis(d time.Duration) int64 { return int64((d + time.Millisecond - 1) / time.Millisecond) }
-
-// quietAt returns when the last recorded request that carried clientID expires (local
-// clock); zero when none was sent. A stored time that does not parse is an error: reading it
-// as zero would declare the order unknown at once.
-func (j *journal) quietAt(ctx context.Context, clientID string) (time.Time, error) {
-	rows, err := j.db.QueryContext(ctx, `SELECT expires_at FROM order_sends WHERE client_id = ?`, clientID)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("journal: reading the sends of order %s: %w", clientID, err)
-	}
-	defer rows.Close()
-	var last time.Time
-	for rows.Next() {
-		var s sql.NullString
-		if err := rows.Scan(&s); err != nil {
-			return time.Time{}, fmt.Errorf("journal: reading the sends of order %s: %w", clientID, err)
-		}
-		t, err := parseStoredTime(s.String)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("journal: order %s: a send's expiry: %w", clientID, err)
-		}
-		last = later(last, t)
-	}
-	if err := rows.Err(); err != nil {
-		return time.Time{}, fmt.Errorf("journal: reading the sends of order %s: %w", clientID, err)
-	}
-	return last, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -46,12 +47,12 @@ type Service interface {
 }
 
 // Mode says whether a bot's orders are simulated or real.
-type Mode string
+type Mode = journal.Mode
 
 // Modes.
 const (
-	Paper Mode = "paper"
-	Live  Mode = "live"
+	Paper = journal.Paper
+	Live  = journal.Live
 )
 
 // BotState is a bot's lifecycle state.
@@ -96,53 +97,16 @@ type BotView struct {
 }
 
 // OrderView is one journal row.
-type OrderView struct {
-	ClientID   string
-	ExchangeID int64
-	Bot        string // "" for manual orders
-	Mode       Mode
-	Symbol     string
-	Side       exchange.Side
-	Type       exchange.OrderType
-	Price      decimal.Decimal
-	Quantity   decimal.Decimal
-	Executed   decimal.Decimal
-	AvgPrice   decimal.Decimal
-	State      OrderState
-	Reason     string // rejection or error text
-	Created    time.Time
-	Updated    time.Time
-}
+type OrderView = journal.Order
 
 // FillView is one recorded fill.
-type FillView struct {
-	TradeID  int64
-	ClientID string
-	Bot      string
-	Mode     Mode
-	Symbol   string
-	Side     exchange.Side
-	Price    decimal.Decimal
-	Qty      decimal.Decimal
-	Fee      decimal.Decimal
-	FeeAsset string
-	Time     time.Time
-}
+type FillView = journal.Fill
 
 // BotEvent is one line of a bot's history.
-type BotEvent struct {
-	Bot     string
-	Time    time.Time
-	Level   string // "info", "warn", "error"
-	Message string
-}
+type BotEvent = journal.Event
 
 // OrderFilter selects journal rows.
-type OrderFilter struct {
-	Bot      string // "" means any
-	OpenOnly bool
-	Limit    int // 0 means a sensible default
-}
+type OrderFilter = journal.OrderFilter
 
 // ManualOrder is an order from the order ticket.
 type ManualOrder struct {

@@ -24,7 +24,7 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	}
 	e.jmu.Unlock()
 	if rec == nil {
-		r, err := e.j.order(ctx, o.ClientID)
+		row, err := e.j.Order(ctx, o.ClientID)
 		if err != nil {
 			if errors.Is(err, ErrNoOrder) {
 				return nil // not one of ours
@@ -32,14 +32,15 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 			e.haltDamaged(ctx, err)
 			return err
 		}
+		r := &orderRec{Row: *row}
 		if r.State.Final() && !(r.State == OrderRejected && r.ExchangeID == 0 && o.ExchangeID != 0) {
 			return nil // already final; fills were recorded with the final state
 		}
-		if r.filled, err = e.j.filledQty(ctx, r.ClientID); err != nil {
+		if r.filled, err = e.j.FilledQty(ctx, r.ClientID); err != nil {
 			e.haltDamaged(ctx, err)
 			return err
 		}
-		if r.quietAt, err = e.j.quietAt(ctx, r.ClientID); err != nil {
+		if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
 			return err
 		}
 		known, rec = r.filled, r
@@ -68,9 +69,9 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
 	now := e.now().UTC()
-	tx, err := e.cfg.DB.BeginTx(ctx, nil)
+	tx, err := e.j.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("journal: %w", err)
+		return err
 	}
 	defer tx.Rollback()
 	var fresh []FillView
@@ -81,7 +82,7 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 		if fv.Time.IsZero() {
 			fv.Time = now
 		}
-		ins, err := insertFill(ctx, tx, fv)
+		ins, err := tx.InsertFill(ctx, fv)
 		if err != nil {
 			return err
 		}
@@ -116,11 +117,11 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 		return nil
 	}
 	next.Updated = now
-	if err := saveOrder(ctx, tx, &next); err != nil {
+	if err := tx.SaveOrder(ctx, &next.Row); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("journal: committing order %s: %w", rec.ClientID, err)
+		return fmt.Errorf("order %s: %w", rec.ClientID, err)
 	}
 	wasFinal := rec.State.Final()
 	rec.State, rec.Reason, rec.Executed, rec.QuoteExec, rec.AvgPrice = next.State, next.Reason, next.Executed, next.QuoteExec, next.AvgPrice
@@ -151,7 +152,7 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 		}
 		b.mu.Unlock()
 	}
-	v := rec.OrderView
+	v := rec.Order
 	e.mu.Lock()
 	e.recent.addOrder(v)
 	for _, f := range fresh {

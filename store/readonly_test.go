@@ -17,7 +17,7 @@ func TestOpenReadOnlyWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rw.Close()
-	if _, err := rw.Exec(`INSERT INTO engine_state(key, value) VALUES ('k', 'v')`); err != nil {
+	if _, err := rw.Exec(`INSERT INTO settings(key, value, updated_at) VALUES ('k', 'v', '2026-12-06T12:00:00Z')`); err != nil {
 		t.Fatal(err)
 	}
 	ro, err := OpenReadOnly(ctx, dir)
@@ -26,10 +26,10 @@ func TestOpenReadOnlyWritesNothing(t *testing.T) {
 	}
 	defer ro.Close()
 	var v string
-	if err := ro.QueryRow(`SELECT value FROM engine_state WHERE key = 'k'`).Scan(&v); err != nil || v != "v" {
+	if err := ro.QueryRow(`SELECT value FROM settings WHERE key = 'k'`).Scan(&v); err != nil || v != "v" {
 		t.Fatalf("read %q, %v", v, err)
 	}
-	if _, err := ro.Exec(`INSERT INTO engine_state(key, value) VALUES ('k2', 'v')`); err == nil {
+	if _, err := ro.Exec(`INSERT INTO settings(key, value, updated_at) VALUES ('k2', 'v', '2026-12-06T12:00:00Z')`); err == nil {
 		t.Fatal("a write through the read-only handle succeeded")
 	}
 }

@@ -96,6 +96,7 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	pool(db)
 	// The -wal and -shm files now exist; keep them private too.
 	for _, suffix := range []string{"-wal", "-shm"} {
 		if err := os.Chmod(path+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -104,6 +105,16 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// pool keeps connections open between uses. database/sql keeps two idle ones by default, so
+// twenty bots writing the journal at once would open and close a connection (and run the
+// connection's PRAGMAs again) on most calls. The number open stays unlimited, as before: a cap
+// could leave a caller that holds a transaction waiting for a second connection.
+func pool(db *sql.DB) {
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
 }
 
 // dsn is the connection string every pooled connection is opened with.

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fernet/fernet-go"
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 // verifierText is the fixed plaintext of the verifier token.
@@ -66,7 +67,7 @@ func New(db *sql.DB, opts ...Option) *Vault {
 	v := &Vault{
 		db:        db,
 		now:       time.Now,
-		sleep:     sleepCtx,
+		sleep:     clock.System{}.Sleep,
 		log:       slog.New(slog.DiscardHandler),
 		rand:      rand.Reader,
 		minIter:   MinIterations,
@@ -76,17 +77,6 @@ func New(db *sql.DB, opts ...Option) *Vault {
 		o(v)
 	}
 	return v
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Exists reports whether the database holds a vault.

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -206,7 +207,7 @@ func New(cfg Config) (*Client, error) {
 		userStaleAfter: 65 * time.Second,
 		userPingEvery:  20 * time.Second,
 		userMinLife:    time.Second,
-		sleep:          sleepCtx,
+		sleep:          clock.System{}.Sleep,
 		rate:           new(rateLimiter),
 		rules:          make(map[string]cachedRules),
 	}
@@ -324,14 +325,3 @@ func (c *Client) ClockUncertainty() time.Duration {
 
 // serverNow is the local clock corrected by the measured offset.
 func (c *Client) serverNow() time.Time { return c.now().Add(c.ClockOffset()) }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -130,7 +131,7 @@ func (s *stream) run(ctx context.Context) {
 		s.reconnects++
 		s.c.log.Warn("binance: market stream reconnecting", "err", err, "retry_in", delay, "reconnects", s.reconnects)
 		s.emit(exchange.ConnEvent{State: exchange.StreamReconnecting, Err: err, RetryIn: delay})
-		if delay > 0 && sleepCtx(ctx, delay) != nil {
+		if delay > 0 && (clock.System{}).Sleep(ctx, delay) != nil {
 			s.emit(exchange.ConnEvent{State: exchange.StreamClosed})
 			return
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -213,7 +214,7 @@ func (s *StreamingClient) run(ctx context.Context) {
 		s.reconnects++
 		s.log.Warn("binance: order update stream reconnecting", "err", err, "retry_in", delay, "reconnects", s.reconnects)
 		s.emit(exchange.ConnEvent{State: exchange.StreamReconnecting, Err: err, RetryIn: delay})
-		if delay > 0 && sleepCtx(ctx, delay) != nil {
+		if delay > 0 && (clock.System{}).Sleep(ctx, delay) != nil {
 			s.emit(exchange.ConnEvent{State: exchange.StreamClosed})
 			return
 		}

@@ -1,4 +1,4 @@
-package engine
+package journal
 
 import (
 	"errors"
@@ -38,10 +38,10 @@ func FuzzRowParser(f *testing.F) {
 			if err == nil {
 				continue
 			}
-			if !errors.Is(err, ErrJournalDamaged) {
-				t.Fatalf("%v is not ErrJournalDamaged", err)
+			if !errors.Is(err, ErrDamaged) {
+				t.Fatalf("%v is not ErrDamaged", err)
 			}
-			if bot, ok := damagedBot(err); !ok || bot != "b" {
+			if bot, ok := DamagedBot(err); !ok || bot != "b" {
 				t.Fatalf("%v names bot %q", err, bot)
 			}
 			if n := len(err.Error()); n > 400 {

@@ -1,0 +1,10 @@
+// Package journal owns the engine's tables and the SQL over them: the write-ahead order
+// journal (orders, and the signed sends of each), fills, bots, bot events, the kill switch and
+// the engine's counters. Each table's schema sits beside its queries as numbered migrations in
+// migrations/, applied by store.MigrateSchema (Migrate); a database an older QuantDeck made,
+// where the store created these tables, is adopted as it is.
+//
+// Rows are written in the engine's order: an order row, and each request that carries its
+// client id, is durable on disk before the request leaves. Stored money is decimal text and
+// stored times are UTC text; a value that does not parse is a *BadRowError, never a zero.
+package journal

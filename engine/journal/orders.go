@@ -1,0 +1,320 @@
+package journal
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/quantdeck/quantdeck/engine/strategy"
+	"github.com/quantdeck/quantdeck/exchange"
+)
+
+// ErrNoOrder: no order with that client id in the journal.
+var ErrNoOrder = errors.New("no such order in the journal")
+
+// Journal is the engine's access to its tables in one database.
+type Journal struct {
+	db       *sql.DB
+	instance string // 4 characters that keep client ids of different databases apart
+}
+
+const instanceAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// Open brings the journal's tables up to date and reads (or makes, once per database) the
+// instance tag that client ids carry.
+func Open(ctx context.Context, db *sql.DB) (*Journal, error) {
+	if err := Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	j := &Journal{db: db}
+	err := db.QueryRowContext(ctx, `SELECT value FROM engine_state WHERE key = 'instance'`).Scan(&j.instance)
+	if errors.Is(err, sql.ErrNoRows) {
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("journal: making an instance tag: %w", err)
+		}
+		for i := range b {
+			b[i] = instanceAlphabet[int(b[i])%len(instanceAlphabet)]
+		}
+		if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO engine_state(key, value) VALUES ('instance', ?)`, string(b[:])); err != nil {
+			return nil, fmt.Errorf("journal: saving the instance tag: %w", err)
+		}
+		err = db.QueryRowContext(ctx, `SELECT value FROM engine_state WHERE key = 'instance'`).Scan(&j.instance)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("journal: reading the instance tag: %w", err)
+	}
+	return j, nil
+}
+
+// DB is the database the journal writes to.
+func (j *Journal) DB() *sql.DB { return j.db }
+
+// clientID builds "qd-<instance>-<bot>-<seq>": at most 36 characters of [a-zA-Z0-9-_], unique
+// because seq is never reused within a database and the instance tag differs between them.
+func (j *Journal) clientID(bot string, seq int64) string {
+	if bot == "" {
+		bot = "m"
+	}
+	if len(bot) > 12 {
+		bot = bot[:12]
+	}
+	return "qd-" + j.instance + "-" + bot + "-" + strconv.FormatInt(seq, 36)
+}
+
+const orderCols = `client_id, exchange_id, bot, tag, mode, key_label, symbol, side, type, price, quantity,
+	quote_qty, executed, quote_exec, state, reason, attempts, created_at, updated_at, sent_at`
+
+// openStates is the SQL condition of a row without a final state.
+const openStates = `state NOT IN ('filled', 'cancelled', 'rejected')`
+
+func scanOrder(s scanner) (*Row, error) {
+	var r Row
+	var mode, side, typ, state, price, qty, qq, exe, qe, created, updated string
+	var sent sql.NullString
+	if err := s.Scan(&r.ClientID, &r.ExchangeID, &r.Bot, &r.Tag, &mode, &r.KeyLabel, &r.Symbol, &side, &typ,
+		&price, &qty, &qq, &exe, &qe, &state, &r.Reason, &r.Attempts, &created, &updated, &sent); err != nil {
+		return nil, err
+	}
+	r.Mode, r.Side, r.Type, r.State = Mode(mode), exchange.Side(side), exchange.OrderType(typ), strategy.OrderState(state)
+	p := rowParser{table: "orders", key: r.ClientID, bot: r.Bot}
+	r.Price, r.Quantity, r.QuoteQty = p.dec("price", price), p.dec("quantity", qty), p.dec("quote_qty", qq)
+	r.Executed, r.QuoteExec = p.dec("executed", exe), p.dec("quote_exec", qe)
+	r.Created, r.Updated = p.time("created_at", created), p.time("updated_at", updated)
+	if sent.Valid {
+		r.SentAt = p.time("sent_at", sent.String)
+	}
+	r.AvgPrice = AvgPrice(r.Executed, r.QuoteExec)
+	return &r, p.result()
+}
+
+// InsertIntent takes the next sequence number, gives r its client id and state intent and
+// writes the row, in one transaction: the row is durable before anything is sent.
+func (j *Journal) InsertIntent(ctx context.Context, r *Row) error {
+	tx, err := j.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer tx.Rollback()
+	var seq int64
+	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM engine_state WHERE key = 'order_seq'`).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("journal: reading the order sequence: %w", err)
+	}
+	seq++
+	if _, err := tx.ExecContext(ctx, `INSERT INTO engine_state(key, value) VALUES ('order_seq', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(seq, 10)); err != nil {
+		return fmt.Errorf("journal: advancing the order sequence: %w", err)
+	}
+	r.ClientID = j.clientID(r.Bot, seq)
+	r.State = strategy.OrderIntent
+	if _, err := tx.ExecContext(ctx, `INSERT INTO orders(client_id, bot, tag, mode, key_label, symbol, side, type,
+		price, quantity, quote_qty, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ClientID, r.Bot, r.Tag, string(r.Mode), r.KeyLabel, r.Symbol, string(r.Side), string(r.Type),
+		r.Price.String(), r.Quantity.String(), r.QuoteQty.String(), string(r.State), FormatTime(r.Created), FormatTime(r.Updated)); err != nil {
+		return fmt.Errorf("journal: writing the order intent: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal: committing the order intent: %w", err)
+	}
+	return nil
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func saveOrder(ctx context.Context, x execer, r *Row) error {
+	_, err := x.ExecContext(ctx, `UPDATE orders SET exchange_id = ?, executed = ?, quote_exec = ?, state = ?,
+		reason = ?, attempts = ?, updated_at = ?, sent_at = ? WHERE client_id = ?`,
+		r.ExchangeID, r.Executed.String(), r.QuoteExec.String(), string(r.State), r.Reason, r.Attempts,
+		FormatTime(r.Updated), NullTime(r.SentAt), r.ClientID)
+	if err != nil {
+		return fmt.Errorf("journal: updating order %s: %w", r.ClientID, err)
+	}
+	return nil
+}
+
+// SaveOrder writes the mutable columns of r (exchange id, execution, state, reason, attempts,
+// times) in a transaction of its own.
+func (j *Journal) SaveOrder(ctx context.Context, r *Row) error { return saveOrder(ctx, j.db, r) }
+
+// Order reads one row; ErrNoOrder when there is none.
+func (j *Journal) Order(ctx context.Context, clientID string) (*Row, error) {
+	r, err := scanOrder(j.db.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE client_id = ?`, clientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s", ErrNoOrder, clientID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("journal: reading order %s: %w", clientID, err)
+	}
+	return r, nil
+}
+
+// OpenOrders returns every row without a final state, oldest first, and apart the rows whose
+// stored values do not parse (each a *BadRowError naming its bot).
+func (j *Journal) OpenOrders(ctx context.Context) ([]*Row, []error, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT `+orderCols+` FROM orders
+		WHERE `+openStates+` ORDER BY created_at, client_id`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("journal: reading orders: %w", err)
+	}
+	defer rows.Close()
+	var out []*Row
+	var bad []error
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if _, damaged := DamagedBot(err); damaged {
+			bad = append(bad, err)
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("journal: reading orders: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("journal: reading orders: %w", err)
+	}
+	return out, bad, nil
+}
+
+// CheckOpen reads a bot's rows without a final state and returns the first that does not
+// parse, as a *BadRowError.
+func (j *Journal) CheckOpen(ctx context.Context, bot string) error {
+	_, err := j.queryOrders(ctx, `SELECT `+orderCols+` FROM orders WHERE bot = ? AND `+openStates, bot)
+	return err
+}
+
+// OpenCount returns the number of a bot's rows without a final state.
+func (j *Journal) OpenCount(ctx context.Context, bot string) (int, error) {
+	var n int
+	if err := j.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ? AND `+openStates, bot).Scan(&n); err != nil {
+		return 0, fmt.Errorf("journal: counting the open orders of %s: %w", bot, err)
+	}
+	return n, nil
+}
+
+// OrderCount returns the number of a bot's rows, final or not.
+func (j *Journal) OrderCount(ctx context.Context, bot string) (int, error) {
+	var n int
+	if err := j.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ?`, bot).Scan(&n); err != nil {
+		return 0, fmt.Errorf("journal: counting the orders of %s: %w", bot, err)
+	}
+	return n, nil
+}
+
+// OpenCounts returns the number of rows without a final state per bot.
+func (j *Journal) OpenCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT bot, count(*) FROM orders
+		WHERE bot <> '' AND `+openStates+` GROUP BY bot`)
+	if err != nil {
+		return nil, fmt.Errorf("journal: counting open orders: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var bot string
+		var n int
+		if err := rows.Scan(&bot, &n); err != nil {
+			return nil, fmt.Errorf("journal: counting open orders: %w", err)
+		}
+		out[bot] = n
+	}
+	return out, rows.Err()
+}
+
+// BotHistory returns a bot's final orders, newest first.
+func (j *Journal) BotHistory(ctx context.Context, bot string, limit int) ([]*Row, error) {
+	return j.queryOrders(ctx, `SELECT `+orderCols+` FROM orders
+		WHERE bot = ? AND state IN ('filled', 'cancelled', 'rejected') ORDER BY created_at DESC, client_id DESC LIMIT ?`, bot, limit)
+}
+
+func (j *Journal) queryOrders(ctx context.Context, q string, args ...any) ([]*Row, error) {
+	rows, err := j.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: reading orders: %w", err)
+	}
+	defer rows.Close()
+	var out []*Row
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("journal: reading orders: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Orders returns journal rows for a filter, newest first.
+func (j *Journal) Orders(ctx context.Context, f OrderFilter) ([]Order, error) {
+	var where []string
+	var args []any
+	if f.Bot != "" {
+		where = append(where, "bot = ?")
+		args = append(args, f.Bot)
+	}
+	if f.OpenOnly {
+		where = append(where, openStates)
+	}
+	q := `SELECT ` + orderCols + ` FROM orders`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	q += ` ORDER BY created_at DESC, client_id DESC LIMIT ?`
+	args = append(args, limit)
+	recs, err := j.queryOrders(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Order, len(recs))
+	for i, r := range recs {
+		out[i] = r.Order
+	}
+	return out, nil
+}
+
+// Tx is one journal transaction: a row's new state together with its fills or its send,
+// all on disk or none.
+type Tx struct{ tx *sql.Tx }
+
+// Begin starts a write transaction.
+func (j *Journal) Begin(ctx context.Context) (*Tx, error) {
+	tx, err := j.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return &Tx{tx: tx}, nil
+}
+
+// SaveOrder writes the mutable columns of r.
+func (t *Tx) SaveOrder(ctx context.Context, r *Row) error { return saveOrder(ctx, t.tx, r) }
+
+// InsertFill records a fill once; inserted is false when its trade id was already recorded.
+func (t *Tx) InsertFill(ctx context.Context, f Fill) (inserted bool, err error) {
+	return insertFill(ctx, t.tx, f)
+}
+
+// InsertSend records a request that carries a client id.
+func (t *Tx) InsertSend(ctx context.Context, s Send) error { return insertSend(ctx, t.tx, s) }
+
+// Commit makes the transaction durable.
+func (t *Tx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("journal: committing: %w", err)
+	}
+	return nil
+}
+
+// Rollback drops the transaction; after Commit it does nothing.
+func (t *Tx) Rollback() { _ = t.tx.Rollback() }

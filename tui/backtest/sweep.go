@@ -125,7 +125,7 @@ func (s *Screen) sweepView(h int) string {
 	st := s.c.Styles
 	var b strings.Builder
 	b.WriteString(" " + st.Heading.Render("Sweep") + st.Muted.Render(fmt.Sprintf(" %d combinations ranked by PnL · %s · ↑/↓ select, N paper bot from it", len(s.rows), s.sweptFor)) + "\n")
-	head := "   #  "
+	head := "   #   "
 	for _, a := range s.axes {
 		head += common.PadRight(a.Key, 10) + " "
 	}

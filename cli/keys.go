@@ -200,7 +200,7 @@ func (k *keyTool) findActive(ctx context.Context, label string) (vault.Credentia
 func (k *keyTool) add(ctx context.Context, args []string) error {
 	fs := k.flags("keys add", "keys add --label L [--exchange EXCHANGE] [--yes]")
 	label := fs.String("label", "", "a short name for the key (letters, digits, . _ -)")
-	exch := fs.String("exchange", "", "sim, binance, binance-testnet, or anthropic for the Claude key (default: QUANTDECK_EXCHANGE, else sim)")
+	exch := fs.String("exchange", "", "sim, binance, binance-testnet, or anthropic (default: QUANTDECK_EXCHANGE)")
 	yes := fs.Bool("yes", false, "store it even when the exchange cannot report its permissions")
 	if err := parse(fs, args); err != nil {
 		return err

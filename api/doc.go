@@ -2,7 +2,7 @@
 // a bearer token on every request (compared in constant time, failures slowed per address),
 // server timeouts, size limits, caps on connections and concurrent requests, and Prometheus
 // metrics fed by the engine's event stream. It talks to the engine only through
-// engine.Service and never returns a secret.
+// Engine (the few engine methods it uses) and never returns a secret.
 //
 // Routes (every one needs "Authorization: Bearer $QUANTDECK_API_TOKEN"):
 //
@@ -29,7 +29,7 @@
 //	curl -sH "Authorization: Bearer $QUANTDECK_API_TOKEN" http://127.0.0.1:7465/v1/status
 //	curl -sH "Authorization: Bearer $QUANTDECK_API_TOKEN" -X POST http://127.0.0.1:7465/v1/bots/dca-btc/stop
 //
-// LocalHandler offers the same routes without a token, plus POST /v1/seal, for the owner-only
-// unix control socket (see package instance), where file permissions take the place of the
-// token.
+// LocalHandler offers the same routes without a token, plus POST /v1/seal, POST /v1/bots (add)
+// and DELETE /v1/bots/{name} (remove), for the owner-only unix control socket (see package
+// instance), where file permissions take the place of the token.
 package api

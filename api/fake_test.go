@@ -13,7 +13,7 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// fakeEngine is an in-memory engine.Service: enough state for the API to read and change, and
+// fakeEngine is an in-memory Engine: enough state for the API to read and change, and
 // an event stream that reports every change the way the real engine does.
 type fakeEngine struct {
 	mu         sync.Mutex
@@ -34,7 +34,7 @@ type fakeEngine struct {
 	entered chan struct{}
 }
 
-var _ engine.Service = (*fakeEngine)(nil)
+var _ Engine = (*fakeEngine)(nil)
 
 func dec(s string) decimal.Decimal { return decimal.MustParse(s) }
 

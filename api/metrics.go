@@ -27,7 +27,7 @@ type metrics struct {
 	lastPrice      map[string]time.Time
 }
 
-func newMetrics(eng engine.Service) *metrics {
+func newMetrics(eng Engine) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -118,7 +118,7 @@ func (m *metrics) sawReconnects(n int) {
 }
 
 // stateCollector reports gauges read from the engine's snapshot at scrape time.
-type stateCollector struct{ eng engine.Service }
+type stateCollector struct{ eng Engine }
 
 var (
 	descKill   = prometheus.NewDesc("quantdeck_kill_switch_engaged", "1 while the kill switch is engaged.", nil, nil)

@@ -52,10 +52,11 @@ func (s *Server) publicRoutes() []Route {
 
 // localRoutes are offered only on the owner-only control socket.
 func (s *Server) localRoutes() []Route {
-	if s.cfg.Seal == nil {
-		return nil
+	routes := s.botWriteRoutes()
+	if s.cfg.Seal != nil {
+		routes = append(routes, Route{"POST", "/v1/seal", "drop the derived vault key and stop live bots", http.HandlerFunc(s.seal)})
 	}
-	return []Route{{"POST", "/v1/seal", "drop the derived vault key and stop live bots", http.HandlerFunc(s.seal)}}
+	return routes
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {

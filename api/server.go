@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/quantdeck/quantdeck/engine"
 )
 
 // DefaultAddr is where the API listens when no address is configured.
@@ -46,7 +44,7 @@ type Config struct {
 	Addr        string // host:port; DefaultAddr when empty
 	Token       string // QUANTDECK_API_TOKEN; at least MinTokenLen visible ASCII characters
 	AllowRemote bool   // QUANTDECK_API_ALLOW_REMOTE: permit a non-loopback Addr
-	Engine      engine.Service
+	Engine      Engine
 	Version     string
 	Exchange    string // "sim", "binance", "binance-testnet"
 	Logger      *slog.Logger

@@ -27,6 +27,10 @@ type Config struct {
 	// it, how often the strategy sees a tick (zero: every candle).
 	Interval         time.Duration
 	StrategyInterval time.Duration
+	// VolumeShare, when above zero, turns partial fills on: in each candle, resting limit
+	// orders fill for at most this share of the candle's volume in all (0.1: a tenth); what
+	// is left of an order stays on the book for later candles.
+	VolumeShare decimal.Decimal
 	// MaxOpenOrders caps the bot's resting orders as the engine's risk guard does (zero: none).
 	MaxOpenOrders int
 }
@@ -44,6 +48,9 @@ func (c *Config) check() (strategy.Strategy, error) {
 	}
 	if c.SlippageBps.IsNeg() || c.SlippageBps.Cmp(decimal.Thousand) > 0 {
 		return nil, fmt.Errorf("backtest: slippage %s bps must be from 0 to 1000", c.SlippageBps)
+	}
+	if c.VolumeShare.IsNeg() || c.VolumeShare.Cmp(decimal.One) > 0 {
+		return nil, fmt.Errorf("backtest: volume share %s must be from 0 to 1 (0.1 is a tenth of each candle's volume)", c.VolumeShare)
 	}
 	if c.Interval <= 0 {
 		return nil, errors.New("backtest: the candles' interval is needed")

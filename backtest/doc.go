@@ -20,7 +20,11 @@
 //     limit order that can trade when placed fills at once at the close, as a taker.
 //   - Fees are the account's fee rate on what a fill receives (base for buys, quote for sells),
 //     as on Binance spot and in paper trading.
-//   - Partial fills are not modelled: the paper matcher fills orders whole.
+//   - Partial fills are off by default (orders fill whole, as in paper trading). With
+//     Config.VolumeShare set, the resting limit orders a candle crosses fill, oldest first,
+//     for at most that share of the candle's volume in all, less what other fills of the
+//     candle took; the rest of an order stays on the book. Market orders and limit orders
+//     that trade when placed still fill whole.
 //
 // The budget is the account's starting quote balance; an order it cannot pay is refused and
 // the strategy is told, as the engine tells it about a refusal by its risk guard.

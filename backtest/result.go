@@ -90,6 +90,9 @@ func run(ctx context.Context, cfg Config, candles []exchange.Candle, keepOrders 
 				return Result{}, err
 			}
 		}
+		if cfg.VolumeShare.IsPos() {
+			r.volLeft, _ = c.Volume.Mul(cfg.VolumeShare)
+		}
 		closeAt := c.Open.Add(iv)
 		decide := every == int64(iv) || closeAt.UnixNano()%every == 0
 		if r.crossable(c.L, c.H) {

@@ -68,8 +68,9 @@ type runner struct {
 	minSell decimal.Decimal
 	seq     int
 	intents []strategy.Intent
-	keepLog bool           // record Orders (parity tests)
-	logAt   map[string]int // client id -> index in orders
+	volLeft decimal.Decimal // partial fills: base volume the current candle still has for fills
+	keepLog bool            // record Orders (parity tests)
+	logAt   map[string]int  // client id -> index in orders
 
 	quote, base decimal.Decimal // the account's holdings, free and locked
 	trades      []Trade
@@ -121,7 +122,12 @@ func (r *runner) step(ctx context.Context, price decimal.Decimal, at time.Time, 
 	if len(r.intents) == 0 && !r.crossable(price, price) {
 		return
 	}
-	r.acct.OnTick(exchange.Tick{Symbol: r.cfg.Symbol, Bid: price, Ask: price, Last: price, Time: at})
+	tk := exchange.Tick{Symbol: r.cfg.Symbol, Bid: price, Ask: price, Last: price, Time: at}
+	if r.cfg.VolumeShare.IsPos() {
+		r.acct.OnTickVolume(tk, r.volLeft)
+	} else {
+		r.acct.OnTick(tk)
+	}
 	r.drain()
 	for _, it := range r.intents {
 		r.place(ctx, it, price)
@@ -208,6 +214,9 @@ func (r *runner) rebook() {
 // fill books one trade: the position, the holdings and the trade list.
 func (r *runner) fill(tag string, f exchange.Fill) {
 	r.pos.apply(f)
+	if r.cfg.VolumeShare.IsPos() {
+		r.volLeft, _ = r.volLeft.Sub(f.Qty)
+	}
 	value, _ := f.Price.Mul(f.Qty)
 	if f.Side == exchange.Buy {
 		r.quote, _ = r.quote.Sub(value)

@@ -65,6 +65,21 @@ func TestFillModelByHand(t *testing.T) {
 			final: "1001", pnl: "1", pnlPct: "0.1", fees: "0",
 		},
 		{
+			// The same grid with partial fills at 15 % of each candle's volume (1): at the low of
+			// the second candle the buy at 100 takes 0.1 and the one at 95 the remaining 0.05;
+			// it stays on the book, never crossed again. The sell at 105 fills whole in the third.
+			name: "partial fills by a share of the candle's volume",
+			cfg: Config{Strategy: "grid", Params: map[string]string{"lower": "90", "upper": "110", "levels": "5", "quantity": "0.1"},
+				VolumeShare: d("0.15")},
+			candles: bars([4]string{"100", "101", "99.5", "100.5"}, [4]string{"100.5", "100.6", "94", "96"},
+				[4]string{"96", "106", "95.5", "105.5"}),
+			want: []string{
+				"1m40s g2 BUY 0.1@100 fee 0 BTC", "1m40s g1 BUY 0.05@95 fee 0 BTC",
+				"2m40s g3 SELL 0.1@105 fee 0 USDT",
+			},
+			final: "1001.025", pnl: "1.025", pnlPct: "0.1", fees: "0",
+		},
+		{
 			// Buy 100 USDT at 100 + 10 bps = 100.1: 0.999 BTC (step 0.00001), fee 0.000999 BTC,
 			// holding 0.998001 at 99.9999 (avg 100.1902...). Take profit 10 % is 110.209...:
 			// 110 is short, 111 sells 0.998 (step) at 111 - 10 bps = 110.889 for 110.667222,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quantdeck/quantdeck/ai"
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -57,7 +58,7 @@ func cmdAI(ctx context.Context, env *Env, args []string) error {
 }
 
 func publicHistory(st config.Settings) (exchange.History, error) {
-	return newMarket(st, publicBinanceConfig(st))
+	return app.NewMarket(st, app.PublicBinanceConfig(st))
 }
 
 type aiArgs struct {

@@ -25,13 +25,14 @@ import (
 func backtestUsage() string {
 	return `Usage: quantdeck backtest --symbol S --strategy ` + strategyChoice("|") + ` --set PARAM=VALUE... --from DAY [--to DAY]
                           [--interval 1m] [--strategy-interval 1h] [--budget 10000] [--fee 0.1]
-                          [--slippage-bps 0] [--json] [--trades FILE.csv]
+                          [--slippage-bps 0] [--volume-share 0.1] [--json] [--trades FILE.csv]
                           [--sweep PARAM=FROM..TO:STEP]... [--rank pnl] [--split 0.7] [--top 20]
 
 Replays stored candles (quantdeck data fetch|import) through the strategy QuantDeck runs live
 and the paper trading matcher. Each candle is walked open, low, high, close when it rises and
 open, high, low, close when it falls; limit orders fill at their price when crossed, market
 orders at the strategy's close plus --slippage-bps; --fee is a percent of what a fill receives.
+Orders fill whole unless --volume-share caps a candle's limit fills at that share of its volume.
 --budget is the starting quote balance. Same input, same output, to the byte.
 
 --sweep (repeatable) runs every combination on all cores and ranks them by --rank
@@ -58,6 +59,7 @@ func cmdBacktest(ctx context.Context, env *Env, args []string) error {
 	budget := fs.String("budget", "10000", "starting quote balance")
 	fee := fs.String("fee", "0.1", "fee in percent of what a fill receives")
 	slip := fs.String("slippage-bps", "0", "market order slippage in basis points")
+	share := fs.String("volume-share", "0", "partial fills: crossed limit orders fill at most this share of each candle's volume (0.1); 0 fills them whole")
 	asJSON := fs.Bool("json", false, "print JSON (with every trade)")
 	tradesFile := fs.String("trades", "", "also write every trade to this CSV file")
 	fs.Var(&sweeps, "sweep", "sweep PARAM=FROM..TO:STEP or PARAM=A,B,C (repeatable)")
@@ -90,7 +92,7 @@ func cmdBacktest(ctx context.Context, env *Env, args []string) error {
 		name string
 		in   string
 		out  *decimal.Decimal
-	}{{"budget", *budget, &cfg.Budget}, {"fee", *fee, &cfg.FeeRate}, {"slippage-bps", *slip, &cfg.SlippageBps}}
+	}{{"budget", *budget, &cfg.Budget}, {"fee", *fee, &cfg.FeeRate}, {"slippage-bps", *slip, &cfg.SlippageBps}, {"volume-share", *share, &cfg.VolumeShare}}
 	for _, d := range decs {
 		v, err := decimal.Parse(strings.TrimSpace(d.in))
 		if err != nil || v.IsNeg() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -38,8 +39,8 @@ A bot that loses its --daily-loss-limit in a UTC day (realized, plus the move of
 holds since the day began) pauses and cancels its orders; it starts again at 00:00 UTC.
 Started by hand the same day, it pauses again unless its limit was raised.
 Bots trade on paper unless --live is given with the label of a stored, permission-checked key.
-When QuantDeck already runs on this data (the cockpit or serve), start and stop go to it;
-otherwise they record what the next start of the engine does.
+When QuantDeck already runs on this data (the cockpit or serve), add, start, stop and remove go
+to it; otherwise they record what the next start of the engine does.
 `
 }
 
@@ -52,14 +53,20 @@ type botTool struct {
 	lock func(home string) (io.Closer, error)
 	// viaEngine starts or stops a bot in the engine that holds the data directory.
 	viaEngine func(ctx context.Context, home, name string, start bool) error
+	// addViaEngine adds a bot to the engine that holds the data directory.
+	addViaEngine func(ctx context.Context, home string, cfg engine.BotConfig) error
+	// removeViaEngine removes a bot from the engine that holds the data directory.
+	removeViaEngine func(ctx context.Context, home, name string) error
 }
 
 func cmdBots(ctx context.Context, env *Env, args []string) error {
 	return (&botTool{
-		env:       env,
-		rulesFor:  exchangeRules,
-		lock:      func(home string) (io.Closer, error) { return instance.Acquire(home) },
-		viaEngine: startStopViaRunningEngine,
+		env:             env,
+		rulesFor:        exchangeRules,
+		lock:            func(home string) (io.Closer, error) { return instance.Acquire(home) },
+		viaEngine:       startStopViaRunningEngine,
+		addViaEngine:    addViaRunningEngine,
+		removeViaEngine: removeViaRunningEngine,
 	}).run(ctx, args)
 }
 
@@ -174,28 +181,21 @@ func (bt *botTool) add(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := engine.CheckWatched(cfg.Symbol, st.Symbols); err != nil {
-		return fmt.Errorf("bots add: %w", err)
-	}
-	rules, err := bt.rulesFor(ctx, st, cfg.Symbol)
-	if err != nil {
-		return fmt.Errorf("bots add: %w", err)
-	}
-	if err := engine.ValidateConfig(cfg, rules); err != nil {
-		return fmt.Errorf("bots add: %w", err)
-	}
-	db, err := store.Open(ctx, st.Home)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if live {
-		if err := liveKeyOK(ctx, vault.New(db), st.Exchange, cfg.KeyLabel); err != nil {
+	l, err := bt.lock(st.Home)
+	if errors.Is(err, instance.ErrRunning) {
+		// The running engine is the one writer of its bots: it checks the bot against its own
+		// watchlist, rules and keys, and shows it at once.
+		if err := bt.addViaEngine(ctx, st.Home, cfg); err != nil {
 			return fmt.Errorf("bots add: %w", err)
 		}
-	}
-	if err := engine.NewRegistry(db, nil).Add(ctx, cfg, rules); err != nil {
-		return fmt.Errorf("bots add: %w", err)
+	} else {
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		if err := bt.addToStore(ctx, st, cfg); err != nil {
+			return fmt.Errorf("bots add: %w", err)
+		}
 	}
 	mode := "paper"
 	if live {
@@ -205,44 +205,35 @@ func (bt *botTool) add(ctx context.Context, args []string) error {
 	return nil
 }
 
-// liveKeyOK checks that label names an active key for this exchange whose last permission
-// check passes the key rule (exchange.Permissions.Verdict). It reads metadata only.
-func liveKeyOK(ctx context.Context, v *vault.Vault, exchangeName, label string) error {
-	if exchangeName == "sim" {
-		return errors.New("live bots need QUANTDECK_EXCHANGE=binance or binance-testnet; the simulated market only trades on paper")
+// addToStore checks a bot against this command's settings and the exchange's rules and saves
+// it stopped; the caller holds the data directory, so no engine runs on it.
+func (bt *botTool) addToStore(ctx context.Context, st config.Settings, cfg engine.BotConfig) error {
+	if err := engine.CheckWatched(cfg.Symbol, st.Symbols); err != nil {
+		return err
 	}
-	creds, err := v.Credentials(ctx)
+	rules, err := bt.rulesFor(ctx, st, cfg.Symbol)
 	if err != nil {
 		return err
 	}
-	for _, c := range creds {
-		if c.Label != label || !c.Active() {
-			continue
-		}
-		if c.Exchange != exchangeName {
-			return fmt.Errorf("key %q is for %s, but QuantDeck runs on %s", label, c.Exchange, exchangeName)
-		}
-		return liveKeyRefusal(label, c.Perms.Verdict().Refused)
+	if err := engine.ValidateConfig(cfg, rules); err != nil {
+		return err
 	}
-	return fmt.Errorf("no active key labelled %q: add one with `quantdeck keys add --label %s`", label, label)
-}
-
-// liveKeyRefusal phrases why label's stored permissions keep it from live trading, or nil.
-func liveKeyRefusal(label string, refused error) error {
-	switch {
-	case refused == nil:
-		return nil
-	case errors.Is(refused, exchange.ErrKeyCanWithdraw):
-		return fmt.Errorf("key %q can withdraw: turn withdrawals off on the exchange, then `quantdeck keys rotate --label %s`: %w", label, label, refused)
-	case errors.Is(refused, exchange.ErrKeyCannotTrade):
-		return fmt.Errorf("key %q may not trade spot: enable spot trading for it on the exchange, then rotate it: %w", label, refused)
+	db, err := store.Open(ctx, st.Home)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("key %q: %w", label, refused)
+	defer db.Close()
+	if cfg.Mode == engine.Live {
+		if err := app.LiveKeyOK(ctx, vault.New(db), st.Exchange, cfg.KeyLabel); err != nil {
+			return err
+		}
+	}
+	return engine.NewRegistry(db, nil).Add(ctx, cfg, rules)
 }
 
 // exchangeRules reads a symbol's rules from the configured market.
 func exchangeRules(ctx context.Context, st config.Settings, symbol string) (exchange.Rules, error) {
-	m, err := newMarket(st, publicBinanceConfig(st))
+	m, err := app.NewMarket(st, app.PublicBinanceConfig(st))
 	if err != nil {
 		return exchange.Rules{}, err
 	}
@@ -343,25 +334,6 @@ func writeIndentedJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// startStopViaRunningEngine asks the QuantDeck process that holds the data directory to start
-// or stop a bot, through its control socket.
-func startStopViaRunningEngine(ctx context.Context, home, name string, start bool) error {
-	c, err := instance.Dial(home)
-	if err != nil {
-		if errors.Is(err, instance.ErrNotRunning) {
-			return errors.New("another QuantDeck process holds this data directory but offers no control socket: use its cockpit, or quit it and try again")
-		}
-		return err
-	}
-	defer c.Close()
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if start {
-		return c.StartBot(cctx, name)
-	}
-	return c.StopBot(cctx, name)
-}
-
 func (bt *botTool) remove(ctx context.Context, args []string) error {
 	name, err := bt.oneName("remove", args)
 	if err != nil {
@@ -373,7 +345,11 @@ func (bt *botTool) remove(ctx context.Context, args []string) error {
 	}
 	l, err := bt.lock(st.Home)
 	if errors.Is(err, instance.ErrRunning) {
-		return fmt.Errorf("bots remove: QuantDeck is running on this data: remove %s from its cockpit, or quit it first", name)
+		if err := bt.removeViaEngine(ctx, st.Home, name); err != nil {
+			return fmt.Errorf("bots remove: %w", err)
+		}
+		fmt.Fprintf(bt.env.Stdout, "Removed bot %s from the running QuantDeck; its orders and fills stay in the journal.\n", name)
+		return nil
 	}
 	if err != nil {
 		return err

@@ -45,6 +45,14 @@ func newBotsHarness(t *testing.T) *botsHarness {
 			h.remote = append(h.remote, map[bool]string{true: "start ", false: "stop "}[start]+name)
 			return nil
 		},
+		addViaEngine: func(_ context.Context, _ string, cfg engine.BotConfig) error {
+			h.remote = append(h.remote, "add "+cfg.Name)
+			return nil
+		},
+		removeViaEngine: func(_ context.Context, _, name string) error {
+			h.remote = append(h.remote, "remove "+name)
+			return nil
+		},
 	}
 	return h
 }
@@ -160,8 +168,8 @@ func TestBotsLifecycleWithoutEngine(t *testing.T) {
 	}
 }
 
-// With an engine running on the same data, start and stop go to it and the store is left
-// alone; remove is refused.
+// With an engine running on the same data, add, start, stop and remove go to it and the store
+// is left alone.
 func TestBotsStartStopReachRunningEngine(t *testing.T) {
 	h := newBotsHarness(t)
 	if err := h.run("add", "--name", "g1", "--symbol", "BTCUSDT", "--strategy", "grid", "--set", "lower=60000", "--set", "upper=70000", "--set", "levels=5", "--set", "quantity=0.001"); err != nil {
@@ -174,14 +182,24 @@ func TestBotsStartStopReachRunningEngine(t *testing.T) {
 	if err := h.run("stop", "g1"); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"start g1", "stop g1"}; strings.Join(h.remote, ",") != strings.Join(want, ",") {
+	if err := h.run("add", "--name", "g2", "--symbol", "BTCUSDT", "--strategy", "grid", "--set", "lower=60000", "--set", "upper=70000", "--set", "levels=5", "--set", "quantity=0.001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.run("remove", "g1"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"start g1", "stop g1", "add g2", "remove g1"}; strings.Join(h.remote, ",") != strings.Join(want, ",") {
 		t.Fatalf("engine calls = %v, want %v", h.remote, want)
 	}
 	if got := h.desired(t, "g1"); got != "stopped" {
 		t.Fatalf("store changed behind the engine's back: desired = %q", got)
 	}
-	if err := h.run("remove", "g1"); err == nil || !strings.Contains(err.Error(), "QuantDeck is running") {
-		t.Fatalf("remove while running: err = %v", err)
+	h.locked = false
+	if err := h.run("list"); err != nil {
+		t.Fatal(err)
+	}
+	if out := h.out.String(); strings.Contains(out, "g2") || !strings.Contains(out, "g1") {
+		t.Fatalf("store changed behind the engine's back: list =\n%s", out)
 	}
 }
 

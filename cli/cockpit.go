@@ -6,17 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/instance"
 	"github.com/quantdeck/quantdeck/sshd"
-	"github.com/quantdeck/quantdeck/tui"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -76,14 +75,14 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	}
 	defer lock.Close()
 
-	rt, err := openRuntime(ctx, env, st)
+	a, err := openApp(ctx, st)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	// The control socket (and the API when a token is set) let `quantdeck bots start|stop` and
-	// scripts reach this engine instead of writing behind its back.
-	stopServers, warning, err := startBackgroundServers(ctx, rt, st)
+	defer a.Close()
+	// The control socket (and the API when a token is set) let `quantdeck bots` and scripts
+	// reach this engine instead of writing behind its back.
+	stopServers, warning, err := a.StartBackground(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,7 +91,7 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "warning:", warning)
 	}
 	if pass != nil {
-		if err := unlockFromEnv(ctx, rt, pass); err != nil {
+		if err := unlockFromEnv(ctx, a, pass); err != nil {
 			return err
 		}
 	}
@@ -103,29 +102,17 @@ func cmdCockpit(ctx context.Context, env *Env, args []string) error {
 	if lipgloss.ColorProfile() != termenv.Ascii {
 		lipgloss.HasDarkBackground()
 	}
-	model := tui.New(tui.Options{
-		Engine:        rt.Engine,
-		Vault:         rt.Vault,
-		Checker:       rt.Checker,
-		Renderer:      lipgloss.DefaultRenderer(),
-		Exchange:      st.Exchange,
-		Version:       Version,
-		KDFIterations: st.KDFIterations,
-		OnUnlock:      rt.resume,
-		EngineFailure: rt.engineFailure,
-		Now:           time.Now,
-		Context:       ctx,
-	})
+	model := a.Cockpit(ctx, lipgloss.DefaultRenderer(), false)
 	// Signals arrive through ctx (main cancels it on SIGTERM and SIGHUP); ctrl+c is a key.
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	_, runErr := p.Run()
-	running := runningBots(rt.Engine.Snapshot())
+	running := runningBots(a.Engine.Snapshot())
 	switch {
-	case rt.engineFailure() != nil:
+	case a.EngineFailure() != nil:
 		// Shown in the cockpit already; said again on the terminal it leaves behind.
-		return fmt.Errorf("cockpit: the engine stopped: %w", rt.engineFailure())
+		return fmt.Errorf("cockpit: the engine stopped: %w", a.EngineFailure())
 	case ctx.Err() != nil:
-		rt.Log.Info("cockpit: stopped by a signal", "running_bots", running)
+		a.Log.Info("cockpit: stopped by a signal", "running_bots", running)
 		return nil
 	case runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled):
 		return fmt.Errorf("cockpit: %w", runErr)
@@ -150,19 +137,22 @@ func stoppedNote(running int) string {
 
 // unlockFromEnv unlocks with QUANTDECK_VAULT_PASSPHRASE and resumes the engine, so the cockpit
 // opens on the dashboard.
-func unlockFromEnv(ctx context.Context, rt *runtime, pass []byte) error {
-	exists, err := rt.Vault.Exists(ctx)
+func unlockFromEnv(ctx context.Context, a *app.App, pass []byte) error {
+	exists, err := a.VaultExists(ctx)
 	if err != nil {
 		return err
 	}
 	if !exists {
 		return nil // the cockpit's first screen creates the vault
 	}
-	if err := rt.Vault.Unlock(ctx, pass); err != nil {
-		return fmt.Errorf("unlocking the vault with %s: %w", config.EnvVaultPassphrase, err)
+	err = a.Unlock(ctx, pass)
+	var rerr *app.ResumeError
+	if errors.As(err, &rerr) {
+		a.Log.Warn("cockpit: resuming bots", "err", rerr.Err.Error())
+		return nil
 	}
-	if err := rt.resume(ctx); err != nil {
-		rt.Log.Warn("cockpit: resuming bots", "err", err.Error())
+	if err != nil {
+		return fmt.Errorf("unlocking the vault with %s: %w", config.EnvVaultPassphrase, err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/exchange/binance"
 	"github.com/quantdeck/quantdeck/exchange/sim"
@@ -114,7 +115,7 @@ func dataFetch(ctx context.Context, env *Env, args []string) error {
 	case "sim":
 		src = sim.New(sim.Options{Symbols: st.Symbols, Seed: *seed})
 	default:
-		c, err := binance.New(publicBinanceConfig(st))
+		c, err := binance.New(app.PublicBinanceConfig(st))
 		if err != nil {
 			return err
 		}

@@ -37,6 +37,10 @@ func (f *fakeAfter) after(d time.Duration) <-chan time.Time {
 // rotated or re-checked, the user can start the bot.
 func TestUnsafeKeyFoundWhileRunningPausesLiveBots(t *testing.T) {
 	r := newLiveRig(t)
+	// The host's periodic loop, driven by a fake clock.
+	fa := newFakeAfter()
+	r.keyCheckAfter = fa.after
+	r.st.KeyCheckInterval = 3 * time.Hour
 	r.open()
 	r.addCheckedKey()
 	r.startGrid()
@@ -44,11 +48,6 @@ func TestUnsafeKeyFoundWhileRunningPausesLiveBots(t *testing.T) {
 	defer cancel()
 	events := r.rt.Engine.Subscribe(ctx)
 
-	// The periodic loop, driven by a fake clock.
-	fa := newFakeAfter()
-	kc := &keyRecheck{rt: r.rt, interval: 3 * time.Hour, after: fa.after}
-	loopDone := make(chan struct{})
-	go func() { defer close(loopDone); kc.loop(ctx) }()
 	if d := <-fa.asked; d != 3*time.Hour {
 		t.Fatalf("the loop waits %v, want the configured 3h", d)
 	}
@@ -81,7 +80,6 @@ func TestUnsafeKeyFoundWhileRunningPausesLiveBots(t *testing.T) {
 		t.Fatalf("starting the grid with an unsafe key: %v", startErr)
 	}
 	cancel()
-	<-loopDone
 
 	logText, err := os.ReadFile(filepath.Join(r.st.Home, logging.FileName))
 	if err != nil {
@@ -109,7 +107,7 @@ func TestUnsafeKeyFoundWhileRunningPausesLiveBots(t *testing.T) {
 	if err := r.rt.Vault.Unlock(r.ctx, []byte(livePass)); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.rt.resume(r.ctx); err != nil {
+	if err := r.rt.Resume(r.ctx); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
 	if b := r.bot("grid"); b.State != engine.BotPaused {
@@ -124,7 +122,7 @@ func TestUnsafeKeyFoundWhileRunningPausesLiveBots(t *testing.T) {
 	if err := r.srv.SetPermissions(liveKey, fake.TradeOnly()); err != nil {
 		t.Fatal(err)
 	}
-	if unsafe := r.rt.keyCheck.checkAll(r.ctx); len(unsafe) != 0 {
+	if unsafe := r.rt.RecheckKeys(r.ctx); len(unsafe) != 0 {
 		t.Fatalf("a safe key found unsafe: %v", unsafe)
 	}
 	if err := r.rt.Engine.StartBot(r.ctx, "grid"); err != nil {
@@ -143,7 +141,7 @@ func TestKeyThatCannotTradeIsUnsafe(t *testing.T) {
 	if err := r.srv.SetPermissions(liveKey, fake.Permissions{Reading: true}); err != nil {
 		t.Fatal(err)
 	}
-	if unsafe := r.rt.keyCheck.checkAll(r.ctx); len(unsafe) != 1 || unsafe[0] != liveLabel {
+	if unsafe := r.rt.RecheckKeys(r.ctx); len(unsafe) != 1 || unsafe[0] != liveLabel {
 		t.Fatalf("unsafe = %v, want the key that cannot trade", unsafe)
 	}
 	creds, err := r.rt.Vault.Credentials(r.ctx)
@@ -186,7 +184,7 @@ func TestUnsafeKeyFoundAtStartKeepsBotsPaused(t *testing.T) {
 	if err := r.rt.Vault.Unlock(r.ctx, []byte(livePass)); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.rt.resume(r.ctx); err != nil {
+	if err := r.rt.Resume(r.ctx); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
 	if b := r.bot("grid"); b.State != engine.BotPaused || !strings.Contains(b.Reason, "CAN WITHDRAW") {

@@ -11,10 +11,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/logging"
-	"github.com/quantdeck/quantdeck/store"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -32,7 +31,7 @@ type keyTool struct {
 }
 
 func newKeyTool(env *Env) *keyTool {
-	return &keyTool{env: env, openTTY: openControllingTTY, checkerFor: permissionChecker}
+	return &keyTool{env: env, openTTY: openControllingTTY, checkerFor: app.PermissionChecker}
 }
 
 func cmdKeys(ctx context.Context, env *Env, args []string) error {
@@ -142,21 +141,15 @@ func (k *keyTool) open(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	k.st = st
-	log, logCloser, err := logging.Open(st.Home)
+	data, err := app.OpenData(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, st.Home)
-	if err != nil {
-		logCloser.Close()
-		return nil, err
-	}
-	k.db, k.log = db, log
-	k.v = vault.New(db, vault.WithLogger(log))
+	k.db, k.log, k.v = data.DB, data.Log, data.Vault
 	return func() {
-		_ = k.v.Close() // zeroes the key; an unmap error changes nothing at exit
-		db.Close()
-		logCloser.Close()
+		// Zeroes the vault key and closes the store and the log; an unmap error changes
+		// nothing at exit.
+		_ = data.Close()
 		if k.con != nil {
 			k.con.close()
 		}

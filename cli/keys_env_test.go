@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 )
 
@@ -14,7 +15,7 @@ func TestPassphraseVariablesLeaveTheEnvironment(t *testing.T) {
 	home := newHome(t)
 	ctx := context.Background()
 	vars := map[string]string{config.EnvVaultPassphrase: pass1}
-	k, _, errb := inProcessKeyTool(t, home, "ENVKEY0001\nENVSECRET0001\n", vars, simChecker{})
+	k, _, errb := inProcessKeyTool(t, home, "ENVKEY0001\nENVSECRET0001\n", vars, app.SimChecker{})
 	if err := k.keys(ctx, []string{"add", "--label", "main"}); err != nil {
 		t.Fatalf("creating the vault: %v\n%s", err, errb)
 	}
@@ -32,7 +33,7 @@ func TestPassphraseVariablesLeaveTheEnvironment(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			vars := map[string]string{config.EnvVaultPassphrase: "not the passphrase", config.EnvNewVaultPassphrase: pass2}
-			k, _, _ := inProcessKeyTool(t, home, "", vars, simChecker{})
+			k, _, _ := inProcessKeyTool(t, home, "", vars, app.SimChecker{})
 			var err error
 			if c.keys {
 				err = k.keys(ctx, c.args)

@@ -9,13 +9,14 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
 )
 
-// TestLiveTradingEndToEnd trades live through the real wiring (openRuntime: store, vault,
+// TestLiveTradingEndToEnd trades live through the real wiring (app.Open: store, vault,
 // Binance adapter, engine) against the fake Binance on loopback, and checks every step against
 // the exchange's own records: orders by client id, fills by trade id, requests as received.
 func TestLiveTradingEndToEnd(t *testing.T) {
@@ -63,7 +64,7 @@ func (r *liveRig) addCheckedKey() {
 	if err := r.rt.Vault.Create(ctx, []byte(livePass), config.MinKDFIterations); err != nil {
 		t.Fatal(err)
 	}
-	checker, err := permissionChecker(r.st, "binance")
+	checker, err := app.PermissionChecker(r.st, "binance")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,8 +440,8 @@ func (r *liveRig) sealAndUnseal() {
 	r.noDuplicateSends()
 	// The account's client, and with it its one order update stream, outlives the seal:
 	// unsealing opens no second stream.
-	a, errA := r.rt.liveTrader(liveLabel)
-	b, errB := r.rt.liveTrader(liveLabel)
+	a, errA := r.rt.LiveTrader(liveLabel)
+	b, errB := r.rt.LiveTrader(liveLabel)
 	if errA != nil || errB != nil || a != b {
 		t.Fatalf("each use of the key builds a new client (%v, %v)", errA, errB)
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -38,8 +38,12 @@ type liveRig struct {
 	ctx   context.Context
 	srv   *fake.Server
 	st    config.Settings
-	rt    *runtime
+	rt    *app.App
 	price string // the BTCUSDT price every wait republishes, so the bots keep getting ticks
+	// resumeWait is the first wait before the host retries a failed resume (0: its default).
+	resumeWait time.Duration
+	// keyCheckAfter is the clock of the host's periodic key re-check (nil: time.After).
+	keyCheckAfter func(time.Duration) <-chan time.Time
 }
 
 func newLiveRig(t *testing.T) *liveRig {
@@ -77,8 +81,7 @@ func newLiveRig(t *testing.T) *liveRig {
 // open starts a runtime on the rig's home and waits for its market stream to deliver prices.
 func (r *liveRig) open() {
 	r.t.Helper()
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
-	rt, err := openRuntime(r.ctx, env, r.st)
+	rt, err := app.Open(r.ctx, r.st, app.Options{Version: Version, ResumeRetryWait: r.resumeWait, KeyCheckAfter: r.keyCheckAfter})
 	if err != nil {
 		r.t.Fatalf("opening the runtime: %v", err)
 	}

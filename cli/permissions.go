@@ -7,34 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/quantdeck/quantdeck/config"
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/exchange"
-	"github.com/quantdeck/quantdeck/exchange/binance"
 )
-
-// permissionChecker returns what asks exchangeName what a key may do.
-func permissionChecker(st config.Settings, exchangeName string) (exchange.PermissionChecker, error) {
-	switch exchangeName {
-	case "sim":
-		return simChecker{}, nil
-	case "binance", "binance-testnet":
-		bc := publicBinanceConfig(st)
-		bc.Name = exchangeName
-		if exchangeName != st.Exchange {
-			// Endpoint overrides belong to the configured exchange, not to this one.
-			bc.RESTURL, bc.WSURL = "", ""
-		}
-		return binance.NewPermissionChecker(bc), nil
-	}
-	return nil, fmt.Errorf("unknown exchange %q: use one of %s", exchangeName, strings.Join(config.Exchanges, ", "))
-}
-
-// simChecker accepts any key: the simulated exchange moves no real money.
-type simChecker struct{}
-
-func (simChecker) CheckPermissions(context.Context, []byte, []byte) (exchange.Permissions, error) {
-	return exchange.Permissions{CanTrade: true, Checked: true, Note: "simulated exchange: no real money"}, nil
-}
 
 // withdrawalHelp says where to switch withdrawals off for a key.
 func withdrawalHelp(exchangeName string) string {
@@ -87,7 +62,7 @@ func vetPermissions(w io.Writer, exchangeName string, p exchange.Permissions) (n
 	if v.Refused != nil {
 		return false, errors.New(refusalText(exchangeName, v.Refused))
 	}
-	fmt.Fprintln(w, "Permissions:", describePerms(p))
+	fmt.Fprintln(w, "Permissions:", app.DescribePerms(p))
 	if p.Note != "" {
 		fmt.Fprintln(w, "Note:", p.Note)
 	}
@@ -96,28 +71,6 @@ func vetPermissions(w io.Writer, exchangeName string, p exchange.Permissions) (n
 		fmt.Fprintln(w, "Recommended: restrict this key to this machine's IP address in the exchange's API settings.")
 	}
 	return v.Warns(exchange.WarnUnchecked), nil
-}
-
-// describePerms is a short, secret-free summary of a key's permissions.
-func describePerms(p exchange.Permissions) string {
-	if !p.Checked {
-		return "unchecked (the exchange could not be asked)"
-	}
-	parts := []string{"no trading"}
-	if p.CanTrade {
-		parts[0] = "trade"
-	}
-	if p.CanWithdraw {
-		parts = append(parts, "WITHDRAW")
-	} else {
-		parts = append(parts, "no withdrawals")
-	}
-	if p.IPRestricted {
-		parts = append(parts, "IP-restricted")
-	} else {
-		parts = append(parts, "any IP")
-	}
-	return strings.Join(parts, ", ")
 }
 
 // checkKey asks the exchange what the key may do, refuses what must be refused and gets the

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/store"
@@ -140,7 +141,7 @@ func TestPermissionCheckerChoice(t *testing.T) {
 		{"kraken", "unknown exchange"},
 	}
 	for _, c := range cases {
-		pc, err := permissionChecker(config.Settings{}, c.exchange)
+		pc, err := app.PermissionChecker(config.Settings{}, c.exchange)
 		if c.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 				t.Errorf("%s: err = %v, want %q", c.exchange, err, c.wantErr)

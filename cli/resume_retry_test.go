@@ -17,15 +17,15 @@ func TestResumeRetriesInTheBackground(t *testing.T) {
 	r.startGrid()
 	r.closeRuntime()
 
+	r.resumeWait = 100 * time.Millisecond
 	r.open()
-	r.rt.resumeWait = 100 * time.Millisecond
 	if err := r.rt.Vault.Unlock(r.ctx, []byte(livePass)); err != nil {
 		t.Fatal(err)
 	}
 	const refusals = 6 // the first resume's lookups and the first retry's
 	r.srv.ClockSkewNext(refusals)
 	sent := len(r.srv.NewOrderIDs())
-	if err := r.rt.resume(r.ctx); err == nil {
+	if err := r.rt.Resume(r.ctx); err == nil {
 		t.Fatal("resume succeeded although the exchange refused every lookup")
 	}
 	if s := r.bot("grid").State; s == engine.BotRunning {

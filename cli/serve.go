@@ -145,17 +145,20 @@ func newServeLog(stderr io.Writer, file *slog.Logger) *serveLog {
 	return &serveLog{file: file, term: slog.New(slog.NewTextHandler(stderr, nil))}
 }
 
-func (l *serveLog) info(msg string, args ...any) {
+// Info logs msg to both.
+func (l *serveLog) Info(msg string, args ...any) {
 	l.file.Info(msg, args...)
 	l.term.Info(msg, args...)
 }
 
-func (l *serveLog) warn(msg string, args ...any) {
+// Warn logs msg to both.
+func (l *serveLog) Warn(msg string, args ...any) {
 	l.file.Warn(msg, args...)
 	l.term.Warn(msg, args...)
 }
 
-func (l *serveLog) error(msg string, args ...any) {
+// Error logs msg to both.
+func (l *serveLog) Error(msg string, args ...any) {
 	l.file.Error(msg, args...)
 	l.term.Error(msg, args...)
 }

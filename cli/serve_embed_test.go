@@ -30,14 +30,14 @@ func TestBackgroundServersBesideTheCockpit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rt, err := openRuntime(ctx, se.Env, st)
+		rt, err := openApp(ctx, st)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := rt.Engine.Resume(ctx); err != nil {
 			t.Fatal(err)
 		}
-		stop, warning, err := startBackgroundServers(ctx, rt, st)
+		stop, warning, err := rt.StartBackground(ctx)
 		if err != nil || warning != "" {
 			t.Fatalf("start: %v, warning %q", err, warning)
 		}

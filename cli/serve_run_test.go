@@ -42,7 +42,7 @@ func prepareHome(t *testing.T, se *serveEnv, passphrase string) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	rt, err := openRuntime(ctx, se.Env, st)
+	rt, err := openApp(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}

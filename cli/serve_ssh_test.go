@@ -20,6 +20,7 @@ import (
 	"github.com/govalues/decimal"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/quantdeck/quantdeck/app"
 	"github.com/quantdeck/quantdeck/engine"
 )
 
@@ -28,7 +29,7 @@ const sshPass = "correct horse battery staple"
 // sshRig is `quantdeck serve --ssh` started sealed, in process, on a loopback port.
 type sshRig struct {
 	home   string
-	rt     *runtime
+	rt     *app.App
 	addr   string
 	host   gossh.PublicKey
 	signer gossh.Signer
@@ -43,7 +44,7 @@ func startSSHRig(t *testing.T) *sshRig {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rt, err := openRuntime(ctx, env, st)
+	rt, err := openApp(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func startSSHRig(t *testing.T) *sshRig {
 		t.Fatal(err)
 	}
 
-	srv, err := newSSHServer(rt, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := rt.NewSSHServer(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -90,8 +89,7 @@ func TestWatchlistCheckGivesWayToAnUnreachableExchange(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	st := config.Settings{Home: newHome(t), Exchange: "binance", RESTURL: "http://" + addr, WSURL: "ws://" + addr, Symbols: []string{"BTCUSDT"}}
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
-	rt, err := openRuntime(context.Background(), env, st)
+	rt, err := openApp(context.Background(), st)
 	if err != nil {
 		t.Fatalf("an unreachable exchange refused the start: %v", err)
 	}

@@ -78,6 +78,83 @@ func (s *series) add(ts time.Time, tf time.Duration, price, qty decimal.Decimal)
 	s.candles = append(s.candles, exchange.Candle{Open: open, O: price, H: price, L: price, C: price, Volume: vol})
 }
 
+// fold merges a closed candle of a shorter timeframe into the bucket of tf it falls in.
+func (s *series) fold(c exchange.Candle, tf time.Duration) {
+	open := c.Open.Truncate(tf)
+	n := len(s.candles)
+	if n > 0 {
+		last := &s.candles[n-1]
+		switch {
+		case last.Open.Equal(open):
+			foldInto(last, c)
+			return
+		case open.Before(last.Open):
+			return
+		}
+	}
+	if s.candles == nil {
+		s.candles = make([]exchange.Candle, 0, liveKeep)
+	}
+	if n == liveKeep {
+		copy(s.candles, s.candles[1:])
+		s.candles = s.candles[:n-1]
+	}
+	c.Open = open
+	s.candles = append(s.candles, c)
+}
+
+// foldInto extends dst (the earlier part of a bucket) with c (a later part).
+func foldInto(dst *exchange.Candle, c exchange.Candle) {
+	dst.H = dst.H.Max(c.H)
+	dst.L = dst.L.Min(c.L)
+	dst.C = c.C
+	if v, err := dst.Volume.Add(c.Volume); err == nil {
+		dst.Volume = v
+	}
+}
+
+// addLive records a tick in the one-minute series. The longer timeframes take each minute
+// when it closes, so a tick costs one candle update, not six; liveCandles adds the minute in
+// progress when they are read.
+func (p *priceState) addLive(ts time.Time, price, qty decimal.Decimal) {
+	one := &p.live[0]
+	n := len(one.candles)
+	var closed exchange.Candle
+	rolled := n > 0 && !ts.Truncate(time.Minute).Equal(one.candles[n-1].Open) && ts.After(one.candles[n-1].Open)
+	if rolled {
+		closed = one.candles[n-1]
+	}
+	one.add(ts, time.Minute, price, qty)
+	if rolled {
+		for i := 1; i < len(timeframes); i++ {
+			p.live[i].fold(closed, timeframes[i])
+		}
+	}
+}
+
+// liveCandles returns the live candles of timeframe idx in a new slice, the minute in
+// progress included. The caller holds marketState.mu.
+func (p *priceState) liveCandles(idx int) []exchange.Candle {
+	one := p.live[0].candles
+	if idx == 0 {
+		return append([]exchange.Candle(nil), one...)
+	}
+	s := series{candles: append(make([]exchange.Candle, 0, len(p.live[idx].candles)+1), p.live[idx].candles...)}
+	if len(one) > 0 {
+		cur := one[len(one)-1]
+		n := len(s.candles)
+		open := cur.Open.Truncate(timeframes[idx])
+		switch {
+		case n > 0 && s.candles[n-1].Open.Equal(open):
+			foldInto(&s.candles[n-1], cur)
+		case n == 0 || open.After(s.candles[n-1].Open):
+			cur.Open = open
+			s.candles = append(s.candles, cur)
+		}
+	}
+	return s.candles
+}
+
 // volumeAt is the volume the series holds for the candle opening at open.
 func (s *series) volumeAt(open time.Time) decimal.Decimal {
 	for i := len(s.candles) - 1; i >= 0; i-- {
@@ -129,7 +206,7 @@ func (e *Engine) CandlesAt(ctx context.Context, symbol string, tf time.Duration,
 	e.mkt.mu.Lock()
 	var live []exchange.Candle
 	if p := e.mkt.prices[symbol]; p != nil {
-		live = p.live[idx].candles
+		live = p.liveCandles(idx)
 	}
 	out := mergeCandles(h.candles, h.liveVolAt, live, limit)
 	e.mkt.mu.Unlock()
@@ -160,7 +237,8 @@ func (e *Engine) historyFor(ctx context.Context, symbol string, tf time.Duration
 	if len(cs) > 0 {
 		e.mkt.mu.Lock()
 		if p := e.mkt.prices[symbol]; p != nil {
-			fresh.liveVolAt = p.live[idx].volumeAt(cs[len(cs)-1].Open)
+			live := series{candles: p.liveCandles(idx)}
+			fresh.liveVolAt = live.volumeAt(cs[len(cs)-1].Open)
 		}
 		e.mkt.mu.Unlock()
 	}
@@ -183,10 +261,18 @@ func (e *Engine) liveGap(symbol string, idx int, h *histEntry) bool {
 	e.mkt.mu.Lock()
 	defer e.mkt.mu.Unlock()
 	p := e.mkt.prices[symbol]
-	if p == nil || len(p.live[idx].candles) == 0 {
+	if p == nil {
 		return false
 	}
-	return p.live[idx].candles[0].Open.After(last)
+	// The oldest live candle of any timeframe starts with the oldest minute kept.
+	first := p.live[idx].candles
+	if len(first) == 0 {
+		first = p.live[0].candles
+	}
+	if len(first) == 0 {
+		return false
+	}
+	return first[0].Open.Truncate(timeframes[idx]).After(last)
 }
 
 // mergeCandles joins history (oldest first, its last candle the bucket in progress when it

@@ -65,7 +65,7 @@ type Engine struct {
 
 	routes atomic.Pointer[map[string][]*bot] // running bots by symbol, for the tick path
 
-	addMu sync.Mutex // serialises AddBot with adopting bots other processes added
+	addMu sync.Mutex // serialises adding and removing bots
 	// resumeMu serialises Resume and startMu StartBot: a resume retried in the background
 	// may run beside one the user asked for, and two starts of one bot would each run a worker.
 	// Lock order: resumeMu, startMu, then the others.

@@ -82,31 +82,6 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	return nil
 }
 
-// adoptNewBots picks up bots another process saved in the store (`quantdeck bots add` while
-// this engine runs), so snapshots list them before anyone starts them.
-func (e *Engine) adoptNewBots(ctx context.Context) {
-	e.addMu.Lock()
-	defer e.addMu.Unlock()
-	names, err := e.reg.names(ctx)
-	if err != nil {
-		e.log.Warn("looking for new bots", "err", err)
-		return
-	}
-	for _, name := range names {
-		if e.botNamed(name) != nil {
-			continue
-		}
-		b, err := e.loadBot(ctx, name)
-		if err != nil {
-			e.log.Warn("loading a new bot", "bot", name, "err", err)
-			continue
-		}
-		e.event(name, "info", "added from the command line")
-		e.publishBot(b, BotEvent{Bot: name, Time: e.now().UTC(), Level: "info", Message: "added"})
-		e.mkt.markDirty()
-	}
-}
-
 func paramsText(p map[string]string) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {

@@ -80,9 +80,7 @@ func (m *marketState) onTick(t exchange.Tick, now time.Time) {
 	if !price.IsPos() {
 		return
 	}
-	for i, tf := range timeframes {
-		p.live[i].add(ts.UTC(), tf, price, t.Qty)
-	}
+	p.addLive(ts.UTC(), price, t.Qty)
 	minute := ts.UTC().Truncate(time.Minute)
 	n := len(p.candles)
 	if n > 0 && p.candles[n-1].Open.Equal(minute) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -340,5 +341,46 @@ func TestCandlesAtRefetchesOnlyWhenNeeded(t *testing.T) {
 	}
 	if gapped.calls != 2 || !cs[len(cs)-1].Open.Equal(later) || !cs[len(cs)-2].Open.Equal(later.Add(-time.Minute)) {
 		t.Fatalf("after a gap: %d requests, last candles at %v, %v", gapped.calls, cs[len(cs)-2].Open, cs[len(cs)-1].Open)
+	}
+}
+
+// The longer timeframes, built from closed minutes plus the minute in progress, equal a
+// direct aggregation of every tick.
+func TestLiveTimeframesMatchDirectAggregation(t *testing.T) {
+	var p priceState
+	direct := make([]series, len(timeframes))
+	at := time.Date(2026, 3, 2, 13, 17, 3, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	price := int64(10000)
+	for i := range 5000 {
+		at = at.Add(time.Duration(1+rng.IntN(20)) * time.Second)
+		price += int64(rng.IntN(21) - 10)
+		pr, qty := decimal.MustNew(price, 2), decimal.MustNew(int64(rng.IntN(5)), 1)
+		if i%97 == 0 {
+			qty = decimal.Zero // a quote update, no trade
+		}
+		p.addLive(at, pr, qty)
+		for j, tf := range timeframes {
+			direct[j].add(at, tf, pr, qty)
+		}
+	}
+	for j, tf := range timeframes {
+		got, want := p.liveCandles(j), direct[j].candles
+		// The one-minute series keeps liveKeep minutes; compare what both hold.
+		if len(got) > len(want) {
+			got = got[len(got)-len(want):]
+		}
+		if len(want) > len(got) {
+			want = want[len(want)-len(got):]
+		}
+		if len(got) == 0 {
+			t.Fatalf("%s: no candles", tf)
+		}
+		for i := range got {
+			g, w := got[i], want[i]
+			if !g.Open.Equal(w.Open) || !g.O.Equal(w.O) || !g.H.Equal(w.H) || !g.L.Equal(w.L) || !g.C.Equal(w.C) || !g.Volume.Equal(w.Volume) {
+				t.Fatalf("%s candle %d: %+v, want %+v", tf, i, g, w)
+			}
+		}
 	}
 }

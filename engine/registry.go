@@ -175,24 +175,6 @@ func (r *Registry) get(ctx context.Context, name string) (*botRow, error) {
 	return b, nil
 }
 
-// names returns every bot's name.
-func (r *Registry) names(ctx context.Context) ([]string, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT name FROM bots ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("reading bots: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("reading bots: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
 func (r *Registry) all(ctx context.Context) ([]*botRow, error) {
 	rows, err := r.db.QueryContext(ctx, `SELECT `+botCols+` FROM bots ORDER BY name`)
 	if err != nil {

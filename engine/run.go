@@ -51,13 +51,13 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	defer cancel()
 	stopAfter := context.AfterFunc(e.life, cancel)
 	defer stopAfter()
-	// Watch starts extra streams once e.bg is set; holding watch.mu until then, no symbol
+	// Watch starts extra streams once e.bg is set; holding watch.edit until then, no symbol
 	// added meanwhile is missed or streamed twice.
-	e.watch.mu.Lock()
+	e.watch.edit.Lock()
 	symbols := e.watch.listLocked()
 	ticks, conns, err := e.cfg.Market.Stream(sctx, symbols)
 	if err != nil {
-		e.watch.mu.Unlock()
+		e.watch.edit.Unlock()
 		if e.life.Err() != nil {
 			return fmt.Errorf("engine: run: %w", ErrClosed)
 		}
@@ -84,7 +84,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		traders = append(traders, t)
 	}
 	e.mu.Unlock()
-	e.watch.mu.Unlock()
+	e.watch.edit.Unlock()
 	if e.cfg.Paper != nil {
 		traders = append(traders, e.cfg.Paper)
 	}

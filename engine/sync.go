@@ -335,7 +335,6 @@ func (e *Engine) pollLoop(ctx context.Context) {
 			if e.resumed.Load() {
 				e.pollOnce(ctx, true)
 				e.resumeNewDay(ctx)
-				e.adoptNewBots(ctx)
 			}
 		}
 	}

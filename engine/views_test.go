@@ -46,30 +46,3 @@ func TestStoppedBotCountsItsOpenOrders(t *testing.T) {
 		t.Fatalf("after stop (orders cancelled): %d open orders, want 0", v.OpenOrders)
 	}
 }
-
-// A bot saved by `quantdeck bots add` while the engine runs shows up in its snapshots, and
-// starts from there.
-func TestBotAddedByAnotherProcessIsAdopted(t *testing.T) {
-	r := newRig(t, nil, nil)
-	r.running(t)
-	ctx := context.Background()
-	if err := NewRegistry(r.db, nil).Add(ctx, dcaBot("cli"), btcRules); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "the bot in the snapshot", func() bool {
-		for _, b := range r.e.Snapshot().Bots {
-			if b.Config.Name == "cli" {
-				return b.State == BotStopped
-			}
-		}
-		return false
-	})
-	if err := r.e.StartBot(ctx, "cli"); err != nil {
-		t.Fatal(err)
-	}
-	r.tick(t, "100")
-	eventually(t, "its first buy", func() bool { return r.bot(t, "cli").Buys == 1 })
-	if n := len(r.e.Snapshot().Bots); n != 1 {
-		t.Fatalf("%d bots in the snapshot, want 1", n)
-	}
-}

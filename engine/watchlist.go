@@ -24,13 +24,23 @@ var (
 // watchState is the watchlist as configured (QUANTDECK_SYMBOLS) and as edited at runtime,
 // and the extra streams that carry symbols added while the engine runs.
 type watchState struct {
+	// edit serialises the edits (Watch, Unwatch, Run's start) across their I/O; the fields
+	// below change only under it. mu guards added and removed for readers (list).
+	edit     sync.Mutex
 	mu       sync.Mutex
 	base     []string        // QUANTDECK_SYMBOLS, in order
 	added    []string        // watched beyond base, in the order added
 	removed  map[string]bool // base symbols not watched
-	streamed map[string]bool // symbols Run's first stream carries
+	streamed map[string]bool // symbols Run's streams carry
 	feeds    map[string]context.CancelFunc
 	extra    chan exchange.Tick // ticks of the extra streams, for Run
+}
+
+// change applies a change to added or removed; the caller holds edit.
+func (w *watchState) change(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f()
 }
 
 // list is the effective watchlist: base without removed, then added.
@@ -84,7 +94,7 @@ func (e *Engine) loadWatchlist(ctx context.Context) error {
 	return nil
 }
 
-// saveLocked writes the watchlist's edits; the caller holds w.mu.
+// saveWatchLocked writes the watchlist's edits; the caller holds watch.edit.
 func (e *Engine) saveWatchLocked(ctx context.Context) error {
 	w := &e.watch
 	removed := make([]string, 0, len(w.removed))
@@ -118,8 +128,8 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 		return fmt.Errorf("engine: watch %s: %w", symbol, err)
 	}
 	w := &e.watch
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.edit.Lock()
+	defer w.edit.Unlock()
 	if slices.Contains(w.listLocked(), symbol) {
 		return nil
 	}
@@ -127,17 +137,21 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 		return fmt.Errorf("engine: watch %s: the watchlist holds %d symbols at most; remove one first", symbol, MaxWatched)
 	}
 	inBase := slices.Contains(w.base, symbol)
-	if inBase {
-		delete(w.removed, symbol)
-	} else {
-		w.added = append(w.added, symbol)
-	}
-	if err := e.saveWatchLocked(ctx); err != nil {
+	w.change(func() {
 		if inBase {
-			w.removed[symbol] = true
+			delete(w.removed, symbol)
 		} else {
-			w.added = w.added[:len(w.added)-1]
+			w.added = append(w.added, symbol)
 		}
+	})
+	if err := e.saveWatchLocked(ctx); err != nil {
+		w.change(func() {
+			if inBase {
+				w.removed[symbol] = true
+			} else {
+				w.added = w.added[:len(w.added)-1]
+			}
+		})
 		return err
 	}
 	e.mkt.add(symbol)
@@ -181,23 +195,27 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 		return fmt.Errorf("engine: unwatch %s: %w (%s); stop it first", symbol, ErrSymbolInUse, strings.Join(users, ", "))
 	}
 	w := &e.watch
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.edit.Lock()
+	defer w.edit.Unlock()
 	if len(w.listLocked()) <= 1 {
 		return fmt.Errorf("engine: unwatch %s: the watchlist needs at least one symbol", symbol)
 	}
 	i := slices.Index(w.added, symbol)
-	if i >= 0 {
-		w.added = slices.Delete(w.added, i, i+1)
-	} else {
-		w.removed[symbol] = true
-	}
-	if err := e.saveWatchLocked(ctx); err != nil {
+	w.change(func() {
 		if i >= 0 {
-			w.added = slices.Insert(w.added, i, symbol)
+			w.added = slices.Delete(w.added, i, i+1)
 		} else {
-			delete(w.removed, symbol)
+			w.removed[symbol] = true
 		}
+	})
+	if err := e.saveWatchLocked(ctx); err != nil {
+		w.change(func() {
+			if i >= 0 {
+				w.added = slices.Insert(w.added, i, symbol)
+			} else {
+				delete(w.removed, symbol)
+			}
+		})
 		return err
 	}
 	if cancel := w.feeds[symbol]; cancel != nil {
@@ -220,7 +238,7 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 }
 
 // startFeedLocked streams a newly watched symbol on its own, unless Run's first stream
-// already carries it (a symbol removed and watched again). The caller holds watch.mu.
+// already carries it (a symbol removed and watched again). The caller holds watch.edit.
 // Before Run, Run's first stream picks the symbol up from the watchlist.
 func (e *Engine) startFeedLocked(symbol string) {
 	w := &e.watch

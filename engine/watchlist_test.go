@@ -76,10 +76,10 @@ func TestWatchlistEditsPersist(t *testing.T) {
 	if _, ok := e.OrderBook("DOGEUSDT"); ok {
 		t.Fatal("a book for a symbol no longer watched")
 	}
-	e.watch.mu.Lock()
+	e.watch.edit.Lock()
 	_, left := e.watch.feeds["DOGEUSDT"]
 	_, sol := e.watch.feeds["SOLUSDT"]
-	e.watch.mu.Unlock()
+	e.watch.edit.Unlock()
 	if left || !sol {
 		t.Fatalf("after DOGEUSDT went: its stream left %v, SOLUSDT's kept %v", left, sol)
 	}

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,14 +95,40 @@ func (c *Client) Status(ctx context.Context) (map[string]any, error) {
 	return out, nil
 }
 
+// AddBot adds a bot to the running engine. bot is the JSON body of POST /v1/bots (the
+// control API's BotRequest); the engine validates it and answers in words a user can act on.
+func (c *Client) AddBot(ctx context.Context, bot any) error {
+	body, err := json.Marshal(bot)
+	if err != nil {
+		return fmt.Errorf("instance: %w", err)
+	}
+	return c.send(ctx, http.MethodPost, "/v1/bots", body, nil)
+}
+
+// RemoveBot removes a stopped bot from the running engine.
+func (c *Client) RemoveBot(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/bots/"+url.PathEscape(name), nil)
+}
+
 func (c *Client) post(ctx context.Context, path string) error {
 	return c.do(ctx, http.MethodPost, path, nil)
 }
 
 func (c *Client) do(ctx context.Context, method, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, "http://quantdeck"+path, nil)
+	return c.send(ctx, method, path, nil, out)
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://quantdeck"+path, rd)
 	if err != nil {
 		return fmt.Errorf("instance: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -111,15 +138,15 @@ func (c *Client) do(ctx context.Context, method, path string, out any) error {
 		return fmt.Errorf("instance: talking to the running QuantDeck: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return fmt.Errorf("instance: reading the answer: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return &RemoteError{Status: resp.StatusCode, Msg: errorMessage(resp.StatusCode, body)}
+		return &RemoteError{Status: resp.StatusCode, Msg: errorMessage(resp.StatusCode, answer)}
 	}
-	if out != nil && len(body) > 0 {
-		if err := json.Unmarshal(body, out); err != nil {
+	if out != nil && len(answer) > 0 {
+		if err := json.Unmarshal(answer, out); err != nil {
 			return fmt.Errorf("instance: the running QuantDeck answered something unexpected: %w", err)
 		}
 	}

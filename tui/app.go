@@ -15,7 +15,7 @@ import (
 
 // Options are what the cockpit needs from its host (the local command or an SSH session).
 type Options struct {
-	Engine   engine.Service
+	Engine   common.Engine
 	Vault    common.Vault
 	Checker  exchange.PermissionChecker
 	Renderer *lipgloss.Renderer // per session (SSH); lipgloss.DefaultRenderer() locally
@@ -46,6 +46,7 @@ const (
 	scrTicket    = common.ScreenTicket
 	scrKeys      = common.ScreenCredentials
 	scrHelp      = common.ScreenHelp
+	scrPortfolio = common.ScreenPortfolio
 )
 
 // Timings of the UI loop.

@@ -286,7 +286,7 @@ func TestEnterOnRowsWithoutABot(t *testing.T) {
 		keys []string
 		want string
 	}{
-		{"a balance", []string{"shift+tab", "shift+tab", "enter"}, "? help • tab next pane • ↑/k up • o order"},
+		{"a balance", []string{"shift+tab", "shift+tab", "enter"}, "? help • tab next • P portfolio • o order"},
 		{"an engine log line", []string{"shift+tab", "enter"}, "this line belongs to no bot"},
 		{"a removed bot's line", []string{"shift+tab", "down", "enter"}, "gone-bot was removed: its lines stay in the journal"},
 	}

@@ -83,20 +83,20 @@ func TestChartMarksShapesNotColours(t *testing.T) {
 	candles := testCandles(30)
 	orders := []engine.OrderView{{Side: exchange.Sell, Price: candles[29].H, State: engine.OrderAcked}}
 	fills := []engine.FillView{{Side: exchange.Buy, Price: candles[10].C, Time: candles[10].Open}}
-	lines := common.RenderChart(st, candles, orders, fills, 60, 12)
-	if len(lines) != 12 {
-		t.Fatalf("%d lines, want 12", len(lines))
+	lines := common.RenderChart(st, common.Chart{Candles: candles, Orders: orders, Fills: fills, MA: true, Lower: candles[5].L, Upper: candles[20].H}, 60, 14)
+	if len(lines) != 14 {
+		t.Fatalf("%d lines, want 14", len(lines))
 	}
 	all := strings.Join(lines, "\n")
-	for _, want := range []string{"█", "░", "│", "B", "s", "┄", "┤"} {
+	for _, want := range []string{"█", "░", "│", "B", "s", "┄", "┤", "═", "·", ":", "vol ┤", "▁", "14:", "14:2"} {
 		if !strings.Contains(all, want) {
 			t.Fatalf("chart lacks %q:\n%s", want, all)
 		}
 	}
-	if got := common.RenderChart(st, nil, nil, nil, 60, 12); !strings.Contains(strings.Join(got, ""), "no price history yet") {
+	if got := common.RenderChart(st, common.Chart{}, 60, 12); !strings.Contains(strings.Join(got, ""), "no price history yet") {
 		t.Fatal("an empty chart does not say why")
 	}
-	if common.RenderChart(st, candles, nil, nil, 10, 2) != nil {
+	if common.RenderChart(st, common.Chart{Candles: candles}, 10, 2) != nil {
 		t.Fatal("a chart too small to read should not be drawn")
 	}
 }

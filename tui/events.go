@@ -28,11 +28,11 @@ type (
 )
 
 // subscribeCmd opens the engine's event stream for this session.
-func subscribeCmd(ctx context.Context, svc engine.Service) tea.Cmd {
+func subscribeCmd(ctx context.Context, svc common.Engine) tea.Cmd {
 	return func() tea.Msg { return subscribedMsg{ch: svc.Subscribe(ctx)} }
 }
 
-func loadSnapshotCmd(svc engine.Service) tea.Cmd {
+func loadSnapshotCmd(svc common.Engine) tea.Cmd {
 	return func() tea.Msg { return snapshotLoadedMsg{snap: svc.Snapshot()} }
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/quantdeck/quantdeck/vault"
 )
 
-// fakeEngine is an engine.Service whose events the test controls; it records calls.
+// fakeEngine is a common.Engine whose events the test controls; it records calls.
 type fakeEngine struct {
 	mu     sync.Mutex
 	events chan engine.Event

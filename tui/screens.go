@@ -4,6 +4,8 @@ import (
 	"github.com/quantdeck/quantdeck/tui/botdetail"
 	"github.com/quantdeck/quantdeck/tui/botform"
 	"github.com/quantdeck/quantdeck/tui/dashboard"
+	"github.com/quantdeck/quantdeck/tui/orders"
+	"github.com/quantdeck/quantdeck/tui/portfolio"
 	"github.com/quantdeck/quantdeck/tui/ticket"
 
 	"github.com/quantdeck/quantdeck/tui/unlock"
@@ -25,5 +27,7 @@ func screens() map[common.ID]factory {
 		common.ScreenTicket:      ticket.New,
 		common.ScreenBotDetail:   botdetail.New,
 		common.ScreenDashboard:   dashboard.New,
+		common.ScreenPortfolio:   portfolio.New,
+		common.ScreenOrders:      orders.New,
 	}
 }

@@ -32,6 +32,8 @@ func TestEveryScreenFits(t *testing.T) {
 		{"rotate key", []string{"r", "R"}, "Rotate fresh"},
 		{"passphrase", []string{"r", "p"}, "Change the vault passphrase"},
 		{"help", []string{"?"}, "Keys & vault"},
+		{"portfolio", []string{"P"}, "Portfolio"},
+		{"orders", []string{"O"}, "History"},
 	}
 	for _, sc := range screens {
 		for _, sz := range [][2]int{{80, 24}, {160, 48}} {

@@ -103,6 +103,10 @@ func sortByID(os []exchange.Order) {
 // orders the new prices cross, oldest first. A fill that cannot be saved leaves its order
 // resting, to be tried again on the next tick, and is reported to Options.Logger.
 func (a *Account) OnTick(t exchange.Tick) {
+	a.onTick(t, decimal.Decimal{}, false)
+}
+
+func (a *Account) onTick(t exchange.Tick, volume decimal.Decimal, limited bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
@@ -128,6 +132,10 @@ func (a *Account) OnTick(t exchange.Tick) {
 		if crosses(o.Side, o.Price, q.touch(o.Side)) {
 			crossed = append(crossed, o)
 		}
+	}
+	if limited {
+		a.fillUpTo(t.Symbol, crossed, volume)
+		return
 	}
 	// One transaction for the whole tick; should it fail, order by order so that one order's
 	// problem does not hold the others back.

@@ -107,7 +107,7 @@ func scanOrder(scan func(...any) error) (*order, error) {
 // loadOpenOrders returns the account's resting orders, oldest first.
 func loadOpenOrders(ctx context.Context, q querier, account string) ([]*order, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+orderColumns+` FROM paper_orders
-		WHERE account = ? AND status = 'NEW' ORDER BY id`, account)
+		WHERE account = ? AND status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY id`, account)
 	if err != nil {
 		return nil, fmt.Errorf("paper: loading open orders: %w", err)
 	}

@@ -27,12 +27,14 @@ func (m *Market) Book(symbol string) (exchange.Book, error) {
 		return exchange.Book{}, err
 	}
 	var b exchange.Book
-	m.bookOf(s, &b)
+	var src rand.PCG
+	m.bookOf(s, &b, &src, rand.New(&src))
 	return b, nil
 }
 
-// bookOf fills b with s's book around its latest tick.
-func (m *Market) bookOf(s *symState, b *exchange.Book) {
+// bookOf fills b with s's book around its latest tick, reseeding src (rng's source) from the
+// tick so the same tick gives the same book without a new generator per book.
+func (m *Market) bookOf(s *symState, b *exchange.Book, src *rand.PCG, rng *rand.Rand) {
 	s.mu.Lock()
 	t, k, logp := s.latest, s.k, s.logp
 	s.mu.Unlock()
@@ -47,7 +49,7 @@ func (m *Market) bookOf(s *symState, b *exchange.Book) {
 		}
 	}
 	bid, ask = max(bid, 1), max(ask, bid+1)
-	rng := rand.New(rand.NewPCG(uint64(m.opts.Seed)^0x6a09e667f3bcc909, symbolHash(s.name)^uint64(k)^uint64(t.Time.UnixNano())))
+	src.Seed(uint64(m.opts.Seed)^0x6a09e667f3bcc909, symbolHash(s.name)^uint64(k)^uint64(t.Time.UnixNano()))
 	avgQuote := s.spec.dailyQuote / (m.opts.TickRate * 86400) * volumePattern(t.Time)
 	*b = exchange.Book{Symbol: s.name, UpdateID: k, Time: t.Time, NBids: 0, NAsks: 0}
 	size := func(i int) decimal.Decimal {
@@ -112,6 +114,8 @@ func (m *Market) StreamBooks(ctx context.Context, symbols []string) (<-chan exch
 		t := time.NewTicker(BookInterval)
 		defer t.Stop()
 		var b exchange.Book
+		var src rand.PCG
+		rng := rand.New(&src)
 		for {
 			for i, s := range syms {
 				s.mu.Lock()
@@ -120,7 +124,7 @@ func (m *Market) StreamBooks(ctx context.Context, symbols []string) (<-chan exch
 				if first[i] && at.Equal(sent[i]) {
 					continue
 				}
-				m.bookOf(s, &b)
+				m.bookOf(s, &b, &src, rng)
 				select {
 				case books <- b:
 					sent[i], first[i] = at, true

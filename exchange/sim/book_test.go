@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -145,5 +146,19 @@ func TestContinueFromSavedPrices(t *testing.T) {
 				t.Fatalf("ETHUSDT trades at %s", tk.Last)
 			}
 		}
+	}
+}
+
+func TestStreamedBooksDoNotAllocate(t *testing.T) {
+	m := New(Options{Seed: 1})
+	s, err := m.symbol("BTCUSDT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b exchange.Book
+	var src rand.PCG
+	rng := rand.New(&src)
+	if allocs := testing.AllocsPerRun(100, func() { m.bookOf(s, &b, &src, rng) }); allocs != 0 {
+		t.Fatalf("a book allocates %.1f times", allocs)
 	}
 }

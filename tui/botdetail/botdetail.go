@@ -36,6 +36,8 @@ type Screen struct {
 	stale   bool // a refresh was asked for while one was in flight
 	tab     int  // 0 orders, 1 fills, 2 history
 	sel     int
+	ma      bool // moving averages on the chart
+	tf      int  // the chart's timeframe, an index in common.Timeframes
 	err     string
 }
 
@@ -162,6 +164,10 @@ func (s *Screen) detailKey(k tea.KeyMsg) tea.Cmd {
 		d.sel = max(d.sel-detailPage, 0)
 	case key.Matches(k, s.c.Keys.PageDown):
 		d.sel = min(d.sel+detailPage, max(d.rows()-1, 0))
+	case key.Matches(k, s.c.Keys.Averages):
+		d.ma = !d.ma
+	case key.Matches(k, s.c.Keys.Timeframe):
+		d.tf = (d.tf + 1) % len(common.Timeframes)
 	case key.Matches(k, s.c.Keys.Tab), key.Matches(k, s.c.Keys.Right):
 		d.tab, d.sel = (d.tab+1)%3, 0
 	case key.Matches(k, s.c.Keys.ShiftTab), key.Matches(k, s.c.Keys.Left):
@@ -215,14 +221,14 @@ func (s *Screen) detailView(time.Time) string {
 		// The facts keep their width; the chart takes the rest.
 		chartW = max(s.w-lipgloss.Width(side)-3, 40)
 	}
-	chart := common.RenderChart(st, d.candles, d.orders, d.fills, chartW, chartH)
+	chart := common.RenderChart(st, common.Chart{Candles: common.Aggregate(d.candles, common.Timeframes[d.tf].D), Orders: d.orders, Fills: d.fills, MA: d.ma, Lower: gridLevel(cfg, "lower"), Upper: gridLevel(cfg, "upper")}, chartW, chartH)
 	if wide {
 		out.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(chart, "\n"), "  ", side) + "\n")
 	} else {
 		out.WriteString(strings.Join(chart, "\n") + "\n" + side + "\n")
 	}
 	if pv, ok := s.c.PriceOf(cfg.Symbol); ok {
-		out.WriteString(st.Muted.Render(" last ") + common.FmtDec(common.Price(pv.Last)) + st.Muted.Render("  legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders") + "\n")
+		out.WriteString(st.Muted.Render(" last ") + common.FmtDec(common.Price(pv.Last)) + st.Muted.Render("  "+common.Timeframes[d.tf].Name+" candles (f) · legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders  · ═ grid  m averages") + "\n")
 	}
 	if d.err != "" {
 		out.WriteString(common.Para(st.Danger, "✗ "+d.err, s.w) + "\n")
@@ -411,3 +417,12 @@ func (s *Screen) SetSize(w, h int) { s.w, s.h = w, h }
 
 // TakesText is false: every key is a binding here.
 func (s *Screen) TakesText() bool { return false }
+
+// gridLevel is a grid bot's bound, zero for other strategies or an unreadable value.
+func gridLevel(cfg engine.BotConfig, key string) decimal.Decimal {
+	v, err := decimal.Parse(cfg.Params[key])
+	if err != nil || cfg.Strategy != "grid" {
+		return decimal.Zero
+	}
+	return v
+}

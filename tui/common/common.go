@@ -17,7 +17,7 @@ const CallTimeout = 15 * time.Second
 // read them and never write.
 type Common struct {
 	Ctx     context.Context
-	Engine  engine.Service
+	Engine  Engine
 	Vault   Vault
 	Checker exchange.PermissionChecker
 	Styles  *Styles

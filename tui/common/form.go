@@ -9,7 +9,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/govalues/decimal"
 
-	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -287,7 +286,7 @@ func RulesPara(c *Common, symbol string, r exchange.Rules, errText string, w int
 }
 
 // RulesCmd loads a symbol's trading rules.
-func RulesCmd(ctx context.Context, svc engine.Service, symbol string) tea.Cmd {
+func RulesCmd(ctx context.Context, svc Engine, symbol string) tea.Cmd {
 	return func() tea.Msg {
 		c, cancel := context.WithTimeout(ctx, CallTimeout)
 		defer cancel()

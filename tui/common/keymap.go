@@ -17,6 +17,9 @@ type KeyMap struct {
 	Yes, No                    key.Binding
 	Submit, Toggle             key.Binding
 	AddKey, RotateKey, Passwd  key.Binding
+	Timeframe, Averages        key.Binding
+	Portfolio, Orders          key.Binding
+	Watch, Unwatch             key.Binding
 }
 
 // NewKeyMap builds the cockpit's bindings.
@@ -55,6 +58,12 @@ func NewKeyMap() KeyMap {
 		AddKey:    b("a", "add key", "a"),
 		RotateKey: b("R", "rotate key", "R"),
 		Passwd:    b("p", "new passphrase", "p"),
+		Timeframe: b("f", "chart timeframe", "f"),
+		Averages:  b("m", "moving averages", "m"),
+		Portfolio: b("P", "portfolio", "P"),
+		Orders:    b("O", "open orders and history", "O"),
+		Watch:     b("+", "watch a symbol", "+"),
+		Unwatch:   b("-", "unwatch the symbol", "-"),
 	}
 }
 
@@ -63,7 +72,8 @@ func (k KeyMap) HelpGroups() []HelpGroup {
 	return []HelpGroup{
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
 		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove}},
-		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill}},
+		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill, k.Portfolio, k.Orders}},
+		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
 		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.Yes, k.No}},
 		{"App", []key.Binding{k.Help, k.Quit, k.ForceQuit}},

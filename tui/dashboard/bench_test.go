@@ -23,6 +23,7 @@ func BenchmarkDashboardFrame(b *testing.B) {
 		{"80x24", 80, 24, termenv.Ascii},
 		{"160x48", 160, 48, termenv.Ascii},
 		{"160x48-truecolor", 160, 48, termenv.TrueColor},
+		{"160x48-book", 160, 48, termenv.Ascii},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := lipgloss.NewRenderer(nil)
@@ -35,6 +36,10 @@ func BenchmarkDashboardFrame(b *testing.B) {
 			d.SetSize(bc.w, bc.h-1)
 			d.Update(common.SnapshotMsg{})
 			d.focus = paneLog
+			if bc.name == "160x48-book" {
+				// The order book on: twenty levels a side arrive with the snapshots.
+				d.bookLoaded(bookLoadedMsg{book: testBook("BTCUSDT", 20), ok: true})
+			}
 			footer := common.Line{S: " ? help", W: 7}
 			tick := decimal.MustNew(1, 2)
 			b.ReportAllocs()
@@ -43,6 +48,9 @@ func BenchmarkDashboardFrame(b *testing.B) {
 				for j := range snap.Prices {
 					p := &snap.Prices[j]
 					p.Last, _ = p.Last.Add(tick)
+				}
+				if bc.name == "160x48-book" {
+					d.book.Bids[0].Qty, _ = d.book.Bids[0].Qty.Add(tick)
 				}
 				d.Frame(fixture.Now, footer, nil)
 			}

@@ -1,9 +1,10 @@
 package dashboard
 
 import (
-	"time"
+	"context"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -16,6 +17,7 @@ import (
 
 type chartCandlesMsg struct {
 	symbol  string
+	tf      int
 	candles []exchange.Candle
 }
 
@@ -25,6 +27,7 @@ type dashChart struct {
 	candles []exchange.Candle
 	lines   []string
 	title   string
+	legend  string
 	w, h    int
 	stale   bool
 }
@@ -43,13 +46,23 @@ func (d *Screen) loadChartCmd() tea.Cmd {
 	if sym == "" {
 		return nil
 	}
-	svc := d.com.Engine
-	return func() tea.Msg { return chartCandlesMsg{symbol: sym, candles: svc.Candles(sym)} }
+	svc, ctx, tfi := d.com.Engine, d.com.Ctx, d.tf
+	tf := common.Timeframes[tfi]
+	return func() tea.Msg {
+		if hist, ok := svc.(common.CandleHistory); ok {
+			c, cancel := context.WithTimeout(ctx, common.CallTimeout)
+			defer cancel()
+			if cs, err := hist.CandlesAt(c, sym, tf.D, 300); err == nil {
+				return chartCandlesMsg{symbol: sym, tf: tfi, candles: cs}
+			}
+		}
+		return chartCandlesMsg{symbol: sym, tf: tfi, candles: common.Aggregate(svc.Candles(sym), tf.D)}
+	}
 }
 
 func (d *Screen) chartLoaded(msg chartCandlesMsg) {
 	ch := &d.chart
-	if msg.symbol != d.watchSymbol() {
+	if msg.symbol != d.watchSymbol() || msg.tf != d.tf {
 		return
 	}
 	ch.symbol, ch.candles, ch.stale = msg.symbol, msg.candles, true
@@ -73,6 +86,7 @@ func (d *Screen) chartLine(i, w, h int) {
 	if i == 0 {
 		c.pad(2)
 		c.seg(ch.title, st.PPaneTitle, w)
+		c.seg(ch.legend, st.PMuted, w-1) // only when it fits whole
 		c.pad(1)
 		if rest := w - c.w; rest > 0 {
 			c.on(st.PRule)
@@ -112,23 +126,13 @@ func (d *Screen) buildChart(w, h int) {
 			fills = append(fills, f)
 		}
 	}
-	ch.lines = common.RenderChart(d.st, ch.candles, orders, fills, w, h-1)
-	ch.title = sym + candleStep(ch.candles) + " · B/S fills · b/s open orders"
-}
-
-// candleStep names the candles' interval: " · 1m candles".
-func candleStep(cs []exchange.Candle) string {
-	if len(cs) < 2 {
-		return ""
+	chart := common.Chart{Candles: ch.candles, Orders: orders, Fills: fills, MA: d.ma}
+	if b, ok := d.selectedBot(); ok && b.Config.Symbol == sym && b.Config.Strategy == "grid" {
+		// The selected grid bot's range, on its own symbol's chart.
+		chart.Lower, _ = decimal.Parse(b.Config.Params["lower"])
+		chart.Upper, _ = decimal.Parse(b.Config.Params["upper"])
 	}
-	d := cs[1].Open.Sub(cs[0].Open)
-	switch {
-	case d <= 0:
-		return ""
-	case d%time.Hour == 0:
-		return " · " + common.Itoa(int(d/time.Hour)) + "h candles"
-	case d%time.Minute == 0:
-		return " · " + common.Itoa(int(d/time.Minute)) + "m candles"
-	}
-	return " · " + d.String() + " candles"
+	ch.lines = common.RenderChart(d.st, chart, w, h-1)
+	ch.title = sym + " · " + common.Timeframes[d.tf].Name + " candles"
+	ch.legend = " · f timeframe · m averages · B/S fills · b/s orders"
 }

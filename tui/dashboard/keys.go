@@ -32,15 +32,15 @@ func paneHelp(k common.KeyMap, focus paneKind) []key.Binding {
 	switch focus {
 	case paneWatch:
 		enter.SetHelp("enter", "order ticket")
-		return []key.Binding{k.Help, k.Tab, enter, k.New, k.Kill, k.Keys, k.Quit}
+		return []key.Binding{k.Help, k.Tab, enter, k.New, k.Kill, k.Keys, k.Watch, k.Unwatch, k.Timeframe, k.Quit}
 	case paneBots:
 		enter.SetHelp("enter", "open bot")
 		return []key.Binding{k.Help, k.Tab, enter, k.Start, k.Stop, k.Edit, k.New, k.Remove, k.Order, k.Kill, k.Keys, k.Quit}
 	case paneOrders:
 		enter.SetHelp("enter", "open its bot")
-		return []key.Binding{k.Help, k.Tab, k.Cancel, enter, k.Order, k.Kill, k.Keys, k.Quit}
+		return []key.Binding{k.Help, k.Tab, k.Cancel, enter, k.Orders, k.Order, k.Kill, k.Keys, k.Quit}
 	case paneBalances:
-		return []key.Binding{k.Help, k.Tab, k.Up, k.Order, k.Kill, k.Keys, k.Quit}
+		return []key.Binding{k.Help, k.Tab, k.Portfolio, k.Order, k.Kill, k.Keys, k.Quit}
 	}
 	enter.SetHelp("enter", "open its bot")
 	return []key.Binding{k.Help, k.Tab, enter, k.Start, k.Stop, k.Order, k.Kill, k.Keys, k.Quit}

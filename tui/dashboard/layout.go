@@ -12,6 +12,7 @@ type slot struct {
 	top, h int
 	tabbed bool // the narrow layout's bottom slot: title shows the four lower panes as tabs
 	chart  bool // the wide layout's chart of the selected symbol
+	book   bool // the wide layout's order book of the selected symbol
 }
 
 // stack is one column of the layout.
@@ -99,7 +100,7 @@ func (d *Screen) layout(w, h int) [2]stack {
 		if !d.fillWithChart(&st[0], h) {
 			d.fill(&st[0], h, paneWatch, paneBots, paneOrders)
 		}
-		d.fill(&st[1], h, paneBalances, paneFills, paneLog)
+		d.fillRight(&st[1], h)
 		return st
 	}
 	st[0] = stack{x: 0, w: w}
@@ -148,6 +149,22 @@ func (d *Screen) fillWithChart(s *stack, h int) bool {
 		}
 	}
 	return true
+}
+
+// fillRight places the order book (when there is one) above balances, fills and the log.
+func (d *Screen) fillRight(s *stack, h int) {
+	bh := min(d.bookHeight(), h/2)
+	if bh < 6 {
+		d.fill(s, h, paneBalances, paneFills, paneLog)
+		return
+	}
+	d.fill(s, h-bh, paneBalances, paneFills, paneLog)
+	for i := s.n; i > 0; i-- {
+		s.slots[i] = s.slots[i-1]
+		s.slots[i].top += bh
+	}
+	s.slots[0] = slot{book: true, top: 0, h: bh}
+	s.n++
 }
 
 // fill shares h lines among three panes: the first two get what they need up to a share, the
@@ -230,6 +247,8 @@ func (d *Screen) render(now time.Time, w, h int, footer common.Line, overlay []c
 				if y >= sl.top && y < sl.top+sl.h {
 					if sl.chart {
 						d.chartLine(y-sl.top, s.w, sl.h)
+					} else if sl.book {
+						d.bookLine(y-sl.top, s.x, s.w)
 					} else {
 						d.paneLine(sl, y-sl.top, s.x, s.w)
 					}

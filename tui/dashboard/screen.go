@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
@@ -80,6 +81,11 @@ type Screen struct {
 	wide      bool  // the current layout has two columns
 	rowPaints bool  // false while drawing the focused selected row
 	chart     dashChart
+	tf        int           // the chart's timeframe, an index in common.Timeframes
+	ma        bool          // moving averages on the chart
+	book      exchange.Book // the selected symbol's order book, when the engine keeps books
+	hasBook   bool
+	prompt    watchPrompt // the symbol being typed for the watchlist
 
 	c canvas
 

@@ -3,6 +3,9 @@ package dashboard
 import (
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -24,6 +27,9 @@ func (d *Screen) Update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
+		if d.prompt.on {
+			return d.promptKey(msg)
+		}
 		sym := d.watchSymbol()
 		cmd = d.key(msg)
 		if d.watchSymbol() != sym {
@@ -31,9 +37,11 @@ func (d *Screen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case chartCandlesMsg:
 		d.chartLoaded(msg)
+	case bookLoadedMsg:
+		d.bookLoaded(msg)
 	case common.SnapshotMsg:
 		d.snapshotChanged(d.selBot, d.selOrder)
-		cmd = d.loadChartCmd()
+		cmd = tea.Batch(d.loadChartCmd(), d.loadBookCmd())
 	case common.ClockMsg, tea.WindowSizeMsg:
 		cmd = d.loadChartCmd()
 	}
@@ -60,17 +68,32 @@ func (d *Screen) View(now time.Time) string {
 
 // Frame draws the whole frame, footer and overlay included, into the reused canvas.
 func (d *Screen) Frame(now time.Time, footer common.Line, overlay []common.Line) string {
+	if d.prompt.on {
+		// The symbol being typed takes the footer's line.
+		st := d.st
+		s := " " + st.Heading.Render("watch symbol: ") + d.prompt.input.View(st) + st.Muted.Render("  enter adds (checked with the market) · esc cancels")
+		footer = common.Line{S: ansi.Truncate(s, d.w, ""), W: min(lipgloss.Width(s), d.w)}
+	}
 	return d.render(now, d.w, d.h+1, footer, overlay)
 }
 
 // ShortHelp is what the focused pane offers, the kill switch's release first when engaged.
 func (d *Screen) ShortHelp() []key.Binding {
+	if d.prompt.on {
+		add, back := d.com.Keys.Enter, d.com.Keys.Back
+		add.SetHelp("enter", "add to the watchlist")
+		back.SetHelp("esc", "cancel")
+		return []key.Binding{add, back}
+	}
 	return dashboardHelp(d.com.Keys, d.focus, d.snap.KillSwitch)
 }
 
 // HelpKey changes when the help bar does: with the focused pane and the kill switch.
 func (d *Screen) HelpKey() string {
 	k := d.focus.title()
+	if d.prompt.on {
+		k += " prompt"
+	}
 	if d.snap.KillSwitch {
 		k += " killed"
 	}
@@ -80,8 +103,8 @@ func (d *Screen) HelpKey() string {
 // SetSize records the body's size.
 func (d *Screen) SetSize(w, h int) { d.w, d.h = w, h }
 
-// TakesText is false: every key is a binding on the dashboard.
-func (d *Screen) TakesText() bool { return false }
+// TakesText is true only while a symbol is typed for the watchlist.
+func (d *Screen) TakesText() bool { return d.prompt.on }
 
 // key handles the dashboard's own bindings; the root has taken the global ones.
 func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
@@ -101,6 +124,20 @@ func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
 		d.cycle(-1)
 	case key.Matches(k, keys.Enter):
 		return d.enter()
+	case key.Matches(k, keys.Portfolio):
+		return c.Host.Open(common.ScreenPortfolio, common.Args{})
+	case key.Matches(k, keys.Orders):
+		return c.Host.Open(common.ScreenOrders, common.Args{})
+	case key.Matches(k, keys.Watch):
+		return d.startWatchPrompt()
+	case key.Matches(k, keys.Unwatch):
+		return d.unwatch()
+	case key.Matches(k, keys.Timeframe):
+		d.tf = (d.tf + 1) % len(common.Timeframes)
+		d.chart.candles, d.chart.stale = nil, true
+		return d.loadChartCmd()
+	case key.Matches(k, keys.Averages):
+		d.ma, d.chart.stale = !d.ma, true
 	case key.Matches(k, keys.Start):
 		return d.withBot(common.StartBot)
 	case key.Matches(k, keys.Stop):

@@ -54,7 +54,13 @@ func (s *Screen) View(time.Time) string {
 		}
 		cols = append(cols, b.String())
 	}
+	// Columns as wide as the longest binding, so a row never runs past the screen.
 	colW := 26
+	for _, c := range cols {
+		for _, l := range strings.Split(c, "\n") {
+			colW = max(colW, lipgloss.Width(l)+3)
+		}
+	}
 	perRow := max(1, min(len(cols), s.w/colW))
 	var rows []string
 	for i := 0; i < len(cols); i += perRow {

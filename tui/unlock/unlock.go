@@ -72,7 +72,6 @@ func pollUnlockedCmd(v common.Unlocker) tea.Cmd {
 func New(c *common.Common, _ common.Args) (common.Screen, tea.Cmd) {
 	s := &Screen{c: c}
 	if c.Vault != nil && c.Vault.Unlocked() { // in memory, no I/O: a later session never sees the prompt
-		s.checked = true
 		return s, func() tea.Msg { return vaultCheckedMsg{exists: true, unlocked: true} }
 	}
 	return s, checkVaultCmd(c.Ctx, c.Vault)

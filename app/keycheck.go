@@ -1,4 +1,4 @@
-package cli
+package app
 
 import (
 	"context"
@@ -19,17 +19,20 @@ const keyCheckTimeout = 15 * time.Second
 // can no longer trade, or the answer does not say) pauses its live bots; the result is stored
 // with the key for `keys list`.
 type keyRecheck struct {
-	rt       *runtime
+	a        *App
 	interval time.Duration
 	after    func(time.Duration) <-chan time.Time // time.After; tests drive it
 }
 
-func newKeyRecheck(rt *runtime) *keyRecheck {
-	interval := rt.Settings.KeyCheckInterval
+func newKeyRecheck(a *App, after func(time.Duration) <-chan time.Time) *keyRecheck {
+	interval := a.Settings.KeyCheckInterval
 	if interval <= 0 {
 		interval = config.DefaultKeyCheckInterval
 	}
-	return &keyRecheck{rt: rt, interval: interval, after: time.After}
+	if after == nil {
+		after = time.After
+	}
+	return &keyRecheck{a: a, interval: interval, after: after}
 }
 
 // loop re-checks every interval until ctx ends, while the vault is unlocked (a sealed vault
@@ -41,7 +44,7 @@ func (k *keyRecheck) loop(ctx context.Context) {
 			return
 		case <-k.after(k.interval):
 		}
-		if k.rt.Vault.Unlocked() {
+		if k.a.Vault.Unlocked() {
 			k.checkAll(ctx)
 		}
 	}
@@ -50,7 +53,7 @@ func (k *keyRecheck) loop(ctx context.Context) {
 // checkAll re-checks every active key for the configured exchange and returns the labels it
 // found unsafe. Failures to ask are logged and leave the stored result as it was.
 func (k *keyRecheck) checkAll(ctx context.Context) []string {
-	rt := k.rt
+	rt := k.a
 	if rt.Checker == nil || rt.Settings.Exchange == "sim" {
 		return nil // the simulated market has no live bots and no keys worth checking
 	}
@@ -73,7 +76,7 @@ func (k *keyRecheck) checkAll(ctx context.Context) []string {
 
 // checkOne re-checks one key and reports whether it was found unsafe.
 func (k *keyRecheck) checkOne(ctx context.Context, label string) bool {
-	rt := k.rt
+	rt := k.a
 	cctx, cancel := context.WithTimeout(ctx, keyCheckTimeout)
 	defer cancel()
 	var perms exchange.Permissions
@@ -96,13 +99,23 @@ func (k *keyRecheck) checkOne(ctx context.Context, label string) bool {
 		refused = perms.Verdict().Refused
 	}
 	if refused == nil {
-		rt.Log.Info("keys: re-checked", "label", label, "permissions", describePerms(perms))
+		rt.Log.Info("keys: re-checked", "label", label, "permissions", DescribePerms(perms))
 		return false
 	}
 	reason := recheckReason(refused)
 	rt.Log.Error("keys: a live key is unsafe; pausing its live bots", "label", label, "reason", reason)
 	rt.Engine.PauseLiveBots(ctx, label, reason)
 	return true
+}
+
+// RecheckKeys asks the exchange now what each stored live key may do, pauses the live bots of
+// every key found unsafe and returns those keys' labels. Resume does it before any bot
+// resumes, and the host does it every QUANTDECK_KEY_CHECK_INTERVAL while the vault is open.
+func (a *App) RecheckKeys(ctx context.Context) []string {
+	if a.keyCheck == nil {
+		return nil
+	}
+	return a.keyCheck.checkAll(ctx)
 }
 
 // recheckReason phrases why a key found unsafe pauses its bots, for the cockpit and the log.

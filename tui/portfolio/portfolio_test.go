@@ -1,0 +1,46 @@
+package portfolio
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/tui/common"
+	"github.com/quantdeck/quantdeck/tui/internal/fixture"
+)
+
+// valuingEngine is an engine that values its accounts.
+type valuingEngine struct {
+	engine.Service
+	accts []engine.PortfolioAccount
+}
+
+func (e valuingEngine) Portfolio(context.Context) ([]engine.PortfolioAccount, error) {
+	return e.accts, nil
+}
+
+// TestTodayFromTheEngine: when the engine values the accounts, the screen shows its figures:
+// the UTC day's realised and unrealised PnL, each asset's average entry from the fills, and a
+// live account that could not be read says why.
+func TestTodayFromTheEngine(t *testing.T) {
+	d := fixture.D
+	eng := valuingEngine{accts: []engine.PortfolioAccount{
+		{Mode: engine.Paper, Quote: "USDT", Equity: d("10512.40"), RealizedToday: d("12.5"), UnrealizedToday: d("-3.25"), Assets: []engine.AssetPosition{
+			{Asset: "USDT", Free: d("9000"), Mark: d("1"), Value: d("9000")},
+			{Asset: "ETH", Free: d("0.4"), Locked: d("0.1"), AvgEntry: d("2950"), Mark: d("3024.80"), UnrealizedPnL: d("37.4"), Value: d("1512.40")},
+		}},
+		{Mode: engine.Live, KeyLabel: "main", Quote: "USDT", Err: "the vault is sealed"},
+	}}
+	snap := fixture.Snapshot(2, 1, 0)
+	c, _ := fixture.Common(&snap, eng)
+	scr, cmd := New(c, common.Args{})
+	scr.SetSize(160, 47)
+	scr.Update(cmd())
+	v := scr.View(fixture.Now)
+	for _, want := range []string{"PAPER equity ≈ 10,512.40", "today realised +12.50", "unrealised −3.25", "ETH", "0.4", "0.1", "2,950.00", "3,024.80", "+37.40", "1,512.40", "LIVE main", "✗ the vault is sealed"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("portfolio lacks %q:\n%s", want, v)
+		}
+	}
+}

@@ -21,7 +21,7 @@ type KeyMap struct {
 	Portfolio, Orders          key.Binding
 	Watch, Unwatch             key.Binding
 	Backtest, FormBacktest     key.Binding
-	PaperBot                   key.Binding
+	PaperBot, Sweep            key.Binding
 	Explain, Review, AskAI     key.Binding
 }
 
@@ -71,6 +71,7 @@ func NewKeyMap() KeyMap {
 		// In a form every printable key is text, so the form's backtest key is a control key.
 		FormBacktest: b("ctrl+b", "backtest the form", "ctrl+b"),
 		PaperBot:     b("N", "paper bot from a backtest", "N"),
+		Sweep:        b("w", "sweep parameters", "w"),
 		Explain:      b("E", "AI: explain bot", "E"),
 		Review:       b("V", "AI: review bot", "V"),
 		AskAI:        b("A", "AI: ask on symbol", "A"),
@@ -81,7 +82,7 @@ func NewKeyMap() KeyMap {
 func (k KeyMap) HelpGroups() []HelpGroup {
 	return []HelpGroup{
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
-		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.PaperBot}},
+		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.Sweep, k.PaperBot}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill, k.Portfolio, k.Orders}},
 		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},

@@ -188,6 +188,9 @@ func (s *Screen) ShortHelp() []key.Binding {
 	if s.asking {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ask")), s.c.Keys.Back}
 	}
+	if s.panel.phase == confirming || s.panel.phase == streaming {
+		return s.panel.ShortHelp() // esc cancels there
+	}
 	return append(s.panel.ShortHelp(), s.c.Keys.Back)
 }
 

@@ -274,7 +274,7 @@ func (m *Model) status() string {
 		}
 		s := m.tokens()
 		if m.suggested != nil {
-			s += m.st.Accent.Render("  suggestion: f opens the bot form pre-filled (nothing changes until you confirm)")
+			s += "  " + m.st.Accent.Render("suggestion: f opens the bot form pre-filled (nothing changes until you confirm)")
 		}
 		return strings.TrimPrefix(s, "  ")
 	}
@@ -285,7 +285,7 @@ func (m *Model) tokens() string {
 	if m.ans.Usage.Total() == 0 {
 		return ""
 	}
-	return m.st.Muted.Render(fmt.Sprintf("  tokens: %d in, %d out · today %d", m.ans.Usage.Input, m.ans.Usage.Output, m.ans.Today.Total()))
+	return "  " + m.st.Muted.Render(fmt.Sprintf("tokens: %d in, %d out · today %d", m.ans.Usage.Input, m.ans.Usage.Output, m.ans.Today.Total()))
 }
 
 func (m *Model) wrap(s string, w int) string { return m.st.Text.Width(w).Render(s) }

@@ -122,6 +122,9 @@ func (f *fakeEngine) BotEvents(_ context.Context, bot string, _ int) ([]engine.B
 	return []engine.BotEvent{{Bot: bot, Time: fixedNow, Level: "info", Message: "started"}}, nil
 }
 func (f *fakeEngine) Candles(symbol string) []exchange.Candle { return testCandles(40) }
+func (f *fakeEngine) Trades(symbol string, dst []exchange.Trade) []exchange.Trade {
+	return fixture.TradesInto(symbol, 30, dst)
+}
 func (f *fakeEngine) Rules(_ context.Context, symbol string) (exchange.Rules, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -1,3 +1,4 @@
+-- IF NOT EXISTS: a database rewound to an older version number migrates again.
 -- The optional Claude enrichment: one row per answer, for the tokens shown per answer and the
 -- daily budget (summed per UTC day). No prompt, answer or key is stored here.
 CREATE TABLE IF NOT EXISTS ai_usage (

@@ -35,6 +35,13 @@ type Period struct {
 // faithful, coarser is faster.
 var Intervals = []string{"1m", "5m", "15m", "1h", "4h", "1d"}
 
+// The result's pages, cycled with tab.
+const (
+	pageResult = iota
+	pageTrades
+	pageSweep
+)
+
 // defaultBudget is the starting balance of a bot without a budget, as `quantdeck backtest`.
 var defaultBudget = decimal.MustNew(10000, 0)
 
@@ -59,10 +66,17 @@ type Screen struct {
 	candles []exchange.Candle
 	fills   []engine.FillView
 	resFrom string // the period and interval the result is for
-	page    int    // 0 the result, 1 the trades on the chart
+	page    int    // pageResult, pageTrades or pageSweep
+
+	sweeping  bool // the sweep line takes the keys
+	sweepLine common.TextField
+	rows      []bt.Row
+	axes      []bt.Axis
+	sel       int
+	sweptFor  string
 
 	cache     string // the rendered result page
-	cacheFor  [3]int
+	cacheFor  [4]int
 	cacheLive bool
 }
 
@@ -143,20 +157,31 @@ func (s *Screen) finished(msg runFinishedMsg) {
 	s.job.cancel()
 	s.job = nil
 	s.note = msg.note
+	if msg.err != nil {
+		s.failed(msg.err)
+		return
+	}
+	res := msg.res
+	s.res, s.resCfg, s.candles = &res, msg.cfg, msg.candles
+	s.fills = fillsOf(res.Trades, s.cfg.Symbol)
+	s.resFrom = Periods[s.period].Name + " of " + Intervals[s.iv]
+	s.cacheLive = false
+	if s.page == pageSweep {
+		s.page = pageResult
+	}
+}
+
+// failed says why a run or a sweep did not finish: missing history with the command that gets
+// it, or the error.
+func (s *Screen) failed(err error) {
 	switch {
-	case errors.Is(msg.err, errNoHistory):
+	case errors.Is(err, errNoHistory):
 		from, _, _ := s.span()
 		s.missing = "No stored " + s.cfg.Symbol + " " + Intervals[s.iv] + " candles from " + from.Format("2006-01-02") +
 			". Get them with `quantdeck data fetch --symbol " + s.cfg.Symbol + " --interval " + Intervals[s.iv] +
 			" --from " + from.Format("2006-01-02") + "` (or `quantdeck data import` of Binance's archive files), then press enter."
-	case msg.err != nil:
-		s.err = common.Clean(msg.err.Error())
 	default:
-		res := msg.res
-		s.res, s.resCfg, s.candles = &res, msg.cfg, msg.candles
-		s.fills = fillsOf(res.Trades, s.cfg.Symbol)
-		s.resFrom = Periods[s.period].Name + " of " + Intervals[s.iv]
-		s.cacheLive = false
+		s.err = common.Clean(err.Error())
 	}
 }
 
@@ -171,12 +196,22 @@ func fillsOf(ts []bt.Trade, symbol string) []engine.FillView {
 
 // paperBot opens the bot form on a new paper bot with the backtested settings.
 func (s *Screen) paperBot() tea.Cmd {
-	if s.res == nil {
+	params := map[string]string(nil)
+	switch {
+	case s.page == pageSweep && s.sel < len(s.rows):
+		if s.rows[s.sel].Err != "" {
+			s.c.Host.Error("that combination could not run: pick another", nil)
+			return nil
+		}
+		params = s.rows[s.sel].Params
+	case s.res != nil:
+		params = s.resCfg.Params
+	default:
 		s.c.Host.Error("run a backtest first (enter): a new paper bot starts from a result", nil)
 		return nil
 	}
 	cfg := s.cfg
-	cfg.Params = maps.Clone(s.resCfg.Params)
+	cfg.Params = maps.Clone(params)
 	cfg.Mode, cfg.KeyLabel = engine.Paper, ""
 	if cfg.Name != "" {
 		cfg.Name += "-paper"
@@ -210,6 +245,8 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case runFinishedMsg:
 		s.finished(msg)
+	case sweptMsg:
+		s.swept(msg)
 	}
 	return nil
 }
@@ -222,9 +259,24 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if s.sweeping {
+		return s.sweepKey(k)
+	}
 	switch {
 	case key.Matches(k, keys.Back):
 		return s.back()
+	case key.Matches(k, keys.Sweep):
+		s.sweeping, s.err = true, ""
+		if s.sweepLine.Value() == "" {
+			s.sweepLine.SetValue(suggestSweep(s.cfg))
+		}
+		return s.sweepLine.Focus()
+	case s.page == pageSweep && key.Matches(k, keys.Up):
+		s.sel = max(s.sel-1, 0)
+		s.cacheLive = false
+	case s.page == pageSweep && key.Matches(k, keys.Down):
+		s.sel = min(s.sel+1, max(len(s.rows)-1, 0))
+		s.cacheLive = false
 	case key.Matches(k, keys.Enter):
 		return s.start()
 	case key.Matches(k, keys.Left):
@@ -233,8 +285,10 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 		s.period = (s.period + 1) % len(Periods)
 	case key.Matches(k, keys.Timeframe):
 		s.iv = (s.iv + 1) % len(Intervals)
-	case key.Matches(k, keys.Tab), key.Matches(k, keys.ShiftTab):
-		s.page = 1 - s.page
+	case key.Matches(k, keys.Tab):
+		s.page = s.nextPage(1)
+	case key.Matches(k, keys.ShiftTab):
+		s.page = s.nextPage(-1)
 	case key.Matches(k, keys.PaperBot):
 		return s.paperBot()
 	}
@@ -254,13 +308,45 @@ func (s *Screen) ShortHelp() []key.Binding {
 	period.SetHelp("←/→", "period")
 	iv.SetHelp("f", "interval")
 	page.SetHelp("tab", "result/trades")
-	return []key.Binding{run, period, iv, page, k.PaperBot, k.Back, k.Help}
+	if s.sweeping {
+		run.SetHelp("enter", "run the sweep")
+		back := k.Back
+		back.SetHelp("esc", "leave the sweep line")
+		return []key.Binding{run, back}
+	}
+	return []key.Binding{run, period, iv, page, k.Sweep, k.PaperBot, k.Back, k.Help}
+}
+
+// nextPage moves through the pages there is something on.
+func (s *Screen) nextPage(dir int) int {
+	n := 2
+	if s.rows != nil {
+		n = 3
+	}
+	return (s.page + n + dir) % n
+}
+
+// suggestSweep proposes a first sweep line: the strategy's main size parameter around its
+// value, so the user sees the form to edit.
+func suggestSweep(cfg engine.BotConfig) string {
+	switch cfg.Strategy {
+	case "grid":
+		return "levels=5..25:5"
+	case "dca":
+		if v := cfg.Params["interval"]; v != "" {
+			return "interval=1h,4h,12h,24h"
+		}
+	}
+	return ""
 }
 
 // HelpKey changes when a run starts or ends, which changes the help bar.
 func (s *Screen) HelpKey() string {
-	if s.running() {
+	switch {
+	case s.running():
 		return "running"
+	case s.sweeping:
+		return "sweeping"
 	}
 	return ""
 }
@@ -268,5 +354,5 @@ func (s *Screen) HelpKey() string {
 // SetSize records the body's size.
 func (s *Screen) SetSize(w, h int) { s.w, s.h = w, h }
 
-// TakesText is false: every key is a binding here.
-func (s *Screen) TakesText() bool { return false }
+// TakesText is true while the sweep line is edited.
+func (s *Screen) TakesText() bool { return s.sweeping }

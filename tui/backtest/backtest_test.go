@@ -245,7 +245,11 @@ func TestGolden(t *testing.T) {
 		views["result"] = s.View(fixture.Now)
 		press(s, "tab")
 		views["trades"] = s.View(fixture.Now)
-		for _, name := range []string{"settings", "result", "trades"} {
+		press(s, "w")
+		views["sweep_line"] = s.View(fixture.Now)
+		s.Update(finishSweep(t, press(s, "enter")))
+		views["sweep"] = s.View(fixture.Now)
+		for _, name := range []string{"settings", "result", "trades", "sweep_line", "sweep"} {
 			t.Run(fmt.Sprintf("%s/%dx%d", name, sz[0], sz[1]+2), func(t *testing.T) {
 				v := views[name]
 				lines := strings.Split(strings.TrimRight(v, "\n"), "\n")

@@ -86,14 +86,32 @@ func runCmd(ctx context.Context, j *job, rq request) tea.Cmd {
 }
 
 func run(ctx context.Context, j *job, rq request) (bt.Result, bt.Config, []exchange.Candle, string, error) {
+	cfg, candles, note, err := load(ctx, j, rq)
+	if err != nil {
+		return bt.Result{}, cfg, nil, note, err
+	}
+	j.phase.Store(phaseReplaying)
+	j.done.Store(0)
+	j.total.Store(int64(len(candles)))
+	res, err := bt.RunWith(ctx, cfg, candles, bt.RunOptions{Curve: curvePoints,
+		Progress: func(done, _ int) { j.done.Store(int64(done)) }})
+	if err != nil {
+		return res, cfg, nil, note, err
+	}
+	return res, cfg, chartSeries(candles), note, nil
+}
+
+// load builds the run's configuration and reads the period's candles, generating them first
+// on the simulated market.
+func load(ctx context.Context, j *job, rq request) (bt.Config, []exchange.Candle, string, error) {
 	cfg := bt.Config{Symbol: rq.cfg.Symbol, Strategy: rq.cfg.Strategy, Params: rq.cfg.Params, Budget: rq.budget,
 		FeeRate: defaultFee, Interval: rq.interval, MaxOpenOrders: engine.DefaultLimits().MaxOpenOrders}
 	if rq.home == "" {
-		return bt.Result{}, cfg, nil, "", errors.New("no data directory: candle history has nowhere to live")
+		return cfg, nil, "", errors.New("no data directory: candle history has nowhere to live")
 	}
 	hist, err := marketdata.Open(ctx, rq.home)
 	if err != nil {
-		return bt.Result{}, cfg, nil, "", err
+		return cfg, nil, "", err
 	}
 	defer hist.Close()
 	if rq.sim {
@@ -104,28 +122,20 @@ func run(ctx context.Context, j *job, rq request) (bt.Result, bt.Config, []excha
 		_, err := hist.Fetch(ctx, src, marketdata.FetchOptions{Symbol: cfg.Symbol, Interval: rq.interval, From: rq.from, To: rq.to, Now: rq.now,
 			Progress: func(reached, _ time.Time) { j.done.Store(int64(reached.Sub(rq.from) / rq.interval)) }})
 		if err != nil {
-			return bt.Result{}, cfg, nil, "", fmt.Errorf("generating history: %w", err)
+			return cfg, nil, "", fmt.Errorf("generating history: %w", err)
 		}
 	}
 	j.phase.Store(phaseLoading)
 	candles, err := hist.Load(ctx, cfg.Symbol, rq.interval, rq.from, rq.to)
 	if err != nil {
-		return bt.Result{}, cfg, nil, "", err
+		return cfg, nil, "", err
 	}
 	if len(candles) == 0 {
-		return bt.Result{}, cfg, nil, "", errNoHistory
+		return cfg, nil, "", errNoHistory
 	}
-	note := ""
+	var note string
 	cfg.Rules, note = rules(ctx, rq.eng, cfg.Symbol)
-	j.phase.Store(phaseReplaying)
-	j.done.Store(0)
-	j.total.Store(int64(len(candles)))
-	res, err := bt.RunWith(ctx, cfg, candles, bt.RunOptions{Curve: curvePoints,
-		Progress: func(done, _ int) { j.done.Store(int64(done)) }})
-	if err != nil {
-		return res, cfg, nil, note, err
-	}
-	return res, cfg, chartSeries(candles), note, nil
+	return cfg, candles, note, nil
 }
 
 // defaultFee is Binance's spot taker fee without discounts, as `quantdeck backtest` assumes.

@@ -43,6 +43,10 @@ func (s *Screen) View(time.Time) string {
 	} else {
 		b.WriteString(choice + "\n " + span + "\n")
 	}
+	if s.sweeping {
+		b.WriteString(" " + st.Label.Render("sweep ") + s.sweepLine.View(st) + "\n" +
+			common.Para(st.Muted, "KEY=FROM..TO:STEP or KEY=A,B,C, several separated by spaces; enter runs every combination on all cores", s.w) + "\n")
+	}
 	switch {
 	case s.running():
 		b.WriteString(s.progressLine() + "\n")
@@ -50,7 +54,7 @@ func (s *Screen) View(time.Time) string {
 		b.WriteString(common.Para(st.Warn, "! "+s.missing, s.w) + "\n")
 	case s.err != "":
 		b.WriteString(common.Para(st.Danger, "✗ "+s.err, s.w) + "\n")
-	case s.res == nil:
+	case s.res == nil && s.rows == nil && !s.sweeping:
 		where := "stored candle history"
 		if s.c.Exchange == "sim" {
 			where = "the simulated market's history (generated and stored as `quantdeck data fetch` does)"
@@ -61,7 +65,7 @@ func (s *Screen) View(time.Time) string {
 	if s.note != "" {
 		b.WriteString(common.Para(st.Muted, "note: "+s.note, s.w) + "\n")
 	}
-	if s.res != nil {
+	if s.res != nil || s.rows != nil {
 		used := strings.Count(b.String(), "\n")
 		b.WriteString(s.resultView(max(s.h-used, 4)))
 	}
@@ -79,6 +83,8 @@ func (s *Screen) progressLine() string {
 		what = "generating sim history"
 	case phaseReplaying:
 		what = "replaying " + common.Itoa(int(total)) + " candles"
+	case phaseSweeping:
+		what = "sweeping " + common.Itoa(int(total)) + " combinations"
 	}
 	frac := 0.0
 	if total > 0 {
@@ -92,13 +98,15 @@ func (s *Screen) progressLine() string {
 
 // resultView draws the result in h lines, cached until the size, the page or the result change.
 func (s *Screen) resultView(h int) string {
-	key := [3]int{s.w, h, s.page}
+	key := [4]int{s.w, h, s.page, s.sel}
 	if s.cacheLive && s.cacheFor == key {
 		return s.cache
 	}
 	var out string
 	wide := s.w >= wideW && h >= wideH-6
 	switch {
+	case s.page == pageSweep || s.res == nil:
+		out = s.sweepView(h)
 	case wide:
 		out = s.widePage(h)
 	case s.page == 1:

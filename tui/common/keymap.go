@@ -21,7 +21,7 @@ type KeyMap struct {
 	Portfolio, Orders          key.Binding
 	Watch, Unwatch             key.Binding
 	Backtest, FormBacktest     key.Binding
-	PaperBot                   key.Binding
+	PaperBot, Sweep            key.Binding
 }
 
 // NewKeyMap builds the cockpit's bindings.
@@ -70,6 +70,7 @@ func NewKeyMap() KeyMap {
 		// In a form every printable key is text, so the form's backtest key is a control key.
 		FormBacktest: b("ctrl+b", "backtest the form", "ctrl+b"),
 		PaperBot:     b("N", "paper bot from a backtest", "N"),
+		Sweep:        b("w", "sweep parameters", "w"),
 	}
 }
 
@@ -77,7 +78,7 @@ func NewKeyMap() KeyMap {
 func (k KeyMap) HelpGroups() []HelpGroup {
 	return []HelpGroup{
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
-		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.PaperBot}},
+		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.Sweep, k.PaperBot}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill, k.Portfolio, k.Orders}},
 		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},

@@ -41,8 +41,8 @@ func (d *Screen) Update(msg tea.Msg) tea.Cmd {
 		d.bookLoaded(msg)
 	case tapeLoadedMsg:
 		d.tapeLoaded(msg)
-	case rulesMsg:
-		d.rulesLoaded(msg)
+	case common.PrecisionMsg:
+		d.prec.Loaded(msg)
 	case common.SnapshotMsg:
 		d.snapshotChanged(d.selBot, d.selOrder)
 		cmd = tea.Batch(d.loadChartCmd(), d.loadBookCmd(), d.loadTapeCmd(), d.loadRulesCmd())

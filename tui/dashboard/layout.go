@@ -157,10 +157,13 @@ func (d *Screen) fillWithChart(s *stack, h int) bool {
 func (d *Screen) fillRight(s *stack, h int) {
 	const restMin = 10
 	bh := min(d.bookHeight(), h/2)
-	if bh < 6 {
+	if bh < 6 || d.tapeInBooksPlace() {
 		bh = 0
 	}
 	th := min(d.tapeHeight(), (h-bh-restMin)/2)
+	if d.tapeInBooksPlace() {
+		th = min(d.tapeHeight(), h/2)
+	}
 	if th < 4 {
 		th = 0
 	}

@@ -85,6 +85,7 @@ type Screen struct {
 	ma        bool          // moving averages on the chart
 	book      exchange.Book // the selected symbol's order book, when the engine keeps books
 	hasBook   bool
+	tapeOnly  bool              // under tapeAt columns: the tape takes the book's place (T)
 	tape      tape              // the selected symbol's recent trades, when the engine keeps them
 	prec      common.Precisions // tick and step of the watched symbols, once read
 	prompt    watchPrompt       // the symbol being typed for the watchlist

@@ -10,7 +10,8 @@ import (
 
 // The trades tape: the selected symbol's recent public trades, newest first, each with its
 // time (UTC), the taker's side as an arrow and a word (so it reads without colour), price and
-// quantity. It sits under the order book in the right column from tapeAt columns up.
+// quantity. It sits under the order book in the right column from tapeAt columns up; on a
+// narrower two-column layout T shows it in the book's place instead (and T again the book).
 //
 // The trades are read into one of two buffers of common.TapeCap trades: a command fills the
 // spare one off the frame and the message hands it over, the shown one going back as the
@@ -45,7 +46,7 @@ func newTape() tape {
 func (d *Screen) loadTapeCmd() tea.Cmd {
 	tapes, ok := d.com.Engine.(common.Tapes)
 	sym := d.watchSymbol()
-	if !ok || sym == "" || d.w < tapeAt {
+	if !ok || sym == "" || !d.tapeShows() {
 		return nil
 	}
 	var buf []exchange.Trade
@@ -72,9 +73,18 @@ func (d *Screen) tapeLoaded(msg tapeLoadedMsg) {
 	}
 }
 
+// tapeShows says whether the layout has room for the tape: from tapeAt columns, or in the
+// book's place when the user asked for it on a narrower two-column layout.
+func (d *Screen) tapeShows() bool {
+	return d.w >= tapeAt || d.tapeOnly && d.w >= wideAt
+}
+
+// tapeInBooksPlace is true when the tape replaces the book.
+func (d *Screen) tapeInBooksPlace() bool { return d.tapeOnly && d.w < tapeAt }
+
 // tapeHeight is the lines the tape takes: a title, a header and the trades.
 func (d *Screen) tapeHeight() int {
-	if len(d.tape.shown) == 0 || d.w < tapeAt {
+	if len(d.tape.shown) == 0 || !d.tapeShows() {
 		return 0
 	}
 	return 2 + min(len(d.tape.shown), tapeRows)

@@ -90,11 +90,25 @@ func TestTapeNewestFirst(t *testing.T) {
 	}
 }
 
-// TestTapeNarrow: under 120 columns the tape is not read and does not show.
+// TestTapeNarrow: under 120 columns the tape is not read and the book shows; T puts the tape
+// in the book's place, and T again brings the book back.
 func TestTapeNarrow(t *testing.T) {
 	d, reads := tapeScreen(t, 110, 40)
-	if v := d.View(fixture.Now); strings.Contains(v, "Trades BTCUSDT") || *reads != 0 {
+	if v := d.View(fixture.Now); strings.Contains(v, "Trades BTCUSDT") || !strings.Contains(v, "Book BTCUSDT") || *reads != 0 {
 		t.Fatalf("tape at 110 columns (%d reads):\n%s", *reads, v)
+	}
+	cmd := d.Update(fixture.Key("T"))
+	if cmd == nil {
+		t.Fatal("T read no trades")
+	}
+	runAll(d, cmd())
+	v := d.View(fixture.Now)
+	if !strings.Contains(v, "Trades BTCUSDT") || strings.Contains(v, "Book BTCUSDT") || !strings.Contains(v, "▲ buy") {
+		t.Fatalf("T did not put the tape in the book's place:\n%s", v)
+	}
+	d.Update(fixture.Key("T"))
+	if v := d.View(fixture.Now); strings.Contains(v, "Trades BTCUSDT") || !strings.Contains(v, "Book BTCUSDT") {
+		t.Fatalf("T again did not bring the book back:\n%s", v)
 	}
 }
 

@@ -144,6 +144,9 @@ func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
 		return d.loadChartCmd()
 	case key.Matches(k, keys.Averages):
 		d.ma, d.chart.stale = !d.ma, true
+	case key.Matches(k, keys.Tape):
+		d.tapeOnly = !d.tapeOnly
+		return d.loadTapeCmd()
 	case key.Matches(k, keys.Start):
 		return d.withBot(common.StartBot)
 	case key.Matches(k, keys.Stop):

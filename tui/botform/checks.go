@@ -88,6 +88,12 @@ func (f *Screen) gridFirst(cfg engine.BotConfig, r exchange.Rules) (i int, first
 		return f.index("quantity"), first, fmt.Errorf("a quantity of %s is below %s's minimum of %s",
 			common.FmtDec(qty), r.Symbol, common.FmtDec(common.Qty(r.MinQty)))
 	}
+	if span, err := upper.Sub(lower); err == nil && r.TickSize.IsPos() {
+		if gap, err := span.Quo(decimal.MustNew(int64(levels-1), 0)); err == nil && gap.Cmp(r.TickSize) < 0 {
+			return f.index("levels"), first, fmt.Errorf("%d levels between %s and %s are closer than %s's tick %s: use fewer levels or a wider range",
+				levels, common.FmtDec(common.PriceAt(lower, r.TickSize)), common.FmtDec(common.PriceAt(upper, r.TickSize)), r.Symbol, common.FmtDec(common.Qty(r.TickSize)))
+		}
+	}
 	low := r.RoundPrice(lower, exchange.Buy)
 	if n, err := low.Mul(qty); err == nil && r.MinNotional.IsPos() && n.Cmp(r.MinNotional) < 0 {
 		return f.index("quantity"), first, fmt.Errorf("%s %s at the lowest level %s is worth %s %s, below %s's minimum order value of %s %s",

@@ -39,6 +39,8 @@ func TestFormRefusesWhatCanOnlyFail(t *testing.T) {
 			field: "upper", want: "the upper price 60,000.00 must be above the lower price 70,000.00"},
 		{name: "grid quantity off the step", strategy: "grid", fields: map[string]string{"lower": "60000", "upper": "70000", "levels": "5", "quantity": "0.000015"},
 			field: "quantity", want: "a quantity of 0.000015 is not a multiple of BTCUSDT's step 0.00001: try 0.00001"},
+		{name: "grid levels finer than the tick", strategy: "grid", fields: map[string]string{"lower": "60000", "upper": "60000.05", "levels": "10", "quantity": "0.001"},
+			field: "levels", want: "10 levels between 60,000.00 and 60,000.05 are closer than BTCUSDT's tick 0.01: use fewer levels"},
 		{name: "grid level below the minimum order value", strategy: "grid", fields: map[string]string{"lower": "100", "upper": "200", "levels": "5", "quantity": "0.001"},
 			field: "quantity", want: "0.001 BTC at the lowest level 100.00 is worth 0.10 USDT, below BTCUSDT's minimum order value of 5.00 USDT"},
 		{name: "grid first buy over the free balance", strategy: "grid", fields: map[string]string{"lower": "50000", "upper": "70000", "levels": "5", "quantity": "1"},

@@ -22,3 +22,9 @@ type Tapes interface {
 // TapeCap is the capacity of the buffers the cockpit hands to Tapes.Trades: the engine keeps
 // at most this many trades a symbol (engine.TradeHistory).
 const TapeCap = 100
+
+// HomeMsg marks a message the home screen's own commands return (its trades tape, the
+// precision of its symbols): the root hands it to the home screen as well when another screen
+// is active, since the home screen keeps running under the others and reuses what the
+// message hands back.
+type HomeMsg interface{ HomeMsg() }

@@ -21,8 +21,9 @@ type precision struct {
 	tick, step decimal.Decimal
 }
 
-// PrecisionMsg carries the rules read for a symbol's precision.
+// PrecisionMsg carries the rules read for a symbol's precision, for the cache that asked.
 type PrecisionMsg struct {
+	For    *Precisions
 	Symbol string
 	Rules  exchange.Rules
 	Err    error
@@ -50,7 +51,7 @@ func (p *Precisions) Load(c *Common, symbols ...string) tea.Cmd {
 			cc, cancel := context.WithTimeout(ctx, CallTimeout)
 			defer cancel()
 			r, err := eng.Rules(cc, sym)
-			return PrecisionMsg{Symbol: sym, Rules: r, Err: err}
+			return PrecisionMsg{For: p, Symbol: sym, Rules: r, Err: err}
 		})
 	}
 	return tea.Batch(cmds...)
@@ -59,11 +60,14 @@ func (p *Precisions) Load(c *Common, symbols ...string) tea.Cmd {
 // Loaded records a symbol's tick and step. A failed read keeps the generic rule and is not
 // retried on every snapshot.
 func (p *Precisions) Loaded(msg PrecisionMsg) {
-	if msg.Err != nil || p.m == nil {
+	if msg.For != p || msg.Err != nil || p.m == nil {
 		return
 	}
 	p.m[msg.Symbol] = precision{tick: msg.Rules.TickSize, step: msg.Rules.StepSize}
 }
+
+// HomeMsg implements HomeMsg: the home screen may have asked.
+func (PrecisionMsg) HomeMsg() {}
 
 // Price is a price of symbol for a table.
 func (p *Precisions) Price(symbol string, d decimal.Decimal) decimal.Decimal {

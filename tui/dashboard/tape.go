@@ -28,6 +28,10 @@ type tapeLoadedMsg struct {
 	trades []exchange.Trade
 }
 
+// HomeMsg implements common.HomeMsg: the buffer must come back to the dashboard even when
+// another screen is active, or the tape would run out of buffers.
+func (tapeLoadedMsg) HomeMsg() {}
+
 // tape is the shown trades and the spare buffer for the next read.
 type tape struct {
 	shown []exchange.Trade

@@ -257,6 +257,14 @@ func (m *Model) update(msg tea.Msg) (tea.Cmd, bool) {
 
 // toScreen hands a message to the active component screen.
 func (m *Model) toScreen(msg tea.Msg) tea.Cmd {
+	if _, home := msg.(common.HomeMsg); home && m.dash != nil && m.cur != m.dash {
+		// The home screen's own results reach it under any screen.
+		cmd := m.dash.Update(msg)
+		if m.cur != nil {
+			cmd = tea.Batch(cmd, m.cur.Update(msg))
+		}
+		return cmd
+	}
 	if m.cur == nil {
 		return nil
 	}

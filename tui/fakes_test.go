@@ -31,6 +31,8 @@ type fakeEngine struct {
 	updated []engine.BotConfig
 	// killReason is the reason the kill switch was engaged with.
 	killReason string
+	// tapeReads counts the reads of the trades tape.
+	tapeReads int
 }
 
 func newFakeEngine(snap engine.Snapshot) *fakeEngine {
@@ -122,6 +124,12 @@ func (f *fakeEngine) BotEvents(_ context.Context, bot string, _ int) ([]engine.B
 	return []engine.BotEvent{{Bot: bot, Time: fixedNow, Level: "info", Message: "started"}}, nil
 }
 func (f *fakeEngine) Candles(symbol string) []exchange.Candle { return testCandles(40) }
+func (f *fakeEngine) Trades(symbol string, dst []exchange.Trade) []exchange.Trade {
+	f.mu.Lock()
+	f.tapeReads++
+	f.mu.Unlock()
+	return fixture.TradesInto(symbol, 30, dst)
+}
 func (f *fakeEngine) Rules(_ context.Context, symbol string) (exchange.Rules, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

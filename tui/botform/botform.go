@@ -224,7 +224,7 @@ func (f *Screen) firstLocalErr() (int, error) {
 	if f.Field("mode").Value() == "live" && f.Field("budget").Value() == "" {
 		return 5, errors.New("a live bot needs a budget")
 	}
-	return -1, nil
+	return f.ruleErr()
 }
 
 // strategyAtOpen is the strategy the form opened with; extra parameters belong to it only.

@@ -199,3 +199,23 @@ func AppendSpark(dst []byte, vals []decimal.Decimal, n int) ([]byte, int) {
 }
 
 func AppendInt(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }
+
+// PriceAt is a price shown to the precision of the symbol's tick (0.01 gives two decimals);
+// with no tick known it falls back to Price.
+func PriceAt(d, tick decimal.Decimal) decimal.Decimal {
+	if tick.Sign() <= 0 {
+		return Price(d)
+	}
+	s := tick.Trim(0).Scale()
+	return d.Round(s).Pad(s)
+}
+
+// QtyAt is a quantity shown to the precision of the symbol's step (0.001 gives three
+// decimals); with no step known it falls back to Qty.
+func QtyAt(d, step decimal.Decimal) decimal.Decimal {
+	if step.Sign() <= 0 {
+		return Qty(d)
+	}
+	s := step.Trim(0).Scale()
+	return d.Round(s).Pad(s)
+}

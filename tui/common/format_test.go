@@ -97,3 +97,35 @@ func FuzzSecretField(f *testing.F) {
 		Zero(out)
 	})
 }
+
+// TestPrecisionAt: a price shows the tick's decimals and a quantity the step's, padded and
+// rounded; with no tick or step the generic rule applies.
+func TestPrecisionAt(t *testing.T) {
+	tests := []struct {
+		name, in, unit string
+		qty            bool
+		want           string
+	}{
+		{"price to a cent tick", "64123.456", "0.01000000", false, "64123.46"},
+		{"price padded to the tick", "0.5", "0.00010000", false, "0.5000"},
+		{"price to a whole tick", "123.6", "1.00000000", false, "124"},
+		{"price without a tick", "64123.456789", "0", false, "64123.4568"},
+		{"price below one without a tick", "0.000012345678", "0", false, "0.00001235"},
+		{"quantity to the step", "0.0123456", "0.00001000", true, "0.01235"},
+		{"zero quantity padded", "0", "0.00100000", true, "0.000"},
+		{"quantity to a whole step", "12.0", "1", true, "12"},
+		{"quantity without a step", "0.0120", "0", true, "0.012"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, unit := decimal.MustParse(tc.in), decimal.MustParse(tc.unit)
+			got := PriceAt(in, unit)
+			if tc.qty {
+				got = QtyAt(in, unit)
+			}
+			if got.String() != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

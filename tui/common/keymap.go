@@ -18,6 +18,7 @@ type KeyMap struct {
 	Submit, Toggle             key.Binding
 	AddKey, RotateKey, Passwd  key.Binding
 	Timeframe, Averages        key.Binding
+	Tape                       key.Binding
 	Portfolio, Orders          key.Binding
 	Watch, Unwatch             key.Binding
 	Backtest, FormBacktest     key.Binding
@@ -63,6 +64,7 @@ func NewKeyMap() KeyMap {
 		Passwd:    b("p", "new passphrase", "p"),
 		Timeframe: b("f", "chart timeframe", "f"),
 		Averages:  b("m", "moving averages", "m"),
+		Tape:      b("T", "trades tape", "T"),
 		Portfolio: b("P", "portfolio", "P"),
 		Orders:    b("O", "open orders and history", "O"),
 		Watch:     b("+", "watch a symbol", "+"),
@@ -84,7 +86,7 @@ func (k KeyMap) HelpGroups() []HelpGroup {
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
 		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.Sweep, k.PaperBot}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill, k.Portfolio, k.Orders}},
-		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Watch, k.Unwatch}},
+		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Tape, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},
 		{"Forms", []key.Binding{k.NextField, k.Left, k.Submit, k.FormBacktest, k.Yes, k.No}},
 		{"AI (QUANTDECK_AI=claude)", []key.Binding{k.Explain, k.Review, k.AskAI}},

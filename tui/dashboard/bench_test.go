@@ -24,7 +24,7 @@ func BenchmarkDashboardFrame(b *testing.B) {
 		{"80x24", 80, 24, termenv.Ascii},
 		{"160x48", 160, 48, termenv.Ascii},
 		{"160x48-truecolor", 160, 48, termenv.TrueColor},
-		{"160x48-book", 160, 48, termenv.Ascii},
+		{"160x48-book", 160, 48, termenv.Ascii}, // with the tape
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := lipgloss.NewRenderer(nil)
@@ -39,9 +39,11 @@ func BenchmarkDashboardFrame(b *testing.B) {
 			d.focus = paneLog
 			if bc.name == "160x48-book" {
 				// The order book on: twenty levels a side arrive with the snapshots.
+				// And the tape: a full history of trades.
 				d.bookLoaded(bookLoadedMsg{book: testBook("BTCUSDT", 20), ok: true})
-				if f := d.Frame(fixture.Now, common.Line{}, nil); !strings.Contains(f, "Book BTCUSDT") {
-					b.Fatalf("the book is not drawn:\n%s", f)
+				d.tapeLoaded(tapeLoadedMsg{symbol: "BTCUSDT", trades: fixture.TradesInto("BTCUSDT", common.TapeCap, <-d.tape.spare)})
+				if f := d.Frame(fixture.Now, common.Line{}, nil); !strings.Contains(f, "Book BTCUSDT") || !strings.Contains(f, "Trades BTCUSDT") {
+					b.Fatalf("the book and tape are not drawn:\n%s", f)
 				}
 			}
 			footer := common.Line{S: " ? help", W: 7}
@@ -55,6 +57,7 @@ func BenchmarkDashboardFrame(b *testing.B) {
 				}
 				if bc.name == "160x48-book" {
 					d.book.Bids[0].Qty, _ = d.book.Bids[0].Qty.Add(tick)
+					d.tape.shown[0].Price, _ = d.tape.shown[0].Price.Add(tick)
 				}
 				d.Frame(fixture.Now, footer, nil)
 			}

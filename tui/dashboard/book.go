@@ -83,7 +83,7 @@ func (d *Screen) bookLine(i, x, w int) {
 		c.num = append(c.num[:0], "spread "...)
 		if asks > 0 && bids > 0 {
 			if sp, err := b.Asks[0].Price.Sub(b.Bids[0].Price); err == nil {
-				c.num = common.AppendDec(c.num, common.Price(sp))
+				c.num = common.AppendDec(c.num, d.price(b.Symbol, sp))
 			}
 		}
 		c.segBytes(c.num, st.PMuted, end)
@@ -102,13 +102,13 @@ func (d *Screen) levelLine(side []exchange.Level, j, colW int, p common.Paint) {
 		}
 	}
 	c.pad(2)
-	c.num = common.AppendDec(c.num[:0], common.Price(side[j].Price))
+	c.num = common.AppendDec(c.num[:0], d.price(d.book.Symbol, side[j].Price))
 	d.numCell(colW, p)
 	c.pad(1)
-	c.num = common.AppendDec(c.num[:0], common.Qty(side[j].Qty))
+	c.num = common.AppendDec(c.num[:0], d.qty(d.book.Symbol, side[j].Qty))
 	d.numCell(colW, d.st.PText)
 	c.pad(1)
-	c.num = common.AppendDec(c.num[:0], common.Qty(cum))
+	c.num = common.AppendDec(c.num[:0], d.qty(d.book.Symbol, cum))
 	d.numCell(colW, d.st.PMuted)
 }
 

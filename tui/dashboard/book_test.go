@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -21,6 +23,11 @@ type bookEngine struct {
 }
 
 func (e bookEngine) Candles(string) []exchange.Candle { return fixture.Candles(40) }
+
+// Rules fails: the ladder shows with the generic precision.
+func (e bookEngine) Rules(context.Context, string) (exchange.Rules, error) {
+	return exchange.Rules{}, errors.New("no rules")
+}
 
 func (e bookEngine) OrderBook(symbol string) (exchange.Book, bool) {
 	return e.book, symbol == e.book.Symbol

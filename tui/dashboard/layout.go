@@ -13,12 +13,13 @@ type slot struct {
 	tabbed bool // the narrow layout's bottom slot: title shows the four lower panes as tabs
 	chart  bool // the wide layout's chart of the selected symbol
 	book   bool // the wide layout's order book of the selected symbol
+	tape   bool // the wide layout's trades tape of the selected symbol
 }
 
 // stack is one column of the layout.
 type stack struct {
 	x, w  int
-	slots [4]slot
+	slots [5]slot
 	n     int
 }
 
@@ -151,19 +152,43 @@ func (d *Screen) fillWithChart(s *stack, h int) bool {
 	return true
 }
 
-// fillRight places the order book (when there is one) above balances, fills and the log.
+// fillRight places the order book and the trades tape (when there are ones and they fit)
+// above balances, fills and the log, which keep at least restMin lines.
 func (d *Screen) fillRight(s *stack, h int) {
+	const restMin = 10
 	bh := min(d.bookHeight(), h/2)
-	if bh < 6 {
-		d.fill(s, h, paneBalances, paneFills, paneLog)
-		return
+	if bh < 6 || d.tapeInBooksPlace() {
+		bh = 0
 	}
-	d.fill(s, h-bh, paneBalances, paneFills, paneLog)
-	for i := s.n; i > 0; i-- {
+	th := min(d.tapeHeight(), (h-bh-restMin)/2)
+	if d.tapeInBooksPlace() {
+		th = min(d.tapeHeight(), h/2)
+	}
+	if th < 4 {
+		th = 0
+	}
+	d.fill(s, h-bh-th, paneBalances, paneFills, paneLog)
+	top := 0
+	if bh > 0 {
+		d.pushSlot(s, slot{book: true, top: top, h: bh})
+		top += bh
+	}
+	if th > 0 {
+		d.pushSlot(s, slot{tape: true, top: top, h: th})
+	}
+}
+
+// pushSlot inserts sl after the slots already placed above the panes, moving the panes down.
+func (d *Screen) pushSlot(s *stack, sl slot) {
+	at := 0
+	for at < s.n && (s.slots[at].book || s.slots[at].tape) {
+		at++
+	}
+	for i := s.n; i > at; i-- {
 		s.slots[i] = s.slots[i-1]
-		s.slots[i].top += bh
+		s.slots[i].top += sl.h
 	}
-	s.slots[0] = slot{book: true, top: 0, h: bh}
+	s.slots[at] = sl
 	s.n++
 }
 
@@ -249,6 +274,8 @@ func (d *Screen) render(now time.Time, w, h int, footer common.Line, overlay []c
 						d.chartLine(y-sl.top, s.w, sl.h)
 					} else if sl.book {
 						d.bookLine(y-sl.top, s.x, s.w)
+					} else if sl.tape {
+						d.tapeLine(y-sl.top, s.x, s.w)
 					} else {
 						d.paneLine(sl, y-sl.top, s.x, s.w)
 					}

@@ -24,13 +24,13 @@ func (d *Screen) watchRow(p *paneState, row int) {
 	it := d.cellsOf(paneWatch, p)
 	dir := d.paintIf(common.SignPaint(st, pv.ChangePct))
 	it.text(0, pv.Symbol, d.paintIf(st.PText))
-	c.num = common.AppendDec(c.num[:0], common.Price(pv.Last))
+	c.num = common.AppendDec(c.num[:0], d.price(pv.Symbol, pv.Last))
 	it.num(1, dir)
 	c.num = common.AppendChange(c.num[:0], pv.ChangePct)
 	it.num(2, dir)
-	c.num = common.AppendDec(c.num[:0], common.Price(pv.Bid))
+	c.num = common.AppendDec(c.num[:0], d.price(pv.Symbol, pv.Bid))
 	it.num(3, d.paintIf(st.PMuted))
-	c.num = common.AppendDec(c.num[:0], common.Price(pv.Ask))
+	c.num = common.AppendDec(c.num[:0], d.price(pv.Symbol, pv.Ask))
 	it.num(4, d.paintIf(st.PMuted))
 	c.num = c.num[:0]
 	if pv.Ask.IsPos() && pv.Bid.IsPos() {
@@ -103,9 +103,9 @@ func (d *Screen) orderRow(p *paneState, row int) {
 	c.num = c.num[:0]
 	switch {
 	case !o.Price.IsZero():
-		c.num = common.AppendDec(c.num, common.Price(o.Price))
+		c.num = common.AppendDec(c.num, d.price(o.Symbol, o.Price))
 	case !o.AvgPrice.IsZero():
-		c.num = common.AppendDec(c.num, common.Price(o.AvgPrice)) // a market order: what it filled at
+		c.num = common.AppendDec(c.num, d.price(o.Symbol, o.AvgPrice)) // a market order: what it filled at
 	default:
 		c.num = append(c.num, "market"...)
 	}
@@ -114,9 +114,9 @@ func (d *Screen) orderRow(p *paneState, row int) {
 	if q.IsZero() {
 		q = o.Executed // bought for a quote amount: the quantity is what was filled
 	}
-	c.num = common.AppendDec(c.num[:0], common.Qty(q))
+	c.num = common.AppendDec(c.num[:0], d.qty(o.Symbol, q))
 	it.num(6, d.paintIf(st.PText))
-	c.num = common.AppendDec(c.num[:0], common.Qty(o.Executed))
+	c.num = common.AppendDec(c.num[:0], d.qty(o.Symbol, o.Executed))
 	it.num(7, d.paintIf(st.PMuted))
 	sp := st.PMuted
 	switch {
@@ -144,9 +144,9 @@ func (d *Screen) fillRow(p *paneState, row int) {
 	it.text(1, bot, d.paintIf(st.PText))
 	it.text(2, f.Symbol, d.paintIf(st.PText))
 	it.text(3, string(f.Side), d.paintIf(common.SidePaint(st, f.Side)))
-	c.num = common.AppendDec(c.num[:0], common.Price(f.Price))
+	c.num = common.AppendDec(c.num[:0], d.price(f.Symbol, f.Price))
 	it.num(4, d.paintIf(st.PText))
-	c.num = common.AppendDec(c.num[:0], common.Qty(f.Qty))
+	c.num = common.AppendDec(c.num[:0], d.qty(f.Symbol, f.Qty))
 	it.num(5, d.paintIf(st.PText))
 	c.num = common.AppendDec(c.num[:0], common.Qty(f.Fee))
 	c.num = append(append(c.num, ' '), f.FeeAsset...)

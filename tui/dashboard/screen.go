@@ -85,7 +85,10 @@ type Screen struct {
 	ma        bool          // moving averages on the chart
 	book      exchange.Book // the selected symbol's order book, when the engine keeps books
 	hasBook   bool
-	prompt    watchPrompt // the symbol being typed for the watchlist
+	tapeOnly  bool              // under tapeAt columns: the tape takes the book's place (T)
+	tape      tape              // the selected symbol's recent trades, when the engine keeps them
+	prec      common.Precisions // tick and step of the watched symbols, once read
+	prompt    watchPrompt       // the symbol being typed for the watchlist
 
 	c canvas
 
@@ -95,7 +98,7 @@ type Screen struct {
 }
 
 func newScreen(st *common.Styles, snap *engine.Snapshot) *Screen {
-	d := &Screen{st: st, snap: snap, lower: paneOrders}
+	d := &Screen{st: st, snap: snap, lower: paneOrders, tape: newTape()}
 	d.cols[paneWatch] = []column{
 		{title: "SYMBOL", width: 9},
 		{title: "LAST", width: 12, right: true},

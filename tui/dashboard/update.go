@@ -34,17 +34,23 @@ func (d *Screen) Update(msg tea.Msg) tea.Cmd {
 		sym := d.watchSymbol()
 		cmd = d.key(msg)
 		if d.watchSymbol() != sym {
-			cmd = tea.Batch(cmd, d.loadChartCmd())
+			cmd = tea.Batch(cmd, d.loadChartCmd(), d.loadTapeCmd())
 		}
 	case chartCandlesMsg:
 		d.chartLoaded(msg)
 	case bookLoadedMsg:
 		d.bookLoaded(msg)
+	case tapeLoadedMsg:
+		d.tapeLoaded(msg)
+	case common.PrecisionMsg:
+		d.prec.Loaded(msg)
 	case common.SnapshotMsg:
 		d.snapshotChanged(d.selBot, d.selOrder)
-		cmd = tea.Batch(d.loadChartCmd(), d.loadBookCmd())
-	case common.ClockMsg, tea.WindowSizeMsg:
+		cmd = tea.Batch(d.loadChartCmd(), d.loadBookCmd(), d.loadTapeCmd(), d.loadRulesCmd())
+	case common.ClockMsg:
 		cmd = d.loadChartCmd()
+	case tea.WindowSizeMsg:
+		cmd = tea.Batch(d.loadChartCmd(), d.loadTapeCmd())
 	}
 	d.remember()
 	return cmd
@@ -139,6 +145,9 @@ func (d *Screen) key(k tea.KeyMsg) tea.Cmd {
 		return d.loadChartCmd()
 	case key.Matches(k, keys.Averages):
 		d.ma, d.chart.stale = !d.ma, true
+	case key.Matches(k, keys.Tape):
+		d.tapeOnly = !d.tapeOnly
+		return d.loadTapeCmd()
 	case key.Matches(k, keys.Start):
 		return d.withBot(common.StartBot)
 	case key.Matches(k, keys.Stop):

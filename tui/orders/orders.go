@@ -21,11 +21,22 @@ type Screen struct {
 	w, h    int
 	sel     int
 	histTop int
+	prec    common.Precisions // prices and quantities to each symbol's tick and step
 }
 
 // New opens the orders screen on the latest state.
 func New(c *common.Common, _ common.Args) (common.Screen, tea.Cmd) {
-	return &Screen{c: c}, nil
+	s := &Screen{c: c}
+	return s, s.loadPrecision()
+}
+
+// loadPrecision asks for the rules of the orders' symbols not yet asked for.
+func (s *Screen) loadPrecision() tea.Cmd {
+	syms := make([]string, 0, len(s.c.Snap.Orders))
+	for _, o := range s.c.Snap.Orders {
+		syms = append(syms, o.Symbol)
+	}
+	return s.prec.Load(s.c, syms...)
 }
 
 func (s *Screen) split() (open, done []engine.OrderView) {
@@ -41,6 +52,13 @@ func (s *Screen) split() (open, done []engine.OrderView) {
 
 // Update moves the selection, scrolls the history, cancels, or leaves.
 func (s *Screen) Update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case common.PrecisionMsg:
+		s.prec.Loaded(m)
+		return nil
+	case common.SnapshotMsg:
+		return s.loadPrecision()
+	}
 	k, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
@@ -96,7 +114,7 @@ func (s *Screen) View(time.Time) string {
 		b.WriteString(st.Muted.Render("   no open orders") + "\n")
 	}
 	for i, o := range open {
-		line := row(o, narrow)
+		line := s.row(o, narrow)
 		if i == s.sel {
 			b.WriteString(st.Selected.Render(" › "+line) + "\n")
 		} else {
@@ -110,7 +128,7 @@ func (s *Screen) View(time.Time) string {
 		b.WriteString(st.Muted.Render("   nothing finished yet") + "\n")
 	}
 	for i := s.histTop; i < len(done) && i-s.histTop < room; i++ {
-		b.WriteString("   " + st.Muted.Render(row(done[i], narrow)) + "\n")
+		b.WriteString("   " + st.Muted.Render(s.row(done[i], narrow)) + "\n")
 	}
 	return b.String()
 }
@@ -124,7 +142,7 @@ func header(narrow bool) string {
 	return fmt.Sprintf("   %-8s %-10s %-9s %-4s %-6s %12s %11s %11s %-10s %s", "TIME", "BOT", "SYMBOL", "SIDE", "TYPE", "PRICE", "QTY", "FILLED", "STATE", "MODE")
 }
 
-func row(o engine.OrderView, narrow bool) string {
+func (s *Screen) row(o engine.OrderView, narrow bool) string {
 	bot := o.Bot
 	if bot == "" {
 		bot = "manual"
@@ -132,9 +150,9 @@ func row(o engine.OrderView, narrow bool) string {
 	price := "market"
 	switch {
 	case !o.Price.IsZero():
-		price = common.FmtDec(common.Price(o.Price))
+		price = common.FmtDec(s.prec.Price(o.Symbol, o.Price))
 	case !o.AvgPrice.IsZero():
-		price = common.FmtDec(common.Price(o.AvgPrice))
+		price = common.FmtDec(s.prec.Price(o.Symbol, o.AvgPrice))
 	}
 	q := o.Quantity
 	if q.IsZero() {
@@ -142,8 +160,8 @@ func row(o engine.OrderView, narrow bool) string {
 	}
 	if narrow {
 		return fmt.Sprintf("%-8s %-10.10s %-9.9s %-4s %12s %11s %-10s %s", o.Created.UTC().Format("15:04:05"), common.Clean(bot),
-			common.Clean(o.Symbol), o.Side, price, common.FmtDec(common.Qty(q)), o.State, common.ModeWord(o.Mode))
+			common.Clean(o.Symbol), o.Side, price, common.FmtDec(s.prec.Qty(o.Symbol, q)), o.State, common.ModeWord(o.Mode))
 	}
 	return fmt.Sprintf("%-8s %-10.10s %-9.9s %-4s %-6s %12s %11s %11s %-10s %s", o.Created.UTC().Format("15:04:05"), common.Clean(bot),
-		common.Clean(o.Symbol), o.Side, o.Type, price, common.FmtDec(common.Qty(q)), common.FmtDec(common.Qty(o.Executed)), o.State, common.ModeWord(o.Mode))
+		common.Clean(o.Symbol), o.Side, o.Type, price, common.FmtDec(s.prec.Qty(o.Symbol, q)), common.FmtDec(s.prec.Qty(o.Symbol, o.Executed)), o.State, common.ModeWord(o.Mode))
 }

@@ -185,35 +185,12 @@ func (s *Screen) table(a account, w int) string {
 	if a.err != "" {
 		b.WriteString(common.Para(st.ErrorText, "✗ "+common.Clean(a.err), w) + "\n")
 	}
-	// Columns give way from the right as the width shrinks; numbers are never cut.
-	cols := []struct {
-		title string
-		w     int
-	}{{"ASSET", 5}, {"FREE", 12}, {"LOCKED", 10}, {"VALUE", 11}, {"MARK", 11}, {"AVG ENTRY", 11}, {"UNREALISED", 11}}
-	n := len(cols)
-	for total := 0; n > 1; n-- {
-		total = 1
-		for _, c := range cols[:n] {
-			total += c.w + 1
-		}
-		if total <= w {
-			break
-		}
-	}
-	head := " "
-	for i, c := range cols[:n] {
-		if i == 0 {
-			head += common.PadRight(c.title, c.w)
-		} else {
-			head += " " + strings.Repeat(" ", c.w-len(c.title)) + c.title
-		}
-	}
-	b.WriteString(st.Heading.Render(head) + "\n")
-	if len(a.rows) == 0 {
-		b.WriteString(st.Muted.Render(" no balances yet") + "\n")
-	}
+	// Each column is as wide as its widest value, so no number is ever cut or hidden; columns
+	// give way from the right as the width shrinks.
+	titles := []string{"ASSET", "FREE", "LOCKED", "VALUE", "MARK", "AVG ENTRY", "UNREALISED"}
+	rows := make([][]string, 0, len(a.rows))
 	for _, h := range a.rows {
-		cells := []string{
+		rows = append(rows, []string{
 			common.Clean(h.asset),
 			common.FmtDec(common.Qty(h.free)),
 			common.FmtDec(common.Qty(h.locked)),
@@ -221,18 +198,43 @@ func (s *Screen) table(a account, w int) string {
 			dash(h.haveMark, common.FmtDec(common.Price(h.mark))),
 			dash(h.haveAvg, common.FmtDec(common.Price(h.avg))),
 			dash(h.haveAvg && h.haveMark, common.FmtSigned(common.Money(h.upnl))),
+		})
+	}
+	widths := []int{5, 12, 10, 11, 11, 11, 11} // at least these, so columns line up across accounts
+	for i, t := range titles {
+		widths[i] = max(widths[i], len(t))
+		for _, r := range rows {
+			widths[i] = max(widths[i], len([]rune(r[i])))
 		}
+	}
+	n := len(titles)
+	for ; n > 1; n-- {
+		total := 1
+		for _, cw := range widths[:n] {
+			total += cw + 1
+		}
+		if total <= w {
+			break
+		}
+	}
+	cell := func(i int, v string) string {
+		if i == 0 {
+			return common.PadRight(v, widths[i])
+		}
+		return " " + strings.Repeat(" ", widths[i]-len([]rune(v))) + v
+	}
+	head := " "
+	for i, t := range titles[:n] {
+		head += cell(i, t)
+	}
+	b.WriteString(st.Heading.Render(head) + "\n")
+	if len(rows) == 0 {
+		b.WriteString(st.Muted.Render(" no balances yet") + "\n")
+	}
+	for _, r := range rows {
 		line := " "
-		for i, c := range cols[:n] {
-			v := cells[i]
-			if i == 0 {
-				line += common.PadRight(v, c.w)
-				continue
-			}
-			if len([]rune(v)) > c.w {
-				v = "…" // never a cut number
-			}
-			line += " " + strings.Repeat(" ", c.w-len([]rune(v))) + v
+		for i, v := range r[:n] {
+			line += cell(i, v)
 		}
 		b.WriteString(line + "\n")
 	}

@@ -44,3 +44,23 @@ func TestTodayFromTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestLongValuesShownWhole: a balance wider than its column's usual width widens the column
+// instead of hiding behind "…" (a paper USDT balance after fees has eight decimals).
+func TestLongValuesShownWhole(t *testing.T) {
+	d := fixture.D
+	eng := valuingEngine{accts: []engine.PortfolioAccount{
+		{Mode: engine.Paper, Quote: "USDT", Equity: d("9999.99"), Assets: []engine.AssetPosition{
+			{Asset: "USDT", Free: d("9990.50500001"), Mark: d("1"), Value: d("9990.50500001")},
+		}},
+	}}
+	snap := fixture.Snapshot(1, 0, 0)
+	c, _ := fixture.Common(&snap, eng)
+	scr, cmd := New(c, common.Args{})
+	scr.SetSize(80, 23)
+	scr.Update(cmd())
+	v := scr.View(fixture.Now)
+	if strings.Contains(v, "…") || !strings.Contains(v, "9,990.50500001") {
+		t.Fatalf("the free balance is not shown whole:\n%s", v)
+	}
+}

@@ -34,18 +34,28 @@ func openStore(t *testing.T, dir string) *sql.DB {
 	return db
 }
 
-// testdata/schema5.db was made by the QuantDeck that kept these tables among the store's own
+// testdata/schema5.sql is the dump (sqlite3 .dump, plus its user_version) of a database made by the QuantDeck that kept these tables among the store's own
 // migrations (schema version 5): a bot, a filled paper order with its fill, a live order in
 // flight with its signed send, an event and the kill switch. It opens, keeps every row, and
 // new orders continue its sequence.
 func TestUpgradeFromStoreSchema(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	old, err := os.ReadFile(filepath.Join("testdata", "schema5.db"))
+	dump, err := os.ReadFile(filepath.Join("testdata", "schema5.sql"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, store.FileName), old, 0o600); err != nil {
+	raw, err := sql.Open("sqlite3", filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(string(dump)); err != nil {
+		t.Fatalf("loading the old database: %v", err)
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, store.FileName), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	db := openStore(t, dir)

@@ -22,8 +22,10 @@ type Screen struct {
 	c     *common.Common
 	panel *Model
 	kind  ai.Kind
-	bot   string
-	sym   string
+	// backtest is the result a summary is about; the panel goes back to the backtest screen.
+	backtest *ai.BacktestMetrics
+	bot      string
+	sym      string
 
 	asking   bool // the question is being typed
 	question common.TextField
@@ -35,7 +37,7 @@ type inputMsg struct{ in ai.Input }
 
 // NewScreen opens the panel on args.AIKind about args.Bot or args.Symbol.
 func NewScreen(c *common.Common, args common.Args) (common.Screen, tea.Cmd) {
-	s := &Screen{c: c, panel: New(c.Styles, asker(c.AI)), kind: args.AIKind, bot: args.Bot, sym: args.Symbol}
+	s := &Screen{c: c, panel: New(c.Styles, asker(c.AI)), kind: args.AIKind, bot: args.Bot, sym: args.Symbol, backtest: args.Backtest}
 	// r is the cockpit's keys screen everywhere, so the request is shown with w here.
 	s.panel.keys.ShowRequest = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "show request"))
 	if s.bot != "" && s.sym == "" {
@@ -75,13 +77,13 @@ func (s *Screen) subject() string {
 
 // gather reads the request's context from the engine in a command, bounded by CallTimeout.
 func (s *Screen) gather(question string) tea.Cmd {
-	c, bot, sym := s.c, s.bot, s.sym
+	c, bot, sym, result := s.c, s.bot, s.sym, s.backtest
 	var view *engine.BotView
 	if b, ok := c.FindBot(bot); ok {
 		view = &b
 	}
 	return func() tea.Msg {
-		in := ai.Input{Question: question}
+		in := ai.Input{Question: question, Backtest: result}
 		if view != nil {
 			in.Bot = ai.FromBotView(*view)
 			ctx, cancel := context.WithTimeout(c.Ctx, common.CallTimeout)
@@ -139,6 +141,10 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 
 // leave goes back to the bot's detail the panel was opened from, or to the dashboard.
 func (s *Screen) leave() tea.Cmd {
+	if s.backtest != nil {
+		s.c.Host.Back()
+		return nil
+	}
 	if _, ok := s.c.FindBot(s.bot); ok {
 		return s.c.Host.Open(common.ScreenBotDetail, common.Args{Bot: s.bot})
 	}

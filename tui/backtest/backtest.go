@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/ai"
 	bt "github.com/quantdeck/quantdeck/backtest"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -219,6 +220,18 @@ func (s *Screen) paperBot() tea.Cmd {
 	return s.c.Host.Open(common.ScreenBotForm, common.Args{Draft: &cfg})
 }
 
+// summarise opens the AI panel on the result: a summary and its risks. A result picked from a
+// sweep says how many combinations were compared, which is what overfitting hides behind.
+func (s *Screen) summarise() tea.Cmd {
+	if s.res == nil {
+		s.c.Host.Error("run a backtest first (enter): the AI summarises a result", nil)
+		return nil
+	}
+	tried := max(len(s.rows), 1)
+	return common.OpenAIWith(s.c, common.Args{AIKind: ai.Backtest, Bot: s.args.Bot, Symbol: s.cfg.Symbol,
+		Backtest: ai.FromBacktest(s.resCfg, *s.res, tried)})
+}
+
 // back returns where the screen was opened from: the bot's detail, or the form with what was
 // typed in it.
 func (s *Screen) back() tea.Cmd {
@@ -291,6 +304,8 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 		s.page = s.nextPage(-1)
 	case key.Matches(k, keys.PaperBot):
 		return s.paperBot()
+	case key.Matches(k, keys.AskAI):
+		return s.summarise()
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/quantdeck/quantdeck/ai"
 	bt "github.com/quantdeck/quantdeck/backtest"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/marketdata"
@@ -285,4 +286,36 @@ func BenchmarkResultView(b *testing.B) {
 		_ = s.View(fixture.Now)
 	}
 	_ = time.Second
+}
+
+// anAI stands in for the Claude client: the backtest screen only hands the result over.
+type anAI struct{}
+
+func (anAI) Build(ai.Kind, ai.Input) (ai.Request, error) { return ai.Request{}, nil }
+func (anAI) Stream(context.Context, ai.Request, func(string)) (ai.Answer, error) {
+	return ai.Answer{}, nil
+}
+
+// A asks the AI panel for a summary of the result and its risks, carrying the result's
+// metrics; with the enrichment off it only says so, and without a result it asks for a run.
+func TestAISummaryOfTheResult(t *testing.T) {
+	s, h := open(t, "sim")
+	press(s, "A")
+	if len(h.Opened) != 0 || len(h.Errors) != 1 {
+		t.Fatalf("A without a result: opened %v, errors %q", h.Opened, h.Errors)
+	}
+	s.Update(finish(t, press(s, "left", "enter")))
+	press(s, "A")
+	if len(h.Opened) != 0 || len(h.Infos) == 0 || h.Infos[len(h.Infos)-1] != common.AIOff {
+		t.Fatalf("A with AI off: opened %v, infos %q", h.Opened, h.Infos)
+	}
+	s.c.AI = anAI{}
+	press(s, "A")
+	if len(h.Opened) != 1 || h.Opened[0] != common.ScreenAI {
+		t.Fatalf("A opened %v, want the AI panel", h.Opened)
+	}
+	a := h.OpenedWith[0]
+	if a.AIKind != ai.Backtest || a.Backtest == nil || a.Backtest.Symbol != "BTCUSDT" || a.Backtest.Trades != s.res.TradeCount() || a.Backtest.ParamsTried != 1 {
+		t.Fatalf("the panel opened on %+v (%+v), want a backtest summary of the result", a, a.Backtest)
+	}
 }

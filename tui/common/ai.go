@@ -26,5 +26,15 @@ func OpenAI(c *Common, kind ai.Kind, bot, symbol string) tea.Cmd {
 		c.Host.Info(AIOff)
 		return nil
 	}
-	return c.Host.Open(ScreenAI, Args{AIKind: kind, Bot: bot, Symbol: symbol})
+	return OpenAIWith(c, Args{AIKind: kind, Bot: bot, Symbol: symbol})
+}
+
+// OpenAIWith opens the AI panel on args (a backtest summary carries its result in
+// args.Backtest), or says in the status line that the enrichment is off.
+func OpenAIWith(c *Common, args Args) tea.Cmd {
+	if c.AI == nil {
+		c.Host.Info(AIOff)
+		return nil
+	}
+	return c.Host.Open(ScreenAI, args)
 }

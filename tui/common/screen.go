@@ -83,6 +83,8 @@ type Args struct {
 	Draft *engine.BotConfig
 	// AIKind is the request the AI panel opens on (explain, review, ask).
 	AIKind ai.Kind
+	// Backtest is the result the AI panel summarises (AIKind ai.Backtest).
+	Backtest *ai.BacktestMetrics
 }
 
 // Question is a y/N confirmation the root shows over the screen. Destructive and live-money

@@ -64,6 +64,7 @@ func TestAIKeysOpenThePanelOnTheirRequest(t *testing.T) {
 		{"explain from a bot's detail", toDetail, "E", ai.Explain, "Claude · explain · bot-00"},
 		{"review from a bot's detail", toDetail, "V", ai.Review, "Claude · review · bot-00"},
 		{"ask from the dashboard", func(h *harness) {}, "A", ai.Ask, "Claude · ask · "},
+		{"ask about a bot from its detail", toDetail, "A", ai.Ask, "Claude · ask · bot-00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, fake, rec := aiHarness(t, true)

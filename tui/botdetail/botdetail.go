@@ -191,6 +191,8 @@ func (s *Screen) detailKey(k tea.KeyMsg) tea.Cmd {
 		return common.OpenAI(s.c, ai.Explain, d.name, "")
 	case key.Matches(k, s.c.Keys.Review):
 		return common.OpenAI(s.c, ai.Review, d.name, "")
+	case key.Matches(k, s.c.Keys.AskAI):
+		return common.OpenAI(s.c, ai.Ask, d.name, "")
 	case key.Matches(k, s.c.Keys.Cancel):
 		if d.tab != 0 || d.sel >= len(d.orders) {
 			s.c.Host.Error("select an open order in the orders tab to cancel it", nil)

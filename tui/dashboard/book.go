@@ -62,11 +62,7 @@ func (d *Screen) bookLine(i, x, w int) {
 		c.seg("Book ", st.PPaneTitle, end)
 		c.seg(b.Symbol, st.PPaneTitle, end)
 		c.pad(1)
-		if rest := end - c.w; rest > 0 {
-			c.on(st.PRule)
-			c.repeat("─", rest)
-			c.off(st.PRule)
-		}
+		c.ruleTo(end, st.PRule)
 	case i == 1:
 		c.pad(2)
 		c.cell("PRICE", colW, true, st.PHeading)

@@ -162,6 +162,15 @@ func (c *canvas) cellBytes(s []byte, w int, right bool, p common.Paint) {
 	}
 }
 
+// ruleTo draws a pane title's rule from the current column up to end.
+func (c *canvas) ruleTo(end int, p common.Paint) {
+	if rest := end - c.w; rest > 0 {
+		c.on(p)
+		c.repeat("─", rest)
+		c.off(p)
+	}
+}
+
 // seg appends a styled segment if it fits before limit, and reports whether it did.
 func (c *canvas) seg(s string, p common.Paint, limit int) bool {
 	tw := common.TextWidth(s)

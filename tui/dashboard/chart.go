@@ -88,11 +88,7 @@ func (d *Screen) chartLine(i, w, h int) {
 		c.seg(ch.title, st.PPaneTitle, w)
 		c.seg(ch.legend, st.PMuted, w-1) // only when it fits whole
 		c.pad(1)
-		if rest := w - c.w; rest > 0 {
-			c.on(st.PRule)
-			c.repeat("─", rest)
-			c.off(st.PRule)
-		}
+		c.ruleTo(w, st.PRule)
 		return
 	}
 	switch {

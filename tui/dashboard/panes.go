@@ -123,11 +123,7 @@ func (d *Screen) titleLine(sl *slot, x, w int) {
 		c.pad(1)
 	}
 	d.titleInfo(sl.kind, end)
-	if rest := end - c.w; rest > 0 {
-		c.on(st.PRule)
-		c.repeat("─", rest)
-		c.off(st.PRule)
-	}
+	c.ruleTo(end, st.PRule)
 }
 
 // lowerName is a pane's name in lower case, for the tabs that are not shown.

@@ -106,11 +106,7 @@ func (d *Screen) tapeLine(i, x, w int) {
 		c.seg("Trades ", st.PPaneTitle, end)
 		c.seg(d.watchSymbol(), st.PPaneTitle, end)
 		c.pad(1)
-		if rest := end - c.w; rest > 0 {
-			c.on(st.PRule)
-			c.repeat("─", rest)
-			c.off(st.PRule)
-		}
+		c.ruleTo(end, st.PRule)
 	case i == 1:
 		c.pad(2)
 		c.cell("TIME", timeW, false, st.PHeading)

@@ -3,7 +3,6 @@ package backtest
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -61,7 +60,9 @@ type runner struct {
 	pos     position
 	now     time.Time
 	slip    decimal.Decimal // SlippageBps / 10000
-	updates []exchange.Order
+	updates []update        // the account's order changes not yet drained
+	fills   []exchange.Fill // their fills (the account lends them only for its callback)
+	ids     idBlock
 	tags    map[string]string
 	book    []resting
 	maxBuy  decimal.Decimal
@@ -94,13 +95,27 @@ func newRunner(cfg Config) (*runner, error) {
 		FeeRate:          cfg.FeeRate,
 		NoFee:            cfg.FeeRate.IsZero(),
 		Now:              func() time.Time { return r.now },
-		OnUpdate:         func(o exchange.Order) { r.updates = append(r.updates, o) },
+		OnUpdate:         r.onUpdate,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
 	r.strat.Restore(strategy.Position{}, nil, nil)
 	return r, nil
+}
+
+// update is one order change of the account; its fills are fills[from:to].
+type update struct {
+	o        exchange.Order
+	from, to int
+}
+
+// onUpdate keeps an order change for drain, with a copy of the fills the account lends.
+func (r *runner) onUpdate(o exchange.Order) {
+	from := len(r.fills)
+	r.fills = append(r.fills, o.Fills...)
+	o.Fills = nil
+	r.updates = append(r.updates, update{o: o, from: from, to: len(r.fills)})
 }
 
 // crossable reports whether a price range [lo, hi] reaches any resting order.
@@ -137,7 +152,7 @@ func (r *runner) step(ctx context.Context, price decimal.Decimal, at time.Time, 
 // place sends one intent to the account; a refusal goes back to the strategy.
 func (r *runner) place(ctx context.Context, it strategy.Intent, price decimal.Decimal) {
 	r.seq++
-	id := "bt" + strconv.Itoa(r.seq)
+	id := r.ids.next(r.seq)
 	req := exchange.OrderRequest{ClientID: id, Symbol: r.cfg.Symbol, Side: it.Side, Type: it.Type,
 		Quantity: it.Qty, QuoteQty: it.QuoteQty, Price: it.Price}
 	var err error
@@ -154,7 +169,7 @@ func (r *runner) place(ctx context.Context, it strategy.Intent, price decimal.De
 	}
 	if err == nil {
 		r.tags[id] = it.Tag
-		_, err = r.acct.PlaceOrder(ctx, req)
+		err = r.acct.Submit(ctx, req)
 	}
 	if slipped {
 		r.acct.OnTick(exchange.Tick{Symbol: r.cfg.Symbol, Bid: price, Ask: price, Last: price, Time: r.now})
@@ -171,7 +186,8 @@ func (r *runner) place(ctx context.Context, it strategy.Intent, price decimal.De
 // drain hands the account's order changes to the book, the position and the strategy.
 func (r *runner) drain() {
 	for i := 0; i < len(r.updates); i++ {
-		o := r.updates[i]
+		u := &r.updates[i]
+		o := &u.o
 		tag := r.tags[o.ClientID]
 		if r.keepLog {
 			r.record(tag, o)
@@ -190,13 +206,13 @@ func (r *runner) drain() {
 			}
 			delete(r.tags, o.ClientID)
 		}
-		for _, f := range o.Fills {
+		for _, f := range r.fills[u.from:u.to] {
 			r.fill(tag, f)
 		}
 		r.strat.OnOrder(strategy.OrderUpdate{Tag: tag, Side: o.Side, State: strategy.StateOf(o.Status), Price: o.Price,
 			Qty: o.Quantity, Executed: o.ExecutedQty, Time: r.now})
 	}
-	r.updates = r.updates[:0]
+	r.updates, r.fills = r.updates[:0], r.fills[:0]
 }
 
 // rebook recomputes the best resting prices, which decide whether a price needs the account.
@@ -236,7 +252,7 @@ func (r *runner) fill(tag string, f exchange.Fill) {
 }
 
 // record keeps the latest state of each order, in the order they were placed.
-func (r *runner) record(tag string, o exchange.Order) {
+func (r *runner) record(tag string, o *exchange.Order) {
 	if r.logAt == nil {
 		r.logAt = map[string]int{}
 	}

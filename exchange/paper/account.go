@@ -38,7 +38,8 @@ type Options struct {
 	// Logger receives problems OnTick cannot return, such as a failed write; nothing when nil.
 	Logger *slog.Logger
 	// OnUpdate, for NewMemory accounts only, receives every order change as it happens, with
-	// the account's lock held: it must not call the account.
+	// the account's lock held: it must not call the account. The order's Fills are lent for
+	// the call only: copy what is kept.
 	OnUpdate func(exchange.Order)
 }
 
@@ -89,6 +90,7 @@ type Account struct {
 	start    map[string]decimal.Decimal   // starting balances until the account is open
 	mem      map[string]*memOrder         // NewMemory: every order by client id (db is nil)
 	seq      struct{ order, trade int64 } // NewMemory: the last ids given
+	hot      scratch                      // buffers the order path reuses (scratch.go)
 }
 
 // memOrder is an order of a memory account with its fills.
@@ -343,6 +345,10 @@ func (l ledger) save(ctx context.Context, tx *sql.Tx, account string) error {
 // apply makes the saved balances the account's.
 func (l ledger) apply(a *Account) {
 	for asset, b := range l {
+		if p := a.balances[asset]; p != nil {
+			*p = b // in place: an order need not allocate its balances anew
+			continue
+		}
 		nb := b
 		a.balances[asset] = &nb
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/exchange/sim"
 )
 
 // BenchmarkOnTick100Resting is the common case: 100 resting orders on the symbol, ticks that
@@ -52,5 +53,39 @@ func BenchmarkOnTickFill(b *testing.B) {
 		i++
 		b.StartTimer()
 		r.tick("48999.00", "48999.10")
+	}
+}
+
+// BenchmarkMemoryMarketOrder is a replay's order: a market buy by quote amount, then the
+// sell of what it bought less the fee, on a memory account with a synchronous update hook. Client ids are
+// made before the timer: they are the caller's.
+func BenchmarkMemoryMarketOrder(b *testing.B) {
+	var updates int
+	a, err := NewMemory(Options{Rules: sim.New(sim.Options{}), StartingBalances: map[string]decimal.Decimal{"USDT": d("1000000")},
+		Now: newClock().Now, OnUpdate: func(o exchange.Order) { updates += len(o.Fills) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	a.OnTick(exchange.Tick{Symbol: "BTCUSDT", Bid: d("50000"), Ask: d("50000.1"), Last: d("50000")})
+	ids := make([]string, 2*b.N+2)
+	for i := range ids {
+		ids[i] = fmt.Sprint("m", i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for range b.N {
+		sell := market(ids[i+1], exchange.Sell, "0.00098")
+		if _, err := a.PlaceOrder(ctx, marketQuote(ids[i], exchange.Buy, "50")); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.PlaceOrder(ctx, sell); err != nil {
+			b.Fatal(err)
+		}
+		i += 2
+	}
+	if updates != i {
+		b.Fatalf("%d fills reported for %d orders", updates, i)
 	}
 }

@@ -127,12 +127,13 @@ func (a *Account) onTick(t exchange.Tick, volume decimal.Decimal, limited bool) 
 	if b == nil || !b.crossed(q) {
 		return
 	}
-	var crossed []*order
+	crossed := a.hot.crossed[:0]
 	for _, o := range b.orders {
 		if crosses(o.Side, o.Price, q.touch(o.Side)) {
 			crossed = append(crossed, o)
 		}
 	}
+	a.hot.crossed = crossed
 	if limited {
 		a.fillUpTo(t.Symbol, crossed, volume)
 		return
@@ -162,20 +163,21 @@ func (a *Account) warnUnfilled(os []*order, err error) {
 // saves them together.
 func (a *Account) fillResting(os []*order) error {
 	l := ledger{}
-	cs := make([]change, 0, len(os))
+	cs := a.hot.changes[:0]
 	for _, o := range os {
 		if err := l.unlock(a, o.lockAsset, o.lockAmount, false); err != nil {
 			return err
 		}
-		next := *o
+		next := new(order)
+		*next = *o
 		next.lockAmount = decimal.Decimal{}
-		if err := a.settle(l, &next, o.Price); err != nil {
+		fill, err := a.settle(l, next, o.Price)
+		if err != nil {
 			return err
 		}
-		fill := next.Fills[0]
-		next.Fills = nil
-		cs = append(cs, change{o: &next, fill: &fill})
+		cs = append(cs, change{o: next, fill: fill, filled: true})
 	}
+	a.hot.changes = cs
 	if err := a.commit(a.life, l, cs...); err != nil {
 		return err
 	}
@@ -199,20 +201,19 @@ func (a *Account) fillNow(ctx context.Context, o *order, price decimal.Decimal) 
 	} else if err := l.debit(a, o.base, o.Quantity); err != nil {
 		return err
 	}
-	if err := a.settle(l, o, price); err != nil {
+	fill, err := a.settle(l, o, price)
+	if err != nil {
 		return err
 	}
-	fill := o.Fills[0]
-	o.Fills = nil
-	return a.commit(ctx, l, change{o: o, insert: true, fill: &fill})
+	return a.commit(ctx, l, change{o: o, insert: true, fill: fill, filled: true})
 }
 
 // settle marks o filled in full at price, credits what it receives net of the fee to l and
-// leaves the fill (without trade id) in o.Fills. What o pays must already be in l.
-func (a *Account) settle(l ledger, o *order, price decimal.Decimal) error {
+// returns the fill (without trade id). What o pays must already be in l.
+func (a *Account) settle(l ledger, o *order, price decimal.Decimal) (exchange.Fill, error) {
 	value, err := price.Mul(o.Quantity)
 	if err != nil {
-		return fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
+		return exchange.Fill{}, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
 	}
 	gross, asset := o.Quantity, o.base
 	if o.Side == exchange.Sell {
@@ -220,33 +221,33 @@ func (a *Account) settle(l ledger, o *order, price decimal.Decimal) error {
 	}
 	fee, err := gross.Mul(a.fee)
 	if err != nil {
-		return fmt.Errorf("paper: fee on %s: %w", gross, exchange.ErrRejected)
+		return exchange.Fill{}, fmt.Errorf("paper: fee on %s: %w", gross, exchange.ErrRejected)
 	}
 	net, err := gross.Sub(fee)
 	if err != nil {
-		return fmt.Errorf("paper: fee on %s: %w", gross, exchange.ErrRejected)
+		return exchange.Fill{}, fmt.Errorf("paper: fee on %s: %w", gross, exchange.ErrRejected)
 	}
 	if err := l.credit(a, asset, net); err != nil {
-		return err
+		return exchange.Fill{}, err
 	}
 	now := a.now().UTC()
 	o.Status = exchange.StatusFilled
 	o.ExecutedQty = o.Quantity
 	o.QuoteQty = value.Trim(0)
 	o.Updated = now
-	o.Fills = []exchange.Fill{{
+	return exchange.Fill{
 		ClientID: o.ClientID, Symbol: o.Symbol, Side: o.Side, Price: price.Trim(0), Qty: o.Quantity,
 		Fee: fee.Trim(0), FeeAsset: asset, Time: now,
-	}}
-	return nil
+	}, nil
 }
 
 // change is one order's new state for commit: inserted or updated, with the fill that caused
-// it, if any.
+// it when filled is set.
 type change struct {
 	o      *order
 	insert bool
-	fill   *exchange.Fill
+	filled bool
+	fill   exchange.Fill
 }
 
 // commit saves order changes, their fills and the balances they moved in one transaction, then
@@ -257,13 +258,17 @@ func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
 		return err
 	}
 	l.apply(a)
-	for _, c := range cs {
+	for i := range cs {
+		c := &cs[i]
 		c.o.Fills = nil
-		if c.fill != nil {
-			c.o.Fills = []exchange.Fill{*c.fill}
+		if c.filled {
+			// A synchronous reader borrows the fill for the call (Options.OnUpdate); the
+			// order keeps it until its caller has answered (PlaceOrder copies it).
+			a.hot.fill[0] = c.fill
+			c.o.Fills = a.hot.fill[:1:1]
 		}
 		if a.onUpdate != nil {
-			a.onUpdate(c.o.snapshot())
+			a.onUpdate(c.o.Order)
 		} else {
 			a.upd.push(c.o.snapshot())
 		}
@@ -275,22 +280,27 @@ func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
 // memory account numbers them and keeps them instead.
 func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
 	if a.db == nil {
-		for _, c := range cs {
+		for i := range cs {
+			c := &cs[i]
 			if c.insert {
 				a.seq.order++
 				c.o.ExchangeID = a.seq.order
 			}
 			m := a.mem[c.o.ClientID]
 			if m == nil {
-				m = &memOrder{}
+				m = a.hot.mem.take()
 				a.mem[c.o.ClientID] = m
 			}
 			m.o = c.o.Order
 			m.o.Fills = nil
-			if c.fill != nil {
+			if c.filled {
 				a.seq.trade++
 				c.fill.TradeID = a.seq.trade
-				m.fills = append(m.fills, *c.fill)
+				if m.fills == nil {
+					m.fills = a.hot.fills.one(c.fill)
+				} else {
+					m.fills = append(m.fills, c.fill)
+				}
 			}
 		}
 		return nil
@@ -300,7 +310,8 @@ func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
 		return fmt.Errorf("paper: saving orders: %w", err)
 	}
 	defer tx.Rollback()
-	for _, c := range cs {
+	for i := range cs {
+		c := &cs[i]
 		if c.insert {
 			err = insertOrder(ctx, tx, a.name, c.o)
 		} else {
@@ -309,8 +320,8 @@ func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
 		if err != nil {
 			return err
 		}
-		if c.fill != nil {
-			if err := insertFill(ctx, tx, a.name, c.o.ExchangeID, c.fill); err != nil {
+		if c.filled {
+			if err := insertFill(ctx, tx, a.name, c.o.ExchangeID, &c.fill); err != nil {
 				return err
 			}
 		}

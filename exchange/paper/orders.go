@@ -21,45 +21,80 @@ const maxClientID = 64
 // A client id used before is refused with exchange.ErrRejected, missing funds with
 // exchange.ErrInsufficientBalance; a refused order leaves no trace.
 func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
+	rules, err := a.orderRules(ctx, req)
+	if err != nil {
+		return exchange.Order{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o, err := a.place(ctx, req, rules)
+	if err != nil {
+		return exchange.Order{}, err
+	}
+	return o.snapshot(), nil
+}
+
+// Submit places an order exactly as PlaceOrder does but answers only whether it was taken:
+// a replay on a memory account learns what became of the order from Options.OnUpdate, and
+// skips copying the answer.
+func (a *Account) Submit(ctx context.Context, req exchange.OrderRequest) error {
+	rules, err := a.orderRules(ctx, req)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, err = a.place(ctx, req, rules)
+	return err
+}
+
+// orderRules checks the client id and fetches the symbol's rules, before the account's lock
+// is taken (a rule book may have to ask the exchange).
+func (a *Account) orderRules(ctx context.Context, req exchange.OrderRequest) (exchange.Rules, error) {
 	if req.ClientID == "" || len(req.ClientID) > maxClientID {
-		return exchange.Order{}, fmt.Errorf("paper: client order id must be 1 to %d bytes: %w", maxClientID, exchange.ErrRejected)
+		return exchange.Rules{}, fmt.Errorf("paper: client order id must be 1 to %d bytes: %w", maxClientID, exchange.ErrRejected)
 	}
 	rules, err := a.rules.Rules(ctx, req.Symbol)
 	if err != nil {
-		return exchange.Order{}, fmt.Errorf("paper: rules for %s: %w", req.Symbol, err)
+		return exchange.Rules{}, fmt.Errorf("paper: rules for %s: %w", req.Symbol, err)
 	}
 	if rules.Base == "" || rules.Quote == "" {
-		return exchange.Order{}, fmt.Errorf("paper: rules for %s name no base and quote asset: %w", req.Symbol, exchange.ErrRejected)
+		return exchange.Rules{}, fmt.Errorf("paper: rules for %s name no base and quote asset: %w", req.Symbol, exchange.ErrRejected)
 	}
+	return rules, nil
+}
 
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// place is PlaceOrder under a.mu. The order it returns is valid until a.mu is released.
+func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules exchange.Rules) (*order, error) {
 	if a.closed {
-		return exchange.Order{}, errClosed
+		return nil, errClosed
 	}
 	px := a.prices[req.Symbol]
 	var ref decimal.Decimal
 	if req.Type == exchange.Market {
 		ref = px.touch(req.Side)
 		if !ref.IsPos() {
-			return exchange.Order{}, fmt.Errorf("paper: no price for %s yet; wait for the market feed: %w", req.Symbol, exchange.ErrUnavailable)
+			return nil, fmt.Errorf("paper: no price for %s yet; wait for the market feed: %w", req.Symbol, exchange.ErrUnavailable)
 		}
 	}
 	norm, err := rules.Normalize(req, ref)
 	if err != nil {
-		return exchange.Order{}, fmt.Errorf("paper: order %s: %w", req.ClientID, err)
+		return nil, fmt.Errorf("paper: order %s: %w", req.ClientID, err)
 	}
 	if _, ok := a.open[req.ClientID]; ok {
-		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+		return nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
 	if prev, err := a.find(ctx, req.ClientID); err != nil {
-		return exchange.Order{}, err
+		return nil, err
 	} else if prev != nil {
-		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+		return nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
 
 	now := a.now().UTC()
-	o := &order{Order: exchange.Order{
+	// The order lives in the account's scratch space unless it rests (placeLimit copies it
+	// to the book): most orders of a replay fill at once and are forgotten.
+	o := &a.hot.order
+	*o = order{Order: exchange.Order{
 		ClientID: norm.ClientID, Symbol: norm.Symbol, Side: norm.Side, Type: norm.Type,
 		Status: exchange.StatusNew, Price: norm.Price.Trim(0), Quantity: norm.Quantity.Trim(0), Created: now, Updated: now,
 	}, base: rules.Base, quote: rules.Quote}
@@ -68,14 +103,14 @@ func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (ex
 			// quoteOrderQty: as much base as the quote amount buys (or sells for) at the touch.
 			q, err := quoteToQty(rules, norm, ref)
 			if err != nil {
-				return exchange.Order{}, err
+				return nil, err
 			}
 			o.Quantity = q.Trim(0)
 		}
 		if err := a.fillNow(ctx, o, ref); err != nil {
-			return exchange.Order{}, err
+			return nil, err
 		}
-		return o.snapshot(), nil
+		return o, nil
 	}
 	return a.placeLimit(ctx, o, norm.TimeInForce, px)
 }
@@ -96,40 +131,44 @@ func quoteToQty(rules exchange.Rules, req exchange.OrderRequest, price decimal.D
 	return norm.Quantity, nil
 }
 
-func (a *Account) placeLimit(ctx context.Context, o *order, tif exchange.TimeInForce, px quote) (exchange.Order, error) {
+// placeLimit goes on from place for a limit order. The order it returns is valid until a.mu
+// is released.
+func (a *Account) placeLimit(ctx context.Context, o *order, tif exchange.TimeInForce, px quote) (*order, error) {
 	// Funds a resting order would hold: the quote it may spend, or the base it may sell.
 	l := ledger{}
 	lockAsset, lockAmount := o.base, o.Quantity
 	if o.Side == exchange.Buy {
 		cost, err := o.Price.Mul(o.Quantity)
 		if err != nil {
-			return exchange.Order{}, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
+			return nil, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
 		}
 		lockAsset, lockAmount = o.quote, cost
 	}
 	if err := l.lock(a, lockAsset, lockAmount); err != nil {
-		return exchange.Order{}, err
+		return nil, err
 	}
 	if touch := px.touch(o.Side); touch.IsPos() && crosses(o.Side, o.Price, touch) {
 		// Marketable: trades at once at the better price, as a taker.
 		if err := a.fillNow(ctx, o, touch); err != nil {
-			return exchange.Order{}, err
+			return nil, err
 		}
-		return o.snapshot(), nil
+		return o, nil
 	}
 	if tif == exchange.IOC || tif == exchange.FOK {
 		o.Status = exchange.StatusExpired
 		if err := a.commit(ctx, ledger{}, change{o: o, insert: true}); err != nil {
-			return exchange.Order{}, err
+			return nil, err
 		}
-		return o.snapshot(), nil
+		return o, nil
 	}
-	o.lockAsset, o.lockAmount = lockAsset, lockAmount
-	if err := a.commit(ctx, l, change{o: o, insert: true}); err != nil {
-		return exchange.Order{}, err
+	resting := new(order)
+	*resting = *o
+	resting.lockAsset, resting.lockAmount = lockAsset, lockAmount
+	if err := a.commit(ctx, l, change{o: resting, insert: true}); err != nil {
+		return nil, err
 	}
-	a.rest(o)
-	return o.snapshot(), nil
+	a.rest(resting)
+	return resting, nil
 }
 
 // CancelOrder cancels a resting order and releases its funds. An order that exists but is

@@ -63,15 +63,19 @@ type runner struct {
 	updates []update        // the account's order changes not yet drained
 	fills   []exchange.Fill // their fills (the account lends them only for its callback)
 	ids     idBlock
-	tags    map[string]string
-	book    []resting
-	maxBuy  decimal.Decimal
-	minSell decimal.Decimal
-	seq     int
-	intents []strategy.Intent
-	volLeft decimal.Decimal // partial fills: base volume the current candle still has for fills
-	keepLog bool            // record Orders (parity tests)
-	logAt   map[string]int  // client id -> index in orders
+	capErr  error // the refusal for MaxOpenOrders, made once
+	// The last refusal and its text (reason).
+	lastShort  *paper.BalanceError
+	lastReason string
+	tags       map[string]string
+	book       []resting
+	maxBuy     decimal.Decimal
+	minSell    decimal.Decimal
+	seq        int
+	intents    []strategy.Intent
+	volLeft    decimal.Decimal // partial fills: base volume the current candle still has for fills
+	keepLog    bool            // record Orders (parity tests)
+	logAt      map[string]int  // client id -> index in orders
 
 	quote, base decimal.Decimal // the account's holdings, free and locked
 	trades      []Trade
@@ -87,6 +91,7 @@ func newRunner(cfg Config) (*runner, error) {
 	r := &runner{cfg: cfg, strat: s, tags: map[string]string{}, quote: cfg.Budget,
 		pos: position{base: cfg.Rules.Base, quote: cfg.Rules.Quote}}
 	r.slip, _ = cfg.SlippageBps.Quo(decimal.MustNew(10000, 0))
+	r.capErr = fmt.Errorf("%d open orders is the bot's maximum", cfg.MaxOpenOrders)
 	rules := cfg.Rules
 	rules.Symbol = cfg.Symbol
 	r.acct, err = paper.NewMemory(paper.Options{
@@ -157,7 +162,7 @@ func (r *runner) place(ctx context.Context, it strategy.Intent, price decimal.De
 		Quantity: it.Qty, QuoteQty: it.QuoteQty, Price: it.Price}
 	var err error
 	if max := r.cfg.MaxOpenOrders; max > 0 && len(r.book) >= max && it.Type == exchange.Limit {
-		err = fmt.Errorf("%d open orders is the bot's maximum", max)
+		err = r.capErr
 	}
 	slipped := it.Type == exchange.Market && r.slip.IsPos()
 	if err == nil && slipped {
@@ -177,10 +182,23 @@ func (r *runner) place(ctx context.Context, it strategy.Intent, price decimal.De
 	if err != nil {
 		delete(r.tags, id)
 		r.stats.refused++
-		r.strat.OnOrder(strategy.OrderUpdate{Tag: it.Tag, Side: it.Side, Price: it.Price, Qty: it.Qty, Time: r.now, Refused: true, Reason: err.Error()})
+		r.strat.OnOrder(strategy.OrderUpdate{Tag: it.Tag, Side: it.Side, Price: it.Price, Qty: it.Qty, Time: r.now, Refused: true, Reason: r.reason(err)})
 		return
 	}
 	r.drain()
+}
+
+// reason is err's text. A bot out of money is refused the same way on every candle, and the
+// account then hands out the same error again (paper.BalanceError), so its text is kept.
+func (r *runner) reason(err error) string {
+	be, ok := err.(*paper.BalanceError)
+	if !ok {
+		return err.Error()
+	}
+	if be != r.lastShort {
+		r.lastShort, r.lastReason = be, be.Error()
+	}
+	return r.lastReason
 }
 
 // drain hands the account's order changes to the book, the position and the strategy.

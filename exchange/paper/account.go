@@ -290,7 +290,7 @@ func (l ledger) credit(a *Account, asset string, amount decimal.Decimal) error {
 func (l ledger) debit(a *Account, asset string, amount decimal.Decimal) error {
 	b := l.get(a, asset)
 	if b.free.Cmp(amount) < 0 {
-		return fmt.Errorf("paper: %s %s needed, %s free: %w", amount.Trim(0), asset, b.free.Trim(0), exchange.ErrInsufficientBalance)
+		return a.shortfall(asset, amount, b.free)
 	}
 	free, err := b.free.Sub(amount)
 	if err != nil {

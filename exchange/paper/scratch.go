@@ -12,6 +12,7 @@ type scratch struct {
 	changes []change         // fillResting's changes for one commit
 	mem     slab[memOrder]   // a memory account's order records
 	fills   slab[exchange.Fill]
+	short   *BalanceError // the last refusal for want of funds (shortfall)
 }
 
 // slab hands out pointers to zeroed values from chunks that double in size, so n values cost

@@ -92,26 +92,20 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 	if !price.IsPos() {
 		return out
 	}
-	held := d.tradeable(pos.Qty, price) && pos.AvgEntry.IsPos()
-	if held {
+	if pos.AvgEntry.IsPos() {
 		d.targets(pos.AvgEntry)
-	}
-	if held && d.tpFactor.IsPos() {
-		if d.targetOK && price.Cmp(d.tpTarget) >= 0 {
-			d.pending = true
-			return append(out, Intent{Tag: dcaTPTag, Side: exchange.Sell, Type: exchange.Market, Qty: pos.Qty})
-		}
-	}
-	if held {
-		for i := range d.dipFactor {
-			if d.dipDone[i] {
-				continue
-			}
-			if trigger := d.dipAt[i]; trigger.IsPos() && price.Cmp(trigger) <= 0 {
-				d.dipDone[i] = true
+		// The take-profit and dip buys need a position worth selling; most ticks reach
+		// neither price, and the position's value is not worked out for them.
+		tp := d.tpFactor.IsPos() && d.targetOK && price.Cmp(d.tpTarget) >= 0
+		dip := d.dipHit(price)
+		if (tp || dip >= 0) && d.tradeable(pos.Qty, price) {
+			if tp {
 				d.pending = true
-				return append(out, Intent{Tag: dcaDipTag + strconv.Itoa(i), Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
+				return append(out, Intent{Tag: dcaTPTag, Side: exchange.Sell, Type: exchange.Market, Qty: pos.Qty})
 			}
+			d.dipDone[dip] = true
+			d.pending = true
+			return append(out, Intent{Tag: dcaDipTag + strconv.Itoa(dip), Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
 		}
 	}
 	if d.p.MaxBuys > 0 && d.buys >= d.p.MaxBuys {
@@ -124,6 +118,19 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 	d.buys++
 	d.pending = true
 	return append(out, Intent{Tag: dcaBuyTag, Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
+}
+
+// dipHit returns the first dip step not yet bought that price has reached, or -1.
+func (d *dca) dipHit(price decimal.Decimal) int {
+	for i := range d.dipFactor {
+		if d.dipDone[i] {
+			continue
+		}
+		if trigger := d.dipAt[i]; trigger.IsPos() && price.Cmp(trigger) <= 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // targets computes the take-profit and dip prices for the average entry avg, unless they are

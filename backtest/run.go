@@ -101,6 +101,7 @@ func newRunner(cfg Config) (*runner, error) {
 		NoFee:            cfg.FeeRate.IsZero(),
 		Now:              func() time.Time { return r.now },
 		OnUpdate:         r.onUpdate,
+		ForgetFinal:      true, // ids are unique, and the replay follows OnUpdate
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)

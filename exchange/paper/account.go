@@ -41,6 +41,11 @@ type Options struct {
 	// the account's lock held: it must not call the account. The order's Fills are lent for
 	// the call only: copy what is kept.
 	OnUpdate func(exchange.Order)
+	// ForgetFinal, for NewMemory accounts only, keeps no record of orders once they are
+	// final: a replay that follows OnUpdate never asks about them, and a year of orders
+	// need not be held. GetOrder and OrderFills then know only open orders, and the caller
+	// must not reuse a client id (it cannot be checked).
+	ForgetFinal bool
 }
 
 // balance is one asset's holdings.
@@ -89,6 +94,7 @@ type Account struct {
 	onUpdate func(exchange.Order)         // NewMemory: synchronous updates
 	start    map[string]decimal.Decimal   // starting balances until the account is open
 	mem      map[string]*memOrder         // NewMemory: every order by client id (db is nil)
+	forget   bool                         // NewMemory: mem keeps open orders only (ForgetFinal)
 	seq      struct{ order, trade int64 } // NewMemory: the last ids given
 	hot      scratch                      // buffers the order path reuses (scratch.go)
 }
@@ -133,6 +139,7 @@ func NewMemory(opts Options) (*Account, error) {
 	}
 	a.start = nil
 	a.mem = make(map[string]*memOrder)
+	a.forget = opts.ForgetFinal
 	return a, nil
 }
 

@@ -277,7 +277,7 @@ func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
 }
 
 // save writes order changes, their fills and the balances they moved in one transaction; a
-// memory account numbers them and keeps them instead.
+// memory account numbers them and keeps them instead (open orders only with ForgetFinal).
 func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
 	if a.db == nil {
 		for i := range cs {
@@ -285,6 +285,14 @@ func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
 			if c.insert {
 				a.seq.order++
 				c.o.ExchangeID = a.seq.order
+			}
+			if c.filled {
+				a.seq.trade++
+				c.fill.TradeID = a.seq.trade
+			}
+			if a.forget && c.o.Status != exchange.StatusNew && c.o.Status != exchange.StatusPartiallyFilled {
+				delete(a.mem, c.o.ClientID)
+				continue
 			}
 			m := a.mem[c.o.ClientID]
 			if m == nil {
@@ -294,8 +302,6 @@ func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
 			m.o = c.o.Order
 			m.o.Fills = nil
 			if c.filled {
-				a.seq.trade++
-				c.fill.TradeID = a.seq.trade
 				if m.fills == nil {
 					m.fills = a.hot.fills.one(c.fill)
 				} else {

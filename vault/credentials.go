@@ -162,7 +162,7 @@ func (v *Vault) AddCredential(ctx context.Context, label, exchangeName string, a
 }
 
 func (v *Vault) insert(ctx context.Context, tx *sql.Tx, label, exchangeName, k, s string, perms exchange.Permissions) (Credential, error) {
-	now := v.now().UTC()
+	now := v.clk.Now().UTC()
 	c := Credential{Label: label, Exchange: exchangeName, CreatedAt: now, Perms: perms}
 	var checked any
 	if perms.Checked {
@@ -228,7 +228,7 @@ func (v *Vault) RotateCredential(ctx context.Context, label string, apiKey, apiS
 	if err != nil {
 		return Credential{}, err
 	}
-	now := v.now().UTC().Format(timeLayout)
+	now := v.clk.Now().UTC().Format(timeLayout)
 	if _, err := tx.ExecContext(ctx, `UPDATE credentials SET retired_at = ? WHERE id = ?`, now, oldID); err != nil {
 		return Credential{}, fmt.Errorf("vault: retiring key %q: %w", label, err)
 	}
@@ -322,7 +322,7 @@ func (v *Vault) Credentials(ctx context.Context) ([]Credential, error) {
 // writes metadata only: no passphrase is needed. The rule is not enforced here: the check
 // result is stored whatever it says, since hiding it would hide the danger.
 func (v *Vault) RecordCheck(ctx context.Context, label string, perms exchange.Permissions) error {
-	now := v.now().UTC()
+	now := v.clk.Now().UTC()
 	var checked any
 	if perms.Checked {
 		checked = now.Format(timeLayout)

@@ -88,7 +88,7 @@ func (v *Vault) RotateServiceKey(ctx context.Context, label string, apiKey []byt
 		} else if same {
 			return fmt.Errorf("vault: key %q: the new API key is the same as the current one: create a new key first", label)
 		}
-		now := v.now().UTC().Format(timeLayout)
+		now := v.clk.Now().UTC().Format(timeLayout)
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET retired_at = ? WHERE id = ?`, now, oldID); err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (v *Vault) writeServiceKey(ctx context.Context, what string, apiKey []byte,
 }
 
 func (v *Vault) insertServiceKey(ctx context.Context, tx *sql.Tx, label, service, k, s string) (Credential, error) {
-	now := v.now().UTC()
+	now := v.clk.Now().UTC()
 	res, err := tx.ExecContext(ctx, `INSERT INTO credentials (label, exchange, api_key, api_secret, created_at, perms_note)
 		VALUES (?, ?, ?, ?, ?, ?)`, label, service, k, s, now.Format(timeLayout), serviceNote)
 	if err != nil {

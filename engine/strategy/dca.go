@@ -38,10 +38,18 @@ type dca struct {
 	tpTarget decimal.Decimal
 	dipAt    []decimal.Decimal
 	targetOK bool
+
+	// The same targets rounded to the scale of the prices they are compared with (the take-
+	// profit up, dips down): a price of that scale reaches a target exactly when it reaches
+	// the rounded one, and comparing numbers of one scale is cheap where a full-precision
+	// target is not. boundScale is -1 when they need computing.
+	boundScale int
+	tpBound    decimal.Decimal
+	dipBound   []decimal.Decimal
 }
 
 func newDCA(p DCAParams) *dca {
-	d := &dca{p: p, dipDone: make([]bool, len(p.DipSteps))}
+	d := &dca{p: p, dipDone: make([]bool, len(p.DipSteps)), boundScale: -1}
 	if p.TakeProfit.IsPos() {
 		if f, err := p.TakeProfit.Quo(decimal.Hundred); err == nil {
 			d.tpFactor, _ = f.Add(decimal.One)
@@ -94,9 +102,12 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 	}
 	if pos.AvgEntry.IsPos() {
 		d.targets(pos.AvgEntry)
+		if d.boundScale != price.Scale() {
+			d.bounds(price.Scale())
+		}
 		// The take-profit and dip buys need a position worth selling; most ticks reach
 		// neither price, and the position's value is not worked out for them.
-		tp := d.tpFactor.IsPos() && d.targetOK && price.Cmp(d.tpTarget) >= 0
+		tp := d.tpFactor.IsPos() && d.targetOK && price.Cmp(d.tpBound) >= 0
 		dip := d.dipHit(price)
 		if (tp || dip >= 0) && d.tradeable(pos.Qty, price) {
 			if tp {
@@ -126,7 +137,7 @@ func (d *dca) dipHit(price decimal.Decimal) int {
 		if d.dipDone[i] {
 			continue
 		}
-		if trigger := d.dipAt[i]; trigger.IsPos() && price.Cmp(trigger) <= 0 {
+		if d.dipAt[i].IsPos() && price.Cmp(d.dipBound[i]) <= 0 {
 			return i
 		}
 	}
@@ -140,6 +151,7 @@ func (d *dca) targets(avg decimal.Decimal) {
 		return
 	}
 	d.avgSeen = avg
+	d.boundScale = -1
 	var err error
 	d.tpTarget, err = avg.Mul(d.tpFactor)
 	d.targetOK = err == nil
@@ -153,6 +165,16 @@ func (d *dca) targets(avg decimal.Decimal) {
 	}
 	if d.dipAt == nil {
 		d.dipAt = []decimal.Decimal{}
+	}
+}
+
+// bounds rounds the targets to scale, the scale of the prices compared with them.
+func (d *dca) bounds(scale int) {
+	d.boundScale = scale
+	d.tpBound = d.tpTarget.Ceil(scale)
+	d.dipBound = d.dipBound[:0]
+	for _, t := range d.dipAt {
+		d.dipBound = append(d.dipBound, t.Floor(scale))
 	}
 }
 

@@ -118,12 +118,20 @@ func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules ex
 // quoteToQty turns a market order's quote amount into a base quantity at price, rounded down
 // to the step and checked against the rules.
 func quoteToQty(rules exchange.Rules, req exchange.OrderRequest, price decimal.Decimal) (decimal.Decimal, error) {
-	q, err := req.QuoteQty.Quo(price)
-	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("paper: quote amount %s at %s: %w", req.QuoteQty, price, exchange.ErrFilter)
+	step := rules.StepSize // the step Rules.RoundQty uses for a market order
+	if !rules.MarketStepSize.IsZero() {
+		step = rules.MarketStepSize
+	}
+	qty, ok := floorQuo(req.QuoteQty, price, step)
+	if !ok {
+		q, err := req.QuoteQty.Quo(price)
+		if err != nil {
+			return decimal.Decimal{}, fmt.Errorf("paper: quote amount %s at %s: %w", req.QuoteQty, price, exchange.ErrFilter)
+		}
+		qty = rules.RoundQty(q, exchange.Market)
 	}
 	amount := req.QuoteQty
-	req.Quantity, req.QuoteQty = rules.RoundQty(q, exchange.Market), decimal.Decimal{}
+	req.Quantity, req.QuoteQty = qty, decimal.Decimal{}
 	norm, err := rules.Normalize(req, price)
 	if err != nil {
 		return decimal.Decimal{}, fmt.Errorf("paper: order %s: %s %s at %s: %w", req.ClientID, amount, rules.Quote, price, err)

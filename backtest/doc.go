@@ -28,4 +28,13 @@
 //
 // The budget is the account's starting quote balance; an order it cannot pay is refused and
 // the strategy is told, as the engine tells it about a refusal by its risk guard.
+//
+// # Cost
+//
+// A replay allocates per run, not per candle or per order: the paper account reuses its
+// order structures and lends each fill to the replay, which copies it into slices that grow
+// amortised (the trade list). An order refused for want of funds is the exception, at two
+// allocations (its error and the error's text). TestAllocationsDoNotGrowWithCandles and
+// TestAllocationsDoNotGrowWithOrders hold this; BenchmarkBacktestDCA and
+// BenchmarkBacktestGrid measure the speed.
 package backtest

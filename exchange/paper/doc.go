@@ -11,7 +11,9 @@
 // fills. Fees are FeeRate of what the order receives, in the received asset.
 //
 // NewMemory opens the same account without a database: backtests replay history through the
-// very matching paper trading runs, with nothing saved.
+// very matching paper trading runs, with nothing saved. A replay places orders with Submit,
+// follows them through Options.OnUpdate and sets Options.ForgetFinal; the account then
+// allocates nothing of its own per order.
 //
 // One Account per account name may be open on a database at a time.
 package paper

@@ -189,8 +189,8 @@ func (r *runner) place(ctx context.Context, it strategy.Intent, price decimal.De
 	r.drain()
 }
 
-// reason is err's text. A bot out of money is refused the same way on every candle, and the
-// account then hands out the same error again (paper.BalanceError), so its text is kept.
+// reason is err's text. A refusal the account repeats (the same paper.BalanceError, as a
+// grid's limit buy gets on every candle while money is short) keeps the text it had.
 func (r *runner) reason(err error) string {
 	be, ok := err.(*paper.BalanceError)
 	if !ok {

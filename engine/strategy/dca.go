@@ -24,6 +24,7 @@ type dca struct {
 	p         DCAParams
 	tpFactor  decimal.Decimal   // 1 + take_profit/100
 	dipFactor []decimal.Decimal // 1 - step/100
+	dipTags   []string          // "dip0", "dip1", ...
 	lastBuy   time.Time         // when the last scheduled buy was decided
 	prevBuy   time.Time         // lastBuy before it, restored when that buy is refused
 	buys      int               // scheduled buys this cycle
@@ -59,6 +60,7 @@ func newDCA(p DCAParams) *dca {
 		f, _ := s.Quo(decimal.Hundred)
 		f, _ = decimal.One.Sub(f)
 		d.dipFactor = append(d.dipFactor, f)
+		d.dipTags = append(d.dipTags, dcaDipTag+strconv.Itoa(len(d.dipTags)))
 	}
 	return d
 }
@@ -116,7 +118,7 @@ func (d *dca) OnTick(t exchange.Tick, pos Position, now time.Time, out []Intent)
 			}
 			d.dipDone[dip] = true
 			d.pending = true
-			return append(out, Intent{Tag: dcaDipTag + strconv.Itoa(dip), Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
+			return append(out, Intent{Tag: d.dipTags[dip], Side: exchange.Buy, Type: exchange.Market, QuoteQty: d.p.Amount})
 		}
 	}
 	if d.p.MaxBuys > 0 && d.buys >= d.p.MaxBuys {

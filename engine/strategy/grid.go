@@ -16,6 +16,7 @@ import (
 // guard: orders it refuses (budget, open-order cap) wait until a fill frees money or a slot.
 type grid struct {
 	p       GridParams
+	tags    []string          // each level's tag, made once (gridTag)
 	busy    []bool            // a level has an order (in flight or on the book)
 	side    []exchange.Side   // that order's side
 	qty     []decimal.Decimal // that order's quantity
@@ -31,7 +32,11 @@ type gridOrder struct {
 }
 
 func newGrid(p GridParams) *grid {
-	return &grid{p: p, busy: make([]bool, p.Levels), side: make([]exchange.Side, p.Levels), qty: make([]decimal.Decimal, p.Levels)}
+	g := &grid{p: p, busy: make([]bool, p.Levels), side: make([]exchange.Side, p.Levels), qty: make([]decimal.Decimal, p.Levels)}
+	for i := range p.Levels {
+		g.tags = append(g.tags, gridTag(i))
+	}
+	return g
 }
 
 func gridTag(level int) string { return "g" + strconv.Itoa(level) }
@@ -79,7 +84,7 @@ func (g *grid) Restore(pos Position, open, _ []OrderRef) {
 
 func (g *grid) intent(level int, side exchange.Side, qty decimal.Decimal) Intent {
 	g.busy[level], g.side[level], g.qty[level] = true, side, qty
-	return Intent{Tag: gridTag(level), Side: side, Type: exchange.Limit, Price: g.p.Prices[level], Qty: qty}
+	return Intent{Tag: g.tags[level], Side: side, Type: exchange.Limit, Price: g.p.Prices[level], Qty: qty}
 }
 
 // sellQty is what a new sell may offer: the level's quantity, or less when fees paid in the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -69,32 +70,8 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
 	now := e.now().UTC()
-	tx, err := e.j.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var fresh []FillView
-	filled := rec.filled
-	for _, f := range fills {
-		fv := FillView{TradeID: f.TradeID, ClientID: rec.ClientID, Bot: rec.Bot, Mode: rec.Mode, Symbol: rec.Symbol,
-			Side: rec.Side, Price: f.Price, Qty: f.Qty, Fee: f.Fee, FeeAsset: f.FeeAsset, Time: f.Time.UTC()}
-		if fv.Time.IsZero() {
-			fv.Time = now
-		}
-		ins, err := tx.InsertFill(ctx, fv)
-		if err != nil {
-			return err
-		}
-		if ins {
-			fresh = append(fresh, fv)
-			if filled, err = filled.Add(fv.Qty); err != nil {
-				return err
-			}
-		}
-	}
 	next := *rec
-	changed := len(fresh) > 0
+	changed := false
 	st := strategy.StateOf(o.Status)
 	revive := rec.State == OrderRejected && rec.ExchangeID == 0 && o.ExchangeID != 0 && st != OrderRejected
 	if st.Rank() > rec.State.Rank() || revive {
@@ -113,15 +90,42 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	if o.ExchangeID != 0 && rec.ExchangeID != o.ExchangeID {
 		next.ExchangeID, changed = o.ExchangeID, true
 	}
-	if !changed {
+	if !changed && len(fills) == 0 {
 		return nil
 	}
 	next.Updated = now
-	if err := tx.SaveOrder(ctx, &next.Row); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	// The fills and the row's new state go in one write: all on disk or none. Only fills not
+	// recorded before count (the write may run again, so it starts over each time).
+	var fresh []FillView
+	var filled decimal.Decimal
+	if err := e.j.Write(ctx, func(tx *journal.Tx) error {
+		fresh, filled = nil, rec.filled
+		for _, f := range fills {
+			fv := FillView{TradeID: f.TradeID, ClientID: rec.ClientID, Bot: rec.Bot, Mode: rec.Mode, Symbol: rec.Symbol,
+				Side: rec.Side, Price: f.Price, Qty: f.Qty, Fee: f.Fee, FeeAsset: f.FeeAsset, Time: f.Time.UTC()}
+			if fv.Time.IsZero() {
+				fv.Time = now
+			}
+			ins, err := tx.InsertFill(fv)
+			if err != nil {
+				return err
+			}
+			if ins {
+				fresh = append(fresh, fv)
+				if filled, err = filled.Add(fv.Qty); err != nil {
+					return err
+				}
+			}
+		}
+		if !changed && len(fresh) == 0 {
+			return nil
+		}
+		return tx.SaveOrder(&next.Row)
+	}); err != nil {
 		return fmt.Errorf("order %s: %w", rec.ClientID, err)
+	}
+	if !changed && len(fresh) == 0 {
+		return nil
 	}
 	wasFinal := rec.State.Final()
 	rec.State, rec.Reason, rec.Executed, rec.QuoteExec, rec.AvgPrice = next.State, next.Reason, next.Executed, next.QuoteExec, next.AvgPrice

@@ -105,6 +105,31 @@ func (j *Journal) Write(ctx context.Context, fn func(*Tx) error) error {
 	return <-r.done
 }
 
+// WriteAll queues every fn at once, so they share transactions (each under its own savepoint),
+// and returns when all are answered: errs[i] is fn[i]'s own outcome, as Write would give it.
+func (j *Journal) WriteAll(ctx context.Context, fns []func(*Tx) error) []error {
+	errs := make([]error, len(fns))
+	reqs := make([]*request, len(fns))
+	for i, fn := range fns {
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+		if err := j.w.submit(r); err != nil {
+			errs[i] = err
+			continue
+		}
+		reqs[i] = r
+	}
+	for i, r := range reqs {
+		if r != nil {
+			errs[i] = <-r.done
+		}
+	}
+	return errs
+}
+
 // Close stops taking writes, commits what is queued and waits for the writer to finish. Reads
 // keep working. Calling it again does nothing.
 func (j *Journal) Close() error {

@@ -168,7 +168,15 @@ func runPaperBot(t *testing.T, strategy string, params map[string]string, hist [
 					v = b
 				}
 			}
-			return count(`SELECT count(*) FROM orders WHERE state IN ('intent', 'sent', 'unknown')`) == 0 &&
+			// The account saves a tick's fills after OnTick returns: settled once the file
+			// holds what it matched (its resting orders are the file's) and the engine has
+			// recorded every saved fill.
+			resting, err := acct.OpenOrders(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(resting) == count(`SELECT count(*) FROM paper_orders WHERE status IN ('NEW', 'PARTIALLY_FILLED')`) &&
+				count(`SELECT count(*) FROM orders WHERE state IN ('intent', 'sent', 'unknown')`) == 0 &&
 				v.OpenOrders == count(`SELECT count(*) FROM orders WHERE state IN ('acked', 'partial')`) &&
 				count(`SELECT count(*) FROM fills`) == count(`SELECT count(*) FROM paper_fills`) &&
 				v.Buys+v.Sells == count(`SELECT count(*) FROM fills`)

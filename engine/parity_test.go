@@ -120,7 +120,7 @@ func runPaperBot(t *testing.T, strategy string, params map[string]string, hist [
 	db := testDB(t)
 	clock := &settableClock{t: hist[0].Open}
 	m := sim.New(sim.Options{Symbols: []string{"BTCUSDT"}, Manual: true})
-	acct, err := paper.New(ctx, db, paper.Options{Rules: m, StartingBalances: map[string]decimal.Decimal{"USDT": d("10000")}, Now: clock.Now})
+	acct, err := paper.New(ctx, db, paper.Options{Rules: m, StartingBalances: map[string]decimal.Decimal{"USDT": d("10000")}, Clock: stampedBy(clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}

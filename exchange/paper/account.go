@@ -13,6 +13,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -32,9 +33,9 @@ type Options struct {
 	// StartingBalances are credited when the account is created, never again (10000 USDT when
 	// nil).
 	StartingBalances map[string]decimal.Decimal
-	FeeRate          decimal.Decimal  // fee on what a fill receives; DefaultFeeRate when zero
-	NoFee            bool             // trade without fees (FeeRate is then ignored)
-	Now              func() time.Time // the clock (time.Now when nil)
+	FeeRate          decimal.Decimal // fee on what a fill receives; DefaultFeeRate when zero
+	NoFee            bool            // trade without fees (FeeRate is then ignored)
+	Clock            clock.Clock     // stamps orders and fills (the system clock when nil)
 	// Logger receives problems OnTick cannot return, such as a failed save; nothing when nil.
 	Logger *slog.Logger
 	// OnUpdate, for NewMemory accounts only, receives every order change as it happens, with
@@ -71,7 +72,7 @@ type Account struct {
 	db    *sql.DB
 	rules exchange.RuleBook
 	fee   decimal.Decimal
-	now   func() time.Time
+	clk   clock.Clock
 	log   *slog.Logger
 
 	life   context.Context // the writer's saves, which outlive any caller's context
@@ -169,14 +170,11 @@ func newAccount(opts Options) (*Account, error) {
 			return nil, fmt.Errorf("paper: starting balance %q %s must name an asset and not be negative", asset, amount)
 		}
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Account{
-		name: opts.Name, rules: opts.Rules, fee: opts.FeeRate, now: opts.Now, log: opts.Logger,
+		name: opts.Name, rules: opts.Rules, fee: opts.FeeRate, clk: clock.Or(opts.Clock), log: opts.Logger,
 		open: make(map[string]*order), books: make(map[string]*book), prices: make(map[string]quote),
 		upd: newUpdates(), onUpdate: opts.OnUpdate, start: opts.StartingBalances,
 	}
@@ -208,6 +206,9 @@ func (a *Account) load(ctx context.Context, start map[string]decimal.Decimal) er
 	}
 	return nil
 }
+
+// now is the account's time.
+func (a *Account) now() time.Time { return a.clk.Now() }
 
 // Name returns the account's name.
 func (a *Account) Name() string { return a.name }

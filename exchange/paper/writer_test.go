@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govalues/decimal"
+
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/sim"
 	"github.com/quantdeck/quantdeck/store"
@@ -280,5 +282,57 @@ func TestFailedOrderSaveLeavesNoTrace(t *testing.T) {
 				t.Fatalf("%s after a failed cancellation: %+v (%v)", tc.id, o, err)
 			}
 		})
+	}
+}
+
+// walFrames returns how many pages commits have appended to the write-ahead log since it was
+// last emptied.
+func walFrames(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var busy, frames, done int
+	if err := db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+		t.Fatal(err)
+	}
+	return frames
+}
+
+// Fills that queue while a commit is under way are saved together in the next one: forty
+// fills take two commits, not forty, as the pages they add to the write-ahead log show.
+func TestFillsShareACommit(t *testing.T) {
+	r := newRig(t, map[string]decimal.Decimal{"USDT": d("1000000")})
+	r.tick("50000.00", "50000.10")
+	const n = 40
+	for i := range n {
+		r.mustPlace(limit(fmt.Sprint("o", i), exchange.Buy, "0.001", fmt.Sprint(49000-i)))
+	}
+	ch := r.acct.OrderUpdates()
+	if _, err := r.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	r.tick("48999", "49000") // one fill, one commit: what a commit adds to the log
+	next(t, ch)
+	one := walFrames(t, r.db)
+	if one == 0 {
+		t.Fatal("a saved fill added nothing to the write-ahead log")
+	}
+
+	lock, err := r.db.BeginTx(context.Background(), nil) // holds the writer at its next commit
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < n; i++ {
+		r.tick(fmt.Sprint(48999-i), fmt.Sprint(49000-i))
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for range n - 1 {
+		if o := next(t, ch); o.Status != exchange.StatusFilled {
+			t.Fatalf("update %+v, want a fill", o)
+		}
+	}
+	// The first queued fill may go alone; every other waits for the next commit.
+	if got := walFrames(t, r.db) - one; got > 4*one {
+		t.Fatalf("%d fills added %d pages to the log, %d for one fill alone: they were not saved together", n-1, got, one)
 	}
 }

@@ -19,7 +19,9 @@ const maxClientID = 64
 // a market buy may give QuoteQty instead of Quantity. A limit order that can trade fills at
 // once; otherwise a GTC order rests with its funds locked and an IOC or FOK order expires.
 // A client id used before is refused with exchange.ErrRejected, missing funds with
-// exchange.ErrInsufficientBalance; a refused order leaves no trace.
+// exchange.ErrInsufficientBalance; a refused order leaves no trace. A saved account answers
+// once the order is in the file, waiting without the account's lock so ticks go on meanwhile;
+// an order that cannot be saved returns that failure and leaves no trace either.
 func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
 	if req.ClientID == "" || len(req.ClientID) > maxClientID {
 		return exchange.Order{}, fmt.Errorf("paper: client order id must be 1 to %d bytes: %w", maxClientID, exchange.ErrRejected)
@@ -150,7 +152,7 @@ func placed(o *order, j *job) (exchange.Order, *job, error) {
 
 // CancelOrder cancels a resting order and releases its funds. An order that exists but is
 // already final is refused with exchange.ErrRejected; an order never placed (or of another
-// symbol) with exchange.ErrUnknownOrder.
+// symbol) with exchange.ErrUnknownOrder. Like PlaceOrder, it answers once the change is saved.
 func (a *Account) CancelOrder(ctx context.Context, symbol, clientID string) (exchange.Order, error) {
 	out, j, resting, err := a.cancelResting(symbol, clientID)
 	switch {

@@ -2,7 +2,6 @@ package paper
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"slices"
 
@@ -100,8 +99,10 @@ func sortByID(os []exchange.Order) {
 
 // OnTick takes a market update: it keeps the latest bid, ask and last of the symbol (fields the
 // tick does not carry keep their previous value) and fills, at their own price, the resting
-// orders the new prices cross, oldest first. A fill that cannot be saved leaves its order
-// resting, to be tried again on the next tick, and is reported to Options.Logger.
+// orders the new prices cross, oldest first. It never waits on the disk: a saved account's
+// fills are queued for its writer and reported on OrderUpdates once saved. A fill that cannot
+// be made or saved leaves its order resting, to be tried again on a later tick, and is
+// reported to Options.Logger.
 func (a *Account) OnTick(t exchange.Tick) {
 	a.onTick(t, decimal.Decimal{}, false)
 }
@@ -163,24 +164,20 @@ func (a *Account) warnUnfilled(os []*order, err error) {
 // saves them together.
 func (a *Account) fillResting(os []*order) error {
 	l := ledger{}
-	cs := a.hot.changes[:0]
+	cs := make([]change, 0, len(os))
 	for _, o := range os {
 		if err := l.unlock(a, o.lockAsset, o.lockAmount, false); err != nil {
 			return err
 		}
-		next := new(order)
-		*next = *o
+		next := *o
 		next.lockAmount = decimal.Decimal{}
-		fill, err := a.settle(l, next, o.Price)
+		fill, err := a.settle(l, &next, o.Price)
 		if err != nil {
 			return err
 		}
-		cs = append(cs, change{o: next, fill: fill, filled: true})
+		cs = append(cs, change{o: &next, fill: &fill})
 	}
-	a.hot.changes = cs
-	if err := a.commit(a.life, l, cs...); err != nil {
-		return err
-	}
+	a.commit(l, nil, cs...)
 	for _, o := range os {
 		a.unrest(o)
 	}
@@ -188,24 +185,31 @@ func (a *Account) fillResting(os []*order) error {
 }
 
 // fillNow fills a new order in full at price, paying from free balances, and saves it.
-func (a *Account) fillNow(ctx context.Context, o *order, price decimal.Decimal) error {
-	l := ledger{}
+func (a *Account) fillNow(o *order, price decimal.Decimal) (*job, error) {
+	l := a.newLedger()
 	if o.Side == exchange.Buy {
 		cost, err := price.Mul(o.Quantity)
 		if err != nil {
-			return fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
+			return nil, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
 		}
 		if err := l.debit(a, o.quote, cost); err != nil {
-			return err
+			return nil, err
 		}
 	} else if err := l.debit(a, o.base, o.Quantity); err != nil {
-		return err
+		return nil, err
 	}
 	fill, err := a.settle(l, o, price)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return a.commit(ctx, l, change{o: o, insert: true, fill: fill, filled: true})
+	// A memory account reports the fill before commit returns, so it need not outlive the
+	// call; a saved account's writer keeps it until it is saved.
+	fp := &a.hot.next
+	if a.db != nil {
+		fp = new(exchange.Fill)
+	}
+	*fp = fill
+	return a.commit(l, nil, a.oneChange(change{o: o, insert: true, fill: fp})...), nil
 }
 
 // settle marks o filled in full at price, credits what it receives net of the fee to l and
@@ -242,29 +246,33 @@ func (a *Account) settle(l ledger, o *order, price decimal.Decimal) (exchange.Fi
 }
 
 // change is one order's new state for commit: inserted or updated, with the fill that caused
-// it when filled is set.
+// it, if any.
 type change struct {
 	o      *order
 	insert bool
-	filled bool
-	fill   exchange.Fill
+	fill   *exchange.Fill
 }
 
-// commit saves order changes, their fills and the balances they moved in one transaction, then
-// makes the balances the account's and reports the changes on the update stream. The caller
-// holds a.mu and updates the books.
-func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
-	if err := a.save(ctx, l, cs); err != nil {
-		return err
+// commit makes a change the account's: the balances it moved, its orders inserted or updated
+// with their fills, and rest (when not nil), a placed order that joins the book. The caller
+// holds a.mu and updates the books for the other orders.
+//
+// A memory account keeps the change and reports it at once, and commit returns nil. A saved
+// account makes the change in memory and queues it for the writer, which saves it with others
+// in one commit and only then reports it and puts rest on the book: commit returns the queued
+// job, for a caller that waits for it (without the lock) to learn the ids it was given.
+func (a *Account) commit(l ledger, rest *order, cs ...change) *job {
+	if a.db != nil {
+		return a.enqueue(l, rest, cs)
 	}
+	a.save(cs)
 	l.apply(a)
-	for i := range cs {
-		c := &cs[i]
+	for _, c := range cs {
 		c.o.Fills = nil
-		if c.filled {
+		if c.fill != nil {
 			// A synchronous reader borrows the fill for the call (Options.OnUpdate); the
-			// order keeps it until its caller has answered (PlaceOrder copies it).
-			a.hot.fill[0] = c.fill
+			// order keeps it until its caller has answered (place copies it).
+			a.hot.fill[0] = *c.fill
 			c.o.Fills = a.hot.fill[:1:1]
 		}
 		if a.onUpdate != nil {
@@ -273,70 +281,41 @@ func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
 			a.upd.push(c.o.snapshot())
 		}
 	}
+	if rest != nil {
+		a.rest(rest)
+	}
 	return nil
 }
 
-// save writes order changes, their fills and the balances they moved in one transaction; a
-// memory account numbers them and keeps them instead (open orders only with ForgetFinal).
-func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
-	if a.db == nil {
-		for i := range cs {
-			c := &cs[i]
-			if c.insert {
-				a.seq.order++
-				c.o.ExchangeID = a.seq.order
-			}
-			if c.filled {
-				a.seq.trade++
-				c.fill.TradeID = a.seq.trade
-			}
-			if a.forget && c.o.Status != exchange.StatusNew && c.o.Status != exchange.StatusPartiallyFilled {
-				delete(a.mem, c.o.ClientID)
-				continue
-			}
-			m := a.mem[c.o.ClientID]
-			if m == nil {
-				m = a.hot.mem.take()
-				a.mem[c.o.ClientID] = m
-			}
-			m.o = c.o.Order
-			m.o.Fills = nil
-			if c.filled {
-				if m.fills == nil {
-					m.fills = a.hot.fills.one(c.fill)
-				} else {
-					m.fills = append(m.fills, c.fill)
-				}
-			}
-		}
-		return nil
-	}
-	tx, err := a.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("paper: saving orders: %w", err)
-	}
-	defer tx.Rollback()
-	for i := range cs {
-		c := &cs[i]
+// save keeps order changes and their fills in a memory account, numbering them (open orders
+// only with ForgetFinal).
+func (a *Account) save(cs []change) {
+	for _, c := range cs {
 		if c.insert {
-			err = insertOrder(ctx, tx, a.name, c.o)
-		} else {
-			err = updateOrder(ctx, tx, c.o)
+			a.seq.order++
+			c.o.ExchangeID = a.seq.order
 		}
-		if err != nil {
-			return err
+		if c.fill != nil {
+			a.seq.trade++
+			c.fill.TradeID = a.seq.trade
 		}
-		if c.filled {
-			if err := insertFill(ctx, tx, a.name, c.o.ExchangeID, &c.fill); err != nil {
-				return err
+		if a.forget && c.o.Status != exchange.StatusNew && c.o.Status != exchange.StatusPartiallyFilled {
+			delete(a.mem, c.o.ClientID)
+			continue
+		}
+		m := a.mem[c.o.ClientID]
+		if m == nil {
+			m = a.hot.mem.take()
+			a.mem[c.o.ClientID] = m
+		}
+		m.o = c.o.Order
+		m.o.Fills = nil
+		if c.fill != nil {
+			if m.fills == nil {
+				m.fills = a.hot.fills.one(*c.fill)
+			} else {
+				m.fills = append(m.fills, *c.fill)
 			}
 		}
 	}
-	if err := l.save(ctx, tx, a.name); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("paper: saving orders: %w", err)
-	}
-	return nil
 }

@@ -19,32 +19,34 @@ const maxClientID = 64
 // a market buy may give QuoteQty instead of Quantity. A limit order that can trade fills at
 // once; otherwise a GTC order rests with its funds locked and an IOC or FOK order expires.
 // A client id used before is refused with exchange.ErrRejected, missing funds with
-// exchange.ErrInsufficientBalance; a refused order leaves no trace.
+// exchange.ErrInsufficientBalance; a refused order leaves no trace. A saved account answers
+// once the order is in the file, waiting without the account's lock so ticks go on meanwhile;
+// an order that cannot be saved returns that failure and leaves no trace either.
 func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
 	rules, err := a.orderRules(ctx, req)
 	if err != nil {
 		return exchange.Order{}, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	o, err := a.place(ctx, req, rules)
-	if err != nil {
-		return exchange.Order{}, err
+	out, j, err := a.place(ctx, req, rules, true)
+	if err != nil || j == nil {
+		return out, err
 	}
-	return o.snapshot(), nil
+	return j.wait()
 }
 
-// Submit places an order exactly as PlaceOrder does but answers only whether it was taken:
-// a replay on a memory account learns what became of the order from Options.OnUpdate, and
+// Submit places an order exactly as PlaceOrder does but answers only whether it was taken: a
+// replay on a memory account learns what became of the order from Options.OnUpdate, and
 // skips copying the answer.
 func (a *Account) Submit(ctx context.Context, req exchange.OrderRequest) error {
 	rules, err := a.orderRules(ctx, req)
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, err = a.place(ctx, req, rules)
+	_, j, err := a.place(ctx, req, rules, false)
+	if err != nil || j == nil {
+		return err
+	}
+	_, err = j.wait()
 	return err
 }
 
@@ -64,36 +66,47 @@ func (a *Account) orderRules(ctx context.Context, req exchange.OrderRequest) (ex
 	return rules, nil
 }
 
-// place is PlaceOrder under a.mu. The order it returns is valid until a.mu is released.
-func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules exchange.Rules) (*order, error) {
+// place makes the order under the account's lock. A saved account returns the queued change,
+// to be waited for once the lock is released; a memory account returns the order when reply
+// is set.
+func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules exchange.Rules, reply bool) (exchange.Order, *job, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.closed {
-		return nil, errClosed
+		return exchange.Order{}, nil, errClosed
 	}
 	px := a.prices[req.Symbol]
 	var ref decimal.Decimal
 	if req.Type == exchange.Market {
 		ref = px.touch(req.Side)
 		if !ref.IsPos() {
-			return nil, fmt.Errorf("paper: no price for %s yet; wait for the market feed: %w", req.Symbol, exchange.ErrUnavailable)
+			return exchange.Order{}, nil, fmt.Errorf("paper: no price for %s yet; wait for the market feed: %w", req.Symbol, exchange.ErrUnavailable)
 		}
 	}
 	norm, err := rules.Normalize(req, ref)
 	if err != nil {
-		return nil, fmt.Errorf("paper: order %s: %w", req.ClientID, err)
+		return exchange.Order{}, nil, fmt.Errorf("paper: order %s: %w", req.ClientID, err)
 	}
 	if _, ok := a.open[req.ClientID]; ok {
-		return nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+	}
+	if _, ok := a.placing[req.ClientID]; ok {
+		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
 	if prev, err := a.find(ctx, req.ClientID); err != nil {
-		return nil, err
+		return exchange.Order{}, nil, err
 	} else if prev != nil {
-		return nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
 
 	now := a.now().UTC()
-	// The order lives in the account's scratch space unless it rests (placeLimit copies it
-	// to the book): most orders of a replay fill at once and are forgotten.
+	// A memory account's market order lives in the account's scratch space: it fills at once
+	// and is forgotten, and a replay places thousands a second. Anything else may rest or
+	// wait for the writer, and gets its own.
 	o := &a.hot.order
+	if a.db != nil || req.Type != exchange.Market {
+		o = new(order)
+	}
 	*o = order{Order: exchange.Order{
 		ClientID: norm.ClientID, Symbol: norm.Symbol, Side: norm.Side, Type: norm.Type,
 		Status: exchange.StatusNew, Price: norm.Price.Trim(0), Quantity: norm.Quantity.Trim(0), Created: now, Updated: now,
@@ -103,16 +116,17 @@ func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules ex
 			// quoteOrderQty: as much base as the quote amount buys (or sells for) at the touch.
 			q, err := quoteToQty(rules, norm, ref)
 			if err != nil {
-				return nil, err
+				return exchange.Order{}, nil, err
 			}
 			o.Quantity = q.Trim(0)
 		}
-		if err := a.fillNow(ctx, o, ref); err != nil {
-			return nil, err
+		j, err := a.fillNow(o, ref)
+		if err != nil {
+			return exchange.Order{}, nil, err
 		}
-		return o, nil
+		return placed(o, j, reply)
 	}
-	return a.placeLimit(ctx, o, norm.TimeInForce, px)
+	return a.placeLimit(o, norm.TimeInForce, px, reply)
 }
 
 // quoteToQty turns a market order's quote amount into a base quantity at price, rounded down
@@ -139,79 +153,98 @@ func quoteToQty(rules exchange.Rules, req exchange.OrderRequest, price decimal.D
 	return norm.Quantity, nil
 }
 
-// placeLimit goes on from place for a limit order. The order it returns is valid until a.mu
-// is released.
-func (a *Account) placeLimit(ctx context.Context, o *order, tif exchange.TimeInForce, px quote) (*order, error) {
+func (a *Account) placeLimit(o *order, tif exchange.TimeInForce, px quote, reply bool) (exchange.Order, *job, error) {
 	// Funds a resting order would hold: the quote it may spend, or the base it may sell.
-	l := ledger{}
+	l := a.newLedger()
 	lockAsset, lockAmount := o.base, o.Quantity
 	if o.Side == exchange.Buy {
 		cost, err := o.Price.Mul(o.Quantity)
 		if err != nil {
-			return nil, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
+			return exchange.Order{}, nil, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
 		}
 		lockAsset, lockAmount = o.quote, cost
 	}
 	if err := l.lock(a, lockAsset, lockAmount); err != nil {
-		return nil, err
+		return exchange.Order{}, nil, err
 	}
 	if touch := px.touch(o.Side); touch.IsPos() && crosses(o.Side, o.Price, touch) {
 		// Marketable: trades at once at the better price, as a taker.
-		if err := a.fillNow(ctx, o, touch); err != nil {
-			return nil, err
+		j, err := a.fillNow(o, touch)
+		if err != nil {
+			return exchange.Order{}, nil, err
 		}
-		return o, nil
+		return placed(o, j, reply)
 	}
 	if tif == exchange.IOC || tif == exchange.FOK {
 		o.Status = exchange.StatusExpired
-		if err := a.commit(ctx, ledger{}, change{o: o, insert: true}); err != nil {
-			return nil, err
-		}
-		return o, nil
+		return placed(o, a.commit(ledger{}, nil, change{o: o, insert: true}), reply)
 	}
-	resting := new(order)
-	*resting = *o
-	resting.lockAsset, resting.lockAmount = lockAsset, lockAmount
-	if err := a.commit(ctx, l, change{o: resting, insert: true}); err != nil {
-		return nil, err
+	o.lockAsset, o.lockAmount = lockAsset, lockAmount
+	return placed(o, a.commit(l, o, a.oneChange(change{o: o, insert: true})...), reply)
+}
+
+// placed is what place returns once o is committed as j: a memory account's order (when
+// reply is set), or a saved account's queued change (o is then the writer's until it is saved).
+func placed(o *order, j *job, reply bool) (exchange.Order, *job, error) {
+	if j != nil || !reply {
+		return exchange.Order{}, j, nil
 	}
-	a.rest(resting)
-	return resting, nil
+	return o.snapshot(), nil, nil
 }
 
 // CancelOrder cancels a resting order and releases its funds. An order that exists but is
 // already final is refused with exchange.ErrRejected; an order never placed (or of another
-// symbol) with exchange.ErrUnknownOrder.
+// symbol) with exchange.ErrUnknownOrder. Like PlaceOrder, it answers once the change is saved.
 func (a *Account) CancelOrder(ctx context.Context, symbol, clientID string) (exchange.Order, error) {
+	out, j, resting, err := a.cancelResting(symbol, clientID)
+	switch {
+	case err != nil:
+		return exchange.Order{}, err
+	case j != nil:
+		return j.wait()
+	case resting:
+		return out, nil
+	}
+	// Not resting: say why from the file, once it holds every change made so far.
+	if err := a.flushed(ctx); err != nil {
+		return exchange.Order{}, err
+	}
+	stored, err := a.findLocking(ctx, clientID)
+	if err != nil {
+		return exchange.Order{}, err
+	}
+	if stored == nil || stored.Symbol != symbol {
+		return exchange.Order{}, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
+	}
+	return exchange.Order{}, fmt.Errorf("paper: order %s is already %s: %w", clientID, stored.Status, exchange.ErrRejected)
+}
+
+// cancelResting cancels the order under the account's lock when it rests on symbol's book. A
+// saved account returns the queued change, to be waited for once the lock is released.
+func (a *Account) cancelResting(symbol, clientID string) (exchange.Order, *job, bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
-		return exchange.Order{}, errClosed
+		return exchange.Order{}, nil, false, errClosed
 	}
 	o, ok := a.open[clientID]
 	if !ok || o.Symbol != symbol {
-		stored, err := a.find(ctx, clientID)
-		if err != nil {
-			return exchange.Order{}, err
-		}
-		if stored == nil || stored.Symbol != symbol {
-			return exchange.Order{}, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
-		}
-		return exchange.Order{}, fmt.Errorf("paper: order %s is already %s: %w", clientID, stored.Status, exchange.ErrRejected)
+		return exchange.Order{}, nil, false, nil
 	}
 	l := ledger{}
 	if err := l.unlock(a, o.lockAsset, o.lockAmount, true); err != nil {
-		return exchange.Order{}, err
+		return exchange.Order{}, nil, true, err
 	}
 	next := *o
 	next.Status = exchange.StatusCanceled
 	next.Updated = a.now().UTC()
 	next.lockAmount = decimal.Decimal{}
-	if err := a.commit(ctx, l, change{o: &next}); err != nil {
-		return exchange.Order{}, err
-	}
+	j := a.commit(l, nil, change{o: &next})
 	a.unrest(o)
-	return next.snapshot(), nil
+	if j != nil {
+		return exchange.Order{}, j, true, nil
+	}
+	return next.snapshot(), nil, true, nil
 }
 
 // GetOrder returns the order with that client id, without its fills (see OrderFills);
@@ -228,6 +261,10 @@ func (a *Account) GetOrder(ctx context.Context, symbol, clientID string) (exchan
 		return out, nil
 	}
 	a.mu.Unlock()
+	// Not resting: the file has the answer once it holds every change made so far.
+	if err := a.flushed(ctx); err != nil {
+		return exchange.Order{}, err
+	}
 	o, err := a.findLocking(ctx, clientID)
 	if err != nil {
 		return exchange.Order{}, err
@@ -269,6 +306,9 @@ func (a *Account) OrderFills(ctx context.Context, symbol, clientID string) ([]ex
 	a.mu.Unlock()
 	if closed {
 		return nil, errClosed
+	}
+	if err := a.flushed(ctx); err != nil {
+		return nil, err
 	}
 	o, err := a.findLocking(ctx, clientID)
 	if err != nil {

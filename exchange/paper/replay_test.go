@@ -47,7 +47,7 @@ func TestReplayAccountTradesTheSame(t *testing.T) {
 	for v, vr := range variants {
 		var got []string
 		a, err := NewMemory(Options{Rules: sim.New(sim.Options{}), StartingBalances: map[string]decimal.Decimal{"USDT": d("1000")},
-			Now: newClock().Now, ForgetFinal: vr.forget, OnUpdate: func(o exchange.Order) { got = append(got, describe(o)) }})
+			Clock: newClock(), ForgetFinal: vr.forget, OnUpdate: func(o exchange.Order) { got = append(got, describe(o)) }})
 		if err != nil {
 			t.Fatal(err)
 		}

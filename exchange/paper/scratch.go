@@ -6,10 +6,12 @@ import "github.com/quantdeck/quantdeck/exchange"
 // places thousands of orders a second through a memory account. Everything in it belongs to
 // the account's lock.
 type scratch struct {
-	order   order            // a new order until it has to rest (rest takes a copy)
+	order   order            // a memory account's new market order (it never rests)
+	next    exchange.Fill    // a memory account's fill on its way to commit
 	fill    [1]exchange.Fill // the fill lent to Options.OnUpdate
 	crossed []*order         // the resting orders one tick crosses
-	changes []change         // fillResting's changes for one commit
+	ledger  ledger           // a memory account's ledger for one order (newLedger)
+	changes []change         // a memory account's change for one order (oneChange)
 	mem     slab[memOrder]   // a memory account's order records
 	fills   slab[exchange.Fill]
 	short   *BalanceError // the last refusal for want of funds (shortfall)
@@ -34,4 +36,29 @@ func (s *slab[T]) one(v T) []T {
 	*s.take() = v
 	n := len(s.chunk)
 	return s.chunk[n-1 : n : n]
+}
+
+// newLedger returns an empty ledger for one order's change. A memory account reuses one: its
+// commit is done with the ledger before it returns, and an order's path takes a new ledger
+// only once it no longer needs the one before. A saved account's writer keeps each ledger
+// until it is saved, so that gets a new one.
+func (a *Account) newLedger() ledger {
+	if a.db != nil {
+		return ledger{}
+	}
+	if a.hot.ledger == nil {
+		a.hot.ledger = ledger{}
+	}
+	clear(a.hot.ledger)
+	return a.hot.ledger
+}
+
+// oneChange returns c alone, to commit: in a reused slice for a memory account, whose commit
+// is done with it before it returns; in a new one for a saved account's writer to keep.
+func (a *Account) oneChange(c change) []change {
+	if a.db != nil {
+		return []change{c}
+	}
+	a.hot.changes = append(a.hot.changes[:0], c)
+	return a.hot.changes
 }

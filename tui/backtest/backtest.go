@@ -370,11 +370,10 @@ func (s *Screen) ShortHelp() []key.Binding {
 	iv.SetHelp("f", "interval")
 	page.SetHelp("tab", "result/trades")
 	// The most used first: a narrow footer drops from the end.
-	out := []key.Binding{run, period, edit, sweep}
 	if s.page == pageSweep {
-		out = append(out, k.Rank)
+		return []key.Binding{run, edit, sweep, k.Rank, paper, period, iv, page, k.Back, k.Help}
 	}
-	return append(out, paper, iv, page, k.Back, k.Help)
+	return []key.Binding{run, period, edit, sweep, paper, iv, page, k.Back, k.Help}
 }
 
 // nextPage moves through the pages there is something on.

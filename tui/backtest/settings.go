@@ -118,7 +118,11 @@ func (s *Screen) span() (from, to time.Time, iv time.Duration) {
 // parseDay reads a typed UTC day.
 func parseDay(v string) (time.Time, error) {
 	d, err := time.Parse(dayLayout, v)
-	if err != nil {
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &pe) && strings.Contains(pe.Message, "out of range"):
+		return time.Time{}, errors.New("no such day in the calendar")
+	case err != nil:
 		return time.Time{}, errors.New("a date like 2025-01-31 (YYYY-MM-DD, UTC)")
 	}
 	return d.UTC(), nil
@@ -320,7 +324,7 @@ func (s *Screen) settingsLines(span string, w int) string {
 	parts := []string{
 		st.Label.Render("period ") + st.Accent.Render("‹ "+period+" ›"),
 		st.Label.Render("interval ") + st.Accent.Render("‹ "+Intervals[s.interval()]+" ›"),
-		st.Muted.Render("budget " + f[fBudget].Value() + " · fee " + f[fFee].Value() + " % · slippage " + f[fSlippage].Value() + " bps"),
+		st.Muted.Render("budget " + decText(f[fBudget]) + " · fee " + decText(f[fFee]) + " % · slippage " + decText(f[fSlippage]) + " bps"),
 		span,
 	}
 	var b strings.Builder
@@ -339,6 +343,14 @@ func (s *Screen) settingsLines(span string, w int) string {
 	}
 	b.WriteString(ansi.Truncate(line, w, "…") + "\n")
 	return b.String()
+}
+
+// decText is a number field as the run reads it (05 is 5), or as typed while it is refused.
+func decText(f *common.FormField) string {
+	if d, err := decimal.Parse(f.Value()); err == nil && f.LocalErr() == nil {
+		return d.String()
+	}
+	return f.Value()
 }
 
 func orDash(v string) string {

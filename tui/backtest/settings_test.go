@@ -40,8 +40,10 @@ func TestSettingsCheckedAsTyped(t *testing.T) {
 		field  int
 		want   string
 	}{
-		{"not a date", map[int]string{fFrom: "2025-13-01"}, fFrom, "a date like 2025-01-31 (YYYY-MM-DD, UTC)"},
+		{"not a date", map[int]string{fFrom: "2025/01/05"}, fFrom, "a date like 2025-01-31 (YYYY-MM-DD, UTC)"},
+		{"month 13", map[int]string{fFrom: "2025-13-01"}, fFrom, "no such day in the calendar"},
 		{"day only", map[int]string{fFrom: "2025-1-5"}, fFrom, "a date like"},
+		{"no such day", map[int]string{fFrom: "2026-02-30"}, fFrom, "no such day in the calendar"},
 		{"from in the future", map[int]string{fFrom: "2026-12-01"}, fFrom, "no closed candle from that day yet"},
 		{"to before from", map[int]string{fFrom: "2026-11-10", fTo: "2026-11-03"}, fTo, "must be after from (2026-11-10)"},
 		{"to equals from", map[int]string{fFrom: "2026-11-10", fTo: "2026-11-10"}, fTo, "must be after from"},

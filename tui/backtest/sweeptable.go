@@ -37,6 +37,7 @@ func metricColumns(split bool) []column {
 		cols = append(cols,
 			column{head: "PnL %", w: 8, metric: "pnl", oos: true, keep: 9, cell: pnl},
 			column{head: "Sharpe", w: 7, metric: "sharpe", oos: true, keep: 7, cell: sharpe},
+			column{head: "Sortino", w: 7, metric: "sortino", oos: true, keep: 1, cell: func(r bt.Result) string { return signedFloat(r.Sortino) }},
 			column{head: "Max DD %", w: 8, metric: "drawdown", oos: true, keep: 4, cell: dd})
 	}
 	return cols

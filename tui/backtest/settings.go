@@ -425,14 +425,7 @@ func storedCmd(ctx context.Context, home, symbol string) tea.Cmd {
 			return storedMsg{err: err}
 		}
 		defer hist.Close()
-		all, err := hist.List(c)
-		var out []marketdata.Series
-		for _, ser := range all {
-			if ser.Symbol == symbol {
-				ser.Gaps = nil
-				out = append(out, ser)
-			}
-		}
+		out, err := hist.Spans(c, symbol)
 		return storedMsg{series: out, err: err}
 	}
 }

@@ -30,7 +30,7 @@ const curvePoints = 400
 
 // chartCandles bounds the candles a result keeps for its chart: the run's candles are merged
 // into a coarser timeframe until they fit.
-const chartCandles = 1000
+const chartCandles = 5000
 
 // job is one run in flight. Its command reports into the atomics; the screen reads them on
 // its progress ticks. cancel ends the run (esc).

@@ -1,8 +1,11 @@
 // Package backtest owns the cockpit's backtest screen: it replays a bot's strategy and
 // parameters (from its detail or from the bot form) over a chosen period of stored candle
-// history, in a command with its progress shown and esc to cancel, and shows the metrics beside
-// buy-and-hold, the equity curve and drawdown, and the trades on a candle chart. One key turns
-// the result into a new paper bot, through the bot form.
+// history (a preset or typed UTC days, checked against the stored history), with the budget,
+// fee and slippage `quantdeck backtest` takes, in a command with its progress shown and esc to
+// cancel, and shows the metrics beside buy-and-hold, the equity curve and drawdown, and the
+// trades on a candle chart. Sweeps rank every combination by a chosen metric, optionally on an
+// in-sample share with the out-of-sample rest beside it. One key turns a result into a new
+// paper bot, through the bot form.
 package backtest
 
 import (

@@ -32,6 +32,10 @@ const (
 // periodDates is the period choice that runs over the typed dates; the others are Periods.
 const periodDates = "dates"
 
+// maxCandles bounds a typed period: a run holds its candles in memory, and the presets end at a
+// year.
+const maxCandles = 2 * 366 * 1440
+
 // dayLayout is how dates are typed: a UTC day.
 const dayLayout = "2006-01-02"
 
@@ -138,9 +142,13 @@ func (s *Screen) checkFrom(v string) error {
 	if err != nil {
 		return err
 	}
-	_, _, iv := s.span()
+	_, to, iv := s.span()
 	if !d.Before(s.lastClosed(iv)) {
 		return errors.New("no closed candle from that day yet")
+	}
+	if n := to.Sub(d) / iv; n > maxCandles {
+		return fmt.Errorf("%s candles of %s: the cockpit replays at most %s (two years of 1m); a coarser interval or quantdeck backtest",
+			common.FmtDec(decimal.MustNew(int64(n), 0)), Intervals[s.interval()], common.FmtDec(decimal.MustNew(maxCandles, 0)))
 	}
 	if ser, ok := s.storedSeries(iv); ok {
 		switch {

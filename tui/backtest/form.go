@@ -76,7 +76,11 @@ func formView(st *common.Styles, l *common.FieldList, w int) string {
 		case lipgloss.Width(line)+lipgloss.Width(text) <= w:
 			line += note.Render(text)
 		default:
-			line += "\n" + common.Para(note, "   "+text, w)
+			wrapped := strings.Split(common.Wrap(text, max(w-6, 10)), "\n")
+			for i, l := range wrapped {
+				wrapped[i] = "    " + note.Render(l)
+			}
+			line += "\n" + strings.Join(wrapped, "\n")
 		}
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}

@@ -147,7 +147,7 @@ func (s *Screen) checkFrom(v string) error {
 		return errors.New("no closed candle from that day yet")
 	}
 	if n := to.Sub(d) / iv; n > maxCandles {
-		return fmt.Errorf("%s candles of %s: the cockpit replays at most %s (two years of 1m); a coarser interval or quantdeck backtest",
+		return fmt.Errorf("%s candles of %s: at most %s here (two years of 1m); a coarser interval, or quantdeck backtest",
 			common.FmtDec(decimal.MustNew(int64(n), 0)), Intervals[s.interval()], common.FmtDec(decimal.MustNew(maxCandles, 0)))
 	}
 	if ser, ok := s.storedSeries(iv); ok {

@@ -230,3 +230,39 @@ func TestSplitChecked(t *testing.T) {
 		}
 	}
 }
+
+// The line over a split table says where the in-sample best lands out of sample, warns when it
+// falls to the bottom third, and says so when out of sample nothing tells the rows apart.
+func TestOverfitLine(t *testing.T) {
+	res := func(pnl string, sharpe float64) *bt.Result {
+		return &bt.Result{PnL: fixture.D(pnl), PnLPct: fixture.D(pnl), Sharpe: sharpe}
+	}
+	rows := func(out ...*bt.Result) []bt.Row {
+		rs := make([]bt.Row, len(out))
+		for i, o := range out {
+			rs[i] = bt.Row{Index: i, In: *res("5", 1), Out: o}
+		}
+		return rs
+	}
+	tests := []struct {
+		name, rank string
+		rows       []bt.Row
+		want       string
+	}{
+		{"holds", "pnl", rows(res("3", 1), res("1", 2), res("-1", 0)), "in-sample #1 is #1 of 3 out of sample by pnl (PnL +5 % → +3 %)"},
+		{"falls", "pnl", rows(res("-2", 1), res("1", 2), res("0.5", 0)), "is #3 of 3 out of sample by pnl (PnL +5 % → −2 %): the ranking does not hold"},
+		{"by sharpe", "sharpe", rows(res("-2", 3), res("1", 2), res("0.5", 0)), "is #1 of 3 out of sample by sharpe"},
+		{"all tied", "pnl", rows(res("0", 0), res("0", 0), res("0", 0)), "out of sample all 3 combinations did the same by pnl (PnL 0 %)"},
+		{"invalid first", "pnl", []bt.Row{{Err: "levels must be at least 2"}}, "nothing ran out of sample"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := open(t, "sim")
+			s.SetSize(160, 40)
+			s.rows, s.rank, s.split = tc.rows, tc.rank, 0.7
+			if got := s.overfitLine(); !strings.Contains(got, tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -161,15 +161,21 @@ func (s *Screen) overfitLine() string {
 		return st.Muted.Render(" nothing ran out of sample")
 	}
 	best := *s.rows[0].Out
-	place, valid := 1, 0
+	place, valid, tied := 1, 0, 0
 	for _, r := range s.rows {
 		if r.Err != "" || r.Out == nil {
 			continue
 		}
 		valid++
-		if bt.CompareResults(*r.Out, best, s.rank) < 0 {
+		if c := bt.CompareResults(*r.Out, best, s.rank); c < 0 {
 			place++
+		} else if c == 0 {
+			tied++
 		}
+	}
+	if tied == valid && valid > 1 {
+		return common.Para(st.Warn, fmt.Sprintf(" out of sample all %d combinations did the same by %s (PnL %s %%): the split tells them apart by nothing",
+			valid, s.rank, common.FmtSigned(best.PnLPct)), s.w)
 	}
 	text := fmt.Sprintf(" in-sample #1 is #%d of %d out of sample by %s (PnL %s %% → %s %%)", place, valid, s.rank,
 		common.FmtSigned(s.rows[0].In.PnLPct), common.FmtSigned(best.PnLPct))

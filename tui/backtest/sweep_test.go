@@ -252,7 +252,8 @@ func TestOverfitLine(t *testing.T) {
 		{"holds", "pnl", rows(res("3", 1), res("1", 2), res("-1", 0)), "in-sample #1 is #1 of 3 out of sample by pnl (PnL +5 % → +3 %)"},
 		{"falls", "pnl", rows(res("-2", 1), res("1", 2), res("0.5", 0)), "is #3 of 3 out of sample by pnl (PnL +5 % → −2 %): the ranking does not hold"},
 		{"by sharpe", "sharpe", rows(res("-2", 3), res("1", 2), res("0.5", 0)), "is #1 of 3 out of sample by sharpe"},
-		{"all tied", "pnl", rows(res("0", 0), res("0", 0), res("0", 0)), "out of sample all 3 combinations did the same by pnl (PnL 0 %)"},
+		{"all tied", "pnl", rows(res("0", 0), res("0", 0), res("0", 0)), "out of sample all 3 combinations score the same by pnl (PnL 0 %)"},
+		{"all tied by sharpe", "sharpe", rows(res("1", 0), res("2", 0), res("0", 0)), "all 3 combinations score the same by sharpe (Sharpe 0.00)"},
 		{"invalid first", "pnl", []bt.Row{{Err: "levels must be at least 2"}}, "nothing ran out of sample"},
 	}
 	for _, tc := range tests {

@@ -174,8 +174,8 @@ func (s *Screen) overfitLine() string {
 		}
 	}
 	if tied == valid && valid > 1 {
-		return common.Para(st.Warn, fmt.Sprintf(" out of sample all %d combinations did the same by %s (PnL %s %%): the split tells them apart by nothing",
-			valid, s.rank, common.FmtSigned(best.PnLPct)), s.w)
+		return common.Para(st.Warn, fmt.Sprintf(" out of sample all %d combinations score the same by %s (%s): the split tells them apart by nothing",
+			valid, s.rank, metricText(best, s.rank)), s.w)
 	}
 	text := fmt.Sprintf(" in-sample #1 is #%d of %d out of sample by %s (PnL %s %% → %s %%)", place, valid, s.rank,
 		common.FmtSigned(s.rows[0].In.PnLPct), common.FmtSigned(best.PnLPct))
@@ -197,4 +197,19 @@ func signedFloat(f float64) string {
 		return "−" + v[1:]
 	}
 	return fmt.Sprintf("%.2f", f)
+}
+
+// metricText is a result's value of a rank metric, as the table shows it.
+func metricText(r bt.Result, metric string) string {
+	switch metric {
+	case "sharpe":
+		return "Sharpe " + signedFloat(r.Sharpe)
+	case "sortino":
+		return "Sortino " + signedFloat(r.Sortino)
+	case "drawdown":
+		return fmt.Sprintf("max drawdown %.2f %%", r.MaxDrawdownPct)
+	case "final":
+		return "final equity " + common.FmtDec(common.Money(r.FinalEquity))
+	}
+	return "PnL " + common.FmtSigned(r.PnLPct) + " %"
 }

@@ -153,7 +153,8 @@ func (s *Screen) checkFrom(v string) error {
 	if ser, ok := s.storedSeries(iv); ok {
 		switch {
 		case ser.Candles == 0:
-			return fmt.Errorf("no stored %s %s candles: fetch them first (see below)", s.cfg.Symbol, Intervals[s.interval()])
+			return fmt.Errorf("no stored %s %s candles: quantdeck data fetch --symbol %s --interval %s --from %s gets them",
+				s.cfg.Symbol, Intervals[s.interval()], s.cfg.Symbol, Intervals[s.interval()], v)
 		case d.Before(ser.First.Truncate(24 * time.Hour)):
 			return fmt.Errorf("before the stored history, which starts %s", ser.First.Format(dayLayout))
 		case d.After(ser.Last):
@@ -307,6 +308,7 @@ func (s *Screen) settingsLines(span string, w int) string {
 		st.Label.Render("interval ") + st.Accent.Render("‹ "+Intervals[s.interval()]+" ›"),
 		st.Muted.Render("budget " + decText(f[fBudget]) + " · fee " + decText(f[fFee]) + " % · slippage " + decText(f[fSlippage]) + " bps"),
 		span,
+		s.storedText(),
 	}
 	var b strings.Builder
 	line := ""
@@ -324,6 +326,20 @@ func (s *Screen) settingsLines(span string, w int) string {
 	}
 	b.WriteString(ansi.Truncate(line, w, "…") + "\n")
 	return b.String()
+}
+
+// storedText says what history is stored at the chosen interval, off the simulated market, so
+// the dates can be chosen inside it.
+func (s *Screen) storedText() string {
+	_, _, iv := s.span()
+	ser, ok := s.storedSeries(iv)
+	switch {
+	case !ok:
+		return ""
+	case ser.Candles == 0:
+		return s.c.Styles.Warn.Render("nothing stored at " + Intervals[s.interval()])
+	}
+	return s.c.Styles.Muted.Render("stored " + Intervals[s.interval()] + ": " + ser.First.Format(dayLayout) + " → " + ser.Last.Format(dayLayout))
 }
 
 // decText is a number field as the run reads it (05 is 5), or as typed while it is refused.

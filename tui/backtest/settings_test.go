@@ -174,8 +174,11 @@ func TestDatesWithinStoredHistory(t *testing.T) {
 	s, _ := open(t, "binance")
 	press(s, "f", "f", "f") // 1h
 	typeInto(s, fFrom, "2026-11-02")
-	if err := s.form.Fields[fFrom].LocalErr(); err == nil || !strings.Contains(err.Error(), "no stored BTCUSDT 1h candles") {
+	if err := s.form.Fields[fFrom].LocalErr(); err == nil || !strings.Contains(err.Error(), "no stored BTCUSDT 1h candles: quantdeck data fetch --symbol BTCUSDT --interval 1h --from 2026-11-02 gets them") {
 		t.Fatalf("nothing stored: %v", err)
+	}
+	if v := s.View(fixture.Now); !strings.Contains(v, "nothing stored at 1h") {
+		t.Fatalf("the settings do not say nothing is stored:\n%s", v)
 	}
 	hist, err := marketdata.Open(context.Background(), s.c.Home)
 	if err != nil {
@@ -189,6 +192,9 @@ func TestDatesWithinStoredHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Update(s.refreshStored()())
+	if v := s.View(fixture.Now); !strings.Contains(v, "stored 1h: 2026-11-01 → 2026-11-09") {
+		t.Fatalf("the settings do not say what is stored:\n%s", v)
+	}
 	tests := []struct{ from, to, want string }{
 		{"2026-10-20", "", "before the stored history, which starts 2026-11-01"},
 		{"2026-11-15", "", "after the stored history, which ends 2026-11-09"},

@@ -302,6 +302,8 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case (s.sweeping || s.editing) && key.Matches(k, keys.ForceQuit):
+		return s.c.Host.Quit() // the root leaves keys to a screen that takes text
 	case s.sweeping:
 		return s.sweepKey(k)
 	case s.editing:

@@ -215,3 +215,18 @@ func TestDatesWithinStoredHistory(t *testing.T) {
 		t.Fatalf("result over the stored days: %+v (err %q, missing %q)", s.res, s.err, s.missing)
 	}
 }
+
+// ctrl+c still quits while a form takes the keys (the root hands them all to the screen).
+func TestForceQuitFromTheForms(t *testing.T) {
+	for _, open1 := range []string{"e", "w"} {
+		s, h := open(t, "sim")
+		press(s, open1)
+		if !s.TakesText() {
+			t.Fatalf("%s did not open a form", open1)
+		}
+		press(s, "ctrl+c")
+		if h.Quits != 1 {
+			t.Fatalf("ctrl+c in the %s form: %d quits", open1, h.Quits)
+		}
+	}
+}

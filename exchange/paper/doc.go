@@ -7,8 +7,9 @@
 // tick's ask (buy) or bid (sell). A limit order that can trade when placed fills at once at the
 // ask or bid, as a taker would; otherwise it rests, holding its funds, and fills at its own
 // price when a later tick crosses it (a buy when the ask is at or below its price, a sell when
-// the bid is at or above it). Orders always fill in full, in one trade: there are no partial
-// fills. Fees are FeeRate of what the order receives, in the received asset.
+// the bid is at or above it). On OnTick an order fills in full, in one trade; replays that model
+// liquidity use OnTickVolume, where the crossed orders share a volume and one may fill in part
+// and keep resting. Fees are FeeRate of what the order receives, in the received asset.
 //
 // A saved account matches in memory and never waits on the disk on the tick path: one writer
 // goroutine per account saves its changes in the order they were made, many to a durable

@@ -91,8 +91,6 @@ type hooks struct {
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
 }
 
-var _ Service = (*Engine)(nil)
-
 // New loads the bots and the kill switch from the store. It starts no bot: that is Resume's
 // job, after the journal has been reconciled.
 func New(cfg Config) (*Engine, error) {

@@ -10,10 +10,13 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// Subscribe implements Service.
+// Subscribe returns a stream of events for one consumer (a UI or an API client). Snapshots
+// are coalesced and dropped, never queued, when the consumer is slow; other events are
+// buffered. The channel closes when ctx ends or the engine stops.
 func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.subscribe(ctx) }
 
-// ValidateBot implements Service.
+// ValidateBot checks a configuration against the strategy and the symbol's rules without
+// saving it; the error says what is wrong in words a user can act on.
 func (e *Engine) ValidateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
 	if err := CheckWatched(cfg.Symbol, e.Watchlist()); err != nil {
@@ -54,7 +57,7 @@ func CheckWatched(symbol string, watchlist []string) error {
 	return fmt.Errorf("%w: %s is not in the watchlist (%s): add it to QUANTDECK_SYMBOLS or watch it in the cockpit so the bot gets prices", ErrInvalidBot, symbol, strings.Join(watchlist, ","))
 }
 
-// AddBot implements Service: the bot is saved stopped; starting it is a separate action.
+// AddBot saves a new bot: the bot is saved stopped; starting it is a separate action.
 func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
 	if err := e.ValidateBot(ctx, cfg); err != nil {
@@ -98,7 +101,7 @@ func paramsText(p map[string]string) string {
 	return s
 }
 
-// UpdateBot implements Service: only while the bot is stopped. Switching a bot to live is
+// UpdateBot changes a bot's configuration, only while the bot is stopped. Switching a bot to live is
 // this explicit action, and needs a checked credential.
 func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
@@ -138,7 +141,7 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	return nil
 }
 
-// RemoveBot implements Service: only while stopped and without open orders.
+// RemoveBot deletes a bot, only while stopped and without open orders.
 func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	b := e.botNamed(name)
 	if b == nil {
@@ -162,12 +165,12 @@ func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	return nil
 }
 
-// Orders implements Service.
+// Orders returns journal rows.
 func (e *Engine) Orders(ctx context.Context, f OrderFilter) ([]OrderView, error) {
 	return e.j.Orders(ctx, f)
 }
 
-// Fills implements Service.
+// Fills returns recorded fills, newest first.
 func (e *Engine) Fills(ctx context.Context, bot string, limit int) ([]FillView, error) {
 	if limit <= 0 {
 		limit = 200
@@ -175,20 +178,20 @@ func (e *Engine) Fills(ctx context.Context, bot string, limit int) ([]FillView, 
 	return e.j.Fills(ctx, bot, limit, false)
 }
 
-// BotEvents implements Service.
+// BotEvents returns history lines.
 func (e *Engine) BotEvents(ctx context.Context, bot string, limit int) ([]BotEvent, error) {
 	return e.j.Events(ctx, bot, limit)
 }
 
-// Candles implements Service: one-minute candles, oldest first.
+// Candles returns one-minute candles, oldest first.
 func (e *Engine) Candles(symbol string) []exchange.Candle { return e.mkt.candles(symbol) }
 
-// Rules implements Service.
+// Rules returns a symbol's trading rules.
 func (e *Engine) Rules(ctx context.Context, symbol string) (exchange.Rules, error) {
 	return e.rulesFor(ctx, symbol)
 }
 
-// Snapshot implements Service.
+// Snapshot returns the current state in one piece (used on attach and by the API).
 func (e *Engine) Snapshot() Snapshot {
 	prices, health := e.mkt.view()
 	if rr, ok := e.cfg.Market.(exchange.RateReporter); ok {

@@ -196,7 +196,14 @@ func (e *Engine) pauseLocked(b *bot, reason string) {
 	cancel, done := b.takeWorkerLocked()
 	e.event(b.cfg.Name, "warn", "paused: %s", reason)
 	name := b.cfg.Name
-	e.wg.Add(1)
+	if !e.join(1) {
+		// Closing: the worker is told to stop (Close waits for it), and the next start finds
+		// the bot paused.
+		if cancel != nil {
+			cancel()
+		}
+		return
+	}
 	go func() {
 		defer e.wg.Done()
 		waitWorker(cancel, done)

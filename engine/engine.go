@@ -215,6 +215,17 @@ func (e *Engine) now() time.Time { return e.clk.Now() }
 // sleep waits on the engine's clock.
 func (e *Engine) sleep(ctx context.Context, d time.Duration) error { return e.clk.Sleep(ctx, d) }
 
+// waitFor waits d on the engine's clock; false when ctx ends first. The engine's periodic
+// loops use it instead of a ticker, so a test's fake clock drives them too.
+func (e *Engine) waitFor(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-e.clk.After(d):
+		return true
+	}
+}
+
 // Close stops every bot worker and background goroutine without touching the bots' desired
 // state. Run calls it on its way out; call it directly only when Run was never called.
 func (e *Engine) Close() error {

@@ -237,6 +237,12 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		}
 		return fmt.Errorf("starting bot %s: %w; release it first", name, ErrKillSwitch)
 	}
+	// The worker joins the engine's group only while Close has not begun, as Run's loops do.
+	if !e.join(1) {
+		b.mu.Unlock()
+		e.jmu.Unlock()
+		return fmt.Errorf("starting bot %s: %w", name, ErrStopping)
+	}
 	var open []OrderRef
 	b.openN, b.openBuy = 0, decimal.Zero
 	for _, r := range e.open {
@@ -258,7 +264,6 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	b.last = e.mkt.last(cfg.Symbol)
 	wctx, cancel := context.WithCancel(e.life)
 	b.queue, b.cancel, b.done = make(chan job, queueLen), cancel, make(chan struct{})
-	e.wg.Add(1)
 	go e.worker(wctx, b, b.queue, b.done)
 	b.mu.Unlock()
 	e.jmu.Unlock()

@@ -93,8 +93,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	}
 	go e.balanceLoop(bg)
 
-	snap := time.NewTicker(e.lim.SnapshotInterval)
-	defer snap.Stop()
+	snap := e.clk.After(e.lim.SnapshotInterval)
 	for {
 		select {
 		case <-ctx.Done():
@@ -117,7 +116,8 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 			}
 			e.mkt.onConn(c)
 			e.bus.publish(ConnEvent{Conn: c})
-		case <-snap.C:
+		case <-snap:
+			snap = e.clk.After(e.lim.SnapshotInterval)
 			if dirty := e.mkt.takeDirty(); (e.booksDirty.Swap(false) || dirty) && e.bus.subscribers() > 0 {
 				e.bus.publishSnapshot(e.Snapshot())
 			}
@@ -169,14 +169,10 @@ func (e *Engine) loadSymbolHistory(ctx context.Context, sym string) {
 // balanceLoop refreshes the balances shown in snapshots.
 func (e *Engine) balanceLoop(ctx context.Context) {
 	defer e.wg.Done()
-	t := time.NewTicker(e.lim.BalanceInterval)
-	defer t.Stop()
 	for {
 		e.refreshBalances(ctx)
-		select {
-		case <-ctx.Done():
+		if !e.waitFor(ctx, e.lim.BalanceInterval) {
 			return
-		case <-t.C:
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/govalues/decimal"
 
@@ -326,17 +325,10 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 // pollLoop polls until ctx ends.
 func (e *Engine) pollLoop(ctx context.Context) {
 	defer e.wg.Done()
-	t := time.NewTicker(e.lim.PollInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if e.resumed.Load() {
-				e.pollOnce(ctx, true)
-				e.resumeNewDay(ctx)
-			}
+	for e.waitFor(ctx, e.lim.PollInterval) {
+		if e.resumed.Load() {
+			e.pollOnce(ctx, true)
+			e.resumeNewDay(ctx)
 		}
 	}
 }

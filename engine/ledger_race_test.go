@@ -36,7 +36,7 @@ func TestFillsDuringStartReachTheLedger(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.e.jmu.Lock()
-		r.e.open[rec.ClientID] = rec
+		r.e.addOpen(rec)
 		r.e.jmu.Unlock()
 		ids = append(ids, rec.ClientID)
 	}
@@ -63,13 +63,13 @@ func TestFillsDuringStartReachTheLedger(t *testing.T) {
 		if err := r.e.StartBot(ctx, "b"); err != nil {
 			t.Fatal(err)
 		}
-		// Fills are recorded and applied under the journal lock: with it held, the ledger
-		// and the journal must agree.
+		// Fills are recorded, and their news queued for the bot's loop, under the journal
+		// lock: with it held, once the loop has taken everything queued, the ledger and the
+		// journal must agree.
 		r.e.jmu.Lock()
 		recorded := r.count(t, `SELECT count(*) FROM fills WHERE bot = 'b'`)
-		b.mu.Lock()
-		buys := b.led.buys
-		b.mu.Unlock()
+		buys := 0
+		r.e.do(b, func(b *bot) { buys = b.led.buys })
 		r.e.jmu.Unlock()
 		if buys != recorded {
 			t.Fatalf("after a start the ledger has %d buys, the journal %d fills", buys, recorded)

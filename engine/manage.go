@@ -76,10 +76,15 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	if err != nil {
 		return err
 	}
-	b := &bot{name: cfg.Name, cfg: cfg, rules: rules, desired: BotStopped, state: BotStopped, led: led}
+	b := newBot(cfg)
+	b.rules, b.led = rules, led
 	e.mu.Lock()
 	e.bots[cfg.Name] = b
 	e.mu.Unlock()
+	e.jmu.Lock()
+	e.initOpenRows(b)
+	e.jmu.Unlock()
+	e.spawn(b)
 	e.event(cfg.Name, "info", "added (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "added"})
 	return nil
@@ -109,9 +114,8 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, cfg.Name)
 	}
-	b.mu.Lock()
-	running := b.state == BotRunning
-	b.mu.Unlock()
+	running := false
+	e.do(b, func(b *bot) { running = b.state == BotRunning })
 	if running {
 		return fmt.Errorf("updating bot %s: %w: stop it first", cfg.Name, ErrBotRunning)
 	}
@@ -131,11 +135,12 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 		e.jmu.Unlock()
 		return err
 	}
-	b.mu.Lock()
-	led.keepDay(b.led)
-	b.cfg, b.rules, b.led = cfg, rules, led
-	b.mu.Unlock()
+	e.do(b, func(b *bot) {
+		led.keepDay(b.led)
+		b.cfg, b.rules, b.led = cfg, rules, led
+	})
 	e.jmu.Unlock()
+	e.rebuildRoutes()
 	e.event(cfg.Name, "info", "updated (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "updated"})
 	return nil
@@ -147,9 +152,8 @@ func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, name)
 	}
-	b.mu.Lock()
-	running := b.state == BotRunning
-	b.mu.Unlock()
+	running := false
+	e.do(b, func(b *bot) { running = b.state == BotRunning })
 	if running {
 		return fmt.Errorf("removing bot %s: %w: stop it first", name, ErrBotRunning)
 	}
@@ -161,6 +165,7 @@ func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	e.mu.Lock()
 	delete(e.bots, name)
 	e.mu.Unlock()
+	e.post(b, func(b *bot) { b.removed = true })
 	e.event(name, "info", "removed")
 	return nil
 }
@@ -214,7 +219,6 @@ func (e *Engine) Snapshot() Snapshot {
 		KillSwitch: e.killed.Load(), KillReason: e.killReason, Started: e.started,
 	}
 	e.mu.Unlock()
-	e.refreshOpenRows(false, bots...)
 	for _, b := range bots {
 		s.Bots = append(s.Bots, e.botView(b))
 	}

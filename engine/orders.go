@@ -14,9 +14,7 @@ import (
 
 // placeForBot journals a bot's intent and sends it.
 func (e *Engine) placeForBot(ctx context.Context, b *bot, jb job) {
-	b.mu.Lock()
-	cfg := b.cfg
-	b.mu.Unlock()
+	cfg := jb.cfg
 	if ctx.Err() != nil {
 		e.releaseJob(b, jb, ErrStopping)
 		return
@@ -40,7 +38,7 @@ func (e *Engine) placeForBot(ctx context.Context, b *bot, jb job) {
 		return
 	}
 	e.jmu.Lock()
-	e.open[rec.ClientID] = rec
+	e.addOpen(rec)
 	e.jmu.Unlock()
 	e.publishOrder(rec.Order)
 	e.send(ctx, tr, rec)
@@ -229,7 +227,7 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
 	now := e.now().UTC()
-	next := *rec
+	next := orderRec{Row: rec.Row} // the row alone: counted and reserved belong to the bot's loop
 	next.Attempts++
 	next.SentAt, next.Updated = now, now
 	if next.State == OrderIntent {
@@ -285,13 +283,10 @@ func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 	}
 	rec.State, rec.Reason, rec.Updated = state, reason, e.now().UTC()
 	err := e.j.SaveOrder(context.Background(), &rec.Row)
-	delete(e.open, rec.ClientID)
+	e.dropOpen(rec)
 	v := rec.Order
-	b := e.botNamed(rec.Bot)
-	if b != nil {
-		b.mu.Lock()
-		e.closeLocked(b, rec)
-		b.mu.Unlock()
+	if b := e.botNamed(rec.Bot); b != nil {
+		e.closeRow(b, rec)
 	}
 	e.jmu.Unlock()
 	if err != nil {
@@ -303,9 +298,18 @@ func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 	}
 }
 
-// closeLocked releases a final order's risk accounting and tells the strategy. jmu and b.mu
-// are held.
-func (e *Engine) closeLocked(b *bot, rec *orderRec) {
+// closeRow tells a row's bot that the row is final: its loop releases the row's risk
+// accounting and tells the strategy. jmu is held: the update is queued in the order the
+// journal changed.
+func (e *Engine) closeRow(b *bot, rec *orderRec) {
+	upd := OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity,
+		Executed: rec.Executed, Time: e.now(), Reason: rec.Reason}
+	e.post(b, func(b *bot) { e.closeLocked(b, rec, upd) })
+}
+
+// closeLocked releases a final order's risk accounting and tells the strategy; it runs on the
+// bot's loop, which alone touches rec.counted and rec.reserved.
+func (e *Engine) closeLocked(b *bot, rec *orderRec, upd OrderUpdate) {
 	if rec.counted {
 		rec.counted = false
 		b.openN--
@@ -319,8 +323,7 @@ func (e *Engine) closeLocked(b *bot, rec *orderRec) {
 		rec.reserved = decimal.Zero
 	}
 	if b.strat != nil && b.state == BotRunning {
-		b.strat.OnOrder(OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity,
-			Executed: rec.Executed, Time: e.now(), Reason: rec.Reason})
+		b.strat.OnOrder(upd)
 	}
 }
 
@@ -397,7 +400,7 @@ func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, err
 		return OrderView{}, err
 	}
 	e.jmu.Lock()
-	e.open[rec.ClientID] = rec
+	e.addOpen(rec)
 	e.jmu.Unlock()
 	e.publishOrder(rec.Order)
 	e.send(ctx, tr, rec)
@@ -481,4 +484,44 @@ func (e *Engine) openFor(match func(*orderRec) bool) []*orderRec {
 		}
 	}
 	return out
+}
+
+// addOpen follows a row without a final state; jmu is held.
+func (e *Engine) addOpen(rec *orderRec) {
+	if _, ok := e.open[rec.ClientID]; ok {
+		return
+	}
+	e.open[rec.ClientID] = rec
+	e.countOpen(rec.Bot, 1)
+}
+
+// dropOpen stops following a row that became final; jmu is held.
+func (e *Engine) dropOpen(rec *orderRec) {
+	if _, ok := e.open[rec.ClientID]; !ok {
+		return
+	}
+	delete(e.open, rec.ClientID)
+	e.countOpen(rec.Bot, -1)
+}
+
+// countOpen keeps a bot's count of rows without a final state, the open-order count its view
+// shows while it is not running, so no reader counts rows under jmu. Before Resume loads the
+// rows, the counts New read stand in. jmu is held.
+func (e *Engine) countOpen(name string, delta int) {
+	if name == "" {
+		return
+	}
+	e.openBy[name] += delta
+	if b := e.botNamed(name); b != nil && e.loaded {
+		b.openRows.Store(int64(e.openBy[name]))
+	}
+}
+
+// initOpenRows sets a new bot's open-row count; jmu is held.
+func (e *Engine) initOpenRows(b *bot) {
+	n := e.preOpen[b.name]
+	if e.loaded {
+		n = e.openBy[b.name]
+	}
+	b.openRows.Store(int64(n))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/govalues/decimal"
 
@@ -47,7 +48,7 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 		if cur := e.open[o.ClientID]; cur != nil {
 			rec = cur
 		} else {
-			e.open[o.ClientID] = rec
+			e.addOpen(rec)
 		}
 		e.jmu.Unlock()
 	}
@@ -92,7 +93,7 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 			}
 		}
 	}
-	next := *rec
+	next := orderRec{Row: rec.Row} // the row alone: counted and reserved belong to the bot's loop
 	changed := len(fresh) > 0
 	st := strategy.StateOf(o.Status)
 	revive := rec.State == OrderRejected && rec.ExchangeID == 0 && o.ExchangeID != 0 && st != OrderRejected
@@ -126,30 +127,10 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	rec.State, rec.Reason, rec.Executed, rec.QuoteExec, rec.AvgPrice = next.State, next.Reason, next.Executed, next.QuoteExec, next.AvgPrice
 	rec.ExchangeID, rec.Updated, rec.filled = next.ExchangeID, next.Updated, filled
 	if rec.State.Final() {
-		delete(e.open, rec.ClientID)
+		e.dropOpen(rec)
 	}
 	if b := e.botNamed(rec.Bot); b != nil {
-		b.mu.Lock()
-		for _, f := range fresh {
-			if err := b.led.apply(f); err != nil {
-				e.log.Error("bot ledger", "bot", rec.Bot, "err", err)
-			}
-			if f.Side == exchange.Buy && rec.counted {
-				v, err := f.Qty.Mul(f.Price)
-				if err == nil {
-					v = v.Min(rec.reserved)
-					rec.reserved, _ = rec.reserved.Sub(v)
-					b.openBuy, _ = b.openBuy.Sub(v)
-				}
-			}
-		}
-		switch {
-		case rec.State.Final() && !wasFinal:
-			e.closeLocked(b, rec)
-		case len(fresh) > 0 && b.strat != nil && b.state == BotRunning:
-			b.strat.OnOrder(OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity, Executed: rec.Executed, Time: now})
-		}
-		b.mu.Unlock()
+		e.tellBot(b, rec, fresh, rec.State.Final() && !wasFinal, now)
 	}
 	v := rec.Order
 	e.mu.Lock()
@@ -164,6 +145,36 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 		e.bus.publish(FillEvent{Fill: f})
 	}
 	return nil
+}
+
+// tellBot queues a row's news for its bot's loop: the fresh fills for its ledger and risk
+// accounting, then the row's end or the fill for the strategy. jmu is held, so the bot sees
+// its rows change in the order the journal did (a start replays the ledger under jmu too).
+func (e *Engine) tellBot(b *bot, rec *orderRec, fresh []FillView, closed bool, now time.Time) {
+	upd := OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity,
+		Executed: rec.Executed, Time: now, Reason: rec.Reason}
+	e.post(b, func(b *bot) {
+		for _, f := range fresh {
+			if err := b.led.apply(f); err != nil {
+				e.log.Error("bot ledger", "bot", b.name, "err", err)
+			}
+			if f.Side == exchange.Buy && rec.counted {
+				v, err := f.Qty.Mul(f.Price)
+				if err == nil {
+					v = v.Min(rec.reserved)
+					rec.reserved, _ = rec.reserved.Sub(v)
+					b.openBuy, _ = b.openBuy.Sub(v)
+				}
+			}
+		}
+		switch {
+		case closed:
+			e.closeLocked(b, rec, upd)
+		case len(fresh) > 0 && b.strat != nil && b.state == BotRunning:
+			upd.Reason = ""
+			b.strat.OnOrder(upd)
+		}
+	})
 }
 
 func sumQty(fills []exchange.Fill) (decimal.Decimal, error) {
@@ -270,9 +281,9 @@ func (e *Engine) unwanted(rec *orderRec) bool {
 	if b == nil {
 		return false
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.state == BotPaused || (b.state != BotRunning && b.desired == BotStopped)
+	unwanted := false
+	e.do(b, func(b *bot) { unwanted = b.state == BotPaused || (b.state != BotRunning && b.desired == BotStopped) })
+	return unwanted
 }
 
 // lookup asks the exchange for one row's state. When the exchange does not know the order:

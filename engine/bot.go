@@ -29,6 +29,9 @@ type bot struct {
 	strat     Strategy
 	led       ledger
 	last      decimal.Decimal // latest price seen by the bot
+	// known lists the fills of open rows the last replayed ledger holds: their news may
+	// still arrive, and must not count twice.
+	known map[fillID]bool
 
 	// Risk accounting of orders that are queued or open: their number and the quote value
 	// the buys among them still commit.

@@ -17,6 +17,8 @@ type orderRec struct {
 	quietAt time.Time
 	filled  decimal.Decimal // base quantity of the fills recorded for it
 	busy    bool            // a placement or a lookup is under way for it
+	// turn is held by the goroutine changing the row (see take); made on first use.
+	turn chan struct{}
 	// Risk accounting, touched only on the bot's loop: whether the row counts among the bot's
 	// open orders, and the quote value it still commits.
 	counted  bool

@@ -208,10 +208,11 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		return err
 	}
 	// Replay the ledger and the history, count the bot's open orders for the risk guard and
-	// hand them to the strategy, all under jmu: fills and order changes are recorded under
-	// it too, so none is missed or counted twice.
+	// hand them to the strategy, all under jmu: row changes are settled (and queued for the
+	// bot) under it too, so none is missed; one recorded before the replay and settled after
+	// it is in known, so none counts twice.
 	e.jmu.Lock()
-	led, err := loadLedger(ctx, e.j, cfg, rules)
+	led, known, err := e.replayLedger(ctx, cfg, rules)
 	if err != nil {
 		e.jmu.Unlock()
 		return fail(err)
@@ -262,7 +263,7 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 			}
 		}
 		led.keepDay(b.led)
-		b.rules, b.led, b.strat = rules, led, strat
+		b.rules, b.led, b.strat, b.known = rules, led, strat, known
 		strat.Restore(led.position(), open, history)
 		b.setState(BotRunning, "")
 		b.desired, b.startedAt, b.lastRef = BotRunning, now, ""
@@ -300,10 +301,10 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Under jmu, so no fill is recorded between the replay and the bot's arrival in e.bots.
+	// Under jmu, so no fill is settled between the replay and the bot's arrival in e.bots.
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
-	led, err := loadLedger(ctx, e.j, row.cfg, exchange.Rules{})
+	led, known, err := e.replayLedger(ctx, row.cfg, exchange.Rules{})
 	if _, bad := damagedBot(err); err != nil && !bad {
 		return nil, err
 	}
@@ -313,11 +314,37 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 		return b, nil
 	}
 	b := loadedBot(row, led, err)
+	b.known = known
 	e.bots[name] = b
 	e.mu.Unlock()
 	e.initOpenRows(b)
 	e.spawn(b)
 	return b, nil
+}
+
+// fillID names one fill.
+type fillID struct {
+	clientID string
+	tradeID  int64
+}
+
+// replayLedger rebuilds a bot's ledger from the journal, with the fills of its rows still open:
+// news of those may be settled after the replay and must then be skipped (see tellBot). jmu is
+// held: a row leaves open only once its news is queued for the bot.
+func (e *Engine) replayLedger(ctx context.Context, cfg BotConfig, rules exchange.Rules) (ledger, map[fillID]bool, error) {
+	fills, err := e.j.Fills(ctx, cfg.Name, 0, true)
+	if err != nil {
+		l, _ := ledgerOf(cfg, rules, nil)
+		return l, nil, err
+	}
+	l, err := ledgerOf(cfg, rules, fills)
+	known := map[fillID]bool{}
+	for _, f := range fills {
+		if e.open[f.ClientID] != nil {
+			known[fillID{f.ClientID, f.TradeID}] = true
+		}
+	}
+	return l, known, err
 }
 
 // remainingValue is the quote value an open buy still commits.

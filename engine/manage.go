@@ -129,15 +129,15 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	if err := e.reg.Update(ctx, cfg, rules); err != nil {
 		return err
 	}
-	e.jmu.Lock() // fills of its remaining orders are applied under jmu: none slips between
-	led, err := loadLedger(ctx, e.j, cfg, rules)
+	e.jmu.Lock() // fills of its remaining orders are settled under jmu: none slips between
+	led, known, err := e.replayLedger(ctx, cfg, rules)
 	if err != nil {
 		e.jmu.Unlock()
 		return err
 	}
 	e.do(b, func(b *bot) {
 		led.keepDay(b.led)
-		b.cfg, b.rules, b.led = cfg, rules, led
+		b.cfg, b.rules, b.led, b.known = cfg, rules, led, known
 	})
 	e.jmu.Unlock()
 	e.rebuildRoutes()

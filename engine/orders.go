@@ -224,8 +224,8 @@ func (e *Engine) setBusy(rec *orderRec, busy bool) {
 // signed at any moment until the call's deadline.
 func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) error {
 	ctx = context.WithoutCancel(ctx)
-	e.jmu.Lock()
-	defer e.jmu.Unlock()
+	e.take(rec)
+	defer e.give(rec)
 	now := e.now().UTC()
 	next := orderRec{Row: rec.Row} // the row alone: counted and reserved belong to the bot's loop
 	next.Attempts++
@@ -249,37 +249,46 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	}); err != nil {
 		return fmt.Errorf("order %s: %w", rec.ClientID, err)
 	}
+	e.jmu.Lock()
 	rec.Attempts, rec.SentAt, rec.Updated, rec.State = next.Attempts, next.SentAt, next.Updated, next.State
 	rec.quietAt = later(rec.quietAt, bound)
+	e.jmu.Unlock()
 	return nil
 }
 
 // markUnknown records that a request's outcome is unknown.
 func (e *Engine) markUnknown(rec *orderRec, cause error) {
-	e.jmu.Lock()
-	if rec.State.Rank() <= OrderUnknown.Rank() {
-		rec.State = OrderUnknown
-		rec.Reason = "no definite answer: " + cause.Error()
-		rec.Updated = e.now().UTC()
-		if err := e.j.SaveOrder(context.Background(), &rec.Row); err != nil {
+	e.take(rec)
+	next := rec.Row
+	if next.State.Rank() <= OrderUnknown.Rank() {
+		next.State = OrderUnknown
+		next.Reason = "no definite answer: " + cause.Error()
+		next.Updated = e.now().UTC()
+		if err := e.j.SaveOrder(context.Background(), &next); err != nil {
 			e.log.Error("journal", "err", err)
 		}
 	}
+	e.jmu.Lock()
+	rec.State, rec.Reason, rec.Updated = next.State, next.Reason, next.Updated
 	v := rec.Order
 	e.jmu.Unlock()
+	e.give(rec)
 	e.publishOrder(v)
 	e.event(rec.Bot, "warn", "order %s: outcome unknown (%v); looking it up before anything else", rec.ClientID, cause)
 }
 
 // finalize gives a row a final state the engine decided (rejected, or never sent).
 func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
-	e.jmu.Lock()
+	e.take(rec)
+	defer e.give(rec)
 	if rec.State.Final() {
-		e.jmu.Unlock() // the exchange's answer came first and wins
-		return
+		return // the exchange's answer came first and wins
 	}
-	rec.State, rec.Reason, rec.Updated = state, reason, e.now().UTC()
-	err := e.j.SaveOrder(context.Background(), &rec.Row)
+	next := rec.Row
+	next.State, next.Reason, next.Updated = state, reason, e.now().UTC()
+	err := e.j.SaveOrder(context.Background(), &next)
+	e.jmu.Lock()
+	rec.State, rec.Reason, rec.Updated = next.State, next.Reason, next.Updated
 	e.dropOpen(rec)
 	v := rec.Order
 	if b := e.botNamed(rec.Bot); b != nil {
@@ -482,6 +491,25 @@ func (e *Engine) openFor(match func(*orderRec) bool) []*orderRec {
 	}
 	return out
 }
+
+// take makes the caller the one goroutine that changes rec's row until it calls give. A
+// row's changes (its journal write, then the row in memory) happen one at a time and in
+// order, while jmu is held only for the in-memory part: writes to different rows share the
+// journal's group commits. A holder reads rec's row without jmu (nobody else writes it) and
+// writes it under jmu (others read it so). Holders never wait for anything else while they
+// hold a turn, except applyOrders, which takes its rows' turns in client id order.
+func (e *Engine) take(rec *orderRec) {
+	e.jmu.Lock()
+	if rec.turn == nil {
+		rec.turn = make(chan struct{}, 1)
+	}
+	t := rec.turn
+	e.jmu.Unlock()
+	t <- struct{}{}
+}
+
+// give ends the caller's turn on rec's row.
+func (e *Engine) give(rec *orderRec) { <-rec.turn }
 
 // addOpen follows a row without a final state; jmu is held.
 func (e *Engine) addOpen(rec *orderRec) {

@@ -85,8 +85,8 @@ type Engine struct {
 
 // hooks are points where the crash test kills the process; nil in normal operation.
 type hooks struct {
-	afterIntent func(clientID string) // the intent row is durable, nothing sent yet
-	afterMark   func(clientID string) // the attempt is durable, nothing signed yet
+	afterIntent func(clientID string) // the intent row is staged (or durable), nothing sent yet
+	afterMark   func(clientID string) // the attempt is staged (or durable), nothing signed yet
 	afterRecord func(clientID string) // a signed send is durable, the request not yet gone
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
 }

@@ -96,8 +96,8 @@ type hooks struct {
 	// tickHandled is called on a bot's loop after a tick, with the wall time the tick was
 	// handed over and the number of intents it queued (the tick benchmark measures with it).
 	tickHandled func(bot string, handed time.Time, queued int)
-	afterIntent func(clientID string) // the intent row is durable, nothing sent yet
-	afterMark   func(clientID string) // the attempt is durable, nothing signed yet
+	afterIntent func(clientID string) // the intent row is staged (or durable), nothing sent yet
+	afterMark   func(clientID string) // the attempt is staged (or durable), nothing signed yet
 	afterRecord func(clientID string) // a signed send is durable, the request not yet gone
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
 }

@@ -32,7 +32,7 @@ func (e *Engine) placeForBot(ctx context.Context, b *bot, jb job) {
 			Tag: jb.intent.Tag, KeyLabel: cfg.KeyLabel, QuoteQty: jb.req.QuoteQty},
 		reserved: jb.reserved, counted: true, busy: true,
 	}
-	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
+	if err := e.j.StageIntent(ctx, &rec.Row, e.stagedFailed); err != nil {
 		e.releaseJob(b, jb, err)
 		e.event(cfg.Name, "error", "cannot write the order journal: %v", err)
 		return
@@ -221,7 +221,8 @@ func (e *Engine) setBusy(rec *orderRec, busy bool) {
 
 // markSent records an attempt before the request leaves. For a trader that does not report
 // its signed sends, the attempt's stand-in send is recorded with it: the request may be
-// signed at any moment until the call's deadline.
+// signed at any moment until the call's deadline. For one that does, the attempt (and the
+// intent before it) is staged: the signed send's record commits it before anything leaves.
 func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) error {
 	ctx = context.WithoutCancel(ctx)
 	e.take(rec)
@@ -237,7 +238,7 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	if !reports && rec.Mode != Paper {
 		bound = now.Add(e.lim.CallTimeout + e.lim.InFlightWindow)
 	}
-	if err := e.j.Write(ctx, func(tx *journal.Tx) error {
+	write := func(tx *journal.Tx) error {
 		if err := tx.SaveOrder(&next.Row); err != nil {
 			return err
 		}
@@ -246,7 +247,12 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 		}
 		return tx.InsertSend(journal.Send{ClientID: rec.ClientID, Attempt: next.Attempts, Source: journal.SendBound,
 			Recorded: now, Expires: bound})
-	}); err != nil {
+	}
+	if reports {
+		// The adapter records each signed send (sendRecorder) before it lets the request
+		// leave, and that write commits this one first and fails without it.
+		e.j.Stage(ctx, write, e.stagedFailed)
+	} else if err := e.j.Write(ctx, write); err != nil {
 		return fmt.Errorf("order %s: %w", rec.ClientID, err)
 	}
 	e.jmu.Lock()
@@ -402,7 +408,7 @@ func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, err
 	if m.Mode == Paper {
 		rec.KeyLabel = ""
 	}
-	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
+	if err := e.j.StageIntent(ctx, &rec.Row, e.stagedFailed); err != nil {
 		return OrderView{}, err
 	}
 	e.jmu.Lock()

@@ -102,7 +102,7 @@ func (e *Engine) tickBot(b *bot, in *tickIn) {
 	if limit := b.cfg.DailyLossLimit; limit.IsPos() {
 		if loss := b.led.dayLoss(now, b.last); loss.Cmp(limit) >= 0 {
 			b.resumeAt = nextUTCDay(now)
-			e.pauseLocked(b, fmt.Sprintf("%s: lost %s of %s %s today; resumes at 00:00 UTC", dailyLossReason, loss.Round(2), limit, b.led.quote))
+			e.pause(b, fmt.Sprintf("%s: lost %s of %s %s today; resumes at 00:00 UTC", dailyLossReason, loss.Round(2), limit, b.led.quote))
 			e.settle(b)
 			return
 		}
@@ -123,7 +123,7 @@ func (e *Engine) tickBot(b *bot, in *tickIn) {
 				err = fmt.Errorf("%w: too many orders waiting to be sent", ErrRisk)
 			}
 		}
-		e.refuseLocked(b, it, err, now)
+		e.refuse(b, it, err, now)
 	}
 	if h := e.hooks.tickHandled; h != nil {
 		h(b.name, in.at, queued)
@@ -169,15 +169,15 @@ func (e *Engine) check(b *bot, it Intent) (job, error) {
 		if b.cfg.Budget.IsPos() {
 			committed, err := decimal.Sum(b.led.cost, b.openBuy, notional)
 			if err != nil || committed.Cmp(b.cfg.Budget) > 0 {
-				return job{}, fmt.Errorf("%w: budget %s would be exceeded (%s committed, order %s)", ErrRisk, b.cfg.Budget, b.committedLocked().Round(2), notional.Round(2))
+				return job{}, fmt.Errorf("%w: budget %s would be exceeded (%s committed, order %s)", ErrRisk, b.cfg.Budget, b.spent().Round(2), notional.Round(2))
 			}
 		}
 	}
 	return jb, nil
 }
 
-// committedLocked is the quote value held in position and open buys.
-func (b *bot) committedLocked() decimal.Decimal {
+// spent is the quote value held in position and open buys.
+func (b *bot) spent() decimal.Decimal {
 	c, err := b.led.cost.Add(b.openBuy)
 	if err != nil {
 		return b.led.cost
@@ -197,9 +197,9 @@ func orderValue(req exchange.OrderRequest, ref decimal.Decimal) (decimal.Decimal
 	}
 }
 
-// refuseLocked tells the strategy an intent never reached the exchange, and records why
+// refuse tells the strategy an intent never reached the exchange, and records why
 // (once per distinct reason, so a refusal that repeats on every tick is one history line).
-func (e *Engine) refuseLocked(b *bot, it Intent, err error, now time.Time) {
+func (e *Engine) refuse(b *bot, it Intent, err error, now time.Time) {
 	if b.strat != nil {
 		b.strat.OnOrder(OrderUpdate{Tag: it.Tag, Side: it.Side, Price: it.Price, Qty: it.Qty, Time: now, Refused: true, Reason: err.Error()})
 	}
@@ -215,12 +215,12 @@ const dailyLossReason = "daily loss limit reached"
 // nextUTCDay is the UTC midnight after t.
 func nextUTCDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour) }
 
-// pauseLocked pauses a bot from its loop: no new intents from now on; the worker is stopped
+// pause pauses a bot from its loop: no new intents from now on; the worker is stopped
 // and the bot's open orders are cancelled in the background.
-func (e *Engine) pauseLocked(b *bot, reason string) {
+func (e *Engine) pause(b *bot, reason string) {
 	b.setState(BotPaused, reason)
 	b.pausing = true
-	cancel, done := b.takeWorkerLocked()
+	cancel, done := b.takeWorker()
 	e.event(b.cfg.Name, "warn", "paused: %s", reason)
 	name := b.cfg.Name
 	if !e.join(1) {
@@ -246,9 +246,9 @@ func (e *Engine) pauseLocked(b *bot, reason string) {
 	}()
 }
 
-// takeWorkerLocked detaches a bot's order worker so exactly one caller stops it. It runs on
+// takeWorker detaches a bot's order worker so exactly one caller stops it. It runs on
 // the loop.
-func (b *bot) takeWorkerLocked() (context.CancelFunc, chan struct{}) {
+func (b *bot) takeWorker() (context.CancelFunc, chan struct{}) {
 	cancel, done := b.cancel, b.done
 	b.cancel, b.done = nil, nil
 	return cancel, done
@@ -267,7 +267,7 @@ func waitWorker(cancel context.CancelFunc, done chan struct{}) {
 func (e *Engine) haltWorker(b *bot) {
 	var cancel context.CancelFunc
 	var done chan struct{}
-	e.do(b, func(b *bot) { cancel, done = b.takeWorkerLocked() })
+	e.do(b, func(b *bot) { cancel, done = b.takeWorker() })
 	waitWorker(cancel, done)
 }
 
@@ -326,7 +326,7 @@ func (e *Engine) rebuildRoutes() {
 // once the loop has ended.
 func (e *Engine) botView(b *bot) BotView {
 	var v BotView
-	if e.do(b, func(b *bot) { v = e.viewLocked(b) }) {
+	if e.do(b, func(b *bot) { v = e.viewOf(b) }) {
 		return v
 	}
 	return e.currentView(b)
@@ -340,8 +340,8 @@ func (e *Engine) currentView(b *bot) BotView {
 	return BotView{Config: BotConfig{Name: b.name}}
 }
 
-// viewLocked computes the view and publishes it; it runs on the loop.
-func (e *Engine) viewLocked(b *bot) BotView {
+// viewOf computes the view and publishes it; it runs on the loop.
+func (e *Engine) viewOf(b *bot) BotView {
 	price := b.last
 	if !price.IsPos() {
 		price = e.mkt.last(b.cfg.Symbol)
@@ -349,7 +349,7 @@ func (e *Engine) viewLocked(b *bot) BotView {
 	v := BotView{
 		Config: b.cfg, State: b.state, Reason: b.reason, StartedAt: b.startedAt,
 		Position: b.led.qty, AvgEntry: b.led.avgEntry(), RealizedPnL: b.led.realized,
-		UnrealizedPnL: b.led.unrealized(price), Spent: b.committedLocked(), OpenOrders: b.openN,
+		UnrealizedPnL: b.led.unrealized(price), Spent: b.spent(), OpenOrders: b.openN,
 		Buys: b.led.buys, Sells: b.led.sells,
 	}
 	if b.state != BotRunning {

@@ -134,7 +134,7 @@ func (e *Engine) drain(b *bot) {
 // tick routes) and its view. Only the loop calls it, and spawn before the loop starts.
 func (e *Engine) settle(b *bot) {
 	b.running.Store(b.state == BotRunning)
-	e.viewLocked(b)
+	e.viewOf(b)
 }
 
 // post queues fn for the bot's loop without waiting. Once the loop has ended (the engine is

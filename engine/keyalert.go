@@ -29,7 +29,7 @@ func (e *Engine) PauseLiveBots(ctx context.Context, keyLabel, reason string) []s
 		e.do(b, func(b *bot) {
 			state, desired = b.state, b.desired
 			if state == BotRunning {
-				e.pauseLocked(b, reason)
+				e.pause(b, reason)
 			}
 		})
 		name := b.name

@@ -91,7 +91,7 @@ func (e *Engine) Resume(ctx context.Context) error {
 		var run, stopped bool
 		var cfg BotConfig
 		e.do(b, func(b *bot) {
-			run = b.desired == BotRunning && b.state != BotRunning && (b.state != BotPaused || b.resumeDueLocked(now))
+			run = b.desired == BotRunning && b.state != BotRunning && (b.state != BotPaused || b.resumeDue(now))
 			stopped = b.desired == BotStopped && b.state != BotRunning
 			cfg = b.cfg
 		})
@@ -486,9 +486,9 @@ func (e *Engine) ReleaseKillSwitch(ctx context.Context) error {
 	return nil
 }
 
-// resumeDueLocked reports whether a bot the daily loss limit paused may run again: its UTC day
+// resumeDue reports whether a bot the daily loss limit paused may run again: its UTC day
 // is over. It runs on the bot's loop.
-func (b *bot) resumeDueLocked(now time.Time) bool {
+func (b *bot) resumeDue(now time.Time) bool {
 	return b.state == BotPaused && !b.pausing && b.desired == BotRunning && !b.resumeAt.IsZero() && !now.Before(b.resumeAt)
 }
 
@@ -507,7 +507,7 @@ func (e *Engine) resumeNewDay(ctx context.Context) {
 	e.mu.Unlock()
 	for _, b := range all {
 		due := false
-		e.do(b, func(b *bot) { due = b.resumeDueLocked(now) })
+		e.do(b, func(b *bot) { due = b.resumeDue(now) })
 		if !due {
 			continue
 		}

@@ -316,12 +316,12 @@ func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 func (e *Engine) closeRow(b *bot, rec *orderRec) {
 	upd := OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity,
 		Executed: rec.Executed, Time: e.now(), Reason: rec.Reason}
-	e.post(b, func(b *bot) { e.closeLocked(b, rec, upd) })
+	e.post(b, func(b *bot) { e.rowClosed(b, rec, upd) })
 }
 
-// closeLocked releases a final order's risk accounting and tells the strategy; it runs on the
+// rowClosed releases a final order's risk accounting and tells the strategy; it runs on the
 // bot's loop, which alone touches rec.counted and rec.reserved.
-func (e *Engine) closeLocked(b *bot, rec *orderRec, upd OrderUpdate) {
+func (e *Engine) rowClosed(b *bot, rec *orderRec, upd OrderUpdate) {
 	if rec.counted {
 		rec.counted = false
 		b.openN--

@@ -272,7 +272,7 @@ func (e *Engine) tellBot(b *bot, rec *orderRec, fresh []FillView, closed bool, n
 		}
 		switch {
 		case closed:
-			e.closeLocked(b, rec, upd)
+			e.rowClosed(b, rec, upd)
 		case len(fresh) > 0 && b.strat != nil && b.state == BotRunning:
 			upd.Reason = ""
 			b.strat.OnOrder(upd)

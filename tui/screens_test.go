@@ -32,6 +32,8 @@ func TestEveryScreenFits(t *testing.T) {
 		{"rotate key", []string{"r", "R"}, "Rotate fresh"},
 		{"passphrase", []string{"r", "p"}, "Change the vault passphrase"},
 		{"help", []string{"?"}, "Keys & vault"},
+		// Scrolled to the end: at 80x24 the last group comes into view.
+		{"help scrolled", append([]string{"?"}, strings.Split(strings.Repeat("j", 20), "")...), "ctrl+c"},
 		{"portfolio", []string{"P"}, "Portfolio"},
 		{"orders", []string{"O"}, "History"},
 		{"backtest", []string{"tab", "enter", "b"}, "enter replays"},

@@ -145,3 +145,25 @@ func TestStagedIntentIDsUniqueAcrossJournals(t *testing.T) {
 		}
 	}
 }
+
+// A staged intent whose caller's context has ended is still written: the caller already holds
+// the order by its new id, and a later update of it must find the row.
+func TestStagedWriteOutlivesItsContext(t *testing.T) {
+	j, dir := openJournal(t)
+	if err := j.StageIntent(context.Background(), intentRow("g"), nil); err != nil { // reserves the block
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := intentRow("g")
+	if err := j.StageIntent(ctx, r, func(err error) { t.Errorf("staged intent failed: %v", err) }); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	r.State = "rejected"
+	if err := j.SaveOrder(context.Background(), r); err != nil {
+		t.Fatalf("finalising the staged row after its context ended: %v", err)
+	}
+	if n := countOrders(t, freshReader(t, dir), r.ClientID); n != 1 {
+		t.Fatalf("%d rows, want 1", n)
+	}
+}

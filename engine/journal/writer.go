@@ -130,8 +130,11 @@ func (j *Journal) Write(ctx context.Context, fn func(*Tx) error) error {
 // returns only once fn's rows are committed too (or have failed). A failure is reported to
 // failed (when not nil), on the writer's goroutine; the Write that depends on the rows must
 // check that they are there (as InsertSend does), since savepoints keep one caller's failure
-// from failing another's. After Close, fn is not run and failed gets ErrClosed.
+// from failing another's. ctx's end does not drop a staged write: its caller already acts on
+// the rows (an order the engine holds by its new id) and nobody waits to be told otherwise.
+// After Close, fn is not run and failed gets ErrClosed.
 func (j *Journal) Stage(ctx context.Context, fn func(*Tx) error, failed func(error)) {
+	ctx = context.WithoutCancel(ctx)
 	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), staged: true, failed: failed}
 	if err := j.w.submit(r); err != nil && failed != nil {
 		failed(err)

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,11 +12,10 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// bot is one bot at run time. mu guards every field; the tick path holds it only for the
-// strategy call and the risk check, never across I/O.
+// bot is one bot at run time. Its fields belong to its loop (see botloop.go): only functions
+// the loop runs touch them. name, the mailboxes and the atomics may be read anywhere.
 type bot struct {
-	name      string // fixed for the bot's life; readable without mu
-	mu        sync.Mutex
+	name      string // fixed for the bot's life
 	cfg       BotConfig
 	rules     exchange.Rules
 	desired   BotState
@@ -27,9 +25,13 @@ type bot struct {
 	resumeAt  time.Time // a bot paused by the daily loss limit starts again then (next UTC midnight)
 	pausing   bool      // a pause is still waiting for the order in flight and cancelling orders
 	damaged   error     // a row of the bot does not parse (*badRowError): it cannot start
+	removed   bool      // the bot was removed: its loop ends
 	strat     Strategy
 	led       ledger
 	last      decimal.Decimal // latest price seen by the bot
+	// known lists the fills of open rows the last replayed ledger holds: their news may
+	// still arrive, and must not count twice.
+	known map[fillID]bool
 
 	// Risk accounting of orders that are queued or open: their number and the quote value
 	// the buys among them still commit.
@@ -40,16 +42,26 @@ type bot struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	scratch []Intent
-	lastRef string // last refusal reason, to keep the history free of repeats
+	lastRef string    // last refusal reason, to keep the history free of repeats
+	viewAt  time.Time // when the loop last published its view from the tick path
 
-	view atomic.Pointer[BotView] // the last view computed, for events published under mu
-	// openRows is the number of the bot's journal rows without a final state, refreshed by
-	// refreshOpenRows: the open-order count of a bot that is not running.
+	box    mailbox                 // functions for the loop, in order
+	in     atomic.Pointer[tickIn]  // the latest tick not handled yet
+	wake   chan struct{}           // capacity 1: "something waits in box or in"
+	exited chan struct{}           // closed when the loop has ended
+	seen   atomic.Uint64           // seq of the last tick the loop handled
+	view   atomic.Pointer[BotView] // the view the loop last published
+	// running mirrors state == BotRunning for the tick routes.
+	running atomic.Bool
+	// openRows is the number of the bot's journal rows without a final state, kept by the
+	// engine as rows open and close: the open-order count of a bot that is not running.
 	openRows atomic.Int64
 }
 
-// job is an intent that passed the risk guard, waiting for the bot's order worker.
+// job is an intent that passed the risk guard, waiting for the bot's order worker. cfg is
+// the bot's configuration when it was queued: the worker never reads the bot's fields.
 type job struct {
+	cfg      BotConfig
 	intent   Intent
 	req      exchange.OrderRequest // normalised to the symbol's rules
 	reserved decimal.Decimal       // quote value committed by a buy
@@ -57,13 +69,12 @@ type job struct {
 
 const queueLen = 64
 
-// onTick is the hot path: market state, then every running bot on the symbol, then paper fills.
+// onTick is the hot path: market state, then the tick handed to every running bot on the
+// symbol (never waiting for one), then paper fills.
 func (e *Engine) onTick(t exchange.Tick) {
 	now := e.now()
 	e.mkt.onTick(t, now)
-	for _, b := range (*e.routes.Load())[t.Symbol] {
-		e.tickBot(b, t, now)
-	}
+	e.handTick((*e.routes.Load())[t.Symbol], t, now)
 	if p, ok := e.cfg.Paper.(interface{ OnTick(exchange.Tick) }); ok {
 		p.OnTick(t)
 	}
@@ -73,30 +84,38 @@ func (e *Engine) onTick(t exchange.Tick) {
 // TicksProcessed is the number of market ticks the engine has handled since it started.
 func (e *Engine) TicksProcessed() uint64 { return e.ticks.Load() }
 
+// viewEvery is how often a running bot republishes its view from the tick path, so the
+// cockpit's unrealised profit follows the price.
+const viewEvery = 50 * time.Millisecond
+
 // tickBot runs one bot's strategy on a tick and queues what the risk guard lets through.
-func (e *Engine) tickBot(b *bot, t exchange.Tick, now time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// It runs on the bot's loop.
+func (e *Engine) tickBot(b *bot, in *tickIn) {
+	defer b.seen.Store(in.seq)
 	if b.state != BotRunning {
 		return
 	}
+	t, now := in.t, in.now
 	if p := strategy.RefPrice(t); p.IsPos() {
 		b.last = p
 	}
 	if limit := b.cfg.DailyLossLimit; limit.IsPos() {
 		if loss := b.led.dayLoss(now, b.last); loss.Cmp(limit) >= 0 {
 			b.resumeAt = nextUTCDay(now)
-			e.pauseLocked(b, fmt.Sprintf("%s: lost %s of %s %s today; resumes at 00:00 UTC", dailyLossReason, loss.Round(2), limit, b.led.quote))
+			e.pause(b, fmt.Sprintf("%s: lost %s of %s %s today; resumes at 00:00 UTC", dailyLossReason, loss.Round(2), limit, b.led.quote))
+			e.settle(b)
 			return
 		}
 	}
 	b.scratch = b.strat.OnTick(t, b.led.position(), now, b.scratch[:0])
+	queued := 0
 	for _, it := range b.scratch {
 		jb, err := e.check(b, it)
 		if err == nil {
 			select {
 			case b.queue <- jb:
 				e.intents.Add(1)
+				queued++
 				b.openN++
 				b.openBuy, _ = b.openBuy.Add(jb.reserved)
 				continue
@@ -104,11 +123,18 @@ func (e *Engine) tickBot(b *bot, t exchange.Tick, now time.Time) {
 				err = fmt.Errorf("%w: too many orders waiting to be sent", ErrRisk)
 			}
 		}
-		e.refuseLocked(b, it, err, now)
+		e.refuse(b, it, err, now)
+	}
+	if h := e.hooks.tickHandled; h != nil {
+		h(b.name, in.at, queued)
+	}
+	if len(b.scratch) > 0 || now.Sub(b.viewAt) >= viewEvery || now.Before(b.viewAt) {
+		b.viewAt = now
+		e.settle(b)
 	}
 }
 
-// check applies the symbol's rules and the risk guard to one intent. b.mu is held.
+// check applies the symbol's rules and the risk guard to one intent. It runs on the loop.
 func (e *Engine) check(b *bot, it Intent) (job, error) {
 	if e.killed.Load() {
 		return job{}, ErrKillSwitch
@@ -137,21 +163,21 @@ func (e *Engine) check(b *bot, it Intent) (job, error) {
 	if b.openN >= maxOpen {
 		return job{}, fmt.Errorf("%w: %d open orders is the bot's maximum", ErrRisk, maxOpen)
 	}
-	jb := job{intent: it, req: req}
+	jb := job{cfg: b.cfg, intent: it, req: req}
 	if req.Side == exchange.Buy {
 		jb.reserved = notional
 		if b.cfg.Budget.IsPos() {
 			committed, err := decimal.Sum(b.led.cost, b.openBuy, notional)
 			if err != nil || committed.Cmp(b.cfg.Budget) > 0 {
-				return job{}, fmt.Errorf("%w: budget %s would be exceeded (%s committed, order %s)", ErrRisk, b.cfg.Budget, b.committedLocked().Round(2), notional.Round(2))
+				return job{}, fmt.Errorf("%w: budget %s would be exceeded (%s committed, order %s)", ErrRisk, b.cfg.Budget, b.spent().Round(2), notional.Round(2))
 			}
 		}
 	}
 	return jb, nil
 }
 
-// committedLocked is the quote value held in position and open buys.
-func (b *bot) committedLocked() decimal.Decimal {
+// spent is the quote value held in position and open buys.
+func (b *bot) spent() decimal.Decimal {
 	c, err := b.led.cost.Add(b.openBuy)
 	if err != nil {
 		return b.led.cost
@@ -171,9 +197,9 @@ func orderValue(req exchange.OrderRequest, ref decimal.Decimal) (decimal.Decimal
 	}
 }
 
-// refuseLocked tells the strategy an intent never reached the exchange, and records why
+// refuse tells the strategy an intent never reached the exchange, and records why
 // (once per distinct reason, so a refusal that repeats on every tick is one history line).
-func (e *Engine) refuseLocked(b *bot, it Intent, err error, now time.Time) {
+func (e *Engine) refuse(b *bot, it Intent, err error, now time.Time) {
 	if b.strat != nil {
 		b.strat.OnOrder(OrderUpdate{Tag: it.Tag, Side: it.Side, Price: it.Price, Qty: it.Qty, Time: now, Refused: true, Reason: err.Error()})
 	}
@@ -189,14 +215,22 @@ const dailyLossReason = "daily loss limit reached"
 // nextUTCDay is the UTC midnight after t.
 func nextUTCDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour) }
 
-// pauseLocked pauses a bot from the tick path: no new intents from now on; the worker is
-// stopped and the bot's open orders are cancelled in the background.
-func (e *Engine) pauseLocked(b *bot, reason string) {
-	b.state, b.reason, b.pausing = BotPaused, reason, true
-	cancel, done := b.takeWorkerLocked()
+// pause pauses a bot from its loop: no new intents from now on; the worker is stopped
+// and the bot's open orders are cancelled in the background.
+func (e *Engine) pause(b *bot, reason string) {
+	b.setState(BotPaused, reason)
+	b.pausing = true
+	cancel, done := b.takeWorker()
 	e.event(b.cfg.Name, "warn", "paused: %s", reason)
 	name := b.cfg.Name
-	e.wg.Add(1)
+	if !e.join(1) {
+		// Closing: the worker is told to stop (Close waits for it), and the next start finds
+		// the bot paused.
+		if cancel != nil {
+			cancel()
+		}
+		return
+	}
 	go func() {
 		defer e.wg.Done()
 		waitWorker(cancel, done)
@@ -207,15 +241,14 @@ func (e *Engine) pauseLocked(b *bot, reason string) {
 			e.event(name, "error", "saving the paused state: %v", err)
 		}
 		e.cancelBotOrders(ctx, name)
-		b.mu.Lock()
-		b.pausing = false
-		b.mu.Unlock()
+		e.do(b, func(b *bot) { b.pausing = false })
 		e.publishBot(b, BotEvent{Bot: name, Time: e.now().UTC(), Level: "warn", Message: "paused: " + reason})
 	}()
 }
 
-// takeWorkerLocked detaches a bot's order worker so exactly one caller stops it. b.mu is held.
-func (b *bot) takeWorkerLocked() (context.CancelFunc, chan struct{}) {
+// takeWorker detaches a bot's order worker so exactly one caller stops it. It runs on
+// the loop.
+func (b *bot) takeWorker() (context.CancelFunc, chan struct{}) {
 	cancel, done := b.cancel, b.done
 	b.cancel, b.done = nil, nil
 	return cancel, done
@@ -232,9 +265,9 @@ func waitWorker(cancel context.CancelFunc, done chan struct{}) {
 
 // haltWorker stops a bot's order worker and waits for it.
 func (e *Engine) haltWorker(b *bot) {
-	b.mu.Lock()
-	cancel, done := b.takeWorkerLocked()
-	b.mu.Unlock()
+	var cancel context.CancelFunc
+	var done chan struct{}
+	e.do(b, func(b *bot) { cancel, done = b.takeWorker() })
 	waitWorker(cancel, done)
 }
 
@@ -260,87 +293,55 @@ func (e *Engine) worker(ctx context.Context, b *bot, queue chan job, done chan s
 	}
 }
 
-// releaseJob undoes a queued job's risk accounting and tells the strategy.
+// releaseJob undoes a queued job's risk accounting and tells the strategy, on the bot's loop.
 func (e *Engine) releaseJob(b *bot, jb job, err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.openN--
-	b.openBuy, _ = b.openBuy.Sub(jb.reserved)
-	if b.openBuy.IsNeg() {
-		b.openBuy = decimal.Zero
-	}
-	if b.strat != nil && b.state == BotRunning {
-		b.strat.OnOrder(OrderUpdate{Tag: jb.intent.Tag, Side: jb.intent.Side, Time: e.now(), Refused: true, Reason: err.Error()})
-	}
+	now := e.now()
+	e.post(b, func(b *bot) {
+		b.openN--
+		b.openBuy, _ = b.openBuy.Sub(jb.reserved)
+		if b.openBuy.IsNeg() {
+			b.openBuy = decimal.Zero
+		}
+		if b.strat != nil && b.state == BotRunning {
+			b.strat.OnOrder(OrderUpdate{Tag: jb.intent.Tag, Side: jb.intent.Side, Time: now, Refused: true, Reason: err.Error()})
+		}
+	})
 }
 
-// rebuildRoutes recomputes the running bots per symbol for the tick path.
+// rebuildRoutes recomputes the running bots per symbol for the tick path, from what each
+// bot's loop last published.
 func (e *Engine) rebuildRoutes() {
-	e.mu.Lock()
-	bots := make([]*bot, 0, len(e.bots))
-	for _, b := range e.bots {
-		bots = append(bots, b)
-	}
-	e.mu.Unlock()
+	e.routeMu.Lock()
+	defer e.routeMu.Unlock()
 	m := map[string][]*bot{}
-	for _, b := range bots {
-		b.mu.Lock()
-		if b.state == BotRunning {
-			m[b.cfg.Symbol] = append(m[b.cfg.Symbol], b)
+	for _, b := range e.allBots() {
+		if v := b.view.Load(); v != nil && b.running.Load() {
+			m[v.Config.Symbol] = append(m[v.Config.Symbol], b)
 		}
-		b.mu.Unlock()
 	}
 	e.routes.Store(&m)
 }
 
-// refreshOpenRows counts the journal rows without a final state of each bot: from the rows
-// the engine follows once Resume has loaded them, from the count New read before that.
-// Without wait it never waits for the journal lock (held across database writes): snapshots
-// are built on the tick path, and a count one refresh old will do for a bot that is not running.
-func (e *Engine) refreshOpenRows(wait bool, bots ...*bot) {
-	counts := e.preOpen
-	if e.resumed.Load() {
-		if !wait && !e.jmu.TryLock() {
-			return
-		}
-		if wait {
-			e.jmu.Lock()
-		}
-		counts = map[string]int{}
-		for _, r := range e.open {
-			if r.Bot != "" && !r.State.Final() {
-				counts[r.Bot]++
-			}
-		}
-		e.jmu.Unlock()
-	}
-	for _, b := range bots {
-		b.openRows.Store(int64(counts[b.name]))
-	}
-}
-
-// botView is a bot as shown to the user.
+// botView is a bot as shown to the user: asked of its loop, or the last view it published
+// once the loop has ended.
 func (e *Engine) botView(b *bot) BotView {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return e.viewLocked(b)
+	var v BotView
+	if e.do(b, func(b *bot) { v = e.viewOf(b) }) {
+		return v
+	}
+	return e.currentView(b)
 }
 
-// currentView is a fresh view when the bot's lock is free, else the last one computed (the
-// caller may hold the lock itself).
+// currentView is the view the bot's loop last published; it never waits.
 func (e *Engine) currentView(b *bot) BotView {
-	if b.mu.TryLock() {
-		defer b.mu.Unlock()
-		return e.viewLocked(b)
-	}
 	if v := b.view.Load(); v != nil {
 		return *v
 	}
 	return BotView{Config: BotConfig{Name: b.name}}
 }
 
-// viewLocked computes the view; b.mu is held.
-func (e *Engine) viewLocked(b *bot) BotView {
+// viewOf computes the view and publishes it; it runs on the loop.
+func (e *Engine) viewOf(b *bot) BotView {
 	price := b.last
 	if !price.IsPos() {
 		price = e.mkt.last(b.cfg.Symbol)
@@ -348,7 +349,7 @@ func (e *Engine) viewLocked(b *bot) BotView {
 	v := BotView{
 		Config: b.cfg, State: b.state, Reason: b.reason, StartedAt: b.startedAt,
 		Position: b.led.qty, AvgEntry: b.led.avgEntry(), RealizedPnL: b.led.realized,
-		UnrealizedPnL: b.led.unrealized(price), Spent: b.committedLocked(), OpenOrders: b.openN,
+		UnrealizedPnL: b.led.unrealized(price), Spent: b.spent(), OpenOrders: b.openN,
 		Buys: b.led.buys, Sells: b.led.sells,
 	}
 	if b.state != BotRunning {

@@ -64,7 +64,7 @@ func (r *rig) tick(t *testing.T, price string) {
 	t.Helper()
 	n := r.e.ticks.Load()
 	r.mkt.ticks <- exchange.Tick{Symbol: "BTCUSDT", Last: d(price), Bid: d(price), Ask: d(price), Time: time.Now().UTC()}
-	eventually(t, "the tick to be processed", func() bool { return r.e.ticks.Load() > n })
+	eventually(t, "the tick to be processed", func() bool { return ticksHandled(r.e, n, "BTCUSDT") })
 	eventually(t, "orders to settle", func() bool {
 		for _, b := range r.e.Snapshot().Bots {
 			if b.State != BotRunning {

@@ -191,7 +191,7 @@ func TestStartWhilePausingIsRefused(t *testing.T) {
 	send := func(price string) {
 		n := r.e.ticks.Load()
 		r.mkt.ticks <- exchange.Tick{Symbol: "BTCUSDT", Last: d(price), Time: clk.Now()}
-		eventually(t, "the tick", func() bool { return r.e.ticks.Load() > n })
+		eventually(t, "the tick", func() bool { return ticksHandled(r.e, n, "BTCUSDT") })
 	}
 	send("100") // the next buy goes out and hangs at the exchange
 	<-entered
@@ -204,9 +204,8 @@ func TestStartWhilePausingIsRefused(t *testing.T) {
 	}
 	b := r.e.botNamed("b")
 	eventually(t, "the pause done and saved", func() bool {
-		b.mu.Lock()
-		done := b.state == BotPaused && !b.pausing
-		b.mu.Unlock()
+		done := false
+		r.e.do(b, func(b *bot) { done = b.state == BotPaused && !b.pausing })
 		return done && r.count(t, `SELECT count(*) FROM bots WHERE state = 'paused'`) == 1
 	})
 	if err := r.e.StartBot(ctx, "b"); err != nil {
@@ -255,9 +254,9 @@ func TestRestartSameDayKeepsTheDaysBaseline(t *testing.T) {
 	r.tick(t, "80")  // 2 lost today
 	b := r.e.botNamed("b")
 	eventually(t, "the pause done", func() bool {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		return b.state == BotPaused && !b.pausing
+		done := false
+		r.e.do(b, func(b *bot) { done = b.state == BotPaused && !b.pausing })
+		return done
 	})
 	clk.Add(time.Minute)
 	if err := r.e.StartBot(ctx, "b"); err != nil {

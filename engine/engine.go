@@ -73,11 +73,19 @@ type Engine struct {
 	resumeMu sync.Mutex
 	startMu  sync.Mutex
 
-	jmu  sync.Mutex           // serialises changes to journal order rows; taken before any bot.mu
+	// jmu serialises changes to journal order rows and guards open. Bots' loops never take
+	// it: what a row change means for a bot is posted to the bot's loop while it is held, so
+	// each bot sees its rows change in the order the journal did.
+	jmu  sync.Mutex
 	open map[string]*orderRec // rows without a final state, by client id
-	// preOpen counts each bot's rows without a final state when New ran, for the views
-	// before Resume loads them into open.
+	// openBy counts each bot's rows in open; loaded says Resume has loaded them. Before
+	// that, preOpen (read by New) stands in. Guarded by jmu.
+	openBy  map[string]int
+	loaded  bool
 	preOpen map[string]int
+
+	routeMu sync.Mutex // serialises rebuilding routes, so the last rebuild stored wins
+	tickSeq atomic.Uint64
 
 	events chan BotEvent // history lines waiting to be written
 	hooks  hooks
@@ -85,13 +93,14 @@ type Engine struct {
 
 // hooks are points where the crash test kills the process; nil in normal operation.
 type hooks struct {
-	afterIntent func(clientID string) // the intent row is durable, nothing sent yet
-	afterMark   func(clientID string) // the attempt is durable, nothing signed yet
+	// tickHandled is called on a bot's loop after a tick, with the wall time the tick was
+	// handed over and the number of intents it queued (the tick benchmark measures with it).
+	tickHandled func(bot string, handed time.Time, queued int)
+	afterIntent func(clientID string) // the intent row is staged (or durable), nothing sent yet
+	afterMark   func(clientID string) // the attempt is staged (or durable), nothing signed yet
 	afterRecord func(clientID string) // a signed send is durable, the request not yet gone
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
 }
-
-var _ Service = (*Engine)(nil)
 
 // New loads the bots and the kill switch from the store. It starts no bot: that is Resume's
 // job, after the journal has been reconciled.
@@ -118,7 +127,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg: cfg, lim: cfg.Limits.withDefaults(), log: cfg.Logger, clk: cfg.Clock,
 		j: j, reg: NewRegistry(cfg.DB, cfg.Clock), bus: newBus(),
 		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
-		open: map[string]*orderRec{}, events: make(chan BotEvent, 1024),
+		open: map[string]*orderRec{}, openBy: map[string]int{}, events: make(chan BotEvent, 1024),
 	}
 	e.limiter = newLimiter(e.lim, e.clk)
 	if err := e.loadWatchlist(ctx); err != nil {
@@ -158,6 +167,10 @@ func New(cfg Config) (*Engine, error) {
 	if e.preOpen, err = j.OpenCounts(ctx); err != nil {
 		return nil, err
 	}
+	for _, b := range e.bots {
+		e.initOpenRows(b)
+		e.spawn(b)
+	}
 	// Snapshots open with the recent history, not an empty screen.
 	if orders, err := j.Orders(ctx, OrderFilter{Limit: recentMax}); err == nil {
 		e.recent.orders = newestFirst(orders)
@@ -188,7 +201,8 @@ func New(cfg Config) (*Engine, error) {
 // resumes at the UTC midnight after it was paused (when its row was last written).
 // A bot whose rows do not parse (damaged) is in error with the row named, and cannot start.
 func loadedBot(r *botRow, led ledger, damaged error) *bot {
-	b := &bot{name: r.cfg.Name, cfg: r.cfg, desired: r.desired, state: stoppedOr(r.state), reason: r.reason, led: led}
+	b := newBot(r.cfg)
+	b.desired, b.state, b.reason, b.led = r.desired, stoppedOr(r.state), r.reason, led
 	if damaged != nil {
 		b.state, b.reason, b.damaged = BotError, damaged.Error(), damaged
 	}
@@ -216,6 +230,17 @@ func (e *Engine) now() time.Time { return e.clk.Now() }
 
 // sleep waits on the engine's clock.
 func (e *Engine) sleep(ctx context.Context, d time.Duration) error { return e.clk.Sleep(ctx, d) }
+
+// waitFor waits d on the engine's clock; false when ctx ends first. The engine's periodic
+// loops use it instead of a ticker, so a test's fake clock drives them too.
+func (e *Engine) waitFor(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-e.clk.After(d):
+		return true
+	}
+}
 
 // Close stops every bot worker and background goroutine without touching the bots' desired
 // state. Run calls it on its way out; call it directly only when Run was never called.
@@ -326,8 +351,7 @@ func (e *Engine) rulesFor(ctx context.Context, symbol string) (exchange.Rules, e
 }
 
 // event records a history line: published now, written to the store by writeEvents. It may
-// be called with the bot's lock held (lock order: jmu, bot.mu, e.mu): it then publishes the
-// bot's last computed view instead of waiting for the lock.
+// be called on a bot's loop, so it carries the view the bot last published and never waits.
 func (e *Engine) event(botName, level, format string, args ...any) {
 	ev := BotEvent{Bot: botName, Time: e.now().UTC(), Level: level, Message: fmt.Sprintf(format, args...)}
 	e.mu.Lock()
@@ -356,9 +380,8 @@ func (e *Engine) event(botName, level, format string, args ...any) {
 	}
 }
 
-// publishBot sends a bot's current view to subscribers; call it without the bot's lock.
+// publishBot sends a bot's current view to subscribers; never call it on a bot's loop.
 func (e *Engine) publishBot(b *bot, ev BotEvent) {
-	e.refreshOpenRows(true, b)
 	e.bus.publish(BotEventMsg{Bot: e.botView(b), Event: ev})
 }
 

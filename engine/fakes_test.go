@@ -323,6 +323,22 @@ func newRig(t testing.TB, db *sql.DB, x *memExchange) *rig {
 	return &rig{e: e, db: db, mkt: m, x: x}
 }
 
+// ticksHandled reports whether the tick goroutine has handled more than n ticks and every
+// bot running on symbol has handled the latest tick handed to it (bots take ticks on their own
+// loops, after the tick goroutine has moved on).
+func ticksHandled(e *Engine, n uint64, symbol string) bool {
+	if e.ticks.Load() <= n {
+		return false
+	}
+	seq := e.tickSeq.Load()
+	for _, b := range (*e.routes.Load())[symbol] {
+		if b.seen.Load() < seq {
+			return false
+		}
+	}
+	return true
+}
+
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()

@@ -17,7 +17,9 @@ type orderRec struct {
 	quietAt time.Time
 	filled  decimal.Decimal // base quantity of the fills recorded for it
 	busy    bool            // a placement or a lookup is under way for it
-	// Risk accounting, guarded by the bot's lock: whether the row counts among the bot's
+	// turn is held by the goroutine changing the row (see take); made on first use.
+	turn chan struct{}
+	// Risk accounting, touched only on the bot's loop: whether the row counts among the bot's
 	// open orders, and the quote value it still commits.
 	counted  bool
 	reserved decimal.Decimal

@@ -18,24 +18,26 @@ func (e *Engine) PauseLiveBots(ctx context.Context, keyLabel, reason string) []s
 	e.mu.Lock()
 	var live []*bot
 	for _, b := range e.bots {
-		if b.cfg.Mode == Live && b.cfg.KeyLabel == keyLabel {
+		if cfg := e.currentView(b).Config; cfg.Mode == Live && cfg.KeyLabel == keyLabel {
 			live = append(live, b)
 		}
 	}
 	e.mu.Unlock()
 	var paused []string
 	for _, b := range live {
-		b.mu.Lock()
-		name, state, desired := b.cfg.Name, b.state, b.desired
+		var state, desired BotState
+		e.do(b, func(b *bot) {
+			state, desired = b.state, b.desired
+			if state == BotRunning {
+				e.pause(b, reason)
+			}
+		})
+		name := b.name
 		switch {
 		case state == BotRunning:
-			e.pauseLocked(b, reason)
-			b.mu.Unlock()
 		case desired == BotRunning && state != BotPaused:
-			b.mu.Unlock()
 			e.setStopped(ctx, b, BotPaused, reason)
 		default:
-			b.mu.Unlock()
 			continue
 		}
 		paused = append(paused, name)

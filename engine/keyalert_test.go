@@ -50,9 +50,7 @@ func TestPauseLiveBotsOfOneKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := e.botNamed("b")
-	b.mu.Lock()
-	b.desired = BotRunning
-	b.mu.Unlock()
+	e.do(b, func(b *bot) { b.desired = BotRunning })
 
 	if r.count(t, `SELECT count(*) FROM orders WHERE bot = 'a' AND state IN ('acked', 'partial')`) == 0 {
 		t.Fatal("the live grid placed no orders to cancel")

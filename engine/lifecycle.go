@@ -58,11 +58,18 @@ func (e *Engine) Resume(ctx context.Context) error {
 			return err
 		}
 		e.jmu.Lock()
-		if _, ok := e.open[r.ClientID]; !ok {
-			e.open[r.ClientID] = r
-		}
+		e.addOpen(r)
 		e.jmu.Unlock()
 	}
+	// The rows are loaded: from now on the bots' open-row counts follow them.
+	e.jmu.Lock()
+	if !e.loaded {
+		e.loaded = true
+		for _, b := range e.allBots() {
+			e.initOpenRows(b)
+		}
+	}
+	e.jmu.Unlock()
 	blocked, errs, err := e.reconcile(ctx)
 	if err != nil {
 		return err
@@ -81,11 +88,13 @@ func (e *Engine) Resume(ctx context.Context) error {
 	e.mu.Unlock()
 	now := e.now()
 	for _, b := range want {
-		b.mu.Lock()
-		run := b.desired == BotRunning && b.state != BotRunning && (b.state != BotPaused || b.resumeDueLocked(now))
-		stopped := b.desired == BotStopped && b.state != BotRunning
-		cfg := b.cfg
-		b.mu.Unlock()
+		var run, stopped bool
+		var cfg BotConfig
+		e.do(b, func(b *bot) {
+			run = b.desired == BotRunning && b.state != BotRunning && (b.state != BotPaused || b.resumeDue(now))
+			stopped = b.desired == BotStopped && b.state != BotRunning
+			cfg = b.cfg
+		})
 		if stopped && blocked[account{cfg.Mode, cfg.KeyLabel}] == nil {
 			// Stopped from the command line while no engine ran: its orders go now, as
 			// StopBot would have cancelled them.
@@ -112,10 +121,13 @@ func (e *Engine) Resume(ctx context.Context) error {
 
 // setStopped records a bot that is not running, keeping its desired state.
 func (e *Engine) setStopped(ctx context.Context, b *bot, state BotState, reason string) {
-	b.mu.Lock()
-	b.state, b.reason = state, reason
-	name, desired := b.cfg.Name, b.desired
-	b.mu.Unlock()
+	name, desired := b.name, BotState("")
+	if !e.do(b, func(b *bot) {
+		b.setState(state, reason)
+		desired = b.desired
+	}) {
+		return // the engine is closed
+	}
 	if err := e.reg.setState(ctx, name, desired, state, reason, time.Time{}); err != nil {
 		e.log.Error("saving bot state", "bot", name, "err", err)
 	}
@@ -144,9 +156,12 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	b.mu.Lock()
-	cfg, running, pausing, damaged := b.cfg, b.state == BotRunning, b.pausing, b.damaged
-	b.mu.Unlock()
+	var cfg BotConfig
+	var running, pausing bool
+	var damaged error
+	if !e.do(b, func(b *bot) { cfg, running, pausing, damaged = b.cfg, b.state == BotRunning, b.pausing, b.damaged }) {
+		return ErrStopping
+	}
 	if running {
 		return nil
 	}
@@ -193,10 +208,11 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		return err
 	}
 	// Replay the ledger and the history, count the bot's open orders for the risk guard and
-	// hand them to the strategy, all under jmu: fills and order changes are recorded under
-	// it too, so none is missed or counted twice.
+	// hand them to the strategy, all under jmu: row changes are settled (and queued for the
+	// bot) under it too, so none is missed; one recorded before the replay and settled after
+	// it is in known, so none counts twice.
 	e.jmu.Lock()
-	led, err := loadLedger(ctx, e.j, cfg, rules)
+	led, known, err := e.replayLedger(ctx, cfg, rules)
 	if err != nil {
 		e.jmu.Unlock()
 		return fail(err)
@@ -210,42 +226,65 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	for i, r := range hist {
 		history[i] = refOf(r)
 	}
-	b.mu.Lock()
-	if e.killed.Load() {
-		// Engaged while this start was under way, too early for the switch to see the bot
-		// running: the bot stays stopped. (Engaged later, the switch sees it and stops it.)
-		b.mu.Unlock()
-		e.jmu.Unlock()
-		if err := e.reg.setState(ctx, name, BotStopped, BotStopped, "kill switch engaged while starting", time.Time{}); err != nil {
-			e.log.Error("saving bot state", "bot", name, "err", err)
-		}
-		return fmt.Errorf("starting bot %s: %w; release it first", name, ErrKillSwitch)
+	// The bot's open rows, counted against its limits and handed to the strategy.
+	type openRow struct {
+		rec      *orderRec
+		ref      OrderRef
+		reserved decimal.Decimal
 	}
-	var open []OrderRef
-	b.openN, b.openBuy = 0, decimal.Zero
+	var mine []openRow
 	for _, r := range e.open {
-		if r.Bot != name {
-			continue
-		}
-		open = append(open, r.ref())
-		r.counted, r.reserved = true, remainingValue(r)
-		b.openN++
-		if r.Side == exchange.Buy {
-			b.openBuy, _ = b.openBuy.Add(r.reserved)
+		if r.Bot == name {
+			mine = append(mine, openRow{r, r.ref(), remainingValue(r)})
 		}
 	}
-	led.keepDay(b.led)
-	b.rules, b.led, b.strat = rules, led, strat
-	strat.Restore(led.position(), open, history)
-	b.state, b.desired, b.reason, b.startedAt, b.lastRef = BotRunning, BotRunning, "", now, ""
-	b.resumeAt = time.Time{}
-	b.last = e.mkt.last(cfg.Symbol)
-	wctx, cancel := context.WithCancel(e.life)
-	b.queue, b.cancel, b.done = make(chan job, queueLen), cancel, make(chan struct{})
-	e.wg.Add(1)
-	go e.worker(wctx, b, b.queue, b.done)
-	b.mu.Unlock()
+	var startErr error
+	ok := e.do(b, func(b *bot) {
+		if e.killed.Load() {
+			// Engaged while this start was under way, too early for the switch to see the
+			// bot running: the bot stays stopped. (Engaged later, the switch sees it.)
+			startErr = fmt.Errorf("starting bot %s: %w; release it first", name, ErrKillSwitch)
+			return
+		}
+		// The worker joins the engine's group only while Close has not begun, as Run's
+		// loops do.
+		if !e.join(1) {
+			startErr = fmt.Errorf("starting bot %s: %w", name, ErrStopping)
+			return
+		}
+		open := make([]OrderRef, 0, len(mine))
+		b.openN, b.openBuy = 0, decimal.Zero
+		for _, o := range mine {
+			open = append(open, o.ref)
+			o.rec.counted, o.rec.reserved = true, o.reserved
+			b.openN++
+			if o.rec.Side == exchange.Buy {
+				b.openBuy, _ = b.openBuy.Add(o.reserved)
+			}
+		}
+		led.keepDay(b.led)
+		b.rules, b.led, b.strat, b.known = rules, led, strat, known
+		strat.Restore(led.position(), open, history)
+		b.setState(BotRunning, "")
+		b.desired, b.startedAt, b.lastRef = BotRunning, now, ""
+		b.resumeAt = time.Time{}
+		b.last = e.mkt.last(cfg.Symbol)
+		wctx, cancel := context.WithCancel(e.life)
+		b.queue, b.cancel, b.done = make(chan job, queueLen), cancel, make(chan struct{})
+		go e.worker(wctx, b, b.queue, b.done)
+	})
 	e.jmu.Unlock()
+	if !ok {
+		startErr = fmt.Errorf("starting bot %s: %w", name, ErrStopping)
+	}
+	if startErr != nil {
+		if errors.Is(startErr, ErrKillSwitch) {
+			if err := e.reg.setState(ctx, name, BotStopped, BotStopped, "kill switch engaged while starting", time.Time{}); err != nil {
+				e.log.Error("saving bot state", "bot", name, "err", err)
+			}
+		}
+		return startErr
+	}
 	e.rebuildRoutes()
 	e.event(name, "info", "started (%s, %s on %s)", cfg.Mode, cfg.Strategy, cfg.Symbol)
 	e.publishBot(b, BotEvent{Bot: name, Time: now, Level: "info", Message: "started"})
@@ -262,21 +301,50 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Under jmu, so no fill is recorded between the replay and the bot's arrival in e.bots.
+	// Under jmu, so no fill is settled between the replay and the bot's arrival in e.bots.
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
-	led, err := loadLedger(ctx, e.j, row.cfg, exchange.Rules{})
+	led, known, err := e.replayLedger(ctx, row.cfg, exchange.Rules{})
 	if _, bad := damagedBot(err); err != nil && !bad {
 		return nil, err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if b := e.bots[name]; b != nil {
+		e.mu.Unlock()
 		return b, nil
 	}
 	b := loadedBot(row, led, err)
+	b.known = known
 	e.bots[name] = b
+	e.mu.Unlock()
+	e.initOpenRows(b)
+	e.spawn(b)
 	return b, nil
+}
+
+// fillID names one fill.
+type fillID struct {
+	clientID string
+	tradeID  int64
+}
+
+// replayLedger rebuilds a bot's ledger from the journal, with the fills of its rows still open:
+// news of those may be settled after the replay and must then be skipped (see tellBot). jmu is
+// held: a row leaves open only once its news is queued for the bot.
+func (e *Engine) replayLedger(ctx context.Context, cfg BotConfig, rules exchange.Rules) (ledger, map[fillID]bool, error) {
+	fills, err := e.j.Fills(ctx, cfg.Name, 0, true)
+	if err != nil {
+		l, _ := ledgerOf(cfg, rules, nil)
+		return l, nil, err
+	}
+	l, err := ledgerOf(cfg, rules, fills)
+	known := map[fillID]bool{}
+	for _, f := range fills {
+		if e.open[f.ClientID] != nil {
+			known[fillID{f.ClientID, f.TradeID}] = true
+		}
+	}
+	return l, known, err
 }
 
 // remainingValue is the quote value an open buy still commits.
@@ -309,9 +377,7 @@ func (e *Engine) StopBot(ctx context.Context, name string) error {
 		return fmt.Errorf("%w: %q", ErrNoBot, name)
 	}
 	e.stopBot(b, BotStopped, "")
-	b.mu.Lock()
-	b.desired = BotStopped
-	b.mu.Unlock()
+	e.do(b, func(b *bot) { b.desired = BotStopped })
 	if err := e.reg.setState(ctx, name, BotStopped, BotStopped, "", time.Time{}); err != nil {
 		return err
 	}
@@ -326,20 +392,23 @@ func (e *Engine) StopBot(ctx context.Context, name string) error {
 
 // stopBot takes a bot off the tick path and waits for its worker.
 func (e *Engine) stopBot(b *bot, state BotState, reason string) {
-	b.mu.Lock()
-	b.state, b.reason = state, reason
-	b.mu.Unlock()
+	e.do(b, func(b *bot) { b.setState(state, reason) })
 	e.rebuildRoutes()
 	e.haltWorker(b)
+	// Under jmu, so no news of its rows is queued between the list and the reset.
 	e.jmu.Lock()
-	b.mu.Lock()
+	var mine []*orderRec
 	for _, r := range e.open {
-		if r.Bot == b.cfg.Name {
-			r.counted, r.reserved = false, decimal.Zero
+		if r.Bot == b.name {
+			mine = append(mine, r)
 		}
 	}
-	b.openN, b.openBuy, b.strat = 0, decimal.Zero, nil
-	b.mu.Unlock()
+	e.do(b, func(b *bot) {
+		for _, r := range mine {
+			r.counted, r.reserved = false, decimal.Zero
+		}
+		b.openN, b.openBuy, b.strat = 0, decimal.Zero, nil
+	})
 	e.jmu.Unlock()
 }
 
@@ -354,9 +423,8 @@ func (e *Engine) Seal(ctx context.Context) error {
 	e.live = map[string]exchange.Trader{}
 	e.mu.Unlock()
 	for _, b := range live {
-		b.mu.Lock()
-		isLive := b.cfg.Mode == Live && b.state == BotRunning
-		b.mu.Unlock()
+		isLive := false
+		e.do(b, func(b *bot) { isLive = b.cfg.Mode == Live && b.state == BotRunning })
 		if !isLive {
 			continue
 		}
@@ -382,20 +450,17 @@ func (e *Engine) EngageKillSwitch(ctx context.Context, reason string) error {
 	e.mu.Unlock()
 	err := e.j.SetKillSwitch(ctx, true, reason, e.now())
 	for _, b := range all {
-		b.mu.Lock()
-		active := b.state == BotRunning || b.state == BotPaused || b.desired == BotRunning
-		b.mu.Unlock()
+		active := false
+		e.do(b, func(b *bot) { active = b.state == BotRunning || b.state == BotPaused || b.desired == BotRunning })
 		if !active {
 			continue
 		}
 		e.stopBot(b, BotStopped, "kill switch: "+reason)
-		b.mu.Lock()
-		b.desired = BotStopped
-		b.mu.Unlock()
-		if serr := e.reg.setState(ctx, b.cfg.Name, BotStopped, BotStopped, "kill switch: "+reason, time.Time{}); serr != nil {
+		e.do(b, func(b *bot) { b.desired = BotStopped })
+		if serr := e.reg.setState(ctx, b.name, BotStopped, BotStopped, "kill switch: "+reason, time.Time{}); serr != nil {
 			err = errors.Join(err, serr)
 		}
-		e.publishBot(b, BotEvent{Bot: b.cfg.Name, Time: e.now().UTC(), Level: "warn", Message: "stopped by the kill switch"})
+		e.publishBot(b, BotEvent{Bot: b.name, Time: e.now().UTC(), Level: "warn", Message: "stopped by the kill switch"})
 	}
 	e.event("", "warn", "kill switch engaged: %s", reason)
 	e.bus.publish(KillSwitchEvent{Engaged: true, Reason: reason})
@@ -421,9 +486,9 @@ func (e *Engine) ReleaseKillSwitch(ctx context.Context) error {
 	return nil
 }
 
-// resumeDueLocked reports whether a bot the daily loss limit paused may run again: its UTC day
-// is over. b.mu is held.
-func (b *bot) resumeDueLocked(now time.Time) bool {
+// resumeDue reports whether a bot the daily loss limit paused may run again: its UTC day
+// is over. It runs on the bot's loop.
+func (b *bot) resumeDue(now time.Time) bool {
 	return b.state == BotPaused && !b.pausing && b.desired == BotRunning && !b.resumeAt.IsZero() && !now.Before(b.resumeAt)
 }
 
@@ -441,9 +506,8 @@ func (e *Engine) resumeNewDay(ctx context.Context) {
 	}
 	e.mu.Unlock()
 	for _, b := range all {
-		b.mu.Lock()
-		due := b.resumeDueLocked(now)
-		b.mu.Unlock()
+		due := false
+		e.do(b, func(b *bot) { due = b.resumeDue(now) })
 		if !due {
 			continue
 		}

@@ -10,10 +10,13 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// Subscribe implements Service.
+// Subscribe returns a stream of events for one consumer (a UI or an API client). Snapshots
+// are coalesced and dropped, never queued, when the consumer is slow; other events are
+// buffered. The channel closes when ctx ends or the engine stops.
 func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.subscribe(ctx) }
 
-// ValidateBot implements Service.
+// ValidateBot checks a configuration against the strategy and the symbol's rules without
+// saving it; the error says what is wrong in words a user can act on.
 func (e *Engine) ValidateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
 	if err := CheckWatched(cfg.Symbol, e.Watchlist()); err != nil {
@@ -54,7 +57,7 @@ func CheckWatched(symbol string, watchlist []string) error {
 	return fmt.Errorf("%w: %s is not in the watchlist (%s): add it to QUANTDECK_SYMBOLS or watch it in the cockpit so the bot gets prices", ErrInvalidBot, symbol, strings.Join(watchlist, ","))
 }
 
-// AddBot implements Service: the bot is saved stopped; starting it is a separate action.
+// AddBot saves a new bot: the bot is saved stopped; starting it is a separate action.
 func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
 	if err := e.ValidateBot(ctx, cfg); err != nil {
@@ -73,10 +76,15 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	if err != nil {
 		return err
 	}
-	b := &bot{name: cfg.Name, cfg: cfg, rules: rules, desired: BotStopped, state: BotStopped, led: led}
+	b := newBot(cfg)
+	b.rules, b.led = rules, led
 	e.mu.Lock()
 	e.bots[cfg.Name] = b
 	e.mu.Unlock()
+	e.jmu.Lock()
+	e.initOpenRows(b)
+	e.jmu.Unlock()
+	e.spawn(b)
 	e.event(cfg.Name, "info", "added (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "added"})
 	return nil
@@ -98,7 +106,7 @@ func paramsText(p map[string]string) string {
 	return s
 }
 
-// UpdateBot implements Service: only while the bot is stopped. Switching a bot to live is
+// UpdateBot changes a bot's configuration, only while the bot is stopped. Switching a bot to live is
 // this explicit action, and needs a checked credential.
 func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
@@ -106,9 +114,8 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, cfg.Name)
 	}
-	b.mu.Lock()
-	running := b.state == BotRunning
-	b.mu.Unlock()
+	running := false
+	e.do(b, func(b *bot) { running = b.state == BotRunning })
 	if running {
 		return fmt.Errorf("updating bot %s: %w: stop it first", cfg.Name, ErrBotRunning)
 	}
@@ -122,31 +129,31 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	if err := e.reg.Update(ctx, cfg, rules); err != nil {
 		return err
 	}
-	e.jmu.Lock() // fills of its remaining orders are applied under jmu: none slips between
-	led, err := loadLedger(ctx, e.j, cfg, rules)
+	e.jmu.Lock() // fills of its remaining orders are settled under jmu: none slips between
+	led, known, err := e.replayLedger(ctx, cfg, rules)
 	if err != nil {
 		e.jmu.Unlock()
 		return err
 	}
-	b.mu.Lock()
-	led.keepDay(b.led)
-	b.cfg, b.rules, b.led = cfg, rules, led
-	b.mu.Unlock()
+	e.do(b, func(b *bot) {
+		led.keepDay(b.led)
+		b.cfg, b.rules, b.led, b.known = cfg, rules, led, known
+	})
 	e.jmu.Unlock()
+	e.rebuildRoutes()
 	e.event(cfg.Name, "info", "updated (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "updated"})
 	return nil
 }
 
-// RemoveBot implements Service: only while stopped and without open orders.
+// RemoveBot deletes a bot, only while stopped and without open orders.
 func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	b := e.botNamed(name)
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, name)
 	}
-	b.mu.Lock()
-	running := b.state == BotRunning
-	b.mu.Unlock()
+	running := false
+	e.do(b, func(b *bot) { running = b.state == BotRunning })
 	if running {
 		return fmt.Errorf("removing bot %s: %w: stop it first", name, ErrBotRunning)
 	}
@@ -158,16 +165,17 @@ func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	e.mu.Lock()
 	delete(e.bots, name)
 	e.mu.Unlock()
+	e.post(b, func(b *bot) { b.removed = true })
 	e.event(name, "info", "removed")
 	return nil
 }
 
-// Orders implements Service.
+// Orders returns journal rows.
 func (e *Engine) Orders(ctx context.Context, f OrderFilter) ([]OrderView, error) {
 	return e.j.Orders(ctx, f)
 }
 
-// Fills implements Service.
+// Fills returns recorded fills, newest first.
 func (e *Engine) Fills(ctx context.Context, bot string, limit int) ([]FillView, error) {
 	if limit <= 0 {
 		limit = 200
@@ -175,20 +183,20 @@ func (e *Engine) Fills(ctx context.Context, bot string, limit int) ([]FillView, 
 	return e.j.Fills(ctx, bot, limit, false)
 }
 
-// BotEvents implements Service.
+// BotEvents returns history lines.
 func (e *Engine) BotEvents(ctx context.Context, bot string, limit int) ([]BotEvent, error) {
 	return e.j.Events(ctx, bot, limit)
 }
 
-// Candles implements Service: one-minute candles, oldest first.
+// Candles returns one-minute candles, oldest first.
 func (e *Engine) Candles(symbol string) []exchange.Candle { return e.mkt.candles(symbol) }
 
-// Rules implements Service.
+// Rules returns a symbol's trading rules.
 func (e *Engine) Rules(ctx context.Context, symbol string) (exchange.Rules, error) {
 	return e.rulesFor(ctx, symbol)
 }
 
-// Snapshot implements Service.
+// Snapshot returns the current state in one piece (used on attach and by the API).
 func (e *Engine) Snapshot() Snapshot {
 	prices, health := e.mkt.view()
 	if rr, ok := e.cfg.Market.(exchange.RateReporter); ok {
@@ -211,7 +219,6 @@ func (e *Engine) Snapshot() Snapshot {
 		KillSwitch: e.killed.Load(), KillReason: e.killReason, Started: e.started,
 	}
 	e.mu.Unlock()
-	e.refreshOpenRows(false, bots...)
 	for _, b := range bots {
 		s.Bots = append(s.Bots, e.botView(b))
 	}

@@ -8,8 +8,8 @@ import (
 )
 
 // MarketView is what the cockpit's market screens (chart, order book, trades tape,
-// portfolio, watchlist) use of a running engine, beside Service. *Engine implements it; it is
-// kept apart from Service so consumers that need neither carry none of it.
+// portfolio, watchlist) use of a running engine. *Engine implements it; it is kept apart
+// from the bot and order methods so consumers that need neither carry none of it.
 type MarketView interface {
 	// Watchlist returns the watched symbols in display order.
 	Watchlist() []string

@@ -45,15 +45,8 @@ func (e *Engine) resumeMarket(ctx context.Context) {
 // marksLoop saves the last prices every marksInterval until ctx ends.
 func (e *Engine) marksLoop(ctx context.Context) {
 	defer e.wg.Done()
-	t := time.NewTicker(marksInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			e.saveMarks()
-		}
+	for e.waitFor(ctx, marksInterval) {
+		e.saveMarks()
 	}
 }
 

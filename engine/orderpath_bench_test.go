@@ -38,12 +38,17 @@ func BenchmarkOrderPath(b *testing.B) {
 	b.Run("order", func(b *testing.B) {
 		_, e := orderPathRig(b)
 		ctx := context.Background()
+		commits := e.j.Commits()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if _, err := e.PlaceManual(ctx, marketableBuy()); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.StopTimer()
+		// Each a sync: the intent, the attempt and the signed send share one, the answer
+		// takes another.
+		b.ReportMetric(float64(e.j.Commits()-commits)/float64(b.N), "commits/order")
 	})
 	b.Run("durable-commit", func(b *testing.B) {
 		r, _ := orderPathRig(b)

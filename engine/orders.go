@@ -14,9 +14,7 @@ import (
 
 // placeForBot journals a bot's intent and sends it.
 func (e *Engine) placeForBot(ctx context.Context, b *bot, jb job) {
-	b.mu.Lock()
-	cfg := b.cfg
-	b.mu.Unlock()
+	cfg := jb.cfg
 	if ctx.Err() != nil {
 		e.releaseJob(b, jb, ErrStopping)
 		return
@@ -34,13 +32,13 @@ func (e *Engine) placeForBot(ctx context.Context, b *bot, jb job) {
 			Tag: jb.intent.Tag, KeyLabel: cfg.KeyLabel, QuoteQty: jb.req.QuoteQty},
 		reserved: jb.reserved, counted: true, busy: true,
 	}
-	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
+	if err := e.j.StageIntent(ctx, &rec.Row, e.stagedFailed); err != nil {
 		e.releaseJob(b, jb, err)
 		e.event(cfg.Name, "error", "cannot write the order journal: %v", err)
 		return
 	}
 	e.jmu.Lock()
-	e.open[rec.ClientID] = rec
+	e.addOpen(rec)
 	e.jmu.Unlock()
 	e.publishOrder(rec.Order)
 	e.send(ctx, tr, rec)
@@ -223,13 +221,14 @@ func (e *Engine) setBusy(rec *orderRec, busy bool) {
 
 // markSent records an attempt before the request leaves. For a trader that does not report
 // its signed sends, the attempt's stand-in send is recorded with it: the request may be
-// signed at any moment until the call's deadline.
+// signed at any moment until the call's deadline. For one that does, the attempt (and the
+// intent before it) is staged: the signed send's record commits it before anything leaves.
 func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) error {
 	ctx = context.WithoutCancel(ctx)
-	e.jmu.Lock()
-	defer e.jmu.Unlock()
+	e.take(rec)
+	defer e.give(rec)
 	now := e.now().UTC()
-	next := *rec
+	next := orderRec{Row: rec.Row} // the row alone: counted and reserved belong to the bot's loop
 	next.Attempts++
 	next.SentAt, next.Updated = now, now
 	if next.State == OrderIntent {
@@ -239,7 +238,7 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	if !reports && rec.Mode != Paper {
 		bound = now.Add(e.lim.CallTimeout + e.lim.InFlightWindow)
 	}
-	if err := e.j.Write(ctx, func(tx *journal.Tx) error {
+	write := func(tx *journal.Tx) error {
 		if err := tx.SaveOrder(&next.Row); err != nil {
 			return err
 		}
@@ -248,47 +247,58 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 		}
 		return tx.InsertSend(journal.Send{ClientID: rec.ClientID, Attempt: next.Attempts, Source: journal.SendBound,
 			Recorded: now, Expires: bound})
-	}); err != nil {
+	}
+	if reports {
+		// The adapter records each signed send (sendRecorder) before it lets the request
+		// leave, and that write commits this one first and fails without it.
+		e.j.Stage(ctx, write, e.stagedFailed)
+	} else if err := e.j.Write(ctx, write); err != nil {
 		return fmt.Errorf("order %s: %w", rec.ClientID, err)
 	}
+	e.jmu.Lock()
 	rec.Attempts, rec.SentAt, rec.Updated, rec.State = next.Attempts, next.SentAt, next.Updated, next.State
 	rec.quietAt = later(rec.quietAt, bound)
+	e.jmu.Unlock()
 	return nil
 }
 
 // markUnknown records that a request's outcome is unknown.
 func (e *Engine) markUnknown(rec *orderRec, cause error) {
-	e.jmu.Lock()
-	if rec.State.Rank() <= OrderUnknown.Rank() {
-		rec.State = OrderUnknown
-		rec.Reason = "no definite answer: " + cause.Error()
-		rec.Updated = e.now().UTC()
-		if err := e.j.SaveOrder(context.Background(), &rec.Row); err != nil {
+	e.take(rec)
+	next := rec.Row
+	if next.State.Rank() <= OrderUnknown.Rank() {
+		next.State = OrderUnknown
+		next.Reason = "no definite answer: " + cause.Error()
+		next.Updated = e.now().UTC()
+		if err := e.j.SaveOrder(context.Background(), &next); err != nil {
 			e.log.Error("journal", "err", err)
 		}
 	}
+	e.jmu.Lock()
+	rec.State, rec.Reason, rec.Updated = next.State, next.Reason, next.Updated
 	v := rec.Order
 	e.jmu.Unlock()
+	e.give(rec)
 	e.publishOrder(v)
 	e.event(rec.Bot, "warn", "order %s: outcome unknown (%v); looking it up before anything else", rec.ClientID, cause)
 }
 
 // finalize gives a row a final state the engine decided (rejected, or never sent).
 func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
-	e.jmu.Lock()
+	e.take(rec)
+	defer e.give(rec)
 	if rec.State.Final() {
-		e.jmu.Unlock() // the exchange's answer came first and wins
-		return
+		return // the exchange's answer came first and wins
 	}
-	rec.State, rec.Reason, rec.Updated = state, reason, e.now().UTC()
-	err := e.j.SaveOrder(context.Background(), &rec.Row)
-	delete(e.open, rec.ClientID)
+	next := rec.Row
+	next.State, next.Reason, next.Updated = state, reason, e.now().UTC()
+	err := e.j.SaveOrder(context.Background(), &next)
+	e.jmu.Lock()
+	rec.State, rec.Reason, rec.Updated = next.State, next.Reason, next.Updated
+	e.dropOpen(rec)
 	v := rec.Order
-	b := e.botNamed(rec.Bot)
-	if b != nil {
-		b.mu.Lock()
-		e.closeLocked(b, rec)
-		b.mu.Unlock()
+	if b := e.botNamed(rec.Bot); b != nil {
+		e.closeRow(b, rec)
 	}
 	e.jmu.Unlock()
 	if err != nil {
@@ -300,9 +310,18 @@ func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 	}
 }
 
-// closeLocked releases a final order's risk accounting and tells the strategy. jmu and b.mu
-// are held.
-func (e *Engine) closeLocked(b *bot, rec *orderRec) {
+// closeRow tells a row's bot that the row is final: its loop releases the row's risk
+// accounting and tells the strategy. jmu is held: the update is queued in the order the
+// journal changed.
+func (e *Engine) closeRow(b *bot, rec *orderRec) {
+	upd := OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity,
+		Executed: rec.Executed, Time: e.now(), Reason: rec.Reason}
+	e.post(b, func(b *bot) { e.rowClosed(b, rec, upd) })
+}
+
+// rowClosed releases a final order's risk accounting and tells the strategy; it runs on the
+// bot's loop, which alone touches rec.counted and rec.reserved.
+func (e *Engine) rowClosed(b *bot, rec *orderRec, upd OrderUpdate) {
 	if rec.counted {
 		rec.counted = false
 		b.openN--
@@ -316,8 +335,7 @@ func (e *Engine) closeLocked(b *bot, rec *orderRec) {
 		rec.reserved = decimal.Zero
 	}
 	if b.strat != nil && b.state == BotRunning {
-		b.strat.OnOrder(OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity,
-			Executed: rec.Executed, Time: e.now(), Reason: rec.Reason})
+		b.strat.OnOrder(upd)
 	}
 }
 
@@ -390,11 +408,11 @@ func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, err
 	if m.Mode == Paper {
 		rec.KeyLabel = ""
 	}
-	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
+	if err := e.j.StageIntent(ctx, &rec.Row, e.stagedFailed); err != nil {
 		return OrderView{}, err
 	}
 	e.jmu.Lock()
-	e.open[rec.ClientID] = rec
+	e.addOpen(rec)
 	e.jmu.Unlock()
 	e.publishOrder(rec.Order)
 	e.send(ctx, tr, rec)
@@ -478,4 +496,63 @@ func (e *Engine) openFor(match func(*orderRec) bool) []*orderRec {
 		}
 	}
 	return out
+}
+
+// take makes the caller the one goroutine that changes rec's row until it calls give. A
+// row's changes (its journal write, then the row in memory) happen one at a time and in
+// order, while jmu is held only for the in-memory part: writes to different rows share the
+// journal's group commits. A holder reads rec's row without jmu (nobody else writes it) and
+// writes it under jmu (others read it so). Holders never wait for anything else while they
+// hold a turn, except applyOrders, which takes its rows' turns in client id order.
+func (e *Engine) take(rec *orderRec) {
+	e.jmu.Lock()
+	if rec.turn == nil {
+		rec.turn = make(chan struct{}, 1)
+	}
+	t := rec.turn
+	e.jmu.Unlock()
+	t <- struct{}{}
+}
+
+// give ends the caller's turn on rec's row.
+func (e *Engine) give(rec *orderRec) { <-rec.turn }
+
+// addOpen follows a row without a final state; jmu is held.
+func (e *Engine) addOpen(rec *orderRec) {
+	if _, ok := e.open[rec.ClientID]; ok {
+		return
+	}
+	e.open[rec.ClientID] = rec
+	e.countOpen(rec.Bot, 1)
+}
+
+// dropOpen stops following a row that became final; jmu is held.
+func (e *Engine) dropOpen(rec *orderRec) {
+	if _, ok := e.open[rec.ClientID]; !ok {
+		return
+	}
+	delete(e.open, rec.ClientID)
+	e.countOpen(rec.Bot, -1)
+}
+
+// countOpen keeps a bot's count of rows without a final state, the open-order count its view
+// shows while it is not running, so no reader counts rows under jmu. Before Resume loads the
+// rows, the counts New read stand in. jmu is held.
+func (e *Engine) countOpen(name string, delta int) {
+	if name == "" {
+		return
+	}
+	e.openBy[name] += delta
+	if b := e.botNamed(name); b != nil && e.loaded {
+		b.openRows.Store(int64(e.openBy[name]))
+	}
+}
+
+// initOpenRows sets a new bot's open-row count; jmu is held.
+func (e *Engine) initOpenRows(b *bot) {
+	n := e.preOpen[b.name]
+	if e.loaded {
+		n = e.openBy[b.name]
+	}
+	b.openRows.Store(int64(n))
 }

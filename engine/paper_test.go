@@ -64,8 +64,17 @@ func TestPaperAccountIntegration(t *testing.T) {
 		}
 	}
 	push("62500")
-	eventually(t, "the ladder and the first DCA buy", func() bool {
-		return view("g").OpenOrders == 3 && view("d").Buys == 1
+	// The ladder is on the paper book once its rows are acknowledged: a tick before that
+	// would cross nothing.
+	eventually(t, "the ladder resting and the first DCA buy", func() bool {
+		rows, _ := e.Orders(ctx, OrderFilter{Bot: "g", OpenOnly: true})
+		acked := 0
+		for _, o := range rows {
+			if o.State == OrderAcked {
+				acked++
+			}
+		}
+		return acked == 3 && view("g").OpenOrders == 3 && view("d").Buys == 1
 	})
 	push("60900") // crosses the grid buys at 62000 and 61000
 	eventually(t, "two grid buys", func() bool { return view("g").Buys == 2 })

@@ -160,7 +160,7 @@ func runPaperBot(t *testing.T, strategy string, params map[string]string, hist [
 			t.Fatal(err)
 		}
 		ticks = append(ticks, tk)
-		eventually(t, "the tick", func() bool { return e.TicksProcessed() > n })
+		eventually(t, "the tick", func() bool { return ticksHandled(e, n, "BTCUSDT") })
 		eventually(t, "the tick's orders and fills to settle", func() bool {
 			var v BotView
 			for _, b := range e.Snapshot().Bots {

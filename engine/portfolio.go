@@ -84,11 +84,9 @@ func (e *Engine) liveLabels() []string {
 	}
 	e.mu.Unlock()
 	for _, b := range e.allBots() {
-		b.mu.Lock()
-		if b.cfg.Mode == Live && b.cfg.KeyLabel != "" && !slices.Contains(labels, b.cfg.KeyLabel) {
-			labels = append(labels, b.cfg.KeyLabel)
+		if cfg := e.currentView(b).Config; cfg.Mode == Live && cfg.KeyLabel != "" && !slices.Contains(labels, cfg.KeyLabel) {
+			labels = append(labels, cfg.KeyLabel)
 		}
-		b.mu.Unlock()
 	}
 	sort.Strings(labels)
 	return labels

@@ -143,7 +143,9 @@ func TestPortfolioReportsAnUnreadableAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	e.bots["b"] = &bot{name: "b", cfg: BotConfig{Name: "b", Symbol: "BTCUSDT", Mode: Live, KeyLabel: "main"}}
+	b := newBot(BotConfig{Name: "b", Symbol: "BTCUSDT", Mode: Live, KeyLabel: "main"})
+	e.bots["b"] = b
+	e.spawn(b)
 	accts, err := e.Portfolio(context.Background())
 	if err != nil {
 		t.Fatal(err)

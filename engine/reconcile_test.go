@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
+	"github.com/quantdeck/quantdeck/exchange/fake"
+	"github.com/quantdeck/quantdeck/store"
 )
 
 // sentRow journals a live order as sent (one attempt) and, when place is set, places it on the
@@ -94,5 +97,58 @@ func TestResumeListsOncePerSymbolAndLooksUpTheRest(t *testing.T) {
 	var fills int
 	if err := r.db.QueryRow(`SELECT count(*) FROM fills WHERE client_id = ?`, filled).Scan(&fills); err != nil || fills == 0 {
 		t.Errorf("the filled order has %d fills recorded (%v), want its fill", fills, err)
+	}
+}
+
+// With rows on so many symbols that one listing for every symbol weighs less than one per
+// symbol (Binance: 80 against 6 each), reconciliation lists once for all of them.
+func TestResumeListsAllSymbolsAtOnceWhenCheaper(t *testing.T) {
+	var specs []fake.SymbolSpec
+	for i := range allSymbolsAt {
+		specs = append(specs, fake.SymbolSpec{Symbol: fmt.Sprintf("X%cUSDT", 'A'+i), Quote: "USDT", Price: "10.00"})
+	}
+	specs = append(specs, fake.DefaultSymbols()[0]) // the engine's own BTCUSDT
+	clk := fake.NewClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC))
+	fx, err := fake.New(fake.Options{Clock: clk, OrderLimit10s: -1, Symbols: specs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fx.Close)
+	if err := fx.AddKey(crashKey, crashSecret, fake.TradeOnly(), map[string]string{"USDT": "100000"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	db, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	r := &inflightRig{clk: clk, fx: fx, db: db, dir: dir}
+	ctx := context.Background()
+	e1, c := r.engine(t, 0, nil)
+	var ids []string
+	for _, s := range specs[:allSymbolsAt] {
+		ids = append(ids, sentRow(t, e1, c, s.Symbol, d("9"), d("1"), true)) // resting below 10
+	}
+	e1.Close()
+
+	e2, _ := r.engine(t, 0, nil)
+	before := len(fx.Requests())
+	if err := e2.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, req := range fx.Requests()[before:] {
+		if req.Method == http.MethodGet && req.Path != "/api/v3/time" {
+			got[req.Path]++
+		}
+	}
+	if want := map[string]int{"/api/v3/openOrders": 1}; len(got) != 1 || got["/api/v3/openOrders"] != 1 {
+		t.Errorf("requests %v for %d symbols, want %v", got, allSymbolsAt, want)
+	}
+	for _, id := range ids {
+		if st := orderState(t, db, id); st != OrderAcked {
+			t.Errorf("%s: journal %s, want acked", id, st)
+		}
 	}
 }

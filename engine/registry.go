@@ -286,6 +286,15 @@ func loadLedger(ctx context.Context, j *journal.Journal, cfg BotConfig, rules ex
 	if err != nil {
 		return l, err
 	}
+	return ledgerOf(cfg, rules, fills)
+}
+
+// ledgerOf builds a bot's ledger from its fills, oldest first.
+func ledgerOf(cfg BotConfig, rules exchange.Rules, fills []FillView) (ledger, error) {
+	l := ledger{base: rules.Base, quote: rules.Quote}
+	if l.base == "" || l.quote == "" {
+		l.base, l.quote = splitSymbol(cfg.Symbol)
+	}
 	for _, f := range fills {
 		if err := l.apply(f); err != nil {
 			return l, fmt.Errorf("bot %s: replaying fill %d: %w", cfg.Name, f.TradeID, err)

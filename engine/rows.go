@@ -28,16 +28,17 @@ func (e *Engine) haltDamaged(ctx context.Context, err error) {
 	// Off the tick path and its worker told to stop, without waiting for it: this may run on
 	// that very worker. The worker is reaped when the engine closes; the bot cannot start
 	// again while it is damaged.
-	b.mu.Lock()
-	b.damaged = err
-	running := b.state == BotRunning
-	if running {
-		b.state, b.reason = BotError, err.Error()
-		if b.cancel != nil {
-			b.cancel()
+	running := false
+	e.do(b, func(b *bot) {
+		b.damaged = err
+		running = b.state == BotRunning
+		if running {
+			b.setState(BotError, err.Error())
+			if b.cancel != nil {
+				b.cancel()
+			}
 		}
-	}
-	b.mu.Unlock()
+	})
 	if running {
 		e.rebuildRoutes()
 	}

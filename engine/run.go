@@ -24,7 +24,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	// The background loops join the group before anything else, so a Close running beside
 	// this call either comes first (and Run refuses) or waits for them.
 	bd, books := e.cfg.Market.(exchange.BookData)
-	loops := 4 // history, polling, balances, saving the last prices
+	loops := 5 // history, polling, balances, saving the last prices, snapshots
 	if books {
 		loops++
 	}
@@ -92,9 +92,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		e.watchStream(t)
 	}
 	go e.balanceLoop(bg)
-
-	snap := time.NewTicker(e.lim.SnapshotInterval)
-	defer snap.Stop()
+	go e.snapshotLoop(bg)
 	for {
 		select {
 		case <-ctx.Done():
@@ -117,10 +115,18 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 			}
 			e.mkt.onConn(c)
 			e.bus.publish(ConnEvent{Conn: c})
-		case <-snap.C:
-			if dirty := e.mkt.takeDirty(); (e.booksDirty.Swap(false) || dirty) && e.bus.subscribers() > 0 {
-				e.bus.publishSnapshot(e.Snapshot())
-			}
+		}
+	}
+}
+
+// snapshotLoop publishes a coalesced snapshot when something changed, at most once per
+// SnapshotInterval. It runs off the tick goroutine: a snapshot asks every bot's loop for its
+// view, and the tick goroutine never waits for a bot.
+func (e *Engine) snapshotLoop(ctx context.Context) {
+	defer e.wg.Done()
+	for e.waitFor(ctx, e.lim.SnapshotInterval) {
+		if dirty := e.mkt.takeDirty(); (e.booksDirty.Swap(false) || dirty) && e.bus.subscribers() > 0 {
+			e.bus.publishSnapshot(e.Snapshot())
 		}
 	}
 }
@@ -169,14 +175,10 @@ func (e *Engine) loadSymbolHistory(ctx context.Context, sym string) {
 // balanceLoop refreshes the balances shown in snapshots.
 func (e *Engine) balanceLoop(ctx context.Context) {
 	defer e.wg.Done()
-	t := time.NewTicker(e.lim.BalanceInterval)
-	defer t.Stop()
 	for {
 		e.refreshBalances(ctx)
-		select {
-		case <-ctx.Done():
+		if !e.waitFor(ctx, e.lim.BalanceInterval) {
 			return
-		case <-t.C:
 		}
 	}
 }

@@ -100,6 +100,13 @@ func (e *Engine) tightenBound(ctx context.Context, rec *orderRec, attempt int) {
 	e.jmu.Unlock()
 }
 
+// stagedFailed hears of a staged journal write that failed (StageIntent, a staged attempt).
+// Nothing was sent on top of it: the write that records the request checks for it. It runs on
+// the journal's writer, so it only logs (a caller waiting on the writer may hold jmu).
+func (e *Engine) stagedFailed(err error) {
+	e.log.Error("journal: a staged write failed; no request is sent on top of it", "err", err)
+}
+
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b

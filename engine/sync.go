@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -56,8 +58,21 @@ func (e *Engine) applyOrders(ctx context.Context, tr exchange.Trader, os []excha
 		return errs
 	}
 
-	e.jmu.Lock()
-	defer e.jmu.Unlock()
+	// One turn per row, taken in client id order (the only place that holds several).
+	turns := make([]*orderRec, 0, len(todo))
+	for _, a := range todo {
+		turns = append(turns, a.rec)
+	}
+	sort.Slice(turns, func(i, j int) bool { return turns[i].ClientID < turns[j].ClientID })
+	turns = slices.Compact(turns)
+	for _, r := range turns {
+		e.take(r)
+	}
+	defer func() {
+		for _, r := range turns {
+			e.give(r)
+		}
+	}()
 	now := e.now().UTC()
 	var fns []func(*journal.Tx) error
 	var writing []int // indexes into todo
@@ -70,7 +85,10 @@ func (e *Engine) applyOrders(ctx context.Context, tr exchange.Trader, os []excha
 		fns = append(fns, func(tx *journal.Tx) error { return a.write(tx, now) })
 		writing = append(writing, k)
 	}
-	for n, err := range e.j.WriteAll(ctx, fns) {
+	results := e.j.WriteAll(ctx, fns)
+	e.jmu.Lock()
+	defer e.jmu.Unlock()
+	for n, err := range results {
 		k := writing[n]
 		a := todo[k]
 		if err != nil {
@@ -122,7 +140,7 @@ func (e *Engine) recFor(ctx context.Context, o exchange.Order) (rec *orderRec, k
 	if cur := e.open[o.ClientID]; cur != nil {
 		rec = cur
 	} else {
-		e.open[o.ClientID] = rec
+		e.addOpen(rec)
 	}
 	e.jmu.Unlock()
 	return rec, known, nil
@@ -147,9 +165,9 @@ func (e *Engine) fillsOf(ctx context.Context, tr exchange.Trader, o exchange.Ord
 }
 
 // nextRow is rec moved forward by what o says (never backwards); changed is false when o
-// says nothing new about the row itself. jmu is held.
+// says nothing new about the row itself. The row's turn is held.
 func nextRow(rec *orderRec, o exchange.Order) (next orderRec, changed bool) {
-	next = *rec
+	next = orderRec{Row: rec.Row} // the row alone: counted and reserved belong to the bot's loop
 	st := strategy.StateOf(o.Status)
 	revive := rec.State == OrderRejected && rec.ExchangeID == 0 && o.ExchangeID != 0 && st != OrderRejected
 	if st.Rank() > rec.State.Rank() || revive {
@@ -173,7 +191,7 @@ func nextRow(rec *orderRec, o exchange.Order) (next orderRec, changed bool) {
 
 // write records a's fills and the row's new state in the journal: all on disk or none. It runs
 // on the journal's writer (possibly more than once), so it starts over each time. The caller
-// holds jmu, so a.rec does not move meanwhile.
+// holds the row's turn, so a.rec does not move meanwhile.
 func (a *applied) write(tx *journal.Tx, now time.Time) error {
 	a.fresh, a.filled = nil, a.rec.filled
 	for _, f := range a.fills {
@@ -208,30 +226,10 @@ func (e *Engine) settleLocked(a *applied, now time.Time) {
 	rec.State, rec.Reason, rec.Executed, rec.QuoteExec, rec.AvgPrice = next.State, next.Reason, next.Executed, next.QuoteExec, next.AvgPrice
 	rec.ExchangeID, rec.Updated, rec.filled = next.ExchangeID, next.Updated, a.filled
 	if rec.State.Final() {
-		delete(e.open, rec.ClientID)
+		e.dropOpen(rec)
 	}
 	if b := e.botNamed(rec.Bot); b != nil {
-		b.mu.Lock()
-		for _, f := range fresh {
-			if err := b.led.apply(f); err != nil {
-				e.log.Error("bot ledger", "bot", rec.Bot, "err", err)
-			}
-			if f.Side == exchange.Buy && rec.counted {
-				v, err := f.Qty.Mul(f.Price)
-				if err == nil {
-					v = v.Min(rec.reserved)
-					rec.reserved, _ = rec.reserved.Sub(v)
-					b.openBuy, _ = b.openBuy.Sub(v)
-				}
-			}
-		}
-		switch {
-		case rec.State.Final() && !wasFinal:
-			e.closeLocked(b, rec)
-		case len(fresh) > 0 && b.strat != nil && b.state == BotRunning:
-			b.strat.OnOrder(OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity, Executed: rec.Executed, Time: now})
-		}
-		b.mu.Unlock()
+		e.tellBot(b, rec, fresh, rec.State.Final() && !wasFinal, now)
 	}
 	v := rec.Order
 	e.mu.Lock()
@@ -245,6 +243,41 @@ func (e *Engine) settleLocked(a *applied, now time.Time) {
 	for _, f := range fresh {
 		e.bus.publish(FillEvent{Fill: f})
 	}
+}
+
+// tellBot queues a row's news for its bot's loop: the fresh fills for its ledger and risk
+// accounting, then the row's end or the fill for the strategy. jmu is held, so the bot sees
+// its rows change in the order they were settled. A fill a replayed ledger already holds
+// (recorded before the replay, settled after it) is skipped: b.known lists them.
+func (e *Engine) tellBot(b *bot, rec *orderRec, fresh []FillView, closed bool, now time.Time) {
+	upd := OrderUpdate{Tag: rec.Tag, Side: rec.Side, State: rec.State, Price: rec.Price, Qty: rec.Quantity,
+		Executed: rec.Executed, Time: now, Reason: rec.Reason}
+	e.post(b, func(b *bot) {
+		for _, f := range fresh {
+			if k := (fillID{f.ClientID, f.TradeID}); b.known[k] {
+				delete(b.known, k)
+				continue
+			}
+			if err := b.led.apply(f); err != nil {
+				e.log.Error("bot ledger", "bot", b.name, "err", err)
+			}
+			if f.Side == exchange.Buy && rec.counted {
+				v, err := f.Qty.Mul(f.Price)
+				if err == nil {
+					v = v.Min(rec.reserved)
+					rec.reserved, _ = rec.reserved.Sub(v)
+					b.openBuy, _ = b.openBuy.Sub(v)
+				}
+			}
+		}
+		switch {
+		case closed:
+			e.rowClosed(b, rec, upd)
+		case len(fresh) > 0 && b.strat != nil && b.state == BotRunning:
+			upd.Reason = ""
+			b.strat.OnOrder(upd)
+		}
+	})
 }
 
 func sumQty(fills []exchange.Fill) (decimal.Decimal, error) {
@@ -351,9 +384,9 @@ func (e *Engine) unwanted(rec *orderRec) bool {
 	if b == nil {
 		return false
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.state == BotPaused || (b.state != BotRunning && b.desired == BotStopped)
+	unwanted := false
+	e.do(b, func(b *bot) { unwanted = b.state == BotPaused || (b.state != BotRunning && b.desired == BotStopped) })
+	return unwanted
 }
 
 // lookup asks the exchange for one row's state. When the exchange does not know the order:
@@ -406,17 +439,10 @@ func (e *Engine) lookup(ctx context.Context, tr exchange.Trader, rec *orderRec, 
 // pollLoop polls until ctx ends.
 func (e *Engine) pollLoop(ctx context.Context) {
 	defer e.wg.Done()
-	t := time.NewTicker(e.lim.PollInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if e.resumed.Load() {
-				e.pollOnce(ctx, true)
-				e.resumeNewDay(ctx)
-			}
+	for e.waitFor(ctx, e.lim.PollInterval) {
+		if e.resumed.Load() {
+			e.pollOnce(ctx, true)
+			e.resumeNewDay(ctx)
 		}
 	}
 }

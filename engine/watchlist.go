@@ -209,11 +209,11 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 	}
 	var users []string
 	for _, b := range e.allBots() {
-		b.mu.Lock()
-		if b.cfg.Symbol == symbol && (b.state == BotRunning || b.state == BotPaused) {
+		uses := false
+		e.do(b, func(b *bot) { uses = b.cfg.Symbol == symbol && (b.state == BotRunning || b.state == BotPaused) })
+		if uses {
 			users = append(users, b.name)
 		}
-		b.mu.Unlock()
 	}
 	if len(users) > 0 {
 		slices.Sort(users)
@@ -332,7 +332,7 @@ func (e *Engine) forwardFeed(ctx context.Context, ticks <-chan exchange.Tick, co
 	}
 }
 
-// allBots lists the bots; a bot's lock is taken before e.mu, never under it.
+// allBots lists the bots.
 func (e *Engine) allBots() []*bot {
 	e.mu.Lock()
 	defer e.mu.Unlock()

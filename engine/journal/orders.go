@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -22,6 +23,8 @@ type Journal struct {
 	instance string // 4 characters that keep client ids of different databases apart
 	w        *writer
 	st       stmts
+	seqMu    sync.Mutex // guards seq (never held over I/O)
+	seq      seqRange   // sequence numbers reserved for StageIntent
 }
 
 // newJournal returns a journal over db with its writer ready to start on the first write.
@@ -108,37 +111,30 @@ func (j *Journal) InsertIntent(ctx context.Context, r *Row) error {
 }
 
 func (j *Journal) insertIntent(tx *Tx, r *Row) error {
-	var seq int64
-	err := tx.queryRow(`SELECT CAST(value AS INTEGER) FROM engine_state WHERE key = 'order_seq'`).Scan(&seq)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("journal: reading the order sequence: %w", err)
-	}
-	seq++
-	if _, err := tx.exec(`INSERT INTO engine_state(key, value) VALUES ('order_seq', ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(seq, 10)); err != nil {
-		return fmt.Errorf("journal: advancing the order sequence: %w", err)
+	seq, err := reserveSeq(tx, 1)
+	if err != nil {
+		return err
 	}
 	r.ClientID = j.clientID(r.Bot, seq)
 	r.State = strategy.OrderIntent
-	if _, err := tx.exec(`INSERT INTO orders(client_id, bot, tag, mode, key_label, symbol, side, type,
-		price, quantity, quote_qty, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ClientID, r.Bot, r.Tag, string(r.Mode), r.KeyLabel, r.Symbol, string(r.Side), string(r.Type),
-		r.Price.String(), r.Quantity.String(), r.QuoteQty.String(), string(r.State), FormatTime(r.Created), FormatTime(r.Updated)); err != nil {
-		return fmt.Errorf("journal: writing the order intent: %w", err)
-	}
-	return nil
+	return insertOrder(tx, r)
 }
 
 // execFunc runs one statement: a prepared one inside a Write's transaction.
 type execFunc func(query string, args ...any) (sql.Result, error)
 
 func saveOrder(exec execFunc, r *Row) error {
-	_, err := exec(`UPDATE orders SET exchange_id = ?, executed = ?, quote_exec = ?, state = ?,
+	res, err := exec(`UPDATE orders SET exchange_id = ?, executed = ?, quote_exec = ?, state = ?,
 		reason = ?, attempts = ?, updated_at = ?, sent_at = ? WHERE client_id = ?`,
 		r.ExchangeID, r.Executed.String(), r.QuoteExec.String(), string(r.State), r.Reason, r.Attempts,
 		FormatTime(r.Updated), NullTime(r.SentAt), r.ClientID)
 	if err != nil {
 		return fmt.Errorf("journal: updating order %s: %w", r.ClientID, err)
+	}
+	// A row that is not there (its staged intent failed) must not pass for saved: the attempt
+	// written here is what lets a request leave.
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("journal: updating order %s: %w", r.ClientID, ErrNoOrder)
 	}
 	return nil
 }

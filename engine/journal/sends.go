@@ -31,12 +31,18 @@ func insertSend(exec execFunc, r Send) error {
 	if !r.Signed.IsZero() {
 		signed = r.Signed.UnixMilli()
 	}
-	_, err := exec(`INSERT INTO order_sends(client_id, attempt, source, signed_ms, recv_window_ms,
-		offset_ms, uncertainty_ms, recorded_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+	// Only on top of the row and its attempt: they may have been staged (Stage), and a send
+	// must never be recorded, and so leave, for an attempt the journal does not hold.
+	res, err := exec(`INSERT INTO order_sends(client_id, attempt, source, signed_ms, recv_window_ms,
+		offset_ms, uncertainty_ms, recorded_at, expires_at)
+		SELECT ?,?,?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM orders WHERE client_id = ? AND attempts >= ?)`,
 		r.ClientID, r.Attempt, r.Source, signed, r.RecvWindow.Milliseconds(), r.Offset.Milliseconds(),
-		ceilMillis(r.Uncertainty), FormatTime(r.Recorded), FormatTime(r.Expires))
+		ceilMillis(r.Uncertainty), FormatTime(r.Recorded), FormatTime(r.Expires), r.ClientID, r.Attempt)
 	if err != nil {
 		return fmt.Errorf("journal: recording a send of order %s: %w", r.ClientID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("journal: recording a send of order %s: %w (attempt %d)", r.ClientID, ErrNoOrder, r.Attempt)
 	}
 	return nil
 }

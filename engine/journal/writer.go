@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrClosed: the journal was closed, so the write was not made.
@@ -20,18 +21,36 @@ var ErrClosed = errors.New("journal: closed")
 // is rolled back, the others' rows are committed); if the transaction itself fails, each caller
 // is tried again alone, so one caller's bad row cannot fail the rest.
 //
-// No timed window: while one batch syncs, the next queues behind it, so batches grow with load
-// and a lone caller waits for nobody.
+// A caller that waits is never held back: while one batch syncs, the next queues behind it,
+// so batches grow with load and a lone caller waits for nobody. A staged write (Stage) has no
+// caller waiting: the rows only have to be on disk before a request that depends on them
+// leaves, and the write that records that request (a Write) commits them, since batches
+// commit in queue order. So a batch of staged writes alone waits up to stageWindow for such a
+// Write to join it: an intent, its attempt and its signed send then share one sync.
 
 // maxBatch bounds one transaction: a huge batch would hold the write lock long enough to stall
 // the readers' checkpoints and the other writers (the registry, settings).
 const maxBatch = 256
 
+// stageWindow is how long staged writes wait for a Write to share their commit. A Write that
+// follows them later than this finds them committed already; nothing else depends on it.
+const stageWindow = 2 * time.Millisecond
+
 // request is one caller's rows.
 type request struct {
-	ctx  context.Context
-	fn   func(*Tx) error
-	done chan error
+	ctx    context.Context
+	fn     func(*Tx) error
+	done   chan error
+	staged bool        // nobody waits on done
+	failed func(error) // told of a staged write's failure; may be nil
+}
+
+// answer gives r its outcome.
+func (r *request) answer(err error) {
+	r.done <- err
+	if err != nil && r.failed != nil {
+		r.failed(err)
+	}
 }
 
 // writer owns the queue and the goroutine that drains it.
@@ -105,6 +124,23 @@ func (j *Journal) Write(ctx context.Context, fn func(*Tx) error) error {
 	return <-r.done
 }
 
+// Stage queues fn for the writer and returns at once, without waiting for the commit. Use it
+// for rows that must be on disk only before something that depends on them happens, when that
+// something is recorded by a later Write: the writer commits in queue order, so that Write
+// returns only once fn's rows are committed too (or have failed). A failure is reported to
+// failed (when not nil), on the writer's goroutine; the Write that depends on the rows must
+// check that they are there (as InsertSend does), since savepoints keep one caller's failure
+// from failing another's. ctx's end does not drop a staged write: its caller already acts on
+// the rows (an order the engine holds by its new id) and nobody waits to be told otherwise.
+// After Close, fn is not run and failed gets ErrClosed.
+func (j *Journal) Stage(ctx context.Context, fn func(*Tx) error, failed func(error)) {
+	ctx = context.WithoutCancel(ctx)
+	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), staged: true, failed: failed}
+	if err := j.w.submit(r); err != nil && failed != nil {
+		failed(err)
+	}
+}
+
 // WriteAll queues every fn at once, so they share transactions (each under its own savepoint),
 // and returns when all are answered: errs[i] is fn[i]'s own outcome, as Write would give it.
 func (j *Journal) WriteAll(ctx context.Context, fns []func(*Tx) error) []error {
@@ -129,6 +165,10 @@ func (j *Journal) WriteAll(ctx context.Context, fns []func(*Tx) error) []error {
 	}
 	return errs
 }
+
+// Commits returns how many transactions the writer has committed: with the number of writes,
+// how well they were grouped.
+func (j *Journal) Commits() int64 { return j.w.commits.Load() }
 
 // Close stops taking writes, commits what is queued and waits for the writer to finish. Reads
 // keep working. Calling it again does nothing.
@@ -184,23 +224,62 @@ func (w *writer) close() {
 func (w *writer) run() {
 	defer close(w.exited)
 	batch := make([]*request, 0, maxBatch)
+	var window *time.Timer
 	for first := range w.queue {
 		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r, ok := <-w.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
+		batch = w.drain(batch)
+		if onlyStaged(batch) && len(batch) < maxBatch {
+			if window == nil {
+				window = time.NewTimer(stageWindow)
+			} else {
+				window.Reset(stageWindow)
 			}
+		wait:
+			for len(batch) < maxBatch {
+				select {
+				case r, ok := <-w.queue:
+					if !ok {
+						break wait
+					}
+					batch = append(batch, r)
+					if !r.staged {
+						batch = w.drain(batch)
+						break wait
+					}
+				case <-window.C:
+					break wait
+				}
+			}
+			window.Stop()
 		}
 		w.commit(batch)
 		clear(batch)
 	}
+}
+
+// drain adds what is queued now to batch, up to maxBatch.
+func (w *writer) drain(batch []*request) []*request {
+	for len(batch) < maxBatch {
+		select {
+		case r, ok := <-w.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func onlyStaged(batch []*request) bool {
+	for _, r := range batch {
+		if !r.staged {
+			return false
+		}
+	}
+	return true
 }
 
 // commit writes one batch and answers its callers.
@@ -208,7 +287,7 @@ func (w *writer) commit(batch []*request) {
 	live := make([]*request, 0, len(batch))
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
-			r.done <- err // still queued when its caller gave up: nothing was written
+			r.answer(err) // still queued when its caller gave up: nothing was written
 			continue
 		}
 		live = append(live, r)
@@ -219,12 +298,12 @@ func (w *writer) commit(batch []*request) {
 	errs, err := w.runTx(live)
 	if err == nil {
 		for i, r := range live {
-			r.done <- errs[i]
+			r.answer(errs[i])
 		}
 		return
 	}
 	if len(live) == 1 {
-		live[0].done <- err
+		live[0].answer(err)
 		return
 	}
 	// The transaction failed as a whole (a deferred constraint at commit, a full disk): try
@@ -234,7 +313,7 @@ func (w *writer) commit(batch []*request) {
 		if err == nil {
 			err = errs[0]
 		}
-		r.done <- err
+		r.answer(err)
 	}
 }
 

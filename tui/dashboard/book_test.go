@@ -10,7 +10,6 @@ import (
 
 	"github.com/govalues/decimal"
 
-	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/tui/internal/fixture"
@@ -18,7 +17,7 @@ import (
 
 // bookEngine is an engine that keeps order books.
 type bookEngine struct {
-	engine.Service
+	common.Engine
 	book exchange.Book
 }
 

@@ -5,14 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/tui/internal/fixture"
 )
 
 // watchEngine records watchlist edits.
 type watchEngine struct {
-	engine.Service
+	common.Engine
 	watched, unwatched *[]string
 }
 

@@ -12,7 +12,7 @@ import (
 
 // valuingEngine is an engine that values its accounts.
 type valuingEngine struct {
-	engine.Service
+	common.Engine
 	accts []engine.PortfolioAccount
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -9,42 +8,6 @@ import (
 	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
-
-// Service is what the cockpit, the control API and the SSH sessions use of a running engine.
-// *Engine implements it; consumers may declare smaller interfaces of their own.
-type Service interface {
-	// Subscribe returns a stream of events for one consumer (a UI or an API client). Snapshots
-	// are coalesced (at most ~10 a second) and dropped, never queued, when the consumer is slow;
-	// other events are buffered. The channel closes when ctx ends or the engine stops.
-	Subscribe(ctx context.Context) <-chan Event
-	// Snapshot returns the current state in one piece (used on attach and by the API).
-	Snapshot() Snapshot
-
-	AddBot(ctx context.Context, cfg BotConfig) error
-	UpdateBot(ctx context.Context, cfg BotConfig) error // only while stopped
-	RemoveBot(ctx context.Context, name string) error   // only while stopped
-	StartBot(ctx context.Context, name string) error
-	StopBot(ctx context.Context, name string) error
-	// ValidateBot checks a configuration against the strategy and the symbol's rules without
-	// saving it; the error says what is wrong in words a user can act on.
-	ValidateBot(ctx context.Context, cfg BotConfig) error
-
-	Orders(ctx context.Context, f OrderFilter) ([]OrderView, error)
-	Fills(ctx context.Context, bot string, limit int) ([]FillView, error)
-	BotEvents(ctx context.Context, bot string, limit int) ([]BotEvent, error)
-	Candles(symbol string) []exchange.Candle
-	Rules(ctx context.Context, symbol string) (exchange.Rules, error)
-
-	// PlaceManual places an order from the order ticket (paper unless Live is set).
-	PlaceManual(ctx context.Context, o ManualOrder) (OrderView, error)
-	// Cancel cancels one open order QuantDeck placed, by client order id.
-	Cancel(ctx context.Context, clientID string) error
-
-	// EngageKillSwitch stops every bot and cancels every open order QuantDeck placed; it stays
-	// engaged (no order can be placed, no bot started) until ReleaseKillSwitch.
-	EngageKillSwitch(ctx context.Context, reason string) error
-	ReleaseKillSwitch(ctx context.Context) error
-}
 
 // Mode says whether a bot's orders are simulated or real.
 type Mode = journal.Mode

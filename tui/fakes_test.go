@@ -225,6 +225,13 @@ func (v *fakeVault) RotateCredential(_ context.Context, label string, key, secre
 	}
 	return vault.Credential{}, vault.ErrNoCredential
 }
+func (v *fakeVault) AddServiceKey(ctx context.Context, label, service string, key []byte) (vault.Credential, error) {
+	c, err := v.AddCredential(ctx, label, service, key, nil, exchange.Permissions{Note: "service key"})
+	return c, err
+}
+func (v *fakeVault) RotateServiceKey(ctx context.Context, label string, key []byte) (vault.Credential, error) {
+	return v.RotateCredential(ctx, label, key, nil, exchange.Permissions{Note: "service key"})
+}
 func (v *fakeVault) ChangePassphrase(_ context.Context, oldPass, newPass []byte, _ int) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()

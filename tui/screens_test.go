@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/quantdeck/quantdeck/vault"
 )
 
 // TestEveryScreenFits opens each screen at 80x24 and 160x48: every frame has exactly the
@@ -15,32 +18,39 @@ import (
 // file (refresh with go test ./tui -run TestEveryScreenFits -update).
 func TestEveryScreenFits(t *testing.T) {
 	screens := []struct {
-		name string
-		keys []string
-		want string
+		name  string
+		keys  []string
+		want  string
+		setup func(h *harness)
 	}{
-		{"dashboard", nil, "Watchlist"},
-		{"dashboard with a question", []string{"K"}, "Engage the KILL SWITCH?"},
-		{"detail", []string{"tab", "enter"}, "▸ Orders"},
-		{"detail fills", []string{"tab", "enter", "tab"}, "▸ Fills"},
-		{"new dca bot", []string{"n"}, "Dip steps"},
-		{"new grid bot, live", []string{"n", "tab", "tab", "right", "tab", "right"}, "Lower price"},
-		{"ticket", []string{"o"}, "Order ticket"},
-		{"ticket asking", []string{"o", "0.01", "ctrl+s"}, "Place LIMIT BUY 0.01 BTCUSDT"},
-		{"keys", []string{"r"}, "LAST CHECK"},
-		{"add key", []string{"r", "a"}, "Add a key"},
-		{"rotate key", []string{"r", "R"}, "Rotate fresh"},
-		{"passphrase", []string{"r", "p"}, "Change the vault passphrase"},
-		{"help", []string{"?"}, "Keys & vault"},
-		{"portfolio", []string{"P"}, "Portfolio"},
-		{"orders", []string{"O"}, "History"},
-		{"backtest", []string{"tab", "enter", "b"}, "enter replays"},
+		{"dashboard", nil, "Watchlist", nil},
+		{"dashboard with a question", []string{"K"}, "Engage the KILL SWITCH?", nil},
+		{"detail", []string{"tab", "enter"}, "▸ Orders", nil},
+		{"detail fills", []string{"tab", "enter", "tab"}, "▸ Fills", nil},
+		{"new dca bot", []string{"n"}, "Dip steps", nil},
+		{"new grid bot, live", []string{"n", "tab", "tab", "right", "tab", "right"}, "Lower price", nil},
+		{"ticket", []string{"o"}, "Order ticket", nil},
+		{"ticket asking", []string{"o", "0.01", "ctrl+s"}, "Place LIMIT BUY 0.01 BTCUSDT", nil},
+		{"keys", []string{"r"}, "LAST CHECK", nil},
+		{"add key", []string{"r", "a"}, "Add a key", nil},
+		{"rotate key", []string{"r", "R"}, "Rotate fresh", nil},
+		{"add anthropic key", []string{"r", "a", "right", "tab"}, "the Anthropic API key for the optional Claude analysis", nil},
+		{"keys with anthropic", []string{"r"}, "anthropic (AI)", withAnthropicKey},
+		{"rotate anthropic key", []string{"r", "R"}, "Rotate claude", withAnthropicKey},
+		{"passphrase", []string{"r", "p"}, "Change the vault passphrase", nil},
+		{"help", []string{"?"}, "Keys & vault", nil},
+		{"portfolio", []string{"P"}, "Portfolio", nil},
+		{"orders", []string{"O"}, "History", nil},
+		{"backtest", []string{"tab", "enter", "b"}, "enter replays", nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range [][2]int{{80, 24}, {160, 48}} {
 			t.Run(strings.ReplaceAll(sc.name, " ", "_")+"/"+fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 				h := keysHarness(t)
 				h.keys("esc")
+				if sc.setup != nil {
+					sc.setup(h)
+				}
 				h.m.applySnapshot(testSnapshot(4, 5, 30))
 				h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 				for _, k := range sc.keys {
@@ -65,6 +75,11 @@ func TestEveryScreenFits(t *testing.T) {
 			})
 		}
 	}
+}
+
+// withAnthropicKey stores an Anthropic key (sorted first, so selected) next to the exchange keys.
+func withAnthropicKey(h *harness) {
+	h.vault.creds = append(h.vault.creds, vault.Credential{ID: 9, Label: "claude", Exchange: "anthropic", CreatedAt: fixedNow.Add(-30 * 24 * time.Hour)})
 }
 
 // TestDashboardUsesTheWholeScreen: at the sizes people use, the dashboard leaves at most a few

@@ -30,7 +30,7 @@ func TestEveryScreenFits(t *testing.T) {
 		{"new dca bot", []string{"n"}, "Dip steps", nil},
 		{"new grid bot, live", []string{"n", "tab", "tab", "right", "tab", "right"}, "Lower price", nil},
 		{"ticket", []string{"o"}, "Order ticket", nil},
-		{"ticket asking", []string{"o", "0.01", "ctrl+s"}, "Place LIMIT BUY 0.01 BTCUSDT", nil},
+		{"ticket asking", []string{"o", "0.01", "ctrl+s"}, "Place LIMIT BUY 0.01000 BTCUSDT", nil},
 		{"keys", []string{"r"}, "LAST CHECK", nil},
 		{"add key", []string{"r", "a"}, "Add a key", nil},
 		{"rotate key", []string{"r", "R"}, "Rotate fresh", nil},

@@ -14,6 +14,8 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 // Defaults for the settings.
@@ -40,8 +42,8 @@ type Config struct {
 	Timeout     time.Duration
 	MaxAttempts int
 	HTTPClient  *http.Client
-	// Sleep waits between attempts; tests pass a fake. nil: a timer that honours ctx.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock waits between attempts; tests pass a fake. nil: the system clock.
+	Clock clock.Clock
 }
 
 // Client asks Claude. It exists only when the enrichment is on.
@@ -82,9 +84,7 @@ func New(cfg Config, key KeySource, ledger *Ledger) (*Client, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = newHTTPClient()
 	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = sleepCtx
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	return &Client{cfg: cfg, key: key, ledger: ledger}, nil
 }
 
@@ -94,17 +94,6 @@ func newHTTPClient() *http.Client {
 	tr.ResponseHeaderTimeout = 60 * time.Second
 	tr.TLSHandshakeTimeout = 10 * time.Second
 	return &http.Client{Transport: tr}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Model is the model asked.
@@ -176,7 +165,7 @@ func (c *Client) Stream(ctx context.Context, req Request, onDelta func(string)) 
 		if !last.retry || shown || attempt >= c.cfg.MaxAttempts {
 			return ans, last.final()
 		}
-		if serr := c.cfg.Sleep(ctx, backoff(attempt, last.retryAfter)); serr != nil {
+		if serr := c.cfg.Clock.Sleep(ctx, backoff(attempt, last.retryAfter)); serr != nil {
 			return ans, ctxErr(ctx)
 		}
 	}

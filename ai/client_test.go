@@ -11,6 +11,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/ai"
 	"github.com/quantdeck/quantdeck/ai/aifake"
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/store"
 )
 
@@ -28,7 +29,9 @@ func (k *fixedKey) Use(_ context.Context, fn func([]byte) error) error {
 	return fn(b)
 }
 
+// sleeps is a clock that records each wait and returns at once.
 type sleeps struct {
+	*clock.Fake
 	mu sync.Mutex
 	d  []time.Duration
 }
@@ -45,7 +48,7 @@ type rig struct {
 	client *ai.Client
 	ledger *ai.Ledger
 	sleeps *sleeps
-	now    time.Time
+	clk    *clock.Fake // the ledger's clock: which UTC day a use counts against
 }
 
 func newRig(t *testing.T, budget int64) *rig {
@@ -55,9 +58,9 @@ func newRig(t *testing.T, budget int64) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	r := &rig{fake: aifake.New(t, testKey), sleeps: &sleeps{}, now: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)}
-	r.ledger = ai.NewLedger(db, func() time.Time { return r.now })
-	r.client, err = ai.New(ai.Config{Enabled: true, BaseURL: r.fake.URL, DailyTokens: budget, Sleep: r.sleeps.Sleep}, &fixedKey{key: testKey}, r.ledger)
+	r := &rig{fake: aifake.New(t, testKey), sleeps: &sleeps{Fake: clock.NewFake(time.Unix(0, 0))}, clk: clock.NewFake(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))}
+	r.ledger = ai.NewLedger(db, r.clk)
+	r.client, err = ai.New(ai.Config{Enabled: true, BaseURL: r.fake.URL, DailyTokens: budget, Clock: r.sleeps}, &fixedKey{key: testKey}, r.ledger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +96,7 @@ func TestStreamDeliversDeltasAndCountsTokens(t *testing.T) {
 		t.Fatalf("second answer: today %+v, %v; want the day's sum", ans.Today, err)
 	}
 	// A new UTC day starts from zero.
-	r.now = r.now.Add(24 * time.Hour)
+	r.clk.Advance(24 * time.Hour)
 	if u, _ := r.client.Today(context.Background()); u.Total() != 0 {
 		t.Fatalf("next day starts with %+v", u)
 	}
@@ -182,7 +185,7 @@ func TestBackoffGrowsWithoutRetryAfter(t *testing.T) {
 
 func TestWrongKeyIsRefusedWithoutRetryOrKeyInError(t *testing.T) {
 	r := newRig(t, 0)
-	c, err := ai.New(ai.Config{Enabled: true, BaseURL: r.fake.URL, Sleep: r.sleeps.Sleep}, &fixedKey{key: "sk-ant-WRONG-KEY-zzz"}, r.ledger)
+	c, err := ai.New(ai.Config{Enabled: true, BaseURL: r.fake.URL, Clock: r.sleeps}, &fixedKey{key: "sk-ant-WRONG-KEY-zzz"}, r.ledger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +206,7 @@ func TestUnreachableSaysSo(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
 	r := newRig(t, 0)
-	c, err := ai.New(ai.Config{Enabled: true, BaseURL: "http://" + addr, Sleep: r.sleeps.Sleep}, &fixedKey{key: testKey}, r.ledger)
+	c, err := ai.New(ai.Config{Enabled: true, BaseURL: "http://" + addr, Clock: r.sleeps}, &fixedKey{key: testKey}, r.ledger)
 	if err != nil {
 		t.Fatal(err)
 	}

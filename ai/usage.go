@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 // Usage is the tokens of one answer, or of a day.
@@ -18,20 +20,17 @@ func (u Usage) Total() int64 { return u.Input + u.Output }
 // Ledger persists tokens per answer in the store (table ai_usage) and sums them per UTC day.
 type Ledger struct {
 	db  *sql.DB
-	now func() time.Time
+	clk clock.Clock
 }
 
-// NewLedger returns the token ledger on db; now is the clock (nil: time.Now).
-func NewLedger(db *sql.DB, now func() time.Time) *Ledger {
-	if now == nil {
-		now = time.Now
-	}
-	return &Ledger{db: db, now: now}
+// NewLedger returns the token ledger on db; clk is the clock (nil: the system clock).
+func NewLedger(db *sql.DB, clk clock.Clock) *Ledger {
+	return &Ledger{db: db, clk: clock.Or(clk)}
 }
 
 // Record stores one answer's tokens.
 func (l *Ledger) Record(ctx context.Context, kind Kind, model string, u Usage) error {
-	now := l.now().UTC()
+	now := l.clk.Now().UTC()
 	_, err := l.db.ExecContext(ctx, `INSERT INTO ai_usage (at, day, kind, model, input_tokens, output_tokens) VALUES (?, ?, ?, ?, ?, ?)`,
 		now.Format(time.RFC3339Nano), now.Format(time.DateOnly), string(kind), model, max(u.Input, 0), max(u.Output, 0))
 	if err != nil {
@@ -44,7 +43,7 @@ func (l *Ledger) Record(ctx context.Context, kind Kind, model string, u Usage) e
 func (l *Ledger) Today(ctx context.Context) (Usage, error) {
 	var u Usage
 	err := l.db.QueryRowContext(ctx, `SELECT coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0) FROM ai_usage WHERE day = ?`,
-		l.now().UTC().Format(time.DateOnly)).Scan(&u.Input, &u.Output)
+		l.clk.Now().UTC().Format(time.DateOnly)).Scan(&u.Input, &u.Output)
 	if err != nil {
 		return Usage{}, fmt.Errorf("ai: reading today's tokens: %w", err)
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
@@ -30,11 +29,9 @@ type authenticator struct {
 	none     bool // no token configured: nothing is accepted
 	base     time.Duration
 	maxDelay time.Duration
-	now      func() time.Time
+	clk      clock.Clock
 	log      *slog.Logger
 	delayed  chan struct{}
-	// sleep waits d or until ctx ends; tests replace it to observe the delays.
-	sleep func(ctx context.Context, d time.Duration) error
 
 	mu    sync.Mutex
 	fails map[string]*failures
@@ -45,16 +42,15 @@ type failures struct {
 	last time.Time
 }
 
-func newAuthenticator(token string, base, maxDelay time.Duration, now func() time.Time, log *slog.Logger) *authenticator {
+func newAuthenticator(token string, base, maxDelay time.Duration, clk clock.Clock, log *slog.Logger) *authenticator {
 	return &authenticator{
 		want:     sha256.Sum256([]byte(token)),
 		none:     token == "",
 		base:     base,
 		maxDelay: maxDelay,
-		now:      now,
+		clk:      clock.Or(clk),
 		log:      log,
 		delayed:  make(chan struct{}, maxDelayed),
-		sleep:    clock.System{}.Sleep,
 		fails:    make(map[string]*failures),
 	}
 }
@@ -94,7 +90,7 @@ func (a *authenticator) wrap(next http.Handler) http.Handler {
 		case a.delayed <- struct{}{}:
 			// If the client gives up while waiting, the 401 below goes nowhere; it is still
 			// written so the request is counted as the failure it was.
-			_ = a.sleep(r.Context(), delay)
+			_ = a.clk.Sleep(r.Context(), delay)
 			<-a.delayed
 		default:
 			// Too many failed requests are already waiting: refuse at once rather than
@@ -114,7 +110,7 @@ func unauthorized(w http.ResponseWriter) {
 
 // fail records one failure from ip and returns the failure count and the delay to impose.
 func (a *authenticator) fail(ip string) (int, time.Duration) {
-	now := a.now()
+	now := a.clk.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	f := a.fails[ip]

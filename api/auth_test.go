@@ -102,14 +102,16 @@ func TestFailedAuthIsSlowedPerAddress(t *testing.T) {
 	var mu sync.Mutex
 	var slept []time.Duration
 	logs := &syncBuffer{}
-	a := newAuthenticator(testToken, 100*time.Millisecond, 2*time.Second,
-		func() time.Time { mu.Lock(); defer mu.Unlock(); return now }, slog.New(slog.NewTextHandler(logs, nil)))
-	a.sleep = func(_ context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		slept = append(slept, d)
-		return nil
+	clk := funcClock{
+		now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
+		sleep: func(_ context.Context, d time.Duration) error {
+			mu.Lock()
+			defer mu.Unlock()
+			slept = append(slept, d)
+			return nil
+		},
 	}
+	a := newAuthenticator(testToken, 100*time.Millisecond, 2*time.Second, clk, slog.New(slog.NewTextHandler(logs, nil)))
 	h := a.wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
 	send := func(remote, auth string) int {
 		r := httptest.NewRequest("GET", "/v1/status", nil)
@@ -176,7 +178,7 @@ func TestFailedAuthIsSlowedPerAddress(t *testing.T) {
 
 func TestAuthBookkeepingIsBounded(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	a := newAuthenticator(testToken, time.Millisecond, time.Second, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	a := newAuthenticator(testToken, time.Millisecond, time.Second, funcClock{now: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
 	for i := range maxTracked + 100 {
 		a.fail("addr-" + string(rune('a'+i%26)) + "-" + time.Duration(i).String())
 	}
@@ -187,14 +189,13 @@ func TestAuthBookkeepingIsBounded(t *testing.T) {
 
 // TestDelayedFailuresAreCapped shows a flood of bad requests cannot pile up waiting goroutines.
 func TestDelayedFailuresAreCapped(t *testing.T) {
-	a := newAuthenticator(testToken, time.Hour, time.Hour, time.Now, slog.New(slog.DiscardHandler))
 	release := make(chan struct{})
 	var waiting sync.WaitGroup
-	a.sleep = func(ctx context.Context, _ time.Duration) error {
+	a := newAuthenticator(testToken, time.Hour, time.Hour, funcClock{sleep: func(ctx context.Context, _ time.Duration) error {
 		waiting.Done()
 		<-release
 		return nil
-	}
+	}}, slog.New(slog.DiscardHandler))
 	h := a.wrap(http.NotFoundHandler())
 	var done sync.WaitGroup
 	waiting.Add(maxDelayed)

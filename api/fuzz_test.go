@@ -135,11 +135,11 @@ func checkJSONAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder) 
 // method: whatever they aim at, a request without the token gets the same bare 401 (never a
 // 404, 405 or redirect that would tell routes apart), and only the token gets through.
 func FuzzAuth(f *testing.F) {
-	srv, err := New(Config{Token: testToken, Engine: newFakeEngine()})
+	noWait := funcClock{sleep: func(context.Context, time.Duration) error { return nil }}
+	srv, err := New(Config{Token: testToken, Engine: newFakeEngine(), Clock: noWait})
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv.auth.sleep = func(context.Context, time.Duration) error { return nil }
 	h := srv.Handler()
 	for _, c := range []struct {
 		method, path, auth string

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 // testToken is a well-formed token used only by tests.
@@ -51,7 +53,7 @@ func startServer(t testing.TB, mod func(*Config)) *testServer {
 		Token: testToken, Engine: eng, Version: "1.2.3", Exchange: "sim",
 		Logger:       slog.New(slog.NewTextHandler(logs, nil)),
 		FailureDelay: time.Microsecond, MaxFailureDelay: 10 * time.Microsecond,
-		Now: func() time.Time { return eng.started.Add(90 * time.Second) },
+		Clock: funcClock{now: func() time.Time { return eng.started.Add(90 * time.Second) }},
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -124,3 +126,26 @@ func serve(h http.Handler, method, path, body string) *httptest.ResponseRecorder
 	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
 	return rec
 }
+
+// funcClock is a clock made of two functions, for tests that set the time or watch the waits;
+// a nil function is the system clock's.
+type funcClock struct {
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+}
+
+func (c funcClock) Now() time.Time {
+	if c.now == nil {
+		return time.Now()
+	}
+	return c.now()
+}
+
+func (c funcClock) Sleep(ctx context.Context, d time.Duration) error {
+	if c.sleep == nil {
+		return clock.System{}.Sleep(ctx, d)
+	}
+	return c.sleep(ctx, d)
+}
+
+func (c funcClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

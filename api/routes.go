@@ -61,7 +61,7 @@ func (s *Server) localRoutes() []Route {
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 	snap := s.cfg.Engine.Snapshot()
-	now := s.cfg.Now().UTC()
+	now := s.cfg.Clock.Now().UTC()
 	started := snap.Started
 	if started.IsZero() {
 		started = s.started

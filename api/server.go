@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 // DefaultAddr is where the API listens when no address is configured.
@@ -65,8 +67,8 @@ type Config struct {
 	// doubles with each further failure up to MaxFailureDelay. Defaults: 100 ms and 5 s.
 	FailureDelay    time.Duration
 	MaxFailureDelay time.Duration
-	// Now is the clock (uptime, failure bookkeeping); time.Now when nil.
-	Now func() time.Time
+	// Clock is the clock (uptime, failure bookkeeping); the system clock when nil.
+	Clock clock.Clock
 }
 
 // Server is the control API. Create it with New (TCP, token required) or NewLocal (control
@@ -144,9 +146,7 @@ func build(cfg Config) (*Server, error) {
 	if cfg.Engine == nil {
 		return nil, fmt.Errorf("api: %w", ErrNoEngine)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -169,10 +169,10 @@ func build(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		sem:     make(chan struct{}, cfg.MaxConcurrent),
-		started: cfg.Now().UTC(),
+		started: cfg.Clock.Now().UTC(),
 		metrics: newMetrics(cfg.Engine),
 	}
-	s.auth = newAuthenticator(cfg.Token, cfg.FailureDelay, cfg.MaxFailureDelay, cfg.Now, cfg.Logger)
+	s.auth = newAuthenticator(cfg.Token, cfg.FailureDelay, cfg.MaxFailureDelay, cfg.Clock, cfg.Logger)
 	s.routes = s.publicRoutes()
 	s.mux = http.NewServeMux()
 	s.local = http.NewServeMux()

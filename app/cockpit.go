@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -35,7 +34,6 @@ func (a *App) Cockpit(ctx context.Context, r *lipgloss.Renderer, detached bool) 
 		KDFIterations: a.Settings.KDFIterations,
 		OnUnlock:      onUnlock,
 		EngineFailure: a.EngineFailure,
-		Now:           time.Now,
 		Context:       ctx,
 		Detached:      detached,
 		Home:          a.Settings.Home,

@@ -89,6 +89,12 @@ func (k *keyRecheck) checkOne(ctx context.Context, label string) bool {
 	switch {
 	case errors.Is(err, exchange.ErrPermissionsUnknown):
 		refused = err
+		// Stored, so `keys list` marks the key and starting its bots is refused until an
+		// answer says what the key may do.
+		unknown := exchange.Permissions{Checked: true, Unanswered: true, Note: "the exchange's answer did not say whether it can withdraw or trade"}
+		if err := rt.Vault.RecordCheck(ctx, label, unknown); err != nil {
+			rt.Log.Warn("keys: storing a key's re-check", "label", label, "err", err.Error())
+		}
 	case err != nil:
 		rt.Log.Warn("keys: could not re-check a key's permissions; keeping the last result", "label", label, "err", err.Error())
 		return false

@@ -13,6 +13,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/ai"
 	"github.com/quantdeck/quantdeck/app"
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/config"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
@@ -47,9 +48,9 @@ type aiTool struct {
 	env *Env
 	// history returns where candles come from (the configured exchange's public data).
 	history func(st config.Settings) (exchange.History, error)
-	// httpClient and sleep, when set, replace the ai client's own (tests).
+	// httpClient and clock, when set, replace the ai client's own (tests).
 	httpClient *http.Client
-	sleep      func(context.Context, time.Duration) error
+	clock      clock.Clock
 }
 
 func cmdAI(ctx context.Context, env *Env, args []string) error {
@@ -126,7 +127,7 @@ func (t *aiTool) run(ctx context.Context, args []string) error {
 		return err
 	}
 	client, err := ai.New(ai.Config{Enabled: true, Model: model, BaseURL: st.AI.BaseURL, DailyTokens: st.AI.DailyTokens,
-		HTTPClient: t.httpClient, Sleep: t.sleep}, v.ServiceKey(label), ai.NewLedger(db, nil))
+		HTTPClient: t.httpClient, Clock: t.clock}, v.ServiceKey(label), ai.NewLedger(db, nil))
 	if err != nil {
 		return err
 	}

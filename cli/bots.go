@@ -208,7 +208,18 @@ func (bt *botTool) add(ctx context.Context, args []string) error {
 // addToStore checks a bot against this command's settings and the exchange's rules and saves
 // it stopped; the caller holds the data directory, so no engine runs on it.
 func (bt *botTool) addToStore(ctx context.Context, st config.Settings, cfg engine.BotConfig) error {
-	if err := engine.CheckWatched(cfg.Symbol, st.Symbols); err != nil {
+	db, err := store.Open(ctx, st.Home)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// The watchlist as the cockpit last left it, not only QUANTDECK_SYMBOLS: the engine that
+	// starts next checks the bot against that.
+	watched, err := engine.SavedWatchlist(ctx, db, st.Symbols)
+	if err != nil {
+		return err
+	}
+	if err := engine.CheckWatched(cfg.Symbol, watched); err != nil {
 		return err
 	}
 	rules, err := bt.rulesFor(ctx, st, cfg.Symbol)
@@ -218,11 +229,6 @@ func (bt *botTool) addToStore(ctx context.Context, st config.Settings, cfg engin
 	if err := engine.ValidateConfig(cfg, rules); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, st.Home)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	if cfg.Mode == engine.Live {
 		if err := app.LiveKeyOK(ctx, vault.New(db), st.Exchange, cfg.KeyLabel); err != nil {
 			return err

@@ -135,3 +135,30 @@ func waitForSocket(t *testing.T, home string) {
 		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
 	}
 }
+
+// With no engine running, `bots add` checks the symbol against the watchlist as the cockpit
+// last left it (QUANTDECK_SYMBOLS with the runtime edits), which is what the next engine
+// streams: a symbol watched at runtime is accepted, one removed at runtime is refused.
+func TestBotsAddWithoutEngineUsesTheSavedWatchlist(t *testing.T) {
+	home := newHome(t)
+	ctx := context.Background()
+	st := config.Settings{Home: home, Exchange: "sim", Symbols: []string{"BTCUSDT", "ETHUSDT"}}
+	a, err := openApp(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Engine.Watch(ctx, "SOLUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Engine.Unwatch(ctx, "ETHUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	mustQD(t, 0, home, "", botsEnv, "bots", "add", "--name", "dca-sol", "--symbol", "solusdt", "--strategy", "dca",
+		"--set", "amount=25", "--set", "interval=1h", "--budget", "500")
+	r := mustQD(t, 1, home, "", botsEnv, addDCA...)
+	if !strings.Contains(r.stderr, "ETHUSDT is not in the watchlist (BTCUSDT,SOLUSDT)") {
+		t.Fatalf("a symbol removed at runtime: %s", r)
+	}
+}

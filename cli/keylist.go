@@ -86,6 +86,8 @@ func unsafeAdvice(label string, refused error) string {
 		return fmt.Sprintf("the exchange reports this key CAN WITHDRAW; its live bots are paused. Turn withdrawals off on the exchange (or make a new key), then `quantdeck keys rotate --label %s`.", label)
 	case errors.Is(refused, exchange.ErrKeyCannotTrade):
 		return fmt.Sprintf("the exchange reports this key cannot trade; its live bots are paused. Enable spot trading for it, then `quantdeck keys rotate --label %s`.", label)
+	case errors.Is(refused, exchange.ErrPermissionsUnknown):
+		return "the exchange's last answer did not say whether this key can withdraw or trade; its live bots are paused. Check the key on the exchange; the next start checks it again."
 	}
 	return refused.Error()
 }
@@ -113,6 +115,7 @@ type permsJSON struct {
 	CanWithdraw  bool   `json:"can_withdraw"`
 	IPRestricted bool   `json:"ip_restricted"`
 	Checked      bool   `json:"checked"`
+	Unanswered   bool   `json:"unanswered"` // the last answer did not say what the key may do
 	Note         string `json:"note,omitempty"`
 }
 
@@ -123,7 +126,7 @@ func writeKeyJSON(w io.Writer, list []vault.Credential) error {
 			Label: c.Label, Exchange: c.Exchange, Version: c.ID, Active: c.Active(),
 			CreatedAt: c.CreatedAt, RetiredAt: c.RetiredAt, CheckedAt: c.CheckedAt, LastUsedAt: c.LastUsedAt,
 			Permissions: permsJSON{CanTrade: c.Perms.CanTrade, CanWithdraw: c.Perms.CanWithdraw,
-				IPRestricted: c.Perms.IPRestricted, Checked: c.Perms.Checked, Note: c.Perms.Note},
+				IPRestricted: c.Perms.IPRestricted, Checked: c.Perms.Checked, Unanswered: c.Perms.Unanswered, Note: c.Perms.Note},
 		}
 		if v, ok := keyVerdict(c); ok {
 			switch {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/fake"
 	"github.com/quantdeck/quantdeck/logging"
 )
@@ -147,6 +149,58 @@ func TestKeyThatCannotTradeIsUnsafe(t *testing.T) {
 	creds, err := r.rt.Vault.Credentials(r.ctx)
 	if err != nil || len(creds) != 1 || creds[0].Perms.CanTrade {
 		t.Fatalf("stored check: %+v %v", creds, err)
+	}
+}
+
+// unansweredChecker is an exchange whose permission answer leaves out what the key may do.
+type unansweredChecker struct{}
+
+func (unansweredChecker) CheckPermissions(context.Context, []byte, []byte) (exchange.Permissions, error) {
+	return exchange.Permissions{}, fmt.Errorf("binance: enableWithdrawals is missing: %w", exchange.ErrPermissionsUnknown)
+}
+
+// A re-check whose answer does not say whether the key can withdraw is stored as such: the
+// key is UNSAFE in `keys list` (and --json), its bots are paused, and starting them is refused
+// until an answer says what the key may do.
+func TestKeyWithUnansweredPermissionsIsMarkedUnsafe(t *testing.T) {
+	r := newLiveRig(t)
+	r.open()
+	r.addCheckedKey()
+	r.startGrid()
+	clear := r.rt.Checker
+	r.rt.Checker = unansweredChecker{}
+	if unsafe := r.rt.RecheckKeys(r.ctx); len(unsafe) != 1 || unsafe[0] != liveLabel {
+		t.Fatalf("unsafe = %v, want the key whose answer says nothing", unsafe)
+	}
+	if b := r.bot("grid"); b.State != engine.BotPaused {
+		t.Fatalf("grid is %s, want paused", b.State)
+	}
+	list := mustQD(t, 0, r.st.Home, "", nil, "keys", "list")
+	if !strings.Contains(list.stdout, "UNSAFE") || !strings.Contains(list.stdout, "UNKNOWN") || !strings.Contains(list.stdout, "did not say") {
+		t.Fatalf("keys list does not mark the key:\n%s", list)
+	}
+	var keys []keyJSON
+	if err := json.Unmarshal([]byte(mustQD(t, 0, r.st.Home, "", nil, "keys", "list", "--json").stdout), &keys); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0].Verdict != "unsafe" || !keys[0].Permissions.Unanswered {
+		t.Fatalf("keys list --json: %+v", keys)
+	}
+	var startErr error
+	r.waitFor("starting the grid to be refused for its key", func() bool {
+		startErr = r.rt.Engine.StartBot(r.ctx, "grid")
+		return startErr == nil || !strings.Contains(startErr.Error(), "still pausing")
+	})
+	if startErr == nil {
+		t.Fatal("a bot started on a key whose permissions are unknown")
+	}
+	// A clear answer clears the mark, and the bot may start again.
+	r.rt.Checker = clear
+	if unsafe := r.rt.RecheckKeys(r.ctx); len(unsafe) != 0 {
+		t.Fatalf("a clear answer still found unsafe: %v", unsafe)
+	}
+	if err := r.rt.Engine.StartBot(r.ctx, "grid"); err != nil {
+		t.Fatalf("starting the grid once the key is clear: %v", err)
 	}
 }
 

@@ -27,6 +27,9 @@ func shortPerms(p exchange.Permissions) string {
 	if !p.Checked {
 		return "unchecked"
 	}
+	if p.Unanswered {
+		return "UNKNOWN"
+	}
 	parts := []string{"no-trade", "no-withdraw", "any-ip"}
 	if p.CanTrade {
 		parts[0] = "trade"

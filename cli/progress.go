@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 // progressBar draws one line on a terminal's stderr, at most every 100 ms; on anything that
@@ -18,14 +20,14 @@ type progressBar struct {
 	label string
 	last  time.Time
 	drawn bool
-	now   func() time.Time
+	clk   clock.Clock
 }
 
 // newProgress returns a bar for env's stderr, shown only when that is a terminal.
 func newProgress(env *Env, label string) *progressBar {
 	f, ok := env.Stderr.(*os.File)
 	on := ok && env.IsTerminal != nil && env.IsTerminal(f)
-	return &progressBar{w: env.Stderr, on: on, label: label, now: time.Now}
+	return &progressBar{w: env.Stderr, on: on, label: label, clk: clock.System{}}
 }
 
 // set shows done of total with an optional note.
@@ -35,7 +37,7 @@ func (p *progressBar) set(done, total int, note string) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.now()
+	now := p.clk.Now()
 	if done < total && now.Sub(p.last) < 100*time.Millisecond {
 		return
 	}

@@ -47,7 +47,7 @@ func newInflightRig(t testing.TB) *inflightRig {
 func (r *inflightRig) engine(t testing.TB, recvWindow time.Duration, wrap func(exchange.Trader) exchange.Trader) (*Engine, *binance.Client) {
 	t.Helper()
 	c, err := binance.New(binance.Config{Name: "binance", RESTURL: r.fx.URL(), WSURL: r.fx.WSURL(),
-		Creds: staticCreds{crashKey, crashSecret}, Now: r.clk.Now, Sleep: r.clk.Sleep, RecvWindow: recvWindow})
+		Creds: staticCreds{crashKey, crashSecret}, Clock: r.clk, RecvWindow: recvWindow})
 	if err != nil {
 		t.Fatal(err)
 	}

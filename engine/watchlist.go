@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -63,35 +64,59 @@ func (w *watchState) listLocked() []string {
 // loadWatchlist applies the edits saved by earlier runs to the configured symbols.
 func (e *Engine) loadWatchlist(ctx context.Context) error {
 	w := &e.watch
-	w.removed = map[string]bool{}
 	w.feeds = map[string]context.CancelFunc{}
 	w.extra = make(chan exchange.Tick, 1024)
-	for _, s := range e.cfg.Symbols {
-		if !slices.Contains(w.base, s) {
-			w.base = append(w.base, s)
-		}
-	}
-	var added, removed []string
-	if _, err := getSetting(ctx, e.cfg.DB, settingWatchAdded, &added); err != nil {
+	base, added, removed, err := savedWatchEdits(ctx, e.cfg.DB, e.cfg.Symbols)
+	if err != nil {
 		return err
 	}
-	if _, err := getSetting(ctx, e.cfg.DB, settingWatchRemoved, &removed); err != nil {
-		return err
-	}
-	for _, s := range removed {
-		if slices.Contains(w.base, s) {
-			w.removed[s] = true
-		}
-	}
-	for _, s := range added {
-		if !slices.Contains(w.base, s) && !slices.Contains(w.added, s) && len(w.added) < MaxWatched {
-			w.added = append(w.added, s)
-		}
-	}
-	if len(w.listLocked()) == 0 && len(w.base) > 0 {
-		clear(w.removed) // never start with nothing to show
-	}
+	w.base, w.added, w.removed = base, added, removed
 	return nil
+}
+
+// savedWatchEdits reads the watchlist edits saved by earlier runs and applies them to the
+// configured symbols: the base list (deduplicated), the symbols added and the base symbols
+// removed. A list that would end up empty keeps its base symbols: never nothing to show.
+func savedWatchEdits(ctx context.Context, db *sql.DB, symbols []string) (base, added []string, removed map[string]bool, err error) {
+	removed = map[string]bool{}
+	for _, s := range symbols {
+		if !slices.Contains(base, s) {
+			base = append(base, s)
+		}
+	}
+	var savedAdded, savedRemoved []string
+	if _, err := getSetting(ctx, db, settingWatchAdded, &savedAdded); err != nil {
+		return nil, nil, nil, err
+	}
+	if _, err := getSetting(ctx, db, settingWatchRemoved, &savedRemoved); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, s := range savedRemoved {
+		if slices.Contains(base, s) {
+			removed[s] = true
+		}
+	}
+	for _, s := range savedAdded {
+		if !slices.Contains(base, s) && !slices.Contains(added, s) && len(added) < MaxWatched {
+			added = append(added, s)
+		}
+	}
+	if len(removed) == len(base) && len(added) == 0 {
+		clear(removed)
+	}
+	return base, added, removed, nil
+}
+
+// SavedWatchlist is the watchlist an engine started on db with the configured symbols would
+// watch: the symbols with the edits saved at runtime applied. Commands that run without an
+// engine check bots against it, as the engine would.
+func SavedWatchlist(ctx context.Context, db *sql.DB, symbols []string) ([]string, error) {
+	base, added, removed, err := savedWatchEdits(ctx, db, symbols)
+	if err != nil {
+		return nil, err
+	}
+	w := watchState{base: base, added: added, removed: removed}
+	return w.listLocked(), nil
 }
 
 // saveWatchLocked writes the watchlist's edits; the caller holds watch.edit.

@@ -53,9 +53,12 @@ func (v KeyVerdict) Warns(w KeyWarning) bool {
 // Verdict applies the rule: a key that can withdraw is refused; a key the exchange says cannot
 // trade is refused; a key without IP restriction is accepted with a warning. Permissions the
 // exchange could not report are accepted with a warning (the caller asks the user to confirm),
-// unless what is known already refuses them.
+// unless what is known already refuses them. An answer that does not say what the key may do
+// (Unanswered) is refused.
 func (p Permissions) Verdict() KeyVerdict {
 	switch {
+	case p.Unanswered:
+		return KeyVerdict{Refused: fmt.Errorf("%w: whether it can withdraw is not known", ErrPermissionsUnknown)}
 	case p.CanWithdraw:
 		return KeyVerdict{Refused: fmt.Errorf("%w: whoever got hold of it could empty the account", ErrKeyCanWithdraw)}
 	case p.Checked && !p.CanTrade:

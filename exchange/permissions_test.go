@@ -20,6 +20,8 @@ func TestPermissionsVerdict(t *testing.T) {
 		{"cannot trade", Permissions{IPRestricted: true, Checked: true}, ErrKeyCannotTrade, nil},
 		{"unchecked", Permissions{CanTrade: true}, nil, []KeyWarning{WarnUnchecked}},
 		{"unchecked but known to withdraw", Permissions{CanWithdraw: true}, ErrKeyCanWithdraw, nil},
+		{"answer said nothing", Permissions{Checked: true, Unanswered: true}, ErrPermissionsUnknown, nil},
+		{"answer said nothing, stale trade flag", Permissions{CanTrade: true, IPRestricted: true, Checked: true, Unanswered: true}, ErrPermissionsUnknown, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -210,7 +210,10 @@ type Permissions struct {
 	// Checked is false when the exchange could not be asked (the Binance testnet has no
 	// endpoint for it): the caller must ask the user to confirm.
 	Checked bool
-	Note    string // human explanation of anything unusual, never secret
+	// Unanswered is true when the exchange answered but did not say whether the key may
+	// withdraw or trade (a re-check's result): such a key is refused, since silence is not a no.
+	Unanswered bool
+	Note       string // human explanation of anything unusual, never secret
 }
 
 // RateState is the adapter's view of its request budget.

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/tui/common"
@@ -26,7 +27,8 @@ type Options struct {
 	// OnUnlock runs (in a tea.Cmd) once the vault is unlocked or created: the caller resumes
 	// the engine there. Sessions attaching to an already unlocked vault skip the unlock screen.
 	OnUnlock func(ctx context.Context) error
-	Now      func() time.Time
+	// Clock is the session's clock; the system clock when nil.
+	Clock clock.Clock
 	// Context ends the session's engine subscription (an SSH session's context); Background
 	// when nil. Quitting ends it too.
 	Context context.Context
@@ -70,7 +72,7 @@ type Model struct {
 	help   help.Model
 	ctx    context.Context
 	cancel context.CancelFunc
-	now    func() time.Time
+	clk    clock.Clock
 	// tick schedules a message after a delay (tea.Tick; tests replace it to run timers by hand).
 	tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 	// wait reads the next engine event (waitEvent; tests replace it to feed events by hand).
@@ -114,9 +116,7 @@ func New(opts Options) tea.Model {
 }
 
 func newModel(opts Options) *Model {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	parent := opts.Context
 	if parent == nil {
 		parent = context.Background()
@@ -127,12 +127,12 @@ func newModel(opts Options) *Model {
 	h.Styles = st.Help
 	m := &Model{
 		opts: opts, st: st, keys: common.NewKeyMap(), help: h,
-		ctx: ctx, cancel: cancel, now: opts.Now, tick: tea.Tick, wait: waitEvent,
+		ctx: ctx, cancel: cancel, clk: opts.Clock, tick: tea.Tick, wait: waitEvent,
 	}
 	m.snap.Health.Exchange = opts.Exchange
 	m.com = &common.Common{
 		Ctx: ctx, Engine: opts.Engine, Vault: opts.Vault, Checker: opts.Checker, Styles: st,
-		Keys: m.keys, Host: m, Snap: &m.snap, Now: opts.Now, Exchange: opts.Exchange,
+		Keys: m.keys, Host: m, Snap: &m.snap, Clock: opts.Clock, Exchange: opts.Exchange,
 		Version: opts.Version, KDFIterations: opts.KDFIterations, OnUnlock: opts.OnUnlock,
 		Detached: opts.Detached, Home: opts.Home, AI: opts.AI,
 		Tick: func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd { return m.tick(d, fn) },

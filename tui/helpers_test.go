@@ -29,6 +29,19 @@ type testClock struct{ t time.Time }
 func (c *testClock) Now() time.Time          { return c.t }
 func (c *testClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
+// Sleep and After move the clock at once: the model's own timers run through tick, by hand.
+func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.Advance(d)
+	return ctx.Err()
+}
+
+func (c *testClock) After(d time.Duration) <-chan time.Time {
+	c.Advance(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.t
+	return ch
+}
+
 // timerMsg is what a timer scheduled through Model.tick delivers in tests: nothing runs until
 // the test fires it.
 type timerMsg struct {
@@ -69,7 +82,7 @@ func newHarnessOn(t testing.TB, snap engine.Snapshot, v common.Vault, fake *fake
 	h := &harness{t: t, eng: newFakeEngine(snap), vault: fake, clk: &testClock{t: fixedNow}, checker: &fakeChecker{}}
 	h.m = newModel(Options{
 		Engine: h.eng, Vault: v, Checker: h.checker, Renderer: asciiRenderer(),
-		Exchange: "sim", Version: "test", Now: h.clk.Now, KDFIterations: 600000,
+		Exchange: "sim", Version: "test", Clock: h.clk, KDFIterations: 600000,
 		OnUnlock: func(context.Context) error { h.resumed++; return nil },
 	})
 	h.m.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {

@@ -25,11 +25,11 @@ func (m *Model) setError(op string, err error) {
 	if err != nil {
 		text = op + ": " + err.Error()
 	}
-	m.status = status{text: common.Clean(text), err: true, at: m.now()}
+	m.status = status{text: common.Clean(text), err: true, at: m.clk.Now()}
 }
 
 func (m *Model) setInfo(text string) {
-	m.status = status{text: common.Clean(text), at: m.now()}
+	m.status = status{text: common.Clean(text), at: m.clk.Now()}
 }
 
 func (m *Model) statusActive(now time.Time) bool {
@@ -193,7 +193,7 @@ func (m *Model) render() {
 		m.frame = ""
 		return
 	}
-	now := m.now()
+	now := m.clk.Now()
 	footer := m.footerLine(now)
 	overlay := m.overlayLines()
 	if overlay == nil && m.footerKey.text != "" {

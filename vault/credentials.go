@@ -162,7 +162,7 @@ func (v *Vault) AddCredential(ctx context.Context, label, exchangeName string, a
 }
 
 func (v *Vault) insert(ctx context.Context, tx *sql.Tx, label, exchangeName, k, s string, perms exchange.Permissions) (Credential, error) {
-	now := v.now().UTC()
+	now := v.clk.Now().UTC()
 	c := Credential{Label: label, Exchange: exchangeName, CreatedAt: now, Perms: perms}
 	var checked any
 	if perms.Checked {
@@ -170,9 +170,9 @@ func (v *Vault) insert(ctx context.Context, tx *sql.Tx, label, exchangeName, k, 
 		checked = now.Format(timeLayout)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO credentials
-		(label, exchange, api_key, api_secret, created_at, can_trade, can_withdraw, ip_restricted, perms_checked, perms_note, checked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		label, exchangeName, k, s, now.Format(timeLayout), perms.CanTrade, perms.CanWithdraw, perms.IPRestricted, perms.Checked, perms.Note, checked)
+		(label, exchange, api_key, api_secret, created_at, can_trade, can_withdraw, ip_restricted, perms_checked, perms_unknown, perms_note, checked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		label, exchangeName, k, s, now.Format(timeLayout), perms.CanTrade, perms.CanWithdraw, perms.IPRestricted, perms.Checked, perms.Unanswered, perms.Note, checked)
 	if err != nil {
 		return Credential{}, fmt.Errorf("vault: storing key %q: %w", label, err)
 	}
@@ -228,7 +228,7 @@ func (v *Vault) RotateCredential(ctx context.Context, label string, apiKey, apiS
 	if err != nil {
 		return Credential{}, err
 	}
-	now := v.now().UTC().Format(timeLayout)
+	now := v.clk.Now().UTC().Format(timeLayout)
 	if _, err := tx.ExecContext(ctx, `UPDATE credentials SET retired_at = ? WHERE id = ?`, now, oldID); err != nil {
 		return Credential{}, fmt.Errorf("vault: retiring key %q: %w", label, err)
 	}
@@ -275,7 +275,7 @@ func (v *Vault) RemoveCredential(ctx context.Context, label string) error {
 // no passphrase: it reads metadata only.
 func (v *Vault) Credentials(ctx context.Context) ([]Credential, error) {
 	rows, err := v.db.QueryContext(ctx, `SELECT id, label, exchange, created_at, retired_at,
-		can_trade, can_withdraw, ip_restricted, perms_checked, perms_note, checked_at, last_used_at
+		can_trade, can_withdraw, ip_restricted, perms_checked, perms_unknown, perms_note, checked_at, last_used_at
 		FROM credentials ORDER BY label, created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("vault: listing keys: %w", err)
@@ -287,8 +287,8 @@ func (v *Vault) Credentials(ctx context.Context) ([]Credential, error) {
 		var created string
 		var retired, checked, used sql.NullString
 		if err := rows.Scan(&c.ID, &c.Label, &c.Exchange, &created, &retired,
-			&c.Perms.CanTrade, &c.Perms.CanWithdraw, &c.Perms.IPRestricted, &c.Perms.Checked, &c.Perms.Note,
-			&checked, &used); err != nil {
+			&c.Perms.CanTrade, &c.Perms.CanWithdraw, &c.Perms.IPRestricted, &c.Perms.Checked, &c.Perms.Unanswered,
+			&c.Perms.Note, &checked, &used); err != nil {
 			return nil, fmt.Errorf("vault: listing keys: %w", err)
 		}
 		t, err := time.Parse(timeLayout, created)
@@ -322,14 +322,14 @@ func (v *Vault) Credentials(ctx context.Context) ([]Credential, error) {
 // writes metadata only: no passphrase is needed. The rule is not enforced here: the check
 // result is stored whatever it says, since hiding it would hide the danger.
 func (v *Vault) RecordCheck(ctx context.Context, label string, perms exchange.Permissions) error {
-	now := v.now().UTC()
+	now := v.clk.Now().UTC()
 	var checked any
 	if perms.Checked {
 		checked = now.Format(timeLayout)
 	}
 	res, err := v.db.ExecContext(ctx, `UPDATE credentials SET can_trade = ?, can_withdraw = ?, ip_restricted = ?,
-		perms_checked = ?, perms_note = ?, checked_at = ? WHERE label = ? AND retired_at IS NULL`,
-		perms.CanTrade, perms.CanWithdraw, perms.IPRestricted, perms.Checked, perms.Note, checked, label)
+		perms_checked = ?, perms_unknown = ?, perms_note = ?, checked_at = ? WHERE label = ? AND retired_at IS NULL`,
+		perms.CanTrade, perms.CanWithdraw, perms.IPRestricted, perms.Checked, perms.Unanswered, perms.Note, checked, label)
 	if err != nil {
 		return fmt.Errorf("vault: recording the check of key %q: %w", label, err)
 	}

@@ -49,6 +49,14 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// After advances the clock by d, like Sleep, and delivers the new time at once.
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	_ = c.Sleep(context.Background(), d)
+	ch <- c.Now()
+	return ch
+}
+
 func (c *fakeClock) Sleeps() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -69,7 +77,7 @@ func openDB(t testing.TB) (*sql.DB, string) {
 
 func newTestVault(t testing.TB, db *sql.DB, clk *fakeClock) *Vault {
 	t.Helper()
-	return New(db, WithMinIterations(testIter), WithClock(clk.Now), WithSleep(clk.Sleep))
+	return New(db, WithMinIterations(testIter), WithClock(clk))
 }
 
 // createdVault returns an unlocked vault with testPass.

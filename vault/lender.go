@@ -88,7 +88,7 @@ func (l *lender) open(ctx context.Context) (id int64, apiKey, apiSecret []byte, 
 }
 
 func (l *lender) recordUse(ctx context.Context, id int64) {
-	now := l.v.now().UTC()
+	now := l.v.clk.Now().UTC()
 	l.mu.Lock()
 	due := l.recorded.IsZero() || now.Sub(l.recorded) >= usageRecordEvery
 	if due {

@@ -107,7 +107,7 @@ func reencryptTx(ctx context.Context, tx *sql.Tx, v *Vault, oldKey *fernet.Key, 
 	}
 	_, err = tx.ExecContext(ctx,
 		`UPDATE vault SET salt = ?, iterations = ?, verifier = ?, updated_at = ?, failed_unlocks = 0, last_failed_at = NULL WHERE id = 1`,
-		salt, iterations, verifier, v.now().UTC().Format(timeLayout))
+		salt, iterations, verifier, v.clk.Now().UTC().Format(timeLayout))
 	if err != nil {
 		return 0, fmt.Errorf("vault: saving the new passphrase: %w; nothing was changed", err)
 	}

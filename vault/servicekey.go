@@ -88,7 +88,7 @@ func (v *Vault) RotateServiceKey(ctx context.Context, label string, apiKey []byt
 		} else if same {
 			return fmt.Errorf("vault: key %q: the new API key is the same as the current one: create a new key first", label)
 		}
-		now := v.now().UTC().Format(timeLayout)
+		now := v.clk.Now().UTC().Format(timeLayout)
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET retired_at = ? WHERE id = ?`, now, oldID); err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (v *Vault) writeServiceKey(ctx context.Context, what string, apiKey []byte,
 }
 
 func (v *Vault) insertServiceKey(ctx context.Context, tx *sql.Tx, label, service, k, s string) (Credential, error) {
-	now := v.now().UTC()
+	now := v.clk.Now().UTC()
 	res, err := tx.ExecContext(ctx, `INSERT INTO credentials (label, exchange, api_key, api_secret, created_at, perms_note)
 		VALUES (?, ?, ?, ?, ?, ?)`, label, service, k, s, now.Format(timeLayout), serviceNote)
 	if err != nil {
@@ -172,13 +172,14 @@ func (v *Vault) insertServiceKey(ctx context.Context, tx *sql.Tx, label, service
 // ServiceKey returns the lender of label's service key: every Use decrypts the active version
 // (so a rotation takes effect at the next call), hands it to fn and zeroes it when fn returns.
 func (v *Vault) ServiceKey(label string) *ServiceKeyLender {
-	return &ServiceKeyLender{v: v, label: label}
+	return &ServiceKeyLender{v: v, label: label, uses: &lender{v: v, label: label}}
 }
 
 // ServiceKeyLender lends one service key for the length of one call.
 type ServiceKeyLender struct {
 	v     *Vault
 	label string
+	uses  *lender // records the last use, like an exchange key's (keys list's "used")
 }
 
 // Use decrypts the key, calls fn with it and zeroes it after. A label that holds an exchange
@@ -187,7 +188,7 @@ func (l *ServiceKeyLender) Use(ctx context.Context, fn func(apiKey []byte) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	apiKey, err := l.open(ctx)
+	id, apiKey, err := l.open(ctx)
 	if errors.Is(err, errStale) {
 		l.v.Seal()
 	}
@@ -198,35 +199,37 @@ func (l *ServiceKeyLender) Use(ctx context.Context, fn func(apiKey []byte) error
 		defer clear(apiKey)
 		err = fn(apiKey)
 	})
+	l.uses.recordUse(ctx, id)
 	return err
 }
 
-func (l *ServiceKeyLender) open(ctx context.Context) ([]byte, error) {
+func (l *ServiceKeyLender) open(ctx context.Context) (int64, []byte, error) {
 	key, salt, unlock, err := l.v.lockedKey()
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer unlock()
+	var id int64
 	var service, tok string
 	err = l.v.db.QueryRowContext(ctx,
-		`SELECT exchange, api_key FROM credentials WHERE label = ? AND retired_at IS NULL`, l.label).Scan(&service, &tok)
+		`SELECT id, exchange, api_key FROM credentials WHERE label = ? AND retired_at IS NULL`, l.label).Scan(&id, &service, &tok)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("vault: key %q: %w", l.label, ErrNoCredential)
+		return 0, nil, fmt.Errorf("vault: key %q: %w", l.label, ErrNoCredential)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vault: reading key %q: %w", l.label, err)
+		return 0, nil, fmt.Errorf("vault: reading key %q: %w", l.label, err)
 	}
 	if !IsService(service) {
-		return nil, fmt.Errorf("vault: key %q: %w", l.label, ErrNotService)
+		return 0, nil, fmt.Errorf("vault: key %q: %w", l.label, ErrNotService)
 	}
 	apiKey, err := openToken(key, tok)
 	if err != nil {
 		if stale := checkCurrent(ctx, l.v.db, salt); stale != nil {
-			return nil, stale
+			return 0, nil, stale
 		}
-		return nil, fmt.Errorf("vault: key %q: api_key: %w", l.label, ErrDamaged)
+		return 0, nil, fmt.Errorf("vault: key %q: api_key: %w", l.label, ErrDamaged)
 	}
-	return apiKey, nil
+	return id, apiKey, nil
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -130,5 +131,31 @@ func TestExchangeLenderRefusesAServiceKey(t *testing.T) {
 	err := v.Lender("claude").Use(ctx, func(_, _ []byte) error { called = true; return nil })
 	if !errors.Is(err, ErrNotService) || called {
 		t.Fatalf("exchange lender of a service key: %v, called %v; want ErrNotService and no call", err, called)
+	}
+}
+
+func TestServiceKeyRecordsItsLastUse(t *testing.T) {
+	v, _, clk, _ := createdVault(t)
+	ctx := context.Background()
+	if _, err := v.AddServiceKey(ctx, "claude", "anthropic", []byte("sk-ant-api03-used-key-CCCC")); err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := func() *time.Time {
+		list, err := v.Credentials(ctx)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("Credentials = %+v, %v", list, err)
+		}
+		return list[0].LastUsedAt
+	}
+	if got := lastUsed(); got != nil {
+		t.Fatalf("a key never lent has a last use: %v", got)
+	}
+	l := v.ServiceKey("claude")
+	clk.Advance(time.Hour)
+	if err := l.Use(ctx, func([]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastUsed(); got == nil || !got.Equal(clk.Now()) {
+		t.Fatalf("last use %v, want %v", got, clk.Now())
 	}
 }

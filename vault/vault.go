@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fernet/fernet-go"
+
 	"github.com/quantdeck/quantdeck/clock"
 )
 
@@ -27,8 +28,7 @@ const timeLayout = time.RFC3339Nano
 // Close gives the page back.
 type Vault struct {
 	db      *sql.DB
-	now     func() time.Time
-	sleep   func(context.Context, time.Duration) error
+	clk     clock.Clock // stamps rows and waits out the delay after wrong passphrases
 	log     *slog.Logger
 	rand    io.Reader
 	minIter int
@@ -47,16 +47,12 @@ type Vault struct {
 // Option configures a Vault.
 type Option func(*Vault)
 
-// WithClock replaces the wall clock (tests).
-func WithClock(now func() time.Time) Option { return func(v *Vault) { v.now = now } }
+// WithClock replaces the system clock: the time rows are stamped with and the waits after
+// wrong passphrases (tests).
+func WithClock(c clock.Clock) Option { return func(v *Vault) { v.clk = clock.Or(c) } }
 
 // WithLogger sets where the vault logs what happens to keys (never key material).
 func WithLogger(l *slog.Logger) Option { return func(v *Vault) { v.log = l } }
-
-// WithSleep replaces the context-aware wait used for the delay after wrong passphrases (tests).
-func WithSleep(sleep func(context.Context, time.Duration) error) Option {
-	return func(v *Vault) { v.sleep = sleep }
-}
 
 // WithMinIterations lowers the PBKDF2 iteration floor. Only tests should use it, to keep key
 // derivations fast; production callers never get fewer than MinIterations.
@@ -66,8 +62,7 @@ func WithMinIterations(n int) Option { return func(v *Vault) { v.minIter = max(n
 func New(db *sql.DB, opts ...Option) *Vault {
 	v := &Vault{
 		db:        db,
-		now:       time.Now,
-		sleep:     clock.System{}.Sleep,
+		clk:       clock.System{},
 		log:       slog.New(slog.DiscardHandler),
 		rand:      rand.Reader,
 		minIter:   MinIterations,
@@ -154,7 +149,7 @@ func (v *Vault) newKey(ctx context.Context, passphrase []byte, iterations int) (
 
 // seal encrypts plaintext under key as a Fernet token.
 func (v *Vault) seal(key *fernet.Key, plaintext []byte) (string, error) {
-	tok, err := sealToken(key, plaintext, v.now())
+	tok, err := sealToken(key, plaintext, v.clk.Now())
 	if err != nil {
 		return "", fmt.Errorf("vault: encrypting: %w", err)
 	}
@@ -184,7 +179,7 @@ func (v *Vault) Create(ctx context.Context, passphrase []byte, iterations int) e
 	if err != nil {
 		return err
 	}
-	now := v.now().UTC().Format(timeLayout)
+	now := v.clk.Now().UTC().Format(timeLayout)
 	_, err = v.db.ExecContext(ctx,
 		`INSERT INTO vault (id, salt, iterations, verifier, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?)`,
 		salt, iterations, verifier, now, now)
@@ -304,8 +299,8 @@ func (v *Vault) verify(ctx context.Context, passphrase []byte) (salt []byte, err
 	if err != nil {
 		return nil, err
 	}
-	if wait := failureDelay(r.failed) - v.now().Sub(r.lastFailed); r.failed > 0 && wait > 0 {
-		if err := v.sleep(ctx, wait); err != nil {
+	if wait := failureDelay(r.failed) - v.clk.Now().Sub(r.lastFailed); r.failed > 0 && wait > 0 {
+		if err := v.clk.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("vault: waiting after wrong passphrases: %w", err)
 		}
 	}
@@ -341,7 +336,7 @@ func (v *Vault) recordFailure(ctx context.Context) error {
 	var n int
 	err := v.db.QueryRowContext(ctx,
 		`UPDATE vault SET failed_unlocks = failed_unlocks + 1, last_failed_at = ? WHERE id = 1 RETURNING failed_unlocks`,
-		v.now().UTC().Format(timeLayout)).Scan(&n)
+		v.clk.Now().UTC().Format(timeLayout)).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("vault: recording a wrong passphrase: %w", err)
 	}
@@ -370,7 +365,7 @@ func (v *Vault) PendingDelay(ctx context.Context) (time.Duration, int, error) {
 	if err != nil || r.failed == 0 {
 		return 0, 0, err
 	}
-	return max(failureDelay(r.failed)-v.now().Sub(r.lastFailed), 0), r.failed, nil
+	return max(failureDelay(r.failed)-v.clk.Now().Sub(r.lastFailed), 0), r.failed, nil
 }
 
 // errStale explains a key that no longer matches the stored vault.

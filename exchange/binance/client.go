@@ -65,17 +65,15 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives operational messages (never secrets); nil discards them.
 	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time and waits (the weight budget's waits); nil means the system clock.
+	// Tests pass a fake, so a minute's wait takes no real time.
+	Clock clock.Clock
 	// RecvWindow is how long after its timestamp a signed request stays valid; 0 means 5 s,
 	// at most 60 s.
 	RecvWindow time.Duration
 	// StaleAfter is how long a market stream may go without a message before it is reported
 	// stale and reconnected; 0 means 30 s.
 	StaleAfter time.Duration
-	// Sleep waits for d or until ctx ends (the weight budget's waits); nil means a timer.
-	// Tests pass a fake clock's, so a minute's wait takes no real time.
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Limits is request-weight and ban state to share with other Clients on the same IP
 	// address (Binance counts per IP); nil gives the client its own.
 	Limits *Limits
@@ -98,7 +96,7 @@ type Client struct {
 	creds      exchange.Credentials
 	hc         *http.Client
 	log        *slog.Logger
-	now        func() time.Time
+	clk        clock.Clock
 	recvWindow time.Duration
 	staleAfter time.Duration
 
@@ -111,11 +109,8 @@ type Client struct {
 	// userMinLife is how long a subscription must have lasted for a planned close (shutdown,
 	// termination, renewal) to be followed by an immediate resubscription.
 	userMinLife time.Duration
-	// sleep waits for d or until ctx ends; tests replace it to observe throttling.
-	sleep func(ctx context.Context, d time.Duration) error
-
-	signers signerPool
-	rate    *rateLimiter
+	signers     signerPool
+	rate        *rateLimiter
 
 	offset    atomic.Int64 // server clock minus local clock, in nanoseconds
 	offsetErr atomic.Int64 // bound on offset's measurement error, in nanoseconds
@@ -196,7 +191,7 @@ func New(cfg Config) (*Client, error) {
 		creds:      cfg.Creds,
 		hc:         cfg.HTTPClient,
 		log:        cfg.Logger,
-		now:        cfg.Now,
+		clk:        clock.Or(cfg.Clock),
 		recvWindow: cfg.RecvWindow,
 		staleAfter: cfg.StaleAfter,
 		backoffMin: 500 * time.Millisecond,
@@ -207,7 +202,6 @@ func New(cfg Config) (*Client, error) {
 		userStaleAfter: 65 * time.Second,
 		userPingEvery:  20 * time.Second,
 		userMinLife:    time.Second,
-		sleep:          clock.System{}.Sleep,
 		rate:           new(rateLimiter),
 		rules:          make(map[string]cachedRules),
 	}
@@ -222,14 +216,8 @@ func New(cfg Config) (*Client, error) {
 	hc := *c.hc
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.hc = &hc
-	if cfg.Sleep != nil {
-		c.sleep = cfg.Sleep
-	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
-	}
-	if c.now == nil {
-		c.now = time.Now
 	}
 	if c.recvWindow == 0 {
 		c.recvWindow = defaultRecvWindow
@@ -322,6 +310,12 @@ func (c *Client) ClockUncertainty() time.Duration {
 	}
 	return u
 }
+
+// now is the local clock.
+func (c *Client) now() time.Time { return c.clk.Now() }
+
+// sleep waits for d or until ctx ends.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error { return c.clk.Sleep(ctx, d) }
 
 // serverNow is the local clock corrected by the measured offset.
 func (c *Client) serverNow() time.Time { return c.now().Add(c.ClockOffset()) }

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/quantdeck/quantdeck/clock"
 )
 
 const (
@@ -137,24 +139,20 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// fakeClock is a settable clock for Config.Now.
+// fakeClock is a clock that moves only when told (a Sleep moves it), for Config.Clock;
+// onSleep, when set, sees each wait before the clock moves.
 type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+	*clock.Fake
+	onSleep func(d time.Duration)
 }
 
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{Fake: clock.NewFake(t)} }
 
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.t = f.t.Add(d)
-	f.mu.Unlock()
+func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if f.onSleep != nil {
+		f.onSleep(d)
+	}
+	return f.Fake.Sleep(ctx, d)
 }
 
 // assertNoSecrets fails when text carries the key, the secret or a signature.

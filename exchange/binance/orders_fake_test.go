@@ -205,7 +205,7 @@ func TestFakeBackOffSendsNothingDuringBan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock(time.Now())
-			srv, c := fakeExchange(t, fake.Options{Now: clock.Now}, func(cfg *Config) { cfg.Now = clock.Now })
+			srv, c := fakeExchange(t, fake.Options{Now: clock.Now}, func(cfg *Config) { cfg.Clock = clock })
 			ctx := context.Background()
 			if _, err := c.Balances(ctx); err != nil { // syncs the clock first
 				t.Fatal(err)

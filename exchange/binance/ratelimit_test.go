@@ -42,7 +42,7 @@ func TestBackOffHonoured(t *testing.T) {
 				}
 				writeJSON(w, 200, `[]`)
 			})
-			c := rs.client(t, func(cfg *Config) { cfg.Now = clock.Now })
+			c := rs.client(t, func(cfg *Config) { cfg.Clock = clock })
 			ctx := context.Background()
 			_, err := c.Candles(ctx, "BTCUSDT", time.Minute, 10)
 			var rl *exchange.RateLimitError
@@ -94,15 +94,13 @@ func TestWeightNearLimitWaitsForNextMinute(t *testing.T) {
 		w.Header().Set("X-MBX-USED-WEIGHT-1M", "5399")
 		writeJSON(w, 200, `[]`)
 	})
-	c := rs.client(t, func(cfg *Config) { cfg.Now = clock.Now })
+	c := rs.client(t, func(cfg *Config) { cfg.Clock = clock })
 	var waits []time.Duration
-	c.sleep = func(ctx context.Context, d time.Duration) error {
+	clock.onSleep = func(d time.Duration) {
 		waits = append(waits, d)
 		if n := len(rs.requests("")); n != 2 {
 			t.Errorf("%d requests before the wait ended, want 2", n)
 		}
-		clock.Advance(d)
-		return nil
 	}
 	ctx := context.Background()
 	if _, err := c.Rules(ctx, "BTCUSDT"); err != nil {

@@ -243,7 +243,7 @@ func TestClockResyncedHourly(t *testing.T) {
 	rs := newRESTServer(t)
 	rs.handle("GET /api/v3/account", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"balances":[]}`) })
 	clock := newFakeClock(time.Now())
-	c := rs.client(t, func(cfg *Config) { cfg.Now = clock.Now })
+	c := rs.client(t, func(cfg *Config) { cfg.Clock = clock })
 	ctx := context.Background()
 	for _, step := range []struct {
 		advance   time.Duration

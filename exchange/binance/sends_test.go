@@ -50,7 +50,7 @@ func TestPlaceOrderReportsEverySend(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := fake.NewClock(t0)
 			srv, c := fakeExchange(t, fake.Options{Clock: clk}, func(cfg *Config) {
-				cfg.Now, cfg.Sleep, cfg.RecvWindow = clk.Now, clk.Sleep, tc.recvWindow
+				cfg.Clock, cfg.RecvWindow = clk, tc.recvWindow
 			})
 			ctx := context.Background()
 			if _, err := c.Rules(ctx, "BTCUSDT"); err != nil {
@@ -113,7 +113,7 @@ func TestPlaceOrderNotSentWhenReportFails(t *testing.T) {
 // The uncertainty grows with the time since the clock was measured.
 func TestClockUncertaintyGrowsWithDrift(t *testing.T) {
 	clk := fake.NewClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC))
-	_, c := fakeExchange(t, fake.Options{Clock: clk}, func(cfg *Config) { cfg.Now = clk.Now })
+	_, c := fakeExchange(t, fake.Options{Clock: clk}, func(cfg *Config) { cfg.Clock = clk })
 	if err := c.SyncTime(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -25,10 +26,10 @@ type Common struct {
 	Host    Host
 	// Snap is the engine's latest state, replaced by the root as snapshots arrive.
 	Snap *engine.Snapshot
-	// Now is the clock; Tick schedules a message after a delay (tea.Tick; tests run timers by
-	// hand).
-	Now  func() time.Time
-	Tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
+	// Clock is the session's clock (read it with Now); Tick schedules a message after a delay
+	// (tea.Tick; tests run timers by hand).
+	Clock clock.Clock
+	Tick  func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 	// Width and Height are the terminal's size.
 	Width, Height int
 	Exchange      string // "sim", "binance", "binance-testnet"
@@ -112,3 +113,6 @@ type (
 
 // Refresh asks the root to load a fresh snapshot.
 func Refresh() tea.Msg { return RefreshMsg{} }
+
+// Now is the session clock's time.
+func (c *Common) Now() time.Time { return c.Clock.Now() }

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
@@ -29,7 +30,7 @@ func newScreen(now time.Time) (*Screen, *host) {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	h := &host{}
-	c := &common.Common{Styles: common.NewStyles(r), Keys: common.NewKeyMap(), Host: h, Now: func() time.Time { return now }}
+	c := &common.Common{Styles: common.NewStyles(r), Keys: common.NewKeyMap(), Host: h, Clock: clock.NewFake(now)}
 	s := &Screen{c: c, checked: true}
 	s.SetSize(80, 23)
 	return s, h

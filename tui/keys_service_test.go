@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/store"
 	"github.com/quantdeck/quantdeck/vault"
 )
@@ -33,7 +34,7 @@ func realVaultHarness(t *testing.T) (h *harness, v *vault.Vault, log *bytes.Buff
 	t.Cleanup(func() { db.Close() })
 	log = &bytes.Buffer{}
 	// The vault's clock stays at fixedNow (when keys are stored); the cockpit's moves.
-	v = vault.New(db, vault.WithMinIterations(1000), vault.WithClock(func() time.Time { return fixedNow }), vault.WithLogger(slog.New(slog.NewTextHandler(log, nil))))
+	v = vault.New(db, vault.WithMinIterations(1000), vault.WithClock(clock.NewFake(fixedNow)), vault.WithLogger(slog.New(slog.NewTextHandler(log, nil))))
 	if err := v.Create(ctx, []byte("a long test passphrase"), 1000); err != nil {
 		t.Fatal(err)
 	}

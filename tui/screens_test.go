@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/vault"
 )
 
@@ -102,5 +103,48 @@ func TestDashboardUsesTheWholeScreen(t *testing.T) {
 		if blank > 3 {
 			t.Fatalf("%dx%d: %d blank lines:\n%s", sz[0], sz[1], blank, v)
 		}
+	}
+}
+
+// TestDashboardFewRowsLeaveNoHole: a new user's dashboard (no bots, two orders, no fills, one
+// balance) still uses its lines: in each column at most a few stay empty, at every size. The
+// narrow layout gives the spare lines to the chart, the wide one to the book and the trades
+// tape. Goldens: go test ./tui -run TestDashboardFewRowsLeaveNoHole -update.
+func TestDashboardFewRowsLeaveNoHole(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {100, 30}, {120, 40}, {160, 48}, {200, 60}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			snap := testSnapshot(4, 0, 0)
+			snap.Orders, snap.Fills, snap.Balances = snap.Orders[:2], nil, snap.Balances[:1]
+			h := newDashboardHarness(t, snap)
+			h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+			h.flush()
+			// The next snapshot brings the chart's candles and the book and tape, asked for by
+			// the first layout that had room for them.
+			h.emit(engine.SnapshotEvent{Snapshot: snap})
+			h.flush()
+			v := h.View()
+			if !strings.Contains(v, "1m candles") {
+				t.Fatalf("no chart in the spare lines:\n%s", v)
+			}
+			cols := [][2]int{{0, sz[0]}}
+			if sz[0] >= 100 {
+				lw := sz[0] * 3 / 5
+				cols = [][2]int{{0, lw}, {lw + 1, sz[0]}}
+			}
+			for _, col := range cols {
+				blank := 0
+				for _, l := range strings.Split(v, "\n") {
+					r := []rune(l)
+					part := string(r[min(col[0], len(r)):min(col[1], len(r))])
+					if strings.TrimSpace(strings.ReplaceAll(part, "│", "")) == "" {
+						blank++
+					}
+				}
+				if blank > 3 {
+					t.Fatalf("columns %d-%d leave %d blank lines:\n%s", col[0], col[1], blank, v)
+				}
+			}
+			golden.RequireEqual(t, []byte(v))
+		})
 	}
 }

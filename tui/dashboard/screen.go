@@ -79,6 +79,9 @@ type Screen struct {
 	liveRun   bool  // a live bot is running: the header says LIVE
 	liveAny   bool  // a live bot exists
 	wide      bool  // the current layout has two columns
+	// narrowChart: the one-column layout had lines to spare under its few orders and drew the
+	// chart there, so candles are loaded for it.
+	narrowChart bool
 	rowPaints bool  // false while drawing the focused selected row
 	chart     dashChart
 	tf        int           // the chart's timeframe, an index in common.Timeframes

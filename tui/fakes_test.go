@@ -130,6 +130,7 @@ func (f *fakeEngine) Trades(symbol string, dst []exchange.Trade) []exchange.Trad
 	f.mu.Unlock()
 	return fixture.TradesInto(symbol, 30, dst)
 }
+
 // OrderBook serves a book of ten levels a side around the symbol's fixture price, as the
 // simulated market keeps one for every watched symbol.
 func (f *fakeEngine) OrderBook(symbol string) (exchange.Book, bool) {

@@ -41,8 +41,8 @@ func TestTicketRules(t *testing.T) {
 		text []string
 		want string
 	}{
-		{"below min notional", nil, []string{"0.00005"}, "below the minimum"},
-		{"zero after rounding", nil, []string{"0.000001"}, "quantity"},
+		{"below min notional", nil, []string{"0.00005"}, "this order is worth 3.21 USDT, below BTCUSDT's minimum order value of 5.00"},
+		{"zero after rounding", nil, []string{"0.000001"}, "a quantity of 0.000001 is less than BTCUSDT's step of 0.00001 BTC"},
 		{"market uses the ask and hides the price", []string{"shift+tab", "right", "tab"}, []string{"0.001"}, "notional ≈ 64.12 USDT"},
 		{"sell rounds the price up", []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.001", "\t", "64000.121"}, "SELL 0.00100 BTCUSDT @ 64,000.13"},
 	}
@@ -140,6 +140,8 @@ func TestTicketRefusesWhatTheEngineWould(t *testing.T) {
 		{"buy beyond the free quote", false, nil, []string{"1"}, "not enough USDT: this order needs 64,123.45, the paper account has 9,876.54"},
 		{"sell beyond the free base", false, []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.5"}, "not enough BTC: this order needs 0.50000, the paper account has 0.01234 free"},
 		{"kill switch engaged", true, nil, []string{"0.001"}, "the kill switch is engaged: no order can be placed"},
+		{"below the minimum order value", false, nil, []string{"0.00005"}, "this order is worth 3.21 USDT, below BTCUSDT's minimum order value of 5.00"},
+		{"less than a step", false, nil, []string{"0.000001"}, "a quantity of 0.000001 is less than BTCUSDT's step of 0.00001 BTC"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

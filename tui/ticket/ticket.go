@@ -176,7 +176,7 @@ func (s *Screen) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error)
 	}
 	out, err := t.rules.Normalize(req, ref)
 	if err != nil {
-		return out, decimal.Zero, err
+		return out, decimal.Zero, s.refusal(req, ref, err)
 	}
 	p := out.Price
 	if out.Type == exchange.Market {

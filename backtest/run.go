@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/paper"
@@ -93,7 +94,7 @@ func newRunner(cfg Config) (*runner, error) {
 		StartingBalances: map[string]decimal.Decimal{cfg.Rules.Quote: cfg.Budget},
 		FeeRate:          cfg.FeeRate,
 		NoFee:            cfg.FeeRate.IsZero(),
-		Now:              func() time.Time { return r.now },
+		Clock:            clock.Func(func() time.Time { return r.now }),
 		OnUpdate:         func(o exchange.Order) { r.updates = append(r.updates, o) },
 	})
 	if err != nil {

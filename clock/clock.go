@@ -43,6 +43,19 @@ func (System) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Func is a clock that reads the time from a function and waits as the system clock does: for
+// a time that data or a test sets, such as a replay's current moment or a skewed clock.
+type Func func() time.Time
+
+// Now returns f().
+func (f Func) Now() time.Time { return f() }
+
+// Sleep waits d of real time unless ctx ends first.
+func (Func) Sleep(ctx context.Context, d time.Duration) error { return System{}.Sleep(ctx, d) }
+
+// After is time.After.
+func (Func) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // Or returns c, or the system clock when c is nil.
 func Or(c Clock) Clock {
 	if c == nil {

@@ -79,3 +79,21 @@ func TestSystem(t *testing.T) {
 	}
 	<-c.After(0)
 }
+
+func TestFuncReadsItsFunction(t *testing.T) {
+	at := start
+	var c Clock = Func(func() time.Time { return at })
+	if got := c.Now(); !got.Equal(start) {
+		t.Fatalf("now %s, want %s", got, start)
+	}
+	at = start.Add(-time.Hour) // a set time may also go back
+	if got := c.Now(); !got.Equal(start.Add(-time.Hour)) {
+		t.Fatalf("now %s after setting an hour back", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("sleep on an ended context: %v", err)
+	}
+	<-c.After(0)
+}

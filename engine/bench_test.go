@@ -172,7 +172,7 @@ func TestSoakSimulatedDay(t *testing.T) {
 	m := &clockedMarket{Market: sim.New(sim.Options{Symbols: []string{"BTCUSDT"}, Seed: 7, Speed: 86400 / 5, TickRate: 0.5})}
 	start := time.Now().UTC()
 	m.now.Store(start.UnixNano())
-	acct, err := paper.New(ctx, db, paper.Options{Rules: m, Now: m.Now, StartingBalances: map[string]decimal.Decimal{"USDT": d("100000")}})
+	acct, err := paper.New(ctx, db, paper.Options{Rules: m, Clock: stampedBy(m.Now), StartingBalances: map[string]decimal.Decimal{"USDT": d("100000")}})
 	if err != nil {
 		t.Fatal(err)
 	}

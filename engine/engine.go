@@ -236,6 +236,8 @@ func (e *Engine) Close() error {
 		}
 		e.stop()
 		e.wg.Wait()
+		// The journal's writer commits what is queued; nothing writes after this.
+		e.j.Close()
 		e.bus.close()
 	})
 	return nil

@@ -32,14 +32,10 @@ func TestLedgerReplayFollowsRecordedOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.ClientID = rec.ClientID
-		tx, err := j.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.InsertFill(ctx, *f); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
+		if err := j.Write(ctx, func(tx *journal.Tx) error {
+			_, err := tx.InsertFill(*f)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

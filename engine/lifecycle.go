@@ -63,25 +63,9 @@ func (e *Engine) Resume(ctx context.Context) error {
 		}
 		e.jmu.Unlock()
 	}
-	blocked := map[account]error{}
-	var errs []error
-	for _, rec := range e.openFor(func(r *orderRec) bool { return !r.busy }) {
-		acc := account{rec.Mode, rec.KeyLabel}
-		if blocked[acc] != nil {
-			continue
-		}
-		tr, err := e.trader(rec.Mode, rec.KeyLabel)
-		if err == nil {
-			err = e.lookup(ctx, tr, rec, true)
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			blocked[acc] = err
-			errs = append(errs, fmt.Errorf("reconciling %s orders: %w", acc.mode, err))
-			e.event(rec.Bot, "error", "cannot reconcile order %s yet: %v", rec.ClientID, err)
-		}
+	blocked, errs, err := e.reconcile(ctx)
+	if err != nil {
+		return err
 	}
 	e.resumed.Store(true)
 	if e.killed.Load() {

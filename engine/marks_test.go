@@ -53,7 +53,7 @@ func TestMarketContinuesFromLastPrices(t *testing.T) {
 		{"no seed: continue", true, true},
 		{"seed set: replay the seed", false, false},
 	} {
-		m := sim.New(sim.Options{Symbols: []string{"BTCUSDT"}, Seed: 99, Now: func() time.Time { return clockAt }})
+		m := sim.New(sim.Options{Symbols: []string{"BTCUSDT"}, Seed: 99, Clock: stampedBy(func() time.Time { return clockAt })})
 		e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, ResumeMarket: tc.resume, Limits: fastLimits()})
 		if err != nil {
 			t.Fatal(err)

@@ -235,23 +235,20 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	if next.State == OrderIntent {
 		next.State = OrderSent
 	}
-	tx, err := e.j.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := tx.SaveOrder(ctx, &next.Row); err != nil {
-		return err
-	}
 	var bound time.Time
 	if !reports && rec.Mode != Paper {
 		bound = now.Add(e.lim.CallTimeout + e.lim.InFlightWindow)
-		if err := tx.InsertSend(ctx, journal.Send{ClientID: rec.ClientID, Attempt: next.Attempts, Source: journal.SendBound,
-			Recorded: now, Expires: bound}); err != nil {
+	}
+	if err := e.j.Write(ctx, func(tx *journal.Tx) error {
+		if err := tx.SaveOrder(&next.Row); err != nil {
 			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		if bound.IsZero() {
+			return nil
+		}
+		return tx.InsertSend(journal.Send{ClientID: rec.ClientID, Attempt: next.Attempts, Source: journal.SendBound,
+			Recorded: now, Expires: bound})
+	}); err != nil {
 		return fmt.Errorf("order %s: %w", rec.ClientID, err)
 	}
 	rec.Attempts, rec.SentAt, rec.Updated, rec.State = next.Attempts, next.SentAt, next.Updated, next.State

@@ -120,7 +120,7 @@ func runPaperBot(t *testing.T, strategy string, params map[string]string, hist [
 	db := testDB(t)
 	clock := &settableClock{t: hist[0].Open}
 	m := sim.New(sim.Options{Symbols: []string{"BTCUSDT"}, Manual: true})
-	acct, err := paper.New(ctx, db, paper.Options{Rules: m, StartingBalances: map[string]decimal.Decimal{"USDT": d("10000")}, Now: clock.Now})
+	acct, err := paper.New(ctx, db, paper.Options{Rules: m, StartingBalances: map[string]decimal.Decimal{"USDT": d("10000")}, Clock: stampedBy(clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,15 @@ func runPaperBot(t *testing.T, strategy string, params map[string]string, hist [
 					v = b
 				}
 			}
-			return count(`SELECT count(*) FROM orders WHERE state IN ('intent', 'sent', 'unknown')`) == 0 &&
+			// The account saves a tick's fills after OnTick returns: settled once the file
+			// holds what it matched (its resting orders are the file's) and the engine has
+			// recorded every saved fill.
+			resting, err := acct.OpenOrders(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(resting) == count(`SELECT count(*) FROM paper_orders WHERE status IN ('NEW', 'PARTIALLY_FILLED')`) &&
+				count(`SELECT count(*) FROM orders WHERE state IN ('intent', 'sent', 'unknown')`) == 0 &&
 				v.OpenOrders == count(`SELECT count(*) FROM orders WHERE state IN ('acked', 'partial')`) &&
 				count(`SELECT count(*) FROM fills`) == count(`SELECT count(*) FROM paper_fills`) &&
 				v.Buys+v.Sells == count(`SELECT count(*) FROM fills`)

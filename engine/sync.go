@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/engine/strategy"
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -16,43 +17,120 @@ import (
 // trade id), then the row's state, never moving it backwards. Every source of order news goes
 // through here: placement answers, lookups, the order stream, the poller and reconciliation.
 func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.Order) error {
+	return e.applyOrders(ctx, tr, []exchange.Order{o})[0]
+}
+
+// applied is one order's news on its way into the journal.
+type applied struct {
+	rec     *orderRec
+	o       exchange.Order
+	fills   []exchange.Fill
+	next    orderRec
+	changed bool            // the row's state, execution or exchange id moves
+	fresh   []FillView      // fills not recorded before
+	filled  decimal.Decimal // rec.filled with the fresh fills
+}
+
+// applyOrders is applyOrder for several orders (distinct client ids) at once: their journal
+// writes are queued together, so they share one commit, each under its own savepoint.
+// errs[i] is the outcome of os[i].
+func (e *Engine) applyOrders(ctx context.Context, tr exchange.Trader, os []exchange.Order) []error {
+	errs := make([]error, len(os))
+	var todo []*applied
+	var at []int // todo[k] is os[at[k]]
+	for i, o := range os {
+		rec, known, err := e.recFor(ctx, o)
+		if err != nil || rec == nil {
+			errs[i] = err
+			continue
+		}
+		fills, err := e.fillsOf(ctx, tr, o, known)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		todo = append(todo, &applied{rec: rec, o: o, fills: fills})
+		at = append(at, i)
+	}
+	if len(todo) == 0 {
+		return errs
+	}
+
 	e.jmu.Lock()
-	rec := e.open[o.ClientID]
-	var known decimal.Decimal
+	defer e.jmu.Unlock()
+	now := e.now().UTC()
+	var fns []func(*journal.Tx) error
+	var writing []int // indexes into todo
+	for k, a := range todo {
+		a.next, a.changed = nextRow(a.rec, a.o)
+		if !a.changed && len(a.fills) == 0 {
+			continue
+		}
+		a.next.Updated = now
+		fns = append(fns, func(tx *journal.Tx) error { return a.write(tx, now) })
+		writing = append(writing, k)
+	}
+	for n, err := range e.j.WriteAll(ctx, fns) {
+		k := writing[n]
+		a := todo[k]
+		if err != nil {
+			errs[at[k]] = fmt.Errorf("order %s: %w", a.rec.ClientID, err)
+			continue
+		}
+		if a.changed || len(a.fresh) > 0 {
+			e.settleLocked(a, now)
+		}
+	}
+	return errs
+}
+
+// recFor returns the open row an order update is about, reading it from the journal when this
+// engine does not hold it (a final row comes back only when the exchange revives a rejected
+// one); nil when it is not ours or already final. known is the base quantity of its recorded
+// fills.
+func (e *Engine) recFor(ctx context.Context, o exchange.Order) (rec *orderRec, known decimal.Decimal, err error) {
+	e.jmu.Lock()
+	rec = e.open[o.ClientID]
 	if rec != nil {
 		known = rec.filled
 	}
 	e.jmu.Unlock()
-	if rec == nil {
-		row, err := e.j.Order(ctx, o.ClientID)
-		if err != nil {
-			if errors.Is(err, ErrNoOrder) {
-				return nil // not one of ours
-			}
-			e.haltDamaged(ctx, err)
-			return err
-		}
-		r := &orderRec{Row: *row}
-		if r.State.Final() && !(r.State == OrderRejected && r.ExchangeID == 0 && o.ExchangeID != 0) {
-			return nil // already final; fills were recorded with the final state
-		}
-		if r.filled, err = e.j.FilledQty(ctx, r.ClientID); err != nil {
-			e.haltDamaged(ctx, err)
-			return err
-		}
-		if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
-			return err
-		}
-		known, rec = r.filled, r
-		e.jmu.Lock()
-		if cur := e.open[o.ClientID]; cur != nil {
-			rec = cur
-		} else {
-			e.open[o.ClientID] = rec
-		}
-		e.jmu.Unlock()
+	if rec != nil {
+		return rec, known, nil
 	}
+	row, err := e.j.Order(ctx, o.ClientID)
+	if err != nil {
+		if errors.Is(err, ErrNoOrder) {
+			return nil, known, nil // not one of ours
+		}
+		e.haltDamaged(ctx, err)
+		return nil, known, err
+	}
+	r := &orderRec{Row: *row}
+	if r.State.Final() && !(r.State == OrderRejected && r.ExchangeID == 0 && o.ExchangeID != 0) {
+		return nil, known, nil // already final; fills were recorded with the final state
+	}
+	if r.filled, err = e.j.FilledQty(ctx, r.ClientID); err != nil {
+		e.haltDamaged(ctx, err)
+		return nil, known, err
+	}
+	if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
+		return nil, known, err
+	}
+	known, rec = r.filled, r
+	e.jmu.Lock()
+	if cur := e.open[o.ClientID]; cur != nil {
+		rec = cur
+	} else {
+		e.open[o.ClientID] = rec
+	}
+	e.jmu.Unlock()
+	return rec, known, nil
+}
 
+// fillsOf returns the fills of an update, all of the order's fills when the update carries
+// fewer than it executed and the trader can list them.
+func (e *Engine) fillsOf(ctx context.Context, tr exchange.Trader, o exchange.Order, known decimal.Decimal) ([]exchange.Fill, error) {
 	fills := o.Fills
 	if inMsg, err := sumQty(fills); err == nil && o.ExecutedQty.Cmp(inMsg) > 0 && o.ExecutedQty.Cmp(known) > 0 {
 		if fl, ok := tr.(exchange.FillLister); ok {
@@ -60,41 +138,18 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 			all, err := fl.OrderFills(callCtx, o.Symbol, o.ClientID)
 			cancel()
 			if err != nil {
-				return fmt.Errorf("reading the fills of %s: %w", o.ClientID, err)
+				return nil, fmt.Errorf("reading the fills of %s: %w", o.ClientID, err)
 			}
 			fills = all
 		}
 	}
+	return fills, nil
+}
 
-	e.jmu.Lock()
-	defer e.jmu.Unlock()
-	now := e.now().UTC()
-	tx, err := e.j.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var fresh []FillView
-	filled := rec.filled
-	for _, f := range fills {
-		fv := FillView{TradeID: f.TradeID, ClientID: rec.ClientID, Bot: rec.Bot, Mode: rec.Mode, Symbol: rec.Symbol,
-			Side: rec.Side, Price: f.Price, Qty: f.Qty, Fee: f.Fee, FeeAsset: f.FeeAsset, Time: f.Time.UTC()}
-		if fv.Time.IsZero() {
-			fv.Time = now
-		}
-		ins, err := tx.InsertFill(ctx, fv)
-		if err != nil {
-			return err
-		}
-		if ins {
-			fresh = append(fresh, fv)
-			if filled, err = filled.Add(fv.Qty); err != nil {
-				return err
-			}
-		}
-	}
-	next := *rec
-	changed := len(fresh) > 0
+// nextRow is rec moved forward by what o says (never backwards); changed is false when o
+// says nothing new about the row itself. jmu is held.
+func nextRow(rec *orderRec, o exchange.Order) (next orderRec, changed bool) {
+	next = *rec
 	st := strategy.StateOf(o.Status)
 	revive := rec.State == OrderRejected && rec.ExchangeID == 0 && o.ExchangeID != 0 && st != OrderRejected
 	if st.Rank() > rec.State.Rank() || revive {
@@ -113,19 +168,45 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	if o.ExchangeID != 0 && rec.ExchangeID != o.ExchangeID {
 		next.ExchangeID, changed = o.ExchangeID, true
 	}
-	if !changed {
+	return next, changed
+}
+
+// write records a's fills and the row's new state in the journal: all on disk or none. It runs
+// on the journal's writer (possibly more than once), so it starts over each time. The caller
+// holds jmu, so a.rec does not move meanwhile.
+func (a *applied) write(tx *journal.Tx, now time.Time) error {
+	a.fresh, a.filled = nil, a.rec.filled
+	for _, f := range a.fills {
+		fv := FillView{TradeID: f.TradeID, ClientID: a.rec.ClientID, Bot: a.rec.Bot, Mode: a.rec.Mode, Symbol: a.rec.Symbol,
+			Side: a.rec.Side, Price: f.Price, Qty: f.Qty, Fee: f.Fee, FeeAsset: f.FeeAsset, Time: f.Time.UTC()}
+		if fv.Time.IsZero() {
+			fv.Time = now
+		}
+		ins, err := tx.InsertFill(fv)
+		if err != nil {
+			return err
+		}
+		if ins {
+			a.fresh = append(a.fresh, fv)
+			var err error
+			if a.filled, err = a.filled.Add(fv.Qty); err != nil {
+				return err
+			}
+		}
+	}
+	if !a.changed && len(a.fresh) == 0 {
 		return nil
 	}
-	next.Updated = now
-	if err := tx.SaveOrder(ctx, &next.Row); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("order %s: %w", rec.ClientID, err)
-	}
+	return tx.SaveOrder(&a.next.Row)
+}
+
+// settleLocked applies a recorded update in memory: the row, the bot's ledger and risk
+// accounting, the strategy, and the views. jmu is held.
+func (e *Engine) settleLocked(a *applied, now time.Time) {
+	rec, next, fresh := a.rec, &a.next, a.fresh
 	wasFinal := rec.State.Final()
 	rec.State, rec.Reason, rec.Executed, rec.QuoteExec, rec.AvgPrice = next.State, next.Reason, next.Executed, next.QuoteExec, next.AvgPrice
-	rec.ExchangeID, rec.Updated, rec.filled = next.ExchangeID, next.Updated, filled
+	rec.ExchangeID, rec.Updated, rec.filled = next.ExchangeID, next.Updated, a.filled
 	if rec.State.Final() {
 		delete(e.open, rec.ClientID)
 	}
@@ -164,7 +245,6 @@ func (e *Engine) applyOrder(ctx context.Context, tr exchange.Trader, o exchange.
 	for _, f := range fresh {
 		e.bus.publish(FillEvent{Fill: f})
 	}
-	return nil
 }
 
 func sumQty(fills []exchange.Fill) (decimal.Decimal, error) {

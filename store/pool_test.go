@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"testing"
 )
@@ -30,5 +31,34 @@ func TestPoolKeepsConnections(t *testing.T) {
 	st := db.Stats()
 	if st.MaxIdleClosed != 0 {
 		t.Fatalf("%d connections closed for lack of idle room (stats %+v)", st.MaxIdleClosed, st)
+	}
+}
+
+// Every pooled connection runs with the settings the journal's durability rests on (see dsn):
+// a connection opened later, for a second caller at once, as much as the first.
+func TestPooledConnectionsKeepTheirSettings(t *testing.T) {
+	db := mustOpen(t, t.TempDir())
+	ctx := context.Background()
+	want := map[string]int64{"synchronous": 2, "foreign_keys": 1, "busy_timeout": 10000}
+	var held []*sql.Conn
+	for i := 0; i < 3; i++ {
+		c, err := db.Conn(ctx) // held, so each round gets another connection
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		var mode string
+		if err := c.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("connection %d: journal_mode %q (%v), want wal", i, mode, err)
+		}
+		for pragma, v := range want {
+			var got int64
+			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil || got != v {
+				t.Errorf("connection %d: %s = %d (%v), want %d", i, pragma, got, err, v)
+			}
+		}
+	}
+	for _, c := range held {
+		c.Close()
 	}
 }

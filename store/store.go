@@ -109,15 +109,32 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 
 // pool keeps connections open between uses. database/sql keeps two idle ones by default, so
 // twenty bots writing the journal at once would open and close a connection (and run the
-// connection's PRAGMAs again) on most calls. The number open stays unlimited, as before: a cap
-// could leave a caller that holds a transaction waiting for a second connection.
+// connection's PRAGMAs again) on most calls; a connection closed also loses the statements
+// prepared on it, which the journal prepares once and reuses. The number open stays unlimited:
+// in WAL mode readers never wait for the writer, so the cockpit, the API and the engine's
+// reads each get a connection of their own, and a cap could leave a caller that holds a
+// transaction waiting for a second connection. Writers need no cap either: SQLite lets one
+// write at a time (see dsn), and the journal's order path sends every write through its single
+// group-commit writer, so it uses one connection at a time.
 func pool(db *sql.DB) {
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
 }
 
-// dsn is the connection string every pooled connection is opened with.
+// dsn is the connection string every pooled connection is opened with:
+//   - journal_mode=WAL: readers see the last commit without blocking the writer, and a commit
+//     is one append to the log plus one sync, not a rewrite of the pages in place.
+//   - synchronous=FULL: in WAL mode this syncs the log at every commit, so a commit that
+//     returned is on disk. NORMAL would sync only at checkpoints, and a power cut could then
+//     lose an order row whose request had already left. The cost of the sync is shared by
+//     group commit in the journal instead of being skipped.
+//   - foreign_keys=on: a signed send cannot be recorded for an order row that is not there.
+//   - busy_timeout=10000: a writer that finds the lock taken (another connection's
+//     transaction, or another QuantDeck process such as the CLI) waits up to 10 s for it
+//     instead of failing at once; a journal batch holds it for one sync, milliseconds.
+//   - txlock=immediate: a transaction takes the write lock when it begins, so two that read
+//     and then write cannot deadlock each other on the upgrade (which no timeout resolves).
 func dsn(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate"
 }

@@ -188,4 +188,4 @@ func (j *Journal) DeleteBot(ctx context.Context, name string) error {
 
 // New returns a journal over a database whose journal tables are migrated (Migrate), for
 // reads and bot writes; placing orders needs Open, which also reads the instance tag.
-func New(db *sql.DB) *Journal { return &Journal{db: db} }
+func New(db *sql.DB) *Journal { return newJournal(db) }

@@ -5,6 +5,8 @@
 // where the store created these tables, is adopted as it is.
 //
 // Rows are written in the engine's order: an order row, and each request that carries its
-// client id, is durable on disk before the request leaves. Stored money is decimal text and
+// client id, is durable on disk before the request leaves. The order path's writes go through
+// one writer that groups the callers queued at once into one transaction and one sync (group
+// commit, writer.go); each caller still returns only once its own rows are committed. Stored money is decimal text and
 // stored times are UTC text; a value that does not parse is a *BadRowError, never a zero.
 package journal

@@ -10,8 +10,8 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-func insertFill(ctx context.Context, x execer, f Fill) (inserted bool, err error) {
-	res, err := x.ExecContext(ctx, `INSERT OR IGNORE INTO fills(mode, symbol, trade_id, client_id, bot, side, price,
+func insertFill(exec execFunc, f Fill) (inserted bool, err error) {
+	res, err := exec(`INSERT OR IGNORE INTO fills(mode, symbol, trade_id, client_id, bot, side, price,
 		qty, fee, fee_asset, time) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 		string(f.Mode), f.Symbol, f.TradeID, f.ClientID, f.Bot, string(f.Side), f.Price.String(), f.Qty.String(),
 		f.Fee.String(), f.FeeAsset, FormatTime(f.Time))
@@ -24,7 +24,7 @@ func insertFill(ctx context.Context, x execer, f Fill) (inserted bool, err error
 
 // FilledQty sums the recorded fills of one order.
 func (j *Journal) FilledQty(ctx context.Context, clientID string) (decimal.Decimal, error) {
-	rows, err := j.db.QueryContext(ctx, `SELECT trade_id, bot, qty FROM fills WHERE client_id = ?`, clientID)
+	rows, err := j.query(ctx, `SELECT trade_id, bot, qty FROM fills WHERE client_id = ?`, clientID)
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("journal: reading fills: %w", err)
 	}

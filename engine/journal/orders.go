@@ -20,6 +20,15 @@ var ErrNoOrder = errors.New("no such order in the journal")
 type Journal struct {
 	db       *sql.DB
 	instance string // 4 characters that keep client ids of different databases apart
+	w        *writer
+	st       stmts
+}
+
+// newJournal returns a journal over db with its writer ready to start on the first write.
+func newJournal(db *sql.DB) *Journal {
+	j := &Journal{db: db}
+	j.w = newWriter(j)
+	return j
 }
 
 const instanceAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -30,7 +39,7 @@ func Open(ctx context.Context, db *sql.DB) (*Journal, error) {
 	if err := Migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	j := &Journal{db: db}
+	j := newJournal(db)
 	err := db.QueryRowContext(ctx, `SELECT value FROM engine_state WHERE key = 'instance'`).Scan(&j.instance)
 	if errors.Is(err, sql.ErrNoRows) {
 		var b [4]byte
@@ -95,42 +104,36 @@ func scanOrder(s scanner) (*Row, error) {
 // InsertIntent takes the next sequence number, gives r its client id and state intent and
 // writes the row, in one transaction: the row is durable before anything is sent.
 func (j *Journal) InsertIntent(ctx context.Context, r *Row) error {
-	tx, err := j.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	defer tx.Rollback()
+	return j.Write(ctx, func(tx *Tx) error { return j.insertIntent(tx, r) })
+}
+
+func (j *Journal) insertIntent(tx *Tx, r *Row) error {
 	var seq int64
-	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM engine_state WHERE key = 'order_seq'`).Scan(&seq)
+	err := tx.queryRow(`SELECT CAST(value AS INTEGER) FROM engine_state WHERE key = 'order_seq'`).Scan(&seq)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("journal: reading the order sequence: %w", err)
 	}
 	seq++
-	if _, err := tx.ExecContext(ctx, `INSERT INTO engine_state(key, value) VALUES ('order_seq', ?)
+	if _, err := tx.exec(`INSERT INTO engine_state(key, value) VALUES ('order_seq', ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(seq, 10)); err != nil {
 		return fmt.Errorf("journal: advancing the order sequence: %w", err)
 	}
 	r.ClientID = j.clientID(r.Bot, seq)
 	r.State = strategy.OrderIntent
-	if _, err := tx.ExecContext(ctx, `INSERT INTO orders(client_id, bot, tag, mode, key_label, symbol, side, type,
+	if _, err := tx.exec(`INSERT INTO orders(client_id, bot, tag, mode, key_label, symbol, side, type,
 		price, quantity, quote_qty, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.ClientID, r.Bot, r.Tag, string(r.Mode), r.KeyLabel, r.Symbol, string(r.Side), string(r.Type),
 		r.Price.String(), r.Quantity.String(), r.QuoteQty.String(), string(r.State), FormatTime(r.Created), FormatTime(r.Updated)); err != nil {
 		return fmt.Errorf("journal: writing the order intent: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("journal: committing the order intent: %w", err)
-	}
 	return nil
 }
 
-// execer is a *sql.DB or a *sql.Tx.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
+// execFunc runs one statement: a prepared one inside a Write's transaction.
+type execFunc func(query string, args ...any) (sql.Result, error)
 
-func saveOrder(ctx context.Context, x execer, r *Row) error {
-	_, err := x.ExecContext(ctx, `UPDATE orders SET exchange_id = ?, executed = ?, quote_exec = ?, state = ?,
+func saveOrder(exec execFunc, r *Row) error {
+	_, err := exec(`UPDATE orders SET exchange_id = ?, executed = ?, quote_exec = ?, state = ?,
 		reason = ?, attempts = ?, updated_at = ?, sent_at = ? WHERE client_id = ?`,
 		r.ExchangeID, r.Executed.String(), r.QuoteExec.String(), string(r.State), r.Reason, r.Attempts,
 		FormatTime(r.Updated), NullTime(r.SentAt), r.ClientID)
@@ -141,12 +144,14 @@ func saveOrder(ctx context.Context, x execer, r *Row) error {
 }
 
 // SaveOrder writes the mutable columns of r (exchange id, execution, state, reason, attempts,
-// times) in a transaction of its own.
-func (j *Journal) SaveOrder(ctx context.Context, r *Row) error { return saveOrder(ctx, j.db, r) }
+// times), durably, grouped with other callers' writes.
+func (j *Journal) SaveOrder(ctx context.Context, r *Row) error {
+	return j.Write(ctx, func(tx *Tx) error { return tx.SaveOrder(r) })
+}
 
 // Order reads one row; ErrNoOrder when there is none.
 func (j *Journal) Order(ctx context.Context, clientID string) (*Row, error) {
-	r, err := scanOrder(j.db.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE client_id = ?`, clientID))
+	r, err := scanOrder(j.queryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE client_id = ?`, clientID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %s", ErrNoOrder, clientID)
 	}
@@ -194,7 +199,7 @@ func (j *Journal) CheckOpen(ctx context.Context, bot string) error {
 // OpenCount returns the number of a bot's rows without a final state.
 func (j *Journal) OpenCount(ctx context.Context, bot string) (int, error) {
 	var n int
-	if err := j.db.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE bot = ? AND `+openStates, bot).Scan(&n); err != nil {
+	if err := j.queryRow(ctx, `SELECT count(*) FROM orders WHERE bot = ? AND `+openStates, bot).Scan(&n); err != nil {
 		return 0, fmt.Errorf("journal: counting the open orders of %s: %w", bot, err)
 	}
 	return n, nil
@@ -283,38 +288,3 @@ func (j *Journal) Orders(ctx context.Context, f OrderFilter) ([]Order, error) {
 	}
 	return out, nil
 }
-
-// Tx is one journal transaction: a row's new state together with its fills or its send,
-// all on disk or none.
-type Tx struct{ tx *sql.Tx }
-
-// Begin starts a write transaction.
-func (j *Journal) Begin(ctx context.Context) (*Tx, error) {
-	tx, err := j.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	return &Tx{tx: tx}, nil
-}
-
-// SaveOrder writes the mutable columns of r.
-func (t *Tx) SaveOrder(ctx context.Context, r *Row) error { return saveOrder(ctx, t.tx, r) }
-
-// InsertFill records a fill once; inserted is false when its trade id was already recorded.
-func (t *Tx) InsertFill(ctx context.Context, f Fill) (inserted bool, err error) {
-	return insertFill(ctx, t.tx, f)
-}
-
-// InsertSend records a request that carries a client id.
-func (t *Tx) InsertSend(ctx context.Context, s Send) error { return insertSend(ctx, t.tx, s) }
-
-// Commit makes the transaction durable.
-func (t *Tx) Commit() error {
-	if err := t.tx.Commit(); err != nil {
-		return fmt.Errorf("journal: committing: %w", err)
-	}
-	return nil
-}
-
-// Rollback drops the transaction; after Commit it does nothing.
-func (t *Tx) Rollback() { _ = t.tx.Rollback() }

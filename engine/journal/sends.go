@@ -26,12 +26,12 @@ type Send struct {
 	Expires     time.Time
 }
 
-func insertSend(ctx context.Context, x execer, r Send) error {
+func insertSend(exec execFunc, r Send) error {
 	var signed int64
 	if !r.Signed.IsZero() {
 		signed = r.Signed.UnixMilli()
 	}
-	_, err := x.ExecContext(ctx, `INSERT INTO order_sends(client_id, attempt, source, signed_ms, recv_window_ms,
+	_, err := exec(`INSERT INTO order_sends(client_id, attempt, source, signed_ms, recv_window_ms,
 		offset_ms, uncertainty_ms, recorded_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)`,
 		r.ClientID, r.Attempt, r.Source, signed, r.RecvWindow.Milliseconds(), r.Offset.Milliseconds(),
 		ceilMillis(r.Uncertainty), FormatTime(r.Recorded), FormatTime(r.Expires))
@@ -43,15 +43,20 @@ func insertSend(ctx context.Context, x execer, r Send) error {
 
 func ceilMillis(d time.Duration) int64 { return int64((d + time.Millisecond - 1) / time.Millisecond) }
 
-// InsertSend records a request durably, in a transaction of its own, before it leaves.
-func (j *Journal) InsertSend(ctx context.Context, s Send) error { return insertSend(ctx, j.db, s) }
+// InsertSend records a request durably, grouped with other callers' writes, before it leaves.
+func (j *Journal) InsertSend(ctx context.Context, s Send) error {
+	return j.Write(ctx, func(tx *Tx) error { return tx.InsertSend(s) })
+}
 
 // TightenBound brings the stand-in expiry of an attempt's bound sends down to exp (never up):
 // the call has returned, so nothing more is signed for it.
 func (j *Journal) TightenBound(ctx context.Context, clientID string, attempt int, exp time.Time) error {
-	if _, err := j.db.ExecContext(ctx, `UPDATE order_sends SET expires_at = ?
+	if err := j.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE order_sends SET expires_at = ?
 		WHERE client_id = ? AND attempt = ? AND source = ? AND expires_at > ?`,
-		FormatTime(exp), clientID, attempt, SendBound, FormatTime(exp)); err != nil {
+			FormatTime(exp), clientID, attempt, SendBound, FormatTime(exp))
+		return err
+	}); err != nil {
 		return fmt.Errorf("journal: tightening the sends of order %s: %w", clientID, err)
 	}
 	return nil
@@ -61,7 +66,7 @@ func (j *Journal) TightenBound(ctx context.Context, clientID string, attempt int
 // zero when none was sent. A stored time that does not parse is an error: reading it as zero
 // would declare the order unknown at once.
 func (j *Journal) QuietAt(ctx context.Context, clientID string) (time.Time, error) {
-	rows, err := j.db.QueryContext(ctx, `SELECT expires_at FROM order_sends WHERE client_id = ?`, clientID)
+	rows, err := j.query(ctx, `SELECT expires_at FROM order_sends WHERE client_id = ?`, clientID)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("journal: reading the sends of order %s: %w", clientID, err)
 	}

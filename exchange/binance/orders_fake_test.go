@@ -9,6 +9,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/fake"
 )
@@ -181,7 +182,7 @@ func TestFakeClockSkewRecoveredOnce(t *testing.T) {
 
 func TestFakeRealClockOffsetIsCorrected(t *testing.T) {
 	// The exchange's clock runs 30 s ahead: without the offset every signed call would be -1021.
-	srv, c := fakeExchange(t, fake.Options{Now: func() time.Time { return time.Now().Add(30 * time.Second) }})
+	srv, c := fakeExchange(t, fake.Options{Clock: clock.Func(func() time.Time { return time.Now().Add(30 * time.Second) })})
 	if _, err := c.Balances(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestFakeBackOffSendsNothingDuringBan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock(time.Now())
-			srv, c := fakeExchange(t, fake.Options{Now: clock.Now}, func(cfg *Config) { cfg.Clock = clock })
+			srv, c := fakeExchange(t, fake.Options{Clock: clock}, func(cfg *Config) { cfg.Clock = clock })
 			ctx := context.Background()
 			if _, err := c.Balances(ctx); err != nil { // syncs the clock first
 				t.Fatal(err)

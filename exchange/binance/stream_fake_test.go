@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/fake"
 )
@@ -150,7 +151,7 @@ func TestFakeStreamHonoursHandshakeLimits(t *testing.T) {
 }
 
 func TestFakeStreamMeasuresClockOffset(t *testing.T) {
-	srv, err := fake.New(fake.Options{Now: func() time.Time { return time.Now().Add(-5 * time.Second) }})
+	srv, err := fake.New(fake.Options{Clock: clock.Func(func() time.Time { return time.Now().Add(-5 * time.Second) })})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,8 +32,8 @@ func TestSignKnownAnswer(t *testing.T) {
 // docsServer lists LTCBTC and knows the docs key, with the clock at the docs timestamp.
 func docsServer(t *testing.T, secret string) (*Server, *client) {
 	t.Helper()
-	clk := newClock(time.UnixMilli(1499827319559 + 100))
-	s := start(t, Options{Now: clk.Now, Symbols: []SymbolSpec{{Symbol: "LTCBTC", Price: "0.1", TickSize: "0.000001", StepSize: "0.01", MinNotional: "0.0001"}}})
+	clk := NewClock(time.UnixMilli(1499827319559 + 100))
+	s := start(t, Options{Clock: clk, Symbols: []SymbolSpec{{Symbol: "LTCBTC", Price: "0.1", TickSize: "0.000001", StepSize: "0.01", MinNotional: "0.0001"}}})
 	if err := s.AddKey(docsKey, secret, TradeOnly(), map[string]string{"BTC": "1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +84,8 @@ func TestDocsExample(t *testing.T) {
 }
 
 func TestSignedRequestChecks(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	s := start(t, Options{Now: clk.Now})
+	clk := NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := start(t, Options{Clock: clk})
 	if err := s.AddKey("readonly", "ro-secret", Permissions{Reading: true}, nil); err != nil {
 		t.Fatal(err)
 	}

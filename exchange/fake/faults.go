@@ -104,9 +104,8 @@ func (s *Server) takeDelay() time.Duration {
 	return s.faults.delay
 }
 
-// SlowNext makes each of the next n requests to path take d before it is handled: with
-// Options.Clock the server's clock advances by d (no real time passes), otherwise the
-// handler waits d of real time. A slow GET /api/v3/time skews the client's clock estimate
+// SlowNext makes each of the next n requests to path take d before it is handled, a sleep on
+// Options.Clock: a fake clock advances by d (no real time passes), the system clock waits. A slow GET /api/v3/time skews the client's clock estimate
 // by up to half of d, as a slow answer to a real clock synchronisation does.
 func (s *Server) SlowNext(path string, n int, d time.Duration) {
 	s.mu.Lock()

@@ -68,8 +68,8 @@ func TestRateLimitedOrderIsNotPlacedButRecorded(t *testing.T) {
 }
 
 func TestWeightHeaderAndLimit(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC))
-	s := start(t, Options{Now: clk.Now, WeightLimit: 45})
+	clk := NewClock(time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC))
+	s := start(t, Options{Clock: clk, WeightLimit: 45})
 	c := newClient(t, s)
 	wants := []struct {
 		path   string
@@ -98,8 +98,8 @@ func TestWeightHeaderAndLimit(t *testing.T) {
 }
 
 func TestOrderCountHeadersAndLimit(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	s := start(t, Options{Now: clk.Now, OrderLimit10s: 2})
+	clk := NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := start(t, Options{Clock: clk, OrderLimit10s: 2})
 	c := newClient(t, s)
 	buy := []string{"symbol", "ETHUSDT", "side", "BUY", "type", "MARKET", "quantity", "0.01"}
 	for i, want := range []string{"1", "2"} {
@@ -221,8 +221,8 @@ func TestDelayedRequestEndsOnClose(t *testing.T) {
 }
 
 func TestBanOnEarlyRetry(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	s := start(t, Options{Now: clk.Now, BanOnEarlyRetry: true, BanDuration: 5 * time.Minute})
+	clk := NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := start(t, Options{Clock: clk, BanOnEarlyRetry: true, BanDuration: 5 * time.Minute})
 	c := newClient(t, s)
 	s.RateLimitNext(1, 429, 30*time.Second)
 	if r := c.public("/api/v3/time", nil); r.status != 429 {

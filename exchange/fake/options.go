@@ -7,6 +7,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -28,12 +29,10 @@ type Options struct {
 	Commission string
 	// Seed makes the drift reproducible.
 	Seed uint64
-	// Now is the exchange's clock (server time, timestamp checks, event times, rate windows).
-	// Websocket pings, silences and delays always use real time.
-	Now func() time.Time
-	// Clock, when set, is the exchange's clock instead of Now, and SlowNext advances it
-	// instead of waiting.
-	Clock *Clock
+	// Clock is the exchange's clock (server time, timestamp checks, event times, rate windows),
+	// the system clock when nil. SlowNext sleeps on it, so a fake clock (Clock, clock.Fake)
+	// advances instead of waiting. Websocket pings, silences and DelayNext always use real time.
+	Clock clock.Clock
 	// WeightLimit is the REQUEST_WEIGHT limit per minute (default 6000); past it requests get
 	// 429 with Retry-After. Negative disables the limit.
 	WeightLimit int

@@ -7,8 +7,8 @@ import (
 )
 
 func TestPublicEndpoints(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 12, 30, 15, 0, time.UTC))
-	s := start(t, Options{Now: clk.Now})
+	clk := NewClock(time.Date(2026, 3, 1, 12, 30, 15, 0, time.UTC))
+	s := start(t, Options{Clock: clk})
 	c := newClient(t, s)
 	if m := c.public("/api/v3/time", nil).json(t); m["serverTime"] != float64(clk.Now().UnixMilli()) {
 		t.Errorf("time = %v", m)
@@ -54,8 +54,8 @@ func TestPublicEndpoints(t *testing.T) {
 }
 
 func TestKlines(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 12, 30, 15, 0, time.UTC))
-	s := start(t, Options{Now: clk.Now})
+	clk := NewClock(time.Date(2026, 3, 1, 12, 30, 15, 0, time.UTC))
+	s := start(t, Options{Clock: clk})
 	c := newClient(t, s)
 	if err := s.SetPrice("BTCUSDT", "61000"); err != nil {
 		t.Fatal(err)
@@ -104,8 +104,8 @@ func TestKlines(t *testing.T) {
 // TestKlinesFollowLiveTrading: history ends at the starting price, and candles since the start
 // come from trades, flat where nothing traded, in every interval.
 func TestKlinesFollowLiveTrading(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 12, 0, 30, 0, time.UTC))
-	s := start(t, Options{Now: clk.Now})
+	clk := NewClock(time.Date(2026, 3, 1, 12, 0, 30, 0, time.UTC))
+	s := start(t, Options{Clock: clk})
 	c := newClient(t, s)
 	clk.Advance(10 * time.Second) // 12:00:40
 	_ = s.SetPrice("BTCUSDT", "61000")

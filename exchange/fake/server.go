@@ -12,6 +12,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -19,7 +20,7 @@ import (
 // concurrent use.
 type Server struct {
 	opts    Options
-	now     func() time.Time
+	clk     clock.Clock
 	ln      net.Listener
 	srv     *http.Server
 	hub     *hub
@@ -50,7 +51,7 @@ type Server struct {
 type Request struct {
 	Method string
 	Path   string
-	Time   time.Time // by the server's clock (Options.Now)
+	Time   time.Time // by the server's clock (Options.Clock)
 	// Status is the HTTP status answered: 101 for a websocket upgrade, 0 when the connection
 	// was dropped without an answer.
 	Status int
@@ -96,16 +97,9 @@ func New(opts Options) (*Server, error) {
 	if err != nil || fee.IsNeg() || fee.Cmp(decimal.One) >= 0 {
 		return nil, fmt.Errorf("fake: commission %q must be a decimal rate in [0, 1)", opts.Commission)
 	}
-	now := opts.Now
-	if opts.Clock != nil {
-		now = opts.Clock.Now
-	}
-	if now == nil {
-		now = time.Now
-	}
 	s := &Server{
 		opts:        opts,
-		now:         func() time.Time { return now().UTC() },
+		clk:         clock.Or(opts.Clock),
 		closing:     make(chan struct{}),
 		markets:     make(map[string]*market),
 		accounts:    make(map[string]*account),
@@ -252,12 +246,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the client went away
 	}
-	if d := s.takeSlow(path); d > 0 {
-		if s.opts.Clock != nil {
-			s.opts.Clock.Advance(d)
-		} else if !s.sleepCtx(r.Context(), d) {
-			return
-		}
+	if d := s.takeSlow(path); d > 0 && !s.sleep(r.Context(), s.clk, d) {
+		return
 	}
 	s.deliverDue(s.now()) // late requests due by now reach the exchange before this one
 	p, perr := parseParams(r.URL.RawQuery, string(body))
@@ -273,7 +263,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.newOrderIDs = append(s.newOrderIDs, coid)
 		s.mu.Unlock()
 	}
-	if d := s.takeDelay(); d > 0 && !s.sleepCtx(r.Context(), d) {
+	if d := s.takeDelay(); d > 0 && !s.sleep(r.Context(), clock.System{}, d) {
 		return
 	}
 	if e := s.admit(w, r.Method, path, p); e != nil {
@@ -456,16 +446,21 @@ func hijackClose(w *statusWriter) {
 	}
 }
 
-func (s *Server) sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-	case <-s.closing:
-	}
-	return false
+// now is the server's time, in UTC.
+func (s *Server) now() time.Time { return s.clk.Now().UTC() }
+
+// sleep waits d on c; false when the request ends or the server closes first.
+func (s *Server) sleep(ctx context.Context, c clock.Clock, d time.Duration) bool {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return c.Sleep(ctx, d) == nil
 }
 
 // fmtDec formats a decimal as Binance does: at least 8 decimals, never rounded.

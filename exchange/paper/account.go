@@ -13,6 +13,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -32,10 +33,10 @@ type Options struct {
 	// StartingBalances are credited when the account is created, never again (10000 USDT when
 	// nil).
 	StartingBalances map[string]decimal.Decimal
-	FeeRate          decimal.Decimal  // fee on what a fill receives; DefaultFeeRate when zero
-	NoFee            bool             // trade without fees (FeeRate is then ignored)
-	Now              func() time.Time // the clock (time.Now when nil)
-	// Logger receives problems OnTick cannot return, such as a failed write; nothing when nil.
+	FeeRate          decimal.Decimal // fee on what a fill receives; DefaultFeeRate when zero
+	NoFee            bool            // trade without fees (FeeRate is then ignored)
+	Clock            clock.Clock     // stamps orders and fills (the system clock when nil)
+	// Logger receives problems OnTick cannot return, such as a failed save; nothing when nil.
 	Logger *slog.Logger
 	// OnUpdate, for NewMemory accounts only, receives every order change as it happens, with
 	// the account's lock held: it must not call the account.
@@ -71,18 +72,22 @@ type Account struct {
 	db    *sql.DB
 	rules exchange.RuleBook
 	fee   decimal.Decimal
-	now   func() time.Time
+	clk   clock.Clock
 	log   *slog.Logger
 
-	life   context.Context // writes made from OnTick, which has no context of its own
+	life   context.Context // the writer's saves, which outlive any caller's context
 	cancel context.CancelFunc
 	upd    *updates
+	w      *writer // saves changes in order, many to a commit; nil for a memory account
 
 	mu       sync.Mutex
-	closed   bool
+	closed   bool // calls are refused
+	stopped  bool // Close has run
+	saveErr  error
 	balances map[string]*balance
-	open     map[string]*order // resting orders by client id
-	books    map[string]*book  // resting orders by symbol
+	open     map[string]*order   // resting orders by client id
+	books    map[string]*book    // resting orders by symbol
+	placing  map[string]struct{} // client ids of placements not saved yet
 	prices   map[string]quote
 
 	onUpdate func(exchange.Order)         // NewMemory: synchronous updates
@@ -112,6 +117,9 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Account, error) {
 		return nil, err
 	}
 	a.start = nil
+	a.placing = make(map[string]struct{})
+	a.w = newWriter()
+	go a.writeLoop()
 	return a, nil
 }
 
@@ -162,14 +170,11 @@ func newAccount(opts Options) (*Account, error) {
 			return nil, fmt.Errorf("paper: starting balance %q %s must name an asset and not be negative", asset, amount)
 		}
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Account{
-		name: opts.Name, rules: opts.Rules, fee: opts.FeeRate, now: opts.Now, log: opts.Logger,
+		name: opts.Name, rules: opts.Rules, fee: opts.FeeRate, clk: clock.Or(opts.Clock), log: opts.Logger,
 		open: make(map[string]*order), books: make(map[string]*book), prices: make(map[string]quote),
 		upd: newUpdates(), onUpdate: opts.OnUpdate, start: opts.StartingBalances,
 	}
@@ -202,22 +207,49 @@ func (a *Account) load(ctx context.Context, start map[string]decimal.Decimal) er
 	return nil
 }
 
+// now is the account's time.
+func (a *Account) now() time.Time { return a.clk.Now() }
+
 // Name returns the account's name.
 func (a *Account) Name() string { return a.name }
 
-// Close stops the account: the order update stream closes and later calls fail with
-// exchange.ErrUnavailable. Everything is already saved. Close is idempotent.
+// Close stops the account: it saves every change still queued, then the update stream closes
+// (changes not read from it by then are not delivered; GetOrder and OrderFills have them) and
+// later calls fail with exchange.ErrUnavailable. It returns
+// the failure of a save made while closing, if any (the changes it carried are then not in
+// the file and were never reported). Close is idempotent.
 func (a *Account) Close() error {
 	a.mu.Lock()
-	if a.closed {
+	if a.stopped {
 		a.mu.Unlock()
 		return nil
 	}
-	a.closed = true
+	a.stopped, a.closed = true, true
+	before := a.saveErr
 	a.mu.Unlock()
+	var err error
+	if a.w != nil {
+		a.w.stop()
+		a.mu.Lock()
+		if a.saveErr != before {
+			err = a.saveErr
+		}
+		a.mu.Unlock()
+	}
 	a.cancel()
 	a.upd.stop()
-	return nil
+	return err
+}
+
+// Err returns the last failure to save a change, nil when every save has succeeded. A change is
+// reported on OrderUpdates only once saved, so a failure loses nothing the engine was told:
+// the account reloads what the file holds and, for a fill made on a tick, fills the order again
+// on a later tick (a placement or cancellation returns the failure to its caller). Err lets a
+// caller show that the account's file is failing.
+func (a *Account) Err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.saveErr
 }
 
 // errClosed is returned by every call after Close.
@@ -245,7 +277,8 @@ func (a *Account) Balances(ctx context.Context) ([]exchange.Balance, error) {
 }
 
 // OrderUpdates returns the stream of order changes: every placement, fill, cancellation and
-// expiry, each with the fills that caused it. Nothing is dropped while the account is open:
+// expiry, each with the fills that caused it. A saved account reports a change only once it is
+// in the file, so whatever the stream says survives a crash. Nothing is dropped while the account is open:
 // changes queue without bound inside the account until read, so a reader must keep reading.
 // The channel closes on Close. All calls return the same channel; changes made before the
 // first call are not queued (GetOrder and OrderFills remain the source of truth).
@@ -261,8 +294,8 @@ func (a *Account) balance(asset string) balance {
 	return balance{}
 }
 
-// ledger collects new balances for a change before it is saved, so memory is only updated
-// once the database has the change.
+// ledger collects the new balances of a change, so a change that turns out not to be possible
+// (missing funds) leaves the account as it was.
 type ledger map[string]balance
 
 func (l ledger) get(a *Account, asset string) balance {

@@ -36,7 +36,9 @@ func BenchmarkOnTick100Resting(b *testing.B) {
 	}
 }
 
-// BenchmarkOnTickFill measures a tick that fills one resting order (a saved transaction).
+// BenchmarkOnTickFill measures a tick that fills one resting order of a file-backed account:
+// the match, made in memory, and the hand-over of the fill to the account's writer (the
+// commit itself happens off the tick path; placing the next order, untimed, waits for it).
 func BenchmarkOnTickFill(b *testing.B) {
 	r := newRig(b, map[string]decimal.Decimal{"USDT": d("1000000000")})
 	r.tick("50000.00", "50000.10")

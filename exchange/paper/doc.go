@@ -10,6 +10,14 @@
 // the bid is at or above it). Orders always fill in full, in one trade: there are no partial
 // fills. Fees are FeeRate of what the order receives, in the received asset.
 //
+// A saved account matches in memory and never waits on the disk on the tick path: one writer
+// goroutine per account saves its changes in the order they were made, many to a durable
+// commit, and only then reports them on OrderUpdates, so the engine never records a fill that a
+// crash could take back. PlaceOrder and CancelOrder wait for their own change to be saved, without
+// holding the account's lock. Balances and OpenOrders show the account as matched, including
+// changes still being saved; GetOrder and OrderFills answer from the file once it holds every
+// change made before the call.
+//
 // NewMemory opens the same account without a database: backtests replay history through the
 // very matching paper trading runs, with nothing saved.
 //

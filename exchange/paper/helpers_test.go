@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/sim"
 	"github.com/quantdeck/quantdeck/store"
@@ -17,25 +17,8 @@ import (
 
 var d = decimal.MustParse
 
-// clock is a fake clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(by time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(by)
-	c.mu.Unlock()
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)} }
+// newClock returns the tests' fake clock.
+func newClock() *clock.Fake { return clock.NewFake(time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)) }
 
 // openDB opens a QuantDeck database in dir, closed at the end of the test.
 func openDB(t testing.TB, dir string) *sql.DB {
@@ -53,7 +36,7 @@ type rig struct {
 	t     testing.TB
 	dir   string
 	db    *sql.DB
-	clock *clock
+	clock *clock.Fake
 	acct  *Account
 }
 
@@ -68,7 +51,7 @@ func newRig(t testing.TB, start map[string]decimal.Decimal) *rig {
 func (r *rig) open(start map[string]decimal.Decimal) *Account {
 	r.t.Helper()
 	a, err := New(context.Background(), r.db, Options{
-		Rules: sim.New(sim.Options{}), StartingBalances: start, Now: r.clock.Now,
+		Rules: sim.New(sim.Options{}), StartingBalances: start, Clock: r.clock,
 	})
 	if err != nil {
 		r.t.Fatal(err)

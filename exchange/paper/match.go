@@ -2,7 +2,6 @@ package paper
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"slices"
 
@@ -100,8 +99,10 @@ func sortByID(os []exchange.Order) {
 
 // OnTick takes a market update: it keeps the latest bid, ask and last of the symbol (fields the
 // tick does not carry keep their previous value) and fills, at their own price, the resting
-// orders the new prices cross, oldest first. A fill that cannot be saved leaves its order
-// resting, to be tried again on the next tick, and is reported to Options.Logger.
+// orders the new prices cross, oldest first. It never waits on the disk: a saved account's
+// fills are queued for its writer and reported on OrderUpdates once saved. A fill that cannot
+// be made or saved leaves its order resting, to be tried again on a later tick, and is
+// reported to Options.Logger.
 func (a *Account) OnTick(t exchange.Tick) {
 	a.onTick(t, decimal.Decimal{}, false)
 }
@@ -176,9 +177,7 @@ func (a *Account) fillResting(os []*order) error {
 		next.Fills = nil
 		cs = append(cs, change{o: &next, fill: &fill})
 	}
-	if err := a.commit(a.life, l, cs...); err != nil {
-		return err
-	}
+	a.commit(l, nil, cs...)
 	for _, o := range os {
 		a.unrest(o)
 	}
@@ -186,25 +185,25 @@ func (a *Account) fillResting(os []*order) error {
 }
 
 // fillNow fills a new order in full at price, paying from free balances, and saves it.
-func (a *Account) fillNow(ctx context.Context, o *order, price decimal.Decimal) error {
+func (a *Account) fillNow(o *order, price decimal.Decimal) (*job, error) {
 	l := ledger{}
 	if o.Side == exchange.Buy {
 		cost, err := price.Mul(o.Quantity)
 		if err != nil {
-			return fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
+			return nil, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, price, exchange.ErrFilter)
 		}
 		if err := l.debit(a, o.quote, cost); err != nil {
-			return err
+			return nil, err
 		}
 	} else if err := l.debit(a, o.base, o.Quantity); err != nil {
-		return err
+		return nil, err
 	}
 	if err := a.settle(l, o, price); err != nil {
-		return err
+		return nil, err
 	}
 	fill := o.Fills[0]
 	o.Fills = nil
-	return a.commit(ctx, l, change{o: o, insert: true, fill: &fill})
+	return a.commit(l, nil, change{o: o, insert: true, fill: &fill}), nil
 }
 
 // settle marks o filled in full at price, credits what it receives net of the fee to l and
@@ -249,13 +248,19 @@ type change struct {
 	fill   *exchange.Fill
 }
 
-// commit saves order changes, their fills and the balances they moved in one transaction, then
-// makes the balances the account's and reports the changes on the update stream. The caller
-// holds a.mu and updates the books.
-func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
-	if err := a.save(ctx, l, cs); err != nil {
-		return err
+// commit makes a change the account's: the balances it moved, its orders inserted or updated
+// with their fills, and rest (when not nil), a placed order that joins the book. The caller
+// holds a.mu and updates the books for the other orders.
+//
+// A memory account keeps the change and reports it at once, and commit returns nil. A saved
+// account makes the change in memory and queues it for the writer, which saves it with others
+// in one commit and only then reports it and puts rest on the book: commit returns the queued
+// job, for a caller that waits for it (without the lock) to learn the ids it was given.
+func (a *Account) commit(l ledger, rest *order, cs ...change) *job {
+	if a.db != nil {
+		return a.enqueue(l, rest, cs)
 	}
+	a.save(cs)
 	l.apply(a)
 	for _, c := range cs {
 		c.o.Fills = nil
@@ -268,58 +273,30 @@ func (a *Account) commit(ctx context.Context, l ledger, cs ...change) error {
 			a.upd.push(c.o.snapshot())
 		}
 	}
+	if rest != nil {
+		a.rest(rest)
+	}
 	return nil
 }
 
-// save writes order changes, their fills and the balances they moved in one transaction; a
-// memory account numbers them and keeps them instead.
-func (a *Account) save(ctx context.Context, l ledger, cs []change) error {
-	if a.db == nil {
-		for _, c := range cs {
-			if c.insert {
-				a.seq.order++
-				c.o.ExchangeID = a.seq.order
-			}
-			m := a.mem[c.o.ClientID]
-			if m == nil {
-				m = &memOrder{}
-				a.mem[c.o.ClientID] = m
-			}
-			m.o = c.o.Order
-			m.o.Fills = nil
-			if c.fill != nil {
-				a.seq.trade++
-				c.fill.TradeID = a.seq.trade
-				m.fills = append(m.fills, *c.fill)
-			}
-		}
-		return nil
-	}
-	tx, err := a.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("paper: saving orders: %w", err)
-	}
-	defer tx.Rollback()
+// save keeps order changes and their fills in a memory account, numbering them.
+func (a *Account) save(cs []change) {
 	for _, c := range cs {
 		if c.insert {
-			err = insertOrder(ctx, tx, a.name, c.o)
-		} else {
-			err = updateOrder(ctx, tx, c.o)
+			a.seq.order++
+			c.o.ExchangeID = a.seq.order
 		}
-		if err != nil {
-			return err
+		m := a.mem[c.o.ClientID]
+		if m == nil {
+			m = &memOrder{}
+			a.mem[c.o.ClientID] = m
 		}
+		m.o = c.o.Order
+		m.o.Fills = nil
 		if c.fill != nil {
-			if err := insertFill(ctx, tx, a.name, c.o.ExchangeID, c.fill); err != nil {
-				return err
-			}
+			a.seq.trade++
+			c.fill.TradeID = a.seq.trade
+			m.fills = append(m.fills, *c.fill)
 		}
 	}
-	if err := l.save(ctx, tx, a.name); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("paper: saving orders: %w", err)
-	}
-	return nil
 }

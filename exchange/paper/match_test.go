@@ -76,7 +76,7 @@ func TestOneBadOrderDoesNotBlockTheTick(t *testing.T) {
 	}
 	var logged bytes.Buffer
 	acct, err := New(context.Background(), r.db, Options{
-		Rules: sim.New(sim.Options{}), Now: r.clock.Now,
+		Rules: sim.New(sim.Options{}), Clock: r.clock,
 		Logger: slog.New(slog.NewTextHandler(&logged, nil)),
 	})
 	if err != nil {

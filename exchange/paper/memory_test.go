@@ -20,7 +20,7 @@ func TestMemoryAccountTradesLikeASavedOne(t *testing.T) {
 	stream := saved.acct.OrderUpdates()
 	var memUpdates []string
 	clk := newClock()
-	mem, err := NewMemory(Options{Rules: sim.New(sim.Options{}), StartingBalances: start, Now: clk.Now,
+	mem, err := NewMemory(Options{Rules: sim.New(sim.Options{}), StartingBalances: start, Clock: clk,
 		OnUpdate: func(o exchange.Order) { memUpdates = append(memUpdates, describe(o)) }})
 	if err != nil {
 		t.Fatal(err)

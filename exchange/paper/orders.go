@@ -19,7 +19,9 @@ const maxClientID = 64
 // a market buy may give QuoteQty instead of Quantity. A limit order that can trade fills at
 // once; otherwise a GTC order rests with its funds locked and an IOC or FOK order expires.
 // A client id used before is refused with exchange.ErrRejected, missing funds with
-// exchange.ErrInsufficientBalance; a refused order leaves no trace.
+// exchange.ErrInsufficientBalance; a refused order leaves no trace. A saved account answers
+// once the order is in the file, waiting without the account's lock so ticks go on meanwhile;
+// an order that cannot be saved returns that failure and leaves no trace either.
 func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
 	if req.ClientID == "" || len(req.ClientID) > maxClientID {
 		return exchange.Order{}, fmt.Errorf("paper: client order id must be 1 to %d bytes: %w", maxClientID, exchange.ErrRejected)
@@ -31,31 +33,43 @@ func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (ex
 	if rules.Base == "" || rules.Quote == "" {
 		return exchange.Order{}, fmt.Errorf("paper: rules for %s name no base and quote asset: %w", req.Symbol, exchange.ErrRejected)
 	}
+	out, j, err := a.place(ctx, req, rules)
+	if err != nil || j == nil {
+		return out, err
+	}
+	return j.wait()
+}
 
+// place makes the order under the account's lock. A saved account returns the queued change,
+// to be waited for once the lock is released; a memory account returns the order.
+func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules exchange.Rules) (exchange.Order, *job, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
-		return exchange.Order{}, errClosed
+		return exchange.Order{}, nil, errClosed
 	}
 	px := a.prices[req.Symbol]
 	var ref decimal.Decimal
 	if req.Type == exchange.Market {
 		ref = px.touch(req.Side)
 		if !ref.IsPos() {
-			return exchange.Order{}, fmt.Errorf("paper: no price for %s yet; wait for the market feed: %w", req.Symbol, exchange.ErrUnavailable)
+			return exchange.Order{}, nil, fmt.Errorf("paper: no price for %s yet; wait for the market feed: %w", req.Symbol, exchange.ErrUnavailable)
 		}
 	}
 	norm, err := rules.Normalize(req, ref)
 	if err != nil {
-		return exchange.Order{}, fmt.Errorf("paper: order %s: %w", req.ClientID, err)
+		return exchange.Order{}, nil, fmt.Errorf("paper: order %s: %w", req.ClientID, err)
 	}
 	if _, ok := a.open[req.ClientID]; ok {
-		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+	}
+	if _, ok := a.placing[req.ClientID]; ok {
+		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
 	if prev, err := a.find(ctx, req.ClientID); err != nil {
-		return exchange.Order{}, err
+		return exchange.Order{}, nil, err
 	} else if prev != nil {
-		return exchange.Order{}, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
+		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
 
 	now := a.now().UTC()
@@ -68,16 +82,17 @@ func (a *Account) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (ex
 			// quoteOrderQty: as much base as the quote amount buys (or sells for) at the touch.
 			q, err := quoteToQty(rules, norm, ref)
 			if err != nil {
-				return exchange.Order{}, err
+				return exchange.Order{}, nil, err
 			}
 			o.Quantity = q.Trim(0)
 		}
-		if err := a.fillNow(ctx, o, ref); err != nil {
-			return exchange.Order{}, err
+		j, err := a.fillNow(o, ref)
+		if err != nil {
+			return exchange.Order{}, nil, err
 		}
-		return o.snapshot(), nil
+		return placed(o, j)
 	}
-	return a.placeLimit(ctx, o, norm.TimeInForce, px)
+	return a.placeLimit(o, norm.TimeInForce, px)
 }
 
 // quoteToQty turns a market order's quote amount into a base quantity at price, rounded down
@@ -96,75 +111,98 @@ func quoteToQty(rules exchange.Rules, req exchange.OrderRequest, price decimal.D
 	return norm.Quantity, nil
 }
 
-func (a *Account) placeLimit(ctx context.Context, o *order, tif exchange.TimeInForce, px quote) (exchange.Order, error) {
+func (a *Account) placeLimit(o *order, tif exchange.TimeInForce, px quote) (exchange.Order, *job, error) {
 	// Funds a resting order would hold: the quote it may spend, or the base it may sell.
 	l := ledger{}
 	lockAsset, lockAmount := o.base, o.Quantity
 	if o.Side == exchange.Buy {
 		cost, err := o.Price.Mul(o.Quantity)
 		if err != nil {
-			return exchange.Order{}, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
+			return exchange.Order{}, nil, fmt.Errorf("paper: order value of %s x %s: %w", o.Quantity, o.Price, exchange.ErrFilter)
 		}
 		lockAsset, lockAmount = o.quote, cost
 	}
 	if err := l.lock(a, lockAsset, lockAmount); err != nil {
-		return exchange.Order{}, err
+		return exchange.Order{}, nil, err
 	}
 	if touch := px.touch(o.Side); touch.IsPos() && crosses(o.Side, o.Price, touch) {
 		// Marketable: trades at once at the better price, as a taker.
-		if err := a.fillNow(ctx, o, touch); err != nil {
-			return exchange.Order{}, err
+		j, err := a.fillNow(o, touch)
+		if err != nil {
+			return exchange.Order{}, nil, err
 		}
-		return o.snapshot(), nil
+		return placed(o, j)
 	}
 	if tif == exchange.IOC || tif == exchange.FOK {
 		o.Status = exchange.StatusExpired
-		if err := a.commit(ctx, ledger{}, change{o: o, insert: true}); err != nil {
-			return exchange.Order{}, err
-		}
-		return o.snapshot(), nil
+		return placed(o, a.commit(ledger{}, nil, change{o: o, insert: true}))
 	}
 	o.lockAsset, o.lockAmount = lockAsset, lockAmount
-	if err := a.commit(ctx, l, change{o: o, insert: true}); err != nil {
-		return exchange.Order{}, err
+	return placed(o, a.commit(l, o, change{o: o, insert: true}))
+}
+
+// placed is what place returns once o is committed as j: a memory account's order, or a saved
+// account's queued change (o is then the writer's until it is saved).
+func placed(o *order, j *job) (exchange.Order, *job, error) {
+	if j != nil {
+		return exchange.Order{}, j, nil
 	}
-	a.rest(o)
-	return o.snapshot(), nil
+	return o.snapshot(), nil, nil
 }
 
 // CancelOrder cancels a resting order and releases its funds. An order that exists but is
 // already final is refused with exchange.ErrRejected; an order never placed (or of another
-// symbol) with exchange.ErrUnknownOrder.
+// symbol) with exchange.ErrUnknownOrder. Like PlaceOrder, it answers once the change is saved.
 func (a *Account) CancelOrder(ctx context.Context, symbol, clientID string) (exchange.Order, error) {
+	out, j, resting, err := a.cancelResting(symbol, clientID)
+	switch {
+	case err != nil:
+		return exchange.Order{}, err
+	case j != nil:
+		return j.wait()
+	case resting:
+		return out, nil
+	}
+	// Not resting: say why from the file, once it holds every change made so far.
+	if err := a.flushed(ctx); err != nil {
+		return exchange.Order{}, err
+	}
+	stored, err := a.findLocking(ctx, clientID)
+	if err != nil {
+		return exchange.Order{}, err
+	}
+	if stored == nil || stored.Symbol != symbol {
+		return exchange.Order{}, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
+	}
+	return exchange.Order{}, fmt.Errorf("paper: order %s is already %s: %w", clientID, stored.Status, exchange.ErrRejected)
+}
+
+// cancelResting cancels the order under the account's lock when it rests on symbol's book. A
+// saved account returns the queued change, to be waited for once the lock is released.
+func (a *Account) cancelResting(symbol, clientID string) (exchange.Order, *job, bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
-		return exchange.Order{}, errClosed
+		return exchange.Order{}, nil, false, errClosed
 	}
 	o, ok := a.open[clientID]
 	if !ok || o.Symbol != symbol {
-		stored, err := a.find(ctx, clientID)
-		if err != nil {
-			return exchange.Order{}, err
-		}
-		if stored == nil || stored.Symbol != symbol {
-			return exchange.Order{}, fmt.Errorf("paper: no %s order %s: %w", symbol, clientID, exchange.ErrUnknownOrder)
-		}
-		return exchange.Order{}, fmt.Errorf("paper: order %s is already %s: %w", clientID, stored.Status, exchange.ErrRejected)
+		return exchange.Order{}, nil, false, nil
 	}
 	l := ledger{}
 	if err := l.unlock(a, o.lockAsset, o.lockAmount, true); err != nil {
-		return exchange.Order{}, err
+		return exchange.Order{}, nil, true, err
 	}
 	next := *o
 	next.Status = exchange.StatusCanceled
 	next.Updated = a.now().UTC()
 	next.lockAmount = decimal.Decimal{}
-	if err := a.commit(ctx, l, change{o: &next}); err != nil {
-		return exchange.Order{}, err
-	}
+	j := a.commit(l, nil, change{o: &next})
 	a.unrest(o)
-	return next.snapshot(), nil
+	if j != nil {
+		return exchange.Order{}, j, true, nil
+	}
+	return next.snapshot(), nil, true, nil
 }
 
 // GetOrder returns the order with that client id, without its fills (see OrderFills);
@@ -181,6 +219,10 @@ func (a *Account) GetOrder(ctx context.Context, symbol, clientID string) (exchan
 		return out, nil
 	}
 	a.mu.Unlock()
+	// Not resting: the file has the answer once it holds every change made so far.
+	if err := a.flushed(ctx); err != nil {
+		return exchange.Order{}, err
+	}
 	o, err := a.findLocking(ctx, clientID)
 	if err != nil {
 		return exchange.Order{}, err
@@ -222,6 +264,9 @@ func (a *Account) OrderFills(ctx context.Context, symbol, clientID string) ([]ex
 	a.mu.Unlock()
 	if closed {
 		return nil, errClosed
+	}
+	if err := a.flushed(ctx); err != nil {
+		return nil, err
 	}
 	o, err := a.findLocking(ctx, clientID)
 	if err != nil {

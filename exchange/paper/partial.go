@@ -96,9 +96,7 @@ func (a *Account) fillPart(o *order, qty decimal.Decimal) error {
 	fill := exchange.Fill{ClientID: o.ClientID, Symbol: o.Symbol, Side: o.Side, Price: o.Price.Trim(0), Qty: qty.Trim(0),
 		Fee: fee.Trim(0), FeeAsset: asset, Time: next.Updated}
 	next.Fills = nil
-	if err := a.commit(a.life, l, change{o: &next, fill: &fill}); err != nil {
-		return err
-	}
+	a.commit(l, nil, change{o: &next, fill: &fill})
 	if done {
 		a.unrest(o)
 		return nil

@@ -16,7 +16,7 @@ import (
 func TestOnTickVolumeFillsPartially(t *testing.T) {
 	start := map[string]decimal.Decimal{"USDT": d("1000"), "BTC": d("1")}
 	saved := newRig(t, start).acct
-	mem, err := NewMemory(Options{Rules: sim.New(sim.Options{}), StartingBalances: start, Now: newClock().Now})
+	mem, err := NewMemory(Options{Rules: sim.New(sim.Options{}), StartingBalances: start, Clock: newClock()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -208,3 +208,79 @@ func loadFills(ctx context.Context, q querier, orderID int64) ([]exchange.Fill, 
 	}
 	return out, nil
 }
+
+// saveJobs writes the changes of jobs, in order, with the balances they left, in one
+// transaction: one durable commit for the lot. It numbers inserted orders and fills.
+func (a *Account) saveJobs(jobs []*job) error {
+	var bal ledger
+	n := 0
+	for _, j := range jobs {
+		n += len(j.cs)
+		if len(j.l) == 0 {
+			continue
+		}
+		if bal == nil && len(jobs) == 1 {
+			bal = j.l
+			continue
+		}
+		if bal == nil {
+			bal = make(ledger, len(j.l))
+		}
+		for asset, b := range j.l { // a later change's balance replaces an earlier one's
+			bal[asset] = b
+		}
+	}
+	if n == 0 && len(bal) == 0 {
+		return nil // barriers only
+	}
+	ctx := a.life
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("paper: saving orders: %w", err)
+	}
+	defer tx.Rollback()
+	for _, j := range jobs {
+		for _, c := range j.cs {
+			if c.insert {
+				err = insertOrder(ctx, tx, a.name, c.o)
+			} else {
+				err = updateOrder(ctx, tx, c.o)
+			}
+			if err != nil {
+				return err
+			}
+			if c.fill != nil {
+				if err := insertFill(ctx, tx, a.name, c.o.ExchangeID, c.fill); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := bal.save(ctx, tx, a.name); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("paper: saving orders: %w", err)
+	}
+	return nil
+}
+
+// reload replaces the account's balances and open orders with the saved ones. The caller
+// holds a.mu, and nothing is waiting to be saved.
+func (a *Account) reload() error {
+	balances, err := loadBalances(a.life, a.db, a.name)
+	if err != nil {
+		return err
+	}
+	orders, err := loadOpenOrders(a.life, a.db, a.name)
+	if err != nil {
+		return err
+	}
+	a.balances = balances
+	a.open = make(map[string]*order, len(orders))
+	a.books = make(map[string]*book)
+	for _, o := range orders {
+		a.rest(o)
+	}
+	return nil
+}

@@ -79,7 +79,7 @@ func TestAccountsAreSeparate(t *testing.T) {
 	r := newRig(t, start)
 	r.tick("50000.00", "50000.10")
 	r.mustPlace(market("a", exchange.Buy, "0.01"))
-	other, err := New(context.Background(), r.db, Options{Name: "second", Rules: r.acct.rules, Now: r.clock.Now})
+	other, err := New(context.Background(), r.db, Options{Name: "second", Rules: r.acct.rules, Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

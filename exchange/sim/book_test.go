@@ -13,7 +13,7 @@ import (
 
 func TestTicksCarryConsistentTrades(t *testing.T) {
 	clock := newFakeClock()
-	m := New(Options{Seed: 3, Now: clock.Now, Speed: 10})
+	m := New(Options{Seed: 3, Clock: clock, Speed: 10})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ticks, _, err := m.Stream(ctx, []string{"BTCUSDT", "DOGEUSDT"})
@@ -41,7 +41,7 @@ func TestTicksCarryConsistentTrades(t *testing.T) {
 func TestBookAroundTheLatestTick(t *testing.T) {
 	for _, sym := range []string{"BTCUSDT", "DOGEUSDT", "ETHBTC", "PEPEUSDT"} {
 		clock := newFakeClock()
-		m := New(Options{Seed: 9, Now: clock.Now, Speed: 10})
+		m := New(Options{Seed: 9, Clock: clock, Speed: 10})
 		ctx, cancel := context.WithCancel(context.Background())
 		ticks, _, err := m.Stream(ctx, []string{sym})
 		if err != nil {
@@ -117,7 +117,7 @@ func TestStreamBooksFollowPushedTicks(t *testing.T) {
 
 func TestContinueFromSavedPrices(t *testing.T) {
 	clock := newFakeClock()
-	m := New(Options{Seed: 12345, Now: clock.Now, Speed: 10})
+	m := New(Options{Seed: 12345, Clock: clock, Speed: 10})
 	m.ContinueFrom(map[string]decimal.Decimal{"BTCUSDT": decimal.MustParse("43210.55"), "bad name": decimal.One, "ETHUSDT": decimal.Zero})
 	cs, err := m.Candles(context.Background(), "BTCUSDT", time.Minute, 10)
 	if err != nil {

@@ -1,36 +1,19 @@
 package sim
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
 // fakeClock is a clock that moves only when a test says so.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type fakeClock = clock.Fake
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newFakeClock() *fakeClock { return clock.NewFake(time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)) }
 
 // collect reads n ticks or fails when they do not arrive within a generous deadline.
 func collect(t *testing.T, ch <-chan exchange.Tick, n int) []exchange.Tick {

@@ -21,7 +21,7 @@ func TestCandles(t *testing.T) {
 		{"PEPEUSDT", 5 * time.Second, 60, 60},
 	} {
 		clock := newFakeClock()
-		m := New(Options{Seed: 5, Now: clock.Now})
+		m := New(Options{Seed: 5, Clock: clock})
 		cs, err := m.Candles(context.Background(), tc.symbol, tc.interval, tc.limit)
 		if err != nil {
 			t.Fatal(err)
@@ -54,12 +54,12 @@ func TestCandles(t *testing.T) {
 
 func TestCandlesMeetLivePrice(t *testing.T) {
 	clock := newFakeClock()
-	m := New(Options{Seed: 11, Now: clock.Now, Speed: 10})
+	m := New(Options{Seed: 11, Clock: clock, Speed: 10})
 	cs, err := m.Candles(context.Background(), "BTCUSDT", time.Minute, 60)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := New(Options{Seed: 11, Now: clock.Now}).Candles(context.Background(), "BTCUSDT", time.Minute, 60)
+	again, err := New(Options{Seed: 11, Clock: clock}).Candles(context.Background(), "BTCUSDT", time.Minute, 60)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/clock"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -34,9 +35,9 @@ type Options struct {
 	Speed float64
 	// TickRate is ticks per second per symbol at speed 1 (DefaultTickRate when zero).
 	TickRate float64
-	// Now is the clock (time.Now when nil). It paces the stream and stamps ticks, so a test can
-	// drive the market with a fake clock.
-	Now func() time.Time
+	// Clock paces the stream and stamps ticks (the system clock when nil), so a test can drive
+	// the market with a fake clock.
+	Clock clock.Clock
 	// Manual turns the random walk off: ticks come only from Push and PushTick.
 	Manual bool
 }
@@ -62,9 +63,7 @@ func New(opts Options) *Market {
 	if opts.TickRate <= 0 || math.IsNaN(opts.TickRate) || math.IsInf(opts.TickRate, 0) {
 		opts.TickRate = DefaultTickRate
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	m := &Market{
 		opts: opts,
 		syms: make(map[string]*symState),
@@ -80,7 +79,7 @@ func New(opts Options) *Market {
 // Name returns "sim".
 func (m *Market) Name() string { return "sim" }
 
-func (m *Market) now() time.Time { return m.opts.Now().UTC() }
+func (m *Market) now() time.Time { return m.opts.Clock.Now().UTC() }
 
 // simTime maps a wall-clock time to simulated time.
 func (m *Market) simTime(wall time.Time) time.Time {

@@ -13,7 +13,7 @@ import (
 // runFor streams symbols on a market with a fake clock advanced by d, and returns n ticks.
 func runFor(t *testing.T, opts Options, clock *fakeClock, d time.Duration, n int) []exchange.Tick {
 	t.Helper()
-	opts.Now = clock.Now
+	opts.Clock = clock
 	m := New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -60,7 +60,7 @@ func TestStreamIsDeterministicFromSeed(t *testing.T) {
 
 	// A symbol's prices do not depend on its companions or on when the stream starts.
 	late := newFakeClock()
-	m := New(Options{Seed: 42, Speed: 100, Now: late.Now})
+	m := New(Options{Seed: 42, Speed: 100, Clock: late})
 	late.Advance(time.Hour) // nobody streams during this hour
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -141,7 +141,7 @@ func TestSpeedMakesTicksFaster(t *testing.T) {
 	} {
 		clock := newFakeClock()
 		start := clock.Now()
-		m := New(Options{Seed: 1, Speed: tc.speed, Now: clock.Now})
+		m := New(Options{Seed: 1, Speed: tc.speed, Clock: clock})
 		ctx, cancel := context.WithCancel(context.Background())
 		ticks, _, err := m.Stream(ctx, []string{"BTCUSDT"})
 		if err != nil {
@@ -244,7 +244,7 @@ func TestStreamRefusesBadInput(t *testing.T) {
 
 func TestManualPush(t *testing.T) {
 	clock := newFakeClock()
-	m := New(Options{Manual: true, Now: clock.Now})
+	m := New(Options{Manual: true, Clock: clock})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ticks, _, err := m.Stream(ctx, []string{"BTCUSDT"})
@@ -292,7 +292,7 @@ func TestNameAndOptionDefaults(t *testing.T) {
 		{-3, 1}, {0, 1}, {math.NaN(), 1}, {2.5, 2.5}, {1e12, MaxSpeed}, {math.Inf(1), MaxSpeed},
 	} {
 		m := New(Options{Speed: tc.in})
-		if m.Name() != "sim" || m.opts.Speed != tc.wantSpeed || m.opts.TickRate != DefaultTickRate || m.opts.Now == nil {
+		if m.Name() != "sim" || m.opts.Speed != tc.wantSpeed || m.opts.TickRate != DefaultTickRate || m.opts.Clock == nil {
 			t.Errorf("speed %v: name %q, options %+v", tc.in, m.Name(), m.opts)
 		}
 	}
@@ -301,7 +301,7 @@ func TestNameAndOptionDefaults(t *testing.T) {
 // A new stream continues the walk where the last one stopped.
 func TestRestartedStreamContinuesTheWalk(t *testing.T) {
 	clock := newFakeClock()
-	m := New(Options{Seed: 21, Now: clock.Now})
+	m := New(Options{Seed: 21, Clock: clock})
 	var got []exchange.Tick
 	for range 2 {
 		ctx, cancel := context.WithCancel(context.Background())

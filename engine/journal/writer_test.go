@@ -1,0 +1,275 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/store"
+)
+
+func openJournal(t *testing.T) (*Journal, string) {
+	t.Helper()
+	dir := t.TempDir()
+	db := openStore(t, dir)
+	j, err := Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j, dir
+}
+
+// freshReader opens a connection of its own to the database file: what it reads was committed,
+// not merely visible to the writer's connection.
+func freshReader(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?mode=ro&_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func intentRow(bot string) *Row {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	return &Row{Order: Order{Bot: bot, Mode: Live, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+		Price: decimal.MustParse("50000"), Quantity: decimal.MustParse("0.001"), Created: now, Updated: now}, KeyLabel: "k"}
+}
+
+func countOrders(t *testing.T, db *sql.DB, clientID string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM orders WHERE client_id = ?`, clientID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Many callers at once: each returns only when its rows are committed (a separate connection
+// to the file reads them the moment the call returns), and each gets the answer its own rows
+// earn: a caller whose row breaks a constraint fails alone, the others' rows are kept.
+func TestWriteConcurrentCallersDurableWithOwnErrors(t *testing.T) {
+	j, dir := openJournal(t)
+	reader := freshReader(t, dir)
+	const callers = 40
+	type result struct {
+		id  string
+		bad bool
+		err error
+	}
+	results := make(chan result, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bad := i%7 == 3
+			r := intentRow(fmt.Sprintf("b%d", i%5))
+			if bad {
+				// Its own bot name: the sequence number it gave back is taken by the next
+				// caller, whose client id must not look like this one's.
+				r.Bot = fmt.Sprintf("bad%d", i)
+			}
+			err := j.Write(context.Background(), func(tx *Tx) error {
+				if err := j.insertIntent(tx, r); err != nil {
+					return err
+				}
+				if bad {
+					// A second row under the same client id breaks the primary key:
+					// this caller's intent must go with it.
+					return j.insertIntentAs(tx, r)
+				}
+				return nil
+			})
+			if err == nil {
+				// Committed means on disk for any connection, before anything else happens.
+				if n := countOrders(t, reader, r.ClientID); n != 1 {
+					t.Errorf("order %s: %d rows visible to a fresh connection when Write returned, want 1", r.ClientID, n)
+				}
+			}
+			results <- result{r.ClientID, bad, err}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	for res := range results {
+		switch {
+		case res.bad && res.err == nil:
+			t.Errorf("order %s: the caller whose row broke a constraint got no error", res.id)
+		case !res.bad && res.err != nil:
+			t.Errorf("order %s: a good caller failed with another's error: %v", res.id, res.err)
+		case res.bad && countOrders(t, reader, res.id) != 0:
+			t.Errorf("order %s: the failed caller's first row was committed", res.id)
+		}
+	}
+	if c := j.w.commits.Load(); c >= callers {
+		t.Logf("%d commits for %d callers (no grouping happened this run)", c, callers)
+	}
+}
+
+// insertIntentAs writes r's row again under its existing client id.
+func (j *Journal) insertIntentAs(tx *Tx, r *Row) error {
+	_, err := tx.exec(`INSERT INTO orders(client_id, bot, tag, mode, key_label, symbol, side, type,
+		price, quantity, quote_qty, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ClientID, r.Bot, r.Tag, string(r.Mode), r.KeyLabel, r.Symbol, string(r.Side), string(r.Type),
+		r.Price.String(), r.Quantity.String(), r.QuoteQty.String(), string(r.State), FormatTime(r.Created), FormatTime(r.Updated))
+	return err
+}
+
+// Callers queued while a transaction is being written share the next one: one commit for
+// all of them, each still answered on its own.
+func TestWriteGroupsQueuedCallers(t *testing.T) {
+	j, dir := openJournal(t)
+	reader := freshReader(t, dir)
+	ctx := context.Background()
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- j.Write(ctx, func(*Tx) error {
+			close(held)
+			<-hold // the writer is busy with this caller while the others queue
+			return nil
+		})
+	}()
+	<-held
+	before := j.w.commits.Load()
+	const queued = 10
+	reqs := make([]*request, queued)
+	rows := make([]*Row, queued)
+	for i := range reqs {
+		r := intentRow("g")
+		rows[i] = r
+		reqs[i] = &request{ctx: ctx, fn: func(tx *Tx) error { return j.insertIntent(tx, r) }, done: make(chan error, 1)}
+		if err := j.w.submit(reqs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for i, req := range reqs {
+		if err := <-req.done; err != nil {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+		if n := countOrders(t, reader, rows[i].ClientID); n != 1 {
+			t.Fatalf("caller %d: %d rows on disk, want 1", i, n)
+		}
+	}
+	if got := j.w.commits.Load() - before; got != 2 {
+		t.Fatalf("%d commits for the held caller and %d queued ones, want 2 (one for the queue)", got, queued)
+	}
+}
+
+// A batch whose commit fails (here a deferred constraint that only COMMIT checks) is written
+// again caller by caller: only the caller whose rows broke it fails.
+func TestWriteCommitFailureIsolatesTheCaller(t *testing.T) {
+	j, dir := openJournal(t)
+	ctx := context.Background()
+	if _, err := j.db.ExecContext(ctx, `CREATE TABLE wparent (id INTEGER PRIMARY KEY);
+		CREATE TABLE wchild (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES wparent(id) DEFERRABLE INITIALLY DEFERRED)`); err != nil {
+		t.Fatal(err)
+	}
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- j.Write(ctx, func(*Tx) error { close(held); <-hold; return nil })
+	}()
+	<-held
+	var reqs []*request
+	var good []*Row
+	for i := range 5 {
+		var fn func(*Tx) error
+		if i == 2 {
+			fn = func(tx *Tx) error { _, err := tx.exec(`INSERT INTO wchild(parent) VALUES (999)`); return err }
+		} else {
+			r := intentRow("g")
+			good = append(good, r)
+			fn = func(tx *Tx) error { return j.insertIntent(tx, r) }
+		}
+		req := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+		reqs = append(reqs, req)
+		if err := j.w.submit(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(hold)
+	<-first
+	for i, req := range reqs {
+		err := <-req.done
+		if (i == 2) != (err != nil) {
+			t.Errorf("caller %d: error %v", i, err)
+		}
+	}
+	reader := freshReader(t, dir)
+	for _, r := range good {
+		if n := countOrders(t, reader, r.ClientID); n != 1 {
+			t.Errorf("order %s: %d rows, want 1", r.ClientID, n)
+		}
+	}
+	var orphans int
+	if err := reader.QueryRow(`SELECT count(*) FROM wchild`).Scan(&orphans); err != nil || orphans != 0 {
+		t.Errorf("%d orphan rows committed (%v), want 0", orphans, err)
+	}
+}
+
+// A caller that gives up while its rows are still queued gets its context's error and nothing
+// of it is written; Close commits what is queued, answers every caller, and refuses writes after.
+func TestWriteCancelAndCloseDrain(t *testing.T) {
+	j, dir := openJournal(t)
+	ctx := context.Background()
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- j.Write(ctx, func(*Tx) error { close(held); <-hold; return nil })
+	}()
+	<-held
+	cctx, cancel := context.WithCancel(ctx)
+	gone := intentRow("g")
+	cancelled := &request{ctx: cctx, fn: func(tx *Tx) error { return j.insertIntent(tx, gone) }, done: make(chan error, 1)}
+	if err := j.w.submit(cancelled); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	kept := intentRow("g")
+	queued := &request{ctx: ctx, fn: func(tx *Tx) error { return j.insertIntent(tx, kept) }, done: make(chan error, 1)}
+	if err := j.w.submit(queued); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() { j.Close(); close(closed) }()
+	close(hold)
+	<-closed
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-cancelled.done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: %v, want context.Canceled", err)
+	}
+	if err := <-queued.done; err != nil {
+		t.Fatalf("queued caller: %v", err)
+	}
+	reader := freshReader(t, dir)
+	if gone.ClientID != "" {
+		t.Fatalf("the cancelled caller's rows were written (client id %s)", gone.ClientID)
+	}
+	if n := countOrders(t, reader, kept.ClientID); n != 1 {
+		t.Fatalf("queued caller's row: %d on disk after Close, want 1", n)
+	}
+	if err := j.InsertIntent(ctx, intentRow("g")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after Close: %v, want ErrClosed", err)
+	}
+	if _, err := j.Order(ctx, kept.ClientID); err != nil {
+		t.Fatalf("read after Close: %v", err)
+	}
+}

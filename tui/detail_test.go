@@ -157,3 +157,23 @@ func TestDetailPagesThroughLongLists(t *testing.T) {
 	}
 	h.wantSelected("60,039.00")
 }
+
+// TestDetailShortListGivesItsLinesToTheChart: a bot with few orders leaves no empty lines under
+// them; the chart grows instead, at every size.
+func TestDetailShortListGivesItsLinesToTheChart(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
+		h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+		h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		h.keys("tab", "enter", "tab", "tab") // the history: one line
+		h.wantView("▸ History", "INFO  started")
+		blank := 0
+		for _, l := range strings.Split(h.View(), "\n") {
+			if strings.TrimSpace(l) == "" {
+				blank++
+			}
+		}
+		if blank > 2 {
+			t.Fatalf("%dx%d: %d empty lines under a one-line list:\n%s", sz[0], sz[1], blank, h.View())
+		}
+	}
+}

@@ -238,12 +238,16 @@ func (s *Screen) detailView(time.Time) string {
 		// The facts keep their width; the chart takes the rest.
 		chartW = max(s.w-lipgloss.Width(side)-3, 40)
 	}
-	chart := common.RenderChart(st, common.Chart{Candles: common.Aggregate(d.candles, common.Timeframes[d.tf].D), Orders: d.orders, Fills: d.fills, MA: d.ma, Lower: gridLevel(cfg, "lower"), Upper: gridLevel(cfg, "upper")}, chartW, chartH)
-	if wide {
-		out.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(chart, "\n"), "  ", side) + "\n")
-	} else {
-		out.WriteString(strings.Join(chart, "\n") + "\n" + side + "\n")
+	candles := common.Aggregate(d.candles, common.Timeframes[d.tf].D)
+	block := func(chartH int) string {
+		chart := common.RenderChart(st, common.Chart{Candles: candles, Orders: d.orders, Fills: d.fills, MA: d.ma, Lower: gridLevel(cfg, "lower"), Upper: gridLevel(cfg, "upper")}, chartW, chartH)
+		if wide {
+			return lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(chart, "\n"), "  ", side) + "\n"
+		}
+		return strings.Join(chart, "\n") + "\n" + side + "\n"
 	}
+	head := out.String()
+	out.Reset()
 	if pv, ok := s.c.PriceOf(cfg.Symbol); ok {
 		out.WriteString(st.Muted.Render(" last ") + common.FmtDec(d.prec.Price(cfg.Symbol, pv.Last)) + st.Muted.Render("  "+common.Timeframes[d.tf].Name+" candles (f) · legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders  · ═ grid  m averages") + "\n")
 	}
@@ -260,9 +264,15 @@ func (s *Screen) detailView(time.Time) string {
 		}
 	}
 	out.WriteString("\n")
-	used := strings.Count(out.String(), "\n")
-	out.WriteString(s.detailList(max(s.h-used, 2)))
-	return out.String()
+	tail := out.String()
+	body := block(chartH)
+	used := strings.Count(head, "\n") + strings.Count(body, "\n") + strings.Count(tail, "\n")
+	if spare := s.h - used - max(d.rows(), 1); d.loaded && spare > 0 {
+		// A short list (a new bot's few orders) would leave lines empty: the chart takes them.
+		body = block(chartH + spare)
+		used = strings.Count(head, "\n") + strings.Count(body, "\n") + strings.Count(tail, "\n")
+	}
+	return head + body + tail + s.detailList(max(s.h-used, 2))
 }
 
 // detailFacts is the parameters, position and PnL block.

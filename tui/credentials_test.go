@@ -57,5 +57,8 @@ func TestAddKeyKindRefusesText(t *testing.T) {
 	pasted := "sk-ant-api03-pasted-into-the-kind"
 	h.typeText(pasted)
 	h.wantView("choose the kind of key with ←/→: nothing was typed", "[exchange]")
+	h.wantView("←/→ kind")
+	h.keys("tab")
+	h.wantNotView("←/→ kind")
 	h.wantNotView("sk-ant", "pasted")
 }

@@ -103,8 +103,14 @@ func (k *Screen) SetSize(w, h int) { k.w, k.h = w, h }
 // Busy reports a permission check, a save or a re-encryption under way.
 func (k *Screen) Busy() bool { return k.busy }
 
-// HelpKey changes with the mode: the wizards have their own help bar.
-func (k *Screen) HelpKey() string { return k.mode.String() }
+// HelpKey changes with the mode (the wizards have their own help bar) and with the add
+// wizard's kind choice, which adds ←/→ to it.
+func (k *Screen) HelpKey() string {
+	if k.mode == keysAdd && k.focus == 0 {
+		return "add-kind"
+	}
+	return k.mode.String()
+}
 
 // Update handles keys and the results of the screen's commands.
 func (s *Screen) Update(msg tea.Msg) tea.Cmd {
@@ -289,6 +295,11 @@ func (s *Screen) keysHelp() []key.Binding {
 		next, back := k.Enter, k.Back
 		next.SetHelp("enter", "next / continue")
 		back.SetHelp("esc", "cancel")
+		if s.mode == keysAdd && s.focus == 0 {
+			kind := k.Left
+			kind.SetHelp("←/→", "kind")
+			return []key.Binding{kind, k.NextField, next, back}
+		}
 		return []key.Binding{k.NextField, next, back}
 	}
 	return []key.Binding{k.Up, k.Down, k.AddKey, k.RotateKey, k.Passwd, k.Back, k.Help}

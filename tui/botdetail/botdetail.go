@@ -305,7 +305,7 @@ func (s *Screen) detailFacts(b engine.BotView, wide bool) string {
 	}
 	sym, p := cfg.Symbol, &s.prec
 	facts := append(paramLines,
-		st.Label.Render("position ")+common.FmtDec(p.Qty(sym, b.Position))+st.Muted.Render(" @ avg ")+common.FmtDec(p.Price(sym, b.AvgEntry)),
+		st.Label.Render("position ")+common.FmtDec(p.Held(sym, b.Position))+st.Muted.Render(" @ avg ")+common.FmtDec(p.Price(sym, b.AvgEntry)),
 		st.Label.Render("pnl      ")+common.PaintStr(common.SignPaint(st, pnl), common.FmtSigned(p.Quote(sym, pnl)))+
 			st.Muted.Render(" (realized "+common.FmtSigned(p.Quote(sym, b.RealizedPnL))+", unrealized "+common.FmtSigned(p.Quote(sym, b.UnrealizedPnL))+")"),
 		st.Label.Render("budget   ")+common.FmtDec(p.Quote(sym, b.Spent))+st.Muted.Render(" spent of ")+budgetText(p, cfg),

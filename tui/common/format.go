@@ -224,6 +224,27 @@ func QuoteAt(d decimal.Decimal, quote string) decimal.Decimal {
 	return d.Round(n).Pad(n)
 }
 
+// HeldAt is an amount held (a balance, a position) shown to at least the step's decimals and
+// never rounded: dust below the step (a fee paid in the base) stays visible, and no more than
+// is held is ever shown.
+func HeldAt(d, step decimal.Decimal) decimal.Decimal {
+	if step.Sign() <= 0 {
+		return Qty(d)
+	}
+	s := step.Trim(0).Scale()
+	if d.Scale() > s {
+		return d.Trim(s)
+	}
+	return d.Pad(s)
+}
+
+// HeldQuoteAt is an amount of a quote asset held, cut (not rounded) to the quote's precision,
+// so no more than is held is ever shown.
+func HeldQuoteAt(d decimal.Decimal, quote string) decimal.Decimal {
+	n := QuoteDecimals(quote)
+	return d.Trunc(n).Pad(n)
+}
+
 // PriceAt is a price shown to the precision of the symbol's tick (0.01 gives two decimals);
 // with no tick known it falls back to Price.
 func PriceAt(d, tick decimal.Decimal) decimal.Decimal {

@@ -154,6 +154,9 @@ func TestPrecisionFormatting(t *testing.T) {
 		{"usdt value to cents", p.Quote("BTCUSDT", d("1234.5678")), "1,234.57"},
 		{"btc value to eight decimals", p.Quote("ETHBTC", d("0.0123456789")), "0.01234568"},
 		{"eth price to its tick", p.Price("ETHBTC", d("0.052")), "0.05200"},
+		{"a held position keeps its dust", p.Held("BTCUSDT", d("0.00038961")), "0.00038961"},
+		{"a held position padded to the step", p.Held("BTCUSDT", d("0.1")), "0.10000"},
+		{"held usdt cut, never rounded up", HeldQuoteAt(d("9990.50500001"), "USDT"), "9,990.50"},
 		{"unknown symbol: the generic rule", p.Price("XRPUSDT", d("0.512345678")), "0.51234568"},
 		{"unknown symbol's value: cents", p.Quote("XRPUSDT", d("12.346")), "12.35"},
 	}

@@ -85,3 +85,8 @@ func (p *Precisions) Qty(symbol string, d decimal.Decimal) decimal.Decimal {
 func (p *Precisions) Quote(symbol string, d decimal.Decimal) decimal.Decimal {
 	return QuoteAt(d, p.m[symbol].quote)
 }
+
+// Held is an amount of symbol's base asset held (a position, a balance): see HeldAt.
+func (p *Precisions) Held(symbol string, d decimal.Decimal) decimal.Decimal {
+	return HeldAt(d, p.m[symbol].step)
+}

@@ -215,12 +215,12 @@ func (s *Screen) table(a account, w int) string {
 	titles := []string{"ASSET", "FREE", "LOCKED", "VALUE", "MARK", "AVG ENTRY", "UNREALISED"}
 	rows := make([][]string, 0, len(a.rows))
 	for _, h := range a.rows {
-		// An asset's quantities to its symbol's step, its prices to the tick; the quote asset
-		// and every value to the quote's precision.
+		// An asset's quantities to at least its symbol's step (never rounded: see HeldAt), its
+		// prices to the tick; the quote asset and every value to the quote's precision.
 		sym := h.asset + common.QuoteAsset
-		qty := func(d decimal.Decimal) decimal.Decimal { return s.prec.Qty(sym, d) }
+		qty := func(d decimal.Decimal) decimal.Decimal { return s.prec.Held(sym, d) }
 		if h.asset == common.QuoteAsset {
-			qty = quote
+			qty = func(d decimal.Decimal) decimal.Decimal { return common.HeldQuoteAt(d, common.QuoteAsset) }
 		}
 		rows = append(rows, []string{
 			common.Clean(h.asset),

@@ -85,6 +85,7 @@ func RankMetrics() []string { return []string{"pnl", "sharpe", "sortino", "drawd
 
 // Row is one combination of a sweep.
 type Row struct {
+	Index  int // the combination's place in the sweep's order, which breaks ranking ties
 	Params map[string]string
 	Err    string  // why the combination could not run (invalid parameters)
 	In     Result  // over all candles, or the in-sample part with a split (no trade list)
@@ -118,7 +119,7 @@ func Sweep(ctx context.Context, base Config, candles []exchange.Candle, axes []A
 			p[axes[j].Key] = axes[j].Values[rest%len(axes[j].Values)]
 			rest /= len(axes[j].Values)
 		}
-		rows[i].Params = p
+		rows[i].Index, rows[i].Params = i, p
 	}
 	workers := max(1, min(opts.Workers, total))
 	var next, done atomic.Int64
@@ -153,8 +154,37 @@ func Sweep(ctx context.Context, base Config, candles []exchange.Candle, axes []A
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(rows, func(a, b Row) int { return compareRows(a, b, opts.Rank) })
+	RankRows(rows, opts.Rank)
 	return rows, nil
+}
+
+// RankRows orders a sweep's rows best first by metric (a RankMetrics name; PnL for any other),
+// as Sweep does, so a table can be ranked again by another metric without running it again.
+// Ties keep the combinations' order whatever order rows are in.
+func RankRows(rows []Row, metric string) {
+	slices.SortFunc(rows, func(a, b Row) int {
+		if c := compareRows(a, b, metric); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Index, b.Index)
+	})
+}
+
+// CompareResults orders two results by metric, the better first (negative when a is
+// better), as a sweep ranks its rows: for an out-of-sample column ranked the same way.
+func CompareResults(a, b Result, metric string) int {
+	switch metric {
+	case "sharpe":
+		return cmp.Compare(b.Sharpe, a.Sharpe)
+	case "sortino":
+		return cmp.Compare(b.Sortino, a.Sortino)
+	case "drawdown":
+		return cmp.Compare(a.MaxDrawdownPct, b.MaxDrawdownPct)
+	case "final":
+		return b.FinalEquity.Cmp(a.FinalEquity)
+	default:
+		return b.PnL.Cmp(a.PnL)
+	}
 }
 
 // runRow runs one combination; an invalid combination is recorded, not an error.
@@ -207,17 +237,5 @@ func compareRows(a, b Row, metric string) int {
 	if a.Err != "" {
 		return 0
 	}
-	x, y := a.In, b.In
-	switch metric {
-	case "sharpe":
-		return cmp.Compare(y.Sharpe, x.Sharpe)
-	case "sortino":
-		return cmp.Compare(y.Sortino, x.Sortino)
-	case "drawdown":
-		return cmp.Compare(x.MaxDrawdownPct, y.MaxDrawdownPct)
-	case "final":
-		return y.FinalEquity.Cmp(x.FinalEquity)
-	default:
-		return y.PnL.Cmp(x.PnL)
-	}
+	return CompareResults(a.In, b.In, metric)
 }

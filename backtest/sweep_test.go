@@ -4,7 +4,9 @@ import (
 	"context"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -79,6 +81,53 @@ func TestSweepRanksEveryCombination(t *testing.T) {
 	}
 	if _, err := Sweep(context.Background(), base, cs, axes, SweepOptions{Rank: "luck"}); err == nil {
 		t.Fatal("an unknown rank metric was accepted")
+	}
+}
+
+// RankRows orders rows as a sweep ranked by that metric would, whatever order they are in:
+// each metric's best first, rows that could not run last, ties in the combinations' order.
+func TestRankRowsReranksLikeASweep(t *testing.T) {
+	cs := year(t)[:8000]
+	base := Config{Symbol: "BTCUSDT", Rules: btcRules, Budget: d("10000"), Interval: time.Minute, FeeRate: d("0.001"),
+		Strategy: "grid", Params: map[string]string{"quantity": "0.01", "lower": "50000"}}
+	axes := []Axis{{Key: "levels", Values: []string{"4", "8", "16", "1000"}}, {Key: "upper", Values: []string{"62000", "66000", "70000"}}}
+	swept := map[string][]Row{}
+	for _, m := range RankMetrics() {
+		rows, err := Sweep(context.Background(), base, cs, axes, SweepOptions{Workers: 2, Rank: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		swept[m] = rows
+	}
+	key := func(rows []Row) string {
+		var b strings.Builder
+		for _, r := range rows {
+			b.WriteString(strconv.Itoa(r.Index) + " ")
+		}
+		return b.String()
+	}
+	for _, from := range RankMetrics() {
+		for _, to := range RankMetrics() {
+			rows := slices.Clone(swept[from])
+			RankRows(rows, to)
+			if got, want := key(rows), key(swept[to]); got != want {
+				t.Errorf("ranked by %s, then by %s: %s, a sweep by %s gives %s", from, to, got, to, want)
+			}
+		}
+	}
+	if key(swept["pnl"]) == key(swept["drawdown"]) {
+		t.Fatal("PnL and drawdown rank the same: the case does not tell the metrics apart")
+	}
+	for _, m := range RankMetrics() {
+		rows := swept[m]
+		for i := 1; i < len(rows); i++ {
+			if rows[i].Err == "" && CompareResults(rows[i-1].In, rows[i].In, m) > 0 {
+				t.Fatalf("by %s row %d ranks below a worse one", m, i)
+			}
+		}
+		if last := rows[len(rows)-1]; last.Err == "" || last.Params["levels"] != "1000" {
+			t.Fatalf("by %s the last row is %v, want an invalid levels=1000", m, last.Params)
+		}
 	}
 }
 

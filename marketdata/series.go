@@ -41,26 +41,9 @@ type Series struct {
 
 // List describes every stored series, by symbol then interval, with its gaps.
 func (s *Store) List(ctx context.Context) ([]Series, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT symbol, interval_ms, min(first_ms), max(last_ms), sum(n), sum(length(data))
-		FROM candle_chunks GROUP BY symbol, interval_ms ORDER BY symbol, interval_ms`)
+	out, err := s.Spans(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("marketdata: listing candles: %w", err)
-	}
-	var out []Series
-	for rows.Next() {
-		var sr Series
-		var ivMS, first, last int64
-		if err := rows.Scan(&sr.Symbol, &ivMS, &first, &last, &sr.Candles, &sr.Bytes); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("marketdata: listing candles: %w", err)
-		}
-		sr.Interval = time.Duration(ivMS) * time.Millisecond
-		sr.First, sr.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
-		out = append(out, sr)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("marketdata: listing candles: %w", err)
+		return nil, err
 	}
 	for i := range out {
 		cs, err := s.Load(ctx, out[i].Symbol, out[i].Interval, out[i].First, time.Time{})
@@ -68,6 +51,32 @@ func (s *Store) List(ctx context.Context) ([]Series, error) {
 			return nil, err
 		}
 		out[i].Gaps = Gaps(cs, out[i].Interval)
+	}
+	return out, nil
+}
+
+// Spans describes the stored series of symbol (every symbol when empty) without their gaps:
+// one query, no candle read, for a caller that only needs the ranges.
+func (s *Store) Spans(ctx context.Context, symbol string) ([]Series, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT symbol, interval_ms, min(first_ms), max(last_ms), sum(n), sum(length(data))
+		FROM candle_chunks WHERE ? = '' OR symbol = ? GROUP BY symbol, interval_ms ORDER BY symbol, interval_ms`, symbol, symbol)
+	if err != nil {
+		return nil, fmt.Errorf("marketdata: listing candles: %w", err)
+	}
+	defer rows.Close()
+	var out []Series
+	for rows.Next() {
+		var sr Series
+		var ivMS, first, last int64
+		if err := rows.Scan(&sr.Symbol, &ivMS, &first, &last, &sr.Candles, &sr.Bytes); err != nil {
+			return nil, fmt.Errorf("marketdata: listing candles: %w", err)
+		}
+		sr.Interval = time.Duration(ivMS) * time.Millisecond
+		sr.First, sr.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+		out = append(out, sr)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("marketdata: listing candles: %w", err)
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -99,6 +100,23 @@ func TestListReportsGaps(t *testing.T) {
 	}
 	if len(b.Gaps) != 1 || b.Gaps[0].Missing != 5 || !b.Gaps[0].From.Equal(jan1.Add(100*time.Minute)) {
 		t.Fatalf("gaps = %+v, want 5 missing from 01:40", b.Gaps)
+	}
+	// Spans gives the same ranges for one symbol, or all, without reading candles for gaps.
+	for _, tc := range []struct {
+		symbol string
+		want   []Series
+	}{{"ETHUSDT", list[1:]}, {"", list}, {"SOLUSDT", nil}} {
+		got, err := s.Spans(ctx, tc.symbol)
+		if err != nil || len(got) != len(tc.want) {
+			t.Fatalf("spans of %q = %+v (%v), want %d", tc.symbol, got, err, len(tc.want))
+		}
+		for i, g := range got {
+			w := tc.want[i]
+			w.Gaps = nil
+			if !reflect.DeepEqual(g, w) {
+				t.Fatalf("spans of %q: %+v, want %+v", tc.symbol, g, w)
+			}
+		}
 	}
 }
 

@@ -1,8 +1,11 @@
 // Package backtest owns the cockpit's backtest screen: it replays a bot's strategy and
 // parameters (from its detail or from the bot form) over a chosen period of stored candle
-// history, in a command with its progress shown and esc to cancel, and shows the metrics beside
-// buy-and-hold, the equity curve and drawdown, and the trades on a candle chart. One key turns
-// the result into a new paper bot, through the bot form.
+// history (a preset or typed UTC days, checked against the stored history), with the budget,
+// fee and slippage `quantdeck backtest` takes, in a command with its progress shown and esc to
+// cancel, and shows the metrics beside buy-and-hold, the equity curve and drawdown, and the
+// trades on a candle chart. Sweeps rank every combination by a chosen metric, optionally on an
+// in-sample share with the out-of-sample rest beside it. One key turns a result into a new
+// paper bot, through the bot form.
 package backtest
 
 import (
@@ -51,10 +54,13 @@ type Screen struct {
 	c    *common.Common
 	w, h int
 
-	args   common.Args // what the screen opened on, to return there
-	cfg    engine.BotConfig
-	period int // index in Periods
-	iv     int // index in Intervals
+	args common.Args // what the screen opened on, to return there
+	cfg  engine.BotConfig
+	form common.FieldList // the settings: period, dates, interval, budget, fee, slippage
+
+	editing     bool                // the settings form takes the keys
+	stored      []marketdata.Series // the symbol's stored history, to check dates against
+	storedKnown bool
 
 	seq     int
 	job     *job
@@ -69,10 +75,12 @@ type Screen struct {
 	resFrom string // the period and interval the result is for
 	page    int    // pageResult, pageTrades or pageSweep
 
-	sweeping  bool // the sweep line takes the keys
-	sweepLine common.TextField
+	sweeping  bool             // the sweep form takes the keys
+	sweepForm common.FieldList // what to sweep, the rank metric, the out-of-sample split
 	rows      []bt.Row
 	axes      []bt.Axis
+	rank      string  // the metric the rows are ranked by
+	split     float64 // the in-sample share the rows were run with; 0: none
 	sel       int
 	sweptFor  string
 
@@ -84,7 +92,7 @@ type Screen struct {
 // New opens the backtest of args.Draft (from the bot form) or of bot args.Bot (from its
 // detail).
 func New(c *common.Common, args common.Args) (common.Screen, tea.Cmd) {
-	s := &Screen{c: c, args: args, period: 1}
+	s := &Screen{c: c, args: args}
 	switch {
 	case args.Draft != nil:
 		s.cfg = *args.Draft
@@ -97,22 +105,13 @@ func New(c *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 	if s.cfg.Strategy == "" || s.cfg.Symbol == "" {
 		s.err = "nothing to backtest: open it from a bot (b) or from the bot form (ctrl+b)"
 	}
-	return s, nil
-}
-
-// budget is what the backtest starts with: the bot's budget, or 10,000 of the quote asset.
-func (s *Screen) budget() decimal.Decimal {
+	budget := defaultBudget
 	if s.cfg.Budget.IsPos() {
-		return s.cfg.Budget
+		budget = s.cfg.Budget
 	}
-	return defaultBudget
-}
-
-// span is the chosen period, ending at the last closed candle of the chosen interval.
-func (s *Screen) span() (from, to time.Time, iv time.Duration) {
-	iv, _ = marketdata.ParseInterval(Intervals[s.iv])
-	to = s.c.Now().UTC().Truncate(iv)
-	return to.Add(-Periods[s.period].D), to, iv
+	s.newSettings(budget)
+	s.newSweepForm()
+	return s, storedCmd(c.Ctx, c.Home, s.cfg.Symbol)
 }
 
 // running reports whether a run is in flight.
@@ -126,15 +125,37 @@ func (s *Screen) start() tea.Cmd {
 	if s.running() || s.cfg.Strategy == "" {
 		return nil
 	}
+	rq, err := s.request()
+	if err != nil {
+		return s.focusErr(err)
+	}
+	j := s.newJob()
+	return tea.Batch(runCmd(j.ctx, j, rq), s.progressTick(j.id), s.c.Host.Spin())
+}
+
+// request copies what a run needs out of the checked settings.
+func (s *Screen) request() (request, error) {
+	m, err := s.settingsErr()
+	if err != nil {
+		return request{}, err
+	}
 	from, to, iv := s.span()
-	s.seq++
-	ctx, cancel := context.WithCancel(s.c.Ctx)
-	j := &job{id: s.seq, cancel: cancel}
-	s.job, s.err, s.missing, s.note = j, "", "", ""
-	rq := request{home: s.c.Home, sim: s.c.Exchange == "sim", eng: s.c.Engine, cfg: s.cfg, budget: s.budget(),
+	rq := request{home: s.c.Home, sim: s.c.Exchange == "sim", eng: s.c.Engine, cfg: s.cfg, money: m,
 		interval: iv, from: from, to: to, now: s.c.Now().UTC()}
 	rq.cfg.Params = maps.Clone(s.cfg.Params)
-	return tea.Batch(runCmd(ctx, j, rq), s.progressTick(j.id), s.c.Host.Spin())
+	return rq, nil
+}
+
+// newJob starts tracking a run or a sweep; the forms close.
+func (s *Screen) newJob() *job {
+	s.seq++
+	ctx, cancel := context.WithCancel(s.c.Ctx)
+	j := &job{id: s.seq, ctx: ctx, cancel: cancel}
+	s.job, s.err, s.missing, s.note = j, "", "", ""
+	s.editing, s.sweeping = false, false
+	s.form.Fields[s.form.Focus].Input.Blur()
+	s.sweepForm.Fields[s.sweepForm.Focus].Input.Blur()
+	return j
 }
 
 func (s *Screen) progressTick(id int) tea.Cmd {
@@ -165,12 +186,16 @@ func (s *Screen) finished(msg runFinishedMsg) {
 	res := msg.res
 	s.res, s.resCfg, s.candles = &res, msg.cfg, msg.candles
 	s.fills = fillsOf(res.Trades, s.cfg.Symbol)
-	s.resFrom = Periods[s.period].Name + " of " + Intervals[s.iv]
+	s.resFrom = s.periodName() + " of " + Intervals[s.interval()]
 	s.cacheLive = false
 	if s.page == pageSweep {
 		s.page = pageResult
 	}
 }
+
+// refreshStored lists the stored history again after a run, which on the simulated market
+// adds to it.
+func (s *Screen) refreshStored() tea.Cmd { return storedCmd(s.c.Ctx, s.c.Home, s.cfg.Symbol) }
 
 // failed says why a run or a sweep did not finish: missing history with the command that gets
 // it, or the error.
@@ -178,8 +203,8 @@ func (s *Screen) failed(err error) {
 	switch {
 	case errors.Is(err, errNoHistory):
 		from, _, _ := s.span()
-		s.missing = "No stored " + s.cfg.Symbol + " " + Intervals[s.iv] + " candles from " + from.Format("2006-01-02") +
-			". Get them with `quantdeck data fetch --symbol " + s.cfg.Symbol + " --interval " + Intervals[s.iv] +
+		s.missing = "No stored " + s.cfg.Symbol + " " + Intervals[s.interval()] + " candles from " + from.Format("2006-01-02") +
+			". Get them with `quantdeck data fetch --symbol " + s.cfg.Symbol + " --interval " + Intervals[s.interval()] +
 			" --from " + from.Format("2006-01-02") + "` (or `quantdeck data import` of Binance's archive files), then press enter."
 	default:
 		s.err = common.Clean(err.Error())
@@ -258,8 +283,12 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case runFinishedMsg:
 		s.finished(msg)
+		return s.refreshStored()
 	case sweptMsg:
 		s.swept(msg)
+		return s.refreshStored()
+	case storedMsg:
+		s.stored, s.storedKnown = msg.series, msg.err == nil
 	}
 	return nil
 }
@@ -272,18 +301,23 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if s.sweeping {
+	switch {
+	case (s.sweeping || s.editing) && key.Matches(k, keys.ForceQuit):
+		return s.c.Host.Quit() // the root leaves keys to a screen that takes text
+	case s.sweeping:
 		return s.sweepKey(k)
+	case s.editing:
+		return s.settingsKey(k)
 	}
 	switch {
 	case key.Matches(k, keys.Back):
 		return s.back()
 	case key.Matches(k, keys.Sweep):
-		s.sweeping, s.err = true, ""
-		if s.sweepLine.Value() == "" {
-			s.sweepLine.SetValue(suggestSweep(s.cfg))
-		}
-		return s.sweepLine.Focus()
+		return s.openSweep()
+	case key.Matches(k, keys.Edit):
+		return s.openSettings()
+	case s.page == pageSweep && key.Matches(k, keys.Rank):
+		s.rerank()
 	case s.page == pageSweep && key.Matches(k, keys.Up):
 		s.sel = max(s.sel-1, 0)
 		s.cacheLive = false
@@ -293,11 +327,13 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.Enter):
 		return s.start()
 	case key.Matches(k, keys.Left):
-		s.period = (s.period + len(Periods) - 1) % len(Periods)
+		n := len(Periods) + 1
+		s.setPeriod((s.period() + n - 1) % n)
 	case key.Matches(k, keys.Right):
-		s.period = (s.period + 1) % len(Periods)
+		s.setPeriod((s.period() + 1) % (len(Periods) + 1))
 	case key.Matches(k, keys.Timeframe):
-		s.iv = (s.iv + 1) % len(Intervals)
+		s.form.Fields[fInterval].Choice = (s.interval() + 1) % len(Intervals)
+		s.fillPreset()
 	case key.Matches(k, keys.Tab):
 		s.page = s.nextPage(1)
 	case key.Matches(k, keys.ShiftTab):
@@ -310,7 +346,8 @@ func (s *Screen) key(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// ShortHelp is the screen's help bar: esc cancels while a run is in flight.
+// ShortHelp is the screen's help bar: esc cancels while a run is in flight; the forms show
+// how to move and run.
 func (s *Screen) ShortHelp() []key.Binding {
 	k := s.c.Keys
 	if s.running() {
@@ -318,18 +355,30 @@ func (s *Screen) ShortHelp() []key.Binding {
 		cancel.SetHelp("esc", "cancel the run")
 		return []key.Binding{cancel}
 	}
-	run, period, iv, page := k.Enter, k.Left, k.Timeframe, k.Tab
+	run, back, choose := k.Enter, k.Back, k.Left
+	switch {
+	case s.editing:
+		run.SetHelp("enter", "run")
+		back.SetHelp("esc", "leave the settings")
+		return []key.Binding{k.NextField, choose, run, back}
+	case s.sweeping:
+		run.SetHelp("enter", "run the sweep")
+		back.SetHelp("esc", "leave the sweep")
+		return []key.Binding{k.NextField, choose, run, back}
+	}
+	period, iv, edit, page, sweep, paper := k.Left, k.Timeframe, k.Edit, k.Tab, k.Sweep, k.PaperBot
 	run.SetHelp("enter", "run")
 	period.SetHelp("←/→", "period")
+	edit.SetHelp("e", "settings (dates, budget, fee)")
+	sweep.SetHelp("w", "sweep (rank, split)")
+	paper.SetHelp("N", "paper bot")
 	iv.SetHelp("f", "interval")
 	page.SetHelp("tab", "result/trades")
-	if s.sweeping {
-		run.SetHelp("enter", "run the sweep")
-		back := k.Back
-		back.SetHelp("esc", "leave the sweep line")
-		return []key.Binding{run, back}
+	// The most used first: a narrow footer drops from the end.
+	if s.page == pageSweep {
+		return []key.Binding{run, edit, sweep, k.Rank, paper, period, iv, page, k.Back, k.Help}
 	}
-	return []key.Binding{run, period, iv, page, k.Sweep, k.PaperBot, k.Back, k.Help}
+	return []key.Binding{run, period, edit, sweep, paper, iv, page, k.Back, k.Help}
 }
 
 // nextPage moves through the pages there is something on.
@@ -362,6 +411,10 @@ func (s *Screen) HelpKey() string {
 		return "running"
 	case s.sweeping:
 		return "sweeping"
+	case s.editing:
+		return "editing"
+	case s.page == pageSweep:
+		return "sweep page"
 	}
 	return ""
 }
@@ -369,5 +422,5 @@ func (s *Screen) HelpKey() string {
 // SetSize records the body's size.
 func (s *Screen) SetSize(w, h int) { s.w, s.h = w, h }
 
-// TakesText is true while the sweep line is edited.
-func (s *Screen) TakesText() bool { return s.sweeping }
+// TakesText is true while the settings or the sweep form is edited.
+func (s *Screen) TakesText() bool { return s.sweeping || s.editing }

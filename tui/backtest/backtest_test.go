@@ -27,10 +27,15 @@ func open(t *testing.T, exch string) (*Screen, *fixture.Host) {
 	c, h := fixture.Common(&snap, nil)
 	c.Home, c.Exchange = t.TempDir(), exch
 	scr, cmd := New(c, common.Args{Bot: "bot-00"})
-	if cmd != nil {
-		t.Fatal("opening the screen started something: a run waits for enter")
-	}
 	s := scr.(*Screen)
+	if cmd == nil {
+		t.Fatal("opening the screen did not list the stored history the dates are checked against")
+	}
+	msg, ok := cmd().(storedMsg)
+	if !ok || msg.err != nil {
+		t.Fatalf("opening the screen ran %T (%v): a run waits for enter", msg, msg.err)
+	}
+	s.Update(msg)
 	s.SetSize(80, 22)
 	return s, h
 }
@@ -174,8 +179,8 @@ func TestPeriodAndIntervalKeys(t *testing.T) {
 	}{
 		{nil, "30d", "1m"},
 		{[]string{"right"}, "90d", "1m"},
-		{[]string{"right", "right", "right"}, "7d", "1m"},
-		{[]string{"left", "left"}, "1y", "1m"},
+		{[]string{"right", "right", "right", "right"}, "7d", "1m"},
+		{[]string{"left", "left", "left"}, "1y", "1m"},
 		{[]string{"f", "f"}, "30d", "15m"},
 		{[]string{"f", "f", "f", "f", "f", "f"}, "30d", "1m"},
 	}
@@ -183,11 +188,11 @@ func TestPeriodAndIntervalKeys(t *testing.T) {
 		t.Run(strings.Join(tc.keys, ","), func(t *testing.T) {
 			s, _ := open(t, "sim")
 			press(s, tc.keys...)
-			if Periods[s.period].Name != tc.period || Intervals[s.iv] != tc.interv {
-				t.Fatalf("period %s interval %s, want %s %s", Periods[s.period].Name, Intervals[s.iv], tc.period, tc.interv)
+			if Periods[s.period()].Name != tc.period || Intervals[s.interval()] != tc.interv {
+				t.Fatalf("period %s interval %s, want %s %s", Periods[s.period()].Name, Intervals[s.interval()], tc.period, tc.interv)
 			}
 			from, to, iv := s.span()
-			if to.Sub(from) != Periods[s.period].D || !to.Equal(to.Truncate(iv)) || to.After(fixture.Now) {
+			if to.Sub(from) != Periods[s.period()].D || !to.Equal(to.Truncate(iv)) || to.After(fixture.Now) {
 				t.Fatalf("span %s to %s at %s", from, to, iv)
 			}
 		})
@@ -236,8 +241,10 @@ func TestFromTheForm(t *testing.T) {
 }
 
 // The screen at 80x24 and 160x48 (bodies of 22 and 46 lines under the root's header and
-// footer): settings, result, trades. Refresh with -update.
+// footer): settings, result, trades, the settings form with a refused date, typed dates, the
+// sweep form, a sweep, and a sweep with an out-of-sample split. Refresh with -update.
 func TestGolden(t *testing.T) {
+	names := []string{"settings", "result", "trades", "settings_form", "dates", "sweep_line", "sweep", "sweep_split"}
 	for _, sz := range [][2]int{{80, 22}, {160, 46}} {
 		s, _ := open(t, "sim")
 		s.SetSize(sz[0], sz[1])
@@ -246,11 +253,26 @@ func TestGolden(t *testing.T) {
 		views["result"] = s.View(fixture.Now)
 		press(s, "tab")
 		views["trades"] = s.View(fixture.Now)
+		press(s, "tab")
+		typeInto(s, fFrom, "2026-11-20")
+		typeInto(s, fTo, "2026-11-18")
+		views["settings_form"] = s.View(fixture.Now)
+		typeInto(s, fTo, "2026-11-23")
+		typeInto(s, fFee, "0.075")
+		s.Update(finish(t, press(s, "enter")))
+		views["dates"] = s.View(fixture.Now)
 		press(s, "w")
 		views["sweep_line"] = s.View(fixture.Now)
 		s.Update(finishSweep(t, press(s, "enter")))
 		views["sweep"] = s.View(fixture.Now)
-		for _, name := range []string{"settings", "result", "trades", "sweep_line", "sweep"} {
+		typeInto(s, fFrom, "2026-11-08")
+		typeInto(s, fTo, "2026-11-28")
+		press(s, "esc", "w")
+		s.Update(clearKey)
+		press(s, "interval=1h,4h,12h,24h amount=20,30", "tab", "right", "tab", "0.7")
+		s.Update(finishSweep(t, press(s, "enter")))
+		views["sweep_split"] = s.View(fixture.Now)
+		for _, name := range names {
 			t.Run(fmt.Sprintf("%s/%dx%d", name, sz[0], sz[1]+2), func(t *testing.T) {
 				v := views[name]
 				lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
@@ -272,7 +294,9 @@ func TestGolden(t *testing.T) {
 func BenchmarkResultView(b *testing.B) {
 	snap := fixture.Snapshot(2, 2, 0)
 	c, _ := fixture.Common(&snap, nil)
-	s := &Screen{c: c, cfg: snap.Bots[0].Config, period: 1}
+	s := &Screen{c: c, cfg: snap.Bots[0].Config}
+	s.newSettings(defaultBudget)
+	s.newSweepForm()
 	res := bt.Result{Equity: make([]float64, curvePoints), Drawdown: make([]float64, curvePoints)}
 	for i := range res.Equity {
 		res.Equity[i] = 1000 + float64(i%37)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/govalues/decimal"
 
 	bt "github.com/quantdeck/quantdeck/backtest"
 	"github.com/quantdeck/quantdeck/engine"
@@ -31,12 +30,13 @@ const curvePoints = 400
 
 // chartCandles bounds the candles a result keeps for its chart: the run's candles are merged
 // into a coarser timeframe until they fit.
-const chartCandles = 1000
+const chartCandles = 5000
 
 // job is one run in flight. Its command reports into the atomics; the screen reads them on
 // its progress ticks. cancel ends the run (esc).
 type job struct {
 	id          int
+	ctx         context.Context
 	cancel      context.CancelFunc
 	phase       atomic.Int32
 	done, total atomic.Int64
@@ -48,7 +48,7 @@ type request struct {
 	sim      bool
 	eng      common.Engine
 	cfg      engine.BotConfig
-	budget   decimal.Decimal
+	money    money
 	interval time.Duration
 	from, to time.Time
 	now      time.Time
@@ -104,8 +104,8 @@ func run(ctx context.Context, j *job, rq request) (bt.Result, bt.Config, []excha
 // load builds the run's configuration and reads the period's candles, generating them first
 // on the simulated market.
 func load(ctx context.Context, j *job, rq request) (bt.Config, []exchange.Candle, string, error) {
-	cfg := bt.Config{Symbol: rq.cfg.Symbol, Strategy: rq.cfg.Strategy, Params: rq.cfg.Params, Budget: rq.budget,
-		FeeRate: defaultFee, Interval: rq.interval, MaxOpenOrders: engine.DefaultLimits().MaxOpenOrders}
+	cfg := bt.Config{Symbol: rq.cfg.Symbol, Strategy: rq.cfg.Strategy, Params: rq.cfg.Params, Budget: rq.money.budget,
+		FeeRate: rq.money.feeRate, SlippageBps: rq.money.slippage, Interval: rq.interval, MaxOpenOrders: engine.DefaultLimits().MaxOpenOrders}
 	if rq.home == "" {
 		return cfg, nil, "", errors.New("no data directory: candle history has nowhere to live")
 	}
@@ -137,9 +137,6 @@ func load(ctx context.Context, j *job, rq request) (bt.Config, []exchange.Candle
 	cfg.Rules, note = rules(ctx, rq.eng, cfg.Symbol)
 	return cfg, candles, note, nil
 }
-
-// defaultFee is Binance's spot taker fee without discounts, as `quantdeck backtest` assumes.
-var defaultFee = decimal.MustNew(1, 3)
 
 // rules asks the engine for the symbol's trading rules; without an answer (offline) the
 // simulated market's stand in, as `quantdeck backtest` does, and the note says so.

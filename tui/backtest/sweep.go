@@ -2,13 +2,15 @@ package backtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"maps"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	bt "github.com/quantdeck/quantdeck/backtest"
 	"github.com/quantdeck/quantdeck/tui/common"
@@ -23,18 +25,58 @@ const maxSweep = 500
 
 // sweptMsg carries a sweep's ranked rows.
 type sweptMsg struct {
-	id   int
-	rows []bt.Row
-	axes []bt.Axis
-	note string
-	err  error
+	id    int
+	rows  []bt.Row
+	axes  []bt.Axis
+	rank  string
+	split float64
+	note  string
+	err   error
+}
+
+// The sweep form's fields.
+const (
+	sLine = iota
+	sRank
+	sSplit
+)
+
+// newSweepForm builds the sweep form: what to sweep (KEY=FROM..TO:STEP or KEY=A,B,C), the
+// metric to rank by and the out-of-sample split, as `quantdeck backtest --sweep --rank --split`.
+func (s *Screen) newSweepForm() {
+	line := common.NewTextField(s.c.Styles, "sweep", "sweep", "KEY=FROM..TO:STEP or KEY=A,B,C, several separated by spaces",
+		suggestSweep(s.cfg), false, true, func(v string) error { _, err := parseAxes(v); return err })
+	line.Input.Limit, line.Input.Placeholder = 200, "like levels=5..25:5"
+	rank := &common.FormField{Key: "rank", Label: "rank by", Choices: bt.RankMetrics(), Hint: "best first; s on the table ranks again"}
+	split := common.NewTextField(s.c.Styles, "split", "split", "rank on this share of the period, report the rest (0.7)", "", false, true, checkSplit)
+	split.Input.Placeholder = "none"
+	split.Input.Limit = 8
+	s.sweepForm = common.FieldList{Fields: []*common.FormField{line, rank, split}}
+}
+
+// checkSplit refuses a split that is not a share strictly between 0 and 1 (empty is none).
+func checkSplit(v string) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f >= 1 {
+		return errors.New("a share between 0 and 1, like 0.7")
+	}
+	return nil
+}
+
+// splitOf is the checked split, 0 for none.
+func splitOf(v string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return 0
+	}
+	return f
 }
 
 // sweepCmd loads the period's candles as a run does and replays every combination of axes
-// on all cores, ranked by PnL.
-func sweepCmd(ctx context.Context, j *job, rq request, axes []bt.Axis) tea.Cmd {
+// on all cores, ranked by rank, the out-of-sample part after split when above zero.
+func sweepCmd(ctx context.Context, j *job, rq request, axes []bt.Axis, rank string, split float64) tea.Cmd {
 	return func() tea.Msg {
-		msg := sweptMsg{id: j.id, axes: axes}
+		msg := sweptMsg{id: j.id, axes: axes, rank: rank, split: split}
 		cfg, candles, note, err := load(ctx, j, rq)
 		msg.note = note
 		if err != nil {
@@ -44,7 +86,7 @@ func sweepCmd(ctx context.Context, j *job, rq request, axes []bt.Axis) tea.Cmd {
 		j.phase.Store(phaseSweeping)
 		j.done.Store(0)
 		j.total.Store(int64(bt.Combinations(axes)))
-		msg.rows, msg.err = bt.Sweep(ctx, cfg, candles, axes, bt.SweepOptions{Workers: runtime.GOMAXPROCS(0), Rank: "pnl",
+		msg.rows, msg.err = bt.Sweep(ctx, cfg, candles, axes, bt.SweepOptions{Workers: runtime.GOMAXPROCS(0), Rank: rank, Split: split,
 			Progress: func(done, _ int) { j.done.Store(int64(done)) }})
 		return msg
 	}
@@ -56,7 +98,7 @@ func parseAxes(line string) ([]bt.Axis, error) {
 	for _, f := range strings.Fields(line) {
 		a, err := bt.ParseAxis(f)
 		if err != nil {
-			return nil, err
+			return nil, errors.New(strings.TrimPrefix(err.Error(), "backtest: "))
 		}
 		axes = append(axes, a)
 	}
@@ -69,24 +111,35 @@ func parseAxes(line string) ([]bt.Axis, error) {
 	return axes, nil
 }
 
-// startSweep runs the sweep typed in the sweep line.
+// openSweep focuses the sweep form on its line.
+func (s *Screen) openSweep() tea.Cmd {
+	s.sweeping, s.err = true, ""
+	s.sweepForm.Focus = sLine
+	return s.sweepForm.FocusCmd()
+}
+
+// startSweep runs the sweep the form describes over the settings' period.
 func (s *Screen) startSweep() tea.Cmd {
-	axes, err := parseAxes(s.sweepLine.Value())
-	if err != nil {
+	f := s.sweepForm.Fields
+	for i, fl := range f {
+		if err := fl.LocalErr(); err != nil {
+			s.err = fl.Label + ": " + common.Clean(err.Error())
+			s.sweepForm.Focus = i
+			return s.sweepForm.FocusCmd()
+		}
+	}
+	axes, err := parseAxes(f[sLine].Value())
+	if err != nil { // empty: the optional field did not refuse it
 		s.err = common.Clean(err.Error())
 		return nil
 	}
-	s.sweeping = false
-	s.sweepLine.Blur()
-	from, to, iv := s.span()
-	s.seq++
-	ctx, cancel := context.WithCancel(s.c.Ctx)
-	j := &job{id: s.seq, cancel: cancel}
-	s.job, s.err, s.missing, s.note = j, "", "", ""
-	rq := request{home: s.c.Home, sim: s.c.Exchange == "sim", eng: s.c.Engine, cfg: s.cfg, budget: s.budget(),
-		interval: iv, from: from, to: to, now: s.c.Now().UTC()}
-	rq.cfg.Params = maps.Clone(s.cfg.Params)
-	return tea.Batch(sweepCmd(ctx, j, rq, axes), s.progressTick(j.id), s.c.Host.Spin())
+	rq, err := s.request()
+	if err != nil {
+		return s.focusErr(err)
+	}
+	rank, split := f[sRank].Value(), splitOf(f[sSplit].Value())
+	j := s.newJob()
+	return tea.Batch(sweepCmd(j.ctx, j, rq, axes, rank, split), s.progressTick(j.id), s.c.Host.Spin())
 }
 
 // swept takes a sweep's rows.
@@ -101,55 +154,39 @@ func (s *Screen) swept(msg sweptMsg) {
 		s.failed(msg.err)
 		return
 	}
-	s.rows, s.axes, s.sel, s.page = msg.rows, msg.axes, 0, pageSweep
-	s.sweptFor = Periods[s.period].Name + " of " + Intervals[s.iv]
+	s.rows, s.axes, s.rank, s.split, s.sel, s.page = msg.rows, msg.axes, msg.rank, msg.split, 0, pageSweep
+	s.sweptFor = s.periodName() + " of " + Intervals[s.interval()]
 	s.cacheLive = false
 }
 
-// sweepKey edits the sweep line: enter runs it, esc leaves it.
-func (s *Screen) sweepKey(k tea.KeyMsg) tea.Cmd {
-	switch k.Type {
-	case tea.KeyEsc:
-		s.sweeping = false
-		s.sweepLine.Blur()
-		return nil
-	case tea.KeyEnter:
-		return s.startSweep()
+// rerank orders the table by the next metric, without running it again; the selection stays
+// on its combination.
+func (s *Screen) rerank() {
+	ms := bt.RankMetrics()
+	s.rank = ms[(slices.Index(ms, s.rank)+1)%len(ms)]
+	s.sweepForm.Fields[sRank].Choice = slices.Index(ms, s.rank)
+	idx := -1
+	if s.sel < len(s.rows) {
+		idx = s.rows[s.sel].Index
 	}
-	s.sweepLine.Key(k)
-	return nil
+	bt.RankRows(s.rows, s.rank)
+	s.sel = max(slices.IndexFunc(s.rows, func(r bt.Row) bool { return r.Index == idx }), 0)
+	s.cacheLive = false
 }
 
-// sweepView is the ranked table, the selected row marked.
-func (s *Screen) sweepView(h int) string {
-	st := s.c.Styles
-	var b strings.Builder
-	b.WriteString(" " + st.Heading.Render("Sweep") + st.Muted.Render(fmt.Sprintf(" %d combinations ranked by PnL · %s · ↑/↓ select, N paper bot from it", len(s.rows), s.sweptFor)) + "\n")
-	head := "   #   "
-	for _, a := range s.axes {
-		head += common.PadRight(a.Key, 10) + " "
+// sweepKey edits the sweep form: enter runs it, esc leaves it.
+func (s *Screen) sweepKey(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, s.c.Keys.Back):
+		s.sweeping = false
+		s.sweepForm.Fields[s.sweepForm.Focus].Input.Blur()
+		return nil
+	case k.Type == tea.KeyEnter, key.Matches(k, s.c.Keys.Submit):
+		return s.startSweep()
 	}
-	head += "   PnL %   Sharpe  Max DD %  Trades"
-	b.WriteString(st.Label.Render(head) + "\n")
-	n := max(h-2, 1)
-	top := max(0, s.sel-n+1)
-	for i := top; i < min(len(s.rows), top+n); i++ {
-		r := s.rows[i]
-		line := fmt.Sprintf("%3d   ", i+1)
-		for _, a := range s.axes {
-			line += common.PadRight(common.Clean(r.Params[a.Key]), 10) + " "
-		}
-		if r.Err != "" {
-			line += "could not run: " + common.Clean(r.Err)
-		} else {
-			line += fmt.Sprintf("%8s  %7.2f  %8.2f  %6d", r.In.PnLPct.String(), r.In.Sharpe, r.In.MaxDrawdownPct, r.In.TradeCount())
-		}
-		line = ansi.Truncate(line, max(s.w-1, 1), "…")
-		if i == s.sel {
-			b.WriteString(st.Selected.Render("›"+line) + "\n")
-		} else {
-			b.WriteString(" " + line + "\n")
-		}
+	if _, cmd := s.formKey(&s.sweepForm, k); cmd != nil {
+		return cmd
 	}
-	return strings.TrimRight(b.String(), "\n")
+	s.err = ""
+	return nil
 }

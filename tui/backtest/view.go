@@ -14,6 +14,9 @@ import (
 	"github.com/quantdeck/quantdeck/tui/common"
 )
 
+// formResultMin is the fewest lines under an open form that still show a result page.
+const formResultMin = 16
+
 // wideAt is the size from which the metrics, the curves and the trade chart share one page.
 const wideW, wideH = 140, 40
 
@@ -34,18 +37,18 @@ func (s *Screen) View(time.Time) string {
 	b.Reset()
 	b.WriteString(ansi.Truncate(head, s.w, "…") + "\n")
 	from, to, _ := s.span()
-	choice := " " + st.Label.Render("period ") + st.Accent.Render("‹ "+Periods[s.period].Name+" ›") +
-		st.Label.Render("  interval ") + st.Accent.Render("‹ "+Intervals[s.iv]+" ›") +
-		st.Muted.Render("  budget "+common.FmtDec(s.budget())+" · fee 0.1 %")
-	span := st.Muted.Render(from.Format("2006-01-02 15:04") + " to " + to.Format("2006-01-02 15:04") + " UTC")
-	if lipgloss.Width(choice)+2+lipgloss.Width(span) <= s.w {
-		b.WriteString(choice + "  " + span + "\n")
-	} else {
-		b.WriteString(choice + "\n " + span + "\n")
+	span := ""
+	if !s.settingsInvalid() {
+		span = st.Muted.Render(from.Format("2006-01-02 15:04") + " to " + to.Format("2006-01-02 15:04") + " UTC")
 	}
-	if s.sweeping {
-		b.WriteString(" " + st.Label.Render("sweep ") + s.sweepLine.View(st) + "\n" +
-			common.Para(st.Muted, "KEY=FROM..TO:STEP or KEY=A,B,C, several separated by spaces; enter runs every combination on all cores", s.w) + "\n")
+	b.WriteString(s.settingsLines(span, s.w))
+	switch {
+	case s.editing:
+		b.WriteString(formView(st, &s.form, s.w))
+	case s.sweeping:
+		b.WriteString(formView(st, &s.sweepForm, s.w))
+	case s.settingsInvalid():
+		b.WriteString(common.Para(st.Danger, "✗ "+s.settingsProblem()+" (e to fix)", s.w) + "\n")
 	}
 	switch {
 	case s.running():
@@ -54,20 +57,23 @@ func (s *Screen) View(time.Time) string {
 		b.WriteString(common.Para(st.Warn, "! "+s.missing, s.w) + "\n")
 	case s.err != "":
 		b.WriteString(common.Para(st.Danger, "✗ "+s.err, s.w) + "\n")
-	case s.res == nil && s.rows == nil && !s.sweeping:
+	case s.res == nil && s.rows == nil && !s.sweeping && !s.editing:
 		where := "stored candle history"
 		if s.c.Exchange == "sim" {
 			where = "the simulated market's history (generated and stored as `quantdeck data fetch` does)"
 		}
 		b.WriteString(common.Para(st.Muted, "enter replays the bot's strategy over "+where+
-			" with the paper matcher the engine uses; ←/→ picks the period, f the interval.", s.w) + "\n")
+			" with the paper matcher the engine uses; ←/→ picks the period, f the interval, e types dates, budget, fee and slippage.", s.w) + "\n")
 	}
 	if s.note != "" {
 		b.WriteString(common.Para(st.Muted, "note: "+s.note, s.w) + "\n")
 	}
 	if s.res != nil || s.rows != nil {
 		used := strings.Count(b.String(), "\n")
-		b.WriteString(s.resultView(max(s.h-used, 4)))
+		// An open form comes first: a result page that would not fit under it waits.
+		if left := s.h - used; !(s.editing || s.sweeping) || s.page == pageSweep && left >= 5 || left >= formResultMin {
+			b.WriteString(s.resultView(max(left, 4)))
+		}
 	}
 	return b.String()
 }
@@ -183,7 +189,7 @@ func (s *Screen) chartCandles() []exchange.Candle {
 func (s *Screen) chartTF() string {
 	cs := s.chartCandles()
 	if len(cs) < 2 {
-		return Intervals[s.iv]
+		return Intervals[s.interval()]
 	}
 	d := cs[1].Open.Sub(cs[0].Open)
 	switch {
@@ -207,14 +213,17 @@ func (s *Screen) metrics() string {
 		return common.PaintStr(common.SignPaint(st, d), common.FmtSigned(d)+suffix)
 	}
 	bhPnL, _ := r.BuyHoldFinal.Sub(r.StartEquity)
+	feePct, _ := s.resCfg.FeeRate.Mul(decimal.Hundred)
+	feePct = feePct.Trim(0)
 	lines := []string{
 		" " + st.Heading.Render(common.PadRight("Result", 14)+common.PadRight("strategy", 16)+"buy & hold") + st.Muted.Render("  "+s.resFrom),
 		row("final equity", common.FmtDec(common.Money(r.FinalEquity))+" "+q, common.FmtDec(common.Money(r.BuyHoldFinal))+" "+q),
 		row("PnL", signed(common.Money(r.PnL), ""), signed(common.Money(bhPnL), "")),
 		row("PnL %", signed(r.PnLPct, " %"), signed(r.BuyHoldPnLPct, " %")),
 		row("max drawdown", fmt.Sprintf("%.2f %%", r.MaxDrawdownPct), ""),
-		row("Sharpe", fmt.Sprintf("%.2f", r.Sharpe), ""),
-		row("Sortino", fmt.Sprintf("%.2f", r.Sortino), ""),
+		row("Sharpe", signedFloat(r.Sharpe), ""),
+		row("Sortino", signedFloat(r.Sortino), ""),
+		row("costs", fmt.Sprintf("%s %% fee · %s bps slippage", common.FmtDec(feePct), common.FmtDec(s.resCfg.SlippageBps)), ""),
 		row("trades", common.Itoa(r.TradeCount())+st.Muted.Render(" · fees "+common.FmtDec(common.Money(r.Fees))), ""),
 		row("in market", fmt.Sprintf("%.1f %%", r.TimeInMarketPct), ""),
 		row("candles", common.Itoa(r.Candles)+st.Muted.Render(" · "+r.From.Format("01-02 15:04")+" to "+r.To.Format("01-02 15:04")), ""),

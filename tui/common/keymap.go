@@ -22,7 +22,7 @@ type KeyMap struct {
 	Portfolio, Orders          key.Binding
 	Watch, Unwatch             key.Binding
 	Backtest, FormBacktest     key.Binding
-	PaperBot, Sweep            key.Binding
+	PaperBot, Sweep, Rank      key.Binding
 	Explain, Review, AskAI     key.Binding
 }
 
@@ -74,6 +74,7 @@ func NewKeyMap() KeyMap {
 		FormBacktest: b("ctrl+b", "backtest the form", "ctrl+b"),
 		PaperBot:     b("N", "paper bot from a backtest", "N"),
 		Sweep:        b("w", "sweep parameters", "w"),
+		Rank:         b("s", "rank a sweep by", "s"),
 		Explain:      b("E", "AI: explain bot", "E"),
 		Review:       b("V", "AI: review bot", "V"),
 		AskAI:        b("A", "AI: ask on symbol", "A"),
@@ -84,7 +85,7 @@ func NewKeyMap() KeyMap {
 func (k KeyMap) HelpGroups() []HelpGroup {
 	return []HelpGroup{
 		{"Navigation", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Tab, k.ShiftTab, k.Enter, k.Back}},
-		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.Sweep, k.PaperBot}},
+		{"Bots", []key.Binding{k.Start, k.Stop, k.New, k.Edit, k.Remove, k.Backtest, k.Sweep, k.Rank, k.PaperBot}},
 		{"Trading", []key.Binding{k.Order, k.Cancel, k.Kill, k.Portfolio, k.Orders}},
 		{"Chart & watchlist", []key.Binding{k.Timeframe, k.Averages, k.Tape, k.Watch, k.Unwatch}},
 		{"Keys & vault", []key.Binding{k.Keys, k.AddKey, k.RotateKey, k.Passwd}},

@@ -40,6 +40,8 @@ func TestEveryScreenFits(t *testing.T) {
 		{"rotate anthropic key", []string{"r", "R"}, "Rotate claude", withAnthropicKey},
 		{"passphrase", []string{"r", "p"}, "Change the vault passphrase", nil},
 		{"help", []string{"?"}, "Keys & vault", nil},
+		// Scrolled to the end: at 80x24 the last group comes into view.
+		{"help scrolled", append([]string{"?"}, strings.Split(strings.Repeat("j", 20), "")...), "ctrl+c", nil},
 		{"portfolio", []string{"P"}, "Portfolio", nil},
 		{"orders", []string{"O"}, "History", nil},
 		{"backtest", []string{"tab", "enter", "b"}, "enter replays", nil},

@@ -56,3 +56,33 @@ func BenchmarkOnTickFill(b *testing.B) {
 		r.tick("48999.00", "48999.10")
 	}
 }
+
+// BenchmarkOnTickFillStream measures a stream of ticks that each fill one resting order of a
+// file-backed account, with the writer saving them alongside as it would in live trading;
+// orders are placed (untimed) a hundred at a time.
+func BenchmarkOnTickFillStream(b *testing.B) {
+	r := newRig(b, map[string]decimal.Decimal{"USDT": d("1000000000")})
+	const chunk = 100
+	var ticks []exchange.Tick
+	placed := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(ticks) == 0 {
+			b.StopTimer()
+			r.tick("50000.00", "50000.10")
+			for i := range chunk { // buys at 49999, 49998, ...: tick i crosses buy i alone
+				r.mustPlace(limit(fmt.Sprint("s", placed+i), exchange.Buy, "0.01", fmt.Sprint(49999-i)))
+				p := decimal.MustNew(int64(49999-i), 0)
+				ticks = append(ticks, exchange.Tick{Symbol: "BTCUSDT", Bid: p, Ask: p, Last: p})
+			}
+			placed += chunk
+			b.StartTimer()
+		}
+		r.acct.OnTick(ticks[0])
+		ticks = ticks[1:]
+	}
+	b.StopTimer()
+	if open, _ := r.acct.OpenOrders(context.Background(), ""); len(open) != len(ticks) {
+		b.Fatalf("%d orders open, want the %d not crossed yet", len(open), len(ticks))
+	}
+}

@@ -246,6 +246,9 @@ type change struct {
 	o      *order
 	insert bool
 	fill   *exchange.Fill
+	// byClientID: the order changed before its placement was saved, so the writer finds its
+	// id by client id.
+	byClientID bool
 }
 
 // commit makes a change the account's: the balances it moved, its orders inserted or updated

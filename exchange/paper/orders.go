@@ -213,13 +213,14 @@ func (a *Account) GetOrder(ctx context.Context, symbol, clientID string) (exchan
 		a.mu.Unlock()
 		return exchange.Order{}, errClosed
 	}
-	if o, ok := a.open[clientID]; ok && o.Symbol == symbol {
+	if o, ok := a.open[clientID]; ok && o.Symbol == symbol && (a.db == nil || o.ExchangeID != 0) {
 		out := o.snapshot()
 		a.mu.Unlock()
 		return out, nil
 	}
 	a.mu.Unlock()
-	// Not resting: the file has the answer once it holds every change made so far.
+	// Not resting, or not saved yet: the file has the answer once it holds every change made
+	// so far.
 	if err := a.flushed(ctx); err != nil {
 		return exchange.Order{}, err
 	}
@@ -233,7 +234,8 @@ func (a *Account) GetOrder(ctx context.Context, symbol, clientID string) (exchan
 	return o.snapshot(), nil
 }
 
-// OpenOrders returns the resting orders of symbol ("" for all), oldest first.
+// OpenOrders returns the resting orders of symbol ("" for all), oldest first; a saved account
+// lists those saved (an order is on the book, and may fill, from when it is placed).
 func (a *Account) OpenOrders(ctx context.Context, symbol string) ([]exchange.Order, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -249,6 +251,9 @@ func (a *Account) OpenOrders(ctx context.Context, symbol string) ([]exchange.Ord
 			continue
 		}
 		for _, o := range b.orders {
+			if a.db != nil && o.ExchangeID == 0 {
+				continue // placed, not saved yet: PlaceOrder has not answered
+			}
 			out = append(out, o.snapshot())
 		}
 	}

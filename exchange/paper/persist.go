@@ -240,10 +240,25 @@ func (a *Account) saveJobs(jobs []*job) error {
 	}
 	defer tx.Rollback()
 	for _, j := range jobs {
-		for _, c := range j.cs {
-			if c.insert {
+		for i := range j.cs {
+			c := &j.cs[i]
+			if !c.insert && c.o.ExchangeID == 0 {
+				// Changed (filled, cancelled) before its placement was saved: the insert is
+				// earlier in this transaction or an earlier one. Looked up on every try, as a
+				// failed transaction's ids do not count.
+				c.byClientID = true
+			}
+			switch {
+			case c.insert:
 				err = insertOrder(ctx, tx, a.name, c.o)
-			} else {
+			case c.byClientID:
+				if err = tx.QueryRowContext(ctx, `SELECT id FROM paper_orders WHERE account = ? AND client_id = ?`,
+					a.name, c.o.ClientID).Scan(&c.o.ExchangeID); err != nil {
+					err = fmt.Errorf("paper: updating order %s: %w", c.o.ClientID, err)
+				} else {
+					err = updateOrder(ctx, tx, c.o)
+				}
+			default:
 				err = updateOrder(ctx, tx, c.o)
 			}
 			if err != nil {

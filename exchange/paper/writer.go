@@ -14,7 +14,7 @@ const maxBatch = 256
 
 // job is one change already made to the account in memory and waiting to be saved: the
 // balances it moved, the orders it inserted or updated with their fills, and a placed order
-// that joins the book once it is on disk. A job with no changes is a barrier: it is done once
+// already on the book that learns its exchange id once saved. A job with no changes is a barrier: it is done once
 // everything queued before it is.
 type job struct {
 	l    ledger
@@ -49,10 +49,19 @@ func newWriter() *writer {
 // holds a.mu, so changes are queued in the order they are made.
 func (a *Account) enqueue(l ledger, rest *order, cs []change) *job {
 	l.apply(a)
-	for _, c := range cs {
+	for i, c := range cs {
 		if c.insert {
 			a.placing[c.o.ClientID] = struct{}{}
 		}
+		if c.o == rest { // the writer numbers a copy; the book's order learns its id in finish
+			cp := *rest
+			cs[i].o = &cp
+		}
+	}
+	if rest != nil {
+		// On the book at once, as a placement made under the lock: a tick that comes before it
+		// is saved fills it (its fill is queued after the insert).
+		a.rest(rest)
 	}
 	j := &job{l: l, cs: cs, rest: rest, done: make(chan struct{})}
 	if !a.w.add(j) { // not while open: Close stops the writer after closing the account
@@ -168,18 +177,18 @@ func (a *Account) write(batch []*job) {
 	}
 }
 
-// finish puts saved placements on the book and reports the saved changes on the update stream
-// (only now: the engine must never record a fill the file could still lose).
+// finish gives saved placements on the book their exchange ids and reports the saved changes on
+// the update stream (only now: the engine must never record a fill the file could still lose).
 func (a *Account) finish(saved []*job) {
 	if len(saved) == 0 {
 		return
 	}
 	a.mu.Lock()
 	for _, j := range saved {
-		if j.rest != nil {
-			a.rest(j.rest)
-		}
 		for _, c := range j.cs {
+			if c.insert && j.rest != nil && c.o.ClientID == j.rest.ClientID {
+				j.rest.ExchangeID = c.o.ExchangeID
+			}
 			if c.insert {
 				delete(a.placing, c.o.ClientID)
 			}

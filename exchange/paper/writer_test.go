@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +335,54 @@ func TestFillsShareACommit(t *testing.T) {
 	// The first queued fill may go alone; every other waits for the next commit.
 	if got := walFrames(t, r.db) - one; got > 4*one {
 		t.Fatalf("%d fills added %d pages to the log, %d for one fill alone: they were not saved together", n-1, got, one)
+	}
+}
+
+// An order is on the book from the moment it is placed: a tick that crosses it while its
+// placement is still being saved fills it, and both changes reach the file and the stream in
+// order, with the order's id.
+func TestTickFillsAnOrderBeingSaved(t *testing.T) {
+	r := newRig(t, start)
+	r.tick("50000.00", "50000.10")
+	ch := r.acct.OrderUpdates()
+	ctx := context.Background()
+	lock, err := r.db.BeginTx(ctx, nil) // the placement cannot be saved yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	placed := make(chan exchange.Order, 1)
+	go func() {
+		o, err := r.place(limit("l1", exchange.Buy, "0.01", "49000"))
+		if err != nil {
+			t.Errorf("placing: %v", err)
+		}
+		placed <- o
+	}()
+	for deadline := time.Now().Add(10 * time.Second); r.balances()["USDT"][1] != "490"; {
+		if time.Now().After(deadline) {
+			t.Fatal("the placement never locked its funds")
+		}
+		runtime.Gosched()
+	}
+	r.tick("48999.00", "48999.10") // crosses l1 before its placement is saved
+	r.wantBalance("USDT", "9510", "0")
+	if open, _ := r.acct.OpenOrders(ctx, ""); len(open) != 0 {
+		t.Fatalf("open orders %+v", open)
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	o := <-placed
+	if o.Status != exchange.StatusNew || o.ExchangeID == 0 {
+		t.Fatalf("PlaceOrder answered %+v, want l1 NEW with its id", o)
+	}
+	newU, filled := next(t, ch), next(t, ch)
+	if newU.Status != exchange.StatusNew || filled.Status != exchange.StatusFilled || filled.ExchangeID != o.ExchangeID ||
+		len(filled.Fills) != 1 || !filled.Fills[0].Price.Equal(d("49000")) {
+		t.Fatalf("updates %+v then %+v, want l1 NEW then FILLED at 49000 with id %d", newU, filled, o.ExchangeID)
+	}
+	if status, fills := storedStatus(t, r.db, "l1"); status != "FILLED" || fills != 1 {
+		t.Fatalf("file has l1 %s with %d fills", status, fills)
 	}
 }

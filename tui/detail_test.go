@@ -25,7 +25,7 @@ func TestBotDetail(t *testing.T) {
 		t.Fatal("enter on a bot did not open its detail")
 	}
 	h.wantView("bot-00", "DCA · BTCUSDT", "PAPER", "▶ running", "params   amount 25 · interval 4h",
-		"position 0 @ avg 64,000.00", "pnl      −18.50", "120.00 spent of 500.00", "▸ Orders", "acked",
+		"position 0.00000 @ avg 64,000.00", "pnl      −18.50", "120.00 spent of 500.00", "▸ Orders", "acked",
 		"█", "┤", "legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders")
 	v := h.View()
 	if !strings.Contains(v, "B") || !strings.Contains(v, "┄") {
@@ -133,7 +133,7 @@ func TestDetailOrderFilledText(t *testing.T) {
 	}
 	h := newDashboardHarness(t, snap)
 	h.keys("tab", "enter")
-	h.wantView("~68,336.57  filled 0.00029  filled", "70,000.00  filled 0.0004/0.001  partial")
+	h.wantView("~68,336.57  filled 0.00029  filled", "70,000.00  filled 0.00040/0.00100  partial")
 	h.wantNotView("/quote")
 }
 
@@ -156,4 +156,24 @@ func TestDetailPagesThroughLongLists(t *testing.T) {
 		h.send(tea.KeyMsg{Type: tea.KeyPgDown})
 	}
 	h.wantSelected("60,039.00")
+}
+
+// TestDetailShortListGivesItsLinesToTheChart: a bot with few orders leaves no empty lines under
+// them; the chart grows instead, at every size.
+func TestDetailShortListGivesItsLinesToTheChart(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
+		h := newDashboardHarness(t, testSnapshot(4, 5, 0))
+		h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		h.keys("tab", "enter", "tab", "tab") // the history: one line
+		h.wantView("▸ History", "INFO  started")
+		blank := 0
+		for _, l := range strings.Split(h.View(), "\n") {
+			if strings.TrimSpace(l) == "" {
+				blank++
+			}
+		}
+		if blank > 2 {
+			t.Fatalf("%dx%d: %d empty lines under a one-line list:\n%s", sz[0], sz[1], blank, h.View())
+		}
+	}
 }

@@ -130,6 +130,18 @@ func (f *fakeEngine) Trades(symbol string, dst []exchange.Trade) []exchange.Trad
 	f.mu.Unlock()
 	return fixture.TradesInto(symbol, 30, dst)
 }
+
+// OrderBook serves a book of ten levels a side around the symbol's fixture price, as the
+// simulated market keeps one for every watched symbol.
+func (f *fakeEngine) OrderBook(symbol string) (exchange.Book, bool) {
+	b := exchange.Book{Symbol: symbol, Time: fixedNow, NAsks: 10, NBids: 10}
+	for i := 0; i < 10; i++ {
+		b.Asks[i] = exchange.Level{Price: decimal.MustNew(int64(6412346+i), 2), Qty: decimal.MustNew(int64(15+i), 3)}
+		b.Bids[i] = exchange.Level{Price: decimal.MustNew(int64(6412344-i), 2), Qty: decimal.MustNew(int64(20+i), 3)}
+	}
+	return b, true
+}
+
 func (f *fakeEngine) Rules(_ context.Context, symbol string) (exchange.Rules, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -224,6 +236,13 @@ func (v *fakeVault) RotateCredential(_ context.Context, label string, key, secre
 		}
 	}
 	return vault.Credential{}, vault.ErrNoCredential
+}
+func (v *fakeVault) AddServiceKey(ctx context.Context, label, service string, key []byte) (vault.Credential, error) {
+	c, err := v.AddCredential(ctx, label, service, key, nil, exchange.Permissions{Note: "service key"})
+	return c, err
+}
+func (v *fakeVault) RotateServiceKey(ctx context.Context, label string, key []byte) (vault.Credential, error) {
+	return v.RotateCredential(ctx, label, key, nil, exchange.Permissions{Note: "service key"})
 }
 func (v *fakeVault) ChangePassphrase(_ context.Context, oldPass, newPass []byte, _ int) error {
 	v.mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/tui/common"
 )
 
 func asciiRenderer() *lipgloss.Renderer {
@@ -64,11 +65,21 @@ type harness struct {
 	waiting bool
 	quit    bool
 	resumed int
+	// everyView, when set, sees every frame: after each Update and after each of its
+	// commands' messages, busy states included.
+	everyView func(string)
 }
 
 func newHarness(t testing.TB, snap engine.Snapshot, v *fakeVault) *harness {
 	t.Helper()
-	h := &harness{t: t, eng: newFakeEngine(snap), vault: v, clk: &testClock{t: fixedNow}, checker: &fakeChecker{}}
+	return newHarnessOn(t, snap, v, v)
+}
+
+// newHarnessOn is newHarness on any vault (a real one in t.TempDir()); fake is the same vault
+// when it is the in-memory fake, else nil.
+func newHarnessOn(t testing.TB, snap engine.Snapshot, v common.Vault, fake *fakeVault) *harness {
+	t.Helper()
+	h := &harness{t: t, eng: newFakeEngine(snap), vault: fake, clk: &testClock{t: fixedNow}, checker: &fakeChecker{}}
 	h.m = newModel(Options{
 		Engine: h.eng, Vault: v, Checker: h.checker, Renderer: asciiRenderer(),
 		Exchange: "sim", Version: "test", Clock: h.clk, KDFIterations: 600000,
@@ -98,6 +109,9 @@ func newDashboardHarness(t testing.TB, snap engine.Snapshot) *harness {
 func (h *harness) send(msgs ...tea.Msg) {
 	for _, msg := range msgs {
 		_, cmd := h.m.Update(msg)
+		if h.everyView != nil {
+			h.everyView(h.m.View())
+		}
 		h.run(cmd)
 	}
 }

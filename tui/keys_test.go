@@ -53,7 +53,7 @@ func TestKeysAdd(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := keysHarness(t)
 			h.checker.perms, h.checker.err = tc.perms, tc.err
-			h.keys("a")
+			h.keys("a", "tab") // an exchange key: on to its label
 			h.wantView("Add a key", "withdrawals OFF")
 			h.typeText("new")
 			h.wantView("Exchange", "binance")
@@ -172,7 +172,7 @@ func TestKeysChangePassphrase(t *testing.T) {
 func TestKeysSaveFailure(t *testing.T) {
 	h := keysHarness(t)
 	h.checker.perms = exchange.Permissions{CanTrade: true, Checked: true}
-	h.keys("a")
+	h.keys("a", "tab")
 	h.typeText("main") // already exists
 	h.keys("tab")
 	h.typeText("k")
@@ -194,7 +194,7 @@ func TestKeysBelongToTheSessionsExchange(t *testing.T) {
 	h.wantView("main is a binance key and this cockpit runs on sim: rotate it", "with quantdeck keys rotate --label main")
 	h.wantNotView("Rotate main")
 
-	h.keys("a")
+	h.keys("a", "tab")
 	h.wantView("Exchange", "sim", "this cockpit's")
 	h.typeText("paper")
 	h.keys("left", "right", "tab") // no exchange choice to cycle: tab goes to the key

@@ -46,7 +46,7 @@ func TestSealedVaultReturnsToUnlock(t *testing.T) {
 // zeroes what was typed there; nothing secret stays in memory until the keys screen reopens.
 func TestSealWipesHalfTypedSecrets(t *testing.T) {
 	h := keysHarness(t)
-	h.keys("a")
+	h.keys("a", "tab")
 	h.typeText("label")
 	h.keys("tab")
 	h.typeText("AKIA-half-typed")

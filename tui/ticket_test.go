@@ -41,10 +41,10 @@ func TestTicketRules(t *testing.T) {
 		text []string
 		want string
 	}{
-		{"below min notional", nil, []string{"0.00005"}, "below the minimum"},
-		{"zero after rounding", nil, []string{"0.000001"}, "quantity"},
+		{"below min notional", nil, []string{"0.00005"}, "this order is worth 3.21 USDT, below BTCUSDT's minimum order value of 5.00"},
+		{"zero after rounding", nil, []string{"0.000001"}, "a quantity of 0.000001 is less than BTCUSDT's step of 0.00001 BTC"},
 		{"market uses the ask and hides the price", []string{"shift+tab", "right", "tab"}, []string{"0.001"}, "notional ≈ 64.12 USDT"},
-		{"sell rounds the price up", []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.001", "\t", "64000.121"}, "SELL 0.001 BTCUSDT @ 64,000.13"},
+		{"sell rounds the price up", []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.001", "\t", "64000.121"}, "SELL 0.00100 BTCUSDT @ 64,000.13"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestTicketLiveAndFailure(t *testing.T) {
 	h.typeText("main")
 	h.eng.err = errors.New("insufficient balance")
 	h.keys("enter")
-	h.wantView("Place LIMIT BUY 0.001 BTCUSDT", "Real money, key main.")
+	h.wantView("Place LIMIT BUY 0.00100 BTCUSDT", "Real money, key main.")
 	h.keys("y")
 	h.wantView("the order was not placed: insufficient balance")
 	h.wantNotView("✓ enter on the last field") // a failure is not followed by a go-ahead
@@ -107,7 +107,7 @@ func TestTicketMarketOrderNeedsAPrice(t *testing.T) {
 	h.keys("shift+tab", "left", "tab", "tab")
 	h.wantNotView("64123.45")
 	h.typeText("0.5")
-	h.wantView("BUY 100 XRPUSDT @ 0.50", "notional ≈ 50.00")
+	h.wantView("BUY 100.00000 XRPUSDT @ 0.50", "notional ≈ 50.00")
 }
 
 // TestTicketPriceFollowsTheSymbol: the price filled in from the last trade follows a change of
@@ -138,8 +138,10 @@ func TestTicketRefusesWhatTheEngineWould(t *testing.T) {
 		want   string
 	}{
 		{"buy beyond the free quote", false, nil, []string{"1"}, "not enough USDT: this order needs 64,123.45, the paper account has 9,876.54"},
-		{"sell beyond the free base", false, []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.5"}, "not enough BTC: this order needs 0.5, the paper account has 0.01234 free"},
+		{"sell beyond the free base", false, []string{"shift+tab", "shift+tab", "right", "tab", "tab"}, []string{"0.5"}, "not enough BTC: this order needs 0.50000, the paper account has 0.01234 free"},
 		{"kill switch engaged", true, nil, []string{"0.001"}, "the kill switch is engaged: no order can be placed"},
+		{"below the minimum order value", false, nil, []string{"0.00005"}, "this order is worth 3.21 USDT, below BTCUSDT's minimum order value of 5.00"},
+		{"less than a step", false, nil, []string{"0.000001"}, "a quantity of 0.000001 is less than BTCUSDT's step of 0.00001 BTC"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,6 +40,8 @@ type Screen struct {
 	ma      bool // moving averages on the chart
 	tf      int  // the chart's timeframe, an index in common.Timeframes
 	err     string
+	// prec formats prices, quantities and quote amounts to the symbol's tick, step and quote.
+	prec common.Precisions
 }
 
 type (
@@ -62,7 +64,11 @@ const detailPage = 10
 // New opens the detail of args.Bot and loads its orders, fills, history and candles.
 func New(c *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 	s := &Screen{c: c, name: args.Bot, loading: true}
-	return s, tea.Batch(s.loadBotCmd(s.name), s.detailTick(s.name))
+	var prec tea.Cmd
+	if b, ok := c.FindBot(args.Bot); ok {
+		prec = s.prec.Load(c, b.Config.Symbol)
+	}
+	return s, tea.Batch(s.loadBotCmd(s.name), s.detailTick(s.name), prec)
 }
 
 func (s *Screen) detailTick(name string) tea.Cmd {
@@ -113,6 +119,8 @@ func (s *Screen) detailRefresh(bot string) tea.Cmd {
 func (s *Screen) updateDetail(msg tea.Msg) tea.Cmd {
 	d := s
 	switch msg := msg.(type) {
+	case common.PrecisionMsg:
+		d.prec.Loaded(msg)
 	case botLoadedMsg:
 		if msg.name != d.name {
 			return nil
@@ -230,14 +238,18 @@ func (s *Screen) detailView(time.Time) string {
 		// The facts keep their width; the chart takes the rest.
 		chartW = max(s.w-lipgloss.Width(side)-3, 40)
 	}
-	chart := common.RenderChart(st, common.Chart{Candles: common.Aggregate(d.candles, common.Timeframes[d.tf].D), Orders: d.orders, Fills: d.fills, MA: d.ma, Lower: gridLevel(cfg, "lower"), Upper: gridLevel(cfg, "upper")}, chartW, chartH)
-	if wide {
-		out.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(chart, "\n"), "  ", side) + "\n")
-	} else {
-		out.WriteString(strings.Join(chart, "\n") + "\n" + side + "\n")
+	candles := common.Aggregate(d.candles, common.Timeframes[d.tf].D)
+	block := func(chartH int) string {
+		chart := common.RenderChart(st, common.Chart{Candles: candles, Orders: d.orders, Fills: d.fills, MA: d.ma, Lower: gridLevel(cfg, "lower"), Upper: gridLevel(cfg, "upper")}, chartW, chartH)
+		if wide {
+			return lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(chart, "\n"), "  ", side) + "\n"
+		}
+		return strings.Join(chart, "\n") + "\n" + side + "\n"
 	}
+	head := out.String()
+	out.Reset()
 	if pv, ok := s.c.PriceOf(cfg.Symbol); ok {
-		out.WriteString(st.Muted.Render(" last ") + common.FmtDec(common.Price(pv.Last)) + st.Muted.Render("  "+common.Timeframes[d.tf].Name+" candles (f) · legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders  · ═ grid  m averages") + "\n")
+		out.WriteString(st.Muted.Render(" last ") + common.FmtDec(d.prec.Price(cfg.Symbol, pv.Last)) + st.Muted.Render("  "+common.Timeframes[d.tf].Name+" candles (f) · legend: █ rising  ░ falling  B/S fills  ┄ b/s open orders  · ═ grid  m averages") + "\n")
 	}
 	if d.err != "" {
 		out.WriteString(common.Para(st.Danger, "✗ "+d.err, s.w) + "\n")
@@ -252,9 +264,15 @@ func (s *Screen) detailView(time.Time) string {
 		}
 	}
 	out.WriteString("\n")
-	used := strings.Count(out.String(), "\n")
-	out.WriteString(s.detailList(max(s.h-used, 2)))
-	return out.String()
+	tail := out.String()
+	body := block(chartH)
+	used := strings.Count(head, "\n") + strings.Count(body, "\n") + strings.Count(tail, "\n")
+	if spare := s.h - used - max(d.rows(), 1); d.loaded && spare > 0 {
+		// A short list (a new bot's few orders) would leave lines empty: the chart takes them.
+		body = block(chartH + spare)
+		used = strings.Count(head, "\n") + strings.Count(body, "\n") + strings.Count(tail, "\n")
+	}
+	return head + body + tail + s.detailList(max(s.h-used, 2))
 }
 
 // detailFacts is the parameters, position and PnL block.
@@ -285,11 +303,12 @@ func (s *Screen) detailFacts(b engine.BotView, wide bool) string {
 			paramLines = append(paramLines, st.Label.Render(label)+p)
 		}
 	}
+	sym, p := cfg.Symbol, &s.prec
 	facts := append(paramLines,
-		st.Label.Render("position ")+common.FmtDec(common.Qty(b.Position))+st.Muted.Render(" @ avg ")+common.FmtDec(common.Price(b.AvgEntry)),
-		st.Label.Render("pnl      ")+common.PaintStr(common.SignPaint(st, pnl), common.FmtSigned(common.Money(pnl)))+
-			st.Muted.Render(" (realized "+common.FmtSigned(common.Money(b.RealizedPnL))+", unrealized "+common.FmtSigned(common.Money(b.UnrealizedPnL))+")"),
-		st.Label.Render("budget   ")+common.FmtDec(common.Money(b.Spent))+st.Muted.Render(" spent of ")+budgetText(cfg),
+		st.Label.Render("position ")+common.FmtDec(p.Held(sym, b.Position))+st.Muted.Render(" @ avg ")+common.FmtDec(p.Price(sym, b.AvgEntry)),
+		st.Label.Render("pnl      ")+common.PaintStr(common.SignPaint(st, pnl), common.FmtSigned(p.Quote(sym, pnl)))+
+			st.Muted.Render(" (realized "+common.FmtSigned(p.Quote(sym, b.RealizedPnL))+", unrealized "+common.FmtSigned(p.Quote(sym, b.UnrealizedPnL))+")"),
+		st.Label.Render("budget   ")+common.FmtDec(p.Quote(sym, b.Spent))+st.Muted.Render(" spent of ")+budgetText(p, cfg),
 		st.Label.Render("trades   ")+fmt.Sprintf("%d buys · %d sells · %d open", b.Buys, b.Sells, b.OpenOrders),
 	)
 	if !b.StartedAt.IsZero() {
@@ -309,18 +328,18 @@ func (s *Screen) detailFacts(b engine.BotView, wide bool) string {
 
 // filledText is how much of an order filled: "0.5/1" for a sized order, the bought quantity
 // alone for an order sized by its quote amount (it has no base quantity to compare with).
-func filledText(executed, quantity decimal.Decimal) string {
+func filledText(p *common.Precisions, symbol string, executed, quantity decimal.Decimal) string {
 	if quantity.IsZero() {
-		return common.FmtDec(common.Qty(executed))
+		return common.FmtDec(p.Qty(symbol, executed))
 	}
-	return common.FmtDec(common.Qty(executed)) + "/" + common.FmtDec(common.Qty(quantity))
+	return common.FmtDec(p.Qty(symbol, executed)) + "/" + common.FmtDec(p.Qty(symbol, quantity))
 }
 
-func budgetText(cfg engine.BotConfig) string {
+func budgetText(p *common.Precisions, cfg engine.BotConfig) string {
 	if cfg.Budget.IsZero() {
 		return "no budget"
 	}
-	return common.FmtDec(common.Money(cfg.Budget))
+	return common.FmtDec(p.Quote(cfg.Symbol, cfg.Budget))
 }
 
 // detailList renders the selected tab's rows, scrolled to keep the selection visible.
@@ -346,19 +365,21 @@ func (s *Screen) detailList(h int) string {
 			p := "market"
 			switch {
 			case !o.Price.IsZero():
-				p = common.FmtDec(common.Price(o.Price))
+				p = common.FmtDec(d.prec.Price(o.Symbol, o.Price))
 			case !o.AvgPrice.IsZero():
-				p = "~" + common.FmtDec(common.Price(o.AvgPrice))
+				p = "~" + common.FmtDec(d.prec.Price(o.Symbol, o.AvgPrice))
 			}
 			line = fmt.Sprintf("%s %-4s %-6s %12s  filled %s  %s", o.Created.UTC().Format("15:04:05"),
-				o.Side, o.Type, p, filledText(o.Executed, o.Quantity), o.State)
+				o.Side, o.Type, p, filledText(&d.prec, o.Symbol, o.Executed, o.Quantity), o.State)
 			if o.Reason != "" {
 				line += "  " + common.Clean(o.Reason)
 			}
 		case 1:
+			// A fee shows whole: one paid in the base is often below the step, one in the
+			// quote below a cent.
 			f := d.fills[i]
 			line = fmt.Sprintf("%s  %-4s %12s  qty %-10s fee %s %s", f.Time.UTC().Format("01-02 15:04:05"),
-				f.Side, common.FmtDec(common.Price(f.Price)), common.FmtDec(common.Qty(f.Qty)), common.FmtDec(common.Qty(f.Fee)), common.Clean(f.FeeAsset))
+				f.Side, common.FmtDec(d.prec.Price(f.Symbol, f.Price)), common.FmtDec(d.prec.Qty(f.Symbol, f.Qty)), common.FmtDec(common.Qty(f.Fee)), common.Clean(f.FeeAsset))
 		default:
 			e := d.history[i]
 			line = fmt.Sprintf("%s  %-5s %s", e.Time.UTC().Format("01-02 15:04:05"), strings.ToUpper(e.Level), common.Clean(e.Message))

@@ -45,6 +45,9 @@ type Screen struct {
 	heldOn string
 	// noLive says why this session cannot trade live ("" when it can).
 	noLive string
+	// limits holds the risk limits of the edited or drafted bot (its maximum order value,
+	// open orders and daily loss): the form has no field for them and keeps them as they are.
+	limits engine.BotConfig
 }
 
 type (
@@ -75,6 +78,7 @@ func New(com *common.Common, args common.Args) (common.Screen, tea.Cmd) {
 		c, f.editing = *args.Edit, true
 		f.held, f.heldOn = args.Held, args.Edit.Symbol
 	}
+	f.limits = engine.BotConfig{MaxOrderNotional: c.MaxOrderNotional, MaxOpenOrders: c.MaxOpenOrders, DailyLossLimit: c.DailyLossLimit}
 	st := s.c.Styles
 	taken := map[string]bool{}
 	if !f.editing {
@@ -170,6 +174,10 @@ func (f *Screen) config() engine.BotConfig {
 		Strategy: f.Field("strategy").Value(),
 		Mode:     engine.Mode(f.Field("mode").Value()),
 		Params:   map[string]string{},
+
+		MaxOrderNotional: f.limits.MaxOrderNotional,
+		MaxOpenOrders:    f.limits.MaxOpenOrders,
+		DailyLossLimit:   f.limits.DailyLossLimit,
 	}
 	if c.Mode == engine.Live {
 		c.KeyLabel = f.Field("key").Value()

@@ -65,3 +65,19 @@ func TestFormDraftOpensAsPaperAndBacktests(t *testing.T) {
 		t.Fatalf("backtest opened on %+v", got)
 	}
 }
+
+// Editing a bot keeps the risk limits the form has no field for (set with `bots add
+// --max-order-value`...): saving an edit must not quietly lift them.
+func TestFormEditKeepsRiskLimits(t *testing.T) {
+	snap := fixture.Snapshot(2, 1, 0)
+	c, _ := fixture.Common(&snap, nil)
+	edit := engine.BotConfig{Name: "dca-1", Symbol: "BTCUSDT", Strategy: "dca", Mode: engine.Paper,
+		Params: map[string]string{"amount": "30", "interval": "1h"}, MaxOrderNotional: fixture.D("50"), MaxOpenOrders: 7, DailyLossLimit: fixture.D("12.5")}
+	scr, _ := New(c, common.Args{Edit: &edit})
+	f := scr.(*Screen)
+	f.Field("amount").Input.SetValue("40")
+	got := f.config()
+	if !got.MaxOrderNotional.Equal(edit.MaxOrderNotional) || got.MaxOpenOrders != 7 || !got.DailyLossLimit.Equal(edit.DailyLossLimit) || got.Params["amount"] != "40" {
+		t.Fatalf("edited config %+v lost the bot's risk limits", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/govalues/decimal"
 
@@ -13,9 +14,10 @@ import (
 )
 
 // The checks across fields that the engine would refuse a bot for, or that leave a saved bot
-// unable to place its first order: the kill switch, the symbol's rules (minimum order value,
-// step, price range), the grid's order of prices, and the bot's budget and the account's free
-// balance against the first order. They run as the user types, with formatted numbers and the
+// unable to place its orders: the kill switch, the symbol's rules (minimum and maximum order
+// value, step, quantity and price range), the grid's order of prices, the DCA's dip steps, the
+// bot's maximum order value, and the bot's budget and the account's free balance against the
+// first order. They run as the user types, with formatted numbers and the
 // fields' labels, so the form never offers to save a bot that can only fail. The engine still
 // has the last word (ValidateBot).
 
@@ -36,6 +38,9 @@ func (f *Screen) ruleErr() (int, error) {
 	)
 	switch cfg.Strategy {
 	case "dca":
+		if err := checkDipSteps(cfg.Params["dip_steps"]); err != nil {
+			return f.index("dip_steps"), err
+		}
 		amount, err := decimal.Parse(cfg.Params["amount"])
 		if err != nil {
 			return -1, nil
@@ -44,11 +49,20 @@ func (f *Screen) ruleErr() (int, error) {
 			return f.index("amount"), fmt.Errorf("an amount of %s %s is below %s's minimum order value of %s %s",
 				money(amount), r.Quote, r.Symbol, money(r.MinNotional), r.Quote)
 		}
+		// Every buy, scheduled or at a dip, spends the amount.
+		if err := f.maxOrderErr(cfg, r, amount, "an amount of "+money(amount)+" "+r.Quote); err != nil {
+			return f.index("amount"), err
+		}
 		first, field = amount, "amount"
 	case "grid":
 		i, v, err := f.gridFirst(cfg, r)
 		if err != nil || i < 0 {
 			return i, err
+		}
+		if top, what, ok := gridTopBuy(cfg, r); ok {
+			if err := f.maxOrderErr(cfg, r, top, what); err != nil {
+				return f.index("quantity"), err
+			}
 		}
 		first, field = v, "quantity"
 	default:
@@ -88,6 +102,18 @@ func (f *Screen) gridFirst(cfg engine.BotConfig, r exchange.Rules) (i int, first
 		return f.index("quantity"), first, fmt.Errorf("a quantity of %s is below %s's minimum of %s",
 			common.FmtDec(qty), r.Symbol, common.FmtDec(common.Qty(r.MinQty)))
 	}
+	if r.MaxQty.IsPos() && qty.Cmp(r.MaxQty) > 0 {
+		return f.index("quantity"), first, fmt.Errorf("a quantity of %s is above %s's maximum of %s",
+			common.FmtDec(common.QtyAt(qty, r.StepSize)), r.Symbol, common.FmtDec(common.QtyAt(r.MaxQty, r.StepSize)))
+	}
+	if r.MinPrice.IsPos() && lower.Cmp(r.MinPrice) < 0 {
+		return f.index("lower"), first, fmt.Errorf("the lower price %s is below %s's lowest price of %s",
+			common.FmtDec(lower), r.Symbol, common.FmtDec(common.PriceAt(r.MinPrice, r.TickSize)))
+	}
+	if r.MaxPrice.IsPos() && upper.Cmp(r.MaxPrice) > 0 {
+		return f.index("upper"), first, fmt.Errorf("the upper price %s is above %s's highest price of %s",
+			common.FmtDec(upper), r.Symbol, common.FmtDec(common.PriceAt(r.MaxPrice, r.TickSize)))
+	}
 	if span, err := upper.Sub(lower); err == nil && r.TickSize.IsPos() {
 		if gap, err := span.Quo(decimal.MustNew(int64(levels-1), 0)); err == nil && gap.Cmp(r.TickSize) < 0 {
 			return f.index("levels"), first, fmt.Errorf("%d levels between %s and %s are closer than %s's tick %s: use fewer levels or a wider range",
@@ -123,6 +149,79 @@ func (f *Screen) gridFirst(cfg engine.BotConfig, r exchange.Rules) (i int, first
 		return f.index("quantity"), first, errors.New("the grid's orders are too large")
 	}
 	return 0, first, nil
+}
+
+// maxOrderErr refuses an order worth value (described by what) above the symbol's maximum
+// order value or the bot's own maximum: the engine would refuse that order when the bot places
+// it, long after the form was saved.
+func (f *Screen) maxOrderErr(cfg engine.BotConfig, r exchange.Rules, value decimal.Decimal, what string) error {
+	if r.MaxNotional.IsPos() && value.Cmp(r.MaxNotional) > 0 {
+		return fmt.Errorf("%s is above %s's maximum order value of %s %s", what, r.Symbol, money(r.MaxNotional), r.Quote)
+	}
+	if m := cfg.MaxOrderNotional; m.IsPos() && value.Cmp(m) > 0 {
+		return fmt.Errorf("%s is above this bot's maximum order value of %s %s", what, money(m), r.Quote)
+	}
+	return nil
+}
+
+// gridTopBuy is the value of a grid's dearest buy, at the level below the top one (the top
+// level only ever sells), and how to say it.
+func gridTopBuy(cfg engine.BotConfig, r exchange.Rules) (decimal.Decimal, string, bool) {
+	lower, e1 := decimal.Parse(cfg.Params["lower"])
+	upper, e2 := decimal.Parse(cfg.Params["upper"])
+	qty, e3 := decimal.Parse(cfg.Params["quantity"])
+	levels, e4 := strconv.Atoi(cfg.Params["levels"])
+	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || levels < 2 {
+		return decimal.Zero, "", false
+	}
+	span, err1 := upper.Sub(lower)
+	step, err2 := span.Quo(decimal.MustNew(int64(levels-1), 0))
+	off, err3 := step.Mul(decimal.MustNew(int64(levels-2), 0))
+	if err1 != nil || err2 != nil || err3 != nil {
+		return decimal.Zero, "", false
+	}
+	price, err := lower.Add(off)
+	if err != nil {
+		return decimal.Zero, "", false
+	}
+	price = r.RoundPrice(price, exchange.Buy)
+	v, err := price.Mul(qty)
+	if err != nil {
+		return decimal.Zero, "", false
+	}
+	return v, fmt.Sprintf("the buy of %s %s at %s is worth %s %s, which", common.FmtDec(common.QtyAt(qty, r.StepSize)), r.Base,
+		common.FmtDec(common.PriceAt(price, r.TickSize)), money(v), r.Quote), true
+}
+
+// maxDipSteps is the most dip steps a DCA bot takes (the strategy's own limit).
+const maxDipSteps = 20
+
+// checkDipSteps checks a DCA's dip steps as the strategy does (each a percent above 0 and below
+// 100, each deeper than the one before, at most 20), in words; the field's own check has already
+// made sure each is a number above zero.
+func checkDipSteps(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	steps := strings.Split(v, ",")
+	if len(steps) > maxDipSteps {
+		return fmt.Errorf("%d dip steps is too many: at most %d", len(steps), maxDipSteps)
+	}
+	prev := decimal.Zero
+	for _, s := range steps {
+		d, err := decimal.Parse(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+		if err != nil {
+			return nil // the field says so
+		}
+		if d.Cmp(decimal.Hundred) >= 0 {
+			return fmt.Errorf("a dip step of %s%% is not below 100%%: a price cannot fall that far", common.FmtDec(d.Trim(0)))
+		}
+		if d.Cmp(prev) <= 0 {
+			return fmt.Errorf("each dip step must be deeper than the one before: %s%% comes after %s%%", common.FmtDec(d.Trim(0)), common.FmtDec(prev.Trim(0)))
+		}
+		prev = d
+	}
+	return nil
 }
 
 // free is the free balance of asset in the mode's account; known is false before the cockpit

@@ -16,12 +16,14 @@ import (
 // formatted numbers, and offers to save only a bot that can work.
 func TestFormRefusesWhatCanOnlyFail(t *testing.T) {
 	rules := exchange.Rules{Symbol: "BTCUSDT", Base: "BTC", Quote: "USDT", Status: "TRADING",
-		TickSize: fixture.D("0.01"), StepSize: fixture.D("0.00001"), MinQty: fixture.D("0.00001"), MinNotional: fixture.D("5")}
+		TickSize: fixture.D("0.01"), StepSize: fixture.D("0.00001"), MinQty: fixture.D("0.00001"), MinNotional: fixture.D("5"),
+		MaxQty: fixture.D("9000"), MinPrice: fixture.D("0.01"), MaxPrice: fixture.D("1000000"), MaxNotional: fixture.D("100000")}
 	tests := []struct {
 		name     string
 		strategy string
 		fields   map[string]string
 		kill     bool
+		maxOrder string // the bot's own maximum order value (set with the CLI, kept by the form)
 		noRules  bool
 		field    string // the field blamed; "" when the form is fine
 		want     string
@@ -47,6 +49,24 @@ func TestFormRefusesWhatCanOnlyFail(t *testing.T) {
 			field: "quantity", want: "not enough USDT: the first order needs 60,000.00 USDT, the paper account has 9,876.54 free"},
 		{name: "grid first buy over the budget", strategy: "grid", fields: map[string]string{"lower": "60000", "upper": "70000", "levels": "5", "quantity": "0.001", "budget": "50"},
 			field: "budget", want: "the first order needs 62.50 USDT, more than the budget of 50.00 USDT"},
+		{name: "dca dip steps fit", strategy: "dca", fields: map[string]string{"amount": "25", "interval": "1h", "dip_steps": "2, 5%,10"}},
+		{name: "dca dip steps not growing", strategy: "dca", fields: map[string]string{"amount": "25", "interval": "1h", "dip_steps": "2,10,5"},
+			field: "dip_steps", want: "each dip step must be deeper than the one before: 5% comes after 10%"},
+		{name: "dca dip step of 100%", strategy: "dca", fields: map[string]string{"amount": "25", "interval": "1h", "dip_steps": "5,100"},
+			field: "dip_steps", want: "a dip step of 100% is not below 100%"},
+		{name: "dca too many dip steps", strategy: "dca", fields: map[string]string{"amount": "25", "interval": "1h", "dip_steps": "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21"},
+			field: "dip_steps", want: "21 dip steps is too many: at most 20"},
+		{name: "dca above the symbol's maximum order value", strategy: "dca", fields: map[string]string{"amount": "250000", "interval": "1h"},
+			field: "amount", want: "an amount of 250,000.00 USDT is above BTCUSDT's maximum order value of 100,000.00 USDT"},
+		{name: "dca above the bot's maximum order value", strategy: "dca", fields: map[string]string{"amount": "25", "interval": "1h"}, maxOrder: "20",
+			field: "amount", want: "an amount of 25.00 USDT is above this bot's maximum order value of 20.00 USDT"},
+		{name: "grid top buy above the bot's maximum order value", strategy: "grid", fields: map[string]string{"lower": "60000", "upper": "70000", "levels": "5", "quantity": "0.001"}, maxOrder: "65",
+			field: "quantity", want: "the buy of 0.00100 BTC at 67,500.00 is worth 67.50 USDT, which is above this bot's maximum order value of 65.00 USDT"},
+		{name: "grid within the bot's maximum order value", strategy: "grid", fields: map[string]string{"lower": "60000", "upper": "70000", "levels": "5", "quantity": "0.001"}, maxOrder: "70"},
+		{name: "grid quantity above the symbol's maximum", strategy: "grid", fields: map[string]string{"lower": "0.5", "upper": "1", "levels": "2", "quantity": "10000"},
+			field: "quantity", want: "a quantity of 10,000.00000 is above BTCUSDT's maximum of 9,000.00000"},
+		{name: "grid below the symbol's lowest price", strategy: "grid", fields: map[string]string{"lower": "0.001", "upper": "70000", "levels": "5", "quantity": "0.001"},
+			field: "lower", want: "the lower price 0.001 is below BTCUSDT's lowest price of 0.01"},
 		{name: "kill switch engaged", strategy: "dca", fields: map[string]string{"amount": "25", "interval": "1h"}, kill: true,
 			field: "mode", want: "the kill switch is engaged"},
 	}
@@ -61,6 +81,9 @@ func TestFormRefusesWhatCanOnlyFail(t *testing.T) {
 			st.Choice = slices.Index(st.Choices, tc.strategy)
 			f.setStrategyFields(c.Styles, tc.strategy, nil)
 			f.Field("name").Input.SetValue("b1")
+			if tc.maxOrder != "" {
+				f.limits.MaxOrderNotional = fixture.D(tc.maxOrder)
+			}
 			for k, v := range tc.fields {
 				f.Field(k).Input.SetValue(v)
 			}

@@ -200,6 +200,51 @@ func AppendSpark(dst []byte, vals []decimal.Decimal, n int) ([]byte, int) {
 
 func AppendInt(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }
 
+// centQuotes are the quote assets counted in cents: fiat and the dollar and euro stablecoins.
+var centQuotes = [...]string{"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USDP", "DAI", "EUR", "GBP", "TRY", "BRL", "AUD"}
+
+// QuoteDecimals is how many decimals an amount of a quote asset shows: 2 for fiat and
+// stablecoins (and an unknown quote), 8 (the exchange's own precision) for a crypto quote
+// such as BTC, where cents would round a whole trade away.
+func QuoteDecimals(quote string) int {
+	if quote == "" {
+		return 2
+	}
+	for _, q := range centQuotes {
+		if q == quote {
+			return 2
+		}
+	}
+	return 8
+}
+
+// QuoteAt is an amount of the quote asset shown to its precision (QuoteDecimals).
+func QuoteAt(d decimal.Decimal, quote string) decimal.Decimal {
+	n := QuoteDecimals(quote)
+	return d.Round(n).Pad(n)
+}
+
+// HeldAt is an amount held (a balance, a position) shown to at least the step's decimals and
+// never rounded: dust below the step (a fee paid in the base) stays visible, and no more than
+// is held is ever shown.
+func HeldAt(d, step decimal.Decimal) decimal.Decimal {
+	if step.Sign() <= 0 {
+		return Qty(d)
+	}
+	s := step.Trim(0).Scale()
+	if d.Scale() > s {
+		return d.Trim(s)
+	}
+	return d.Pad(s)
+}
+
+// HeldQuoteAt is an amount of a quote asset held, cut (not rounded) to the quote's precision,
+// so no more than is held is ever shown.
+func HeldQuoteAt(d decimal.Decimal, quote string) decimal.Decimal {
+	n := QuoteDecimals(quote)
+	return d.Trunc(n).Pad(n)
+}
+
 // PriceAt is a price shown to the precision of the symbol's tick (0.01 gives two decimals);
 // with no tick known it falls back to Price.
 func PriceAt(d, tick decimal.Decimal) decimal.Decimal {

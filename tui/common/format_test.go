@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/govalues/decimal"
+
+	"github.com/quantdeck/quantdeck/exchange"
 )
 
 func TestAppendDec(t *testing.T) {
@@ -127,5 +129,40 @@ func TestPrecisionAt(t *testing.T) {
 				t.Fatalf("got %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// Prices, quantities and quote amounts show to the symbol's precision, so a column's values
+// line up and none is cut: tick 0.01 gives two decimals, step 0.00001 five, a USDT amount cents
+// and a BTC amount eight decimals.
+func TestPrecisionFormatting(t *testing.T) {
+	var p Precisions
+	p.m = map[string]precision{}
+	p.Loaded(PrecisionMsg{For: &p, Symbol: "BTCUSDT", Rules: exchange.Rules{Symbol: "BTCUSDT", Base: "BTC", Quote: "USDT",
+		TickSize: decimal.MustParse("0.01"), StepSize: decimal.MustParse("0.00001")}})
+	p.Loaded(PrecisionMsg{For: &p, Symbol: "ETHBTC", Rules: exchange.Rules{Symbol: "ETHBTC", Base: "ETH", Quote: "BTC",
+		TickSize: decimal.MustParse("0.00001"), StepSize: decimal.MustParse("0.0001")}})
+	d := decimal.MustParse
+	tests := []struct {
+		name string
+		got  decimal.Decimal
+		want string
+	}{
+		{"price to the tick", p.Price("BTCUSDT", d("64123.456789")), "64,123.46"},
+		{"price padded to the tick", p.Price("BTCUSDT", d("64000")), "64,000.00"},
+		{"quantity to the step", p.Qty("BTCUSDT", d("0.1")), "0.10000"},
+		{"usdt value to cents", p.Quote("BTCUSDT", d("1234.5678")), "1,234.57"},
+		{"btc value to eight decimals", p.Quote("ETHBTC", d("0.0123456789")), "0.01234568"},
+		{"eth price to its tick", p.Price("ETHBTC", d("0.052")), "0.05200"},
+		{"a held position keeps its dust", p.Held("BTCUSDT", d("0.00038961")), "0.00038961"},
+		{"a held position padded to the step", p.Held("BTCUSDT", d("0.1")), "0.10000"},
+		{"held usdt cut, never rounded up", HeldQuoteAt(d("9990.50500001"), "USDT"), "9,990.50"},
+		{"unknown symbol: the generic rule", p.Price("XRPUSDT", d("0.512345678")), "0.51234568"},
+		{"unknown symbol's value: cents", p.Quote("XRPUSDT", d("12.346")), "12.35"},
+	}
+	for _, tc := range tests {
+		if got := FmtDec(tc.got); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

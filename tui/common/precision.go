@@ -19,6 +19,7 @@ type Precisions struct {
 
 type precision struct {
 	tick, step decimal.Decimal
+	quote      string
 }
 
 // PrecisionMsg carries the rules read for a symbol's precision, for the cache that asked.
@@ -63,7 +64,7 @@ func (p *Precisions) Loaded(msg PrecisionMsg) {
 	if msg.For != p || msg.Err != nil || p.m == nil {
 		return
 	}
-	p.m[msg.Symbol] = precision{tick: msg.Rules.TickSize, step: msg.Rules.StepSize}
+	p.m[msg.Symbol] = precision{tick: msg.Rules.TickSize, step: msg.Rules.StepSize, quote: msg.Rules.Quote}
 }
 
 // HomeMsg implements HomeMsg: the home screen may have asked.
@@ -77,4 +78,15 @@ func (p *Precisions) Price(symbol string, d decimal.Decimal) decimal.Decimal {
 // Qty is a quantity of symbol for a table.
 func (p *Precisions) Qty(symbol string, d decimal.Decimal) decimal.Decimal {
 	return QtyAt(d, p.m[symbol].step)
+}
+
+// Quote is an amount of symbol's quote asset (a value, a PnL, a budget) for a table: see
+// QuoteAt. Until the rules arrive it is shown to cents.
+func (p *Precisions) Quote(symbol string, d decimal.Decimal) decimal.Decimal {
+	return QuoteAt(d, p.m[symbol].quote)
+}
+
+// Held is an amount of symbol's base asset held (a position, a balance): see HeldAt.
+func (p *Precisions) Held(symbol string, d decimal.Decimal) decimal.Decimal {
+	return HeldAt(d, p.m[symbol].step)
 }

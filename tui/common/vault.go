@@ -15,11 +15,14 @@ type Unlocker interface {
 	Unlocked() bool
 }
 
-// KeyStore manages exchange credentials and the passphrase. *vault.Vault implements it.
+// KeyStore manages exchange credentials, service keys (the Anthropic key) and the passphrase.
+// *vault.Vault implements it.
 type KeyStore interface {
 	Credentials(ctx context.Context) ([]vault.Credential, error)
 	AddCredential(ctx context.Context, label, exchangeName string, key, secret []byte, perms exchange.Permissions) (vault.Credential, error)
 	RotateCredential(ctx context.Context, label string, key, secret []byte, perms exchange.Permissions) (vault.Credential, error)
+	AddServiceKey(ctx context.Context, label, service string, key []byte) (vault.Credential, error)
+	RotateServiceKey(ctx context.Context, label string, key []byte) (vault.Credential, error)
 	ChangePassphrase(ctx context.Context, oldPass, newPass []byte, iterations int) error
 }
 

@@ -1,6 +1,7 @@
 // Package credentials owns the keys screen: the vault's exchange keys with their age and
-// permissions, and the add, rotate and change-passphrase wizards. Secrets are typed into
-// fields that zero themselves and are never shown.
+// permissions and the Anthropic key of the optional Claude analysis, and the add, rotate and
+// change-passphrase wizards. Secrets are typed into fields that zero themselves and are never
+// shown.
 package credentials
 
 import (
@@ -57,6 +58,7 @@ type Screen struct {
 	notice string // after a rotation: delete the old key on the exchange
 
 	// wizards
+	kind       keyKind // what the add wizard stores
 	label      common.TextField
 	apiKey     common.SecretField
 	apiSecret  common.SecretField
@@ -81,6 +83,7 @@ type (
 	keySavedMsg struct {
 		cred    vault.Credential
 		rotated bool
+		service bool // the Anthropic key, not an exchange key
 		err     error
 	}
 	passphraseChangedMsg struct{ err error }
@@ -100,8 +103,14 @@ func (k *Screen) SetSize(w, h int) { k.w, k.h = w, h }
 // Busy reports a permission check, a save or a re-encryption under way.
 func (k *Screen) Busy() bool { return k.busy }
 
-// HelpKey changes with the mode: the wizards have their own help bar.
-func (k *Screen) HelpKey() string { return k.mode.String() }
+// HelpKey changes with the mode (the wizards have their own help bar) and with the add
+// wizard's kind choice, which adds ←/→ to it.
+func (k *Screen) HelpKey() string {
+	if k.mode == keysAdd && k.focus == 0 {
+		return "add-kind"
+	}
+	return k.mode.String()
+}
 
 // Update handles keys and the results of the screen's commands.
 func (s *Screen) Update(msg tea.Msg) tea.Cmd {
@@ -207,16 +216,15 @@ func (s *Screen) updateKeys(msg tea.Msg) tea.Cmd {
 	case keySavedMsg:
 		k.busy = false
 		if msg.err != nil {
-			k.wizErr = "could not save the key: " + common.Clean(msg.err.Error())
+			k.wizErr = "could not save the key: " + saveErrText(msg.err)
 			return nil
 		}
 		k.Wipe()
 		k.mode = keysList
-		if msg.rotated {
-			bots := s.c.BotsUsingKey(msg.cred.Label)
-			k.notice = fmt.Sprintf("Key %q rotated: %s now sign with the new key. The old key is retired here: DELETE IT ON THE EXCHANGE now (API Management) so it can never be used again.", msg.cred.Label, common.Plural(bots, "bot", "bots"))
-		} else {
-			s.c.Host.Info("key " + msg.cred.Label + " added")
+		notice, info := s.savedNotice(msg)
+		k.notice = notice
+		if info != "" {
+			s.c.Host.Info(info)
 		}
 		return loadKeysCmd(s.c.Ctx, s.c.Vault)
 	case passphraseChangedMsg:
@@ -287,6 +295,11 @@ func (s *Screen) keysHelp() []key.Binding {
 		next, back := k.Enter, k.Back
 		next.SetHelp("enter", "next / continue")
 		back.SetHelp("esc", "cancel")
+		if s.mode == keysAdd && s.focus == 0 {
+			kind := k.Left
+			kind.SetHelp("←/→", "kind")
+			return []key.Binding{kind, k.NextField, next, back}
+		}
 		return []key.Binding{k.NextField, next, back}
 	}
 	return []key.Binding{k.Up, k.Down, k.AddKey, k.RotateKey, k.Passwd, k.Back, k.Help}
@@ -344,15 +357,14 @@ func (s *Screen) keysListKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, s.c.Keys.Down):
 		k.sel = min(k.sel+1, max(len(k.creds)-1, 0))
 	case key.Matches(msg, s.c.Keys.AddKey):
-		k.mode, k.focus, k.wizErr, k.notice = keysAdd, 0, "", ""
+		k.mode, k.focus, k.wizErr, k.notice, k.kind = keysAdd, 0, "", "", kindExchange
 		k.label = common.TextField{Limit: 32}
-		k.label.Focus()
 	case key.Matches(msg, s.c.Keys.RotateKey):
 		if k.sel >= len(k.creds) || !k.creds[k.sel].Active() {
 			s.c.Host.Error("select an active key to rotate (retired versions cannot be rotated)", nil)
 			return nil
 		}
-		if c := k.creds[k.sel]; c.Exchange != s.c.Exchange {
+		if c := k.creds[k.sel]; c.Exchange != s.c.Exchange && !vault.IsService(c.Exchange) {
 			// This session's checker speaks to another exchange: it cannot vet the new key.
 			s.c.Host.Error(fmt.Sprintf("%s is a %s key and this cockpit runs on %s: rotate it with quantdeck keys rotate --label %s",
 				common.Clean(c.Label), common.Clean(c.Exchange), s.c.Exchange, common.Clean(c.Label)), nil)
@@ -368,11 +380,14 @@ func (s *Screen) keysListKey(msg tea.KeyMsg) tea.Cmd {
 
 func (s *Screen) submitKeys() tea.Cmd {
 	k := s
+	if k.addingService() || k.rotatingService() {
+		return s.submitServiceKey()
+	}
 	switch k.mode {
 	case keysAdd, keysRotate:
 		if k.mode == keysAdd {
 			if err := common.CheckName(k.label.Value()); err != nil || k.label.Value() == "" {
-				k.focus, k.wizErr = 0, "label: letters, digits, - and _, like main or binance-1"
+				k.focus, k.wizErr = 1, "label: letters, digits, - and _, like main or binance-1"
 				return nil
 			}
 		}
@@ -401,147 +416,4 @@ func (s *Screen) submitKeys() tea.Cmd {
 		}
 	}
 	return nil
-}
-
-func (s *Screen) keysView(now time.Time) string {
-	k, st := s, s.c.Styles
-	var b strings.Builder
-	b.WriteString(" " + st.Title.Render("Keys & rotation") + st.Muted.Render("  trade-only exchange keys, encrypted in the vault") + "\n\n")
-	switch k.mode {
-	case keysAdd, keysRotate, keysPasswd:
-		b.WriteString(s.keysWizardView())
-		return b.String()
-	}
-	if k.notice != "" {
-		b.WriteString(st.DangerDialog.Width(max(s.w-4, 20)).Render(common.Wrap(k.notice, max(s.w-8, 16))) + "\n")
-	}
-	if k.err != "" {
-		b.WriteString(common.Para(st.Danger, "✗ "+k.err, s.w) + "\n")
-	}
-	if !k.loaded {
-		b.WriteString(st.Muted.Render(" reading the vault…"))
-		return b.String()
-	}
-	if len(k.creds) == 0 {
-		b.WriteString(common.Para(st.Muted, "No keys yet. Paper trading needs none; press a to add a trade-only key for live trading.", s.w) + "\n")
-		return b.String()
-	}
-	b.WriteString(st.Heading.Render(fmt.Sprintf("   %-16s %-16s %-6s %s", "LABEL", "EXCHANGE", "AGE", "LAST CHECK")) + "\n")
-	for i, c := range k.creds {
-		age := now.Sub(c.CreatedAt)
-		ageText := keyAge(age)
-		checked := "never"
-		if c.CheckedAt != nil {
-			checked = c.CheckedAt.UTC().Format("2006-01-02")
-		}
-		line := fmt.Sprintf("%-16s %-16s %-6s %s", common.Clean(c.Label), common.Clean(c.Exchange), ageText, checked)
-		perms := permsText(c)
-		var status string
-		switch {
-		case !c.Active():
-			status = st.Muted.Render("retired " + c.RetiredAt.UTC().Format("2006-01-02") + ": delete it on the exchange")
-		case age >= keyMaxAge:
-			status = st.Warn.Render(fmt.Sprintf("⚠ over %d days old: rotate (R)", int(keyMaxAge.Hours()/24)))
-		default:
-			status = st.OK.Render("active") + st.Muted.Render(" · "+common.Plural(s.c.BotsUsingKey(c.Label), "bot", "bots"))
-		}
-		if i == k.sel {
-			b.WriteString(st.Accent.Render(" › ") + st.Heading.Render(line) + "\n")
-		} else {
-			b.WriteString("   " + line + "\n")
-		}
-		if c.Active() {
-			b.WriteString("     " + st.Muted.Render(perms+" · ") + status + "\n")
-		} else {
-			b.WriteString("     " + status + "\n")
-		}
-	}
-	return b.String()
-}
-
-// permsText says what a key may do, in words: trading allowed, withdrawals off (required), IP.
-func permsText(c vault.Credential) string {
-	p := c.Perms
-	if c.CheckedAt == nil && !p.Checked {
-		return "not checked"
-	}
-	parts := []string{}
-	if p.CanTrade {
-		parts = append(parts, "trade ✓")
-	} else {
-		parts = append(parts, "trade ✗")
-	}
-	if p.CanWithdraw {
-		parts = append(parts, "WITHDRAW ON ✗")
-	} else {
-		parts = append(parts, "withdraw off ✓")
-	}
-	if p.IPRestricted {
-		parts = append(parts, "IP locked ✓")
-	} else {
-		parts = append(parts, "any IP")
-	}
-	return strings.Join(parts, " · ")
-}
-
-func (s *Screen) keysWizardView() string {
-	k, st := s, s.c.Styles
-	var b strings.Builder
-	field := func(i int, label, val, hint string) {
-		marker := "  "
-		if i == k.focus {
-			marker = st.Accent.Render("› ")
-		}
-		b.WriteString(" " + marker + st.Label.Render(common.PadRight(label, 18)) + common.PadRight(val, 26) + " " + st.Muted.Render(hint) + "\n")
-	}
-	masked := func(i int, f *common.SecretField) string { return common.SecretView(s.c.Styles, f, i == k.focus, 24) }
-	switch k.mode {
-	case keysAdd:
-		b.WriteString(st.Heading.Render(" Add a key") + st.Muted.Render("  paste a key with spot trading on and withdrawals OFF") + "\n\n")
-		if k.focus == 0 {
-			k.label.Focus()
-		} else {
-			k.label.Blur()
-		}
-		field(0, "Label", k.label.View(st), "a name for this key, like main")
-		field(-1, "Exchange", s.c.Exchange, "this cockpit's exchange")
-		field(1, "API key", masked(1, &k.apiKey), charCount(&k.apiKey))
-		field(2, "API secret", masked(2, &k.apiSecret), charCount(&k.apiSecret))
-	case keysRotate:
-		c := k.rotateFrom
-		b.WriteString(st.Heading.Render(" Rotate "+common.Clean(c.Label)) + st.Muted.Render(fmt.Sprintf("  %s · %s old · used by %s", c.Exchange, keyAge(s.c.Now().Sub(c.CreatedAt)), common.Plural(s.c.BotsUsingKey(c.Label), "bot", "bots"))) + "\n")
-		b.WriteString(common.Para(st.Muted, "1 paste the new key and secret · 2 QuantDeck checks its permissions with a signed test call · 3 every bot using "+c.Label+" switches to it at once · 4 the old key is retired: you delete it on the exchange", s.w) + "\n\n")
-		field(0, "New API key", masked(0, &k.apiKey), charCount(&k.apiKey))
-		field(1, "New API secret", masked(1, &k.apiSecret), charCount(&k.apiSecret))
-	case keysPasswd:
-		b.WriteString(st.Heading.Render(" Change the vault passphrase") + st.Muted.Render("  every key is re-encrypted in one transaction") + "\n\n")
-		field(0, "Current", masked(0, &k.old), "")
-		field(1, "New", masked(1, &k.new1), fmt.Sprintf("at least %d characters", vault.MinPassphraseLen))
-		field(2, "Repeat new", masked(2, &k.new2), "")
-	}
-	b.WriteString("\n")
-	switch {
-	case k.busy:
-		b.WriteString(" " + s.c.Host.SpinView() + " " + k.busyWhat + "\n")
-	case k.wizErr != "":
-		b.WriteString(common.Para(st.Danger, "✗ "+k.wizErr, s.w) + "\n")
-	default:
-		b.WriteString(common.Para(st.Muted, "enter on the last field continues · esc cancels · what you paste is never shown", s.w) + "\n")
-	}
-	return b.String()
-}
-
-// keyAge is a key's age in whole days.
-func keyAge(d time.Duration) string {
-	if d < 24*time.Hour {
-		return "<1d"
-	}
-	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
-}
-
-func charCount(f *common.SecretField) string {
-	if n := f.Len(); n > 0 {
-		return fmt.Sprintf("%d characters", n)
-	}
-	return "paste it here"
 }

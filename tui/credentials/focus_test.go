@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/quantdeck/quantdeck/vault"
 )
 
 func TestNextFocusStopsAtBothEnds(t *testing.T) {
@@ -20,12 +22,22 @@ func TestNextFocusStopsAtBothEnds(t *testing.T) {
 // Every wizard lists its secrets as masked inputs only: no mode has a visible field after a
 // secret one, where a tab too many would send the next paste.
 func TestNoVisibleFieldAfterASecret(t *testing.T) {
-	for _, mode := range []keysMode{keysAdd, keysRotate, keysPasswd} {
-		k := &Screen{mode: mode}
+	wizards := []*Screen{
+		{mode: keysAdd}, {mode: keysAdd, kind: kindService}, {mode: keysRotate},
+		{mode: keysRotate, rotateFrom: vault.Credential{Exchange: "anthropic"}}, {mode: keysPasswd},
+	}
+	for _, k := range wizards {
+		mode := k.mode
 		seenSecret := false
 		for i, in := range k.order() {
-			if (in.text == nil) == (in.secret == nil) {
-				t.Fatalf("%v field %d is neither or both kinds", mode, i)
+			kinds := 0
+			for _, set := range []bool{in.text != nil, in.secret != nil, in.choose != nil} {
+				if set {
+					kinds++
+				}
+			}
+			if kinds != 1 {
+				t.Fatalf("%v field %d is %d kinds of field, want one", mode, i, kinds)
 			}
 			if in.secret != nil {
 				seenSecret = true

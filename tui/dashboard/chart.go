@@ -34,7 +34,7 @@ type dashChart struct {
 
 // chartWanted reports whether the layout has room for the chart.
 func (d *Screen) chartWanted() bool {
-	return d.w >= wideAt && d.h-2 >= chartFromHeight-1
+	return d.w >= wideAt && d.h-2 >= chartFromHeight-1 || d.narrowChart
 }
 
 // loadChartCmd fetches the selected symbol's candles when the chart is shown.

@@ -105,9 +105,57 @@ func (d *Screen) layout(w, h int) [2]stack {
 		return st
 	}
 	st[0] = stack{x: 0, w: w}
-	d.fill(&st[0], h, paneWatch, paneBots, d.lower)
-	st[0].slots[2].tabbed = true
+	d.fillNarrow(&st[0], h)
 	return st
+}
+
+// fillNarrow places the watchlist, the bots and the tabbed lower pane in one column of h
+// lines. When the lower pane lists fewer rows than its share (a new user's few orders), the
+// lines it would leave empty go back to the watchlist and the bots up to the rows they list,
+// and what is still spare to the chart of the selected symbol under the watchlist, when it is
+// at least chartMinLines; a short remainder stays with the lower pane.
+func (d *Screen) fillNarrow(s *stack, h int) {
+	d.fill(s, h, paneWatch, paneBots, d.lower)
+	s.slots[2].tabbed = true
+	d.narrowChart = false
+	need := func(k paneKind) int { return max(d.count(k), 1) + 2 }
+	spare := s.slots[2].h - need(d.lower)
+	if spare <= 0 {
+		return
+	}
+	for i := range 2 {
+		if g := min(spare, need(s.slots[i].kind)-s.slots[i].h); g > 0 {
+			s.slots[i].h += g
+			spare -= g
+		}
+	}
+	chartH := 0
+	if spare >= chartMinLines {
+		chartH = spare
+	}
+	watch, bots, low := s.slots[0], s.slots[1], s.slots[2]
+	low.h = h - watch.h - bots.h - chartH
+	n := 0
+	top := 0
+	put := func(sl slot) {
+		sl.top = top
+		top += sl.h
+		s.slots[n] = sl
+		n++
+	}
+	put(watch)
+	if chartH > 0 {
+		put(slot{chart: true, h: chartH})
+		d.narrowChart = true
+	}
+	put(bots)
+	put(low)
+	s.n = n
+	for i := 0; i < s.n; i++ {
+		if !s.slots[i].chart {
+			d.placePane(s, &s.slots[i])
+		}
+	}
 }
 
 // fillWithChart places the watchlist, the chart, the bots and the orders in h lines. The chart
@@ -163,6 +211,19 @@ func (d *Screen) fillRight(s *stack, h int) {
 	th := min(d.tapeHeight(), (h-bh-restMin)/2)
 	if d.tapeInBooksPlace() {
 		th = min(d.tapeHeight(), h/2)
+	}
+	// Lines the panes below would leave empty (few balances, fills and log lines) show more of
+	// the book, then more of the tape (beyond its usual tapeRows when the trades are there).
+	need := 0
+	for _, k := range [...]paneKind{paneBalances, paneFills, paneLog} {
+		need += max(d.count(k), 1) + 2
+	}
+	if spare := h - bh - th - need; spare > 0 && bh > 0 {
+		g := min(spare, d.bookHeight()-bh)
+		bh += g
+	}
+	if spare := h - bh - th - need; spare > 0 && d.tapeShows() && !d.tapeInBooksPlace() {
+		th = max(th, min(d.tapeFullHeight(), th+spare))
 	}
 	if th < 4 {
 		th = 0

@@ -79,7 +79,7 @@ func (d *Screen) botRow(p *paneState, row int) {
 	}
 	c.num = common.AppendSigned(c.num[:0], common.Money(pnl))
 	it.num(5, d.paintIf(common.SignPaint(st, pnl)))
-	c.num = common.AppendDec(c.num[:0], common.Qty(b.Position))
+	c.num = common.AppendDec(c.num[:0], d.prec.Held(b.Config.Symbol, b.Position))
 	it.num(6, d.paintIf(st.PText))
 	c.num = common.AppendInt(c.num[:0], b.OpenOrders)
 	it.num(7, d.paintIf(st.PText))

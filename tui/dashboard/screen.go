@@ -75,20 +75,23 @@ type Screen struct {
 	focus paneKind
 	lower paneKind // the pane shown in the bottom slot of the narrow layout
 
-	balIdx    []int // balances, paper first then live, then by asset
-	liveRun   bool  // a live bot is running: the header says LIVE
-	liveAny   bool  // a live bot exists
-	wide      bool  // the current layout has two columns
-	rowPaints bool  // false while drawing the focused selected row
-	chart     dashChart
-	tf        int           // the chart's timeframe, an index in common.Timeframes
-	ma        bool          // moving averages on the chart
-	book      exchange.Book // the selected symbol's order book, when the engine keeps books
-	hasBook   bool
-	tapeOnly  bool              // under tapeAt columns: the tape takes the book's place (T)
-	tape      tape              // the selected symbol's recent trades, when the engine keeps them
-	prec      common.Precisions // tick and step of the watched symbols, once read
-	prompt    watchPrompt       // the symbol being typed for the watchlist
+	balIdx  []int // balances, paper first then live, then by asset
+	liveRun bool  // a live bot is running: the header says LIVE
+	liveAny bool  // a live bot exists
+	wide    bool  // the current layout has two columns
+	// narrowChart: the one-column layout had lines to spare under its few orders and drew the
+	// chart there, so candles are loaded for it.
+	narrowChart bool
+	rowPaints   bool // false while drawing the focused selected row
+	chart       dashChart
+	tf          int           // the chart's timeframe, an index in common.Timeframes
+	ma          bool          // moving averages on the chart
+	book        exchange.Book // the selected symbol's order book, when the engine keeps books
+	hasBook     bool
+	tapeOnly    bool              // under tapeAt columns: the tape takes the book's place (T)
+	tape        tape              // the selected symbol's recent trades, when the engine keeps them
+	prec        common.Precisions // tick and step of the watched symbols, once read
+	prompt      watchPrompt       // the symbol being typed for the watchlist
 
 	c canvas
 

@@ -94,6 +94,15 @@ func (d *Screen) tapeHeight() int {
 	return 2 + min(len(d.tape.shown), tapeRows)
 }
 
+// tapeFullHeight is the lines every trade read would take: what the tape grows to when the
+// panes under it have lines to spare.
+func (d *Screen) tapeFullHeight() int {
+	if len(d.tape.shown) == 0 || !d.tapeShows() {
+		return 0
+	}
+	return 2 + len(d.tape.shown)
+}
+
 // tapeLine draws line i of the tape in w cells.
 func (d *Screen) tapeLine(i, x, w int) {
 	c, st := &d.c, d.st

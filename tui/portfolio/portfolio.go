@@ -22,11 +22,32 @@ type Screen struct {
 	// loaded are the engine's valued accounts, when it values them; err why the last read failed.
 	loaded []account
 	err    string
+	// prec formats each asset's quantities and prices to its symbol's step and tick.
+	prec common.Precisions
 }
 
 // New opens the portfolio on the latest state; it follows the snapshots as they come.
 func New(c *common.Common, _ common.Args) (common.Screen, tea.Cmd) {
-	return &Screen{c: c}, loadCmd(c)
+	s := &Screen{c: c}
+	return s, tea.Batch(loadCmd(c), s.loadPrecision())
+}
+
+// loadPrecision asks for the step and tick of every held asset's symbol against the quote.
+func (s *Screen) loadPrecision() tea.Cmd {
+	var syms []string
+	for _, b := range s.c.Snap.Balances {
+		if b.Asset != common.QuoteAsset {
+			syms = append(syms, b.Asset+common.QuoteAsset)
+		}
+	}
+	for _, a := range s.loaded {
+		for _, h := range a.rows {
+			if h.asset != common.QuoteAsset {
+				syms = append(syms, h.asset+common.QuoteAsset)
+			}
+		}
+	}
+	return s.prec.Load(s.c, syms...)
 }
 
 // Update leaves on esc; everything else is drawn from the latest snapshot.
@@ -36,6 +57,8 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 		if key.Matches(msg, s.c.Keys.Back) {
 			s.c.Host.Back()
 		}
+	case common.PrecisionMsg:
+		s.prec.Loaded(msg)
 	case portfolioLoadedMsg:
 		s.err = ""
 		if msg.err != nil {
@@ -43,8 +66,9 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.loaded = fromEngine(msg.accounts)
+		return s.loadPrecision()
 	case common.ClockMsg:
-		return loadCmd(s.c)
+		return tea.Batch(loadCmd(s.c), s.loadPrecision())
 	}
 	return nil
 }
@@ -179,9 +203,10 @@ func (s *Screen) table(a account, w int) string {
 	if a.today {
 		pnl = " · today realised "
 	}
-	b.WriteString(" " + st.Heading.Render(badge) + st.Muted.Render(" equity ≈ ") + common.FmtDec(common.Money(a.equity)) +
-		st.Muted.Render(pnl) + common.PaintStr(common.SignPaint(st, a.realised), common.FmtSigned(common.Money(a.realised))) +
-		st.Muted.Render(" · unrealised ") + common.PaintStr(common.SignPaint(st, a.unr), common.FmtSigned(common.Money(a.unr))) + "\n")
+	quote := func(d decimal.Decimal) decimal.Decimal { return common.QuoteAt(d, common.QuoteAsset) }
+	b.WriteString(" " + st.Heading.Render(badge) + st.Muted.Render(" equity ≈ ") + common.FmtDec(quote(a.equity)) +
+		st.Muted.Render(pnl) + common.PaintStr(common.SignPaint(st, a.realised), common.FmtSigned(quote(a.realised))) +
+		st.Muted.Render(" · unrealised ") + common.PaintStr(common.SignPaint(st, a.unr), common.FmtSigned(quote(a.unr))) + "\n")
 	if a.err != "" {
 		b.WriteString(common.Para(st.ErrorText, "✗ "+common.Clean(a.err), w) + "\n")
 	}
@@ -190,14 +215,21 @@ func (s *Screen) table(a account, w int) string {
 	titles := []string{"ASSET", "FREE", "LOCKED", "VALUE", "MARK", "AVG ENTRY", "UNREALISED"}
 	rows := make([][]string, 0, len(a.rows))
 	for _, h := range a.rows {
+		// An asset's quantities to at least its symbol's step (never rounded: see HeldAt), its
+		// prices to the tick; the quote asset and every value to the quote's precision.
+		sym := h.asset + common.QuoteAsset
+		qty := func(d decimal.Decimal) decimal.Decimal { return s.prec.Held(sym, d) }
+		if h.asset == common.QuoteAsset {
+			qty = func(d decimal.Decimal) decimal.Decimal { return common.HeldQuoteAt(d, common.QuoteAsset) }
+		}
 		rows = append(rows, []string{
 			common.Clean(h.asset),
-			common.FmtDec(common.Qty(h.free)),
-			common.FmtDec(common.Qty(h.locked)),
-			dash(h.haveV, common.FmtDec(common.Money(h.value))),
-			dash(h.haveMark, common.FmtDec(common.Price(h.mark))),
-			dash(h.haveAvg, common.FmtDec(common.Price(h.avg))),
-			dash(h.haveAvg && h.haveMark, common.FmtSigned(common.Money(h.upnl))),
+			common.FmtDec(qty(h.free)),
+			common.FmtDec(qty(h.locked)),
+			dash(h.haveV, common.FmtDec(quote(h.value))),
+			dash(h.haveMark, common.FmtDec(s.prec.Price(sym, h.mark))),
+			dash(h.haveAvg, common.FmtDec(s.prec.Price(sym, h.avg))),
+			dash(h.haveAvg && h.haveMark, common.FmtSigned(quote(h.upnl))),
 		})
 	}
 	widths := []int{5, 12, 10, 11, 11, 11, 11} // at least these, so columns line up across accounts

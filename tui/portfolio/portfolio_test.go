@@ -2,10 +2,14 @@ package portfolio
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/quantdeck/quantdeck/engine"
+	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/tui/common"
 	"github.com/quantdeck/quantdeck/tui/internal/fixture"
 )
@@ -14,6 +18,14 @@ import (
 type valuingEngine struct {
 	common.Engine
 	accts []engine.PortfolioAccount
+}
+
+// Rules serves ETHUSDT's tick and step; other symbols are unknown.
+func (e valuingEngine) Rules(_ context.Context, symbol string) (exchange.Rules, error) {
+	if symbol != "ETHUSDT" {
+		return exchange.Rules{}, errors.New("unknown symbol")
+	}
+	return exchange.Rules{Symbol: symbol, Base: "ETH", Quote: "USDT", TickSize: fixture.D("0.01"), StepSize: fixture.D("0.0001")}, nil
 }
 
 func (e valuingEngine) Portfolio(context.Context) ([]engine.PortfolioAccount, error) {
@@ -36,9 +48,9 @@ func TestTodayFromTheEngine(t *testing.T) {
 	c, _ := fixture.Common(&snap, eng)
 	scr, cmd := New(c, common.Args{})
 	scr.SetSize(160, 47)
-	scr.Update(cmd())
+	run(scr, cmd)
 	v := scr.View(fixture.Now)
-	for _, want := range []string{"PAPER equity ≈ 10,512.40", "today realised +12.50", "unrealised −3.25", "ETH", "0.4", "0.1", "2,950.00", "3,024.80", "+37.40", "1,512.40", "LIVE main", "✗ the vault is sealed"} {
+	for _, want := range []string{"PAPER equity ≈ 10,512.40", "today realised +12.50", "unrealised −3.25", "ETH", " 0.4000 ", " 0.1000 ", "2,950.00", "3,024.80", "+37.40", "1,512.40", "LIVE main", "✗ the vault is sealed"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("portfolio lacks %q:\n%s", want, v)
 		}
@@ -46,7 +58,8 @@ func TestTodayFromTheEngine(t *testing.T) {
 }
 
 // TestLongValuesShownWhole: a balance wider than its column's usual width widens the column
-// instead of hiding behind "…" (a paper USDT balance after fees has eight decimals).
+// instead of hiding behind "…"; a paper USDT balance after fees (eight decimals) shows to
+// cents, the quote's precision.
 func TestLongValuesShownWhole(t *testing.T) {
 	d := fixture.D
 	eng := valuingEngine{accts: []engine.PortfolioAccount{
@@ -58,9 +71,25 @@ func TestLongValuesShownWhole(t *testing.T) {
 	c, _ := fixture.Common(&snap, eng)
 	scr, cmd := New(c, common.Args{})
 	scr.SetSize(80, 23)
-	scr.Update(cmd())
+	run(scr, cmd)
 	v := scr.View(fixture.Now)
-	if strings.Contains(v, "…") || !strings.Contains(v, "9,990.50500001") {
+	if strings.Contains(v, "…") || !strings.Contains(v, "9,990.51") {
 		t.Fatalf("the free balance is not shown whole:\n%s", v)
+	}
+}
+
+// run delivers what cmd produces to scr, the messages of a batch one by one.
+func run(scr common.Screen, cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			run(scr, c)
+		}
+	case nil:
+	default:
+		run(scr, scr.Update(msg))
 	}
 }

@@ -116,7 +116,7 @@ func (s *Screen) updateTicket(msg tea.Msg) tea.Cmd {
 		}
 		o := msg.order
 		s.c.Host.Back()
-		s.c.Host.Info(fmt.Sprintf("order placed: %s %s %s (%s, %s)", o.Side, common.FmtDec(common.Qty(o.Quantity)), o.Symbol, o.State, common.ModeWord(o.Mode)))
+		s.c.Host.Info(fmt.Sprintf("order placed: %s %s %s (%s, %s)", o.Side, common.FmtDec(s.qty(o.Quantity)), o.Symbol, o.State, common.ModeWord(o.Mode)))
 		return common.Refresh
 	}
 	return nil
@@ -176,7 +176,7 @@ func (s *Screen) ticketPreview() (exchange.OrderRequest, decimal.Decimal, error)
 	}
 	out, err := t.rules.Normalize(req, ref)
 	if err != nil {
-		return out, decimal.Zero, err
+		return out, decimal.Zero, s.refusal(req, ref, err)
 	}
 	p := out.Price
 	if out.Type == exchange.Market {
@@ -215,9 +215,9 @@ func (s *Screen) checkFree(o exchange.OrderRequest, notional decimal.Decimal) er
 	if !known || asset == "" || free.Cmp(need) >= 0 {
 		return nil
 	}
-	fmtAmount := func(d decimal.Decimal) string { return common.FmtDec(common.Qty(d)) }
+	fmtAmount := func(d decimal.Decimal) string { return common.FmtDec(s.qty(d)) }
 	if asset == s.rules.Quote {
-		fmtAmount = func(d decimal.Decimal) string { return common.FmtDec(common.Money(d)) }
+		fmtAmount = func(d decimal.Decimal) string { return common.FmtDec(s.quote(d)) }
 	}
 	return fmt.Errorf("not enough %s: this order needs %s, the %s account has %s free", asset, fmtAmount(need), mode, fmtAmount(free))
 }
@@ -295,11 +295,11 @@ func (s *Screen) submitTicket() tea.Cmd {
 	if mo.Mode == engine.Live {
 		mo.KeyLabel = t.Field("key").Value()
 	}
-	what := fmt.Sprintf("%s %s %s %s", mo.Type, mo.Side, common.FmtDec(common.Qty(mo.Quantity)), mo.Symbol)
+	what := fmt.Sprintf("%s %s %s %s", mo.Type, mo.Side, common.FmtDec(s.qty(mo.Quantity)), mo.Symbol)
 	if mo.Type == exchange.Limit {
-		what += " @ " + common.FmtDec(common.Price(mo.Price))
+		what += " @ " + common.FmtDec(s.price(mo.Price))
 	}
-	detail := fmt.Sprintf("Notional ≈ %s %s. Mode %s.", common.FmtDec(common.Money(notional)), t.rules.Quote, common.ModeWord(mo.Mode))
+	detail := fmt.Sprintf("Notional ≈ %s %s. Mode %s.", common.FmtDec(s.quote(notional)), t.rules.Quote, common.ModeWord(mo.Mode))
 	if mo.Mode == engine.Live {
 		detail += " Real money, key " + mo.KeyLabel + "."
 	}
@@ -335,14 +335,14 @@ func (s *Screen) ticketView() string {
 		if req.Side == "SELL" {
 			side = st.Down.Render(string(req.Side))
 		}
-		line := " " + side + " " + common.FmtDec(common.Qty(req.Quantity)) + " " + req.Symbol
+		line := " " + side + " " + common.FmtDec(s.qty(req.Quantity)) + " " + req.Symbol
 		if req.Type == "LIMIT" {
-			line += " @ " + common.FmtDec(common.Price(req.Price)) + st.Muted.Render(" limit, good till cancelled")
+			line += " @ " + common.FmtDec(s.price(req.Price)) + st.Muted.Render(" limit, good till cancelled")
 		} else {
 			line += st.Muted.Render(" at market")
 		}
 		b.WriteString(line + "\n")
-		b.WriteString(st.Muted.Render(" notional ≈ ") + common.FmtDec(common.Money(notional)) + " " + t.rules.Quote + "\n")
+		b.WriteString(st.Muted.Render(" notional ≈ ") + common.FmtDec(s.quote(notional)) + " " + t.rules.Quote + "\n")
 		if t.err == "" {
 			b.WriteString(st.OK.Render(" ✓ enter on the last field or ctrl+s to review and confirm") + "\n")
 		}
@@ -385,3 +385,9 @@ func (s *Screen) TakesText() bool { return true }
 func (s *Screen) ask(prompt, detail string, danger bool, onYes func() tea.Cmd) {
 	s.c.Host.Ask(common.Question{Prompt: prompt, Detail: detail, Danger: danger, OnYes: onYes})
 }
+
+// price, qty and quote format the ticket's numbers to the symbol's tick, step and quote, as the
+// dashboard's tables do (generic rules until the symbol's rules arrive).
+func (s *Screen) price(d decimal.Decimal) decimal.Decimal { return common.PriceAt(d, s.rules.TickSize) }
+func (s *Screen) qty(d decimal.Decimal) decimal.Decimal   { return common.QtyAt(d, s.rules.StepSize) }
+func (s *Screen) quote(d decimal.Decimal) decimal.Decimal { return common.QuoteAt(d, s.rules.Quote) }

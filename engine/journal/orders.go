@@ -81,8 +81,10 @@ func (j *Journal) clientID(bot string, seq int64) string {
 const orderCols = `client_id, exchange_id, bot, tag, mode, key_label, symbol, side, type, price, quantity,
 	quote_qty, executed, quote_exec, state, reason, attempts, created_at, updated_at, sent_at`
 
-// openStates is the SQL condition of a row without a final state.
-const openStates = `state NOT IN ('filled', 'cancelled', 'rejected')`
+// openStates is the SQL condition of a row without a final state, naming the open states so
+// the lookup runs on the index orders_open (state, bot); TestOpenStatesAreTheNonFinalOnes
+// keeps it in step with strategy.OrderState.Final.
+const openStates = `state IN ('intent', 'sent', 'acked', 'partial', 'unknown')`
 
 func scanOrder(s scanner) (*Row, error) {
 	var r Row

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,9 +64,10 @@ func TestUpgradeFromStoreSchema(t *testing.T) {
 	if err != nil {
 		t.Fatalf("opening the journal of an older database: %v", err)
 	}
-	if v := journalVersion(t, db); v != 2 {
-		t.Fatalf("journal version %d, want 2 (adopted)", v)
+	if v := journalVersion(t, db); v != 3 {
+		t.Fatalf("journal version %d, want 3 (2 adopted, then 3 run)", v)
 	}
+	assertOpenIndexByBot(t, db)
 	if j.instance != "v5ab" {
 		t.Fatalf("instance %q, want the stored v5ab", j.instance)
 	}
@@ -108,7 +110,7 @@ func TestUpgradeFromStoreSchema(t *testing.T) {
 	if _, err := Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	if v := journalVersion(t, db); v != 2 {
+	if v := journalVersion(t, db); v != 3 {
 		t.Fatalf("journal version %d after reopening", v)
 	}
 }
@@ -123,9 +125,10 @@ func TestFreshDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := journalVersion(t, db); v != 2 {
-		t.Fatalf("journal version %d, want 2", v)
+	if v := journalVersion(t, db); v != 3 {
+		t.Fatalf("journal version %d, want 3", v)
 	}
+	assertOpenIndexByBot(t, db)
 	for _, table := range []string{"bots", "orders", "fills", "order_sends", "bot_events", "kill_switch", "engine_state"} {
 		if ok, err := tableExists(db, table); err != nil || !ok {
 			t.Errorf("table %s missing (%v)", table, err)
@@ -174,4 +177,17 @@ func TestPresent(t *testing.T) {
 		t.Fatalf("latestVersion %d names no migration: %v", latestVersion, err)
 	}
 	ms.Close()
+}
+
+// assertOpenIndexByBot checks the open-rows index is the plain one on (state, bot) of migration
+// 3, not the partial index of migration 1.
+func assertOpenIndexByBot(t *testing.T, db *sql.DB) {
+	t.Helper()
+	var def string
+	if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'orders_open'`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def, "orders(state, bot)") || strings.Contains(def, "WHERE") {
+		t.Fatalf("orders_open is %s, want a plain index on state and bot", def)
+	}
 }

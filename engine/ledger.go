@@ -22,6 +22,17 @@ type ledger struct {
 	markDay     time.Time       // UTC day dayStart belongs to
 	dayStart    decimal.Decimal // equity at the first price seen in markDay
 	buys, sells int
+
+	// avg memoises avgEntry for the qty and cost it was computed from (the same representation,
+	// so the answer keeps its scale): the strategy asks for it
+	// on every tick, and the division (an inexact quotient) is the costly part of a bot's tick.
+	avg avgMemo
+}
+
+type avgMemo struct {
+	ok        bool
+	qty, cost decimal.Decimal
+	avg       decimal.Decimal
 }
 
 // apply adds one fill.
@@ -108,10 +119,14 @@ func (l *ledger) avgEntry() decimal.Decimal {
 	if !l.qty.IsPos() {
 		return decimal.Zero
 	}
+	if m := &l.avg; m.ok && m.qty == l.qty && m.cost == l.cost {
+		return m.avg
+	}
 	a, err := l.cost.Quo(l.qty)
 	if err != nil {
 		return decimal.Zero
 	}
+	l.avg = avgMemo{ok: true, qty: l.qty, cost: l.cost, avg: a}
 	return a
 }
 

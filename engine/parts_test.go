@@ -262,3 +262,32 @@ func TestEventStream(t *testing.T) {
 		}
 	}
 }
+
+// The average entry, remembered between ticks, follows every fill that changes the position.
+func TestAvgEntryFollowsEveryFill(t *testing.T) {
+	l := ledger{base: "BTC", quote: "USDT"}
+	at := t0
+	steps := []struct {
+		side       exchange.Side
+		qty, price string
+		want       string
+	}{
+		{exchange.Buy, "1", "100", "100"},
+		{exchange.Buy, "1", "80", "90"},
+		{exchange.Sell, "1", "85", "90"},
+		{exchange.Buy, "1", "110", "100"},
+		{exchange.Sell, "2", "120", "0"},
+		{exchange.Buy, "0.5", "70", "70"},
+	}
+	for i, s := range steps {
+		at = at.Add(time.Minute)
+		if err := l.apply(FillView{Side: s.side, Qty: d(s.qty), Price: d(s.price), Time: at}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // the second read comes from the memo
+			if got := l.avgEntry(); !got.Equal(d(s.want)) {
+				t.Fatalf("step %d: avg entry %s, want %s", i, got, s.want)
+			}
+		}
+	}
+}

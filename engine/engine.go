@@ -61,6 +61,7 @@ type Engine struct {
 	live       map[string]exchange.Trader
 	recent     recent
 	balances   []BalanceView
+	paperErr   string                   // the paper account's save failure last reported; "" for none
 	bg         context.Context          // Run's background context; nil before Run
 	watched    map[exchange.Trader]bool // traders whose order stream is being read
 

@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/govalues/decimal"
@@ -134,5 +137,59 @@ func TestPaperAccountIntegration(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// failingSaves is a paper account whose file has stopped taking its changes.
+type failingSaves struct {
+	*memExchange
+	mu  sync.Mutex
+	err error
+}
+
+func (f *failingSaves) Err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// A paper account that cannot save is reported once per failure, as an error the cockpit
+// shows and the log keeps, not on every balance poll.
+func TestPaperSaveFailureIsReported(t *testing.T) {
+	x := &failingSaves{memExchange: newMemExchange()}
+	m := newTestMarket()
+	e, err := New(Config{DB: testDB(t), Market: m, ExchangeName: "sim", Symbols: []string{"BTCUSDT"}, Paper: x, Limits: fastLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	errorsLogged := func() int {
+		n := 0
+		for _, ev := range e.Snapshot().Log {
+			if ev.Level == "error" && strings.Contains(ev.Message, "paper account cannot save") {
+				n++
+			}
+		}
+		return n
+	}
+	e.refreshBalances(context.Background())
+	if n := errorsLogged(); n != 0 {
+		t.Fatalf("%d failures reported while saves work", n)
+	}
+	x.mu.Lock()
+	x.err = errors.New("paper: saving: disk I/O error")
+	x.mu.Unlock()
+	for range 3 {
+		e.refreshBalances(context.Background())
+	}
+	if n := errorsLogged(); n != 1 {
+		t.Fatalf("%d reports of one failure, want 1", n)
+	}
+	x.mu.Lock()
+	x.err = errors.New("paper: saving: database is locked")
+	x.mu.Unlock()
+	e.refreshBalances(context.Background())
+	if n := errorsLogged(); n != 2 {
+		t.Fatalf("%d reports after a second, different failure, want 2", n)
 	}
 }

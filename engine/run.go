@@ -183,6 +183,27 @@ func (e *Engine) balanceLoop(ctx context.Context) {
 	}
 }
 
+// checkPaperSaves reports, once per new failure, a paper account that cannot save to its
+// file (a full disk, a damaged database): it keeps trading in memory and reports nothing it has
+// not saved, so fills wait, and the trader must know why.
+func (e *Engine) checkPaperSaves() {
+	p, ok := e.cfg.Paper.(interface{ Err() error })
+	if !ok {
+		return
+	}
+	msg := ""
+	if err := p.Err(); err != nil {
+		msg = err.Error()
+	}
+	e.mu.Lock()
+	changed := msg != e.paperErr
+	e.paperErr = msg
+	e.mu.Unlock()
+	if changed && msg != "" {
+		e.event("", "error", "the paper account cannot save to its file (%s): paper fills are reported only once saved, so they wait until it can", msg)
+	}
+}
+
 func (e *Engine) refreshBalances(ctx context.Context) {
 	var out []BalanceView
 	add := func(mode Mode, tr exchange.Trader) {
@@ -199,6 +220,7 @@ func (e *Engine) refreshBalances(ctx context.Context) {
 	}
 	if e.cfg.Paper != nil {
 		add(Paper, e.cfg.Paper)
+		e.checkPaperSaves()
 	}
 	e.mu.Lock()
 	lives := make([]exchange.Trader, 0, len(e.live))

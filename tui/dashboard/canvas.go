@@ -135,7 +135,8 @@ func (c *canvas) cell(s string, w int, right bool, p common.Paint) {
 	}
 }
 
-// cellNum appends the scratch number buffer as a cell.
+// cellBytes is cell for the scratch number buffer. The string and []byte twins stay apart on
+// purpose: a generic version converts the buffer to a string and allocates on every frame.
 func (c *canvas) cellBytes(s []byte, w int, right bool, p common.Paint) {
 	if w <= 0 {
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quantdeck/quantdeck/engine"
 	"github.com/quantdeck/quantdeck/tui/common"
+	"github.com/quantdeck/quantdeck/tui/internal/fixture"
 )
 
 func asciiRenderer() *lipgloss.Renderer {
@@ -169,7 +170,7 @@ func (h *harness) flush() { h.fire(frameMsg{}) }
 
 func (h *harness) keys(keys ...string) {
 	for _, k := range keys {
-		h.send(keyMsg(k))
+		h.send(fixture.Key(k))
 	}
 }
 
@@ -211,38 +212,6 @@ func (h *harness) wantCalls(want ...string) {
 	if strings.Join(filtered, "|") != strings.Join(want, "|") {
 		h.t.Fatalf("engine calls = %q, want %q", filtered, want)
 	}
-}
-
-func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "left":
-		return tea.KeyMsg{Type: tea.KeyLeft}
-	case "right":
-		return tea.KeyMsg{Type: tea.KeyRight}
-	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
-	case "space":
-		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
-	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
-	case "ctrl+s":
-		return tea.KeyMsg{Type: tea.KeyCtrlS}
-	case "ctrl+u":
-		return tea.KeyMsg{Type: tea.KeyCtrlU}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }

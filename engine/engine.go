@@ -39,9 +39,17 @@ type Engine struct {
 	closed sync.Once
 	// wgMu guards shut and the wg.Add calls that race with Close: once Close has begun
 	// waiting, nothing may join the group (a WaitGroup forbids an Add from zero during Wait).
+	// A leaf: nothing else is locked or awaited while it is held.
 	wgMu    sync.Mutex
 	shut    bool
 	started time.Time
+
+	// The lifecycle loop (owner.go) runs the operations that change which bots exist or run
+	// and which symbols are watched, one at a time: ops carries them, streams Run's connected
+	// market stream (once), rerouteReq a request to rebuild routes (capacity 1).
+	ops        chan lifeOp
+	streams    chan streamsUp
+	rerouteReq chan struct{}
 
 	resumed atomic.Bool
 	closing atomic.Bool
@@ -54,25 +62,22 @@ type Engine struct {
 	// failure is why Run stopped on its own; nil while it runs and after a clean stop.
 	failure atomic.Pointer[error]
 
-	mu         sync.Mutex // guards the fields below
-	bots       map[string]*bot
+	// mu guards the fields below. A leaf: held only to read or change them, never while
+	// locking anything else or waiting for a bot, the lifecycle loop or I/O.
+	mu         sync.Mutex
+	bots       map[string]*bot // changed only on the lifecycle loop
 	killReason string
 	rules      map[string]exchange.Rules
 	live       map[string]exchange.Trader
 	recent     recent
 	balances   []BalanceView
 	paperErr   string                   // the paper account's save failure last reported; "" for none
-	bg         context.Context          // Run's background context; nil before Run
+	bg         context.Context          // Run's background context, set on the lifecycle loop; nil before Run
 	watched    map[exchange.Trader]bool // traders whose order stream is being read
 
-	routes atomic.Pointer[map[string][]*bot] // running bots by symbol, for the tick path
-
-	addMu sync.Mutex // serialises adding and removing bots
-	// resumeMu serialises Resume and startMu StartBot: a resume retried in the background
-	// may run beside one the user asked for, and two starts of one bot would each run a worker.
-	// Lock order: resumeMu, startMu, then the others.
-	resumeMu sync.Mutex
-	startMu  sync.Mutex
+	// routes are the running bots by symbol, for the tick path: read without a lock, stored
+	// only by the lifecycle loop.
+	routes atomic.Pointer[map[string][]*bot]
 
 	// jmu serialises changes to journal order rows and guards open. Bots' loops never take
 	// it: what a row change means for a bot is posted to the bot's loop while it is held, so
@@ -85,7 +90,6 @@ type Engine struct {
 	loaded  bool
 	preOpen map[string]int
 
-	routeMu sync.Mutex // serialises rebuilding routes, so the last rebuild stored wins
 	tickSeq atomic.Uint64
 
 	events chan BotEvent // history lines waiting to be written
@@ -129,6 +133,7 @@ func New(cfg Config) (*Engine, error) {
 		j: j, reg: NewRegistry(cfg.DB, cfg.Clock), bus: newBus(),
 		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
 		open: map[string]*orderRec{}, openBy: map[string]int{}, events: make(chan BotEvent, 1024),
+		ops: make(chan lifeOp), streams: make(chan streamsUp, 1), rerouteReq: make(chan struct{}, 1),
 	}
 	e.limiter = newLimiter(e.lim, e.clk)
 	if err := e.loadWatchlist(ctx); err != nil {
@@ -193,8 +198,9 @@ func New(cfg Config) (*Engine, error) {
 		bot, _ := damagedBot(err)
 		e.event(bot, "error", "%v", err)
 	}
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.writeEvents()
+	go e.lifeLoop()
 	return e, nil
 }
 
@@ -319,18 +325,19 @@ func (e *Engine) watchStream(t exchange.Trader) {
 		return
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.bg == nil || e.watched[t] {
+	bg := e.bg
+	if bg == nil || e.watched[t] {
+		e.mu.Unlock()
 		return
 	}
 	if e.watched == nil {
 		e.watched = map[exchange.Trader]bool{}
 	}
-	if !e.join(1) {
-		return
-	}
 	e.watched[t] = true
-	go e.streamLoop(e.bg, t, s.OrderUpdates())
+	e.mu.Unlock()
+	if e.join(1) { // false once Close has begun: the stream is not read any more
+		go e.streamLoop(bg, t, s.OrderUpdates())
+	}
 }
 
 // rulesFor returns a symbol's rules, cached after the first lookup.

@@ -15,10 +15,14 @@ import (
 // the bots whose desired state is running. No bot can start before it has run once. It can be
 // called again (after the vault is unsealed) to retry what could not be reconciled and to
 // restart bots stopped by Seal. A bot whose account still has unreconciled rows stays
-// stopped, and the error says why.
+// stopped, and the error says why. Resumes run one at a time on the lifecycle loop, so a retry
+// in the background beside the user's never starts a bot twice.
 func (e *Engine) Resume(ctx context.Context) error {
-	e.resumeMu.Lock()
-	defer e.resumeMu.Unlock()
+	return e.own(ctx, func() error { return e.resume(ctx) })
+}
+
+// resume is Resume on the lifecycle loop.
+func (e *Engine) resume(ctx context.Context) error {
 	rows, bad, err := e.j.OpenOrders(ctx)
 	if err != nil {
 		return err
@@ -112,7 +116,7 @@ func (e *Engine) Resume(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("bot %s: %w", cfg.Name, err))
 			continue
 		}
-		if err := e.StartBot(ctx, cfg.Name); err != nil {
+		if err := e.startBot(ctx, cfg.Name); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -140,7 +144,14 @@ func (e *Engine) setStopped(ctx context.Context, b *bot, state BotState, reason 
 }
 
 // StartBot starts a stopped, paused or failed bot. Live bots need a checked credential.
+// Starts run on the lifecycle loop: two starts of one bot never run two workers, and the
+// bot's symbol cannot be unwatched while it starts.
 func (e *Engine) StartBot(ctx context.Context, name string) error {
+	return e.own(ctx, func() error { return e.startBot(ctx, name) })
+}
+
+// startBot is StartBot on the lifecycle loop.
+func (e *Engine) startBot(ctx context.Context, name string) error {
 	if !e.resumed.Load() {
 		return fmt.Errorf("starting bot %s: %w", name, ErrNotResumed)
 	}
@@ -150,8 +161,6 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	if e.closing.Load() {
 		return ErrStopping
 	}
-	e.startMu.Lock()
-	defer e.startMu.Unlock()
 	b, err := e.loadBot(ctx, name)
 	if err != nil {
 		return err
@@ -177,7 +186,8 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		return fail(fmt.Errorf("%w (QuantDeck reads it again when it restarts)", damaged))
 	}
 	if !e.mkt.watched(cfg.Symbol) {
-		// It would get no prices. Unwatch holds startMu, so the symbol cannot go meanwhile.
+		// It would get no prices. Unwatch runs on the lifecycle loop too, so the symbol
+		// cannot go meanwhile.
 		return fail(fmt.Errorf("%w: %s; watch it again, then start the bot", ErrNotWatched, cfg.Symbol))
 	}
 	// Orders that cannot be read cannot be counted against the bot's limits.
@@ -292,7 +302,7 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 }
 
 // loadBot returns a bot, reading it from the store when another process (the command line)
-// added it after this engine loaded its bots.
+// added it after this engine loaded its bots. It runs on the lifecycle loop.
 func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if b := e.botNamed(name); b != nil {
 		return b, nil
@@ -370,8 +380,14 @@ func remainingValue(r *orderRec) decimal.Decimal {
 	return v
 }
 
-// StopBot stops a bot and cancels its open orders.
+// StopBot stops a bot and cancels its open orders. It runs on the lifecycle loop, so a start
+// of the same bot is either finished before it or begins after it.
 func (e *Engine) StopBot(ctx context.Context, name string) error {
+	return e.own(ctx, func() error { return e.stopBotNamed(ctx, name) })
+}
+
+// stopBotNamed is StopBot on the lifecycle loop.
+func (e *Engine) stopBotNamed(ctx context.Context, name string) error {
 	b := e.botNamed(name)
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, name)
@@ -390,10 +406,11 @@ func (e *Engine) StopBot(ctx context.Context, name string) error {
 	return nil
 }
 
-// stopBot takes a bot off the tick path and waits for its worker.
+// stopBot takes a bot off the tick path and waits for its worker. Off the lifecycle loop (the
+// kill switch) the routes are rebuilt soon after; on it, when the operation ends.
 func (e *Engine) stopBot(b *bot, state BotState, reason string) {
 	e.do(b, func(b *bot) { b.setState(state, reason) })
-	e.rebuildRoutes()
+	e.reroute()
 	e.haltWorker(b)
 	// Under jmu, so no news of its rows is queued between the list and the reset.
 	e.jmu.Lock()
@@ -413,16 +430,28 @@ func (e *Engine) stopBot(b *bot, state BotState, reason string) {
 }
 
 // Seal stops live bots when the vault is sealed, keeping their desired state so the next
-// Resume restarts them, and forgets the live accounts.
+// Resume restarts them, and forgets the live accounts. The accounts are forgotten at once; the
+// bots stop on the lifecycle loop, so no start under way finishes behind the seal's back.
 func (e *Engine) Seal(ctx context.Context) error {
 	e.mu.Lock()
-	var live []*bot
-	for _, b := range e.bots {
-		live = append(live, b)
-	}
 	e.live = map[string]exchange.Trader{}
 	e.mu.Unlock()
-	for _, b := range live {
+	err := e.own(ctx, func() error {
+		e.sealBots(ctx)
+		return nil
+	})
+	if errors.Is(err, ErrStopping) {
+		return nil // closed: no bot runs
+	}
+	return err
+}
+
+// sealBots stops the running live bots; it runs on the lifecycle loop.
+func (e *Engine) sealBots(ctx context.Context) {
+	e.mu.Lock()
+	e.live = map[string]exchange.Trader{} // again: a start before this one may have added one
+	e.mu.Unlock()
+	for _, b := range e.allBots() {
 		isLive := false
 		e.do(b, func(b *bot) { isLive = b.cfg.Mode == Live && b.state == BotRunning })
 		if !isLive {
@@ -431,11 +460,12 @@ func (e *Engine) Seal(ctx context.Context) error {
 		e.stopBot(b, BotStopped, "vault sealed")
 		e.setStopped(ctx, b, BotStopped, "vault sealed; it restarts when the vault is unlocked")
 	}
-	return nil
 }
 
 // EngageKillSwitch stops every bot and cancels every open order QuantDeck placed. It stays
-// engaged, across restarts too, until ReleaseKillSwitch.
+// engaged, across restarts too, until ReleaseKillSwitch. It acts at once, without waiting for
+// the lifecycle loop (a long Resume may be running there): a start under way sees the switch
+// before its bot runs (see startBot), and one that finished is stopped here.
 func (e *Engine) EngageKillSwitch(ctx context.Context, reason string) error {
 	if reason == "" {
 		reason = "engaged by the user"
@@ -493,7 +523,8 @@ func (b *bot) resumeDue(now time.Time) bool {
 }
 
 // resumeNewDay starts the bots the daily loss limit paused once their UTC day is over: the
-// limit is per day, and a new day starts with a fresh allowance.
+// limit is per day, and a new day starts with a fresh allowance. The poller calls it; each
+// start queues on the lifecycle loop.
 func (e *Engine) resumeNewDay(ctx context.Context) {
 	if e.killed.Load() || e.closing.Load() || !e.resumed.Load() {
 		return

@@ -276,6 +276,9 @@ func (e *Engine) haltWorker(b *bot) {
 func (e *Engine) worker(ctx context.Context, b *bot, queue chan job, done chan struct{}) {
 	defer e.wg.Done()
 	defer close(done)
+	if h := e.hooks.worker; h != nil {
+		defer h(b.name, -1)
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -81,7 +81,10 @@ type Engine struct {
 
 	// jmu serialises changes to journal order rows and guards open. Bots' loops never take
 	// it: what a row change means for a bot is posted to the bot's loop while it is held, so
-	// each bot sees its rows change in the order the journal did.
+	// each bot sees its rows change in the order the journal did. It is the one lock held
+	// while taking others, and those are leaves (mu, wgMu, a bot's mailbox, the market's);
+	// under it a start or an edit may also wait for the bot's loop, which never takes it. It
+	// is never taken under another lock, and nothing holding it waits for the lifecycle loop.
 	jmu  sync.Mutex
 	open map[string]*orderRec // rows without a final state, by client id
 	// openBy counts each bot's rows in open; loaded says Resume has loaded them. Before
@@ -105,6 +108,9 @@ type hooks struct {
 	afterMark   func(clientID string) // the attempt is staged (or durable), nothing signed yet
 	afterRecord func(clientID string) // a signed send is durable, the request not yet gone
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
+	// worker is called as a bot's order worker is started (+1) and as it ends (-1); the
+	// lifecycle tests count a bot's workers with it.
+	worker func(bot string, delta int)
 }
 
 // New loads the bots and the kill switch from the store. It starts no bot: that is Resume's

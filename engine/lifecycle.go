@@ -281,6 +281,9 @@ func (e *Engine) startBot(ctx context.Context, name string) error {
 		b.last = e.mkt.last(cfg.Symbol)
 		wctx, cancel := context.WithCancel(e.life)
 		b.queue, b.cancel, b.done = make(chan job, queueLen), cancel, make(chan struct{})
+		if h := e.hooks.worker; h != nil {
+			h(name, 1)
+		}
 		go e.worker(wctx, b, b.queue, b.done)
 	})
 	e.jmu.Unlock()

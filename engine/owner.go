@@ -8,7 +8,8 @@ import "context"
 // there, one at a time, to the end: a resume retried in the background beside the user's, two
 // starts of one bot, an Unwatch beside a start on the same symbol, all queue up instead of
 // interleaving, and no lock has to be held across them. The tick routes are rebuilt there
-// only, so the last routes stored are always computed from the latest states.
+// only (after every operation, and when asked), so the last routes stored are always computed
+// from the latest states.
 //
 // What runs on the loop may wait for a bot's loop, an order worker, the journal or the
 // exchange, but nothing it waits for ever waits for the lifecycle loop: bots' loops, order
@@ -38,7 +39,9 @@ func (e *Engine) lifeLoop() {
 	for {
 		select {
 		case op := <-e.ops:
-			op.done <- op.fn()
+			err := op.fn()
+			e.rebuildRoutes() // before the caller hears back: what it stopped gets no tick
+			op.done <- err
 		case up := <-e.streams:
 			e.adoptStreams(up)
 		case <-e.rerouteReq:

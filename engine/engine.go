@@ -46,10 +46,12 @@ type Engine struct {
 
 	// The lifecycle loop (owner.go) runs the operations that change which bots exist or run
 	// and which symbols are watched, one at a time: ops carries them, streams Run's connected
-	// market stream (once), rerouteReq a request to rebuild routes (capacity 1).
+	// market stream (once), rerouteReq a request to rebuild routes (capacity 1). The
+	// reconciler loop runs resumes' reconciliations, one at a time, from reconOps.
 	ops        chan lifeOp
 	streams    chan streamsUp
 	rerouteReq chan struct{}
+	reconOps   chan lifeOp
 
 	resumed atomic.Bool
 	closing atomic.Bool
@@ -140,6 +142,7 @@ func New(cfg Config) (*Engine, error) {
 		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
 		open: map[string]*orderRec{}, openBy: map[string]int{}, events: make(chan BotEvent, 1024),
 		ops: make(chan lifeOp), streams: make(chan streamsUp, 1), rerouteReq: make(chan struct{}, 1),
+		reconOps: make(chan lifeOp),
 	}
 	e.limiter = newLimiter(e.lim, e.clk)
 	if err := e.loadWatchlist(ctx); err != nil {
@@ -204,9 +207,10 @@ func New(cfg Config) (*Engine, error) {
 		bot, _ := damagedBot(err)
 		e.event(bot, "error", "%v", err)
 	}
-	e.wg.Add(2)
+	e.wg.Add(3)
 	go e.writeEvents()
 	go e.lifeLoop()
+	go e.reconLoop()
 	return e, nil
 }
 

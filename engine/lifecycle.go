@@ -11,118 +11,6 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// Resume reconciles every journal row without a final state with the exchange, then starts
-// the bots whose desired state is running. No bot can start before it has run once. It can be
-// called again (after the vault is unsealed) to retry what could not be reconciled and to
-// restart bots stopped by Seal. A bot whose account still has unreconciled rows stays
-// stopped, and the error says why. Resumes run one at a time on the lifecycle loop, so a retry
-// in the background beside the user's never starts a bot twice.
-func (e *Engine) Resume(ctx context.Context) error {
-	return e.own(ctx, func() error { return e.resume(ctx) })
-}
-
-// resume is Resume on the lifecycle loop.
-func (e *Engine) resume(ctx context.Context) error {
-	rows, bad, err := e.j.OpenOrders(ctx)
-	if err != nil {
-		return err
-	}
-	recs := make([]*orderRec, len(rows))
-	for i, row := range rows {
-		recs[i] = &orderRec{Row: *row}
-	}
-	// A row that does not parse cannot be reconciled: its bot stays stopped, with the row
-	// named, and the other bots carry on.
-	damaged := map[string]error{}
-	for _, err := range bad {
-		bot, _ := damagedBot(err)
-		if bot == "" {
-			e.event("", "error", "cannot reconcile a manual order: %v", err)
-			continue
-		}
-		if damaged[bot] == nil {
-			damaged[bot] = err
-		}
-	}
-	for _, r := range recs {
-		if r.filled, err = e.j.FilledQty(ctx, r.ClientID); err != nil {
-			if bot, bad := damagedBot(err); bad {
-				if bot == "" {
-					e.event("", "error", "cannot reconcile manual order %s: %v", r.ClientID, err)
-				} else if damaged[bot] == nil {
-					damaged[bot] = err
-				}
-				continue
-			}
-			return err
-		}
-		// The requests recorded before the last run ended: the in-flight rule applies to
-		// them as it did in that run.
-		if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
-			return err
-		}
-		e.jmu.Lock()
-		e.addOpen(r)
-		e.jmu.Unlock()
-	}
-	// The rows are loaded: from now on the bots' open-row counts follow them.
-	e.jmu.Lock()
-	if !e.loaded {
-		e.loaded = true
-		for _, b := range e.allBots() {
-			e.initOpenRows(b)
-		}
-	}
-	e.jmu.Unlock()
-	blocked, errs, err := e.reconcile(ctx)
-	if err != nil {
-		return err
-	}
-	e.resumed.Store(true)
-	if e.killed.Load() {
-		// Engaged before this start: nothing runs, and nothing QuantDeck placed stays open.
-		errs = append(errs, e.cancelBotOrders(ctx, "")...)
-		return errors.Join(errs...)
-	}
-	e.mu.Lock()
-	var want []*bot
-	for _, b := range e.bots {
-		want = append(want, b)
-	}
-	e.mu.Unlock()
-	now := e.now()
-	for _, b := range want {
-		var run, stopped bool
-		var cfg BotConfig
-		e.do(b, func(b *bot) {
-			run = b.desired == BotRunning && b.state != BotRunning && (b.state != BotPaused || b.resumeDue(now))
-			stopped = b.desired == BotStopped && b.state != BotRunning
-			cfg = b.cfg
-		})
-		if stopped && blocked[account{cfg.Mode, cfg.KeyLabel}] == nil {
-			// Stopped from the command line while no engine ran: its orders go now, as
-			// StopBot would have cancelled them.
-			errs = append(errs, e.cancelBotOrders(ctx, cfg.Name)...)
-		}
-		if !run {
-			continue
-		}
-		if err := blocked[account{cfg.Mode, cfg.KeyLabel}]; err != nil {
-			e.setStopped(ctx, b, BotError, "waiting for its orders to be reconciled: "+err.Error())
-			continue
-		}
-		if err := damaged[cfg.Name]; err != nil {
-			e.setStopped(ctx, b, BotError, err.Error())
-			errs = append(errs, fmt.Errorf("bot %s: %w", cfg.Name, err))
-			continue
-		}
-		if err := e.startBot(ctx, cfg.Name); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // setStopped records a bot that is not running, keeping its desired state.
 func (e *Engine) setStopped(ctx context.Context, b *bot, state BotState, reason string) {
 	name, desired := b.name, BotState("")
@@ -147,7 +35,7 @@ func (e *Engine) setStopped(ctx context.Context, b *bot, state BotState, reason 
 // Starts run on the lifecycle loop: two starts of one bot never run two workers, and the
 // bot's symbol cannot be unwatched while it starts.
 func (e *Engine) StartBot(ctx context.Context, name string) error {
-	return e.own(ctx, func() error { return e.startBot(ctx, name) })
+	return e.own(ctx, func(ctx context.Context) error { return e.startBot(ctx, name) })
 }
 
 // startBot is StartBot on the lifecycle loop.
@@ -386,7 +274,7 @@ func remainingValue(r *orderRec) decimal.Decimal {
 // StopBot stops a bot and cancels its open orders. It runs on the lifecycle loop, so a start
 // of the same bot is either finished before it or begins after it.
 func (e *Engine) StopBot(ctx context.Context, name string) error {
-	return e.own(ctx, func() error { return e.stopBotNamed(ctx, name) })
+	return e.own(ctx, func(ctx context.Context) error { return e.stopBotNamed(ctx, name) })
 }
 
 // stopBotNamed is StopBot on the lifecycle loop.
@@ -439,7 +327,7 @@ func (e *Engine) Seal(ctx context.Context) error {
 	e.mu.Lock()
 	e.live = map[string]exchange.Trader{}
 	e.mu.Unlock()
-	err := e.own(ctx, func() error {
+	err := e.own(ctx, func(ctx context.Context) error {
 		e.sealBots(ctx)
 		return nil
 	})

@@ -69,7 +69,7 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	if err != nil {
 		return err
 	}
-	return e.own(ctx, func() error { return e.addBot(ctx, cfg, rules) })
+	return e.own(ctx, func(ctx context.Context) error { return e.addBot(ctx, cfg, rules) })
 }
 
 // addBot is AddBot on the lifecycle loop, once the configuration is checked.
@@ -116,7 +116,7 @@ func paramsText(p map[string]string) string {
 // bot cannot start while its configuration changes.
 func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
-	return e.own(ctx, func() error { return e.updateBot(ctx, cfg) })
+	return e.own(ctx, func(ctx context.Context) error { return e.updateBot(ctx, cfg) })
 }
 
 // updateBot is UpdateBot on the lifecycle loop.
@@ -159,7 +159,7 @@ func (e *Engine) updateBot(ctx context.Context, cfg BotConfig) error {
 // RemoveBot deletes a bot, only while stopped and without open orders. It runs on the
 // lifecycle loop, so the bot cannot start while it goes.
 func (e *Engine) RemoveBot(ctx context.Context, name string) error {
-	return e.own(ctx, func() error { return e.removeBot(ctx, name) })
+	return e.own(ctx, func(ctx context.Context) error { return e.removeBot(ctx, name) })
 }
 
 // removeBot is RemoveBot on the lifecycle loop.

@@ -3,27 +3,33 @@ package engine
 import "context"
 
 // Which bots exist, which of them run and which symbols are watched belong to one goroutine,
-// the engine's lifecycle loop (lifeLoop), as a bot's fields belong to the bot's loop. Resume,
-// AddBot, UpdateBot, RemoveBot, StartBot, StopBot, Seal's stops, Watch and Unwatch each run
-// there, one at a time, to the end: a resume retried in the background beside the user's, two
-// starts of one bot, an Unwatch beside a start on the same symbol, all queue up instead of
-// interleaving, and no lock has to be held across them. The tick routes are rebuilt there
-// only (after every operation, and when asked), so the last routes stored are always computed
+// the engine's lifecycle loop (lifeLoop), as a bot's fields belong to the bot's loop. AddBot,
+// UpdateBot, RemoveBot, StartBot, StopBot, Seal's stops, Watch, Unwatch and the starts of a
+// Resume each run there, one at a time, to the end: a resume retried in the background beside
+// the user's, two starts of one bot, an Unwatch beside a start on the same symbol, all queue up
+// instead of interleaving, and no lock is held across them. The tick routes are rebuilt there
+// only (after every operation, and when asked), so the routes stored last are always computed
 // from the latest states.
 //
-// What runs on the loop may wait for a bot's loop, an order worker, the journal or the
-// exchange, but nothing it waits for ever waits for the lifecycle loop: bots' loops, order
-// workers, the order streams and the poller only ask for a route rebuild (reroute), which never
-// waits. Functions that run on the loop call the unexported forms (startBot, not StartBot);
-// calling an exported lifecycle method from the loop would wait for itself.
+// A resume first reconciles the journal with the exchange, which can wait long and changes no
+// bot: that runs on a second loop, the reconciler (reconLoop), one resume at a time, and
+// leaves the lifecycle loop free meanwhile. Neither loop ever waits for the other.
 //
-// The kill switch and PauseLiveBots do not queue: they must act at once, even while a long
-// Resume runs, and they stop bots only (a bot's own loop keeps its state consistent).
+// What runs on the lifecycle loop may wait for a bot's loop, an order worker, the journal or
+// the exchange, but nothing it waits for ever waits for it: bots' loops, order workers, the
+// order streams and the poller only ask for a route rebuild (reroute), which never waits.
+// Functions that run on the loop call the unexported forms (startBot, not StartBot); calling
+// an exported lifecycle method from the loop would wait for itself.
+//
+// The kill switch and PauseLiveBots do not queue: they must act at once, even while a start
+// runs, and they only stop bots (each bot's loop keeps its own state consistent; a start under
+// way checks the kill switch on the bot's loop before the bot runs).
 
-// lifeOp is one lifecycle operation; its result goes to done (buffered, so the loop never
+// lifeOp is one operation for a loop; its result goes to done (buffered, so the loop never
 // waits for the caller).
 type lifeOp struct {
-	fn   func() error
+	ctx  context.Context
+	fn   func(context.Context) error
 	done chan error
 }
 
@@ -39,7 +45,7 @@ func (e *Engine) lifeLoop() {
 	for {
 		select {
 		case op := <-e.ops:
-			err := op.fn()
+			err := e.runOp(op)
 			e.rebuildRoutes() // before the caller hears back: what it stopped gets no tick
 			op.done <- err
 		case up := <-e.streams:
@@ -52,13 +58,42 @@ func (e *Engine) lifeLoop() {
 	}
 }
 
-// own runs fn on the lifecycle loop and returns its error. A caller still waiting for its turn
-// gives up when ctx ends or the engine stops; once fn has begun, it runs to the end and the
-// caller gets its result. Never call it from the lifecycle loop.
-func (e *Engine) own(ctx context.Context, fn func() error) error {
-	op := lifeOp{fn: fn, done: make(chan error, 1)}
+// reconLoop runs resumes' reconciliations one at a time until the engine stops. It never
+// waits for the lifecycle loop, nor the lifecycle loop for it.
+func (e *Engine) reconLoop() {
+	defer e.wg.Done()
+	for {
+		select {
+		case op := <-e.reconOps:
+			op.done <- e.runOp(op)
+		case <-e.life.Done():
+			return
+		}
+	}
+}
+
+// runOp runs an operation with its caller's context, ended early when the engine stops, so
+// Close never waits for an exchange that does not answer.
+func (e *Engine) runOp(op lifeOp) error {
+	ctx, cancel := context.WithCancel(op.ctx)
+	defer cancel()
+	defer context.AfterFunc(e.life, cancel)()
+	return op.fn(ctx)
+}
+
+// own runs fn on the lifecycle loop and returns its error. Never call it from the lifecycle
+// loop (it would wait for itself).
+func (e *Engine) own(ctx context.Context, fn func(context.Context) error) error {
+	return e.submit(ctx, e.ops, fn)
+}
+
+// submit hands fn to the loop reading ops and returns its error. A caller still waiting for
+// its turn gives up when ctx ends or the engine stops; once fn has begun, it runs to the end
+// and the caller gets its result.
+func (e *Engine) submit(ctx context.Context, ops chan<- lifeOp, fn func(context.Context) error) error {
+	op := lifeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
-	case e.ops <- op:
+	case ops <- op:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-e.life.Done():

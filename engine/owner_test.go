@@ -53,7 +53,7 @@ func newLifecycleRig(t *testing.T) *lifecycleRig {
 // order worker or a stopped one with a worker, tick routes that do not match the running bots.
 func (lr *lifecycleRig) check(ctx context.Context) error {
 	e := lr.e
-	return e.own(ctx, func() error {
+	return e.own(ctx, func(ctx context.Context) error {
 		watched := e.Watchlist()
 		routes := *e.routes.Load()
 		var errs []error
@@ -209,7 +209,7 @@ func TestLifecycleWaitEndsWithContext(t *testing.T) {
 	}
 	held, release := make(chan struct{}), make(chan struct{})
 	busy := make(chan error, 1)
-	go func() { busy <- e.own(ctx, func() error { close(held); <-release; return nil }) }()
+	go func() { busy <- e.own(ctx, func(ctx context.Context) error { close(held); <-release; return nil }) }()
 	<-held
 	cctx, cancel := context.WithCancel(ctx)
 	started := make(chan error, 1)
@@ -296,7 +296,7 @@ func TestWatchlistEditedWhileRunConnects(t *testing.T) {
 		return e.bg != nil
 	})
 	var streamed []string
-	if err := e.own(ctx, func() error {
+	if err := e.own(ctx, func(ctx context.Context) error {
 		for s := range e.watch.streamed {
 			streamed = append(streamed, s)
 		}
@@ -312,5 +312,85 @@ func TestWatchlistEditedWhileRunConnects(t *testing.T) {
 	defer m.mu.Unlock()
 	if !slices.Equal(m.adds, []string{"SOLUSDT"}) || !slices.Equal(m.drops, []string{"ETHUSDT"}) {
 		t.Fatalf("stream edits: added %v, removed %v; want SOLUSDT added and ETHUSDT removed", m.adds, m.drops)
+	}
+}
+
+// holdKey marks the calls holdingLister holds.
+type holdKey struct{}
+
+// holdingLister is the in-memory exchange whose open-orders listing waits, for calls whose
+// context carries holdKey, until release is closed.
+type holdingLister struct {
+	*memExchange
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *holdingLister) OpenOrders(ctx context.Context, symbol string) ([]exchange.Order, error) {
+	if ctx.Value(holdKey{}) != nil {
+		h.entered <- struct{}{}
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return h.memExchange.OpenOrders(ctx, symbol)
+}
+
+// A resume waiting for the exchange holds up no start or stop: the reconciliation runs on the
+// reconciler loop, and only its starts queue on the lifecycle loop, after the user's.
+func TestResumeWaitingForTheExchangeHoldsNoStart(t *testing.T) {
+	x := newMemExchange()
+	h := &holdingLister{memExchange: x, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	db := testDB(t)
+	m := newTestMarket()
+	e, err := New(Config{DB: db, Market: m, ExchangeName: "sim", Symbols: []string{"BTCUSDT"}, Paper: h, Limits: fastLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	r := &rig{e: e, db: db, mkt: m, x: x}
+	r.running(t)
+	ctx := context.Background()
+	if err := e.AddBot(ctx, gridBot("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AddBot(ctx, dcaBot("d")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartBot(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(t, "101")
+	eventually(t, "the ladder", func() bool {
+		return r.count(t, `SELECT count(*) FROM orders WHERE state = 'acked'`) == 3
+	})
+	resumed := make(chan error, 1)
+	go func() { resumed <- e.Resume(context.WithValue(ctx, holdKey{}, true)) }()
+	<-h.entered // the resume waits for the exchange's listing
+	// Were they queued behind the resume, they would give up when this context ends.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := e.StartBot(wctx, "d"); err != nil {
+		t.Fatalf("a start while a resume waits for the exchange: %v", err)
+	}
+	if err := e.StopBot(wctx, "g"); err != nil {
+		t.Fatalf("a stop while a resume waits for the exchange: %v", err)
+	}
+	select {
+	case err := <-resumed:
+		t.Fatalf("the resume finished while its listing was held: %v", err)
+	default:
+	}
+	close(h.release)
+	if err := <-resumed; err != nil {
+		t.Fatal(err)
+	}
+	if v := r.bot(t, "g"); v.State != BotStopped {
+		t.Fatalf("the bot stopped during the resume is %s", v.State)
+	}
+	if v := r.bot(t, "d"); v.State != BotRunning {
+		t.Fatalf("the bot started during the resume is %s", v.State)
 	}
 }

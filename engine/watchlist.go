@@ -152,7 +152,7 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 	if _, err := e.rulesFor(ctx, symbol); err != nil {
 		return fmt.Errorf("engine: watch %s: %w", symbol, err)
 	}
-	return e.own(ctx, func() error { return e.watchSymbol(ctx, symbol) })
+	return e.own(ctx, func(ctx context.Context) error { return e.watchSymbol(ctx, symbol) })
 }
 
 // watchSymbol is Watch on the lifecycle loop, once the market knows the symbol.
@@ -214,7 +214,7 @@ func (e *Engine) streamNew(symbol string) {
 // on the lifecycle loop, where bots start too: no bot can start on the symbol while it goes.
 func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 	symbol = strings.ToUpper(strings.TrimSpace(symbol))
-	return e.own(ctx, func() error { return e.unwatchSymbol(ctx, symbol) })
+	return e.own(ctx, func(ctx context.Context) error { return e.unwatchSymbol(ctx, symbol) })
 }
 
 // unwatchSymbol is Unwatch on the lifecycle loop.

@@ -77,7 +77,7 @@ func TestWatchlistEditsPersist(t *testing.T) {
 		t.Fatal("a book for a symbol no longer watched")
 	}
 	var left, sol bool
-	if err := e.own(ctx, func() error { // the feeds belong to the lifecycle loop
+	if err := e.own(ctx, func(ctx context.Context) error { // the feeds belong to the lifecycle loop
 		_, left = e.watch.feeds["DOGEUSDT"]
 		_, sol = e.watch.feeds["SOLUSDT"]
 		return nil

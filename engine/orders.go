@@ -402,7 +402,10 @@ func (e *Engine) publishOrder(v OrderView) {
 }
 
 // PlaceManual places an order from the order ticket through the same journal and risk checks
-// as a bot's. It returns once the exchange has answered (or the answer is known to be unknown).
+// as a bot's. It returns once the exchange has answered (or the answer is known to be
+// unknown), with the row as the answer makes it. The answer itself is recorded with the next
+// journal commit, before anything sent after it leaves, and the order lists, fills and
+// balances show it from then on (within a few milliseconds).
 func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, error) {
 	if e.killed.Load() {
 		return OrderView{}, fmt.Errorf("placing order: %w; release it first", ErrKillSwitch)

@@ -342,6 +342,9 @@ func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 	rec.State, rec.Reason, rec.Updated = next.State, next.Reason, next.Updated
 	e.dropOpen(rec)
 	v := rec.Order
+	if rec.Bot != "" {
+		e.rowNews[rec.Bot]++
+	}
 	if b := e.botNamed(rec.Bot); b != nil {
 		e.closeRow(b, rec)
 	}

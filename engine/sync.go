@@ -272,6 +272,9 @@ func (e *Engine) settleLocked(a *applied, now time.Time) {
 	if rec.State.Final() {
 		e.dropOpen(rec)
 	}
+	if rec.Bot != "" {
+		e.rowNews[rec.Bot]++
+	}
 	if b := e.botNamed(rec.Bot); b != nil {
 		e.tellBot(b, rec, fresh, rec.State.Final() && !wasFinal, now)
 	}

@@ -390,9 +390,10 @@ func (e *Engine) sealBots(ctx context.Context) {
 }
 
 // EngageKillSwitch stops every bot and cancels every open order QuantDeck placed. It stays
-// engaged, across restarts too, until ReleaseKillSwitch. It acts at once, without waiting for
-// the lifecycle loop (a long Resume may be running there): a start under way sees the switch
-// before its bot runs (see startBot), and one that finished is stopped here.
+// engaged, across restarts too, until ReleaseKillSwitch. It acts at once, without queueing on
+// the lifecycle loop behind a start or a stop that waits for the exchange: a start under way
+// checks the switch on the bot's loop before its bot runs (see startBot), and a bot that
+// started before the switch was set is stopped here, its loop answering in order.
 func (e *Engine) EngageKillSwitch(ctx context.Context, reason string) error {
 	if reason == "" {
 		reason = "engaged by the user"

@@ -420,6 +420,7 @@ func TestAmbiguousFailuresAgainstFakeExchange(t *testing.T) {
 				}
 				t.Fatalf("sent %d times, placed %d times; want %d and %d", sends, placed, tc.wantSends, tc.wantPlaced)
 			}
+			answersRecorded(t, e)
 			fills, err := e.Fills(ctx, "", 10)
 			if err != nil {
 				t.Fatal(err)

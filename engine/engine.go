@@ -84,6 +84,9 @@ type Engine struct {
 	openBy  map[string]int
 	loaded  bool
 	preOpen map[string]int
+	// rowNews counts, by bot, the row changes settled for its rows: a ledger replay read
+	// without jmu checks that none came meanwhile (replayLocked). Guarded by jmu.
+	rowNews map[string]uint64
 
 	routeMu sync.Mutex // serialises rebuilding routes, so the last rebuild stored wins
 	tickSeq atomic.Uint64
@@ -102,6 +105,7 @@ type hooks struct {
 	afterMark   func(clientID string) // the attempt is staged (or durable), nothing signed yet
 	afterRecord func(clientID string) // a signed send is durable, the request not yet gone
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
+	replayRead  func(bot string)      // a ledger replay read without jmu, not yet checked
 }
 
 // New loads the bots and the kill switch from the store. It starts no bot: that is Resume's
@@ -129,7 +133,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg: cfg, lim: cfg.Limits.withDefaults(), log: cfg.Logger, clk: cfg.Clock,
 		j: j, reg: NewRegistry(cfg.DB, cfg.Clock), bus: newBus(),
 		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
-		open: map[string]*orderRec{}, openBy: map[string]int{}, events: make(chan BotEvent, 1024),
+		open: map[string]*orderRec{}, openBy: map[string]int{}, rowNews: map[string]uint64{}, events: make(chan BotEvent, 1024),
 	}
 	e.limiter = newLimiter(e.lim, e.clk)
 	if err := e.loadWatchlist(ctx); err != nil {

@@ -351,6 +351,17 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// answersRecorded waits until every journal write queued so far is committed and settled in memory.
+// An order's answer is staged, not waited for (the order path goes on, and its next send's
+// commit carries the answer), so a test that reads the journal right after PlaceManual waits
+// for it first.
+func answersRecorded(t testing.TB, e *Engine) {
+	t.Helper()
+	if err := e.j.Write(context.Background(), func(*journal.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func orderState(t testing.TB, db *sql.DB, clientID string) OrderState {
 	t.Helper()
 	var s string

@@ -20,6 +20,7 @@ type inflightRig struct {
 	fx  *fake.Server
 	db  *sql.DB
 	dir string
+	lim Limits // the engine's limits; the defaults when zero
 }
 
 func newInflightRig(t testing.TB) *inflightRig {
@@ -55,7 +56,7 @@ func (r *inflightRig) engine(t testing.TB, recvWindow time.Duration, wrap func(e
 	if wrap != nil {
 		tr = wrap(c)
 	}
-	e, err := New(Config{DB: r.db, Market: c, ExchangeName: "binance", Symbols: []string{"BTCUSDT"},
+	e, err := New(Config{DB: r.db, Market: c, ExchangeName: "binance", Symbols: []string{"BTCUSDT"}, Limits: r.lim,
 		Live:  func(string) (exchange.Trader, error) { return tr, nil },
 		KeyOK: func(context.Context, string) error { return nil }, Clock: r.clk})
 	if err != nil {

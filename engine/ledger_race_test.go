@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govalues/decimal"
+
 	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
@@ -130,5 +132,79 @@ func TestFillSettledAfterReplayCountsOnce(t *testing.T) {
 	settle(second)
 	if v := r.bot(t, "b"); v.Buys != 2 || !v.Position.Equal(d("0.002")) {
 		t.Fatalf("ledger: %d buys, position %s; want 2 buys, 0.002", v.Buys, v.Position)
+	}
+}
+
+// A start's replay reads the journal without jmu; a fill recorded and settled after that read
+// (its news queued before the replayed ledger is in place, so applied to the old one) must not
+// be lost: the replay sees the news and reads again. A bot whose fills keep coming is read
+// under jmu after replayTries reads.
+func TestReplayReadsAgainWhenNewsOvertakesIt(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		overtake int // reads that news overtakes
+		reads    int // unlocked reads expected
+	}{
+		{"once", 1, 2},
+		{"every time: read under jmu", 100, replayTries},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lim := fastLimits()
+			lim.PollInterval = time.Hour // the row exists only in the journal: no poller may touch it
+			m := newTestMarket()
+			e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: lim})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { e.Close() })
+			r := &rig{e: e, db: e.cfg.DB, mkt: m, x: e.cfg.Paper.(*memExchange)}
+			r.running(t)
+			ctx := context.Background()
+			if err := e.AddBot(ctx, dcaBot("b")); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			rec := &orderRec{Row: journal.Row{Order: OrderView{Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+				Price: d("100"), Quantity: d("1"), State: OrderPartial, Created: now, Updated: now}, Tag: "x"}}
+			if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
+				t.Fatal(err)
+			}
+			e.jmu.Lock()
+			e.addOpen(rec)
+			e.jmu.Unlock()
+			reads, trade := 0, int64(0)
+			var fills []exchange.Fill
+			e.hooks.replayRead = func(string) {
+				reads++
+				if reads > tc.overtake {
+					return
+				}
+				// Recorded after the read, settled before the replay is handed over.
+				trade++
+				exec, _ := d("0.001").Mul(decimal.MustNew(trade, 0))
+				quote, _ := exec.Mul(d("100"))
+				fills = append(fills, exchange.Fill{TradeID: trade, ClientID: rec.ClientID, Symbol: "BTCUSDT", Side: exchange.Buy,
+					Price: d("100"), Qty: d("0.001"), Time: now})
+				o := exchange.Order{ClientID: rec.ClientID, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+					Status: exchange.StatusPartiallyFilled, Price: d("100"), Quantity: d("1"), ExecutedQty: exec, QuoteQty: quote,
+					Fills: fills} // every fill so far, as the order's executed quantity says
+				if err := e.applyOrder(ctx, r.x, o); err != nil {
+					t.Error(err)
+				}
+			}
+			if err := e.StartBot(ctx, "b"); err != nil {
+				t.Fatal(err)
+			}
+			if reads != tc.reads {
+				t.Errorf("%d reads without jmu, want %d", reads, tc.reads)
+			}
+			want := int(trade)
+			if got := r.count(t, `SELECT count(*) FROM fills WHERE bot = 'b'`); got != want {
+				t.Fatalf("%d fills recorded, want %d", got, want)
+			}
+			if v := r.bot(t, "b"); v.Buys != want {
+				t.Fatalf("ledger: %d buys, want the %d fills recorded", v.Buys, want)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -211,19 +212,14 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	// hand them to the strategy, all under jmu: row changes are settled (and queued for the
 	// bot) under it too, so none is missed; one recorded before the replay and settled after
 	// it is in known, so none counts twice.
-	e.jmu.Lock()
-	led, known, err := e.replayLedger(ctx, cfg, rules)
+	rp, err := e.replayLocked(ctx, cfg, rules, true)
 	if err != nil {
 		e.jmu.Unlock()
 		return fail(err)
 	}
-	hist, err := e.j.BotHistory(ctx, name, 500)
-	if err != nil {
-		e.jmu.Unlock()
-		return fail(err)
-	}
-	history := make([]OrderRef, len(hist))
-	for i, r := range hist {
+	led, known := rp.led, rp.known
+	history := make([]OrderRef, len(rp.hist))
+	for i, r := range rp.hist {
 		history[i] = refOf(r)
 	}
 	// The bot's open rows, counted against its limits and handed to the strategy.
@@ -302,9 +298,9 @@ func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 		return nil, err
 	}
 	// Under jmu, so no fill is settled between the replay and the bot's arrival in e.bots.
-	e.jmu.Lock()
+	rp, err := e.replayLocked(ctx, row.cfg, exchange.Rules{}, false)
 	defer e.jmu.Unlock()
-	led, known, err := e.replayLedger(ctx, row.cfg, exchange.Rules{})
+	led, known := rp.led, rp.known
 	if _, bad := damagedBot(err); err != nil && !bad {
 		return nil, err
 	}
@@ -328,23 +324,63 @@ type fillID struct {
 	tradeID  int64
 }
 
-// replayLedger rebuilds a bot's ledger from the journal, with the fills of its rows still open:
-// news of those may be settled after the replay and must then be skipped (see tellBot). jmu is
-// held: a row leaves open only once its news is queued for the bot.
-func (e *Engine) replayLedger(ctx context.Context, cfg BotConfig, rules exchange.Rules) (ledger, map[fillID]bool, error) {
-	fills, err := e.j.Fills(ctx, cfg.Name, 0, true)
-	if err != nil {
-		l, _ := ledgerOf(cfg, rules, nil)
-		return l, nil, err
-	}
-	l, err := ledgerOf(cfg, rules, fills)
-	known := map[fillID]bool{}
-	for _, f := range fills {
-		if e.open[f.ClientID] != nil {
-			known[fillID{f.ClientID, f.TradeID}] = true
+// replay is a bot's ledger (and, when asked, its order history) rebuilt from the journal.
+type replay struct {
+	led   ledger
+	known map[fillID]bool // fills of rows still open: their news may come after the replay
+	hist  []*journal.Row
+}
+
+// replayTries is how many times replayLocked reads without jmu before it reads holding it.
+const replayTries = 3
+
+// replayLocked rebuilds a bot's ledger from the journal (with its order history when hist)
+// and returns with jmu held, whatever the error, the replay matching the rows as jmu shows
+// them: news of a row is settled, and queued for its bot, under jmu, so the caller hands the
+// replay to the bot's loop before releasing jmu, and every fill is counted once (one recorded
+// before the read and settled after it is in known, to be skipped; see tellBot). On an error,
+// led holds what the fills before it made (none when they could not be read).
+//
+// The reads are made without jmu, so no order path waits for them: the bot's news count
+// (rowNews) is taken before the read and checked once jmu is held, and a read that news of the
+// bot's rows overtook is made again. After replayTries such reads (a bot whose orders keep
+// filling while it starts), the read is made holding jmu.
+func (e *Engine) replayLocked(ctx context.Context, cfg BotConfig, rules exchange.Rules, hist bool) (replay, error) {
+	for try := 1; ; try++ {
+		locked := try > replayTries
+		e.jmu.Lock()
+		seen := e.rowNews[cfg.Name]
+		if !locked {
+			e.jmu.Unlock()
 		}
+		var r replay
+		fills, err := e.j.Fills(ctx, cfg.Name, 0, true)
+		if err == nil && hist {
+			r.hist, err = e.j.BotHistory(ctx, cfg.Name, 500)
+		}
+		if !locked {
+			if h := e.hooks.replayRead; h != nil {
+				h(cfg.Name)
+			}
+			e.jmu.Lock()
+			if err == nil && e.rowNews[cfg.Name] != seen {
+				e.jmu.Unlock()
+				continue
+			}
+		}
+		if err != nil {
+			r.led, _ = ledgerOf(cfg, rules, nil)
+			return r, err
+		}
+		r.led, err = ledgerOf(cfg, rules, fills)
+		r.known = map[fillID]bool{}
+		for _, f := range fills {
+			if e.open[f.ClientID] != nil {
+				r.known[fillID{f.ClientID, f.TradeID}] = true
+			}
+		}
+		return r, err
 	}
-	return l, known, err
 }
 
 // remainingValue is the quote value an open buy still commits.

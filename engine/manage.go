@@ -129,8 +129,9 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	if err := e.reg.Update(ctx, cfg, rules); err != nil {
 		return err
 	}
-	e.jmu.Lock() // fills of its remaining orders are settled under jmu: none slips between
-	led, known, err := e.replayLedger(ctx, cfg, rules)
+	// Fills of its remaining orders are settled under jmu: none slips between.
+	rp, err := e.replayLocked(ctx, cfg, rules, false)
+	led, known := rp.led, rp.known
 	if err != nil {
 		e.jmu.Unlock()
 		return err

@@ -56,26 +56,34 @@ const (
 // send places a journaled order. An ambiguous failure is never retried blindly: the order is
 // looked up by its client id, and sent again (with the same id) only after the exchange has
 // said it does not know it.
-func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
-	defer e.setBusy(rec, false)
+//
+// It returns the row as the attempt left it: after an answer, as the answer makes it (the
+// answer is settled in memory once it is on disk, which answered arranges).
+func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) OrderView {
+	handedOver := false // the answer's settling clears busy
+	defer func() {
+		if !handedOver {
+			e.setBusy(rec, false)
+		}
+	}()
 	if h := e.hooks.afterIntent; h != nil {
 		h(rec.ClientID)
 	}
 	for {
 		if e.killed.Load() {
 			e.finalize(rec, OrderRejected, "not sent: the kill switch was engaged")
-			return
+			return e.rowView(rec)
 		}
 		if err := e.limiter.wait(ctx, tr); err != nil {
 			if rec.Attempts == 0 {
 				e.finalize(rec, OrderRejected, "not sent: the bot was stopped")
 			}
-			return
+			return e.rowView(rec)
 		}
 		reports := reportsSends(tr)
 		if err := e.markSent(ctx, rec, reports); err != nil {
 			e.event(rec.Bot, "error", "cannot write the order journal: %v", err)
-			return
+			return e.rowView(rec)
 		}
 		if h := e.hooks.afterMark; h != nil {
 			h(rec.ClientID)
@@ -97,11 +105,8 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 			if o.ClientID == "" {
 				o.ClientID = rec.ClientID
 			}
-			if err := e.applyOrder(context.WithoutCancel(ctx), tr, o); err != nil {
-				e.event(rec.Bot, "error", "recording order %s: %v", rec.ClientID, err)
-			}
-			e.cancelIfKilled(ctx, tr, rec)
-			return
+			handedOver = true
+			return e.answered(ctx, tr, rec, o)
 		}
 		if !ambiguous(err) {
 			var rl *exchange.RateLimitError
@@ -109,22 +114,62 @@ func (e *Engine) send(ctx context.Context, tr exchange.Trader, rec *orderRec) {
 				e.limiter.backOff(rl.RetryAfter)
 			}
 			e.finalize(rec, OrderRejected, err.Error())
-			return
+			return e.rowView(rec)
 		}
 		e.markUnknown(rec, err)
 		switch e.resolve(ctx, tr, rec) {
 		case outcomeDone:
 			e.cancelIfKilled(ctx, tr, rec)
-			return
+			return e.rowView(rec)
 		case outcomeUnknown:
-			return
+			return e.rowView(rec)
 		}
 		if rec.Attempts >= e.lim.MaxPlaceAttempts {
 			e.finalize(rec, OrderRejected, fmt.Sprintf("not placed: the exchange never received it in %d attempts", rec.Attempts))
-			return
+			return e.rowView(rec)
 		}
 		e.event(rec.Bot, "warn", "order %s never reached the exchange; sending it again with the same id", rec.ClientID)
 	}
+}
+
+// answered records the exchange's answer to a placement and returns the row as the answer
+// makes it. The answer is staged (applyOrderLater): the order path does not wait for its
+// sync, and the row (its state, its fills, its bot's ledger and strategy) moves once the
+// answer is on disk. The row stays busy until then, so the poller leaves it alone.
+//
+// An order that reached the book while the kill switch was being engaged is cancelled: the
+// switch's own sweep cannot see a row whose answer was not settled yet. The check follows the
+// settling, so either it sees the switch, or the switch's sweep (which follows the switch)
+// sees the settled row.
+func (e *Engine) answered(ctx context.Context, tr exchange.Trader, rec *orderRec, o exchange.Order) OrderView {
+	ctx = context.WithoutCancel(ctx)
+	v, ok := e.applyOrderLater(ctx, tr, o, func(err error) {
+		if err != nil {
+			e.event(rec.Bot, "error", "recording order %s: %v", rec.ClientID, err)
+		}
+		e.setBusy(rec, false)
+		if !e.killed.Load() {
+			return
+		}
+		// This runs on the journal's writer, which must not wait for the exchange.
+		if e.join(1) {
+			go func() {
+				defer e.wg.Done()
+				e.cancelIfKilled(ctx, tr, rec)
+			}()
+		}
+	})
+	if !ok {
+		return e.rowView(rec)
+	}
+	return v
+}
+
+// rowView is rec's row as it stands.
+func (e *Engine) rowView(rec *orderRec) OrderView {
+	e.jmu.Lock()
+	defer e.jmu.Unlock()
+	return rec.Order
 }
 
 // ambiguous reports whether a placement error leaves the outcome unknown. Errors the port
@@ -297,6 +342,9 @@ func (e *Engine) finalize(rec *orderRec, state OrderState, reason string) {
 	rec.State, rec.Reason, rec.Updated = next.State, next.Reason, next.Updated
 	e.dropOpen(rec)
 	v := rec.Order
+	if rec.Bot != "" {
+		e.rowNews[rec.Bot]++
+	}
 	if b := e.botNamed(rec.Bot); b != nil {
 		e.closeRow(b, rec)
 	}
@@ -357,7 +405,10 @@ func (e *Engine) publishOrder(v OrderView) {
 }
 
 // PlaceManual places an order from the order ticket through the same journal and risk checks
-// as a bot's. It returns once the exchange has answered (or the answer is known to be unknown).
+// as a bot's. It returns once the exchange has answered (or the answer is known to be
+// unknown), with the row as the answer makes it. The answer itself is recorded with the next
+// journal commit, before anything sent after it leaves, and the order lists, fills and
+// balances show it from then on (within a few milliseconds).
 func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, error) {
 	if e.killed.Load() {
 		return OrderView{}, fmt.Errorf("placing order: %w; release it first", ErrKillSwitch)
@@ -415,10 +466,7 @@ func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, err
 	e.addOpen(rec)
 	e.jmu.Unlock()
 	e.publishOrder(rec.Order)
-	e.send(ctx, tr, rec)
-	e.jmu.Lock()
-	v := rec.Order
-	e.jmu.Unlock()
+	v := e.send(ctx, tr, rec)
 	if v.State == OrderRejected {
 		return v, fmt.Errorf("order %s rejected: %s", v.ClientID, v.Reason)
 	}

@@ -32,8 +32,45 @@ func TestIntentWrittenBeforeExchangeCall(t *testing.T) {
 	if v.State != OrderAcked {
 		t.Fatalf("state after the call = %q, want acked", v.State)
 	}
+	answersRecorded(t, r.e)
 	if got := orderState(t, r.db, v.ClientID); got != OrderAcked {
 		t.Fatalf("journal state = %q, want acked", got)
+	}
+}
+
+// An order's answer is staged, not waited for, yet it is on disk before anything placed after
+// it leaves: the next order's first request finds the previous order's answer (and its fill)
+// committed, read through a connection of its own.
+func TestAnswerDurableBeforeTheNextOrderLeaves(t *testing.T) {
+	r := newRig(t, nil, nil)
+	ctx := context.Background()
+	var prev string
+	checked := 0
+	r.x.onPlace = func(req exchange.OrderRequest) {
+		if prev == "" {
+			return
+		}
+		checked++
+		if got := orderState(t, r.db, prev); got != OrderAcked {
+			t.Errorf("order %s is %q on disk while the next order leaves, want its answer (acked) recorded", prev, got)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		v, err := r.e.PlaceManual(ctx, manualBuy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.State != OrderAcked {
+			t.Fatalf("order %d: state %q, want acked", i, v.State)
+		}
+		prev = v.ClientID
+	}
+	if checked != 4 {
+		t.Fatalf("checked %d orders' predecessors, want 4", checked)
+	}
+	answersRecorded(t, r.e)
+	if got := orderState(t, r.db, prev); got != OrderAcked {
+		t.Fatalf("the last order is %q once recorded, want acked", got)
 	}
 }
 
@@ -88,6 +125,7 @@ func TestAmbiguousPlacement(t *testing.T) {
 			if v.State != tc.wantState {
 				t.Fatalf("state = %q (%s), want %q", v.State, v.Reason, tc.wantState)
 			}
+			answersRecorded(t, r.e)
 			if got := orderState(t, r.db, v.ClientID); got != tc.wantState {
 				t.Fatalf("journal state = %q, want %q", got, tc.wantState)
 			}

@@ -37,69 +37,113 @@ type applied struct {
 // writes are queued together, so they share one commit, each under its own savepoint.
 // errs[i] is the outcome of os[i].
 func (e *Engine) applyOrders(ctx context.Context, tr exchange.Trader, os []exchange.Order) []error {
-	errs := make([]error, len(os))
-	var todo []*applied
-	var at []int // todo[k] is os[at[k]]
+	p := e.prepareApply(ctx, tr, os)
+	if p.fns == nil {
+		return p.finish(e, nil)
+	}
+	return p.finish(e, e.j.WriteAll(ctx, p.fns))
+}
+
+// applyOrderLater is applyOrder for an order's answer on the order path: the update is
+// staged in the journal and settled in memory once it is on disk, and then (on the journal's
+// writer) hears the outcome. The caller goes on at once: nothing it sends next can leave
+// before the answer is on disk, since the Write that records that request commits the staged
+// answer with it (or first). So a bot's next order, or the ticket's, pays one sync for its own
+// send and this answer together. The row's turn is held until the answer is settled. next is
+// the row as the answer makes it once settled; ok is false when o is not about a row this
+// engine can change (then has been told already).
+func (e *Engine) applyOrderLater(ctx context.Context, tr exchange.Trader, o exchange.Order, then func(error)) (next OrderView, ok bool) {
+	p := e.prepareApply(ctx, tr, []exchange.Order{o})
+	if len(p.todo) > 0 {
+		next, ok = p.todo[0].next.Order, true
+	}
+	if p.fns == nil {
+		then(p.finish(e, nil)[0])
+		return next, ok
+	}
+	e.j.StageAll(ctx, p.fns, func(results []error) { then(p.finish(e, results)[0]) })
+	return next, ok
+}
+
+// pendingApply is an apply whose journal writes are queued: the rows' turns are held until
+// finish.
+type pendingApply struct {
+	errs    []error
+	todo    []*applied
+	at      []int // todo[k] is the update at errs[at[k]]
+	turns   []*orderRec
+	fns     []func(*journal.Tx) error
+	writing []int // fns[n] writes todo[writing[n]]
+	now     time.Time
+}
+
+// prepareApply reads what each update needs, takes the rows' turns and builds their journal
+// writes.
+func (e *Engine) prepareApply(ctx context.Context, tr exchange.Trader, os []exchange.Order) *pendingApply {
+	p := &pendingApply{errs: make([]error, len(os))}
 	for i, o := range os {
 		rec, known, err := e.recFor(ctx, o)
 		if err != nil || rec == nil {
-			errs[i] = err
+			p.errs[i] = err
 			continue
 		}
 		fills, err := e.fillsOf(ctx, tr, o, known)
 		if err != nil {
-			errs[i] = err
+			p.errs[i] = err
 			continue
 		}
-		todo = append(todo, &applied{rec: rec, o: o, fills: fills})
-		at = append(at, i)
+		p.todo = append(p.todo, &applied{rec: rec, o: o, fills: fills})
+		p.at = append(p.at, i)
 	}
-	if len(todo) == 0 {
-		return errs
+	if len(p.todo) == 0 {
+		return p
 	}
-
 	// One turn per row, taken in client id order (the only place that holds several).
-	turns := make([]*orderRec, 0, len(todo))
-	for _, a := range todo {
-		turns = append(turns, a.rec)
+	p.turns = make([]*orderRec, 0, len(p.todo))
+	for _, a := range p.todo {
+		p.turns = append(p.turns, a.rec)
 	}
-	sort.Slice(turns, func(i, j int) bool { return turns[i].ClientID < turns[j].ClientID })
-	turns = slices.Compact(turns)
-	for _, r := range turns {
+	sort.Slice(p.turns, func(i, j int) bool { return p.turns[i].ClientID < p.turns[j].ClientID })
+	p.turns = slices.Compact(p.turns)
+	for _, r := range p.turns {
 		e.take(r)
 	}
-	defer func() {
-		for _, r := range turns {
-			e.give(r)
-		}
-	}()
-	now := e.now().UTC()
-	var fns []func(*journal.Tx) error
-	var writing []int // indexes into todo
-	for k, a := range todo {
+	p.now = e.now().UTC()
+	for k, a := range p.todo {
 		a.next, a.changed = nextRow(a.rec, a.o)
 		if !a.changed && len(a.fills) == 0 {
 			continue
 		}
-		a.next.Updated = now
-		fns = append(fns, func(tx *journal.Tx) error { return a.write(tx, now) })
-		writing = append(writing, k)
+		a.next.Updated = p.now
+		now := p.now
+		p.fns = append(p.fns, func(tx *journal.Tx) error { return a.write(tx, now) })
+		p.writing = append(p.writing, k)
 	}
-	results := e.j.WriteAll(ctx, fns)
+	return p
+}
+
+// finish settles in memory the updates whose writes succeeded (results[n] is fns[n]'s
+// outcome) and gives the rows' turns back.
+func (p *pendingApply) finish(e *Engine, results []error) []error {
+	defer func() {
+		for _, r := range p.turns {
+			e.give(r)
+		}
+	}()
 	e.jmu.Lock()
 	defer e.jmu.Unlock()
 	for n, err := range results {
-		k := writing[n]
-		a := todo[k]
+		k := p.writing[n]
+		a := p.todo[k]
 		if err != nil {
-			errs[at[k]] = fmt.Errorf("order %s: %w", a.rec.ClientID, err)
+			p.errs[p.at[k]] = fmt.Errorf("order %s: %w", a.rec.ClientID, err)
 			continue
 		}
 		if a.changed || len(a.fresh) > 0 {
-			e.settleLocked(a, now)
+			e.settleLocked(a, p.now)
 		}
 	}
-	return errs
+	return p.errs
 }
 
 // recFor returns the open row an order update is about, reading it from the journal when this
@@ -227,6 +271,9 @@ func (e *Engine) settleLocked(a *applied, now time.Time) {
 	rec.ExchangeID, rec.Updated, rec.filled = next.ExchangeID, next.Updated, a.filled
 	if rec.State.Final() {
 		e.dropOpen(rec)
+	}
+	if rec.Bot != "" {
+		e.rowNews[rec.Bot]++
 	}
 	if b := e.botNamed(rec.Bot); b != nil {
 		e.tellBot(b, rec, fresh, rec.State.Final() && !wasFinal, now)

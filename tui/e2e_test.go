@@ -183,6 +183,12 @@ func (c *cockpit) wait(why string) {
 	select {
 	case err := <-c.exited:
 		c.done = true
+		// What it wrote last (its exit line) may still be on its way through the terminal:
+		// the copy ends once the terminal is closed and read to the end.
+		select {
+		case <-c.copied:
+		case <-time.After(5 * time.Second):
+		}
 		if err != nil {
 			c.t.Fatalf("quantdeck exited with %v after %s:\n%s", err, why, tail(c.scr.text(0), 2000))
 		}

@@ -43,6 +43,7 @@ type request struct {
 	done   chan error
 	staged bool        // nobody waits on done
 	failed func(error) // told of a staged write's failure; may be nil
+	then   func(error) // told of the outcome, whatever it is; may be nil
 }
 
 // answer gives r its outcome.
@@ -50,6 +51,9 @@ func (r *request) answer(err error) {
 	r.done <- err
 	if err != nil && r.failed != nil {
 		r.failed(err)
+	}
+	if r.then != nil {
+		r.then(err)
 	}
 }
 
@@ -138,6 +142,36 @@ func (j *Journal) Stage(ctx context.Context, fn func(*Tx) error, failed func(err
 	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), staged: true, failed: failed}
 	if err := j.w.submit(r); err != nil && failed != nil {
 		failed(err)
+	}
+}
+
+// StageAll stages every fn at once, as Stage does, and returns without waiting; then is called
+// once with each fn's outcome (errs[i] is fn[i]'s, as WriteAll would give it) after the last of
+// them is answered: after their commit, or their failure. It suits a caller that acts on rows
+// only once they are durable but need not wait for that itself: an order's answer is settled
+// in memory once it is on disk, while the order path goes on to the next order, whose signed
+// send's Write commits the answer with it. then runs on the writer's goroutine (or the
+// caller's, when the journal is closed), so it must be quick and must not wait on the journal.
+func (j *Journal) StageAll(ctx context.Context, fns []func(*Tx) error, then func(errs []error)) {
+	errs := make([]error, len(fns))
+	if len(fns) == 0 {
+		then(errs)
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	var left atomic.Int64
+	left.Store(int64(len(fns)))
+	for i, fn := range fns {
+		r := &request{ctx: ctx, fn: fn, done: make(chan error, 1), staged: true}
+		r.then = func(err error) {
+			errs[i] = err
+			if left.Add(-1) == 0 {
+				then(errs)
+			}
+		}
+		if err := j.w.submit(r); err != nil {
+			r.then(err)
+		}
 	}
 }
 
@@ -317,10 +351,25 @@ func (w *writer) commit(batch []*request) {
 	}
 }
 
-// runTx runs reqs in one transaction, each under its own savepoint (none for a lone caller,
-// whose failure rolls the whole transaction back). errs holds each caller's own error; err is
-// set when the transaction as a whole failed and nothing was committed.
+// runTx runs reqs in one transaction and commits it. errs holds each caller's own error; err is
+// set when the transaction as a whole failed and nothing was committed. Callers' rows almost
+// never fail, so the batch first runs bare: should one caller's rows fail, the transaction is
+// rolled back and run again with each caller under its own savepoint, so the others' rows are
+// still committed. A lone caller needs no savepoint: its failure rolls the whole back.
 func (w *writer) runTx(reqs []*request) (errs []error, err error) {
+	errs, err = w.tryTx(reqs, len(reqs) == 1)
+	if err == errRetrySaved {
+		errs, err = w.tryTx(reqs, true)
+	}
+	return errs, err
+}
+
+// errRetrySaved: a caller's rows failed in a batch run without savepoints.
+var errRetrySaved = errors.New("journal: a caller's rows failed; run the batch with savepoints")
+
+// tryTx runs reqs in one transaction, each under its own savepoint when saved (a batch run
+// bare fails with errRetrySaved at the first caller whose rows fail).
+func (w *writer) tryTx(reqs []*request, saved bool) (errs []error, err error) {
 	ctx := context.Background() // see Tx: no caller may interrupt a shared transaction
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -329,11 +378,18 @@ func (w *writer) runTx(reqs []*request) (errs []error, err error) {
 	defer tx.Rollback()
 	t := &Tx{ctx: ctx, tx: tx, j: w.j}
 	errs = make([]error, len(reqs))
-	if len(reqs) == 1 {
+	switch {
+	case len(reqs) == 1:
 		if errs[0] = reqs[0].fn(t); errs[0] != nil {
 			return errs, nil // rolled back by the deferred Rollback
 		}
-	} else {
+	case !saved:
+		for i, r := range reqs {
+			if errs[i] = r.fn(t); errs[i] != nil {
+				return nil, errRetrySaved
+			}
+		}
+	default:
 		for i, r := range reqs {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT caller`); err != nil {
 				return nil, fmt.Errorf("journal: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -271,5 +272,128 @@ func TestWriteCancelAndCloseDrain(t *testing.T) {
 	}
 	if _, err := j.Order(ctx, kept.ClientID); err != nil {
 		t.Fatalf("read after Close: %v", err)
+	}
+}
+
+// A grouped batch runs without savepoints until a caller's rows fail; then it is run again
+// with one savepoint per caller, in the same single commit: the failing caller's rows (the
+// statement that failed and those it wrote before) are gone, the others' are all kept.
+func TestWriteBatchFailingCallerRetriedUnderSavepoints(t *testing.T) {
+	j, dir := openJournal(t)
+	ctx := context.Background()
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- j.Write(ctx, func(*Tx) error { close(held); <-hold; return nil })
+	}()
+	<-held
+	before := j.w.commits.Load()
+	var reqs []*request
+	rows := make([]*Row, 6)
+	runs := make([]int, 6)
+	for i := range rows {
+		r := intentRow("s")
+		if i == 3 {
+			// Its own bot name: the sequence number its rollback gives back is taken by
+			// the next caller, whose client id must not look like this one's.
+			r.Bot = "bad"
+		}
+		rows[i] = r
+		req := &request{ctx: ctx, done: make(chan error, 1), fn: func(tx *Tx) error {
+			runs[i]++ // on the writer's goroutine; read after every caller is answered
+			if err := j.insertIntent(tx, r); err != nil {
+				return err
+			}
+			if i == 3 {
+				return j.insertIntentAs(tx, r) // breaks the primary key after its first row
+			}
+			return nil
+		}}
+		reqs = append(reqs, req)
+		if err := j.w.submit(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for i, req := range reqs {
+		if err := <-req.done; (i == 3) != (err != nil) {
+			t.Errorf("caller %d: error %v", i, err)
+		}
+	}
+	reader := freshReader(t, dir)
+	for i, r := range rows {
+		want := 1
+		if i == 3 {
+			want = 0
+		}
+		if n := countOrders(t, reader, r.ClientID); n != want {
+			t.Errorf("caller %d: %d rows on disk, want %d", i, n, want)
+		}
+	}
+	// Callers 0-3 ran bare, then all six under savepoints; 4 and 5 only under savepoints.
+	if want := []int{2, 2, 2, 2, 1, 1}; !slices.Equal(runs, want) {
+		t.Errorf("runs per caller %v, want %v", runs, want)
+	}
+	if got := j.w.commits.Load() - before; got != 2 {
+		t.Errorf("%d commits for the held caller and the batch, want 2", got)
+	}
+}
+
+// StageAll returns at once; its callback hears each write's own outcome only once the rows are
+// committed (a connection of its own reads them from inside the callback), and the next Write
+// shares their commit.
+func TestStageAllTellsAfterTheCommit(t *testing.T) {
+	j, dir := openJournal(t)
+	reader := freshReader(t, dir)
+	ctx := context.Background()
+	good, bad := intentRow("a"), intentRow("b")
+	type told struct {
+		errs    []error
+		visible []int
+	}
+	got := make(chan told, 1)
+	before := j.w.commits.Load()
+	j.StageAll(ctx, []func(*Tx) error{
+		func(tx *Tx) error { return j.insertIntent(tx, good) },
+		func(tx *Tx) error {
+			if err := j.insertIntent(tx, bad); err != nil {
+				return err
+			}
+			return j.insertIntentAs(tx, bad)
+		},
+	}, func(errs []error) {
+		got <- told{errs, []int{countOrders(t, reader, good.ClientID), countOrders(t, reader, bad.ClientID)}}
+	})
+	select {
+	case <-got:
+		t.Fatal("told before anything could commit the staged rows")
+	default:
+	}
+	if err := j.Write(ctx, func(*Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var tl told
+	select {
+	case tl = <-got:
+	default:
+		t.Fatal("not told by the time the Write that commits the staged rows returned")
+	}
+	if tl.errs[0] != nil || tl.errs[1] == nil {
+		t.Fatalf("outcomes %v, want the first write kept and the second failed", tl.errs)
+	}
+	if !slices.Equal(tl.visible, []int{1, 0}) {
+		t.Fatalf("rows on disk when told: %v, want [1 0]", tl.visible)
+	}
+	if n := j.w.commits.Load() - before; n != 1 {
+		t.Fatalf("%d commits for the staged writes and the Write, want 1", n)
+	}
+	j.Close()
+	closed := make(chan []error, 1)
+	j.StageAll(ctx, []func(*Tx) error{func(*Tx) error { return nil }}, func(errs []error) { closed <- errs })
+	if errs := <-closed; !errors.Is(errs[0], ErrClosed) {
+		t.Fatalf("after Close: %v, want ErrClosed", errs)
 	}
 }

@@ -18,8 +18,9 @@ type account struct {
 	balances   map[string]*balance
 	orders     []*order // every order, oldest first
 	byID       map[int64]*order
+	byClient   map[string][]*order // every order by client id, oldest first
 	trades     []trade
-	orderTimes []time.Time // placements, for the ORDERS rate limits
+	orderTimes []time.Time // placements, oldest first, for the ORDERS rate limits
 }
 
 type balance struct{ free, locked decimal.Decimal }
@@ -40,7 +41,7 @@ type trade struct {
 // AddKey registers an API key with its secret, permissions and starting balances (asset ->
 // decimal text). Adding a key again replaces it and its state.
 func (s *Server) AddKey(apiKey, secret string, perms Permissions, balances map[string]string) error {
-	a := &account{secret: []byte(secret), perms: perms, balances: make(map[string]*balance), byID: make(map[int64]*order)}
+	a := &account{secret: []byte(secret), perms: perms, balances: make(map[string]*balance), byID: make(map[int64]*order), byClient: make(map[string][]*order)}
 	for asset, v := range balances {
 		d, err := decimal.Parse(v)
 		if err != nil || d.IsNeg() {

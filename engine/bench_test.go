@@ -59,9 +59,9 @@ import (
 //   - ns/op: wall time per tick, 100,000 when the feed kept its rate.
 //
 // On a 2-core machine at -cpu 2 most of the intent latency is the bots' loops waiting for a
-// processor while the journal's and the paper account's writers hold both inside SQLite's C
-// code (a commit's sync, or SQLite's busy wait for the other writer's lock): a goroutine in a
-// cgo call keeps its processor until the runtime takes it back. Compare -cpu 2,4,8.
+// processor while the journal's and the paper account's writers hold them inside SQLite's C
+// code for a commit's sync: a goroutine in a cgo call keeps its processor until the call
+// returns or the runtime takes the processor back. Compare -cpu 2,4,8.
 func BenchmarkTickToIntent(b *testing.B) {
 	const (
 		period = 100 * time.Microsecond // 10,000 ticks a second

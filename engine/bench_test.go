@@ -20,7 +20,7 @@ import (
 // BenchmarkTickToIntent measures the engine from a market tick to the order intents it causes:
 // 20 bots on one symbol trading on a file-backed paper account (SQLite, a durable commit per
 // batch) while ticks arrive at 10,000 a second and the engine runs (Run: the paper account's
-// order stream, the poller, the balance and snapshot loops).
+// order stream, the poller, the balance loop; no cockpit is attached, so no snapshots).
 //
 // The market: the price jitters between 100.02 and 100.08; once a cycle of 1,000 ticks (100 ms)
 // it dips to 99.99, and half a cycle later it spikes to 100.11. The bots: 10 grids whose
@@ -58,10 +58,12 @@ import (
 //     up to a frame (about 1 ms) by design; more means the process was kept from running.
 //   - ns/op: wall time per tick, 100,000 when the feed kept its rate.
 //
-// On a 2-core machine at -cpu 2 most of the intent latency is the bots' loops waiting for a
-// processor while the journal's and the paper account's writers hold them inside SQLite's C
-// code for a commit's sync: a goroutine in a cgo call keeps its processor until the call
-// returns or the runtime takes the processor back. Compare -cpu 2,4,8.
+// On a 2-core machine the wait is nearly all of it; the work takes a few microseconds. In
+// runtime traces the median wait is the frame being handed over and the other bots' loops
+// running first on the two processors; the tail is processors held inside SQLite's C code by
+// the journal's and the paper account's writers for a commit's sync (a goroutine in a cgo call
+// keeps its processor until the call returns or the runtime takes it back), and the machine
+// not running the process at all (see feed-lag-max-ns). Compare -cpu 2,4,8.
 func BenchmarkTickToIntent(b *testing.B) {
 	const (
 		period = 100 * time.Microsecond // 10,000 ticks a second

@@ -20,7 +20,8 @@ import (
 // BenchmarkTickToIntent measures the engine from a market tick to the order intents it causes:
 // 20 bots on one symbol trading on a file-backed paper account (SQLite, a durable commit per
 // batch) while ticks arrive at 10,000 a second and the engine runs (Run: the paper account's
-// order stream, the poller, the balance loop; no cockpit is attached, so no snapshots).
+// order stream, the poller, the balance loop, and snapshots for a subscriber, as for an
+// attached cockpit).
 //
 // The market: the price jitters between 100.02 and 100.08; once a cycle of 1,000 ticks (100 ms)
 // it dips to 99.99, and half a cycle later it spikes to 100.11. The bots: 10 grids whose
@@ -82,7 +83,7 @@ func BenchmarkTickToIntent(b *testing.B) {
 	}
 	defer acct.Close()
 	e, err := New(Config{DB: db, Market: m, Symbols: []string{"BTCUSDT"}, Paper: acct, Clock: stampedBy(clk.Now),
-		Limits: Limits{OrdersPerSecond: 1e6, Burst: 1e6, MaxOpenOrders: 1 << 20, SnapshotInterval: time.Hour}})
+		Limits: Limits{OrdersPerSecond: 1e6, Burst: 1e6, MaxOpenOrders: 1 << 20}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,6 +133,11 @@ func BenchmarkTickToIntent(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	events := e.Subscribe(ctx) // an attached cockpit: snapshots are built every 100 ms
+	go func() {
+		for range events {
+		}
+	}()
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
 	eventually(b, "the engine to run", func() bool {

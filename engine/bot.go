@@ -242,7 +242,7 @@ func (e *Engine) pause(b *bot, reason string) {
 	go func() {
 		defer e.wg.Done()
 		waitWorker(cancel, done)
-		e.rebuildRoutes()
+		e.reroute()
 		ctx, cancelCtx := context.WithTimeout(e.life, 30*time.Second)
 		defer cancelCtx()
 		if err := e.reg.setPaused(ctx, name, reason); err != nil {
@@ -284,6 +284,9 @@ func (e *Engine) haltWorker(b *bot) {
 func (e *Engine) worker(ctx context.Context, b *bot, queue chan job, done chan struct{}) {
 	defer e.wg.Done()
 	defer close(done)
+	if h := e.hooks.worker; h != nil {
+		defer h(b.name, -1)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -314,20 +317,6 @@ func (e *Engine) releaseJob(b *bot, jb job, err error) {
 			b.strat.OnOrder(OrderUpdate{Tag: jb.intent.Tag, Side: jb.intent.Side, Time: now, Refused: true, Reason: err.Error()})
 		}
 	})
-}
-
-// rebuildRoutes recomputes the running bots per symbol for the tick path, from what each
-// bot's loop last published.
-func (e *Engine) rebuildRoutes() {
-	e.routeMu.Lock()
-	defer e.routeMu.Unlock()
-	m := map[string][]*bot{}
-	for _, b := range e.allBots() {
-		if v := b.view.Load(); v != nil && b.running.Load() {
-			m[v.Config.Symbol] = append(m[v.Config.Symbol], b)
-		}
-	}
-	e.routes.Store(&m)
 }
 
 // botView is a bot as shown to the user: asked of its loop, or the last view it published

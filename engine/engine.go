@@ -39,9 +39,19 @@ type Engine struct {
 	closed sync.Once
 	// wgMu guards shut and the wg.Add calls that race with Close: once Close has begun
 	// waiting, nothing may join the group (a WaitGroup forbids an Add from zero during Wait).
+	// A leaf: nothing else is locked or awaited while it is held.
 	wgMu    sync.Mutex
 	shut    bool
 	started time.Time
+
+	// The lifecycle loop (owner.go) runs the operations that change which bots exist or run
+	// and which symbols are watched, one at a time: ops carries them, streams Run's connected
+	// market stream (once), rerouteReq a request to rebuild routes (capacity 1). The
+	// reconciler loop runs resumes' reconciliations, one at a time, from reconOps.
+	ops        chan lifeOp
+	streams    chan streamsUp
+	rerouteReq chan struct{}
+	reconOps   chan lifeOp
 
 	resumed atomic.Bool
 	closing atomic.Bool
@@ -54,29 +64,29 @@ type Engine struct {
 	// failure is why Run stopped on its own; nil while it runs and after a clean stop.
 	failure atomic.Pointer[error]
 
-	mu         sync.Mutex // guards the fields below
-	bots       map[string]*bot
+	// mu guards the fields below. A leaf: held only to read or change them, never while
+	// locking anything else or waiting for a bot, the lifecycle loop or I/O.
+	mu         sync.Mutex
+	bots       map[string]*bot // changed only on the lifecycle loop
 	killReason string
 	rules      map[string]exchange.Rules
 	live       map[string]exchange.Trader
 	recent     recent
 	balances   []BalanceView
 	paperErr   string                   // the paper account's save failure last reported; "" for none
-	bg         context.Context          // Run's background context; nil before Run
+	bg         context.Context          // Run's background context, set on the lifecycle loop; nil before Run
 	watched    map[exchange.Trader]bool // traders whose order stream is being read
 
-	routes atomic.Pointer[map[string][]*bot] // running bots by symbol, for the tick path
-
-	addMu sync.Mutex // serialises adding and removing bots
-	// resumeMu serialises Resume and startMu StartBot: a resume retried in the background
-	// may run beside one the user asked for, and two starts of one bot would each run a worker.
-	// Lock order: resumeMu, startMu, then the others.
-	resumeMu sync.Mutex
-	startMu  sync.Mutex
+	// routes are the running bots by symbol, for the tick path: read without a lock, stored
+	// only by the lifecycle loop.
+	routes atomic.Pointer[map[string][]*bot]
 
 	// jmu serialises changes to journal order rows and guards open. Bots' loops never take
 	// it: what a row change means for a bot is posted to the bot's loop while it is held, so
-	// each bot sees its rows change in the order the journal did.
+	// each bot sees its rows change in the order the journal did. It is the one lock held
+	// while taking others, and those are leaves (mu, wgMu, a bot's mailbox, the market's);
+	// under it a start or an edit may also wait for the bot's loop, which never takes it. It
+	// is never taken under another lock, and nothing holding it waits for the lifecycle loop.
 	jmu  sync.Mutex
 	open map[string]*orderRec // rows without a final state, by client id
 	// openBy counts each bot's rows in open; loaded says Resume has loaded them. Before
@@ -88,7 +98,6 @@ type Engine struct {
 	// without jmu checks that none came meanwhile (replayLocked). Guarded by jmu.
 	rowNews map[string]uint64
 
-	routeMu sync.Mutex // serialises rebuilding routes, so the last rebuild stored wins
 	tickSeq atomic.Uint64
 
 	events chan BotEvent // history lines waiting to be written
@@ -106,6 +115,9 @@ type hooks struct {
 	afterRecord func(clientID string) // a signed send is durable, the request not yet gone
 	afterAck    func(clientID string) // the exchange answered, the journal not yet updated
 	replayRead  func(bot string)      // a ledger replay read without jmu, not yet checked
+	// worker is called as a bot's order worker is started (+1) and as it ends (-1); the
+	// lifecycle tests count a bot's workers with it.
+	worker func(bot string, delta int)
 }
 
 // New loads the bots and the kill switch from the store. It starts no bot: that is Resume's
@@ -134,6 +146,8 @@ func New(cfg Config) (*Engine, error) {
 		j: j, reg: NewRegistry(cfg.DB, cfg.Clock), bus: newBus(),
 		bots: map[string]*bot{}, rules: map[string]exchange.Rules{}, live: map[string]exchange.Trader{},
 		open: map[string]*orderRec{}, openBy: map[string]int{}, rowNews: map[string]uint64{}, events: make(chan BotEvent, 1024),
+		ops: make(chan lifeOp), streams: make(chan streamsUp, 1), rerouteReq: make(chan struct{}, 1),
+		reconOps: make(chan lifeOp),
 	}
 	e.limiter = newLimiter(e.lim, e.clk)
 	if err := e.loadWatchlist(ctx); err != nil {
@@ -198,8 +212,10 @@ func New(cfg Config) (*Engine, error) {
 		bot, _ := damagedBot(err)
 		e.event(bot, "error", "%v", err)
 	}
-	e.wg.Add(1)
+	e.wg.Add(3)
 	go e.writeEvents()
+	go e.lifeLoop()
+	go e.reconLoop()
 	return e, nil
 }
 
@@ -324,18 +340,19 @@ func (e *Engine) watchStream(t exchange.Trader) {
 		return
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.bg == nil || e.watched[t] {
+	bg := e.bg
+	if bg == nil || e.watched[t] {
+		e.mu.Unlock()
 		return
 	}
 	if e.watched == nil {
 		e.watched = map[exchange.Trader]bool{}
 	}
-	if !e.join(1) {
-		return
-	}
 	e.watched[t] = true
-	go e.streamLoop(e.bg, t, s.OrderUpdates())
+	e.mu.Unlock()
+	if e.join(1) { // false once Close has begun: the stream is not read any more
+		go e.streamLoop(bg, t, s.OrderUpdates())
+	}
 }
 
 // rulesFor returns a symbol's rules, cached after the first lookup.

@@ -12,6 +12,8 @@ const maxQueued = 4096
 // bus fans events out to subscribers without ever blocking the publisher: each subscriber has
 // its own queue and a slot for the latest snapshot, emptied by its own forwarding goroutine.
 type bus struct {
+	// mu guards subs and closed; publishing holds it while taking each subscriber's mu (a
+	// leaf), so every subscriber sees events in one order. Nothing else is taken under it.
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
 	done   chan struct{}

@@ -12,114 +12,6 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
-// Resume reconciles every journal row without a final state with the exchange, then starts
-// the bots whose desired state is running. No bot can start before it has run once. It can be
-// called again (after the vault is unsealed) to retry what could not be reconciled and to
-// restart bots stopped by Seal. A bot whose account still has unreconciled rows stays
-// stopped, and the error says why.
-func (e *Engine) Resume(ctx context.Context) error {
-	e.resumeMu.Lock()
-	defer e.resumeMu.Unlock()
-	rows, bad, err := e.j.OpenOrders(ctx)
-	if err != nil {
-		return err
-	}
-	recs := make([]*orderRec, len(rows))
-	for i, row := range rows {
-		recs[i] = &orderRec{Row: *row}
-	}
-	// A row that does not parse cannot be reconciled: its bot stays stopped, with the row
-	// named, and the other bots carry on.
-	damaged := map[string]error{}
-	for _, err := range bad {
-		bot, _ := damagedBot(err)
-		if bot == "" {
-			e.event("", "error", "cannot reconcile a manual order: %v", err)
-			continue
-		}
-		if damaged[bot] == nil {
-			damaged[bot] = err
-		}
-	}
-	for _, r := range recs {
-		if r.filled, err = e.j.FilledQty(ctx, r.ClientID); err != nil {
-			if bot, bad := damagedBot(err); bad {
-				if bot == "" {
-					e.event("", "error", "cannot reconcile manual order %s: %v", r.ClientID, err)
-				} else if damaged[bot] == nil {
-					damaged[bot] = err
-				}
-				continue
-			}
-			return err
-		}
-		// The requests recorded before the last run ended: the in-flight rule applies to
-		// them as it did in that run.
-		if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
-			return err
-		}
-		e.jmu.Lock()
-		e.addOpen(r)
-		e.jmu.Unlock()
-	}
-	// The rows are loaded: from now on the bots' open-row counts follow them.
-	e.jmu.Lock()
-	if !e.loaded {
-		e.loaded = true
-		for _, b := range e.allBots() {
-			e.initOpenRows(b)
-		}
-	}
-	e.jmu.Unlock()
-	blocked, errs, err := e.reconcile(ctx)
-	if err != nil {
-		return err
-	}
-	e.resumed.Store(true)
-	if e.killed.Load() {
-		// Engaged before this start: nothing runs, and nothing QuantDeck placed stays open.
-		errs = append(errs, e.cancelBotOrders(ctx, "")...)
-		return errors.Join(errs...)
-	}
-	e.mu.Lock()
-	var want []*bot
-	for _, b := range e.bots {
-		want = append(want, b)
-	}
-	e.mu.Unlock()
-	now := e.now()
-	for _, b := range want {
-		var run, stopped bool
-		var cfg BotConfig
-		e.do(b, func(b *bot) {
-			run = b.desired == BotRunning && b.state != BotRunning && (b.state != BotPaused || b.resumeDue(now))
-			stopped = b.desired == BotStopped && b.state != BotRunning
-			cfg = b.cfg
-		})
-		if stopped && blocked[account{cfg.Mode, cfg.KeyLabel}] == nil {
-			// Stopped from the command line while no engine ran: its orders go now, as
-			// StopBot would have cancelled them.
-			errs = append(errs, e.cancelBotOrders(ctx, cfg.Name)...)
-		}
-		if !run {
-			continue
-		}
-		if err := blocked[account{cfg.Mode, cfg.KeyLabel}]; err != nil {
-			e.setStopped(ctx, b, BotError, "waiting for its orders to be reconciled: "+err.Error())
-			continue
-		}
-		if err := damaged[cfg.Name]; err != nil {
-			e.setStopped(ctx, b, BotError, err.Error())
-			errs = append(errs, fmt.Errorf("bot %s: %w", cfg.Name, err))
-			continue
-		}
-		if err := e.StartBot(ctx, cfg.Name); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // setStopped records a bot that is not running, keeping its desired state.
 func (e *Engine) setStopped(ctx context.Context, b *bot, state BotState, reason string) {
 	name, desired := b.name, BotState("")
@@ -141,7 +33,14 @@ func (e *Engine) setStopped(ctx context.Context, b *bot, state BotState, reason 
 }
 
 // StartBot starts a stopped, paused or failed bot. Live bots need a checked credential.
+// Starts run on the lifecycle loop: two starts of one bot never run two workers, and the
+// bot's symbol cannot be unwatched while it starts.
 func (e *Engine) StartBot(ctx context.Context, name string) error {
+	return e.own(ctx, func(ctx context.Context) error { return e.startBot(ctx, name) })
+}
+
+// startBot is StartBot on the lifecycle loop.
+func (e *Engine) startBot(ctx context.Context, name string) error {
 	if !e.resumed.Load() {
 		return fmt.Errorf("starting bot %s: %w", name, ErrNotResumed)
 	}
@@ -151,8 +50,6 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 	if e.closing.Load() {
 		return ErrStopping
 	}
-	e.startMu.Lock()
-	defer e.startMu.Unlock()
 	b, err := e.loadBot(ctx, name)
 	if err != nil {
 		return err
@@ -178,7 +75,8 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		return fail(fmt.Errorf("%w (QuantDeck reads it again when it restarts)", damaged))
 	}
 	if !e.mkt.watched(cfg.Symbol) {
-		// It would get no prices. Unwatch holds startMu, so the symbol cannot go meanwhile.
+		// It would get no prices. Unwatch runs on the lifecycle loop too, so the symbol
+		// cannot go meanwhile.
 		return fail(fmt.Errorf("%w: %s; watch it again, then start the bot", ErrNotWatched, cfg.Symbol))
 	}
 	// Orders that cannot be read cannot be counted against the bot's limits.
@@ -267,6 +165,9 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 		b.last = e.mkt.last(cfg.Symbol)
 		wctx, cancel := context.WithCancel(e.life)
 		b.queue, b.cancel, b.done = make(chan job, queueLen), cancel, make(chan struct{})
+		if h := e.hooks.worker; h != nil {
+			h(name, 1)
+		}
 		go e.worker(wctx, b, b.queue, b.done)
 	})
 	e.jmu.Unlock()
@@ -288,7 +189,7 @@ func (e *Engine) StartBot(ctx context.Context, name string) error {
 }
 
 // loadBot returns a bot, reading it from the store when another process (the command line)
-// added it after this engine loaded its bots.
+// added it after this engine loaded its bots. It runs on the lifecycle loop.
 func (e *Engine) loadBot(ctx context.Context, name string) (*bot, error) {
 	if b := e.botNamed(name); b != nil {
 		return b, nil
@@ -406,8 +307,14 @@ func remainingValue(r *orderRec) decimal.Decimal {
 	return v
 }
 
-// StopBot stops a bot and cancels its open orders.
+// StopBot stops a bot and cancels its open orders. It runs on the lifecycle loop, so a start
+// of the same bot is either finished before it or begins after it.
 func (e *Engine) StopBot(ctx context.Context, name string) error {
+	return e.own(ctx, func(ctx context.Context) error { return e.stopBotNamed(ctx, name) })
+}
+
+// stopBotNamed is StopBot on the lifecycle loop.
+func (e *Engine) stopBotNamed(ctx context.Context, name string) error {
 	b := e.botNamed(name)
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, name)
@@ -426,10 +333,11 @@ func (e *Engine) StopBot(ctx context.Context, name string) error {
 	return nil
 }
 
-// stopBot takes a bot off the tick path and waits for its worker.
+// stopBot takes a bot off the tick path and waits for its worker. Off the lifecycle loop (the
+// kill switch) the routes are rebuilt soon after; on it, when the operation ends.
 func (e *Engine) stopBot(b *bot, state BotState, reason string) {
 	e.do(b, func(b *bot) { b.setState(state, reason) })
-	e.rebuildRoutes()
+	e.reroute()
 	e.haltWorker(b)
 	// Under jmu, so no news of its rows is queued between the list and the reset.
 	e.jmu.Lock()
@@ -449,16 +357,28 @@ func (e *Engine) stopBot(b *bot, state BotState, reason string) {
 }
 
 // Seal stops live bots when the vault is sealed, keeping their desired state so the next
-// Resume restarts them, and forgets the live accounts.
+// Resume restarts them, and forgets the live accounts. The accounts are forgotten at once; the
+// bots stop on the lifecycle loop, so no start under way finishes behind the seal's back.
 func (e *Engine) Seal(ctx context.Context) error {
 	e.mu.Lock()
-	var live []*bot
-	for _, b := range e.bots {
-		live = append(live, b)
-	}
 	e.live = map[string]exchange.Trader{}
 	e.mu.Unlock()
-	for _, b := range live {
+	err := e.own(ctx, func(ctx context.Context) error {
+		e.sealBots(ctx)
+		return nil
+	})
+	if errors.Is(err, ErrStopping) {
+		return nil // closed: no bot runs
+	}
+	return err
+}
+
+// sealBots stops the running live bots; it runs on the lifecycle loop.
+func (e *Engine) sealBots(ctx context.Context) {
+	e.mu.Lock()
+	e.live = map[string]exchange.Trader{} // again: a start before this one may have added one
+	e.mu.Unlock()
+	for _, b := range e.allBots() {
 		isLive := false
 		e.do(b, func(b *bot) { isLive = b.cfg.Mode == Live && b.state == BotRunning })
 		if !isLive {
@@ -467,11 +387,13 @@ func (e *Engine) Seal(ctx context.Context) error {
 		e.stopBot(b, BotStopped, "vault sealed")
 		e.setStopped(ctx, b, BotStopped, "vault sealed; it restarts when the vault is unlocked")
 	}
-	return nil
 }
 
 // EngageKillSwitch stops every bot and cancels every open order QuantDeck placed. It stays
-// engaged, across restarts too, until ReleaseKillSwitch.
+// engaged, across restarts too, until ReleaseKillSwitch. It acts at once, without queueing on
+// the lifecycle loop behind a start or a stop that waits for the exchange: a start under way
+// checks the switch on the bot's loop before its bot runs (see startBot), and a bot that
+// started before the switch was set is stopped here, its loop answering in order.
 func (e *Engine) EngageKillSwitch(ctx context.Context, reason string) error {
 	if reason == "" {
 		reason = "engaged by the user"
@@ -529,7 +451,8 @@ func (b *bot) resumeDue(now time.Time) bool {
 }
 
 // resumeNewDay starts the bots the daily loss limit paused once their UTC day is over: the
-// limit is per day, and a new day starts with a fresh allowance.
+// limit is per day, and a new day starts with a fresh allowance. The poller calls it; each
+// start queues on the lifecycle loop.
 func (e *Engine) resumeNewDay(ctx context.Context) {
 	if e.killed.Load() || e.closing.Load() || !e.resumed.Load() {
 		return

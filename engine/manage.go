@@ -57,7 +57,9 @@ func CheckWatched(symbol string, watchlist []string) error {
 	return fmt.Errorf("%w: %s is not in the watchlist (%s): add it to QUANTDECK_SYMBOLS or watch it in the cockpit so the bot gets prices", ErrInvalidBot, symbol, strings.Join(watchlist, ","))
 }
 
-// AddBot saves a new bot: the bot is saved stopped; starting it is a separate action.
+// AddBot saves a new bot: the bot is saved stopped; starting it is a separate action. The
+// checks ask the market and the credential checks first; the bot is added on the lifecycle
+// loop.
 func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
 	if err := e.ValidateBot(ctx, cfg); err != nil {
@@ -67,8 +69,11 @@ func (e *Engine) AddBot(ctx context.Context, cfg BotConfig) error {
 	if err != nil {
 		return err
 	}
-	e.addMu.Lock()
-	defer e.addMu.Unlock()
+	return e.own(ctx, func(ctx context.Context) error { return e.addBot(ctx, cfg, rules) })
+}
+
+// addBot is AddBot on the lifecycle loop, once the configuration is checked.
+func (e *Engine) addBot(ctx context.Context, cfg BotConfig, rules exchange.Rules) error {
 	if err := e.reg.Add(ctx, cfg, rules); err != nil {
 		return err
 	}
@@ -107,9 +112,15 @@ func paramsText(p map[string]string) string {
 }
 
 // UpdateBot changes a bot's configuration, only while the bot is stopped. Switching a bot to live is
-// this explicit action, and needs a checked credential.
+// this explicit action, and needs a checked credential. It runs on the lifecycle loop, so the
+// bot cannot start while its configuration changes.
 func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 	cfg = normalize(cfg)
+	return e.own(ctx, func(ctx context.Context) error { return e.updateBot(ctx, cfg) })
+}
+
+// updateBot is UpdateBot on the lifecycle loop.
+func (e *Engine) updateBot(ctx context.Context, cfg BotConfig) error {
 	b := e.botNamed(cfg.Name)
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, cfg.Name)
@@ -141,14 +152,19 @@ func (e *Engine) UpdateBot(ctx context.Context, cfg BotConfig) error {
 		b.cfg, b.rules, b.led, b.known = cfg, rules, led, known
 	})
 	e.jmu.Unlock()
-	e.rebuildRoutes()
 	e.event(cfg.Name, "info", "updated (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "updated"})
 	return nil
 }
 
-// RemoveBot deletes a bot, only while stopped and without open orders.
+// RemoveBot deletes a bot, only while stopped and without open orders. It runs on the
+// lifecycle loop, so the bot cannot start while it goes.
 func (e *Engine) RemoveBot(ctx context.Context, name string) error {
+	return e.own(ctx, func(ctx context.Context) error { return e.removeBot(ctx, name) })
+}
+
+// removeBot is RemoveBot on the lifecycle loop.
+func (e *Engine) removeBot(ctx context.Context, name string) error {
 	b := e.botNamed(name)
 	if b == nil {
 		return fmt.Errorf("%w: %q", ErrNoBot, name)
@@ -158,8 +174,6 @@ func (e *Engine) RemoveBot(ctx context.Context, name string) error {
 	if running {
 		return fmt.Errorf("removing bot %s: %w: stop it first", name, ErrBotRunning)
 	}
-	e.addMu.Lock()
-	defer e.addMu.Unlock()
 	if err := e.reg.Remove(ctx, name); err != nil {
 		return err
 	}

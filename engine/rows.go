@@ -40,7 +40,7 @@ func (e *Engine) haltDamaged(ctx context.Context, err error) {
 		}
 	})
 	if running {
-		e.rebuildRoutes()
+		e.reroute()
 	}
 	e.setStopped(ctx, b, BotError, err.Error())
 }

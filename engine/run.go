@@ -51,21 +51,15 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	defer cancel()
 	stopAfter := context.AfterFunc(e.life, cancel)
 	defer stopAfter()
-	// Watch starts extra streams once e.bg is set; holding watch.edit until then, no symbol
-	// added meanwhile is missed or streamed twice.
-	e.watch.edit.Lock()
-	symbols := e.watch.listLocked()
+	// The stream carries the watchlist as it is now; the lifecycle loop, told below, streams
+	// what was watched meanwhile on its own (adoptStreams).
+	symbols := e.watch.list()
 	ticks, conns, err := e.cfg.Market.Stream(sctx, symbols)
 	if err != nil {
-		e.watch.edit.Unlock()
 		if e.life.Err() != nil {
 			return fmt.Errorf("engine: run: %w", ErrClosed)
 		}
 		return fmt.Errorf("engine: starting the market stream: %w", err)
-	}
-	e.watch.streamed = make(map[string]bool, len(symbols))
-	for _, s := range symbols {
-		e.watch.streamed[s] = true
 	}
 	bg, stopBG := context.WithCancel(e.life)
 	defer stopBG()
@@ -77,19 +71,10 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	if books {
 		go e.bookLoop(bg, bd, symbols)
 	}
-	e.mu.Lock()
-	e.bg = bg
-	traders := []exchange.Trader{}
-	for _, t := range e.live {
-		traders = append(traders, t)
-	}
-	e.mu.Unlock()
-	e.watch.edit.Unlock()
-	if e.cfg.Paper != nil {
-		traders = append(traders, e.cfg.Paper)
-	}
-	for _, t := range traders {
-		e.watchStream(t)
+	// Without waiting: a Resume may be running on the lifecycle loop, and ticks flow now.
+	select {
+	case e.streams <- streamsUp{bg: bg, symbols: symbols}:
+	case <-e.life.Done():
 	}
 	go e.balanceLoop(bg)
 	go e.snapshotLoop(bg)

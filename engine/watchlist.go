@@ -23,11 +23,10 @@ var (
 )
 
 // watchState is the watchlist as configured (QUANTDECK_SYMBOLS) and as edited at runtime,
-// and the extra streams that carry symbols added while the engine runs.
+// and the extra streams that carry symbols added while the engine runs. Its fields change only
+// on the lifecycle loop (Watch, Unwatch, adopting Run's stream), once New has loaded them; mu
+// guards added and removed for readers on other goroutines (list) and is a leaf.
 type watchState struct {
-	// edit serialises the edits (Watch, Unwatch, Run's start) across their I/O; the fields
-	// below change only under it. mu guards added and removed for readers (list).
-	edit     sync.Mutex
 	mu       sync.Mutex
 	base     []string        // QUANTDECK_SYMBOLS, in order
 	added    []string        // watched beyond base, in the order added
@@ -37,7 +36,7 @@ type watchState struct {
 	extra    chan exchange.Tick // ticks of the extra streams, for Run
 }
 
-// change applies a change to added or removed; the caller holds edit.
+// change applies a change to added or removed; it runs on the lifecycle loop.
 func (w *watchState) change(f func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -119,8 +118,8 @@ func SavedWatchlist(ctx context.Context, db *sql.DB, symbols []string) ([]string
 	return w.listLocked(), nil
 }
 
-// saveWatchLocked writes the watchlist's edits; the caller holds watch.edit.
-func (e *Engine) saveWatchLocked(ctx context.Context) error {
+// saveWatch writes the watchlist's edits; it runs on the lifecycle loop.
+func (e *Engine) saveWatch(ctx context.Context) error {
 	w := &e.watch
 	removed := make([]string, 0, len(w.removed))
 	for _, s := range w.base {
@@ -140,7 +139,8 @@ func (e *Engine) Watchlist() []string { return e.watch.list() }
 
 // Watch adds a symbol to the watchlist after checking with the market that it exists, saves
 // the change for the next start and, while Run runs, starts streaming it without touching
-// the streams of the other symbols. Watching a watched symbol does nothing.
+// the streams of the other symbols. Watching a watched symbol does nothing. The market is asked
+// about the symbol first; the edit is made on the lifecycle loop.
 func (e *Engine) Watch(ctx context.Context, symbol string) error {
 	symbol = strings.ToUpper(strings.TrimSpace(symbol))
 	if symbol == "" {
@@ -152,9 +152,12 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 	if _, err := e.rulesFor(ctx, symbol); err != nil {
 		return fmt.Errorf("engine: watch %s: %w", symbol, err)
 	}
+	return e.own(ctx, func(ctx context.Context) error { return e.watchSymbol(ctx, symbol) })
+}
+
+// watchSymbol is Watch on the lifecycle loop, once the market knows the symbol.
+func (e *Engine) watchSymbol(ctx context.Context, symbol string) error {
 	w := &e.watch
-	w.edit.Lock()
-	defer w.edit.Unlock()
 	if slices.Contains(w.listLocked(), symbol) {
 		return nil
 	}
@@ -169,7 +172,7 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 			w.added = append(w.added, symbol)
 		}
 	})
-	if err := e.saveWatchLocked(ctx); err != nil {
+	if err := e.saveWatch(ctx); err != nil {
 		w.change(func() {
 			if inBase {
 				w.removed[symbol] = true
@@ -181,29 +184,41 @@ func (e *Engine) Watch(ctx context.Context, symbol string) error {
 	}
 	e.mkt.add(symbol)
 	e.books.watch(symbol)
-	e.startFeedLocked(symbol)
+	e.streamNew(symbol)
+	e.log.Info("watchlist: added", "symbol", symbol)
+	return nil
+}
+
+// streamNew streams a newly watched symbol and loads its history, once Run's stream is up
+// (before, Run streams and loads it with the others; after Close, nothing starts). It runs on
+// the lifecycle loop.
+func (e *Engine) streamNew(symbol string) {
 	e.mu.Lock()
 	bg := e.bg
 	e.mu.Unlock()
-	if bg != nil && e.join(1) {
-		// Before Run, Run loads it with the others; after Close, nothing is loaded.
+	if bg == nil {
+		return
+	}
+	e.startFeed(bg, symbol)
+	if e.join(1) {
 		go func() {
 			defer e.wg.Done()
 			e.loadSymbolHistory(bg, symbol) // the sparkline and the 24-hour change
 		}()
 	}
-	e.log.Info("watchlist: added", "symbol", symbol)
-	return nil
 }
 
 // Unwatch removes a symbol from the watchlist and saves the change for the next start. It is
 // refused with ErrSymbolInUse while a bot that trades the symbol runs (or is paused, since it
-// resumes), and for the last symbol; ErrNotWatched when the symbol is not watched.
+// resumes), and for the last symbol; ErrNotWatched when the symbol is not watched. It runs
+// on the lifecycle loop, where bots start too: no bot can start on the symbol while it goes.
 func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 	symbol = strings.ToUpper(strings.TrimSpace(symbol))
-	// Bots start under startMu: holding it, no bot can start on the symbol while it goes.
-	e.startMu.Lock()
-	defer e.startMu.Unlock()
+	return e.own(ctx, func(ctx context.Context) error { return e.unwatchSymbol(ctx, symbol) })
+}
+
+// unwatchSymbol is Unwatch on the lifecycle loop.
+func (e *Engine) unwatchSymbol(ctx context.Context, symbol string) error {
 	if !e.mkt.watched(symbol) {
 		return fmt.Errorf("engine: unwatch %s: %w", symbol, ErrNotWatched)
 	}
@@ -220,8 +235,6 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 		return fmt.Errorf("engine: unwatch %s: %w (%s); stop it first", symbol, ErrSymbolInUse, strings.Join(users, ", "))
 	}
 	w := &e.watch
-	w.edit.Lock()
-	defer w.edit.Unlock()
 	if len(w.listLocked()) <= 1 {
 		return fmt.Errorf("engine: unwatch %s: the watchlist needs at least one symbol", symbol)
 	}
@@ -233,7 +246,7 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 			w.removed[symbol] = true
 		}
 	})
-	if err := e.saveWatchLocked(ctx); err != nil {
+	if err := e.saveWatch(ctx); err != nil {
 		w.change(func() {
 			if i >= 0 {
 				w.added = slices.Insert(w.added, i, symbol)
@@ -262,15 +275,12 @@ func (e *Engine) Unwatch(ctx context.Context, symbol string) error {
 	return nil
 }
 
-// startFeedLocked streams a newly watched symbol on its own, unless Run's first stream
-// already carries it (a symbol removed and watched again). The caller holds watch.edit.
-// Before Run, Run's first stream picks the symbol up from the watchlist.
-func (e *Engine) startFeedLocked(symbol string) {
+// startFeed streams a newly watched symbol on its own, unless Run's first stream already
+// carries it (a symbol removed and watched again). It runs on the lifecycle loop, once Run's
+// stream is up.
+func (e *Engine) startFeed(bg context.Context, symbol string) {
 	w := &e.watch
-	e.mu.Lock()
-	bg := e.bg
-	e.mu.Unlock()
-	if bg == nil || w.streamed[symbol] || w.feeds[symbol] != nil {
+	if w.streamed[symbol] || w.feeds[symbol] != nil {
 		return
 	}
 	if ed, ok := e.cfg.Market.(exchange.StreamEditor); ok {
@@ -302,6 +312,52 @@ func (e *Engine) startFeedLocked(symbol string) {
 	go e.forwardFeed(ctx, ticks, conns)
 	if books {
 		go e.bookLoop(ctx, bd, []string{symbol})
+	}
+}
+
+// adoptStreams takes over Run's connected market stream, on the lifecycle loop: from now on
+// Watch and Unwatch edit the running streams. Symbols watched after Run read the watchlist
+// get their own stream; symbols unwatched meanwhile leave the stream (or are ignored when the
+// market cannot edit it). The accounts' order streams start being read.
+func (e *Engine) adoptStreams(up streamsUp) {
+	w := &e.watch
+	w.streamed = make(map[string]bool, len(up.symbols))
+	for _, s := range up.symbols {
+		w.streamed[s] = true
+	}
+	e.mu.Lock()
+	e.bg = up.bg
+	traders := []exchange.Trader{}
+	for _, t := range e.live {
+		traders = append(traders, t)
+	}
+	e.mu.Unlock()
+	now := w.listLocked()
+	var gone []string
+	for _, s := range up.symbols {
+		if !slices.Contains(now, s) {
+			gone = append(gone, s)
+		}
+	}
+	if ed, ok := e.cfg.Market.(exchange.StreamEditor); ok && len(gone) > 0 {
+		if err := ed.EditStreams(up.bg, nil, gone); err == nil {
+			for _, s := range gone {
+				delete(w.streamed, s)
+			}
+		} else {
+			e.log.Warn("watchlist: removing symbols from the running streams", "symbols", gone, "err", err)
+		}
+	}
+	for _, s := range now {
+		if !w.streamed[s] {
+			e.streamNew(s)
+		}
+	}
+	if e.cfg.Paper != nil {
+		traders = append(traders, e.cfg.Paper)
+	}
+	for _, t := range traders {
+		e.watchStream(t)
 	}
 }
 

@@ -76,10 +76,14 @@ func TestWatchlistEditsPersist(t *testing.T) {
 	if _, ok := e.OrderBook("DOGEUSDT"); ok {
 		t.Fatal("a book for a symbol no longer watched")
 	}
-	e.watch.edit.Lock()
-	_, left := e.watch.feeds["DOGEUSDT"]
-	_, sol := e.watch.feeds["SOLUSDT"]
-	e.watch.edit.Unlock()
+	var left, sol bool
+	if err := e.own(ctx, func(ctx context.Context) error { // the feeds belong to the lifecycle loop
+		_, left = e.watch.feeds["DOGEUSDT"]
+		_, sol = e.watch.feeds["SOLUSDT"]
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if left || !sol {
 		t.Fatalf("after DOGEUSDT went: its stream left %v, SOLUSDT's kept %v", left, sol)
 	}

@@ -51,6 +51,9 @@ type bot struct {
 	exited chan struct{}           // closed when the loop has ended
 	seen   atomic.Uint64           // seq of the last tick the loop handled
 	view   atomic.Pointer[BotView] // the view the loop last published
+	// pendingAt is when the oldest tick the loop has not taken was handed over (Unix ns),
+	// kept only while a hook measures tick latency (see handedAt).
+	pendingAt atomic.Int64
 	// running mirrors state == BotRunning for the tick routes.
 	running atomic.Bool
 	// openRows is the number of the bot's journal rows without a final state, kept by the
@@ -92,6 +95,11 @@ const viewEvery = 50 * time.Millisecond
 // It runs on the bot's loop.
 func (e *Engine) tickBot(b *bot, in *tickIn) {
 	defer b.seen.Store(in.seq)
+	var handed, took time.Time
+	hook := e.hooks.tickHandled
+	if hook != nil {
+		handed, took = e.handedAt(b, in), time.Now()
+	}
 	if b.state != BotRunning {
 		return
 	}
@@ -125,8 +133,8 @@ func (e *Engine) tickBot(b *bot, in *tickIn) {
 		}
 		e.refuse(b, it, err, now)
 	}
-	if h := e.hooks.tickHandled; h != nil {
-		h(b.name, in.at, queued)
+	if hook != nil {
+		hook(b.name, handed, took, queued)
 	}
 	if len(b.scratch) > 0 || now.Sub(b.viewAt) >= viewEvery || now.Before(b.viewAt) {
 		b.viewAt = now

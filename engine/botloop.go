@@ -186,9 +186,25 @@ func (e *Engine) handTick(bots []*bot, t exchange.Tick, now time.Time) {
 	in := &tickIn{t: t, now: now, seq: e.tickSeq.Add(1)}
 	if e.hooks.tickHandled != nil {
 		in.at = time.Now()
+		for _, b := range bots {
+			b.pendingAt.CompareAndSwap(0, in.at.UnixNano()) // before the store: see handedAt
+		}
 	}
 	for _, b := range bots {
 		b.in.Store(in)
 		wake(b.wake)
 	}
+}
+
+// handedAt is, while a hook measures latency, when the oldest tick the loop had not handled
+// was handed over: a tick that a newer one replaced before the loop took it counts from its own
+// hand-over, so coalescing hides no wait. handTick marks a bot's first pending tick before it
+// stores the tick, and the loop clears the mark right after taking one: a mark older than in
+// is a replaced tick's, and a mark newer than in is a tick's stored after in was taken (it is
+// then handled as the latest, from its own hand-over).
+func (e *Engine) handedAt(b *bot, in *tickIn) time.Time {
+	if first := b.pendingAt.Swap(0); first != 0 && first < in.at.UnixNano() {
+		return time.Unix(0, first)
+	}
+	return in.at
 }

@@ -106,9 +106,10 @@ type Engine struct {
 
 // hooks are points where the crash test kills the process; nil in normal operation.
 type hooks struct {
-	// tickHandled is called on a bot's loop after a tick, with the wall time the tick was
-	// handed over and the number of intents it queued (the tick benchmark measures with it).
-	tickHandled func(bot string, handed time.Time, queued int)
+	// tickHandled is called on a bot's loop after a tick, with the wall times the tick (or
+	// the oldest tick it replaced) was handed over and the loop took it, and the number of
+	// intents it queued (the tick benchmark measures with it).
+	tickHandled func(bot string, handed, took time.Time, queued int)
 	afterIntent func(clientID string) // the intent row is staged (or durable), nothing sent yet
 	afterMark   func(clientID string) // the attempt is staged (or durable), nothing signed yet
 	afterRecord func(clientID string) // a signed send is durable, the request not yet gone

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quantdeck/quantdeck/store"
 )
 
 // ErrClosed: the journal was closed, so the write was not made.
@@ -371,6 +373,10 @@ var errRetrySaved = errors.New("journal: a caller's rows failed; run the batch w
 // bare fails with errRetrySaved at the first caller whose rows fail).
 func (w *writer) tryTx(reqs []*request, saved bool) (errs []error, err error) {
 	ctx := context.Background() // see Tx: no caller may interrupt a shared transaction
+	// The paper accounts write this file too: wait for them in Go, not in SQLite.
+	turn := store.WriteTurn(w.db)
+	turn.Lock()
+	defer turn.Unlock()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("journal: beginning a write: %w", err)

@@ -86,6 +86,10 @@ type Account struct {
 	upd    *updates
 	w      *writer // saves changes in order, many to a commit; nil for a memory account
 
+	// placeMu gives a saved account's placements turns: each looks its client id up in the
+	// file before it takes mu (see place).
+	placeMu sync.Mutex
+
 	mu       sync.Mutex
 	closed   bool // calls are refused
 	stopped  bool // Close has run

@@ -69,7 +69,27 @@ func (a *Account) orderRules(ctx context.Context, req exchange.OrderRequest) (ex
 // place makes the order under the account's lock. A saved account returns the queued change,
 // to be waited for once the lock is released; a memory account returns the order when reply
 // is set.
+//
+// A saved account looks the client id up in its file before taking the account's lock: that
+// lock is the tick path's, and a read from the file must not hold ticks back. Placements take
+// turns (placeMu) instead, so the file cannot gain the id between the lookup and the lock:
+// only a placement already being saved could add it, and while one is (the id is in placing)
+// the lookup waits for the lock as it always did.
 func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules exchange.Rules, reply bool) (exchange.Order, *job, error) {
+	var stored *order
+	var storedErr error
+	looked := false
+	if a.db != nil {
+		a.placeMu.Lock()
+		defer a.placeMu.Unlock()
+		a.mu.Lock()
+		_, saving := a.placing[req.ClientID]
+		a.mu.Unlock()
+		if !saving {
+			stored, storedErr = a.find(ctx, req.ClientID)
+			looked = true
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
@@ -93,9 +113,12 @@ func (a *Account) place(ctx context.Context, req exchange.OrderRequest, rules ex
 	if _, ok := a.placing[req.ClientID]; ok {
 		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
-	if prev, err := a.find(ctx, req.ClientID); err != nil {
-		return exchange.Order{}, nil, err
-	} else if prev != nil {
+	if !looked {
+		stored, storedErr = a.find(ctx, req.ClientID)
+	}
+	if storedErr != nil {
+		return exchange.Order{}, nil, storedErr
+	} else if stored != nil {
 		return exchange.Order{}, nil, fmt.Errorf("paper: client order id %s was used before: %w", req.ClientID, exchange.ErrRejected)
 	}
 

@@ -3,8 +3,10 @@ package paper
 import (
 	"context"
 	"database/sql"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govalues/decimal"
 
@@ -204,6 +206,80 @@ func TestDuplicateClientID(t *testing.T) {
 		}
 	}
 	r.wantBalance("USDT", "9099.999", "400") // only the first two orders moved money
+}
+
+// Placements of one client id at once, market and limit: exactly one is taken, whether the
+// others find it being saved or already in the file.
+func TestConcurrentDuplicateClientID(t *testing.T) {
+	r := newRig(t, start)
+	r.tick("50000.00", "50000.10")
+	for _, req := range []exchange.OrderRequest{market("m", exchange.Buy, "0.001"), limit("l", exchange.Buy, "0.001", "40000")} {
+		const n = 8
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				_, err := r.place(req)
+				errs <- err
+			}()
+		}
+		taken := 0
+		for range n {
+			switch err := <-errs; {
+			case err == nil:
+				taken++
+			case !isErr(err, exchange.ErrRejected):
+				t.Fatalf("%s: %v, want ErrRejected for the copies", req.ClientID, err)
+			}
+		}
+		if taken != 1 {
+			t.Fatalf("%s: %d of %d placements taken, want 1", req.ClientID, taken, n)
+		}
+	}
+	r.wantBalance("USDT", "9909.9999", "40") // one market buy of 0.001 at 50000.10, one buy of 0.001 resting at 40000
+}
+
+// A placement's lookup of its client id in the file does not hold the account's lock: a tick
+// that comes while the lookup waits for the database is matched at once.
+func TestTickDoesNotWaitForAPlacementsLookup(t *testing.T) {
+	r := newRig(t, start)
+	r.tick("50000.00", "50000.10")
+	r.mustPlace(limit("rest", exchange.Buy, "0.01", "49000"))
+	ctx := context.Background()
+	r.db.SetMaxOpenConns(1)
+	conn, err := r.db.Conn(ctx) // the only connection: the lookup waits for it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	placed := make(chan error, 1)
+	go func() {
+		_, err := r.place(limit("new", exchange.Buy, "0.01", "45000"))
+		placed <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); r.db.Stats().WaitCount == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the placement never asked the database for its client id")
+		}
+		runtime.Gosched()
+	}
+	ticked := make(chan struct{})
+	go func() {
+		r.tick("48999.00", "48999.10") // crosses rest
+		close(ticked)
+	}()
+	select {
+	case <-ticked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tick waited for the placement's lookup")
+	}
+	r.wantBalance("USDT", "9510", "0") // rest filled in memory; new not placed yet
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-placed; err != nil {
+		t.Fatalf("placing once the database is free: %v", err)
+	}
+	r.wantBalance("USDT", "9060", "450")
 }
 
 func TestDefaultsAndBadOptions(t *testing.T) {

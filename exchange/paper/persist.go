@@ -10,6 +10,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/store"
 )
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -234,6 +235,10 @@ func (a *Account) saveJobs(jobs []*job) error {
 		return nil // barriers only
 	}
 	ctx := a.life
+	// The engine's journal writes this file too: wait for it in Go, not in SQLite.
+	turn := store.WriteTurn(a.db)
+	turn.Lock()
+	defer turn.Unlock()
 	tx, err := a.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("paper: saving orders: %w", err)

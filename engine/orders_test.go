@@ -191,6 +191,33 @@ func TestKillSwitchRefusesManualOrders(t *testing.T) {
 	}
 }
 
+// An order that reaches the book while the kill switch is being engaged is cancelled once its
+// answer is settled: the switch's sweep ran while the row was still on its way (state sent),
+// so it could not see it.
+func TestKillSwitchCancelsAnOrderAnsweredAfterIt(t *testing.T) {
+	r := newRig(t, nil, nil)
+	ctx := context.Background()
+	r.x.onPlace = func(exchange.OrderRequest) {
+		r.x.onPlace = nil
+		if err := r.e.EngageKillSwitch(ctx, "engaged mid-flight"); err != nil {
+			t.Error(err)
+		}
+	}
+	v, err := r.e.PlaceManual(ctx, manualBuy()) // a limit buy below the market: it rests
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.State != OrderAcked {
+		t.Fatalf("answer %q, want acked (resting)", v.State)
+	}
+	eventually(t, "the order cancelled on the exchange", func() bool {
+		r.x.mu.Lock()
+		defer r.x.mu.Unlock()
+		return r.x.orders[v.ClientID].Status == exchange.StatusCanceled
+	})
+	eventually(t, "the order cancelled in the journal", func() bool { return orderState(t, r.db, v.ClientID) == OrderCancelled })
+}
+
 func TestManualOrderRulesChecked(t *testing.T) {
 	r := newRig(t, nil, nil)
 	_, err := r.e.PlaceManual(context.Background(), ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit, Quantity: d("0.01"), Price: d("90"), Mode: Paper})

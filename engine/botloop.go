@@ -146,19 +146,26 @@ func (e *Engine) post(b *bot, fn func(*bot)) {
 
 // do runs fn on the bot's loop and waits for it; false when the loop has ended and fn did
 // not run. Never call it from a bot's loop (the loop would wait for itself).
-func (e *Engine) do(b *bot, fn func(*bot)) bool {
+func (e *Engine) do(b *bot, fn func(*bot)) bool { return e.queue(b, fn)() }
+
+// queue queues fn for the bot's loop now and returns the wait for it, which reports what do
+// would. It lets a caller that holds jmu queue fn in order with the row news it settles, and
+// wait only once it has let jmu go: jmu is never held across a wait.
+func (e *Engine) queue(b *bot, fn func(*bot)) (wait func() bool) {
 	done := make(chan struct{})
 	b.box.put(msg{fn: fn, done: done})
 	wake(b.wake)
-	select {
-	case <-done:
-		return true
-	case <-b.exited:
+	return func() bool {
 		select {
 		case <-done:
 			return true
-		default:
-			return false
+		case <-b.exited:
+			select {
+			case <-done:
+				return true
+			default:
+				return false
+			}
 		}
 	}
 }

@@ -83,10 +83,12 @@ type Engine struct {
 
 	// jmu serialises changes to journal order rows and guards open. Bots' loops never take
 	// it: what a row change means for a bot is posted to the bot's loop while it is held, so
-	// each bot sees its rows change in the order the journal did. It is the one lock held
-	// while taking others, and those are leaves (mu, wgMu, a bot's mailbox, the market's);
-	// under it a start or an edit may also wait for the bot's loop, which never takes it. It
-	// is never taken under another lock, and nothing holding it waits for the lifecycle loop.
+	// each bot sees its rows change in the order the journal did. It takes only leaves (mu,
+	// wgMu, a bot's mailbox, the market's) and is never held across a wait or a read of the
+	// journal: a start or an edit queues the bot's new state under it (queue) and waits once
+	// it has let go, and reads the bot's ledger before taking it (replayLocked; a bot whose
+	// fills keep overtaking those reads is read under it after three tries). It is never taken
+	// under another lock.
 	jmu  sync.Mutex
 	open map[string]*orderRec // rows without a final state, by client id
 	// openBy counts each bot's rows in open; loaded says Resume has loaded them. Before

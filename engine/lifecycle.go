@@ -133,7 +133,9 @@ func (e *Engine) startBot(ctx context.Context, name string) error {
 		}
 	}
 	var startErr error
-	ok := e.do(b, func(b *bot) {
+	// Queued under jmu, so it reaches the loop before any news settled after the replay; waited
+	// for once jmu is let go.
+	wait := e.queue(b, func(b *bot) {
 		if e.killed.Load() {
 			// Engaged while this start was under way, too early for the switch to see the
 			// bot running: the bot stays stopped. (Engaged later, the switch sees it.)
@@ -171,7 +173,7 @@ func (e *Engine) startBot(ctx context.Context, name string) error {
 		go e.worker(wctx, b, b.queue, b.done)
 	})
 	e.jmu.Unlock()
-	if !ok {
+	if !wait() {
 		startErr = fmt.Errorf("starting bot %s: %w", name, ErrStopping)
 	}
 	if startErr != nil {
@@ -347,13 +349,14 @@ func (e *Engine) stopBot(b *bot, state BotState, reason string) {
 			mine = append(mine, r)
 		}
 	}
-	e.do(b, func(b *bot) {
+	wait := e.queue(b, func(b *bot) {
 		for _, r := range mine {
 			r.counted, r.reserved = false, decimal.Zero
 		}
 		b.openN, b.openBuy, b.strat = 0, decimal.Zero, nil
 	})
 	e.jmu.Unlock()
+	wait()
 }
 
 // Seal stops live bots when the vault is sealed, keeping their desired state so the next

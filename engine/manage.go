@@ -147,11 +147,12 @@ func (e *Engine) updateBot(ctx context.Context, cfg BotConfig) error {
 		e.jmu.Unlock()
 		return err
 	}
-	e.do(b, func(b *bot) {
+	wait := e.queue(b, func(b *bot) {
 		led.keepDay(b.led)
 		b.cfg, b.rules, b.led, b.known = cfg, rules, led, known
 	})
 	e.jmu.Unlock()
+	wait()
 	e.event(cfg.Name, "info", "updated (%s %s on %s, %s)", cfg.Mode, cfg.Strategy, cfg.Symbol, paramsText(cfg.Params))
 	e.publishBot(b, BotEvent{Bot: cfg.Name, Time: e.now().UTC(), Level: "info", Message: "updated"})
 	return nil

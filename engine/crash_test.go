@@ -420,8 +420,7 @@ func TestAmbiguousFailuresAgainstFakeExchange(t *testing.T) {
 				}
 				t.Fatalf("sent %d times, placed %d times; want %d and %d", sends, placed, tc.wantSends, tc.wantPlaced)
 			}
-			answersRecorded(t, e)
-			fills, err := e.Fills(ctx, "", 10)
+			fills, err := e.Fills(ctx, "", 10) // the answer's fill, though only staged when PlaceManual returned
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/quantdeck/quantdeck/engine/journal"
 	"github.com/quantdeck/quantdeck/exchange"
 )
 
@@ -186,17 +188,35 @@ func (e *Engine) removeBot(ctx context.Context, name string) error {
 	return nil
 }
 
-// Orders returns journal rows.
+// Orders returns journal rows. An answer PlaceManual has returned is among them: what is
+// queued for the journal is committed first.
 func (e *Engine) Orders(ctx context.Context, f OrderFilter) ([]OrderView, error) {
+	if err := e.readOwnWrites(ctx); err != nil {
+		return nil, err
+	}
 	return e.j.Orders(ctx, f)
 }
 
-// Fills returns recorded fills, newest first.
+// Fills returns recorded fills, newest first, those of an answer PlaceManual has returned
+// among them (see Orders).
 func (e *Engine) Fills(ctx context.Context, bot string, limit int) ([]FillView, error) {
 	if limit <= 0 {
 		limit = 200
 	}
+	if err := e.readOwnWrites(ctx); err != nil {
+		return nil, err
+	}
 	return e.j.Fills(ctx, bot, limit, false)
+}
+
+// readOwnWrites commits what is queued for the journal before a read, so a caller reads what
+// it was told (an answer is staged when PlaceManual returns). A closed journal has nothing
+// queued; its reads still work.
+func (e *Engine) readOwnWrites(ctx context.Context) error {
+	if err := e.j.Sync(ctx); err != nil && !errors.Is(err, journal.ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 // BotEvents returns history lines.

@@ -74,6 +74,35 @@ func TestAnswerDurableBeforeTheNextOrderLeaves(t *testing.T) {
 	}
 }
 
+// What PlaceManual returned is what a read of the journal through the engine finds next, though
+// the answer was only staged when it returned.
+func TestOrdersReadTheAnswerPlaceManualReturned(t *testing.T) {
+	r := newRig(t, nil, nil)
+	ctx := context.Background()
+	for i := 0; i < 20; i++ {
+		v, err := r.e.PlaceManual(ctx, manualBuy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := r.e.Orders(ctx, OrderFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, o := range rows {
+			if o.ClientID == v.ClientID {
+				found = true
+				if o.State != v.State {
+					t.Fatalf("order %s: Orders says %q right after PlaceManual returned %q", v.ClientID, o.State, v.State)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("order %s missing from Orders", v.ClientID)
+		}
+	}
+}
+
 func TestClientIDsAreUniqueAndValid(t *testing.T) {
 	r := newRig(t, nil, nil)
 	seen := map[string]bool{}

@@ -177,6 +177,13 @@ func (j *Journal) StageAll(ctx context.Context, fns []func(*Tx) error, then func
 	}
 }
 
+// Sync returns once every write queued before it (staged ones too) is committed, or has
+// failed, and the callbacks of those staged with StageAll have run: a reader that calls it
+// first reads its own writes. Nothing queued, it costs a transaction without changes (no sync).
+func (j *Journal) Sync(ctx context.Context) error {
+	return j.Write(ctx, func(*Tx) error { return nil })
+}
+
 // WriteAll queues every fn at once, so they share transactions (each under its own savepoint),
 // and returns when all are answered: errs[i] is fn[i]'s own outcome, as Write would give it.
 func (j *Journal) WriteAll(ctx context.Context, fns []func(*Tx) error) []error {

@@ -13,6 +13,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver the rest of QuantDeck uses
 
 	"github.com/quantdeck/quantdeck/exchange"
+	"github.com/quantdeck/quantdeck/store"
 )
 
 // FileName is the history database's name inside the data directory. History lives apart
@@ -53,7 +54,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	f.Close()
 	// History can be fetched again, so a crash may lose the last chunk written (NORMAL), but
 	// never corrupt the file (WAL).
-	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate")
+	db, err := sql.Open("sqlite3", store.FileURI(path, "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("marketdata: opening %s: %w", path, err)
 	}

@@ -137,6 +137,35 @@ func TestStoreFileIsPrivate(t *testing.T) {
 	}
 }
 
+// A data directory named with a URI's special characters keeps its history in the file it
+// names: stored candles come back after a reopen.
+func TestStoreOddDirectoryName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "100% a?b#c")
+	ctx := context.Background()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := walk(jan1, 10, 1)
+	if _, err := s.Put(ctx, "BTCUSDT", time.Minute, cs); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		t.Fatalf("the history is not in %q: %v", dir, err)
+	}
+	s, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Load(ctx, "BTCUSDT", time.Minute, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCandles(t, got, cs)
+}
+
 // A damaged chunk is reported, never decoded into wrong candles.
 func TestDecodeRefusesDamage(t *testing.T) {
 	cs := walk(jan1, 10, 4)

@@ -28,7 +28,7 @@ func OpenReadOnly(ctx context.Context, dir string) (*sql.DB, error) {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("store: %s has mode %04o: %w; run `chmod 600 %s`", path, fi.Mode().Perm(), ErrExposed, path)
 	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
+	db, err := sql.Open("sqlite3", FileURI(path, "mode=ro&_busy_timeout=10000"))
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}

@@ -136,7 +136,17 @@ func pool(db *sql.DB) {
 //   - txlock=immediate: a transaction takes the write lock when it begins, so two that read
 //     and then write cannot deadlock each other on the upgrade (which no timeout resolves).
 func dsn(path string) string {
-	return "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate"
+	return FileURI(path, "_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate")
+}
+
+// uriEscapes are the characters a path cannot hold as they are in a SQLite URI: '%' starts an
+// escape, '?' the parameters and '#' a fragment.
+var uriEscapes = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+// FileURI is the SQLite URI of the file at path, with params (a query string): a data
+// directory named "100% mine" or "a?b" opens the file it names.
+func FileURI(path, params string) string {
+	return "file:" + uriEscapes.Replace(path) + "?" + params
 }
 
 // ensureFile creates the database when missing or checks the mode and size of an existing one.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -311,5 +312,62 @@ func BenchmarkPlaceLiveOrder(b *testing.B) {
 		if _, err := e.PlaceManual(ctx, marketableBuy()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A signed send's expiry is kept on the monotonic clock: the wait for it is elapsed time, so a
+// step of the wall clock (NTP, a hand-set date) cannot make a lookup's "unknown" trusted early.
+// On the system clock the row's deadline carries a monotonic reading and is the instant the
+// journal recorded; a reading without one (a fake clock's) is kept as it is.
+func TestInFlightExpiryOnTheMonotonicClock(t *testing.T) {
+	fx, err := fake.New(fake.Options{WeightLimit: -1, OrderLimit10s: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fx.Close()
+	if err := fx.AddKey(crashKey, crashSecret, fake.TradeOnly(), map[string]string{"USDT": "100000"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e, _, err := crashEngine(ctx, t.TempDir(), fx.URL(), fx.WSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A limit buy far below the market: it rests, so its row stays open.
+	v, err := e.PlaceManual(ctx, ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit, Price: d("30000"),
+		Quantity: d("0.001"), Mode: Live, KeyLabel: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := e.openFor(func(r *orderRec) bool { return r.ClientID == v.ClientID })
+	if len(rec) != 1 {
+		t.Fatalf("order %s is not open", v.ClientID)
+	}
+	e.jmu.Lock()
+	q := rec[0].quietAt
+	e.jmu.Unlock()
+	if !strings.Contains(q.String(), " m=") {
+		t.Fatalf("the in-flight deadline %s has no monotonic reading", q)
+	}
+	stored, err := e.j.QuietAt(ctx, v.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := q.Sub(stored); d < -time.Millisecond || d > time.Millisecond {
+		t.Fatalf("deadline %s, the journal's %s: want the same instant", q, stored)
+	}
+
+	wall := time.Date(2026, 12, 6, 12, 0, 5, 0, time.UTC)
+	if got := onMonotonic(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC), wall); got != wall {
+		t.Fatalf("on a clock without monotonic readings: %s, want %s unchanged", got, wall)
+	}
+	now := time.Now()
+	at := onMonotonic(now, now.Round(0).Add(5*time.Second))
+	if !strings.Contains(at.String(), " m=") || at.Sub(now) != 5*time.Second {
+		t.Fatalf("onMonotonic(now, now+5s) = %s, %s after now; want a monotonic reading 5s on", at, at.Sub(now))
 	}
 }

@@ -13,7 +13,9 @@ import (
 type orderRec struct {
 	journal.Row
 	// quietAt is the local time after which no request that carried the id can still be
-	// accepted by the exchange (see unknownFinalAt); zero while none was sent. Guarded by jmu.
+	// accepted by the exchange (see unknownFinalAt); zero while none was sent. It is kept on
+	// the monotonic clock (onMonotonic), so a step of the wall clock cannot bring it closer.
+	// Guarded by jmu.
 	quietAt time.Time
 	filled  decimal.Decimal // base quantity of the fills recorded for it
 	busy    bool            // a placement or a lookup is under way for it

@@ -272,7 +272,8 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	ctx = context.WithoutCancel(ctx)
 	e.take(rec)
 	defer e.give(rec)
-	now := e.now().UTC()
+	clk := e.now()
+	now := clk.UTC()
 	next := orderRec{Row: rec.Row} // the row alone: counted and reserved belong to the bot's loop
 	next.Attempts++
 	next.SentAt, next.Updated = now, now
@@ -302,7 +303,7 @@ func (e *Engine) markSent(ctx context.Context, rec *orderRec, reports bool) erro
 	}
 	e.jmu.Lock()
 	rec.Attempts, rec.SentAt, rec.Updated, rec.State = next.Attempts, next.SentAt, next.Updated, next.State
-	rec.quietAt = later(rec.quietAt, bound)
+	rec.quietAt = later(rec.quietAt, onMonotonic(clk, bound))
 	e.jmu.Unlock()
 	return nil
 }

@@ -82,6 +82,7 @@ func (e *Engine) reconcileOpen(ctx context.Context) (reconciled, error) {
 		if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
 			return reconciled{}, err
 		}
+		r.quietAt = onMonotonic(e.now(), r.quietAt)
 		e.jmu.Lock()
 		e.addOpen(r)
 		e.jmu.Unlock()

@@ -35,7 +35,7 @@ func reportsSends(tr exchange.Trader) bool {
 // that carried it has expired, each measured from its own signed timestamp plus its
 // recvWindow, by the exchange's clock, moved to the local clock with the adapter's measured
 // offset and widened by that offset's uncertainty; the lookup that says "unknown" must itself
-// have been sent after that moment. Every such request is recorded in the journal before it
+// have been sent after that moment, measured in this run on the monotonic clock (onMonotonic). Every such request is recorded in the journal before it
 // leaves, so a restart applies the same rule. A row with no recorded request (the process
 // died between the intent, or the attempt, and the signature) sent nothing: nothing can
 // arrive. For a trader that cannot report its sends, the moment its call returned (or, if the
@@ -72,7 +72,7 @@ func (e *Engine) sendRecorder(rec *orderRec, attempt int) func(context.Context, 
 			return fmt.Errorf("%w: %w", errSendNotRecorded, err)
 		}
 		e.jmu.Lock()
-		rec.quietAt = later(rec.quietAt, exp)
+		rec.quietAt = later(rec.quietAt, onMonotonic(e.now(), exp))
 		e.jmu.Unlock()
 		if h := e.hooks.afterRecord; h != nil {
 			h(rec.ClientID)
@@ -96,7 +96,7 @@ func (e *Engine) tightenBound(ctx context.Context, rec *orderRec, attempt int) {
 		return
 	}
 	e.jmu.Lock()
-	rec.quietAt = q
+	rec.quietAt = onMonotonic(e.now(), q)
 	e.jmu.Unlock()
 }
 
@@ -105,6 +105,19 @@ func (e *Engine) tightenBound(ctx context.Context, rec *orderRec, attempt int) {
 // the journal's writer, so it only logs (a caller waiting on the writer may hold jmu).
 func (e *Engine) stagedFailed(err error) {
 	e.log.Error("journal: a staged write failed; no request is sent on top of it", "err", err)
+}
+
+// onMonotonic is the wall-clock moment t carried on the monotonic clock: now (a reading of the
+// engine's clock just taken) plus the time left until t. An in-flight request's expiry is kept
+// this way, so the wait for it is measured in elapsed time: a step of the wall clock (NTP, a
+// hand-set date) moves neither the deadline nor the readings it is compared with, and cannot
+// cut that wait short, which could let a lookup's "unknown" be trusted while the request may
+// still land. A clock without monotonic readings (a test's fake) gets t back as it was.
+func onMonotonic(now, t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return now.Add(t.Sub(now))
 }
 
 func later(a, b time.Time) time.Time {

@@ -179,6 +179,7 @@ func (e *Engine) recFor(ctx context.Context, o exchange.Order) (rec *orderRec, k
 	if r.quietAt, err = e.j.QuietAt(ctx, r.ClientID); err != nil {
 		return nil, known, err
 	}
+	r.quietAt = onMonotonic(e.now(), r.quietAt)
 	known, rec = r.filled, r
 	e.jmu.Lock()
 	if cur := e.open[o.ClientID]; cur != nil {

@@ -56,6 +56,30 @@ func (c staticCreds) Use(_ context.Context, fn func(apiKey, apiSecret []byte) er
 	return fn([]byte(c.key), []byte(c.secret))
 }
 
+// liveOnFake is a resumed engine on the system clock, trading live through the Binance adapter
+// against a funded fake exchange on loopback (no rate limits), all closed when t ends.
+func liveOnFake(t *testing.T) (*fake.Server, *Engine, *binance.Client) {
+	t.Helper()
+	fx, err := fake.New(fake.Options{WeightLimit: -1, OrderLimit10s: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fx.Close)
+	if err := fx.AddKey(crashKey, crashSecret, fake.TradeOnly(), map[string]string{"USDT": "100000"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e, c, err := crashEngine(ctx, t.TempDir(), fx.URL(), fx.WSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if err := e.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return fx, e, c
+}
+
 func crashLimits() Limits {
 	return Limits{OrdersPerSecond: 200, Burst: 50, InFlightWindow: 300 * time.Millisecond, PollInterval: 200 * time.Millisecond,
 		ResolveBackoff: 10 * time.Millisecond, ResolveMaxBackoff: 100 * time.Millisecond, SnapshotInterval: time.Second}
@@ -369,23 +393,8 @@ func TestAmbiguousFailuresAgainstFakeExchange(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fx, err := fake.New(fake.Options{WeightLimit: -1, OrderLimit10s: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer fx.Close()
-			if err := fx.AddKey(crashKey, crashSecret, fake.TradeOnly(), map[string]string{"USDT": "100000"}); err != nil {
-				t.Fatal(err)
-			}
+			fx, e, c := liveOnFake(t)
 			ctx := context.Background()
-			e, c, err := crashEngine(ctx, t.TempDir(), fx.URL(), fx.WSURL())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
-			if err := e.Resume(ctx); err != nil {
-				t.Fatal(err)
-			}
 			// Warm the rules and the clock so the fault hits the order itself.
 			if _, err := e.Rules(ctx, "BTCUSDT"); err != nil {
 				t.Fatal(err)

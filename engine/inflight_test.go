@@ -320,23 +320,8 @@ func BenchmarkPlaceLiveOrder(b *testing.B) {
 // On the system clock the row's deadline carries a monotonic reading and is the instant the
 // journal recorded; a reading without one (a fake clock's) is kept as it is.
 func TestInFlightExpiryOnTheMonotonicClock(t *testing.T) {
-	fx, err := fake.New(fake.Options{WeightLimit: -1, OrderLimit10s: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fx.Close()
-	if err := fx.AddKey(crashKey, crashSecret, fake.TradeOnly(), map[string]string{"USDT": "100000"}); err != nil {
-		t.Fatal(err)
-	}
+	_, e, _ := liveOnFake(t)
 	ctx := context.Background()
-	e, _, err := crashEngine(ctx, t.TempDir(), fx.URL(), fx.WSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if err := e.Resume(ctx); err != nil {
-		t.Fatal(err)
-	}
 	// A limit buy far below the market: it rests, so its row stays open.
 	v, err := e.PlaceManual(ctx, ManualOrder{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit, Price: d("30000"),
 		Quantity: d("0.001"), Mode: Live, KeyLabel: "k"})

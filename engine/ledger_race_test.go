@@ -85,29 +85,8 @@ func TestFillsDuringStartReachTheLedger(t *testing.T) {
 // loop once the replayed ledger is in place) counts once; a fill recorded after the replay
 // counts when its news arrives.
 func TestFillSettledAfterReplayCountsOnce(t *testing.T) {
-	lim := fastLimits()
-	lim.PollInterval = time.Hour // the row exists only in the journal: no poller may touch it
-	m := newTestMarket()
-	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: lim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	r := &rig{e: e, db: e.cfg.DB, mkt: m, x: e.cfg.Paper.(*memExchange)}
-	r.running(t)
-	ctx := context.Background()
-	if err := e.AddBot(ctx, dcaBot("b")); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	rec := &orderRec{Row: journal.Row{Order: OrderView{Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
-		Price: d("100"), Quantity: d("0.002"), State: OrderPartial, Created: now, Updated: now}, Tag: "x"}}
-	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
-		t.Fatal(err)
-	}
-	e.jmu.Lock()
-	e.addOpen(rec)
-	e.jmu.Unlock()
+	r, rec := stoppedBotWithOpenBuy(t, "0.002")
+	e, ctx, now := r.e, context.Background(), rec.Created
 	fill := func(id int64) FillView {
 		return FillView{TradeID: id, ClientID: rec.ClientID, Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy,
 			Price: d("100"), Qty: d("0.001"), Time: now}
@@ -149,29 +128,8 @@ func TestReplayReadsAgainWhenNewsOvertakesIt(t *testing.T) {
 		{"every time: read under jmu", 100, replayTries},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lim := fastLimits()
-			lim.PollInterval = time.Hour // the row exists only in the journal: no poller may touch it
-			m := newTestMarket()
-			e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: lim})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { e.Close() })
-			r := &rig{e: e, db: e.cfg.DB, mkt: m, x: e.cfg.Paper.(*memExchange)}
-			r.running(t)
-			ctx := context.Background()
-			if err := e.AddBot(ctx, dcaBot("b")); err != nil {
-				t.Fatal(err)
-			}
-			now := time.Now().UTC()
-			rec := &orderRec{Row: journal.Row{Order: OrderView{Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
-				Price: d("100"), Quantity: d("1"), State: OrderPartial, Created: now, Updated: now}, Tag: "x"}}
-			if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
-				t.Fatal(err)
-			}
-			e.jmu.Lock()
-			e.addOpen(rec)
-			e.jmu.Unlock()
+			r, rec := stoppedBotWithOpenBuy(t, "1")
+			e, ctx, now := r.e, context.Background(), rec.Created
 			reads, trade := 0, int64(0)
 			var fills []exchange.Fill
 			e.hooks.replayRead = func(string) {
@@ -207,4 +165,35 @@ func TestReplayReadsAgainWhenNewsOvertakesIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stoppedBotWithOpenBuy is a running engine with a stopped DCA bot "b" whose journal holds one
+// partly filled limit buy of qty at 100, open in the engine. The row exists only in the
+// journal: no poller may touch it.
+func stoppedBotWithOpenBuy(t *testing.T, qty string) (*rig, *orderRec) {
+	t.Helper()
+	lim := fastLimits()
+	lim.PollInterval = time.Hour
+	m := newTestMarket()
+	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	r := &rig{e: e, db: e.cfg.DB, mkt: m, x: e.cfg.Paper.(*memExchange)}
+	r.running(t)
+	ctx := context.Background()
+	if err := e.AddBot(ctx, dcaBot("b")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	rec := &orderRec{Row: journal.Row{Order: OrderView{Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
+		Price: d("100"), Quantity: d(qty), State: OrderPartial, Created: now, Updated: now}, Tag: "x"}}
+	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
+		t.Fatal(err)
+	}
+	e.jmu.Lock()
+	e.addOpen(rec)
+	e.jmu.Unlock()
+	return r, rec
 }

@@ -133,16 +133,7 @@ func TestWriteGroupsQueuedCallers(t *testing.T) {
 	j, dir := openJournal(t)
 	reader := freshReader(t, dir)
 	ctx := context.Background()
-	hold, held := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- j.Write(ctx, func(*Tx) error {
-			close(held)
-			<-hold // the writer is busy with this caller while the others queue
-			return nil
-		})
-	}()
-	<-held
+	release := holdWriter(t, j) // the writer is busy with one caller while the others queue
 	before := j.w.commits.Load()
 	const queued = 10
 	reqs := make([]*request, queued)
@@ -155,10 +146,7 @@ func TestWriteGroupsQueuedCallers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	close(hold)
-	if err := <-first; err != nil {
-		t.Fatal(err)
-	}
+	release()
 	for i, req := range reqs {
 		if err := <-req.done; err != nil {
 			t.Fatalf("caller %d: %v", i, err)
@@ -181,12 +169,7 @@ func TestWriteCommitFailureIsolatesTheCaller(t *testing.T) {
 		CREATE TABLE wchild (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES wparent(id) DEFERRABLE INITIALLY DEFERRED)`); err != nil {
 		t.Fatal(err)
 	}
-	hold, held := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- j.Write(ctx, func(*Tx) error { close(held); <-hold; return nil })
-	}()
-	<-held
+	release := holdWriter(t, j)
 	var reqs []*request
 	var good []*Row
 	for i := range 5 {
@@ -204,8 +187,7 @@ func TestWriteCommitFailureIsolatesTheCaller(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	close(hold)
-	<-first
+	release()
 	for i, req := range reqs {
 		err := <-req.done
 		if (i == 2) != (err != nil) {
@@ -229,12 +211,7 @@ func TestWriteCommitFailureIsolatesTheCaller(t *testing.T) {
 func TestWriteCancelAndCloseDrain(t *testing.T) {
 	j, dir := openJournal(t)
 	ctx := context.Background()
-	hold, held := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- j.Write(ctx, func(*Tx) error { close(held); <-hold; return nil })
-	}()
-	<-held
+	release := holdWriter(t, j)
 	cctx, cancel := context.WithCancel(ctx)
 	gone := intentRow("g")
 	cancelled := &request{ctx: cctx, fn: func(tx *Tx) error { return j.insertIntent(tx, gone) }, done: make(chan error, 1)}
@@ -249,11 +226,8 @@ func TestWriteCancelAndCloseDrain(t *testing.T) {
 	}
 	closed := make(chan struct{})
 	go func() { j.Close(); close(closed) }()
-	close(hold)
+	release()
 	<-closed
-	if err := <-first; err != nil {
-		t.Fatal(err)
-	}
 	if err := <-cancelled.done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled caller: %v, want context.Canceled", err)
 	}
@@ -281,12 +255,7 @@ func TestWriteCancelAndCloseDrain(t *testing.T) {
 func TestWriteBatchFailingCallerRetriedUnderSavepoints(t *testing.T) {
 	j, dir := openJournal(t)
 	ctx := context.Background()
-	hold, held := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- j.Write(ctx, func(*Tx) error { close(held); <-hold; return nil })
-	}()
-	<-held
+	release := holdWriter(t, j)
 	before := j.w.commits.Load()
 	var reqs []*request
 	rows := make([]*Row, 6)
@@ -314,10 +283,7 @@ func TestWriteBatchFailingCallerRetriedUnderSavepoints(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	close(hold)
-	if err := <-first; err != nil {
-		t.Fatal(err)
-	}
+	release()
 	for i, req := range reqs {
 		if err := <-req.done; (i == 3) != (err != nil) {
 			t.Errorf("caller %d: error %v", i, err)

@@ -14,20 +14,8 @@ import (
 // Fills recorded while a bot starts are in its ledger exactly once: the ledger a start
 // replays from the journal and the fills applied beside it must not miss each other.
 func TestFillsDuringStartReachTheLedger(t *testing.T) {
-	lim := fastLimits()
-	lim.PollInterval = time.Hour // the rows below exist only in the journal: no poller may cancel them
-	m := newTestMarket()
-	e, err := New(Config{DB: testDB(t), Market: m, Symbols: []string{"BTCUSDT"}, Paper: newMemExchange(), Limits: lim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	r := &rig{e: e, db: e.cfg.DB, mkt: m, x: e.cfg.Paper.(*memExchange)}
-	r.running(t)
+	r := stoppedBot(t) // the rows below exist only in the journal: no poller may cancel them
 	ctx := context.Background()
-	if err := r.e.AddBot(ctx, dcaBot("b")); err != nil {
-		t.Fatal(err)
-	}
 	const n = 150
 	var ids []string
 	for i := 0; i < n; i++ {
@@ -167,10 +155,9 @@ func TestReplayReadsAgainWhenNewsOvertakesIt(t *testing.T) {
 	}
 }
 
-// stoppedBotWithOpenBuy is a running engine with a stopped DCA bot "b" whose journal holds one
-// partly filled limit buy of qty at 100, open in the engine. The row exists only in the
-// journal: no poller may touch it.
-func stoppedBotWithOpenBuy(t *testing.T, qty string) (*rig, *orderRec) {
+// stoppedBot is a running engine with a stopped DCA bot "b" on BTCUSDT and no poller: rows a
+// test writes to the journal alone are left as they are.
+func stoppedBot(t *testing.T) *rig {
 	t.Helper()
 	lim := fastLimits()
 	lim.PollInterval = time.Hour
@@ -182,18 +169,25 @@ func stoppedBotWithOpenBuy(t *testing.T, qty string) (*rig, *orderRec) {
 	t.Cleanup(func() { e.Close() })
 	r := &rig{e: e, db: e.cfg.DB, mkt: m, x: e.cfg.Paper.(*memExchange)}
 	r.running(t)
-	ctx := context.Background()
-	if err := e.AddBot(ctx, dcaBot("b")); err != nil {
+	if err := e.AddBot(context.Background(), dcaBot("b")); err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// stoppedBotWithOpenBuy is stoppedBot with one partly filled limit buy of qty at 100 in the
+// journal, open in the engine.
+func stoppedBotWithOpenBuy(t *testing.T, qty string) (*rig, *orderRec) {
+	t.Helper()
+	r := stoppedBot(t)
 	now := time.Now().UTC()
 	rec := &orderRec{Row: journal.Row{Order: OrderView{Bot: "b", Mode: Paper, Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.Limit,
 		Price: d("100"), Quantity: d(qty), State: OrderPartial, Created: now, Updated: now}, Tag: "x"}}
-	if err := e.j.InsertIntent(ctx, &rec.Row); err != nil {
+	if err := r.e.j.InsertIntent(context.Background(), &rec.Row); err != nil {
 		t.Fatal(err)
 	}
-	e.jmu.Lock()
-	e.addOpen(rec)
-	e.jmu.Unlock()
+	r.e.jmu.Lock()
+	r.e.addOpen(rec)
+	r.e.jmu.Unlock()
 	return r, rec
 }

@@ -165,13 +165,6 @@ func (e *Engine) answered(ctx context.Context, tr exchange.Trader, rec *orderRec
 	return v
 }
 
-// rowView is rec's row as it stands.
-func (e *Engine) rowView(rec *orderRec) OrderView {
-	e.jmu.Lock()
-	defer e.jmu.Unlock()
-	return rec.Order
-}
-
 // ambiguous reports whether a placement error leaves the outcome unknown. Errors the port
 // does not classify count as ambiguous: assuming "not placed" is what duplicates orders. A
 // sealed vault is definite: the request could not be signed, so it never left.
@@ -240,28 +233,6 @@ func (e *Engine) resolve(ctx context.Context, tr exchange.Trader, rec *orderRec)
 			wait = e.lim.ResolveBackoff
 		}
 	}
-}
-
-// cancelIfKilled cancels an order that reached the book while the kill switch was being
-// engaged: the switch's own sweep cannot see an order whose answer was still on its way.
-func (e *Engine) cancelIfKilled(ctx context.Context, tr exchange.Trader, rec *orderRec) {
-	if !e.killed.Load() {
-		return
-	}
-	e.jmu.Lock()
-	open := rec.State == OrderAcked || rec.State == OrderPartial
-	e.jmu.Unlock()
-	if open {
-		if err := e.cancelRec(context.WithoutCancel(ctx), tr, rec); err != nil {
-			e.event(rec.Bot, "error", "cancelling order %s after the kill switch: %v", rec.ClientID, err)
-		}
-	}
-}
-
-func (e *Engine) setBusy(rec *orderRec, busy bool) {
-	e.jmu.Lock()
-	rec.busy = busy
-	e.jmu.Unlock()
 }
 
 // markSent records an attempt before the request leaves. For a trader that does not report
@@ -388,15 +359,6 @@ func (e *Engine) rowClosed(b *bot, rec *orderRec, upd OrderUpdate) {
 	}
 }
 
-func (e *Engine) botNamed(name string) *bot {
-	if name == "" {
-		return nil
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.bots[name]
-}
-
 func (e *Engine) publishOrder(v OrderView) {
 	e.mu.Lock()
 	e.recent.addOrder(v)
@@ -472,136 +434,4 @@ func (e *Engine) PlaceManual(ctx context.Context, m ManualOrder) (OrderView, err
 		return v, fmt.Errorf("order %s rejected: %s", v.ClientID, v.Reason)
 	}
 	return v, nil
-}
-
-// Cancel cancels one open order QuantDeck placed.
-func (e *Engine) Cancel(ctx context.Context, clientID string) error {
-	e.jmu.Lock()
-	rec := e.open[clientID]
-	e.jmu.Unlock()
-	if rec == nil {
-		if _, err := e.j.Order(ctx, clientID); err != nil {
-			return err
-		}
-		return nil // already final
-	}
-	tr, err := e.trader(rec.Mode, rec.KeyLabel)
-	if err != nil {
-		return fmt.Errorf("cancelling %s: %w", clientID, err)
-	}
-	return e.cancelRec(ctx, tr, rec)
-}
-
-func (e *Engine) cancelRec(ctx context.Context, tr exchange.Trader, rec *orderRec) error {
-	if err := e.limiter.wait(ctx, tr); err != nil {
-		return err
-	}
-	callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
-	o, err := tr.CancelOrder(callCtx, rec.Symbol, rec.ClientID)
-	cancel()
-	if err != nil {
-		// Already gone, or the answer was lost: ask for the order's state instead.
-		callCtx, cancel := context.WithTimeout(ctx, e.lim.CallTimeout)
-		o2, gerr := tr.GetOrder(callCtx, rec.Symbol, rec.ClientID)
-		cancel()
-		if gerr != nil {
-			return fmt.Errorf("cancelling %s: %w", rec.ClientID, err)
-		}
-		o = o2
-	}
-	if o.ClientID == "" {
-		o.ClientID = rec.ClientID
-	}
-	return e.applyOrder(ctx, tr, o)
-}
-
-// cancelBotOrders cancels every open order of one bot ("" cancels every order QuantDeck has
-// open). Orders whose outcome is still being resolved are left to the resolver.
-func (e *Engine) cancelBotOrders(ctx context.Context, botName string) []error {
-	var errs []error
-	for _, rec := range e.openFor(func(r *orderRec) bool {
-		return (botName == "" || r.Bot == botName) && (r.State == OrderAcked || r.State == OrderPartial)
-	}) {
-		tr, err := e.trader(rec.Mode, rec.KeyLabel)
-		if err == nil {
-			err = e.cancelRec(ctx, tr, rec)
-		}
-		if err != nil {
-			errs = append(errs, err)
-			e.event(rec.Bot, "error", "cancelling order %s: %v", rec.ClientID, err)
-		}
-	}
-	return errs
-}
-
-// openFor returns the open rows that match.
-func (e *Engine) openFor(match func(*orderRec) bool) []*orderRec {
-	e.jmu.Lock()
-	defer e.jmu.Unlock()
-	var out []*orderRec
-	for _, r := range e.open {
-		if match(r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// take makes the caller the one goroutine that changes rec's row until it calls give. A
-// row's changes (its journal write, then the row in memory) happen one at a time and in
-// order, while jmu is held only for the in-memory part: writes to different rows share the
-// journal's group commits. A holder reads rec's row without jmu (nobody else writes it) and
-// writes it under jmu (others read it so). Holders never wait for anything else while they
-// hold a turn, except applyOrders, which takes its rows' turns in client id order.
-func (e *Engine) take(rec *orderRec) {
-	e.jmu.Lock()
-	if rec.turn == nil {
-		rec.turn = make(chan struct{}, 1)
-	}
-	t := rec.turn
-	e.jmu.Unlock()
-	t <- struct{}{}
-}
-
-// give ends the caller's turn on rec's row.
-func (e *Engine) give(rec *orderRec) { <-rec.turn }
-
-// addOpen follows a row without a final state; jmu is held.
-func (e *Engine) addOpen(rec *orderRec) {
-	if _, ok := e.open[rec.ClientID]; ok {
-		return
-	}
-	e.open[rec.ClientID] = rec
-	e.countOpen(rec.Bot, 1)
-}
-
-// dropOpen stops following a row that became final; jmu is held.
-func (e *Engine) dropOpen(rec *orderRec) {
-	if _, ok := e.open[rec.ClientID]; !ok {
-		return
-	}
-	delete(e.open, rec.ClientID)
-	e.countOpen(rec.Bot, -1)
-}
-
-// countOpen keeps a bot's count of rows without a final state, the open-order count its view
-// shows while it is not running, so no reader counts rows under jmu. Before Resume loads the
-// rows, the counts New read stand in. jmu is held.
-func (e *Engine) countOpen(name string, delta int) {
-	if name == "" {
-		return
-	}
-	e.openBy[name] += delta
-	if b := e.botNamed(name); b != nil && e.loaded {
-		b.openRows.Store(int64(e.openBy[name]))
-	}
-}
-
-// initOpenRows sets a new bot's open-row count; jmu is held.
-func (e *Engine) initOpenRows(b *bot) {
-	n := e.preOpen[b.name]
-	if e.loaded {
-		n = e.openBy[b.name]
-	}
-	b.openRows.Store(int64(n))
 }

@@ -43,27 +43,7 @@ func formView(st *common.Styles, l *common.FieldList, w int) string {
 	var b strings.Builder
 	for i, fl := range l.Fields {
 		focused := i == l.Focus
-		marker := "  "
-		if focused {
-			marker = st.Accent.Render("› ")
-		}
-		var val string
-		if fl.Choices != nil {
-			parts := make([]string, len(fl.Choices))
-			for j, c := range fl.Choices {
-				if j == fl.Choice {
-					parts[j] = st.FocusedInput.Render("[" + c + "]")
-				} else {
-					parts[j] = st.Muted.Render(" " + c + " ")
-				}
-			}
-			val = strings.Join(parts, "")
-			if focused {
-				val = st.Accent.Render("◂ ") + val + st.Accent.Render(" ▸")
-			}
-		} else {
-			val = fl.Input.View(st)
-		}
+		marker, val := common.FieldHead(st, fl, focused)
 		line := marker + st.Label.Render(common.PadRight(fl.Label, 13)) + common.PadRight(val, 20) + " "
 		note, text := st.Muted, fl.Hint
 		if err := fl.LocalErr(); err != nil && fl.Value() != "" {

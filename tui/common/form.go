@@ -215,6 +215,37 @@ func ApplyKeyLabels(exch string, l *FieldList, msg KeyLabelsMsg) {
 	}
 }
 
+// FieldHead is how a form shows a field before its label: the focus marker ("› " or blank)
+// and the value, a text input or a row of choices with the chosen one in brackets.
+func FieldHead(st *Styles, fl *FormField, focused bool) (marker, value string) {
+	marker = "  "
+	if focused {
+		marker = st.Accent.Render("› ")
+	}
+	if fl.Choices == nil {
+		return marker, fl.Input.View(st)
+	}
+	return marker, ChoicesView(st, fl.Choices, fl.Choice, focused)
+}
+
+// ChoicesView draws a row of choices, the chosen one in brackets, with ◂ ▸ around the row
+// while it has the focus (←/→ move the choice).
+func ChoicesView(st *Styles, choices []string, chosen int, focused bool) string {
+	parts := make([]string, len(choices))
+	for j, c := range choices {
+		if j == chosen {
+			parts[j] = st.FocusedInput.Render("[" + c + "]")
+		} else {
+			parts[j] = st.Muted.Render(" " + c + " ")
+		}
+	}
+	v := strings.Join(parts, "")
+	if focused {
+		v = st.Accent.Render("◂ ") + v + st.Accent.Render(" ▸")
+	}
+	return v
+}
+
 // fieldsView renders a field list: label, value (with cursor or ◂ choice ▸), then the field's
 // own error or its hint.
 func FieldsView(st *Styles, l *FieldList, showRequired bool) string {
@@ -223,28 +254,7 @@ func FieldsView(st *Styles, l *FieldList, showRequired bool) string {
 		if !l.Visible(i) && fl.Key != "name" {
 			continue
 		}
-		focused := i == l.Focus
-		marker := "  "
-		if focused {
-			marker = st.Accent.Render("› ")
-		}
-		var val string
-		if fl.Choices != nil {
-			parts := make([]string, len(fl.Choices))
-			for j, c := range fl.Choices {
-				if j == fl.Choice {
-					parts[j] = st.FocusedInput.Render("[" + c + "]")
-				} else {
-					parts[j] = st.Muted.Render(" " + c + " ")
-				}
-			}
-			val = strings.Join(parts, "")
-			if focused {
-				val = st.Accent.Render("◂ ") + val + st.Accent.Render(" ▸")
-			}
-		} else {
-			val = fl.Input.View(st)
-		}
+		marker, val := FieldHead(st, fl, i == l.Focus)
 		note := st.Muted.Render(fl.Hint)
 		if err := fl.LocalErr(); err != nil && (fl.Value() != "" || showRequired) {
 			note = st.ErrorText.Render("✗ " + err.Error())

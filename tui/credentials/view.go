@@ -169,20 +169,7 @@ func (s *Screen) keysWizardView() string {
 
 // kindView draws the add wizard's choice between an exchange key and the Anthropic key.
 func (s *Screen) kindView() string {
-	st := s.c.Styles
-	parts := make([]string, len(kindChoices))
-	for i, c := range kindChoices {
-		if keyKind(i) == s.kind {
-			parts[i] = st.FocusedInput.Render("[" + c + "]")
-		} else {
-			parts[i] = st.Muted.Render(" " + c + " ")
-		}
-	}
-	v := strings.Join(parts, "")
-	if s.focus == 0 {
-		v = st.Accent.Render("◂ ") + v + st.Accent.Render(" ▸")
-	}
-	return v
+	return common.ChoicesView(s.c.Styles, kindChoices, int(s.kind), s.focus == 0)
 }
 
 // keyAge is a key's age in whole days.

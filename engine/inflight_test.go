@@ -24,10 +24,10 @@ type inflightRig struct {
 	lim Limits // the engine's limits; the defaults when zero
 }
 
-func newInflightRig(t testing.TB) *inflightRig {
+func newInflightRig(t testing.TB, symbols ...fake.SymbolSpec) *inflightRig {
 	t.Helper()
 	clk := fake.NewClock(time.Date(2026, 12, 6, 12, 0, 0, 500_000_000, time.UTC))
-	fx, err := fake.New(fake.Options{Clock: clk, OrderLimit10s: -1})
+	fx, err := fake.New(fake.Options{Clock: clk, OrderLimit10s: -1, Symbols: symbols})
 	if err != nil {
 		t.Fatal(err)
 	}

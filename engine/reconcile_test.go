@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/govalues/decimal"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/quantdeck/quantdeck/exchange"
 	"github.com/quantdeck/quantdeck/exchange/binance"
 	"github.com/quantdeck/quantdeck/exchange/fake"
-	"github.com/quantdeck/quantdeck/store"
 )
 
 // sentRow journals a live order as sent (one attempt) and, when place is set, places it on the
@@ -108,22 +106,7 @@ func TestResumeListsAllSymbolsAtOnceWhenCheaper(t *testing.T) {
 		specs = append(specs, fake.SymbolSpec{Symbol: fmt.Sprintf("X%cUSDT", 'A'+i), Quote: "USDT", Price: "10.00"})
 	}
 	specs = append(specs, fake.DefaultSymbols()[0]) // the engine's own BTCUSDT
-	clk := fake.NewClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC))
-	fx, err := fake.New(fake.Options{Clock: clk, OrderLimit10s: -1, Symbols: specs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fx.Close)
-	if err := fx.AddKey(crashKey, crashSecret, fake.TradeOnly(), map[string]string{"USDT": "100000"}); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	db, err := store.Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	r := &inflightRig{clk: clk, fx: fx, db: db, dir: dir}
+	r := newInflightRig(t, specs...)
 	ctx := context.Background()
 	e1, c := r.engine(t, 0, nil)
 	var ids []string
@@ -133,12 +116,12 @@ func TestResumeListsAllSymbolsAtOnceWhenCheaper(t *testing.T) {
 	e1.Close()
 
 	e2, _ := r.engine(t, 0, nil)
-	before := len(fx.Requests())
+	before := len(r.fx.Requests())
 	if err := e2.Resume(ctx); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]int{}
-	for _, req := range fx.Requests()[before:] {
+	for _, req := range r.fx.Requests()[before:] {
 		if req.Method == http.MethodGet && req.Path != "/api/v3/time" {
 			got[req.Path]++
 		}
@@ -147,7 +130,7 @@ func TestResumeListsAllSymbolsAtOnceWhenCheaper(t *testing.T) {
 		t.Errorf("requests %v for %d symbols, want %v", got, allSymbolsAt, want)
 	}
 	for _, id := range ids {
-		if st := orderState(t, db, id); st != OrderAcked {
+		if st := orderState(t, r.db, id); st != OrderAcked {
 			t.Errorf("%s: journal %s, want acked", id, st)
 		}
 	}

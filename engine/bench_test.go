@@ -138,13 +138,7 @@ func BenchmarkTickToIntent(b *testing.B) {
 		for range events {
 		}
 	}()
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	eventually(b, "the engine to run", func() bool {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		return e.bg != nil
-	})
+	stop := runEngine(b, e)
 
 	jitter := []decimal.Decimal{d("100.02"), d("100.05"), d("100.08"), d("100.05")}
 	dip, spike := d("99.99"), d("100.11")
@@ -223,10 +217,7 @@ func BenchmarkTickToIntent(b *testing.B) {
 	eventually(b, "the bots to handle the last tick", caughtUp)
 	measuring.Store(false)
 	handed := (e.tickSeq.Load() - seq0) * uint64(len(names))
-	cancel()
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
+	stop()
 	e.Close() // the bots' loops have ended: their latencies can be read
 	var all, intent, wait, work []time.Duration
 	for _, n := range names {

@@ -9,7 +9,7 @@ import (
 )
 
 // runEngine runs e until the returned stop is called; stop waits for Run to return.
-func runEngine(t *testing.T, e *Engine) (stop func()) {
+func runEngine(t testing.TB, e *Engine) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -121,3 +121,17 @@ func BenchmarkOnTickFillStream(b *testing.B) {
 		b.Fatalf("%d orders open, want the %d not crossed yet", len(open), len(ticks))
 	}
 }
+
+// BenchmarkPlaceSaved measures a placement on a file-backed account that waits for its save:
+// matching, the writer's transaction (the order row and the locked balance) and its sync.
+// The orders rest below the market, so each one is one insert and one balance update.
+func BenchmarkPlaceSaved(b *testing.B) {
+	r := newRig(b, map[string]decimal.Decimal{"USDT": d("1000000000")})
+	r.tick("50000.00", "50000.10")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r.mustPlace(limit(fmt.Sprint("p", i), exchange.Buy, "0.01", "40000"))
+		i++
+	}
+}

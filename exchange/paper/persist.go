@@ -234,7 +234,10 @@ func (a *Account) saveJobs(jobs []*job) error {
 	if n == 0 && len(bal) == 0 {
 		return nil // barriers only
 	}
-	ctx := a.life
+	// One transaction carries many changes, so nothing may end it halfway: a.life ends only
+	// once the writer has stopped. A context that cannot end also lets the driver run each
+	// statement on this goroutine, not on one it would start per statement to watch the end.
+	ctx := context.WithoutCancel(a.life)
 	// The engine's journal writes this file too: wait for it in Go, not in SQLite.
 	turn := store.WriteTurn(a.db)
 	turn.Lock()

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/quantdeck/quantdeck/cli"
+	"github.com/quantdeck/quantdeck/store"
 )
 
 func main() {
@@ -15,6 +16,7 @@ func main() {
 }
 
 func run() int {
+	store.ReserveSyncProcs(os.Getenv) // before any goroutine: see store.SyncProcs
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return cli.Run(ctx, cli.OSEnv(), os.Args[1:])

@@ -59,12 +59,17 @@ import (
 //     up to a frame (about 1 ms) by design; more means the process was kept from running.
 //   - ns/op: wall time per tick, 100,000 when the feed kept its rate.
 //
-// On a 2-core machine the wait is nearly all of it; the work takes a few microseconds. In
-// runtime traces the median wait is the frame being handed over and the other bots' loops
-// running first on the two processors; the tail is processors held inside SQLite's C code by
-// the journal's and the paper account's writers for a commit's sync (a goroutine in a cgo call
-// keeps its processor until the call returns or the runtime takes it back), and the machine
-// not running the process at all (see feed-lag-max-ns). Compare -cpu 2,4,8.
+// The wait is nearly all of it; the work takes a few microseconds. In runtime traces the
+// median wait is the frame being handed over and the other bots' loops running first; the
+// tail is processors held inside SQLite's C code by the journal's and the paper account's
+// writers for a commit's sync (a goroutine in a cgo call keeps its processor until the call
+// returns or the runtime takes it back), the sync's own kernel work, and the machine not
+// running the process at all (see feed-lag-max-ns).
+//
+// The binary runs with store.SyncProcs more processors than cores (store.ReserveSyncProcs), so
+// that the writers' syncs do not take the bots' processors. -cpu sets the processors, not the
+// cores: measure a machine of N cores as QuantDeck runs on it with -cpu N+2, and one core with
+// taskset, for example `taskset -c 0 go test -bench TickToIntent -cpu 3 ./engine`.
 func BenchmarkTickToIntent(b *testing.B) {
 	const (
 		period = 100 * time.Microsecond // 10,000 ticks a second

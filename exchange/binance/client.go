@@ -39,7 +39,12 @@ const (
 	maxRecvWindow     = 60 * time.Second
 	defaultStaleAfter = 30 * time.Second
 	defaultHTTPTimout = 15 * time.Second
-	resyncEvery       = time.Hour
+	// idleConnsPerHost is how many idle connections to the exchange a client keeps. Every
+	// bot's order worker may be mid-request at once; with Go's default of 2, each request of
+	// a burst beyond the second closes its connection afterwards, and the next burst opens
+	// (and on the real exchange, handshakes TLS for) each of them again.
+	idleConnsPerHost = 64
+	resyncEvery      = time.Hour
 	// maxConnAge is how long a market stream connection is kept before it is replaced; Binance
 	// closes connections at 24 h.
 	maxConnAge = 23*time.Hour + 30*time.Minute
@@ -209,7 +214,7 @@ func New(cfg Config) (*Client, error) {
 		c.rate = &cfg.Limits.r
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{Timeout: defaultHTTPTimout}
+		c.hc = &http.Client{Timeout: defaultHTTPTimout, Transport: newTransport()}
 	}
 	// Never follow redirects: the API key header and a valid signed request would go wherever
 	// the redirect points. A copy keeps the caller's client untouched.
@@ -319,3 +324,12 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error { return c.cl
 
 // serverNow is the local clock corrected by the measured offset.
 func (c *Client) serverNow() time.Time { return c.now().Add(c.ClockOffset()) }
+
+// newTransport is the default client's transport: Go's defaults (proxy from the environment,
+// HTTP/2 when the exchange offers it, timeouts), keeping idleConnsPerHost connections.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	t.MaxIdleConns = max(t.MaxIdleConns, idleConnsPerHost)
+	return t
+}

@@ -384,6 +384,7 @@ func (w *writer) tryTx(reqs []*request, saved bool) (errs []error, err error) {
 	turn := store.WriteTurn(w.db)
 	turn.Lock()
 	defer turn.Unlock()
+	store.GiveWay()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("journal: beginning a write: %w", err)
@@ -418,6 +419,7 @@ func (w *writer) tryTx(reqs []*request, saved bool) (errs []error, err error) {
 			}
 		}
 	}
+	store.GiveWay()
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("journal: committing: %w", err)
 	}

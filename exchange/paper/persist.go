@@ -242,6 +242,7 @@ func (a *Account) saveJobs(jobs []*job) error {
 	turn := store.WriteTurn(a.db)
 	turn.Lock()
 	defer turn.Unlock()
+	store.GiveWay()
 	tx, err := a.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("paper: saving orders: %w", err)
@@ -282,6 +283,7 @@ func (a *Account) saveJobs(jobs []*job) error {
 	if err := bal.save(ctx, tx, a.name); err != nil {
 		return err
 	}
+	store.GiveWay()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("paper: saving orders: %w", err)
 	}

@@ -15,7 +15,9 @@ import "runtime"
 const SyncProcs = 2
 
 // ReserveSyncProcs raises GOMAXPROCS by SyncProcs unless the user set the GOMAXPROCS
-// variable (getenv reads the environment), and returns the count in force.
+// variable (getenv reads the environment), and returns the count in force. The count is then
+// fixed: the runtime no longer follows a change of the container's CPU limit while QuantDeck
+// runs (it still starts from it).
 func ReserveSyncProcs(getenv func(string) string) int {
 	n := runtime.GOMAXPROCS(0)
 	if getenv("GOMAXPROCS") != "" {

@@ -76,29 +76,47 @@ type writer struct {
 // caller's savepoint, under the writer's context: a caller's cancellation must not interrupt
 // a statement of a transaction that carries other callers' rows too.
 type Tx struct {
-	ctx context.Context
-	tx  *sql.Tx
-	j   *Journal
+	ctx   context.Context
+	tx    *sql.Tx
+	j     *Journal
+	stmts map[string]*sql.Stmt // the journal's statements bound to tx, bound once per transaction
 }
 
-// exec runs a prepared statement of the journal in the transaction.
-func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+// stmt is the journal's prepared statement for query, bound to the transaction.
+func (t *Tx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
 	st, err := t.j.stmt(t.ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	bound := t.tx.StmtContext(t.ctx, st)
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt)
+	}
+	t.stmts[query] = bound
+	return bound, nil
+}
+
+// exec runs a prepared statement of the journal in the transaction.
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
 }
 
 // queryRow runs a prepared query of the journal in the transaction.
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
-	st, err := t.j.stmt(t.ctx, query)
+	st, err := t.stmt(query)
 	if err != nil {
 		// database/sql has no way to build a *sql.Row that carries an error, so the
 		// unprepared query reports it (it fails the same way).
 		return t.tx.QueryRowContext(t.ctx, query, args...)
 	}
-	return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	return st.QueryRowContext(t.ctx, args...)
 }
 
 // SaveOrder writes the mutable columns of r.

@@ -47,10 +47,10 @@ import (
 //     intents, the time from the hand-over of the oldest tick the bot had not handled yet (a
 //     tick that a newer one replaced before the bot took it counts from its own hand-over, so
 //     coalescing hides no wait) to its intents being queued for its order worker.
-//   - intent-wait-p99-ns, intent-work-p99-ns: the two parts of that time. wait: from the
-//     hand-over to the bot's loop taking the tick (the loop waiting to be scheduled, and
-//     finishing the message or tick it was on); work: the loop's own work on the tick (the
-//     strategy, the risk checks, queueing the intents).
+//   - intent-wait-p50-ns, intent-wait-p99-ns, intent-work-p50-ns, intent-work-p99-ns: the two
+//     parts of that time. wait: from the hand-over to the bot's loop taking the tick (the loop
+//     waiting to be scheduled, and finishing the message or tick it was on); work: the loop's
+//     own work on the tick (the strategy, the risk checks, queueing the intents).
 //   - intent-ticks: the number of those ticks, the sample behind the percentiles.
 //   - bot-p99-ns: the intent latency's 99th percentile over every tick any bot handled.
 //   - coalesced-%: the share of ticks handed to the bots that a newer tick replaced before the
@@ -251,7 +251,9 @@ func BenchmarkTickToIntent(b *testing.B) {
 	b.ReportMetric(pct(intent, 0.50), "intent-p50-ns")
 	b.ReportMetric(pct(intent, 0.99), "intent-p99-ns")
 	b.ReportMetric(pct(intent, 1), "intent-max-ns")
+	b.ReportMetric(pct(wait, 0.50), "intent-wait-p50-ns")
 	b.ReportMetric(pct(wait, 0.99), "intent-wait-p99-ns")
+	b.ReportMetric(pct(work, 0.50), "intent-work-p50-ns")
 	b.ReportMetric(pct(work, 0.99), "intent-work-p99-ns")
 	b.ReportMetric(float64(len(intent)), "intent-ticks")
 	b.ReportMetric(pct(all, 0.99), "bot-p99-ns")

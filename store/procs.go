@@ -27,7 +27,7 @@ func ReserveSyncProcs(getenv func(string) string) int {
 	return n + SyncProcs
 }
 
-// GiveWay lets the goroutines queued behind this one on its processor run first. A writer
+// giveWay lets the goroutines queued behind this one on its processor run first. WriteTx
 // calls it before it begins a transaction and before it commits.
 //
 // A goroutine readied by another (a bot handed a tick, a worker handed an order) waits in the
@@ -37,4 +37,4 @@ func ReserveSyncProcs(getenv func(string) string) int {
 // only on its monitor's next pass, which can come milliseconds later. So bots waited for a
 // whole transaction though other processors were idle. Yielding costs about a microsecond
 // when nothing waits.
-func GiveWay() { runtime.Gosched() }
+func giveWay() { runtime.Gosched() }

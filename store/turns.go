@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -9,7 +11,8 @@ import (
 var writeTurns sync.Map // *sql.DB -> *sync.Mutex
 
 // WriteTurn returns the mutex that the database's steady writers (the journal's group commit,
-// the paper accounts' writers) hold from the start of a write transaction to its commit.
+// the paper accounts' writers) hold from the start of a write transaction to its commit:
+// WriteTx takes it.
 //
 // SQLite lets one connection write at a time, and one that finds the lock taken waits in
 // SQLite's busy handler: inside C, sleeping 1, 2, 5, 10 ms and more between tries. A goroutine
@@ -25,4 +28,29 @@ func WriteTurn(db *sql.DB) *sync.Mutex {
 	}
 	m, _ := writeTurns.LoadOrStore(db, new(sync.Mutex))
 	return m.(*sync.Mutex)
+}
+
+// WriteTx runs fn in one transaction of db as a steady writer does: it waits for the
+// database's write turn in Go, begins, runs fn and commits, and gives way to the goroutines
+// queued on its processor before it begins and before it commits (see giveWay). An error of
+// fn rolls the transaction back and is returned as it is; a failure to begin or to commit is
+// returned wrapped.
+func WriteTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	turn := WriteTurn(db)
+	turn.Lock()
+	defer turn.Unlock()
+	giveWay()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning a write: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	giveWay()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
 }

@@ -394,52 +394,52 @@ func (w *writer) runTx(reqs []*request) (errs []error, err error) {
 // errRetrySaved: a caller's rows failed in a batch run without savepoints.
 var errRetrySaved = errors.New("journal: a caller's rows failed; run the batch with savepoints")
 
+// errLoneCallerFailed: the only caller of a transaction failed, which rolls it back whole.
+var errLoneCallerFailed = errors.New("journal: the caller's rows failed")
+
 // tryTx runs reqs in one transaction, each under its own savepoint when saved (a batch run
 // bare fails with errRetrySaved at the first caller whose rows fail).
 func (w *writer) tryTx(reqs []*request, saved bool) (errs []error, err error) {
 	ctx := context.Background() // see Tx: no caller may interrupt a shared transaction
-	// The paper accounts write this file too: wait for them in Go, not in SQLite.
-	turn := store.WriteTurn(w.db)
-	turn.Lock()
-	defer turn.Unlock()
-	store.GiveWay()
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("journal: beginning a write: %w", err)
-	}
-	defer tx.Rollback()
-	t := &Tx{ctx: ctx, tx: tx, j: w.j}
+	// The paper accounts write this file too: store.WriteTx waits for them in Go.
 	errs = make([]error, len(reqs))
-	switch {
-	case len(reqs) == 1:
-		if errs[0] = reqs[0].fn(t); errs[0] != nil {
-			return errs, nil // rolled back by the deferred Rollback
-		}
-	case !saved:
-		for i, r := range reqs {
-			if errs[i] = r.fn(t); errs[i] != nil {
-				return nil, errRetrySaved
+	err = store.WriteTx(ctx, w.db, func(tx *sql.Tx) error {
+		t := &Tx{ctx: ctx, tx: tx, j: w.j}
+		switch {
+		case len(reqs) == 1:
+			if errs[0] = reqs[0].fn(t); errs[0] != nil {
+				return errLoneCallerFailed
 			}
-		}
-	default:
-		for i, r := range reqs {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT caller`); err != nil {
-				return nil, fmt.Errorf("journal: %w", err)
-			}
-			errs[i] = r.fn(t)
-			if errs[i] != nil {
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO caller`); err != nil {
-					return nil, fmt.Errorf("journal: %w", err)
+		case !saved:
+			for i, r := range reqs {
+				if errs[i] = r.fn(t); errs[i] != nil {
+					return errRetrySaved
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `RELEASE caller`); err != nil {
-				return nil, fmt.Errorf("journal: %w", err)
+		default:
+			for i, r := range reqs {
+				if _, err := tx.ExecContext(ctx, `SAVEPOINT caller`); err != nil {
+					return err
+				}
+				if errs[i] = r.fn(t); errs[i] != nil {
+					if _, err := tx.ExecContext(ctx, `ROLLBACK TO caller`); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.ExecContext(ctx, `RELEASE caller`); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	store.GiveWay()
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("journal: committing: %w", err)
+		return nil
+	})
+	switch {
+	case err == errLoneCallerFailed:
+		return errs, nil // rolled back: the caller hears its own error
+	case err == errRetrySaved:
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("journal: %w", err)
 	}
 	w.commits.Add(1)
 	return errs, nil

@@ -20,7 +20,14 @@ func TestParallelRequestsReuseTheirConnections(t *testing.T) {
 	var inFlight sync.WaitGroup
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inFlight.Done()
-		inFlight.Wait() // answer once the whole burst is in flight, so it needs 20 connections
+		// Answer once the whole burst is in flight, so it needs 20 connections; a burst that
+		// never fills up (a request failed on the way) is answered after 10 s.
+		all := make(chan struct{})
+		go func() { inFlight.Wait(); close(all) }()
+		select {
+		case <-all:
+		case <-time.After(10 * time.Second):
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte("[]"))
 	}))

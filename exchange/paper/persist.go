@@ -238,16 +238,21 @@ func (a *Account) saveJobs(jobs []*job) error {
 	// once the writer has stopped. A context that cannot end also lets the driver run each
 	// statement on this goroutine, not on one it would start per statement to watch the end.
 	ctx := context.WithoutCancel(a.life)
-	// The engine's journal writes this file too: wait for it in Go, not in SQLite.
-	turn := store.WriteTurn(a.db)
-	turn.Lock()
-	defer turn.Unlock()
-	store.GiveWay()
-	tx, err := a.db.BeginTx(ctx, nil)
-	if err != nil {
+	// The engine's journal writes this file too: store.WriteTx waits for it in Go.
+	var own error // the rows' failure, which names what failed; WriteTx's own failures do not
+	err := store.WriteTx(ctx, a.db, func(tx *sql.Tx) error {
+		own = a.writeJobs(ctx, tx, jobs, bal)
+		return own
+	})
+	if err != nil && err != own {
 		return fmt.Errorf("paper: saving orders: %w", err)
 	}
-	defer tx.Rollback()
+	return err
+}
+
+// writeJobs writes the changes of jobs and the balances bal in tx.
+func (a *Account) writeJobs(ctx context.Context, tx *sql.Tx, jobs []*job, bal ledger) error {
+	var err error
 	for _, j := range jobs {
 		for i := range j.cs {
 			c := &j.cs[i]
@@ -280,14 +285,7 @@ func (a *Account) saveJobs(jobs []*job) error {
 			}
 		}
 	}
-	if err := bal.save(ctx, tx, a.name); err != nil {
-		return err
-	}
-	store.GiveWay()
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("paper: saving orders: %w", err)
-	}
-	return nil
+	return bal.save(ctx, tx, a.name)
 }
 
 // reload replaces the account's balances and open orders with the saved ones. The caller
